@@ -1,0 +1,412 @@
+//! JWT verification. A request's bearer token becomes a typed
+//! [`consent::Principal`] here and nowhere else; resolvers never read headers.
+//!
+//! The key, and so the algorithm, is chosen by the verifier, never by the
+//! token: HS256 only with the configured development secret, RS256/ES256 only
+//! with a key from the JWKS whose own algorithm matches. `alg: none` cannot be
+//! expressed.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use consent::{AgencyRef, Principal, Role};
+use domain::AgencyKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use serde_json::Value;
+use tokio::sync::{Mutex, RwLock};
+use uuid::Uuid;
+
+use crate::config::JwtSettings;
+
+/// Why a token was refused. Messages never echo the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing bearer token: send 'Authorization: Bearer <JWT>'")]
+    MissingToken,
+    #[error("malformed token: not a JWT")]
+    Malformed,
+    #[error("unsupported token algorithm {0}: this hub accepts {1}")]
+    UnsupportedAlgorithm(String, String),
+    #[error("token expired")]
+    Expired,
+    #[error("token not yet valid")]
+    NotYetValid,
+    #[error("bad token signature")]
+    BadSignature,
+    #[error("wrong token issuer")]
+    WrongIssuer,
+    #[error("wrong token audience")]
+    WrongAudience,
+    #[error("token is missing the '{0}' claim")]
+    MissingClaim(&'static str),
+    #[error("token claim '{0}' is invalid: {1}")]
+    InvalidClaim(&'static str, String),
+    #[error("unknown signing key: no key with this 'kid' in the key set")]
+    UnknownKey,
+    #[error("signing keys are unavailable; try again shortly")]
+    KeysUnavailable,
+}
+
+/// Where RS256/ES256 keys come from.
+#[derive(Debug, Clone)]
+enum JwksSource {
+    File(PathBuf),
+    Url(String),
+}
+
+#[derive(Clone)]
+struct VerifyingKey {
+    key: DecodingKey,
+    alg: Algorithm,
+}
+
+/// A cached JWKS, refetched on an unknown `kid` at most once per interval.
+struct Jwks {
+    source: JwksSource,
+    keys: RwLock<HashMap<String, VerifyingKey>>,
+    last_fetch: Mutex<Option<Instant>>,
+    min_refresh: Duration,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Jwks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jwks")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jwks {
+    async fn fetch(&self) -> anyhow::Result<HashMap<String, VerifyingKey>> {
+        let set: JwkSet = match &self.source {
+            JwksSource::File(path) => serde_json::from_slice(&tokio::fs::read(path).await?)?,
+            JwksSource::Url(url) => {
+                self.http
+                    .get(url)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?
+            }
+        };
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let Some(kid) = jwk.common.key_id.clone() else {
+                continue;
+            };
+            // The key's own algorithm: stated, or implied by its type.
+            let alg = match (&jwk.common.key_algorithm, &jwk.algorithm) {
+                (Some(KeyAlgorithm::RS256), AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+                (Some(KeyAlgorithm::ES256), AlgorithmParameters::EllipticCurve(p))
+                    if p.curve == EllipticCurve::P256 =>
+                {
+                    Algorithm::ES256
+                }
+                (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+                (None, AlgorithmParameters::EllipticCurve(p)) if p.curve == EllipticCurve::P256 => {
+                    Algorithm::ES256
+                }
+                _ => continue, // anything else is not trusted for verification
+            };
+            keys.insert(
+                kid,
+                VerifyingKey {
+                    key: DecodingKey::from_jwk(jwk)?,
+                    alg,
+                },
+            );
+        }
+        Ok(keys)
+    }
+
+    /// Reloads the set unless it was loaded within `min_refresh`.
+    async fn refresh(&self, force: bool) -> Result<(), AuthError> {
+        let mut last = self.last_fetch.lock().await;
+        if !force && last.is_some_and(|t| t.elapsed() < self.min_refresh) {
+            return Ok(());
+        }
+        *last = Some(Instant::now());
+        match self.fetch().await {
+            Ok(keys) => {
+                *self.keys.write().await = keys;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = format!("{e:#}"), "could not load the JWKS");
+                if self.keys.read().await.is_empty() {
+                    Err(AuthError::KeysUnavailable)
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    async fn key(&self, kid: &str) -> Result<VerifyingKey, AuthError> {
+        if let Some(k) = self.keys.read().await.get(kid) {
+            return Ok(k.clone());
+        }
+        self.refresh(false).await?;
+        self.keys
+            .read()
+            .await
+            .get(kid)
+            .cloned()
+            .ok_or(AuthError::UnknownKey)
+    }
+}
+
+/// Verifies bearer tokens.
+#[derive(Debug)]
+pub struct Authenticator {
+    issuer: String,
+    audience: String,
+    leeway: u64,
+    secret: Option<DecodingKeyDebug>,
+    jwks: Option<Jwks>,
+}
+
+struct DecodingKeyDebug(DecodingKey);
+impl std::fmt::Debug for DecodingKeyDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecodingKey([redacted])")
+    }
+}
+
+impl Authenticator {
+    /// Builds the verifier; a configured JWKS is loaded now so that a bad
+    /// file or URL fails at start-up rather than on the first request.
+    pub async fn new(settings: &JwtSettings) -> anyhow::Result<Self> {
+        let source = match (&settings.jwks_file, &settings.jwks_url) {
+            (Some(path), _) => Some(JwksSource::File(path.clone())),
+            (None, Some(url)) => Some(JwksSource::Url(url.clone())),
+            (None, None) => None,
+        };
+        let jwks = match source {
+            Some(source) => {
+                let jwks = Jwks {
+                    source,
+                    keys: RwLock::new(HashMap::new()),
+                    last_fetch: Mutex::new(None),
+                    min_refresh: settings.jwks_min_refresh,
+                    http: reqwest::Client::builder()
+                        .timeout(Duration::from_secs(10))
+                        .build()?,
+                };
+                jwks.refresh(true).await.map_err(|e| {
+                    anyhow::anyhow!("cannot load the JWKS ({:?}): {e}", jwks.source)
+                })?;
+                Some(jwks)
+            }
+            None => None,
+        };
+        Ok(Self {
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            leeway: settings.leeway_secs,
+            secret: settings
+                .secret
+                .as_ref()
+                .map(|s| DecodingKeyDebug(DecodingKey::from_secret(s.expose().as_bytes()))),
+            jwks,
+        })
+    }
+
+    fn accepted(&self) -> String {
+        let mut algs = Vec::new();
+        if self.secret.is_some() {
+            algs.push("HS256");
+        }
+        if self.jwks.is_some() {
+            algs.extend(["RS256", "ES256"]);
+        }
+        algs.join(", ")
+    }
+
+    /// Verifies an `Authorization` header value and builds the principal
+    /// (without a purpose: the caller adds it).
+    pub async fn authenticate(&self, header: Option<&str>) -> Result<Principal, AuthError> {
+        let token = header
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AuthError::MissingToken)?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+            // An unknown `alg` (including "none") fails header parsing.
+            ErrorKind::Json(_) | ErrorKind::InvalidAlgorithmName => {
+                AuthError::UnsupportedAlgorithm("in header".into(), self.accepted())
+            }
+            _ => AuthError::Malformed,
+        })?;
+        let key = match header.alg {
+            Algorithm::HS256 => match &self.secret {
+                Some(k) => VerifyingKey {
+                    key: k.0.clone(),
+                    alg: Algorithm::HS256,
+                },
+                None => {
+                    return Err(AuthError::UnsupportedAlgorithm(
+                        "HS256".into(),
+                        self.accepted(),
+                    ));
+                }
+            },
+            Algorithm::RS256 | Algorithm::ES256 => {
+                let jwks = self.jwks.as_ref().ok_or_else(|| {
+                    AuthError::UnsupportedAlgorithm(format!("{:?}", header.alg), self.accepted())
+                })?;
+                let kid = header
+                    .kid
+                    .as_deref()
+                    .ok_or(AuthError::MissingClaim("kid"))?;
+                let key = jwks.key(kid).await?;
+                if key.alg != header.alg {
+                    // The token claims another algorithm than its key has.
+                    return Err(AuthError::UnsupportedAlgorithm(
+                        format!("{:?} for this key", header.alg),
+                        self.accepted(),
+                    ));
+                }
+                key
+            }
+            other => {
+                return Err(AuthError::UnsupportedAlgorithm(
+                    format!("{other:?}"),
+                    self.accepted(),
+                ));
+            }
+        };
+        let mut validation = Validation::new(key.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway;
+        let data =
+            jsonwebtoken::decode::<Value>(token, &key.key, &validation).map_err(|e| {
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => AuthError::Expired,
+                    ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+                    ErrorKind::InvalidSignature => AuthError::BadSignature,
+                    ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+                    ErrorKind::InvalidAudience => AuthError::WrongAudience,
+                    ErrorKind::MissingRequiredClaim(c) => {
+                        AuthError::MissingClaim(match c.as_str() {
+                            "exp" => "exp",
+                            "iss" => "iss",
+                            "aud" => "aud",
+                            _ => "sub",
+                        })
+                    }
+                    ErrorKind::InvalidAlgorithm => AuthError::UnsupportedAlgorithm(
+                        format!("{:?}", header.alg),
+                        self.accepted(),
+                    ),
+                    ErrorKind::InvalidClaimFormat(c) => {
+                        AuthError::InvalidClaim("standard", c.clone())
+                    }
+                    _ => AuthError::Malformed,
+                }
+            })?;
+        principal_from_claims(&data.claims)
+    }
+}
+
+/// Builds the principal from verified claims.
+pub fn principal_from_claims(claims: &Value) -> Result<Principal, AuthError> {
+    let text = |name: &'static str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+    let subject = text("sub")
+        .filter(|s| !s.is_empty())
+        .ok_or(AuthError::MissingClaim("sub"))?;
+    let roles: BTreeSet<Role> = match claims.get("roles") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            // Identity providers add roles of their own: unknown ones grant nothing.
+            .filter_map(Role::from_claim)
+            .collect(),
+        Some(_) => {
+            return Err(AuthError::InvalidClaim(
+                "roles",
+                "must be an array of strings".into(),
+            ));
+        }
+        None => return Err(AuthError::MissingClaim("roles")),
+    };
+    let person_id = text("person_id").filter(|s| !s.is_empty());
+    let acts_for_agency = roles.iter().any(|r| r.is_practitioner() || r.is_ig());
+    let agency = match (claims.get("agency_id"), claims.get("agency_kind")) {
+        (Some(id), Some(kind)) => {
+            let id = id
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or_else(|| AuthError::InvalidClaim("agency_id", "must be a UUID".into()))?;
+            let kind = kind.as_str().and_then(AgencyKind::from_claim).ok_or_else(|| {
+                AuthError::InvalidClaim(
+                    "agency_kind",
+                    "must be one of school, camhs, slt, ot, ep, social_care, youth_justice, health, la_send".into(),
+                )
+            })?;
+            Some(AgencyRef { id, kind })
+        }
+        (None, _) if acts_for_agency => return Err(AuthError::MissingClaim("agency_id")),
+        (_, None) if acts_for_agency => return Err(AuthError::MissingClaim("agency_kind")),
+        _ => None,
+    };
+    let is_family = roles.contains(&Role::Family) || roles.contains(&Role::YoungPerson);
+    if is_family && person_id.is_none() {
+        return Err(AuthError::MissingClaim("person_id"));
+    }
+    Ok(Principal {
+        subject,
+        agency,
+        roles,
+        person_id,
+        purpose: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn claims_become_a_principal() {
+        let p = principal_from_claims(&json!({
+            "sub": "u1", "roles": ["practitioner", "offline_access"],
+            "agency_id": "7f3b6a8e-3c1a-4f57-9d43-2f1f1b1e0a01", "agency_kind": "camhs"
+        }))
+        .expect("valid");
+        assert_eq!(p.agency_kind(), Some(AgencyKind::Camhs));
+        assert_eq!(p.roles.len(), 1);
+
+        let missing_kind = principal_from_claims(&json!({
+            "sub": "u1", "roles": ["practitioner"], "agency_id": "7f3b6a8e-3c1a-4f57-9d43-2f1f1b1e0a01"
+        }));
+        assert_eq!(missing_kind, Err(AuthError::MissingClaim("agency_kind")));
+        let bad_kind = principal_from_claims(&json!({
+            "sub": "u1", "roles": ["practitioner"],
+            "agency_id": "7f3b6a8e-3c1a-4f57-9d43-2f1f1b1e0a01", "agency_kind": "police"
+        }));
+        assert!(matches!(
+            bad_kind,
+            Err(AuthError::InvalidClaim("agency_kind", _))
+        ));
+        let parent_without_person =
+            principal_from_claims(&json!({"sub": "p", "roles": ["family"]}));
+        assert_eq!(
+            parent_without_person,
+            Err(AuthError::MissingClaim("person_id"))
+        );
+        let no_roles = principal_from_claims(&json!({"sub": "p"}));
+        assert_eq!(no_roles, Err(AuthError::MissingClaim("roles")));
+    }
+}

@@ -1,0 +1,350 @@
+//! `Settings`: one value, loaded once in `main` from defaults, an optional
+//! TOML file, `TELLONCE_*` environment variables and command-line flags (in
+//! rising order of precedence). Tests build a `Settings` directly.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Deserialize;
+
+/// The embedded default: a SQLite file beside the working directory,
+/// created on first run.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./tellonce.db?mode=rwc";
+/// Issuer and audience used by `serve --demo` and `token` when none is set.
+pub const DEMO_ISSUER: &str = "tellonce-demo";
+pub const DEMO_AUDIENCE: &str = "tellonce";
+
+/// A value that must never be printed: `Debug` and `Display` show a mask.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// How callers' JWTs are verified.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// Required `iss`.
+    pub issuer: String,
+    /// Required `aud`.
+    pub audience: String,
+    /// HS256 shared secret, development only.
+    pub secret: Option<Secret>,
+    /// RS256/ES256 public keys from a JWKS file.
+    pub jwks_file: Option<PathBuf>,
+    /// RS256/ES256 public keys from a JWKS URL (cached).
+    pub jwks_url: Option<String>,
+    /// An unknown `kid` refetches the key set at most this often.
+    pub jwks_min_refresh: Duration,
+    /// Clock skew allowed on `exp` and `nbf`.
+    pub leeway_secs: u64,
+}
+
+/// Request limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_batch: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            max_depth: 15,
+            max_complexity: 1000,
+            max_batch: 10,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything the hub needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    /// Development mode: HS256 secrets and the `token` command are allowed,
+    /// and introspection/GraphiQL default to on.
+    pub development: bool,
+    /// GraphQL introspection and GraphiQL on `GET /graphql`.
+    pub introspection: bool,
+    /// Run migrations when `serve` starts (always on for SQLite).
+    pub migrate_on_start: bool,
+    pub jwt: JwtSettings,
+    pub limits: Limits,
+    /// JSON log lines instead of human-readable ones.
+    pub log_json: bool,
+}
+
+impl Settings {
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// Configuration flags shared by every subcommand. Each also reads an
+/// environment variable; unset ones fall back to the file, then defaults.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "TELLONCE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "TELLONCE_BIND", global = true)]
+    pub bind: Option<SocketAddr>,
+    /// Development mode (HS256 secrets, `token`, GraphiQL).
+    #[arg(long, env = "TELLONCE_DEV", global = true)]
+    pub dev: Option<bool>,
+    /// Turn introspection and GraphiQL on or off.
+    #[arg(long, env = "TELLONCE_INTROSPECTION", global = true)]
+    pub introspection: Option<bool>,
+    #[arg(long, env = "TELLONCE_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    #[arg(long, env = "TELLONCE_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// HS256 secret (development only). Prefer the environment variable.
+    #[arg(
+        long,
+        env = "TELLONCE_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    #[arg(long, env = "TELLONCE_JWT_JWKS_FILE", global = true)]
+    pub jwt_jwks_file: Option<PathBuf>,
+    #[arg(long, env = "TELLONCE_JWT_JWKS_URL", global = true)]
+    pub jwt_jwks_url: Option<String>,
+    /// Request timeout in seconds.
+    #[arg(long, env = "TELLONCE_REQUEST_TIMEOUT_SECS", global = true)]
+    pub request_timeout_secs: Option<u64>,
+    /// JSON logs.
+    #[arg(long, env = "TELLONCE_LOG_JSON", global = true)]
+    pub log_json: Option<bool>,
+}
+
+/// The optional TOML file: the same keys as the flags, in snake_case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    bind: Option<SocketAddr>,
+    dev: Option<bool>,
+    introspection: Option<bool>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    jwt_secret: Option<String>,
+    jwt_jwks_file: Option<PathBuf>,
+    jwt_jwks_url: Option<String>,
+    jwt_jwks_min_refresh_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    max_body_bytes: Option<usize>,
+    max_depth: Option<usize>,
+    max_complexity: Option<usize>,
+    log_json: Option<bool>,
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("configuration file {} is not valid", path.display()))
+}
+
+/// What the subcommand needs from the JWT settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `serve` without `--demo`: issuer, audience and a key are required.
+    Serve,
+    /// `serve --demo`: development on, demo issuer/audience by default, and a
+    /// fresh random HS256 secret if none is configured.
+    Demo,
+    /// Commands that verify no tokens (`migrate`, `schema`).
+    Offline,
+}
+
+impl ConfigArgs {
+    /// Merges flags/env over the file over defaults, and checks the result.
+    pub fn load(&self, mode: Mode) -> anyhow::Result<Settings> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileSettings::default(),
+        };
+        let demo = mode == Mode::Demo;
+        let development = demo || self.dev.or(file.dev).unwrap_or(false);
+        let introspection = self
+            .introspection
+            .or(file.introspection)
+            .unwrap_or(development);
+        let database_url = self
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let default_bind: SocketAddr = ([127, 0, 0, 1], 8080).into();
+        let mut secret = self.jwt_secret.clone().or(file.jwt_secret).map(Secret::new);
+        let jwks_file = self.jwt_jwks_file.clone().or(file.jwt_jwks_file);
+        let jwks_url = self.jwt_jwks_url.clone().or(file.jwt_jwks_url);
+        let mut issuer = self.jwt_issuer.clone().or(file.jwt_issuer);
+        let mut audience = self.jwt_audience.clone().or(file.jwt_audience);
+
+        if demo {
+            issuer.get_or_insert_with(|| DEMO_ISSUER.to_owned());
+            audience.get_or_insert_with(|| DEMO_AUDIENCE.to_owned());
+            if secret.is_none() && jwks_file.is_none() && jwks_url.is_none() {
+                secret = Some(random_secret());
+            }
+        }
+        if mode == Mode::Serve {
+            if issuer.is_none() {
+                bail!(
+                    "TELLONCE_JWT_ISSUER is required: set it to your identity provider's issuer (or run `serve --demo`)"
+                );
+            }
+            if audience.is_none() {
+                bail!(
+                    "TELLONCE_JWT_AUDIENCE is required: set it to the audience your identity provider puts in tokens for tellonce"
+                );
+            }
+            if secret.is_none() && jwks_file.is_none() && jwks_url.is_none() {
+                bail!(
+                    "no token keys configured: set TELLONCE_JWT_JWKS_URL or TELLONCE_JWT_JWKS_FILE (or TELLONCE_JWT_SECRET with TELLONCE_DEV=true for development)"
+                );
+            }
+        }
+        if secret.is_some() && !development && mode != Mode::Offline {
+            bail!(
+                "TELLONCE_JWT_SECRET (HS256) is for development only: set TELLONCE_DEV=true, or use TELLONCE_JWT_JWKS_URL / TELLONCE_JWT_JWKS_FILE"
+            );
+        }
+        if let Some(url) = &jwks_url
+            && !(url.starts_with("https://")
+                || url.starts_with("http://127.0.0.1")
+                || url.starts_with("http://localhost"))
+        {
+            bail!(
+                "TELLONCE_JWT_JWKS_URL must use https:// (plain http is accepted only for localhost)"
+            );
+        }
+
+        let defaults = Limits::default();
+        Ok(Settings {
+            database_url,
+            bind: self.bind.or(file.bind).unwrap_or(default_bind),
+            development,
+            introspection,
+            migrate_on_start: demo,
+            jwt: JwtSettings {
+                issuer: issuer.unwrap_or_else(|| DEMO_ISSUER.to_owned()),
+                audience: audience.unwrap_or_else(|| DEMO_AUDIENCE.to_owned()),
+                secret,
+                jwks_file,
+                jwks_url,
+                jwks_min_refresh: Duration::from_secs(file.jwt_jwks_min_refresh_secs.unwrap_or(60)),
+                leeway_secs: 30,
+            },
+            limits: Limits {
+                max_body_bytes: file.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+                max_depth: file.max_depth.unwrap_or(defaults.max_depth),
+                max_complexity: file.max_complexity.unwrap_or(defaults.max_complexity),
+                max_batch: defaults.max_batch,
+                request_timeout: self
+                    .request_timeout_secs
+                    .or(file.request_timeout_secs)
+                    .map_or(defaults.request_timeout, Duration::from_secs),
+            },
+            log_json: self.log_json.or(file.log_json).unwrap_or(false),
+        })
+    }
+}
+
+/// 32 random bytes, base64url: a development secret that exists only for
+/// this process.
+pub fn random_secret() -> Secret {
+    use base64::Engine as _;
+    let bytes: [u8; 32] = rand::random();
+    Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serve_requires_issuer_audience_and_keys() {
+        let args = ConfigArgs::default();
+        let err = args.load(Mode::Serve).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("TELLONCE_JWT_ISSUER"), "{err}");
+        let args = ConfigArgs {
+            jwt_issuer: Some("https://idp".into()),
+            jwt_audience: Some("tellonce".into()),
+            ..Default::default()
+        };
+        let err = args.load(Mode::Serve).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("no token keys"), "{err}");
+        let with_secret = ConfigArgs {
+            jwt_secret: Some("s".into()),
+            ..args.clone()
+        };
+        let err = with_secret
+            .load(Mode::Serve)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("development only"), "{err}");
+        let dev = ConfigArgs {
+            dev: Some(true),
+            ..with_secret
+        };
+        let settings = dev.load(Mode::Serve).expect("dev settings");
+        assert!(settings.introspection);
+        assert!(!format!("{settings:?}").contains("\"s\""));
+    }
+
+    #[test]
+    fn demo_generates_a_secret_and_flags_beat_the_file() {
+        let dir = std::env::temp_dir().join(format!("tellonce-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("tellonce.toml");
+        std::fs::write(
+            &path,
+            "bind = \"127.0.0.1:9999\"\nrequest_timeout_secs = 5\n",
+        )
+        .expect("write");
+        let args = ConfigArgs {
+            config: Some(path.clone()),
+            request_timeout_secs: Some(7),
+            ..Default::default()
+        };
+        let settings = args.load(Mode::Demo).expect("demo settings");
+        assert_eq!(settings.bind.port(), 9999);
+        assert_eq!(settings.limits.request_timeout, Duration::from_secs(7));
+        assert!(settings.jwt.secret.is_some());
+        assert_eq!(settings.jwt.issuer, DEMO_ISSUER);
+        std::fs::write(&path, "nonsense = 1\n").expect("write");
+        assert!(args.load(Mode::Demo).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

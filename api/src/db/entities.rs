@@ -1,0 +1,225 @@
+//! sea-orm entities: storage shapes only. They are converted to `domain`
+//! values in [`super::record`] and never exposed through GraphQL.
+
+pub mod agency {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agency")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub kind: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod child {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "child")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub young_person_id: Option<String>,
+        pub given_name: String,
+        pub family_name: String,
+        pub preferred_name: Option<String>,
+        pub date_of_birth: Date,
+        pub nhs_number: Option<String>,
+        pub upn: Option<String>,
+        pub address_line: Option<String>,
+        pub town: Option<String>,
+        pub postcode: Option<String>,
+        pub home_language: Option<String>,
+        pub communication_needs: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub created_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod family_member {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "family_member")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Option<String>,
+        pub full_name: String,
+        pub relationship: String,
+        pub parental_responsibility: bool,
+        pub pr_evidence: Option<String>,
+        pub contact_preference: String,
+        pub phone: Option<String>,
+        pub email: Option<String>,
+        pub main_contact: bool,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod child_profile {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Default)]
+    #[sea_orm(table_name = "child_profile")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        pub aam_what_matters: Option<String>,
+        pub aam_how_to_support: Option<String>,
+        pub aam_aspirations: Option<String>,
+        pub aam_history: Option<String>,
+        pub edu_setting_name: Option<String>,
+        pub edu_setting_urn: Option<String>,
+        pub edu_setting_phase: Option<String>,
+        pub edu_year_group: Option<String>,
+        pub edu_sen_support_plan: Option<String>,
+        pub edu_attendance_percent: Option<f64>,
+        pub edu_attainment_summary: Option<String>,
+        pub edu_suspensions_this_year: Option<i32>,
+        pub edu_permanently_excluded: Option<bool>,
+        pub sen_provision: Option<String>,
+        pub sen_ehc_plan_status: Option<String>,
+        pub sen_ehc_plan_issued_on: Option<Date>,
+        pub sen_outcomes: Option<String>,
+        pub sen_special_educational_provision: Option<String>,
+        pub psy_assessed_on: Option<Date>,
+        pub psy_assessment_summary: Option<String>,
+        pub psy_advice: Option<String>,
+        pub hlt_gp_practice: Option<String>,
+        pub hlt_health_care_plan: Option<bool>,
+        pub hlt_health_provision: Option<String>,
+        pub com_profile: Option<String>,
+        pub com_slt_advice: Option<String>,
+        pub com_targets: Option<String>,
+        pub com_aac: Option<String>,
+        pub sp_ot_summary: Option<String>,
+        pub sp_physio_summary: Option<String>,
+        pub sp_hearing: Option<String>,
+        pub sp_vision: Option<String>,
+        pub sp_equipment: Option<String>,
+        pub mh_camhs_status: Option<String>,
+        pub mh_referred_on: Option<Date>,
+        pub mh_involvement_summary: Option<String>,
+        pub sc_needs: Option<String>,
+        pub sc_family_support: Option<String>,
+        pub sc_short_breaks: Option<String>,
+        pub sc_provision: Option<String>,
+        pub pfa_employment: Option<String>,
+        pub pfa_independent_living: Option<String>,
+        pub pfa_community: Option<String>,
+        pub pfa_health: Option<String>,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod sen_need {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sen_need")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub rank: i32,
+        pub code: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod health_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "health_item")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub name: String,
+        pub detail: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod restricted_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "restricted_item")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub summary: String,
+        pub since: Option<Date>,
+        pub until: Option<Date>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod involvement {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "involvement")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency_id: Uuid,
+        pub agency_kind: String,
+        pub practitioner_name: Option<String>,
+        pub role_title: Option<String>,
+        pub since: Option<Date>,
+        pub until: Option<Date>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,67 @@
+//! Storage: the connection, migrations, and reads/writes of the child record
+//! (sea-orm over SQLite or PostgreSQL). Everything here returns
+//! [`crate::error::Error`], so no `DbErr` text can reach a client.
+
+pub mod entities;
+mod record;
+
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+pub use record::{ChildCore, NewChild};
+
+/// A handle on the database. Cheap to clone (a pool).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects (creating the SQLite file when its URL says `mode=rwc`).
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            // SQLite allows one writer; a small pool avoids lock contention.
+            options.max_connections(4);
+        } else {
+            options.max_connections(16);
+        }
+        Ok(Self {
+            db: Database::connect(options).await?,
+        })
+    }
+
+    /// Wraps an existing connection (tests).
+    pub fn from_connection(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.db, None).await
+    }
+
+    /// Names of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
+        Ok(Migrator::get_pending_migrations(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect())
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+}

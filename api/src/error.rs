@@ -1,0 +1,128 @@
+//! The API's one error type and its mapping to stable `extensions.code`
+//! values.
+//!
+//! `Error` deliberately does not implement `Display`: async-graphql turns
+//! any `Display` type into a GraphQL error carrying its text, which is how SQL
+//! leaks to clients. Without `Display`, the only way into a GraphQL error is
+//! the `From` impl below, which logs internal causes once and shows a
+//! generic message.
+
+use async_graphql::ErrorExtensions as _;
+use consent::{Denial, DenialCode};
+use domain::{InvalidInput, Scope};
+use sea_orm::DbErr;
+
+/// Stable error codes, as they appear in `extensions.code`.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// Everything that can go wrong while answering a request.
+#[derive(Debug)]
+pub enum Error {
+    /// The caller's role does not allow the operation at all.
+    Forbidden(String),
+    /// No such thing, or nothing the caller may know exists.
+    NotFound(&'static str),
+    /// Bad input, naming the field.
+    BadInput(InvalidInput),
+    /// A scope withheld by the access decision.
+    Withheld(Scope, Denial),
+    /// The database failed; the cause is logged, never shown.
+    Database(DbErr),
+    /// Anything else unexpected; logged, never shown.
+    Internal(anyhow::Error),
+}
+
+impl Error {
+    pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadInput(InvalidInput::new(field, message))
+    }
+
+    /// The `extensions.code` this error carries.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Forbidden(_) => code::FORBIDDEN,
+            Error::NotFound(_) => code::NOT_FOUND,
+            Error::BadInput(_) => code::BAD_USER_INPUT,
+            Error::Withheld(_, denial) => denial.code.code(),
+            Error::Database(_) | Error::Internal(_) => code::INTERNAL,
+        }
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(e: DbErr) -> Self {
+        Self::Database(e)
+    }
+}
+
+impl From<InvalidInput> for Error {
+    fn from(e: InvalidInput) -> Self {
+        Self::BadInput(e)
+    }
+}
+
+impl From<anyhow::Error> for Error {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Internal(e)
+    }
+}
+
+/// The generic text shown for internal errors.
+pub const INTERNAL_MESSAGE: &str =
+    "internal error: the request could not be completed; it has been logged";
+
+impl From<Error> for async_graphql::Error {
+    fn from(e: Error) -> Self {
+        let code = e.code();
+        match e {
+            Error::Forbidden(message) => {
+                async_graphql::Error::new(message).extend_with(|_, x| x.set("code", code))
+            }
+            Error::NotFound(what) => async_graphql::Error::new(format!("{what} not found"))
+                .extend_with(|_, x| x.set("code", code)),
+            Error::BadInput(input) => {
+                async_graphql::Error::new(input.to_string()).extend_with(|_, x| {
+                    x.set("code", code);
+                    x.set("field", input.field);
+                })
+            }
+            Error::Withheld(scope, denial) => {
+                let advice = match denial.code {
+                    DenialCode::ConsentRequired => "ask the family for consent to share it",
+                    DenialCode::NotPermitted => "it is not shared with you",
+                };
+                async_graphql::Error::new(format!(
+                    "{} is withheld: {}; {advice}",
+                    scope.code(),
+                    denial.reason
+                ))
+                .extend_with(|_, x| {
+                    x.set("code", code);
+                    x.set("scope", scope.code());
+                    x.set("reason", denial.reason.as_str());
+                })
+            }
+            Error::Database(db) => {
+                tracing::error!(error = %db, kind = "database", "request failed");
+                async_graphql::Error::new(INTERNAL_MESSAGE).extend_with(|_, x| x.set("code", code))
+            }
+            Error::Internal(err) => {
+                tracing::error!(
+                    error = format!("{err:#}"),
+                    kind = "internal",
+                    "request failed"
+                );
+                async_graphql::Error::new(INTERNAL_MESSAGE).extend_with(|_, x| x.set("code", code))
+            }
+        }
+    }
+}
+
+/// Resolver result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

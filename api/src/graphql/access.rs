@@ -1,0 +1,166 @@
+//! The one door to a child's record. [`open_child`] takes the access
+//! decision once per (request, child) and loads only what it allows;
+//! [`ChildView`] then hands out each section only through [`ChildView::section`],
+//! which turns a denial into null plus an error at the field's path. No other
+//! code in the API reads record content.
+
+use async_graphql::{Context, ID, Object, OutputType};
+use chrono::{DateTime, Utc};
+use consent::{AccessDecision, Principal, ScopeDecision};
+use domain::{ChildId, ChildRecord, Scope};
+
+use super::types::{Gql, ScopeAccess};
+use crate::db::Store;
+use crate::error::{Error, Result};
+
+/// Per-request data: who asks, why, and the store. Built by the HTTP layer
+/// from a verified token.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Principal,
+    pub request_id: String,
+    pub store: Store,
+    /// The request's clock, passed to decisions.
+    pub now: DateTime<Utc>,
+}
+
+/// The request context of a resolver.
+pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| Error::Internal(anyhow::anyhow!("request context missing")))
+}
+
+/// Opens a child's record for the caller, or `None` when there is no such
+/// child *or* the caller may see nothing of it: the two are indistinguishable.
+pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<ChildView>> {
+    let principal = &rc.principal;
+    if principal.is_practitioner() && principal.purpose.is_none() {
+        return Err(Error::bad_input(
+            "X-Purpose-Of-Use",
+            "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
+        ));
+    }
+    let Some(core) = rc.store.child_core(id).await? else {
+        return Ok(None);
+    };
+    let decision = consent::decide(principal, &core.consent_facts());
+    if !decision.any_allowed() {
+        return Ok(None);
+    }
+    let record = rc.store.load_record(&core, &decision).await?;
+    Ok(Some(ChildView { record, decision }))
+}
+
+/// A child's record as one caller may see it in one request.
+#[derive(Debug)]
+pub struct ChildView {
+    record: ChildRecord,
+    decision: AccessDecision,
+}
+
+type Section<T> = async_graphql::Result<Option<T>>;
+
+impl ChildView {
+    /// The only way out for record content: `value` if the decision allows
+    /// `scope`, else null with a CONSENT_REQUIRED / NOT_PERMITTED error.
+    fn section<T: OutputType>(
+        &self,
+        scope: Scope,
+        value: impl FnOnce(&ChildRecord) -> T,
+    ) -> Section<T> {
+        match self.decision.get(scope) {
+            ScopeDecision::Allowed(_) => Ok(Some(value(&self.record))),
+            ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone()).into()),
+        }
+    }
+}
+
+/// One child's unified record. Each section is null, with an error at its
+/// path, when the caller may not see its scope.
+#[Object(name = "ChildRecord")]
+impl ChildView {
+    /// The hub's opaque id for the child.
+    async fn id(&self) -> ID {
+        ID(self.record.id.to_string())
+    }
+
+    /// For each scope: may you see it, on which basis, or why not (so you
+    /// know what to ask the family for).
+    async fn access(&self) -> Vec<ScopeAccess> {
+        self.decision
+            .iter()
+            .map(|(scope, d)| ScopeAccess::new(scope, d))
+            .collect()
+    }
+
+    async fn identity(&self) -> Section<Gql<domain::Identity>> {
+        self.section(Scope::Identity, |r| Gql(r.identity.clone()))
+    }
+
+    async fn family(&self) -> Section<Vec<Gql<domain::FamilyMember>>> {
+        self.section(Scope::Family, |r| {
+            r.family.iter().cloned().map(Gql).collect()
+        })
+    }
+
+    async fn all_about_me(&self) -> Section<Gql<domain::AllAboutMe>> {
+        self.section(Scope::AllAboutMe, |r| Gql(r.all_about_me.clone()))
+    }
+
+    async fn education(&self) -> Section<Gql<domain::Education>> {
+        self.section(Scope::Education, |r| Gql(r.education.clone()))
+    }
+
+    async fn sen_needs(&self) -> Section<Gql<domain::SenNeeds>> {
+        self.section(Scope::SenNeeds, |r| Gql(r.sen_needs.clone()))
+    }
+
+    async fn psychology(&self) -> Section<Gql<domain::Psychology>> {
+        self.section(Scope::Psychology, |r| Gql(r.psychology.clone()))
+    }
+
+    async fn physical_health(&self) -> Section<Gql<domain::PhysicalHealth>> {
+        self.section(Scope::PhysicalHealth, |r| Gql(r.physical_health.clone()))
+    }
+
+    async fn communication(&self) -> Section<Gql<domain::Communication>> {
+        self.section(Scope::Communication, |r| Gql(r.communication.clone()))
+    }
+
+    async fn sensory_physical(&self) -> Section<Gql<domain::SensoryPhysical>> {
+        self.section(Scope::SensoryPhysical, |r| Gql(r.sensory_physical.clone()))
+    }
+
+    async fn mental_health(&self) -> Section<Gql<domain::MentalHealth>> {
+        self.section(Scope::MentalHealth, |r| Gql(r.mental_health.clone()))
+    }
+
+    async fn social_care(&self) -> Section<Gql<domain::SocialCare>> {
+        self.section(Scope::SocialCare, |r| Gql(r.social_care.clone()))
+    }
+
+    async fn preparing_for_adulthood(&self) -> Section<Gql<domain::PreparingForAdulthood>> {
+        self.section(Scope::PreparingForAdulthood, |r| {
+            Gql(r.preparing_for_adulthood.clone())
+        })
+    }
+
+    async fn restricted(&self) -> Section<Vec<Gql<domain::RestrictedItem>>> {
+        self.section(Scope::Restricted, |r| {
+            r.restricted.iter().cloned().map(Gql).collect()
+        })
+    }
+
+    /// Services involved with the child ("team around the child"). Only
+    /// involvements whose service scope you may see are listed: the list
+    /// never reveals that a hidden service is involved.
+    async fn involvements(&self) -> Vec<Gql<domain::Involvement>> {
+        self.record
+            .involvements
+            .iter()
+            .filter(|i| self.decision.is_allowed(i.scope()))
+            .cloned()
+            .map(Gql)
+            .collect()
+    }
+}

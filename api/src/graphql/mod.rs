@@ -1,0 +1,253 @@
+//! The GraphQL API: schema, queries and mutations. Resolvers get the caller
+//! from [`RequestContext`] and reach record content only through
+//! [`access::open_child`].
+
+pub mod access;
+pub mod scalar;
+pub mod types;
+
+use async_graphql::{Context, EmptySubscription, ID, InputObject, Object, Schema, SimpleObject};
+use consent::{Principal, Role};
+use domain::input::{NewChildInput, NewFamilyMemberInput};
+use domain::{AgencyKind, NhsNumber};
+use uuid::Uuid;
+
+pub use access::{ChildView, RequestContext};
+use access::{open_child, request};
+use scalar::Date;
+use types::{Agency, Gql};
+
+use crate::config::Limits;
+use crate::db::NewChild;
+use crate::error::{Error, Result};
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with the request limits. The SDL does not depend on
+/// the settings.
+pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(20);
+    if introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
+}
+
+fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
+}
+
+/// Case officers of the LA SEND team manage registrations.
+fn require_case_officer(principal: &Principal) -> Result<()> {
+    if principal.agency_kind() == Some(AgencyKind::LaSend) && principal.has(Role::CaseOfficer) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only a case officer (role case_officer) of the council SEND team (agency kind la_send) may do this".into(),
+        ))
+    }
+}
+
+/// The caller, as the hub sees their token.
+#[derive(SimpleObject, Debug)]
+#[graphql(complex)]
+pub struct Me {
+    pub subject: String,
+    pub agency_id: Option<ID>,
+    pub agency_kind: Option<types::AgencyKind>,
+    pub roles: Vec<types::Role>,
+    pub person_id: Option<String>,
+    /// The purpose of use stated for this request, if any.
+    pub purpose: Option<types::Purpose>,
+}
+
+#[async_graphql::ComplexObject]
+impl Me {
+    /// Children whose record you hold as family: as a person with parental
+    /// responsibility, or as the young person.
+    async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChildView>> {
+        let rc = request(ctx)?;
+        let Some(person) = rc.principal.person_id.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let mut views = Vec::new();
+        for id in rc.store.children_of_person(person).await? {
+            if let Some(view) = open_child(rc, id).await? {
+                views.push(view);
+            }
+        }
+        Ok(views)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Who you are, as your token says.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let p = &request(ctx)?.principal;
+        Ok(Me {
+            subject: p.subject.clone(),
+            agency_id: p.agency.map(|a| ID(a.id.to_string())),
+            agency_kind: p.agency_kind().map(Into::into),
+            roles: p.roles.iter().map(|r| (*r).into()).collect(),
+            person_id: p.person_id.clone(),
+            purpose: p.purpose.map(Into::into),
+        })
+    }
+
+    /// A child's record by hub id. NOT_FOUND when there is no such child or
+    /// you may see nothing of it.
+    async fn child(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChildView> {
+        let rc = request(ctx)?;
+        let id = parse_id("id", &id)?;
+        Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
+    }
+
+    /// Finds a child by NHS number and date of birth (both must match).
+    async fn child_by_nhs_number(
+        &self,
+        ctx: &Context<'_>,
+        nhs_number: String,
+        date_of_birth: Date,
+    ) -> async_graphql::Result<ChildView> {
+        let rc = request(ctx)?;
+        let nhs = NhsNumber::parse(&nhs_number)
+            .map_err(|e| Error::bad_input("nhsNumber", e.to_string()))?;
+        let Some(id) = rc.store.find_by_nhs_number(&nhs, date_of_birth.0).await? else {
+            return Err(Error::NotFound("child").into());
+        };
+        Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
+    }
+
+    /// The agencies that work with the hub.
+    async fn agencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Agency>> {
+        let rc = request(ctx)?;
+        Ok(rc
+            .store
+            .agencies()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+/// A child to register.
+#[derive(InputObject, Debug)]
+pub struct RegisterChildInput {
+    pub given_name: String,
+    pub family_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: Date,
+    /// Ten digits, spaces allowed; checked (modulus 11).
+    pub nhs_number: Option<String>,
+    /// Unique Pupil Number; checked (check letter).
+    pub upn: Option<String>,
+    pub address_line: Option<String>,
+    pub town: Option<String>,
+    pub postcode: Option<String>,
+    pub home_language: Option<String>,
+    pub communication_needs: Option<String>,
+    /// The young person's own sign-in identity, if they have one.
+    pub young_person_id: Option<String>,
+}
+
+/// A family member to link to a child.
+#[derive(InputObject, Debug)]
+pub struct LinkFamilyMemberInput {
+    pub full_name: String,
+    pub relationship: types::Relationship,
+    pub parental_responsibility: bool,
+    /// What parental responsibility rests on; required when it is held.
+    pub pr_evidence: Option<String>,
+    /// The identity-provider person id they sign in with.
+    pub person_id: Option<String>,
+    pub contact_preference: types::ContactPreference,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[graphql(default)]
+    pub main_contact: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Registers a child (case officers of the council SEND team).
+    async fn register_child(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterChildInput,
+    ) -> async_graphql::Result<ChildView> {
+        let rc = request(ctx)?;
+        require_case_officer(&rc.principal)?;
+        let identity = NewChildInput {
+            given_name: &input.given_name,
+            family_name: &input.family_name,
+            preferred_name: input.preferred_name.as_deref(),
+            date_of_birth: Some(input.date_of_birth.0),
+            nhs_number: input.nhs_number.as_deref(),
+            upn: input.upn.as_deref(),
+            address_line: input.address_line.as_deref(),
+            town: input.town.as_deref(),
+            postcode: input.postcode.as_deref(),
+            home_language: input.home_language.as_deref(),
+            communication_needs: input.communication_needs.as_deref(),
+        }
+        .validate(rc.now.date_naive())
+        .map_err(Error::from)?;
+        let young_person_id =
+            domain::input::optional_text("youngPersonId", input.young_person_id.as_deref())
+                .map_err(Error::from)?;
+        let id = rc
+            .store
+            .register_child(
+                NewChild {
+                    identity,
+                    young_person_id,
+                },
+                &rc.principal.subject,
+            )
+            .await?;
+        Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
+    }
+
+    /// Records a family member and whether they hold parental responsibility
+    /// (case officers of the council SEND team).
+    async fn link_family_member(
+        &self,
+        ctx: &Context<'_>,
+        child_id: ID,
+        input: LinkFamilyMemberInput,
+    ) -> async_graphql::Result<Gql<domain::FamilyMember>> {
+        let rc = request(ctx)?;
+        require_case_officer(&rc.principal)?;
+        let child_id = parse_id("childId", &child_id)?;
+        let member = NewFamilyMemberInput {
+            full_name: &input.full_name,
+            relationship: input.relationship.into(),
+            parental_responsibility: input.parental_responsibility,
+            pr_evidence: input.pr_evidence.as_deref(),
+            person_id: input.person_id.as_deref(),
+            contact_preference: input.contact_preference.into(),
+            phone: input.phone.as_deref(),
+            email: input.email.as_deref(),
+            main_contact: input.main_contact,
+        }
+        .validate()
+        .map_err(Error::from)?;
+        if !rc.store.child_exists(child_id).await? {
+            return Err(Error::NotFound("child").into());
+        }
+        Ok(Gql(rc.store.link_family_member(child_id, member).await?))
+    }
+}

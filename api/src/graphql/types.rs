@@ -1,0 +1,466 @@
+//! GraphQL output types, built from `domain` values. Each section type shows
+//! exactly the fields the catalogue lists for it (checked by a test).
+
+use super::scalar::Date;
+use async_graphql::{Enum, ID, Object, SimpleObject};
+use domain::{HealthItemKind, catalogue};
+
+/// Declares a GraphQL enum mirroring a domain enum, checked variant by
+/// variant by async-graphql's `remote` conversion.
+macro_rules! remote_enum {
+    ($(#[$m:meta])* $name:ident = $remote:literal { $($(#[$vm:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+        #[graphql(remote = $remote)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+    };
+}
+
+remote_enum!(
+    /// A consent scope.
+    Scope = "domain::Scope" { Identity, Family, AllAboutMe, Education, SenNeeds, Psychology, PhysicalHealth,
+    Communication, SensoryPhysical, MentalHealth, SocialCare, PreparingForAdulthood, Restricted });
+remote_enum!(
+    /// The kind of an agency.
+    AgencyKind = "domain::AgencyKind" { School, Camhs, Slt, Ot, Ep, SocialCare, YouthJustice, Health, LaSend });
+remote_enum!(
+    /// SEN2 need type.
+    NeedCode = "domain::NeedCode" { Spld, Mld, Sld, Pmld, Semh, Slcn, Hi, Vi, Msi, Pd, Asd, Oth, Nsa });
+remote_enum!(SenProvision = "domain::SenProvision" { EhcPlan, SenSupport, None });
+remote_enum!(EhcPlanStatus = "domain::EhcPlanStatus" { NoPlan, AssessmentRequested, Assessing, DraftIssued, Final, Ceased });
+remote_enum!(Relationship = "domain::Relationship" { Mother, Father, StepParent, Grandparent, SpecialGuardian,
+    AdoptiveParent, FosterCarer, LocalAuthority, Deputy, Other });
+remote_enum!(ContactPreference = "domain::ContactPreference" { Email, Phone, Text, Post, Interpreter });
+remote_enum!(SettingPhase = "domain::SettingPhase" { EarlyYears, Primary, Secondary, Special,
+    #[graphql(name = "POST_16")] PostSixteen, NotInEducation });
+remote_enum!(CamhsStatus = "domain::CamhsStatus" { NotReferred, Waiting, Open, Discharged });
+remote_enum!(RestrictedKind = "domain::RestrictedKind" { ChildProtectionPlan, ChildInNeed, LookedAfter, YouthJusticeOrder, Adoption });
+remote_enum!(
+    /// Purpose of use, sent as the `X-Purpose-Of-Use` header.
+    Purpose = "consent::Purpose" { DirectSupport, EhcAssessment, AnnualReview, Safeguarding });
+remote_enum!(Role = "consent::Role" { Family, YoungPerson, CaseOfficer, Practitioner, SafeguardingLead, IgAuditor, IgAdmin });
+remote_enum!(
+    /// What a disclosure rests on.
+    BasisKind = "consent::BasisKind" { Consent, Safeguarding, PublicTask, Family, OwnContribution, InterimRule });
+remote_enum!(
+    /// Why something is withheld.
+    DenialCode = "consent::DenialCode" { NotPermitted, ConsentRequired });
+
+/// Wraps a domain value for GraphQL.
+#[derive(Debug)]
+pub struct Gql<T>(pub T);
+
+/// IDENTITY.
+#[Object(name = "Identity")]
+impl Gql<domain::Identity> {
+    async fn given_name(&self) -> &str {
+        &self.0.given_name
+    }
+    async fn family_name(&self) -> &str {
+        &self.0.family_name
+    }
+    async fn preferred_name(&self) -> Option<&str> {
+        self.0.preferred_name.as_deref()
+    }
+    async fn date_of_birth(&self) -> Date {
+        self.0.date_of_birth.into()
+    }
+    /// Ten digits, no spaces.
+    async fn nhs_number(&self) -> Option<&str> {
+        self.0.nhs_number.as_ref().map(|n| n.as_str())
+    }
+    async fn upn(&self) -> Option<&str> {
+        self.0.upn.as_ref().map(|u| u.as_str())
+    }
+    async fn address_line(&self) -> Option<&str> {
+        self.0.address_line.as_deref()
+    }
+    async fn town(&self) -> Option<&str> {
+        self.0.town.as_deref()
+    }
+    async fn postcode(&self) -> Option<&str> {
+        self.0.postcode.as_deref()
+    }
+    async fn home_language(&self) -> Option<&str> {
+        self.0.home_language.as_deref()
+    }
+    async fn communication_needs(&self) -> Option<&str> {
+        self.0.communication_needs.as_deref()
+    }
+}
+
+/// FAMILY: a person with parental responsibility or another carer.
+#[Object(name = "FamilyMember")]
+impl Gql<domain::FamilyMember> {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn person_id(&self) -> Option<&str> {
+        self.0.person_id.as_deref()
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    async fn relationship(&self) -> Relationship {
+        self.0.relationship.into()
+    }
+    async fn parental_responsibility(&self) -> bool {
+        self.0.parental_responsibility
+    }
+    async fn pr_evidence(&self) -> Option<&str> {
+        self.0.pr_evidence.as_deref()
+    }
+    async fn contact_preference(&self) -> ContactPreference {
+        self.0.contact_preference.into()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn main_contact(&self) -> bool {
+        self.0.main_contact
+    }
+}
+
+/// ALL_ABOUT_ME (EHC plan section A), in the family's own words.
+#[Object(name = "AllAboutMe")]
+impl Gql<domain::AllAboutMe> {
+    async fn what_matters(&self) -> Option<&str> {
+        self.0.what_matters.as_deref()
+    }
+    async fn how_to_support(&self) -> Option<&str> {
+        self.0.how_to_support.as_deref()
+    }
+    async fn aspirations(&self) -> Option<&str> {
+        self.0.aspirations.as_deref()
+    }
+    async fn history(&self) -> Option<&str> {
+        self.0.history.as_deref()
+    }
+}
+
+/// EDUCATION.
+#[Object(name = "Education")]
+impl Gql<domain::Education> {
+    async fn setting_name(&self) -> Option<&str> {
+        self.0.setting_name.as_deref()
+    }
+    async fn setting_urn(&self) -> Option<&str> {
+        self.0.setting_urn.as_deref()
+    }
+    async fn setting_phase(&self) -> Option<SettingPhase> {
+        self.0.setting_phase.map(Into::into)
+    }
+    async fn year_group(&self) -> Option<&str> {
+        self.0.year_group.as_deref()
+    }
+    async fn sen_support_plan(&self) -> Option<&str> {
+        self.0.sen_support_plan.as_deref()
+    }
+    async fn attendance_percent(&self) -> Option<f64> {
+        self.0.attendance_percent
+    }
+    async fn attainment_summary(&self) -> Option<&str> {
+        self.0.attainment_summary.as_deref()
+    }
+    async fn suspensions_this_year(&self) -> Option<i32> {
+        self.0.suspensions_this_year
+    }
+    async fn permanently_excluded(&self) -> Option<bool> {
+        self.0.permanently_excluded
+    }
+}
+
+/// One ranked need (1 = primary).
+#[derive(SimpleObject, Debug)]
+pub struct SenNeed {
+    pub code: NeedCode,
+    pub label: &'static str,
+    pub rank: i32,
+}
+
+/// SEN_NEEDS (EHC plan sections B, E, F).
+#[Object(name = "SenNeeds")]
+impl Gql<domain::SenNeeds> {
+    async fn provision(&self) -> Option<SenProvision> {
+        self.0.provision.map(Into::into)
+    }
+    async fn ehc_plan_status(&self) -> Option<EhcPlanStatus> {
+        self.0.ehc_plan_status.map(Into::into)
+    }
+    async fn ehc_plan_issued_on(&self) -> Option<Date> {
+        self.0.ehc_plan_issued_on.map(Into::into)
+    }
+    async fn needs(&self) -> Vec<SenNeed> {
+        self.0
+            .needs
+            .iter()
+            .map(|n| SenNeed {
+                code: n.code.into(),
+                label: n.code.label(),
+                rank: n.rank,
+            })
+            .collect()
+    }
+    async fn outcomes(&self) -> Option<&str> {
+        self.0.outcomes.as_deref()
+    }
+    async fn special_educational_provision(&self) -> Option<&str> {
+        self.0.special_educational_provision.as_deref()
+    }
+}
+
+/// PSYCHOLOGY.
+#[Object(name = "Psychology")]
+impl Gql<domain::Psychology> {
+    async fn assessed_on(&self) -> Option<Date> {
+        self.0.assessed_on.map(Into::into)
+    }
+    async fn assessment_summary(&self) -> Option<&str> {
+        self.0.assessment_summary.as_deref()
+    }
+    async fn advice(&self) -> Option<&str> {
+        self.0.advice.as_deref()
+    }
+}
+
+/// A condition, medicine or allergy.
+#[derive(SimpleObject, Debug)]
+pub struct HealthItem {
+    pub id: ID,
+    pub name: String,
+    pub detail: Option<String>,
+}
+
+impl Gql<domain::PhysicalHealth> {
+    fn items(&self, kind: HealthItemKind) -> Vec<HealthItem> {
+        self.0
+            .items
+            .iter()
+            .filter(|i| i.kind == kind)
+            .map(|i| HealthItem {
+                id: ID(i.id.to_string()),
+                name: i.name.clone(),
+                detail: i.detail.clone(),
+            })
+            .collect()
+    }
+}
+
+/// PHYSICAL_HEALTH (EHC plan sections C, G).
+#[Object(name = "PhysicalHealth")]
+impl Gql<domain::PhysicalHealth> {
+    async fn conditions(&self) -> Vec<HealthItem> {
+        self.items(HealthItemKind::Condition)
+    }
+    async fn medicines(&self) -> Vec<HealthItem> {
+        self.items(HealthItemKind::Medicine)
+    }
+    async fn allergies(&self) -> Vec<HealthItem> {
+        self.items(HealthItemKind::Allergy)
+    }
+    async fn gp_practice(&self) -> Option<&str> {
+        self.0.gp_practice.as_deref()
+    }
+    async fn health_care_plan(&self) -> Option<bool> {
+        self.0.health_care_plan
+    }
+    async fn health_provision(&self) -> Option<&str> {
+        self.0.health_provision.as_deref()
+    }
+}
+
+/// COMMUNICATION (speech and language therapy).
+#[Object(name = "Communication")]
+impl Gql<domain::Communication> {
+    async fn profile(&self) -> Option<&str> {
+        self.0.profile.as_deref()
+    }
+    async fn slt_advice(&self) -> Option<&str> {
+        self.0.slt_advice.as_deref()
+    }
+    async fn targets(&self) -> Option<&str> {
+        self.0.targets.as_deref()
+    }
+    async fn aac(&self) -> Option<&str> {
+        self.0.aac.as_deref()
+    }
+}
+
+/// SENSORY_PHYSICAL (OT, physiotherapy, hearing and vision).
+#[Object(name = "SensoryPhysical")]
+impl Gql<domain::SensoryPhysical> {
+    async fn ot_summary(&self) -> Option<&str> {
+        self.0.ot_summary.as_deref()
+    }
+    async fn physio_summary(&self) -> Option<&str> {
+        self.0.physio_summary.as_deref()
+    }
+    async fn hearing(&self) -> Option<&str> {
+        self.0.hearing.as_deref()
+    }
+    async fn vision(&self) -> Option<&str> {
+        self.0.vision.as_deref()
+    }
+    async fn equipment(&self) -> Option<&str> {
+        self.0.equipment.as_deref()
+    }
+}
+
+/// MENTAL_HEALTH (CAMHS summary).
+#[Object(name = "MentalHealth")]
+impl Gql<domain::MentalHealth> {
+    async fn camhs_status(&self) -> Option<CamhsStatus> {
+        self.0.camhs_status.map(Into::into)
+    }
+    async fn referred_on(&self) -> Option<Date> {
+        self.0.referred_on.map(Into::into)
+    }
+    async fn involvement_summary(&self) -> Option<&str> {
+        self.0.involvement_summary.as_deref()
+    }
+}
+
+/// SOCIAL_CARE (EHC plan sections D, H1, H2).
+#[Object(name = "SocialCare")]
+impl Gql<domain::SocialCare> {
+    async fn needs(&self) -> Option<&str> {
+        self.0.needs.as_deref()
+    }
+    async fn family_support(&self) -> Option<&str> {
+        self.0.family_support.as_deref()
+    }
+    async fn short_breaks(&self) -> Option<&str> {
+        self.0.short_breaks.as_deref()
+    }
+    async fn provision(&self) -> Option<&str> {
+        self.0.provision.as_deref()
+    }
+}
+
+/// PREPARING_FOR_ADULTHOOD (from Year 9).
+#[Object(name = "PreparingForAdulthood")]
+impl Gql<domain::PreparingForAdulthood> {
+    async fn employment(&self) -> Option<&str> {
+        self.0.employment.as_deref()
+    }
+    async fn independent_living(&self) -> Option<&str> {
+        self.0.independent_living.as_deref()
+    }
+    async fn community(&self) -> Option<&str> {
+        self.0.community.as_deref()
+    }
+    async fn health(&self) -> Option<&str> {
+        self.0.health.as_deref()
+    }
+}
+
+/// RESTRICTED item.
+#[Object(name = "RestrictedItem")]
+impl Gql<domain::RestrictedItem> {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn kind(&self) -> RestrictedKind {
+        self.0.kind.into()
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    async fn since(&self) -> Option<Date> {
+        self.0.since.map(Into::into)
+    }
+    async fn until(&self) -> Option<Date> {
+        self.0.until.map(Into::into)
+    }
+}
+
+/// A service involved with the child. Each entry is shown only if its
+/// service's scope may be seen.
+#[Object(name = "Involvement")]
+impl Gql<domain::Involvement> {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn agency_id(&self) -> ID {
+        ID(self.0.agency_id.to_string())
+    }
+    async fn agency_name(&self) -> &str {
+        &self.0.agency_name
+    }
+    async fn agency_kind(&self) -> AgencyKind {
+        self.0.agency_kind.into()
+    }
+    async fn practitioner_name(&self) -> Option<&str> {
+        self.0.practitioner_name.as_deref()
+    }
+    async fn role_title(&self) -> Option<&str> {
+        self.0.role_title.as_deref()
+    }
+    async fn since(&self) -> Option<Date> {
+        self.0.since.map(Into::into)
+    }
+    async fn until(&self) -> Option<Date> {
+        self.0.until.map(Into::into)
+    }
+}
+
+/// An organisation.
+#[derive(SimpleObject, Debug)]
+pub struct Agency {
+    pub id: ID,
+    pub name: String,
+    pub kind: AgencyKind,
+}
+
+impl From<domain::Agency> for Agency {
+    fn from(a: domain::Agency) -> Self {
+        Self {
+            id: ID(a.id.to_string()),
+            name: a.name,
+            kind: a.kind.into(),
+        }
+    }
+}
+
+/// For one scope: may the caller see it, and on which basis or why not.
+#[derive(SimpleObject, Debug)]
+pub struct ScopeAccess {
+    pub scope: Scope,
+    /// How the scope reads to a family.
+    pub label: &'static str,
+    pub allowed: bool,
+    pub basis: Option<BasisKind>,
+    /// The basis or the reason, in plain words.
+    pub explanation: String,
+    pub denial: Option<DenialCode>,
+    /// The record fields this scope covers (`section.field`).
+    pub fields: Vec<String>,
+}
+
+impl ScopeAccess {
+    pub fn new(scope: domain::Scope, decision: &consent::ScopeDecision) -> Self {
+        let fields = catalogue::fields_of(catalogue::Section::of_scope(scope))
+            .map(|f| f.path())
+            .collect();
+        let (allowed, basis, explanation, denial) = match decision {
+            consent::ScopeDecision::Allowed(b) => {
+                (true, Some(b.kind.into()), b.explanation.clone(), None)
+            }
+            consent::ScopeDecision::Denied(d) => {
+                (false, None, d.reason.clone(), Some(d.code.into()))
+            }
+        };
+        Self {
+            scope: scope.into(),
+            label: scope.label(),
+            allowed,
+            basis,
+            explanation,
+            denial,
+            fields,
+        }
+    }
+}

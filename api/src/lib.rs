@@ -1,0 +1,20 @@
+//! The tellonce hub: everything that touches HTTP, GraphQL, JWTs, SQL and
+//! telemetry. Decisions come from `consent`, the record model from `domain`.
+//!
+//! - [`config`]: `Settings` from defaults, file, env and flags.
+//! - [`auth`]: JWT → `consent::Principal`.
+//! - [`db`]: `Store`, the sea-orm reads and writes.
+//! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
+//!   to record content.
+//! - [`startup`]: the axum router, limits, `Application`.
+//! - [`demo`]: demo data and personas.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod startup;
+pub mod telemetry;

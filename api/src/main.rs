@@ -1,0 +1,93 @@
+//! `tellonce`: serve, migrate, print the schema, or mint a demo token.
+
+use anyhow::Context as _;
+use api::cli::{Cli, Command};
+use api::config::{Limits, Mode};
+use api::startup::{Application, redact_url};
+use api::{db::Store, demo, graphql, telemetry};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("tellonce: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Schema => {
+            print!("{}", graphql::build_schema(&Limits::default(), true).sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            let settings = cli.config.load(Mode::Offline)?;
+            telemetry::init(settings.log_json);
+            let store = Store::connect(&settings.database_url)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot open the database at {}",
+                        redact_url(&settings.database_url)
+                    )
+                })?;
+            let pending = store.pending_migrations().await?;
+            store.migrate().await.context("migrations failed")?;
+            println!(
+                "applied {} migration(s); the database is up to date",
+                pending.len()
+            );
+            Ok(())
+        }
+        Command::Token { persona, minutes } => {
+            let settings = cli.config.load(Mode::Offline)?;
+            if !settings.development {
+                anyhow::bail!(
+                    "`token` is for development only: set TELLONCE_DEV=true (and TELLONCE_JWT_SECRET)"
+                );
+            }
+            let persona = demo::persona(&persona).with_context(|| {
+                let names: Vec<_> = demo::personas().iter().map(|p| p.name).collect();
+                format!(
+                    "unknown persona '{persona}': choose one of {}",
+                    names.join(", ")
+                )
+            })?;
+            println!(
+                "{}",
+                demo::sign_token(&persona, &settings.jwt, chrono::Duration::minutes(minutes))?
+            );
+            Ok(())
+        }
+        Command::Serve {
+            demo: with_demo,
+            migrate,
+        } => {
+            let mut settings = cli
+                .config
+                .load(if with_demo { Mode::Demo } else { Mode::Serve })?;
+            settings.migrate_on_start |= migrate;
+            telemetry::init(settings.log_json);
+            let app = Application::build(&settings).await?;
+            let addr = app.local_addr()?;
+            if with_demo {
+                let store = Store::connect(&settings.database_url).await?;
+                let loaded = demo::load(&store, chrono::Utc::now().date_naive())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
+                if !loaded {
+                    tracing::info!("demo data already present");
+                }
+                println!(
+                    "{}",
+                    demo::banner(&format!("http://{addr}"), &settings.jwt)?
+                );
+            }
+            tracing::info!(%addr, database = %redact_url(&settings.database_url), "tellonce listening");
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+    }
+}

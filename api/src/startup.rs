@@ -1,0 +1,305 @@
+//! The HTTP application: routes, limits, and the GraphQL handler that turns a
+//! verified token into the request's [`RequestContext`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_graphql::BatchRequest;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use consent::Purpose;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Authenticator;
+use crate::config::Settings;
+use crate::db::Store;
+use crate::error::code;
+use crate::graphql::{AppSchema, RequestContext, build_schema};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const PURPOSE: &str = "x-purpose-of-use";
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub store: Store,
+    pub auth: Arc<Authenticator>,
+    pub introspection: bool,
+    pub max_batch: usize,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Connects, prepares the schema and binds. Migrations run first when
+    /// the settings ask for it (always on the embedded SQLite default);
+    /// otherwise pending migrations stop start-up with a clear message.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = Store::connect(&settings.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database at {}",
+                    redact_url(&settings.database_url)
+                )
+            })?;
+        Self::build_with_store(settings, store).await
+    }
+
+    /// As [`Application::build`], over an existing store (tests).
+    pub async fn build_with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
+        if settings.migrate_on_start || settings.is_sqlite() {
+            store.migrate().await.context("migrations failed")?;
+        } else {
+            let pending = store
+                .pending_migrations()
+                .await
+                .context("cannot read migration state")?;
+            if !pending.is_empty() {
+                anyhow::bail!(
+                    "the database needs migrating ({} pending): run `tellonce migrate` first, or `serve --migrate`",
+                    pending.len()
+                );
+            }
+        }
+        let auth = Authenticator::new(&settings.jwt).await?;
+        let state = AppState {
+            schema: build_schema(&settings.limits, settings.introspection),
+            store,
+            auth: Arc::new(auth),
+            introspection: settings.introspection,
+            max_batch: settings.limits.max_batch,
+        };
+        let router = router(
+            state,
+            settings.limits.max_body_bytes,
+            settings.limits.request_timeout,
+        );
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Ok(Self { listener, router })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// A GraphQL-shaped error response outside execution (auth, transport).
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }));
+    let mut response = (status, body).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}
+
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "request body is too large".to_owned()
+            } else {
+                rejection.body_text()
+            };
+            return error_response(status, code::BAD_USER_INPUT, &message);
+        }
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let mut principal = match state.auth.authenticate(authorization).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!(reason = %e, "authentication failed");
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                code::UNAUTHENTICATED,
+                &e.to_string(),
+            );
+        }
+    };
+    if let Some(value) = headers.get(PURPOSE) {
+        match value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<Purpose>().ok())
+        {
+            Some(purpose) => principal.purpose = Some(purpose),
+            None => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    code::BAD_USER_INPUT,
+                    "X-Purpose-Of-Use must be one of DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW, SAFEGUARDING",
+                );
+            }
+        }
+    }
+    let request: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = format!("the body is not a GraphQL request: {e}");
+            return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message);
+        }
+    };
+    if let BatchRequest::Batch(items) = &request
+        && items.len() > state.max_batch
+    {
+        let message = format!("at most {} operations per batch", state.max_batch);
+        return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message);
+    }
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let context = RequestContext {
+        principal,
+        request_id,
+        store: state.store.clone(),
+        now: Utc::now(),
+    };
+    let response = state.schema.execute_batch(request.data(context)).await;
+    Json(response).into_response()
+}
+
+async fn graphiql(State(state): State<AppState>) -> Response {
+    if !state.introspection {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_USER_INPUT,
+            "GraphiQL is off: POST GraphQL requests to /graphql",
+        );
+    }
+    Html(GRAPHIQL).into_response()
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        Json(json!({ "status": "ready" })).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
+        )
+            .into_response()
+    }
+}
+
+/// GraphiQL from its CDN; paste a demo token into the headers pane.
+const GRAPHIQL: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <title>tellonce GraphiQL</title>
+  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css" />
+</head>
+<body style="margin:0;height:100vh">
+  <div id="graphiql" style="height:100vh"></div>
+  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
+  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
+  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+  <script>
+    const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, {
+        fetcher,
+        defaultHeaders: '{\n  "Authorization": "Bearer PASTE-A-DEMO-TOKEN",\n  "X-Purpose-Of-Use": "DIRECT_SUPPORT"\n}',
+        defaultQuery: '{ me { subject roles children { id identity { givenName familyName } } } }',
+      }),
+    );
+  </script>
+</body>
+</html>"#;

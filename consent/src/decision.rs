@@ -1,0 +1,104 @@
+//! What a decision says: for each scope, allowed on a named basis or denied
+//! with a reason. A refusal is a value, never an `Err`.
+
+use domain::Scope;
+
+domain::code_enum! {
+    /// The kind of lawful basis or relationship a disclosure rests on.
+    pub enum BasisKind("basis") {
+        Consent = "CONSENT",
+        Safeguarding = "SAFEGUARDING",
+        PublicTask = "PUBLIC_TASK",
+        Family = "FAMILY",
+        OwnContribution = "OWN_CONTRIBUTION",
+        /// The foundation's interim rule (practitioners read IDENTITY). It goes
+        /// when the consent engine lands.
+        InterimRule = "INTERIM_RULE",
+    }
+}
+
+/// Why a scope may be disclosed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    pub kind: BasisKind,
+    /// In plain words, for the caller and the family.
+    pub explanation: String,
+}
+
+domain::code_enum! {
+    /// The error code a denial carries to the caller.
+    pub enum DenialCode("denial code") {
+        /// Outside the caller's agreement or role: asking the family won't help.
+        NotPermitted = "NOT_PERMITTED",
+        /// Inside the agreement, but no lawful basis holds yet.
+        ConsentRequired = "CONSENT_REQUIRED",
+    }
+}
+
+/// Why a scope is withheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    pub code: DenialCode,
+    pub reason: String,
+}
+
+/// The outcome for one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeDecision {
+    Allowed(Basis),
+    Denied(Denial),
+}
+
+impl ScopeDecision {
+    pub fn allowed(kind: BasisKind, explanation: impl Into<String>) -> Self {
+        Self::Allowed(Basis {
+            kind,
+            explanation: explanation.into(),
+        })
+    }
+
+    pub fn denied(code: DenialCode, reason: impl Into<String>) -> Self {
+        Self::Denied(Denial {
+            code,
+            reason: reason.into(),
+        })
+    }
+
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Self::Allowed(_))
+    }
+}
+
+/// The decision for one (principal, child, purpose), per scope. It is taken
+/// once per child per request and never cached across requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessDecision {
+    scopes: Vec<ScopeDecision>,
+}
+
+impl AccessDecision {
+    /// Builds a decision by asking `f` about every scope.
+    pub fn from_fn(mut f: impl FnMut(Scope) -> ScopeDecision) -> Self {
+        Self {
+            scopes: Scope::ALL.iter().map(|s| f(*s)).collect(),
+        }
+    }
+
+    pub fn get(&self, scope: Scope) -> &ScopeDecision {
+        &self.scopes[scope.index()]
+    }
+
+    pub fn is_allowed(&self, scope: Scope) -> bool {
+        self.get(scope).is_allowed()
+    }
+
+    /// True when at least one scope may be disclosed.
+    pub fn any_allowed(&self) -> bool {
+        self.scopes.iter().any(ScopeDecision::is_allowed)
+    }
+
+    /// Every scope with its outcome, in catalogue order.
+    pub fn iter(&self) -> impl Iterator<Item = (Scope, &ScopeDecision)> {
+        Scope::ALL.iter().copied().zip(self.scopes.iter())
+    }
+}

@@ -1,0 +1,93 @@
+//! Who is asking, and why.
+
+use std::collections::BTreeSet;
+
+use domain::AgencyKind;
+use uuid::Uuid;
+
+domain::code_enum! {
+    /// A role named in the JWT `roles` claim (lower case there).
+    pub enum Role("role") {
+        Family = "FAMILY",
+        YoungPerson = "YOUNG_PERSON",
+        CaseOfficer = "CASE_OFFICER",
+        Practitioner = "PRACTITIONER",
+        SafeguardingLead = "SAFEGUARDING_LEAD",
+        IgAuditor = "IG_AUDITOR",
+        IgAdmin = "IG_ADMIN",
+    }
+}
+
+impl Role {
+    pub fn from_claim(claim: &str) -> Option<Self> {
+        claim.to_ascii_uppercase().parse().ok()
+    }
+
+    pub fn claim(self) -> String {
+        self.code().to_ascii_lowercase()
+    }
+
+    /// Information-governance roles: they see the trace, never content.
+    pub fn is_ig(self) -> bool {
+        matches!(self, Role::IgAuditor | Role::IgAdmin)
+    }
+
+    /// Roles that act for an agency on a child's record.
+    pub fn is_practitioner(self) -> bool {
+        matches!(
+            self,
+            Role::CaseOfficer | Role::Practitioner | Role::SafeguardingLead
+        )
+    }
+}
+
+domain::code_enum! {
+    /// Purpose of use, stated with every practitioner request.
+    pub enum Purpose("purpose of use") {
+        DirectSupport = "DIRECT_SUPPORT",
+        EhcAssessment = "EHC_ASSESSMENT",
+        AnnualReview = "ANNUAL_REVIEW",
+        Safeguarding = "SAFEGUARDING",
+    }
+}
+
+/// The agency a principal acts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgencyRef {
+    pub id: Uuid,
+    pub kind: AgencyKind,
+}
+
+/// A verified caller: built by `api` from a checked JWT, never from headers
+/// a resolver reads itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's `sub`.
+    pub subject: String,
+    /// Set for practitioners and IG staff; families act for no agency.
+    pub agency: Option<AgencyRef>,
+    pub roles: BTreeSet<Role>,
+    /// The identity-provider person id of a family member or young person.
+    pub person_id: Option<String>,
+    /// The purpose stated for this request, if any.
+    pub purpose: Option<Purpose>,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_ig(&self) -> bool {
+        self.roles.iter().any(|r| r.is_ig())
+    }
+
+    /// Acts for an agency in a practitioner role.
+    pub fn is_practitioner(&self) -> bool {
+        self.agency.is_some() && self.roles.iter().any(|r| r.is_practitioner())
+    }
+
+    pub fn agency_kind(&self) -> Option<AgencyKind> {
+        self.agency.map(|a| a.kind)
+    }
+}

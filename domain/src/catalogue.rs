@@ -1,0 +1,235 @@
+//! The field catalogue: the one place that answers "which scope is this field
+//! in?". The GraphQL schema, the access decision, the trace and the family
+//! page all read it. Field names are the GraphQL (camelCase) names; a test in
+//! `api` checks the schema and this table agree field for field.
+
+use crate::Scope;
+
+crate::code_enum! {
+    /// A section of the child record as the API shows it.
+    pub enum Section("section") {
+        Identity = "identity",
+        Family = "family",
+        AllAboutMe = "allAboutMe",
+        Education = "education",
+        SenNeeds = "senNeeds",
+        Psychology = "psychology",
+        PhysicalHealth = "physicalHealth",
+        Communication = "communication",
+        SensoryPhysical = "sensoryPhysical",
+        MentalHealth = "mentalHealth",
+        SocialCare = "socialCare",
+        PreparingForAdulthood = "preparingForAdulthood",
+        Restricted = "restricted",
+        Involvements = "involvements",
+    }
+}
+
+impl Section {
+    /// The scope of every field in the section. `None` for involvements,
+    /// where each entry takes the scope of its service
+    /// ([`crate::AgencyKind::involvement_scope`]).
+    pub fn scope(self) -> Option<Scope> {
+        Some(match self {
+            Section::Identity => Scope::Identity,
+            Section::Family => Scope::Family,
+            Section::AllAboutMe => Scope::AllAboutMe,
+            Section::Education => Scope::Education,
+            Section::SenNeeds => Scope::SenNeeds,
+            Section::Psychology => Scope::Psychology,
+            Section::PhysicalHealth => Scope::PhysicalHealth,
+            Section::Communication => Scope::Communication,
+            Section::SensoryPhysical => Scope::SensoryPhysical,
+            Section::MentalHealth => Scope::MentalHealth,
+            Section::SocialCare => Scope::SocialCare,
+            Section::PreparingForAdulthood => Scope::PreparingForAdulthood,
+            Section::Restricted => Scope::Restricted,
+            Section::Involvements => return None,
+        })
+    }
+
+    /// The section that holds a scope's fields.
+    pub fn of_scope(scope: Scope) -> Section {
+        Section::ALL
+            .iter()
+            .copied()
+            .find(|s| s.scope() == Some(scope))
+            .unwrap_or(Section::Involvements)
+    }
+}
+
+/// One field of the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldDef {
+    pub section: Section,
+    /// GraphQL field name within the section's type.
+    pub name: &'static str,
+    /// What the field holds, in plain words.
+    pub label: &'static str,
+}
+
+impl FieldDef {
+    /// `section.field`, as written in the trace.
+    pub fn path(&self) -> String {
+        format!("{}.{}", self.section.code(), self.name)
+    }
+}
+
+macro_rules! fields {
+    ($( $section:ident { $( $name:literal => $label:literal ),+ $(,)? } )+) => {
+        &[ $( $( FieldDef { section: Section::$section, name: $name, label: $label }, )+ )+ ]
+    };
+}
+
+/// Every field of the record, by section.
+pub const FIELDS: &[FieldDef] = fields! {
+    Identity {
+        "givenName" => "Given name",
+        "familyName" => "Family name",
+        "preferredName" => "Preferred name",
+        "dateOfBirth" => "Date of birth",
+        "nhsNumber" => "NHS number",
+        "upn" => "Unique pupil number",
+        "addressLine" => "Address",
+        "town" => "Town",
+        "postcode" => "Postcode",
+        "homeLanguage" => "Home language",
+        "communicationNeeds" => "Communication and access needs",
+    }
+    Family {
+        "id" => "Family member id",
+        "personId" => "Sign-in identity",
+        "fullName" => "Name",
+        "relationship" => "Relationship to the child",
+        "parentalResponsibility" => "Has parental responsibility",
+        "prEvidence" => "What parental responsibility rests on",
+        "contactPreference" => "Contact preference",
+        "phone" => "Phone",
+        "email" => "Email",
+        "mainContact" => "Main contact",
+    }
+    AllAboutMe {
+        "whatMatters" => "What matters to me",
+        "howToSupport" => "How best to support me",
+        "aspirations" => "My hopes for the future",
+        "history" => "My story so far",
+    }
+    Education {
+        "settingName" => "School or setting",
+        "settingUrn" => "Setting URN",
+        "settingPhase" => "Phase",
+        "yearGroup" => "Year group",
+        "senSupportPlan" => "SEN support plan",
+        "attendancePercent" => "Attendance",
+        "attainmentSummary" => "Attainment",
+        "suspensionsThisYear" => "Suspensions this year",
+        "permanentlyExcluded" => "Permanently excluded",
+    }
+    SenNeeds {
+        "provision" => "SEN provision (EHC plan, SEN support, none)",
+        "ehcPlanStatus" => "EHC plan status",
+        "ehcPlanIssuedOn" => "EHC plan issued on",
+        "needs" => "Needs, ranked",
+        "outcomes" => "Outcomes sought (section E)",
+        "specialEducationalProvision" => "Special educational provision (section F)",
+    }
+    Psychology {
+        "assessedOn" => "Assessed on",
+        "assessmentSummary" => "Assessment summary",
+        "advice" => "Educational psychology advice",
+    }
+    PhysicalHealth {
+        "conditions" => "Conditions",
+        "medicines" => "Medicines",
+        "allergies" => "Allergies",
+        "gpPractice" => "GP practice",
+        "healthCarePlan" => "Has an individual health care plan",
+        "healthProvision" => "Health provision (section G)",
+    }
+    Communication {
+        "profile" => "Communication profile",
+        "sltAdvice" => "Speech and language therapy advice",
+        "targets" => "Targets",
+        "aac" => "Augmentative and alternative communication",
+    }
+    SensoryPhysical {
+        "otSummary" => "Occupational therapy",
+        "physioSummary" => "Physiotherapy",
+        "hearing" => "Hearing",
+        "vision" => "Vision",
+        "equipment" => "Equipment",
+    }
+    MentalHealth {
+        "camhsStatus" => "CAMHS status",
+        "referredOn" => "Referred on",
+        "involvementSummary" => "CAMHS involvement summary",
+    }
+    SocialCare {
+        "needs" => "Social care needs (section D)",
+        "familySupport" => "Family support",
+        "shortBreaks" => "Short breaks",
+        "provision" => "Social care provision (sections H1, H2)",
+    }
+    PreparingForAdulthood {
+        "employment" => "Employment",
+        "independentLiving" => "Independent living",
+        "community" => "Friends and community",
+        "health" => "Good health in adult life",
+    }
+    Restricted {
+        "id" => "Item id",
+        "kind" => "Kind",
+        "summary" => "Summary",
+        "since" => "Since",
+        "until" => "Until",
+    }
+    Involvements {
+        "id" => "Involvement id",
+        "agencyId" => "Agency id",
+        "agencyName" => "Agency",
+        "agencyKind" => "Kind of service",
+        "practitionerName" => "Practitioner",
+        "roleTitle" => "Role",
+        "since" => "Since",
+        "until" => "Until",
+    }
+};
+
+/// The fields of one section, in order.
+pub fn fields_of(section: Section) -> impl Iterator<Item = &'static FieldDef> {
+    FIELDS.iter().filter(move |f| f.section == section)
+}
+
+/// Looks a field up by section and GraphQL name.
+pub fn field(section: Section, name: &str) -> Option<&'static FieldDef> {
+    fields_of(section).find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_scope_has_exactly_one_section_and_fields() {
+        for scope in Scope::ALL {
+            let sections: Vec<_> = Section::ALL
+                .iter()
+                .filter(|s| s.scope() == Some(*scope))
+                .collect();
+            assert_eq!(sections.len(), 1, "{scope}");
+            assert_eq!(Section::of_scope(*scope), *sections[0]);
+            assert!(fields_of(*sections[0]).count() > 0);
+        }
+    }
+
+    #[test]
+    fn field_paths_are_unique() {
+        let paths: HashSet<String> = FIELDS.iter().map(FieldDef::path).collect();
+        assert_eq!(paths.len(), FIELDS.len());
+        assert_eq!(
+            field(Section::Education, "yearGroup").map(|f| f.section.scope()),
+            Some(Some(Scope::Education))
+        );
+    }
+}

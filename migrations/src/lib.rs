@@ -1,0 +1,22 @@
+//! Database migrations for tellonce (sea-orm-migration). Append-only: a
+//! migration that has shipped is never edited, only followed by another.
+//! They produce the same schema on SQLite and PostgreSQL and never depend on
+//! the application's entities.
+//!
+//! Every table that holds child data has `child_id` as the first column of
+//! its primary key, so it can later be distributed by child (Citus).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_child_record;
+
+/// All migrations, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_child_record::Migration)]
+    }
+}
