@@ -137,7 +137,7 @@ impl MigrationTrait for Migration {
                     .col(string_null("edu_setting_name"))
                     .col(string_len_null("edu_setting_urn", 16))
                     .col(string_len_null("edu_setting_phase", 32))
-                    .col(string_len_null("edu_year_group", 32))
+                    .col(string_null("edu_year_group"))
                     .col(text_null("edu_sen_support_plan"))
                     .col(double_null("edu_attendance_percent"))
                     .col(text_null("edu_attainment_summary"))
