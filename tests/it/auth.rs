@@ -16,11 +16,17 @@ async fn rejected(app: &TestApp, token: Option<&str>, expect: &str) {
     assert_eq!(answer.status, 401, "{answer:?}");
     assert_eq!(answer.codes(), vec!["UNAUTHENTICATED"], "{answer:?}");
     let message = answer.message();
-    assert!(message.contains(expect), "expected '{expect}' in '{message}'");
+    assert!(
+        message.contains(expect),
+        "expected '{expect}' in '{message}'"
+    );
     if let Some(token) = token {
         // Neither the token nor any part of it is echoed.
         for part in token.split('.').filter(|p| p.len() > 8) {
-            assert!(!answer.body.to_string().contains(part), "token part echoed: {answer:?}");
+            assert!(
+                !answer.body.to_string().contains(part),
+                "token part echoed: {answer:?}"
+            );
         }
     }
 }
@@ -63,7 +69,11 @@ async fn expired_and_not_yet_valid_tokens_are_refused() {
 async fn wrong_signature_issuer_and_audience_are_refused() {
     let app = spawn_app().await;
     let claims = app.claims_for("senco");
-    let forged = forge_hs(&json!({"alg": "HS256", "typ": "JWT"}), &claims, b"not-the-secret");
+    let forged = forge_hs(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &claims,
+        b"not-the-secret",
+    );
     rejected(&app, Some(&forged), "bad token signature").await;
 
     let mut wrong_iss = claims.clone();
@@ -75,7 +85,9 @@ async fn wrong_signature_issuer_and_audience_are_refused() {
     rejected(&app, Some(&app.hs256(&wrong_aud)), "wrong token audience").await;
 
     // A valid token still works, so the refusals above are about the token.
-    let ok = app.graphql_as(Some(&app.hs256(&claims)), None, ME, json!({})).await;
+    let ok = app
+        .graphql_as(Some(&app.hs256(&claims)), None, ME, json!({}))
+        .await;
     assert_eq!(ok.status, 200, "{ok:?}");
     assert_eq!(ok.body["data"]["me"]["agencyKind"], "SCHOOL");
 }
@@ -124,12 +136,20 @@ async fn alg_none_and_algorithm_confusion_are_refused() {
     rejected(&app, Some(&confused), "bad token signature").await;
 
     // A token claiming RS256 for the EC key.
-    let mismatched = forge_hs(&json!({"alg": "RS256", "kid": app.ec_key.kid}), &claims, b"x");
+    let mismatched = forge_hs(
+        &json!({"alg": "RS256", "kid": app.ec_key.kid}),
+        &claims,
+        b"x",
+    );
     rejected(&app, Some(&mismatched), "unsupported token algorithm").await;
 
     // With no HS256 secret configured, HS256 is refused outright.
     let jwks_only = spawn_app_with(|s| s.jwt.secret = None).await;
-    let hs = forge_hs(&json!({"alg": "HS256", "typ": "JWT"}), &claims, &app.rsa_key.public_der);
+    let hs = forge_hs(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &claims,
+        &app.rsa_key.public_der,
+    );
     rejected(&jwks_only, Some(&hs), "unsupported token algorithm HS256").await;
 }
 
@@ -170,7 +190,9 @@ async fn jwks_server(initial: Value) -> JwksServer {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}/jwks.json", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, router).await });
     JwksServer { url, keys, fetches }
@@ -190,11 +212,18 @@ async fn jwks_url_rotation_picks_up_the_new_key() {
     })
     .await;
     let claims = app.claims_for("slt");
-    assert_eq!(app.graphql_as(Some(&old.sign(&claims)), None, ME, json!({})).await.status, 200);
+    assert_eq!(
+        app.graphql_as(Some(&old.sign(&claims)), None, ME, json!({}))
+            .await
+            .status,
+        200
+    );
 
     // The identity provider rotates: only the new key is published.
     *server.keys.write().await = json!({ "keys": [new.jwk] });
-    let answer = app.graphql_as(Some(&new.sign(&claims)), None, ME, json!({})).await;
+    let answer = app
+        .graphql_as(Some(&new.sign(&claims)), None, ME, json!({}))
+        .await;
     assert_eq!(answer.status, 200, "{answer:?}");
     rejected(&app, Some(&old.sign(&claims)), "unknown signing key").await;
 }
@@ -211,12 +240,25 @@ async fn unknown_kids_refetch_at_most_once_per_interval() {
         s.jwt.jwks_min_refresh = Duration::from_secs(60);
     })
     .await;
-    assert_eq!(server.fetches.load(Ordering::SeqCst), 1, "loaded once at start-up");
+    assert_eq!(
+        server.fetches.load(Ordering::SeqCst),
+        1,
+        "loaded once at start-up"
+    );
     let claims = app.claims_for("ot");
     for i in 0..5 {
         let stranger = EcKey::generate(&format!("unknown-{i}"));
         rejected(&app, Some(&stranger.sign(&claims)), "unknown signing key").await;
     }
-    assert_eq!(server.fetches.load(Ordering::SeqCst), 1, "no refetch within the interval");
-    assert_eq!(app.graphql_as(Some(&key.sign(&claims)), None, ME, json!({})).await.status, 200);
+    assert_eq!(
+        server.fetches.load(Ordering::SeqCst),
+        1,
+        "no refetch within the interval"
+    );
+    assert_eq!(
+        app.graphql_as(Some(&key.sign(&claims)), None, ME, json!({}))
+            .await
+            .status,
+        200
+    );
 }

@@ -10,7 +10,9 @@ use api::config::{JwtSettings, Limits, Secret, Settings};
 use api::db::Store;
 use api::startup::Application;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -37,13 +39,18 @@ impl EcKey {
             "kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
             "x": B64.encode(&point[1..33]), "y": B64.encode(&point[33..65]),
         });
-        Self { kid: kid.to_owned(), pkcs8, jwk }
+        Self {
+            kid: kid.to_owned(),
+            pkcs8,
+            jwk,
+        }
     }
 
     pub fn sign(&self, claims: &Value) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ec_der(&self.pkcs8)).expect("sign ES256")
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ec_der(&self.pkcs8))
+            .expect("sign ES256")
     }
 }
 
@@ -59,7 +66,8 @@ pub struct RsaKey {
 
 impl RsaKey {
     pub fn generate(kid: &str) -> Self {
-        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("RSA key");
+        let pair =
+            aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("RSA key");
         let public = pair.public_key();
         let jwk = json!({
             "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
@@ -67,15 +75,29 @@ impl RsaKey {
             "e": B64.encode(public.exponent().big_endian_without_leading_zero()),
         });
         let public_der = public.as_ref().to_vec();
-        Self { kid: kid.to_owned(), pair, jwk, public_der }
+        Self {
+            kid: kid.to_owned(),
+            pair,
+            jwk,
+            public_der,
+        }
     }
 
     pub fn sign(&self, claims: &Value) -> String {
         let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid });
-        let message = format!("{}.{}", B64.encode(header.to_string()), B64.encode(claims.to_string()));
+        let message = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
         let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message.as_bytes(), &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message.as_bytes(),
+                &mut signature,
+            )
             .expect("sign RS256");
         format!("{message}.{}", B64.encode(signature))
     }
@@ -83,7 +105,11 @@ impl RsaKey {
 
 /// A token with an arbitrary header and an HMAC over it with `secret`.
 pub fn forge_hs(header: &Value, claims: &Value, secret: &[u8]) -> String {
-    let message = format!("{}.{}", B64.encode(header.to_string()), B64.encode(claims.to_string()));
+    let message = format!(
+        "{}.{}",
+        B64.encode(header.to_string()),
+        B64.encode(claims.to_string())
+    );
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
     let tag = aws_lc_rs::hmac::sign(&key, message.as_bytes());
     format!("{message}.{}", B64.encode(tag.as_ref()))
@@ -107,10 +133,17 @@ impl Drop for TestDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
                     rt.block_on(async {
                         if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
                         }
                     });
                 })
@@ -122,7 +155,9 @@ impl Drop for TestDb {
 
 /// A database URL with its database name replaced.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let cut = base.rfind('/').expect("database URL has a path");
     let mut out = format!("{}/{name}", &base[..cut]);
     if let Some(q) = query {
@@ -134,17 +169,31 @@ fn with_database(url: &str, name: &str) -> String {
 
 async fn fresh_database() -> (String, TestDb) {
     let suffix = Uuid::new_v4().simple().to_string();
-    match std::env::var("TELLONCE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+    match std::env::var("TELLONCE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(admin_url) => {
             let name = format!("tellonce_test_{suffix}");
-            let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to TELLONCE_TEST_DATABASE_URL");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let admin = sea_orm::Database::connect(&admin_url)
+                .await
+                .expect("connect to TELLONCE_TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
             let _ = admin.close().await;
-            (with_database(&admin_url, &name), TestDb::Postgres { admin_url, name })
+            (
+                with_database(&admin_url, &name),
+                TestDb::Postgres { admin_url, name },
+            )
         }
         None => {
             let path = std::env::temp_dir().join(format!("tellonce-test-{suffix}.db"));
-            (format!("sqlite://{}?mode=rwc", path.display()), TestDb::Sqlite(path))
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                TestDb::Sqlite(path),
+            )
         }
     }
 }
@@ -214,12 +263,22 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let ec_key = EcKey::generate("ec-1");
     let rsa_key = RsaKey::generate("rsa-1");
     let jwks_path = dir.0.join("jwks.json");
-    std::fs::write(&jwks_path, json!({ "keys": [ec_key.jwk, rsa_key.jwk] }).to_string()).expect("write JWKS");
+    std::fs::write(
+        &jwks_path,
+        json!({ "keys": [ec_key.jwk, rsa_key.jwk] }).to_string(),
+    )
+    .expect("write JWKS");
     let mut settings = settings(url, Some(jwks_path));
     adjust(&mut settings);
-    let store = Store::connect(&settings.database_url).await.expect("connect");
-    let app = Application::build_with_store(&settings, store.clone()).await.expect("build app");
-    api::demo::load(&store, chrono::Utc::now().date_naive()).await.expect("load demo");
+    let store = Store::connect(&settings.database_url)
+        .await
+        .expect("connect");
+    let app = Application::build_with_store(&settings, store.clone())
+        .await
+        .expect("build app");
+    api::demo::load(&store, chrono::Utc::now().date_naive())
+        .await
+        .expect("load demo");
     let address = format!("http://{}", app.local_addr().expect("addr"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -246,21 +305,29 @@ impl Answer {
     pub fn codes(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|errors| errors.iter().filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned)).collect())
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// The first error's message.
     pub fn message(&self) -> String {
-        self.body["errors"][0]["message"].as_str().unwrap_or_default().to_owned()
+        self.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The error at a path like `child.education`, if any.
     pub fn error_at(&self, path: &[&str]) -> Option<&Value> {
         self.body["errors"].as_array()?.iter().find(|e| {
-            e["path"].as_array().is_some_and(|p| {
-                p.iter().filter_map(Value::as_str).eq(path.iter().copied())
-            })
+            e["path"]
+                .as_array()
+                .is_some_and(|p| p.iter().filter_map(Value::as_str).eq(path.iter().copied()))
         })
     }
 }
@@ -291,27 +358,60 @@ impl TestApp {
     }
 
     pub fn hs256(&self, claims: &Value) -> String {
-        let secret = self.settings.jwt.secret.as_ref().map(Secret::expose).expect("secret");
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
-            .expect("sign HS256")
+        let secret = self
+            .settings
+            .jwt
+            .secret
+            .as_ref()
+            .map(Secret::expose)
+            .expect("secret");
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("sign HS256")
     }
 
     /// POSTs a GraphQL query with a token and optional purpose.
-    pub async fn graphql_as(&self, token: Option<&str>, purpose: Option<&str>, query: &str, variables: Value) -> Answer {
-        self.post_json(token, purpose, &json!({ "query": query, "variables": variables })).await
+    pub async fn graphql_as(
+        &self,
+        token: Option<&str>,
+        purpose: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Answer {
+        self.post_json(
+            token,
+            purpose,
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await
     }
 
     /// A practitioner-style request (DIRECT_SUPPORT) for a persona.
     pub async fn graphql(&self, persona: &str, query: &str, variables: Value) -> Answer {
         let token = self.token_for(persona);
-        self.graphql_as(Some(&token), Some("DIRECT_SUPPORT"), query, variables).await
+        self.graphql_as(Some(&token), Some("DIRECT_SUPPORT"), query, variables)
+            .await
     }
 
-    pub async fn post_json(&self, token: Option<&str>, purpose: Option<&str>, body: &Value) -> Answer {
-        self.post_raw(token, purpose, body.to_string().into_bytes()).await
+    pub async fn post_json(
+        &self,
+        token: Option<&str>,
+        purpose: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        self.post_raw(token, purpose, body.to_string().into_bytes())
+            .await
     }
 
-    pub async fn post_raw(&self, token: Option<&str>, purpose: Option<&str>, body: Vec<u8>) -> Answer {
+    pub async fn post_raw(
+        &self,
+        token: Option<&str>,
+        purpose: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
@@ -331,7 +431,15 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("request sent");
-        (response.status().as_u16(), response.text().await.expect("body"))
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        (
+            response.status().as_u16(),
+            response.text().await.expect("body"),
+        )
     }
 }

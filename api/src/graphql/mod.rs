@@ -260,11 +260,20 @@ mod tests {
 
     async fn fields_of_type(schema: &AppSchema, name: &str) -> Vec<String> {
         let query = format!("{{ __type(name: \"{name}\") {{ fields {{ name }} }} }}");
-        let response = schema.execute(query).await.into_result().expect("introspection");
+        let response = schema
+            .execute(query)
+            .await
+            .into_result()
+            .expect("introspection");
         let json = response.data.into_json().expect("json");
         json["__type"]["fields"]
             .as_array()
-            .map(|fields| fields.iter().filter_map(|f| f["name"].as_str().map(str::to_owned)).collect())
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|f| f["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -275,7 +284,10 @@ mod tests {
         let schema = build_schema(&Limits::default(), true);
         let record_fields = fields_of_type(&schema, "ChildRecord").await;
         for section in Section::ALL {
-            assert!(record_fields.contains(&section.code().to_owned()), "ChildRecord lacks {section}");
+            assert!(
+                record_fields.contains(&section.code().to_owned()),
+                "ChildRecord lacks {section}"
+            );
             let type_name = match section {
                 Section::Family => "FamilyMember",
                 Section::Restricted => "RestrictedItem",
@@ -284,12 +296,17 @@ mod tests {
             };
             let type_name = format!("{}{}", type_name[..1].to_uppercase(), &type_name[1..]);
             let mut in_schema = fields_of_type(&schema, &type_name).await;
-            let mut in_catalogue: Vec<String> = fields_of(*section).map(|f| f.name.to_owned()).collect();
+            let mut in_catalogue: Vec<String> =
+                fields_of(*section).map(|f| f.name.to_owned()).collect();
             in_schema.sort();
             in_catalogue.sort();
             assert_eq!(in_schema, in_catalogue, "{type_name}");
         }
         // Besides the sections, ChildRecord holds only its id and the access summary.
-        assert_eq!(record_fields.len(), Section::ALL.len() + 2, "{record_fields:?}");
+        assert_eq!(
+            record_fields.len(),
+            Section::ALL.len() + 2,
+            "{record_fields:?}"
+        );
     }
 }
