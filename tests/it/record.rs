@@ -261,17 +261,15 @@ async fn ig_staff_and_strangers_see_no_record_content() {
 #[tokio::test]
 async fn withheld_fields_stay_withheld_through_aliases_fragments_and_batches() {
     let app = spawn_app().await;
-    let query = format!(
-        r#"
-        fragment Edu on Education {{ settingName yearGroup }}
-        fragment Whole on ChildRecord {{ education {{ ...Edu }} }}
-        query Sneaky($id: ID!) {{
-          a: child(id: $id) {{ school: education {{ ...Edu }} ...Whole ... on ChildRecord {{ mh: mentalHealth {{ camhsStatus }} }} }}
-          b: child(id: $id) {{ identity {{ givenName }} fam: family {{ fullName }} }}
-          me {{ children {{ allAboutMe {{ whatMatters }} }} }}
-        }}"#
-    );
-    let answer = app.graphql("camhs", &query, json!({ "id": AMIRA })).await;
+    let query = r#"
+        fragment Edu on Education { settingName yearGroup }
+        fragment Whole on ChildRecord { education { ...Edu } }
+        query Sneaky($id: ID!) {
+          a: child(id: $id) { school: education { ...Edu } ...Whole ... on ChildRecord { mh: mentalHealth { camhsStatus } } }
+          b: child(id: $id) { identity { givenName } fam: family { fullName } }
+          me { children { allAboutMe { whatMatters } } }
+        }"#;
+    let answer = app.graphql("camhs", query, json!({ "id": AMIRA })).await;
     let text = answer.body.to_string();
     for secret in ["Riverside", "Year 4", "WAITING", "Sara Khan", "Biscuit"] {
         assert!(!text.contains(secret), "{secret} leaked: {answer:?}");
