@@ -11,18 +11,28 @@ domain::code_enum! {
         PublicTask = "PUBLIC_TASK",
         Family = "FAMILY",
         OwnContribution = "OWN_CONTRIBUTION",
-        /// The foundation's interim rule (practitioners read IDENTITY). It goes
-        /// when the consent engine lands.
-        InterimRule = "INTERIM_RULE",
     }
 }
 
-/// Why a scope may be disclosed.
+/// Why a scope may be disclosed: the kind of basis and the facts it rests
+/// on, as the trace records them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Basis {
     pub kind: BasisKind,
     /// In plain words, for the caller and the family.
     pub explanation: String,
+    /// The grants relied on (CONSENT), sorted.
+    pub grant_ids: Vec<uuid::Uuid>,
+    /// The override relied on (SAFEGUARDING).
+    pub override_id: Option<uuid::Uuid>,
+    /// The agreement version that bounded the decision.
+    pub agreement_version: Option<i32>,
+}
+
+impl Basis {
+    pub fn new(kind: BasisKind, explanation: impl Into<String>) -> Self {
+        Self { kind, explanation: explanation.into(), grant_ids: Vec::new(), override_id: None, agreement_version: None }
+    }
 }
 
 domain::code_enum! {
@@ -50,13 +60,6 @@ pub enum ScopeDecision {
 }
 
 impl ScopeDecision {
-    pub fn allowed(kind: BasisKind, explanation: impl Into<String>) -> Self {
-        Self::Allowed(Basis {
-            kind,
-            explanation: explanation.into(),
-        })
-    }
-
     pub fn denied(code: DenialCode, reason: impl Into<String>) -> Self {
         Self::Denied(Denial {
             code,
@@ -74,13 +77,16 @@ impl ScopeDecision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessDecision {
     scopes: Vec<ScopeDecision>,
+    /// The agreement version in force when it was taken.
+    pub agreement_version: i32,
 }
 
 impl AccessDecision {
     /// Builds a decision by asking `f` about every scope.
-    pub fn from_fn(mut f: impl FnMut(Scope) -> ScopeDecision) -> Self {
+    pub fn from_fn(agreement_version: i32, mut f: impl FnMut(Scope) -> ScopeDecision) -> Self {
         Self {
             scopes: Scope::ALL.iter().map(|s| f(*s)).collect(),
+            agreement_version,
         }
     }
 

@@ -1,14 +1,35 @@
-//! Who may see what: principals and purposes of use, and the pure access
-//! decision that answers, for each scope of a child's record, "allowed, on
-//! which basis" or "denied, why" ([`AccessDecision`]).
+//! Who may see what, decided purely.
 //!
-//! No IO and no async: the caller loads the facts, passes them (and, once
-//! consent lands, the clock) in, and gets a value back.
+//! - [`Principal`], [`Role`], [`Purpose`]: the verified caller and why they ask.
+//! - [`ChildFacts`]: what the decision needs to know about a child, and
+//!   consent authority ([`ChildFacts::may_decide`],
+//!   [`end_of_compulsory_school_age`]).
+//! - [`Grant`], [`Withdrawal`]: consent as immutable facts.
+//! - [`Agreement`]: the versioned data-sharing agreement, the outer bound.
+//! - [`Override`]: safeguarding "break glass".
+//! - [`decide`]: per scope, allowed on a named [`Basis`] or denied with a
+//!   [`Denial`], as an [`AccessDecision`]. The caller passes the clock.
+//! - [`Receipt`]: the consent receipt given for each grant and withdrawal.
+//!
+//! No IO and no async: the caller loads the facts and gets a value back.
 
+mod agreement;
+mod authority;
 mod decision;
-pub mod interim;
+mod engine;
+mod grant;
 mod principal;
+mod receipt;
+mod safeguarding;
 
+pub use agreement::{Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource};
+pub use authority::{Authority, ChildFacts, end_of_compulsory_school_age};
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
-pub use interim::{ChildFacts, decide};
+pub use engine::{DecisionInput, decide, purpose_words};
+pub use grant::{CaptureMethod, Grant, GrantStatus, GrantorCapacity, Recipient, Withdrawal};
 pub use principal::{AgencyRef, Principal, Purpose, Role};
+pub use receipt::{Receipt, ReceiptEvent};
+pub use safeguarding::{MIN_REASON_CHARS, Override, Review, ReviewOutcome};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,364 @@
+//! The decision matrix (table-driven through `check`) and its properties.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::{AgencyKind, Scope};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+use crate::*;
+
+const CHILD: Uuid = Uuid::from_u128(1);
+const SCHOOL: Uuid = Uuid::from_u128(0x5c);
+const OTHER_SCHOOL: Uuid = Uuid::from_u128(0x5d);
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("time")
+}
+
+fn agreement() -> Agreement {
+    let source = AgreementSource::parse(DEFAULT_AGREEMENT).expect("default agreement");
+    Agreement::from_source(1, &source).expect("valid")
+}
+
+fn child(dob: NaiveDate) -> ChildFacts {
+    ChildFacts {
+        id: CHILD,
+        date_of_birth: dob,
+        young_person_id: Some("yp".into()),
+        parental_responsibility: vec!["mum".into()],
+        deputies: vec![],
+        lacks_capacity: false,
+    }
+}
+
+fn nine_year_old() -> ChildFacts {
+    child(NaiveDate::from_ymd_opt(2017, 9, 1).expect("date"))
+}
+
+fn practitioner(kind: AgencyKind, id: Uuid, purpose: Purpose, roles: &[Role]) -> Principal {
+    Principal {
+        subject: format!("{kind}-worker"),
+        agency: Some(AgencyRef { id, kind }),
+        roles: roles.iter().copied().collect(),
+        person_id: None,
+        purpose: Some(purpose),
+    }
+}
+
+fn family(person: &str, role: Role) -> Principal {
+    Principal {
+        subject: person.into(),
+        agency: None,
+        roles: [role].into_iter().collect(),
+        person_id: Some(person.into()),
+        purpose: None,
+    }
+}
+
+fn grant(recipient: Recipient, scopes: &[Scope], purposes: &[Purpose]) -> Grant {
+    Grant {
+        id: Uuid::new_v4(),
+        child_id: CHILD,
+        grantor_person_id: "mum".into(),
+        capacity: GrantorCapacity::ParentalResponsibility,
+        recipient,
+        scopes: scopes.iter().copied().collect(),
+        purposes: purposes.iter().copied().collect(),
+        valid_from: now() - Duration::days(30),
+        valid_until: None,
+        method: CaptureMethod::Digital,
+        recorded_by: None,
+        recorded_at: now() - Duration::days(30),
+        withdrawal: None,
+        confirmed_at: None,
+    }
+}
+
+fn withdrawn(mut g: Grant, at: DateTime<Utc>) -> Grant {
+    g.withdrawal = Some(Withdrawal {
+        id: Uuid::new_v4(),
+        at,
+        by_person_id: "mum".into(),
+        capacity: GrantorCapacity::ParentalResponsibility,
+        reason: None,
+    });
+    g
+}
+
+fn override_for(p: &Principal, scopes: &[Scope], hours: i64) -> Override {
+    Override {
+        id: Uuid::new_v4(),
+        child_id: CHILD,
+        declared_by: p.subject.clone(),
+        agency_id: p.agency.map(|a| a.id).unwrap_or_default(),
+        scopes: scopes.iter().copied().collect(),
+        reason: "A disclosure at school suggests the child is at risk of harm tonight".into(),
+        starts_at: now() - Duration::hours(1),
+        ends_at: now() + Duration::hours(hours),
+        tell_family: false,
+        withhold_reason: None,
+        review: None,
+    }
+}
+
+/// Asserts the basis kind of each listed scope and that every other scope is
+/// denied with `rest`.
+fn check(
+    p: &Principal,
+    c: &ChildFacts,
+    grants: &[Grant],
+    overrides: &[Override],
+    expect: &[(Scope, BasisKind)],
+    rest: DenialCode,
+) {
+    let a = agreement();
+    let input = DecisionInput { child: c, grants, overrides, agreement: &a, now: now() };
+    let d = decide(p, &input);
+    for (scope, outcome) in d.iter() {
+        match (expect.iter().find(|(s, _)| *s == scope), outcome) {
+            (Some((_, kind)), ScopeDecision::Allowed(b)) => assert_eq!(b.kind, *kind, "{scope}"),
+            (None, ScopeDecision::Denied(denial)) => {
+                // Inside the agreement a practitioner is missing consent;
+                // outside it (or for RESTRICTED, families, IG) it is not permitted.
+                let inside = match (p.agency, p.purpose, p.is_practitioner() && !p.is_ig()) {
+                    (Some(agency), Some(purpose), true) => {
+                        scope.consentable() && a.permission(agency.kind, scope, purpose).read
+                    }
+                    _ => false,
+                };
+                let want = if inside { rest } else { DenialCode::NotPermitted };
+                assert_eq!(denial.code, want, "{scope}: {denial:?}");
+            }
+            (want, got) => panic!("{scope}: wanted {want:?}, got {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn matrix() {
+    use BasisKind::{Consent, PublicTask, Safeguarding};
+    use Scope::*;
+    const FAM: BasisKind = BasisKind::Family;
+    let kid = nine_year_old();
+    let school = practitioner(AgencyKind::School, SCHOOL, Purpose::DirectSupport, &[Role::Practitioner]);
+    let camhs = practitioner(AgencyKind::Camhs, Uuid::from_u128(0xca), Purpose::DirectSupport, &[Role::Practitioner]);
+    let la_assess = practitioner(AgencyKind::LaSend, Uuid::from_u128(0x1a), Purpose::EhcAssessment, &[Role::CaseOfficer]);
+    let sw_safe = practitioner(AgencyKind::SocialCare, Uuid::from_u128(0x5c0), Purpose::Safeguarding, &[Role::SafeguardingLead]);
+
+    // No grants: identity only (public task), the rest needs consent.
+    check(&school, &kid, &[], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    // A grant to the school's kind opens what it names, within the agreement.
+    let to_schools = grant(Recipient::Kind(AgencyKind::School), &[Education, SenNeeds, MentalHealth], &[Purpose::DirectSupport]);
+    check(&school, &kid, &[to_schools.clone()], &[], &[(Identity, PublicTask), (Education, Consent), (SenNeeds, Consent)], DenialCode::ConsentRequired);
+    // ... but never MENTAL_HEALTH, which the agreement keeps from schools.
+    let a = agreement();
+    let d = decide(&school, &DecisionInput { child: &kid, grants: &[to_schools.clone()], overrides: &[], agreement: &a, now: now() });
+    assert!(matches!(d.get(MentalHealth), ScopeDecision::Denied(Denial { code: DenialCode::NotPermitted, .. })));
+    // A grant to one agency does not open another agency of the same kind.
+    let to_one = grant(Recipient::Agency(OTHER_SCHOOL), &[Education], &[Purpose::DirectSupport]);
+    check(&school, &kid, &[to_one], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    // Wrong purpose: nothing.
+    let for_reviews = grant(Recipient::Agency(SCHOOL), &[Education], &[Purpose::AnnualReview]);
+    check(&school, &kid, &[for_reviews], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    // Withdrawn (even a second ago) and expired grants open nothing.
+    let gone = withdrawn(grant(Recipient::Agency(SCHOOL), &[Education], &[Purpose::DirectSupport]), now() - Duration::seconds(1));
+    let mut expired = grant(Recipient::Agency(SCHOOL), &[Education], &[Purpose::DirectSupport]);
+    expired.valid_until = Some(now() - Duration::days(1));
+    check(&school, &kid, &[gone, expired], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    // CAMHS with a grant for mental health.
+    let to_camhs = grant(Recipient::Kind(AgencyKind::Camhs), &[MentalHealth, PhysicalHealth], &[Purpose::DirectSupport]);
+    check(&camhs, &kid, &[to_camhs], &[], &[(Identity, PublicTask), (MentalHealth, Consent), (PhysicalHealth, Consent)], DenialCode::ConsentRequired);
+    // The LA during an EHC needs assessment: statutory for the SEN scopes.
+    check(
+        &la_assess,
+        &kid,
+        &[],
+        &[],
+        &[
+            (Identity, PublicTask), (AllAboutMe, PublicTask), (Education, PublicTask), (SenNeeds, PublicTask),
+            (Psychology, PublicTask), (Communication, PublicTask), (SensoryPhysical, PublicTask),
+            (PhysicalHealth, PublicTask), (SocialCare, PublicTask), (PreparingForAdulthood, PublicTask), (Family, PublicTask),
+        ],
+        DenialCode::NotPermitted,
+    );
+    // A safeguarding lead with an override covering RESTRICTED and social care.
+    let o = override_for(&sw_safe, &[Restricted, SocialCare, Education], 24);
+    check(
+        &sw_safe,
+        &kid,
+        &[],
+        &[o.clone()],
+        &[(Identity, PublicTask), (Family, PublicTask), (Restricted, Safeguarding), (SocialCare, Safeguarding), (Education, Safeguarding)],
+        DenialCode::ConsentRequired,
+    );
+    // The same override does nothing for someone else, or after it ends, or once found unjustified.
+    let colleague = Principal { subject: "someone-else".into(), ..sw_safe.clone() };
+    check(&colleague, &kid, &[], &[o.clone()], &[(Identity, PublicTask), (Family, PublicTask)], DenialCode::ConsentRequired);
+    let mut ended = o.clone();
+    ended.ends_at = now() - Duration::minutes(1);
+    check(&sw_safe, &kid, &[], &[ended], &[(Identity, PublicTask), (Family, PublicTask)], DenialCode::ConsentRequired);
+    let mut rejected = o;
+    rejected.review = Some(Review { id: Uuid::new_v4(), outcome: ReviewOutcome::NotUpheld, note: "n".into(), reviewer: "ig".into(), at: now() });
+    check(&sw_safe, &kid, &[], &[rejected], &[(Identity, PublicTask), (Family, PublicTask)], DenialCode::ConsentRequired);
+    // Families: everything but RESTRICTED.
+    let all_but_restricted: Vec<(Scope, BasisKind)> =
+        Scope::ALL.iter().filter(|s| **s != Restricted).map(|s| (*s, FAM)).collect();
+    check(&family("mum", Role::Family), &kid, &[], &[], &all_but_restricted, DenialCode::NotPermitted);
+    check(&family("dad", Role::Family), &kid, &[], &[], &[], DenialCode::NotPermitted);
+    check(&family("yp", Role::YoungPerson), &kid, &[], &[], &all_but_restricted, DenialCode::NotPermitted);
+    // After the hand-over, a parent no longer reads by right.
+    let adult = child(NaiveDate::from_ymd_opt(2009, 3, 1).expect("date"));
+    check(&family("mum", Role::Family), &adult, &[], &[], &[], DenialCode::NotPermitted);
+    let mut lacking = adult.clone();
+    lacking.lacks_capacity = true;
+    check(&family("mum", Role::Family), &lacking, &[], &[], &all_but_restricted, DenialCode::NotPermitted);
+    // IG roles: nothing.
+    let ig = practitioner(AgencyKind::LaSend, Uuid::from_u128(0x16), Purpose::DirectSupport, &[Role::IgAuditor]);
+    check(&ig, &kid, &[to_schools], &[], &[], DenialCode::NotPermitted);
+}
+
+// ---- properties ----
+
+fn arb_scope() -> impl Strategy<Value = Scope> {
+    prop::sample::select(Scope::ALL.to_vec())
+}
+fn arb_purpose() -> impl Strategy<Value = Purpose> {
+    prop::sample::select(Purpose::ALL.to_vec())
+}
+fn arb_kind() -> impl Strategy<Value = AgencyKind> {
+    prop::sample::select(AgencyKind::ALL.to_vec())
+}
+fn agency_id(n: u8) -> Uuid {
+    Uuid::from_u128(0xa000 + u128::from(n))
+}
+
+fn arb_grant() -> impl Strategy<Value = Grant> {
+    (
+        prop_oneof![arb_kind().prop_map(Recipient::Kind), (0u8..3).prop_map(|n| Recipient::Agency(agency_id(n)))],
+        prop::collection::btree_set(arb_scope(), 1..6),
+        prop::collection::btree_set(arb_purpose(), 1..4),
+        -100i64..100,
+        prop::option::of(-100i64..200),
+        prop::option::of(-100i64..100),
+    )
+        .prop_map(|(recipient, scopes, purposes, from, until, withdrawn_at)| {
+            let mut g = grant(recipient, &[], &[]);
+            g.scopes = scopes;
+            g.purposes = purposes;
+            g.valid_from = now() + Duration::hours(from);
+            g.valid_until = until.map(|u| now() + Duration::hours(from + u.abs() + 1));
+            g.withdrawal = withdrawn_at.map(|w| Withdrawal {
+                id: Uuid::new_v4(),
+                at: now() + Duration::hours(w),
+                by_person_id: "mum".into(),
+                capacity: GrantorCapacity::ParentalResponsibility,
+                reason: None,
+            });
+            g
+        })
+}
+
+fn arb_principal() -> impl Strategy<Value = Principal> {
+    (
+        arb_kind(),
+        0u8..3,
+        arb_purpose(),
+        prop::sample::subsequence(vec![Role::Practitioner, Role::CaseOfficer, Role::SafeguardingLead, Role::IgAuditor], 1..3),
+    )
+        .prop_map(|(kind, n, purpose, roles)| Principal {
+            subject: "worker".into(),
+            agency: Some(AgencyRef { id: agency_id(n), kind }),
+            roles: roles.into_iter().collect::<BTreeSet<_>>(),
+            person_id: None,
+            purpose: Some(purpose),
+        })
+}
+
+fn arb_override() -> impl Strategy<Value = Override> {
+    (prop::collection::btree_set(arb_scope(), 1..5), 0u8..3, -10i64..10).prop_map(|(scopes, n, end)| Override {
+        id: Uuid::new_v4(),
+        child_id: CHILD,
+        declared_by: "worker".into(),
+        agency_id: agency_id(n),
+        scopes,
+        reason: "reason long enough to be a written justification".into(),
+        starts_at: now() - Duration::hours(12),
+        ends_at: now() + Duration::hours(end),
+        tell_family: true,
+        withhold_reason: None,
+        review: None,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn decisions_are_sound(
+        p in arb_principal(),
+        grants in prop::collection::vec(arb_grant(), 0..8),
+        overrides in prop::collection::vec(arb_override(), 0..3),
+        seed in any::<u64>(),
+    ) {
+        let a = agreement();
+        let kid = nine_year_old();
+        let input = DecisionInput { child: &kid, grants: &grants, overrides: &overrides, agreement: &a, now: now() };
+        let d = decide(&p, &input);
+        let agency = p.agency.expect("agency");
+        let purpose = p.purpose.expect("purpose");
+        for (scope, outcome) in d.iter() {
+            let ScopeDecision::Allowed(basis) = outcome else { continue };
+            // IG roles never see content.
+            prop_assert!(!p.is_ig());
+            // Every allowed scope is inside the agreement.
+            prop_assert!(a.permission(agency.kind, scope, purpose).read, "{scope} outside the agreement");
+            match basis.kind {
+                BasisKind::Consent => {
+                    // RESTRICTED is never allowed by consent.
+                    prop_assert!(scope != Scope::Restricted);
+                    // Every grant named is active and covers the request.
+                    prop_assert!(!basis.grant_ids.is_empty());
+                    for id in &basis.grant_ids {
+                        let g = grants.iter().find(|g| g.id == *id).expect("named grant exists");
+                        prop_assert_eq!(g.status(now()), GrantStatus::Active);
+                        prop_assert!(g.recipient.covers(&agency) && g.scopes.contains(&scope) && g.purposes.contains(&purpose));
+                    }
+                }
+                BasisKind::Safeguarding => {
+                    let o = overrides.iter().find(|o| Some(o.id) == basis.override_id).expect("named override exists");
+                    prop_assert!(o.active(now()) && o.covers(scope) && purpose == Purpose::Safeguarding);
+                }
+                BasisKind::PublicTask => prop_assert!(a.permission(agency.kind, scope, purpose).statutory),
+                BasisKind::Family | BasisKind::OwnContribution => prop_assert!(false, "practitioner got {:?}", basis.kind),
+            }
+        }
+        // The decision does not depend on the order of the grants.
+        let mut shuffled = grants.clone();
+        let len = shuffled.len().max(1);
+        shuffled.rotate_left((seed as usize) % len);
+        shuffled.reverse();
+        let again = decide(&p, &DecisionInput { grants: &shuffled, ..input });
+        prop_assert_eq!(d, again);
+    }
+
+    #[test]
+    fn withdrawn_or_expired_grants_never_allow(
+        p in arb_principal(),
+        grants in prop::collection::vec(arb_grant(), 1..8),
+    ) {
+        let dead: Vec<Grant> = grants
+            .into_iter()
+            .map(|g| if g.status(now()) == GrantStatus::Active { withdrawn(g, now()) } else { g })
+            .collect();
+        let a = agreement();
+        let kid = nine_year_old();
+        let d = decide(&p, &DecisionInput { child: &kid, grants: &dead, overrides: &[], agreement: &a, now: now() });
+        for (_, outcome) in d.iter() {
+            if let ScopeDecision::Allowed(b) = outcome {
+                prop_assert!(b.kind != BasisKind::Consent);
+            }
+        }
+    }
+}
