@@ -17,6 +17,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://./tellonce.db?mode=rwc";
 /// Issuer and audience used by `serve --demo` and `token` when none is set.
 pub const DEMO_ISSUER: &str = "tellonce-demo";
 pub const DEMO_AUDIENCE: &str = "tellonce";
+/// The controller named on receipts unless configured.
+pub const DEFAULT_CONTROLLER: &str = "Northshire Council (demo controller)";
 
 /// A value that must never be printed: `Debug` and `Display` show a mask.
 #[derive(Clone, PartialEq, Eq)]
@@ -94,6 +96,10 @@ pub struct Settings {
     pub limits: Limits,
     /// JSON log lines instead of human-readable ones.
     pub log_json: bool,
+    /// Named as the data controller on consent receipts.
+    pub controller: String,
+    /// The longest a safeguarding override may last, in hours.
+    pub max_override_hours: u32,
 }
 
 impl Settings {
@@ -143,6 +149,12 @@ pub struct ConfigArgs {
     /// JSON logs.
     #[arg(long, env = "TELLONCE_LOG_JSON", global = true)]
     pub log_json: Option<bool>,
+    /// The data controller named on consent receipts.
+    #[arg(long, env = "TELLONCE_CONTROLLER", global = true)]
+    pub controller: Option<String>,
+    /// The longest a safeguarding override may last, in hours.
+    #[arg(long, env = "TELLONCE_MAX_OVERRIDE_HOURS", global = true)]
+    pub max_override_hours: Option<u32>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -164,6 +176,8 @@ struct FileSettings {
     max_depth: Option<usize>,
     max_complexity: Option<usize>,
     log_json: Option<bool>,
+    controller: Option<String>,
+    max_override_hours: Option<u32>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -276,6 +290,15 @@ impl ConfigArgs {
                     .map_or(defaults.request_timeout, Duration::from_secs),
             },
             log_json: self.log_json.or(file.log_json).unwrap_or(false),
+            controller: self
+                .controller
+                .clone()
+                .or(file.controller)
+                .unwrap_or_else(|| DEFAULT_CONTROLLER.to_owned()),
+            max_override_hours: self
+                .max_override_hours
+                .or(file.max_override_hours)
+                .unwrap_or(72),
         })
     }
 }

@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Duration, Months, NaiveDate, Utc};
-use consent::Role;
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use consent::{CaptureMethod, Grant, GrantorCapacity, Purpose, Recipient, Role, Withdrawal};
 use domain::*;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;
@@ -189,6 +189,13 @@ pub fn personas() -> Vec<Persona> {
             "Information-governance auditor, Northshire Council",
             Some((LA_SEND, AgencyKind::LaSend)),
             &[Role::IgAuditor],
+            None,
+        ),
+        p(
+            "ig-admin",
+            "Information-governance administrator (publishes agreements)",
+            Some((LA_SEND, AgencyKind::LaSend)),
+            &[Role::IgAdmin],
             None,
         ),
     ]
@@ -944,15 +951,209 @@ pub fn children(today: NaiveDate) -> Vec<ChildRecord> {
     out
 }
 
+/// A grant in the demo, `days` old.
+#[allow(clippy::too_many_arguments)]
+fn demo_grant(
+    n: u128,
+    child_id: Uuid,
+    grantor: &str,
+    capacity: GrantorCapacity,
+    recipient: Recipient,
+    scopes: &[Scope],
+    purposes: &[Purpose],
+    now: DateTime<Utc>,
+    days: i64,
+) -> Grant {
+    Grant {
+        id: id(0x700 + n),
+        child_id,
+        grantor_person_id: grantor.to_owned(),
+        capacity,
+        recipient,
+        scopes: scopes.iter().copied().collect(),
+        purposes: purposes.iter().copied().collect(),
+        valid_from: now - Duration::days(days),
+        valid_until: None,
+        method: CaptureMethod::Digital,
+        recorded_by: None,
+        recorded_at: now - Duration::days(days),
+        withdrawal: None,
+        confirmed_at: None,
+    }
+}
+
+/// The demo families' consent: some scopes granted, some not, one grant
+/// withdrawn, one expired, one recorded from a phone call, and a parent's
+/// grant waiting for a young person to review.
+pub fn grants(now: DateTime<Utc>) -> Vec<Grant> {
+    use Purpose::{AnnualReview, DirectSupport, EhcAssessment};
+    use Scope::*;
+    let pr = GrantorCapacity::ParentalResponsibility;
+    let mut out = vec![
+        // Amira: her school reads what it needs to teach her.
+        demo_grant(
+            1,
+            AMIRA,
+            PARENT_PERSON,
+            pr,
+            Recipient::Agency(SCHOOL),
+            &[
+                AllAboutMe,
+                Education,
+                SenNeeds,
+                Communication,
+                PhysicalHealth,
+                Family,
+            ],
+            &[DirectSupport, AnnualReview],
+            now,
+            200,
+        ),
+        // ... CAMHS reads her mental health and her own words.
+        demo_grant(
+            2,
+            AMIRA,
+            PARENT_PERSON,
+            pr,
+            Recipient::Kind(AgencyKind::Camhs),
+            &[MentalHealth, AllAboutMe, PhysicalHealth],
+            &[DirectSupport, EhcAssessment],
+            now,
+            150,
+        ),
+        // ... educational psychology, for her assessments.
+        demo_grant(
+            3,
+            AMIRA,
+            PARENT_PERSON,
+            pr,
+            Recipient::Kind(AgencyKind::Ep),
+            &[Psychology, Education, SenNeeds, AllAboutMe],
+            &[DirectSupport, EhcAssessment, AnnualReview],
+            now,
+            400,
+        ),
+        // ... speech and language therapy, since withdrawn (below).
+        demo_grant(
+            4,
+            AMIRA,
+            PARENT_PERSON,
+            pr,
+            Recipient::Agency(SLT),
+            &[Communication, AllAboutMe, Education],
+            &[DirectSupport],
+            now,
+            300,
+        ),
+        // Jayden: CAMHS had a six-month grant that has expired.
+        demo_grant(
+            5,
+            JAYDEN,
+            "demo-person-leanne-clarke",
+            pr,
+            Recipient::Kind(AgencyKind::Camhs),
+            &[MentalHealth, AllAboutMe],
+            &[DirectSupport],
+            now,
+            250,
+        ),
+        // ... youth justice may read his education and needs.
+        demo_grant(
+            6,
+            JAYDEN,
+            "demo-person-leanne-clarke",
+            pr,
+            Recipient::Kind(AgencyKind::YouthJustice),
+            &[Education, SenNeeds, AllAboutMe],
+            &[DirectSupport],
+            now,
+            90,
+        ),
+        // Poppy: her mum agreed on the phone that SLT may read her communication profile.
+        demo_grant(
+            7,
+            POPPY,
+            "demo-person-grace-okafor",
+            pr,
+            Recipient::Kind(AgencyKind::Slt),
+            &[Communication, AllAboutMe, Education],
+            &[DirectSupport, AnnualReview],
+            now,
+            60,
+        ),
+        // Chloe (17): her own grants to her college and to social care.
+        demo_grant(
+            8,
+            CHLOE,
+            YOUNG_PERSON,
+            GrantorCapacity::YoungPerson,
+            Recipient::Agency(COLLEGE),
+            &[
+                AllAboutMe,
+                Education,
+                SenNeeds,
+                Communication,
+                PreparingForAdulthood,
+            ],
+            &[DirectSupport, AnnualReview],
+            now,
+            30,
+        ),
+        demo_grant(
+            9,
+            CHLOE,
+            YOUNG_PERSON,
+            GrantorCapacity::YoungPerson,
+            Recipient::Kind(AgencyKind::SocialCare),
+            &[SocialCare, PreparingForAdulthood, AllAboutMe],
+            &[DirectSupport],
+            now,
+            20,
+        ),
+        // ... and one her mother made before she turned 16, waiting for her review.
+        demo_grant(
+            10,
+            CHLOE,
+            "demo-person-rhian-evans",
+            pr,
+            Recipient::Kind(AgencyKind::Ot),
+            &[SensoryPhysical, PhysicalHealth, AllAboutMe],
+            &[DirectSupport, AnnualReview],
+            now,
+            900,
+        ),
+    ];
+    out[3].withdrawal = Some(Withdrawal {
+        id: id(0x7a4),
+        at: now - Duration::days(10),
+        by_person_id: PARENT_PERSON.to_owned(),
+        capacity: pr,
+        reason: Some("We have moved to a private speech therapist.".to_owned()),
+    });
+    out[4].valid_until = Some(now - Duration::days(70));
+    out[6].method = CaptureMethod::Verbal;
+    out[6].recorded_by = Some("demo-slt".to_owned());
+    out
+}
+
 /// Loads the demo unless it is already there. Returns true if it was loaded.
 pub async fn load(store: &Store, today: NaiveDate) -> Result<bool> {
+    store.ensure_default_agreement().await?;
     for agency in agencies() {
         store.upsert_agency(&agency).await?;
     }
     let mut loaded = false;
+    let now = Utc::now();
+    let grants = grants(now);
     for child in children(today) {
         if !store.child_exists(child.id).await? {
             store.insert_record(&child, "demo").await?;
+            for grant in grants.iter().filter(|g| g.child_id == child.id) {
+                store.insert_grant(grant).await?;
+                if let Some(w) = &grant.withdrawal {
+                    store.insert_withdrawal(grant.child_id, grant.id, w).await?;
+                }
+            }
             loaded = true;
         }
     }
@@ -1011,6 +1212,6 @@ mod tests {
             .collect();
         assert_eq!(ages, vec![3, 9, 15, 17]);
         assert!(kids.iter().skip(1).all(|c| c.identity.upn.is_some()));
-        assert_eq!(personas().len(), 12);
+        assert_eq!(personas().len(), 13);
     }
 }

@@ -35,6 +35,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             let pending = store.pending_migrations().await?;
             store.migrate().await.context("migrations failed")?;
+            store
+                .ensure_default_agreement()
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
             println!(
                 "applied {} migration(s); the database is up to date",
                 pending.len()

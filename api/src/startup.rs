@@ -26,7 +26,7 @@ use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::db::Store;
 use crate::error::code;
-use crate::graphql::{AppSchema, RequestContext, build_schema};
+use crate::graphql::{AppSchema, Policy, RequestContext, build_schema};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const PURPOSE: &str = "x-purpose-of-use";
@@ -39,6 +39,7 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub introspection: bool,
     pub max_batch: usize,
+    pub policy: Arc<Policy>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -76,6 +77,10 @@ impl Application {
     pub async fn build_with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
         if settings.migrate_on_start || settings.is_sqlite() {
             store.migrate().await.context("migrations failed")?;
+            store
+                .ensure_default_agreement()
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
         } else {
             let pending = store
                 .pending_migrations()
@@ -95,6 +100,10 @@ impl Application {
             auth: Arc::new(auth),
             introspection: settings.introspection,
             max_batch: settings.limits.max_batch,
+            policy: Arc::new(Policy {
+                controller: settings.controller.clone(),
+                max_override_hours: settings.max_override_hours,
+            }),
         };
         let router = router(
             state,
@@ -242,6 +251,7 @@ async fn graphql(
         .unwrap_or_default()
         .to_owned();
     let context = RequestContext {
+        policy: state.policy.clone(),
         principal,
         request_id,
         store: state.store.clone(),

@@ -96,10 +96,14 @@ impl Agreement {
             for kind in &rule.agencies {
                 for scope in &rule.scopes {
                     for purpose in &rule.purposes {
-                        if *scope == Scope::Restricted && rule.read && *purpose != Purpose::Safeguarding {
+                        if *scope == Scope::Restricted
+                            && rule.read
+                            && *purpose != Purpose::Safeguarding
+                        {
                             return Err(AgreementError::RestrictedOutsideSafeguarding);
                         }
-                        let p: &mut Permission = rules.entry((*kind, *scope, *purpose)).or_default();
+                        let p: &mut Permission =
+                            rules.entry((*kind, *scope, *purpose)).or_default();
                         p.read |= rule.read;
                         p.contribute |= rule.contribute;
                         p.statutory |= rule.statutory;
@@ -122,18 +126,31 @@ impl Agreement {
         consent_recorders: BTreeSet<AgencyKind>,
         entries: impl IntoIterator<Item = (AgencyKind, Scope, Purpose, Permission)>,
     ) -> Self {
-        let rules = entries.into_iter().map(|(k, s, p, perm)| ((k, s, p), perm)).collect();
-        Self { version, title, consent_recorders, rules }
+        let rules = entries
+            .into_iter()
+            .map(|(k, s, p, perm)| ((k, s, p), perm))
+            .collect();
+        Self {
+            version,
+            title,
+            consent_recorders,
+            rules,
+        }
     }
 
     /// What the agreement says for this key (nothing if it is silent).
     pub fn permission(&self, kind: AgencyKind, scope: Scope, purpose: Purpose) -> Permission {
-        self.rules.get(&(kind, scope, purpose)).copied().unwrap_or_default()
+        self.rules
+            .get(&(kind, scope, purpose))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Every entry, in a stable order.
     pub fn entries(&self) -> impl Iterator<Item = (AgencyKind, Scope, Purpose, Permission)> + '_ {
-        self.rules.iter().map(|((k, s, p), perm)| (*k, *s, *p, *perm))
+        self.rules
+            .iter()
+            .map(|((k, s, p), perm)| (*k, *s, *p, *perm))
     }
 }
 
@@ -150,12 +167,40 @@ mod tests {
         let a = Agreement::from_source(1, &source).expect("valid default agreement");
         let school = a.permission(AgencyKind::School, Scope::Education, Purpose::DirectSupport);
         assert!(school.read && !school.statutory);
-        assert!(!a.permission(AgencyKind::School, Scope::MentalHealth, Purpose::DirectSupport).read);
-        assert!(a.permission(AgencyKind::Camhs, Scope::MentalHealth, Purpose::DirectSupport).read);
+        assert!(
+            !a.permission(
+                AgencyKind::School,
+                Scope::MentalHealth,
+                Purpose::DirectSupport
+            )
+            .read
+        );
+        assert!(
+            a.permission(
+                AgencyKind::Camhs,
+                Scope::MentalHealth,
+                Purpose::DirectSupport
+            )
+            .read
+        );
         let la = a.permission(AgencyKind::LaSend, Scope::SenNeeds, Purpose::EhcAssessment);
         assert!(la.read && la.statutory);
-        assert!(a.permission(AgencyKind::SocialCare, Scope::Restricted, Purpose::Safeguarding).read);
-        assert!(!a.permission(AgencyKind::School, Scope::Restricted, Purpose::DirectSupport).read);
+        assert!(
+            a.permission(
+                AgencyKind::SocialCare,
+                Scope::Restricted,
+                Purpose::Safeguarding
+            )
+            .read
+        );
+        assert!(
+            !a.permission(
+                AgencyKind::School,
+                Scope::Restricted,
+                Purpose::DirectSupport
+            )
+            .read
+        );
         assert!(a.consent_recorders.contains(&AgencyKind::LaSend));
     }
 
@@ -173,14 +218,24 @@ mod tests {
             contribute: false,
             statutory,
         };
-        let src = |rules| AgreementSource { title: "t".into(), consent_recorders: vec![], rules };
-        assert_eq!(Agreement::from_source(2, &src(vec![rule(true, false, Scope::Education)])), Err(AgreementError::StatutoryWithoutRead));
+        let src = |rules| AgreementSource {
+            title: "t".into(),
+            consent_recorders: vec![],
+            rules,
+        };
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![rule(true, false, Scope::Education)])),
+            Err(AgreementError::StatutoryWithoutRead)
+        );
         assert_eq!(
             Agreement::from_source(2, &src(vec![rule(false, true, Scope::Restricted)])),
             Err(AgreementError::RestrictedOutsideSafeguarding)
         );
         let mut empty = rule(false, true, Scope::Education);
         empty.purposes.clear();
-        assert_eq!(Agreement::from_source(2, &src(vec![empty])), Err(AgreementError::EmptyRule));
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![empty])),
+            Err(AgreementError::EmptyRule)
+        );
     }
 }

@@ -30,9 +30,14 @@ pub struct ChildFacts {
 /// which someone born on `dob` turns 16.
 pub fn end_of_compulsory_school_age(dob: NaiveDate) -> NaiveDate {
     let sixteenth = dob.checked_add_months(Months::new(16 * 12)).unwrap_or(dob);
-    let year = if sixteenth.month() >= 9 { sixteenth.year() + 1 } else { sixteenth.year() };
+    let year = if sixteenth.month() >= 9 {
+        sixteenth.year() + 1
+    } else {
+        sixteenth.year()
+    };
     let june_30 = NaiveDate::from_ymd_opt(year, 6, 30).unwrap_or(sixteenth);
-    let back = (june_30.weekday().num_days_from_monday() + 7 - Weekday::Fri.num_days_from_monday()) % 7;
+    let back =
+        (june_30.weekday().num_days_from_monday() + 7 - Weekday::Fri.num_days_from_monday()) % 7;
     june_30 - chrono::Duration::days(i64::from(back))
 }
 
@@ -96,14 +101,24 @@ impl ChildFacts {
     /// Whether a family member (not an agency) may read the record, and why.
     /// People with parental responsibility read it while they hold consent
     /// authority; the young person always reads their own.
-    pub fn family_view(&self, person: &str, young_person_role: bool, family_role: bool, today: NaiveDate) -> Result<&'static str, &'static str> {
+    pub fn family_view(
+        &self,
+        person: &str,
+        young_person_role: bool,
+        family_role: bool,
+        today: NaiveDate,
+    ) -> Result<&'static str, &'static str> {
         if young_person_role && self.young_person_id.as_deref() == Some(person) {
             return Ok("this is your own record");
         }
         if family_role && (self.holds_pr(person) || self.deputies.iter().any(|d| d == person)) {
             return match self.authority(today) {
-                Authority::ParentalResponsibility => Ok("you hold parental responsibility for this child"),
-                Authority::ActingForYoungPerson => Ok("you act for this young person, who the record notes lacks capacity"),
+                Authority::ParentalResponsibility => {
+                    Ok("you hold parental responsibility for this child")
+                }
+                Authority::ActingForYoungPerson => {
+                    Ok("you act for this young person, who the record notes lacks capacity")
+                }
                 Authority::YoungPerson => Err(
                     "this young person is past compulsory school age and decides who sees their record; ask them to share it with you",
                 ),
@@ -151,11 +166,20 @@ mod tests {
     fn authority_passes_the_day_after_the_last_friday_of_june() {
         let f = facts(false);
         let last_day = d(2026, 6, 26);
-        assert_eq!(f.may_decide("mum", last_day), Ok(GrantorCapacity::ParentalResponsibility));
+        assert_eq!(
+            f.may_decide("mum", last_day),
+            Ok(GrantorCapacity::ParentalResponsibility)
+        );
         assert!(f.may_decide("yp", last_day).is_err());
         let next_day = d(2026, 6, 27);
-        assert!(f.may_decide("mum", next_day).is_err_and(|e| e.contains("26 June 2026")));
-        assert_eq!(f.may_decide("yp", next_day), Ok(GrantorCapacity::YoungPerson));
+        assert!(
+            f.may_decide("mum", next_day)
+                .is_err_and(|e| e.contains("26 June 2026"))
+        );
+        assert_eq!(
+            f.may_decide("yp", next_day),
+            Ok(GrantorCapacity::YoungPerson)
+        );
         assert!(f.may_decide("stranger", last_day).is_err());
     }
 
@@ -163,12 +187,18 @@ mod tests {
     fn parents_and_deputies_act_only_where_capacity_is_lacking() {
         let f = facts(true);
         let after = d(2027, 1, 1);
-        assert_eq!(f.may_decide("mum", after), Ok(GrantorCapacity::ParentForYoungPersonLackingCapacity));
+        assert_eq!(
+            f.may_decide("mum", after),
+            Ok(GrantorCapacity::ParentForYoungPersonLackingCapacity)
+        );
         assert_eq!(f.may_decide("deputy", after), Ok(GrantorCapacity::Deputy));
         assert!(f.may_decide("yp", after).is_err());
         assert!(f.family_view("mum", false, true, after).is_ok());
         assert!(facts(false).family_view("mum", false, true, after).is_err());
         assert!(facts(false).family_view("yp", true, false, after).is_ok());
-        assert!(facts(false).family_view("yp", false, true, after).is_err(), "the role must match");
+        assert!(
+            facts(false).family_view("yp", false, true, after).is_err(),
+            "the role must match"
+        );
     }
 }

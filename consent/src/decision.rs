@@ -31,7 +31,13 @@ pub struct Basis {
 
 impl Basis {
     pub fn new(kind: BasisKind, explanation: impl Into<String>) -> Self {
-        Self { kind, explanation: explanation.into(), grant_ids: Vec::new(), override_id: None, agreement_version: None }
+        Self {
+            kind,
+            explanation: explanation.into(),
+            grant_ids: Vec::new(),
+            override_id: None,
+            agreement_version: None,
+        }
     }
 }
 

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use domain::Scope;
 
 use crate::{
-    AccessDecision, Agreement, Basis, BasisKind, ChildFacts, DenialCode, Grant, Override, Principal, Purpose, Role,
-    ScopeDecision,
+    AccessDecision, Agreement, Basis, BasisKind, ChildFacts, DenialCode, Grant, Override,
+    Principal, Purpose, Role, ScopeDecision,
 };
 
 /// Everything the decision reads, loaded by the caller for this request.
@@ -29,7 +29,8 @@ pub struct DecisionInput<'a> {
     pub now: DateTime<Utc>,
 }
 
-const RESTRICTED_REASON: &str = "restricted information is shared only on a statutory or safeguarding basis";
+const RESTRICTED_REASON: &str =
+    "restricted information is shared only on a statutory or safeguarding basis";
 
 fn denied(code: DenialCode, reason: impl Into<String>) -> ScopeDecision {
     ScopeDecision::denied(code, reason)
@@ -40,7 +41,10 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
     let version = input.agreement.version;
     if principal.is_ig() {
         return AccessDecision::from_fn(version, |_| {
-            denied(DenialCode::NotPermitted, "information-governance roles see the access trace, never record content")
+            denied(
+                DenialCode::NotPermitted,
+                "information-governance roles see the access trace, never record content",
+            )
         });
     }
     let today = input.now.date_naive();
@@ -48,16 +52,30 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
         && (principal.has(Role::Family) || principal.has(Role::YoungPerson))
         && !principal.is_practitioner()
     {
-        let view = input.child.family_view(person, principal.has(Role::YoungPerson), principal.has(Role::Family), today);
+        let view = input.child.family_view(
+            person,
+            principal.has(Role::YoungPerson),
+            principal.has(Role::Family),
+            today,
+        );
         return AccessDecision::from_fn(version, |scope| match view {
-            Ok(_) if scope == Scope::Restricted => denied(DenialCode::NotPermitted, RESTRICTED_REASON),
+            Ok(_) if scope == Scope::Restricted => {
+                denied(DenialCode::NotPermitted, RESTRICTED_REASON)
+            }
             Ok(why) => ScopeDecision::Allowed(Basis::new(BasisKind::Family, why)),
             Err(why) => denied(DenialCode::NotPermitted, why),
         });
     }
-    let (Some(agency), Some(purpose), true) = (principal.agency, principal.purpose, principal.is_practitioner()) else {
+    let (Some(agency), Some(purpose), true) = (
+        principal.agency,
+        principal.purpose,
+        principal.is_practitioner(),
+    ) else {
         return AccessDecision::from_fn(version, |_| {
-            denied(DenialCode::NotPermitted, "you have no relationship with this child's record")
+            denied(
+                DenialCode::NotPermitted,
+                "you have no relationship with this child's record",
+            )
         });
     };
     AccessDecision::from_fn(version, |scope| {
@@ -76,7 +94,10 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
         if permission.statutory {
             let mut basis = Basis::new(
                 BasisKind::PublicTask,
-                format!("shared by law for {} under the data-sharing agreement", purpose_words(purpose)),
+                format!(
+                    "shared by law for {} under the data-sharing agreement",
+                    purpose_words(purpose)
+                ),
             );
             basis.agreement_version = Some(version);
             return ScopeDecision::Allowed(basis);
@@ -85,13 +106,21 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
             let mut held: Vec<&Override> = input
                 .overrides
                 .iter()
-                .filter(|o| o.child_id == input.child.id && o.held_by(principal) && o.covers(scope) && o.active(input.now))
+                .filter(|o| {
+                    o.child_id == input.child.id
+                        && o.held_by(principal)
+                        && o.covers(scope)
+                        && o.active(input.now)
+                })
                 .collect();
             held.sort_by_key(|o| o.id);
             if let Some(o) = held.first() {
                 let mut basis = Basis::new(
                     BasisKind::Safeguarding,
-                    format!("your safeguarding override (until {}) covers this", o.ends_at.format("%-d %B %Y %H:%M UTC")),
+                    format!(
+                        "your safeguarding override (until {}) covers this",
+                        o.ends_at.format("%-d %B %Y %H:%M UTC")
+                    ),
                 );
                 basis.override_id = Some(o.id);
                 basis.agreement_version = Some(version);
@@ -104,7 +133,9 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
         let mut grant_ids: Vec<_> = input
             .grants
             .iter()
-            .filter(|g| g.child_id == input.child.id && g.allows(&agency, scope, purpose, input.now))
+            .filter(|g| {
+                g.child_id == input.child.id && g.allows(&agency, scope, purpose, input.now)
+            })
             .map(|g| g.id)
             .collect();
         if grant_ids.is_empty() {
@@ -119,7 +150,10 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
             );
         }
         grant_ids.sort();
-        let mut basis = Basis::new(BasisKind::Consent, "the family has consented to share this with you");
+        let mut basis = Basis::new(
+            BasisKind::Consent,
+            "the family has consented to share this with you",
+        );
         basis.grant_ids = grant_ids;
         basis.agreement_version = Some(version);
         ScopeDecision::Allowed(basis)

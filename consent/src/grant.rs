@@ -103,7 +103,13 @@ impl Grant {
 
     /// Does this grant, at `now`, let `agency` read `scope` for `purpose`?
     /// RESTRICTED is never granted by consent, whatever a grant says.
-    pub fn allows(&self, agency: &AgencyRef, scope: Scope, purpose: Purpose, now: DateTime<Utc>) -> bool {
+    pub fn allows(
+        &self,
+        agency: &AgencyRef,
+        scope: Scope,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> bool {
         scope.consentable()
             && self.status(now) == GrantStatus::Active
             && self.recipient.covers(agency)

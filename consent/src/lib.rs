@@ -22,7 +22,9 @@ mod principal;
 mod receipt;
 mod safeguarding;
 
-pub use agreement::{Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource};
+pub use agreement::{
+    Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
+};
 pub use authority::{Authority, ChildFacts, end_of_compulsory_school_age};
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
 pub use engine::{DecisionInput, decide, purpose_words};

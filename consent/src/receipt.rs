@@ -48,9 +48,23 @@ impl Receipt {
     pub fn of(grant: &Grant, withdrawal: bool, controller: &str) -> Option<Self> {
         let (receipt_id, event, timestamp, grantor, capacity, reason) = if withdrawal {
             let w = grant.withdrawal.as_ref()?;
-            (w.id, ReceiptEvent::Withdrawn, w.at, w.by_person_id.clone(), w.capacity, w.reason.clone())
+            (
+                w.id,
+                ReceiptEvent::Withdrawn,
+                w.at,
+                w.by_person_id.clone(),
+                w.capacity,
+                w.reason.clone(),
+            )
         } else {
-            (grant.id, ReceiptEvent::Granted, grant.recorded_at, grant.grantor_person_id.clone(), grant.capacity, None)
+            (
+                grant.id,
+                ReceiptEvent::Granted,
+                grant.recorded_at,
+                grant.grantor_person_id.clone(),
+                grant.capacity,
+                None,
+            )
         };
         Some(Self {
             receipt_id,

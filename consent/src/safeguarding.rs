@@ -57,12 +57,16 @@ impl Override {
     pub fn active(&self, now: DateTime<Utc>) -> bool {
         self.starts_at <= now
             && now < self.ends_at
-            && !self.review.as_ref().is_some_and(|r| r.outcome == ReviewOutcome::NotUpheld)
+            && !self
+                .review
+                .as_ref()
+                .is_some_and(|r| r.outcome == ReviewOutcome::NotUpheld)
     }
 
     /// Held by this principal: declared by them, for their agency.
     pub fn held_by(&self, principal: &Principal) -> bool {
-        principal.subject == self.declared_by && principal.agency.is_some_and(|a| a.id == self.agency_id)
+        principal.subject == self.declared_by
+            && principal.agency.is_some_and(|a| a.id == self.agency_id)
     }
 
     pub fn covers(&self, scope: Scope) -> bool {

@@ -14,7 +14,9 @@ const SCHOOL: Uuid = Uuid::from_u128(0x5c);
 const OTHER_SCHOOL: Uuid = Uuid::from_u128(0x5d);
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+        .single()
+        .expect("time")
 }
 
 fn agreement() -> Agreement {
@@ -114,7 +116,13 @@ fn check(
     rest: DenialCode,
 ) {
     let a = agreement();
-    let input = DecisionInput { child: c, grants, overrides, agreement: &a, now: now() };
+    let input = DecisionInput {
+        child: c,
+        grants,
+        overrides,
+        agreement: &a,
+        now: now(),
+    };
     let d = decide(p, &input);
     for (scope, outcome) in d.iter() {
         match (expect.iter().find(|(s, _)| *s == scope), outcome) {
@@ -128,7 +136,11 @@ fn check(
                     }
                     _ => false,
                 };
-                let want = if inside { rest } else { DenialCode::NotPermitted };
+                let want = if inside {
+                    rest
+                } else {
+                    DenialCode::NotPermitted
+                };
                 assert_eq!(denial.code, want, "{scope}: {denial:?}");
             }
             (want, got) => panic!("{scope}: wanted {want:?}, got {got:?}"),
@@ -142,34 +154,146 @@ fn matrix() {
     use Scope::*;
     const FAM: BasisKind = BasisKind::Family;
     let kid = nine_year_old();
-    let school = practitioner(AgencyKind::School, SCHOOL, Purpose::DirectSupport, &[Role::Practitioner]);
-    let camhs = practitioner(AgencyKind::Camhs, Uuid::from_u128(0xca), Purpose::DirectSupport, &[Role::Practitioner]);
-    let la_assess = practitioner(AgencyKind::LaSend, Uuid::from_u128(0x1a), Purpose::EhcAssessment, &[Role::CaseOfficer]);
-    let sw_safe = practitioner(AgencyKind::SocialCare, Uuid::from_u128(0x5c0), Purpose::Safeguarding, &[Role::SafeguardingLead]);
+    let school = practitioner(
+        AgencyKind::School,
+        SCHOOL,
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let camhs = practitioner(
+        AgencyKind::Camhs,
+        Uuid::from_u128(0xca),
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let la_assess = practitioner(
+        AgencyKind::LaSend,
+        Uuid::from_u128(0x1a),
+        Purpose::EhcAssessment,
+        &[Role::CaseOfficer],
+    );
+    let sw_safe = practitioner(
+        AgencyKind::SocialCare,
+        Uuid::from_u128(0x5c0),
+        Purpose::Safeguarding,
+        &[Role::SafeguardingLead],
+    );
 
     // No grants: identity only (public task), the rest needs consent.
-    check(&school, &kid, &[], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    check(
+        &school,
+        &kid,
+        &[],
+        &[],
+        &[(Identity, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     // A grant to the school's kind opens what it names, within the agreement.
-    let to_schools = grant(Recipient::Kind(AgencyKind::School), &[Education, SenNeeds, MentalHealth], &[Purpose::DirectSupport]);
-    check(&school, &kid, &[to_schools.clone()], &[], &[(Identity, PublicTask), (Education, Consent), (SenNeeds, Consent)], DenialCode::ConsentRequired);
+    let to_schools = grant(
+        Recipient::Kind(AgencyKind::School),
+        &[Education, SenNeeds, MentalHealth],
+        &[Purpose::DirectSupport],
+    );
+    check(
+        &school,
+        &kid,
+        &[to_schools.clone()],
+        &[],
+        &[
+            (Identity, PublicTask),
+            (Education, Consent),
+            (SenNeeds, Consent),
+        ],
+        DenialCode::ConsentRequired,
+    );
     // ... but never MENTAL_HEALTH, which the agreement keeps from schools.
     let a = agreement();
-    let d = decide(&school, &DecisionInput { child: &kid, grants: &[to_schools.clone()], overrides: &[], agreement: &a, now: now() });
-    assert!(matches!(d.get(MentalHealth), ScopeDecision::Denied(Denial { code: DenialCode::NotPermitted, .. })));
+    let d = decide(
+        &school,
+        &DecisionInput {
+            child: &kid,
+            grants: &[to_schools.clone()],
+            overrides: &[],
+            agreement: &a,
+            now: now(),
+        },
+    );
+    assert!(matches!(
+        d.get(MentalHealth),
+        ScopeDecision::Denied(Denial {
+            code: DenialCode::NotPermitted,
+            ..
+        })
+    ));
     // A grant to one agency does not open another agency of the same kind.
-    let to_one = grant(Recipient::Agency(OTHER_SCHOOL), &[Education], &[Purpose::DirectSupport]);
-    check(&school, &kid, &[to_one], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    let to_one = grant(
+        Recipient::Agency(OTHER_SCHOOL),
+        &[Education],
+        &[Purpose::DirectSupport],
+    );
+    check(
+        &school,
+        &kid,
+        &[to_one],
+        &[],
+        &[(Identity, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     // Wrong purpose: nothing.
-    let for_reviews = grant(Recipient::Agency(SCHOOL), &[Education], &[Purpose::AnnualReview]);
-    check(&school, &kid, &[for_reviews], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    let for_reviews = grant(
+        Recipient::Agency(SCHOOL),
+        &[Education],
+        &[Purpose::AnnualReview],
+    );
+    check(
+        &school,
+        &kid,
+        &[for_reviews],
+        &[],
+        &[(Identity, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     // Withdrawn (even a second ago) and expired grants open nothing.
-    let gone = withdrawn(grant(Recipient::Agency(SCHOOL), &[Education], &[Purpose::DirectSupport]), now() - Duration::seconds(1));
-    let mut expired = grant(Recipient::Agency(SCHOOL), &[Education], &[Purpose::DirectSupport]);
+    let gone = withdrawn(
+        grant(
+            Recipient::Agency(SCHOOL),
+            &[Education],
+            &[Purpose::DirectSupport],
+        ),
+        now() - Duration::seconds(1),
+    );
+    let mut expired = grant(
+        Recipient::Agency(SCHOOL),
+        &[Education],
+        &[Purpose::DirectSupport],
+    );
     expired.valid_until = Some(now() - Duration::days(1));
-    check(&school, &kid, &[gone, expired], &[], &[(Identity, PublicTask)], DenialCode::ConsentRequired);
+    check(
+        &school,
+        &kid,
+        &[gone, expired],
+        &[],
+        &[(Identity, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     // CAMHS with a grant for mental health.
-    let to_camhs = grant(Recipient::Kind(AgencyKind::Camhs), &[MentalHealth, PhysicalHealth], &[Purpose::DirectSupport]);
-    check(&camhs, &kid, &[to_camhs], &[], &[(Identity, PublicTask), (MentalHealth, Consent), (PhysicalHealth, Consent)], DenialCode::ConsentRequired);
+    let to_camhs = grant(
+        Recipient::Kind(AgencyKind::Camhs),
+        &[MentalHealth, PhysicalHealth],
+        &[Purpose::DirectSupport],
+    );
+    check(
+        &camhs,
+        &kid,
+        &[to_camhs],
+        &[],
+        &[
+            (Identity, PublicTask),
+            (MentalHealth, Consent),
+            (PhysicalHealth, Consent),
+        ],
+        DenialCode::ConsentRequired,
+    );
     // The LA during an EHC needs assessment: statutory for the SEN scopes.
     check(
         &la_assess,
@@ -177,9 +301,17 @@ fn matrix() {
         &[],
         &[],
         &[
-            (Identity, PublicTask), (AllAboutMe, PublicTask), (Education, PublicTask), (SenNeeds, PublicTask),
-            (Psychology, PublicTask), (Communication, PublicTask), (SensoryPhysical, PublicTask),
-            (PhysicalHealth, PublicTask), (SocialCare, PublicTask), (PreparingForAdulthood, PublicTask), (Family, PublicTask),
+            (Identity, PublicTask),
+            (AllAboutMe, PublicTask),
+            (Education, PublicTask),
+            (SenNeeds, PublicTask),
+            (Psychology, PublicTask),
+            (Communication, PublicTask),
+            (SensoryPhysical, PublicTask),
+            (PhysicalHealth, PublicTask),
+            (SocialCare, PublicTask),
+            (PreparingForAdulthood, PublicTask),
+            (Family, PublicTask),
         ],
         DenialCode::NotPermitted,
     );
@@ -190,32 +322,111 @@ fn matrix() {
         &kid,
         &[],
         &[o.clone()],
-        &[(Identity, PublicTask), (Family, PublicTask), (Restricted, Safeguarding), (SocialCare, Safeguarding), (Education, Safeguarding)],
+        &[
+            (Identity, PublicTask),
+            (Family, PublicTask),
+            (Restricted, Safeguarding),
+            (SocialCare, Safeguarding),
+            (Education, Safeguarding),
+        ],
         DenialCode::ConsentRequired,
     );
     // The same override does nothing for someone else, or after it ends, or once found unjustified.
-    let colleague = Principal { subject: "someone-else".into(), ..sw_safe.clone() };
-    check(&colleague, &kid, &[], &[o.clone()], &[(Identity, PublicTask), (Family, PublicTask)], DenialCode::ConsentRequired);
+    let colleague = Principal {
+        subject: "someone-else".into(),
+        ..sw_safe.clone()
+    };
+    check(
+        &colleague,
+        &kid,
+        &[],
+        &[o.clone()],
+        &[(Identity, PublicTask), (Family, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     let mut ended = o.clone();
     ended.ends_at = now() - Duration::minutes(1);
-    check(&sw_safe, &kid, &[], &[ended], &[(Identity, PublicTask), (Family, PublicTask)], DenialCode::ConsentRequired);
+    check(
+        &sw_safe,
+        &kid,
+        &[],
+        &[ended],
+        &[(Identity, PublicTask), (Family, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     let mut rejected = o;
-    rejected.review = Some(Review { id: Uuid::new_v4(), outcome: ReviewOutcome::NotUpheld, note: "n".into(), reviewer: "ig".into(), at: now() });
-    check(&sw_safe, &kid, &[], &[rejected], &[(Identity, PublicTask), (Family, PublicTask)], DenialCode::ConsentRequired);
+    rejected.review = Some(Review {
+        id: Uuid::new_v4(),
+        outcome: ReviewOutcome::NotUpheld,
+        note: "n".into(),
+        reviewer: "ig".into(),
+        at: now(),
+    });
+    check(
+        &sw_safe,
+        &kid,
+        &[],
+        &[rejected],
+        &[(Identity, PublicTask), (Family, PublicTask)],
+        DenialCode::ConsentRequired,
+    );
     // Families: everything but RESTRICTED.
-    let all_but_restricted: Vec<(Scope, BasisKind)> =
-        Scope::ALL.iter().filter(|s| **s != Restricted).map(|s| (*s, FAM)).collect();
-    check(&family("mum", Role::Family), &kid, &[], &[], &all_but_restricted, DenialCode::NotPermitted);
-    check(&family("dad", Role::Family), &kid, &[], &[], &[], DenialCode::NotPermitted);
-    check(&family("yp", Role::YoungPerson), &kid, &[], &[], &all_but_restricted, DenialCode::NotPermitted);
+    let all_but_restricted: Vec<(Scope, BasisKind)> = Scope::ALL
+        .iter()
+        .filter(|s| **s != Restricted)
+        .map(|s| (*s, FAM))
+        .collect();
+    check(
+        &family("mum", Role::Family),
+        &kid,
+        &[],
+        &[],
+        &all_but_restricted,
+        DenialCode::NotPermitted,
+    );
+    check(
+        &family("dad", Role::Family),
+        &kid,
+        &[],
+        &[],
+        &[],
+        DenialCode::NotPermitted,
+    );
+    check(
+        &family("yp", Role::YoungPerson),
+        &kid,
+        &[],
+        &[],
+        &all_but_restricted,
+        DenialCode::NotPermitted,
+    );
     // After the hand-over, a parent no longer reads by right.
     let adult = child(NaiveDate::from_ymd_opt(2009, 3, 1).expect("date"));
-    check(&family("mum", Role::Family), &adult, &[], &[], &[], DenialCode::NotPermitted);
+    check(
+        &family("mum", Role::Family),
+        &adult,
+        &[],
+        &[],
+        &[],
+        DenialCode::NotPermitted,
+    );
     let mut lacking = adult.clone();
     lacking.lacks_capacity = true;
-    check(&family("mum", Role::Family), &lacking, &[], &[], &all_but_restricted, DenialCode::NotPermitted);
+    check(
+        &family("mum", Role::Family),
+        &lacking,
+        &[],
+        &[],
+        &all_but_restricted,
+        DenialCode::NotPermitted,
+    );
     // IG roles: nothing.
-    let ig = practitioner(AgencyKind::LaSend, Uuid::from_u128(0x16), Purpose::DirectSupport, &[Role::IgAuditor]);
+    let ig = practitioner(
+        AgencyKind::LaSend,
+        Uuid::from_u128(0x16),
+        Purpose::DirectSupport,
+        &[Role::IgAuditor],
+    );
     check(&ig, &kid, &[to_schools], &[], &[], DenialCode::NotPermitted);
 }
 
@@ -236,7 +447,10 @@ fn agency_id(n: u8) -> Uuid {
 
 fn arb_grant() -> impl Strategy<Value = Grant> {
     (
-        prop_oneof![arb_kind().prop_map(Recipient::Kind), (0u8..3).prop_map(|n| Recipient::Agency(agency_id(n)))],
+        prop_oneof![
+            arb_kind().prop_map(Recipient::Kind),
+            (0u8..3).prop_map(|n| Recipient::Agency(agency_id(n)))
+        ],
         prop::collection::btree_set(arb_scope(), 1..6),
         prop::collection::btree_set(arb_purpose(), 1..4),
         -100i64..100,
@@ -265,11 +479,22 @@ fn arb_principal() -> impl Strategy<Value = Principal> {
         arb_kind(),
         0u8..3,
         arb_purpose(),
-        prop::sample::subsequence(vec![Role::Practitioner, Role::CaseOfficer, Role::SafeguardingLead, Role::IgAuditor], 1..3),
+        prop::sample::subsequence(
+            vec![
+                Role::Practitioner,
+                Role::CaseOfficer,
+                Role::SafeguardingLead,
+                Role::IgAuditor,
+            ],
+            1..3,
+        ),
     )
         .prop_map(|(kind, n, purpose, roles)| Principal {
             subject: "worker".into(),
-            agency: Some(AgencyRef { id: agency_id(n), kind }),
+            agency: Some(AgencyRef {
+                id: agency_id(n),
+                kind,
+            }),
             roles: roles.into_iter().collect::<BTreeSet<_>>(),
             person_id: None,
             purpose: Some(purpose),
@@ -277,19 +502,24 @@ fn arb_principal() -> impl Strategy<Value = Principal> {
 }
 
 fn arb_override() -> impl Strategy<Value = Override> {
-    (prop::collection::btree_set(arb_scope(), 1..5), 0u8..3, -10i64..10).prop_map(|(scopes, n, end)| Override {
-        id: Uuid::new_v4(),
-        child_id: CHILD,
-        declared_by: "worker".into(),
-        agency_id: agency_id(n),
-        scopes,
-        reason: "reason long enough to be a written justification".into(),
-        starts_at: now() - Duration::hours(12),
-        ends_at: now() + Duration::hours(end),
-        tell_family: true,
-        withhold_reason: None,
-        review: None,
-    })
+    (
+        prop::collection::btree_set(arb_scope(), 1..5),
+        0u8..3,
+        -10i64..10,
+    )
+        .prop_map(|(scopes, n, end)| Override {
+            id: Uuid::new_v4(),
+            child_id: CHILD,
+            declared_by: "worker".into(),
+            agency_id: agency_id(n),
+            scopes,
+            reason: "reason long enough to be a written justification".into(),
+            starts_at: now() - Duration::hours(12),
+            ends_at: now() + Duration::hours(end),
+            tell_family: true,
+            withhold_reason: None,
+            review: None,
+        })
 }
 
 proptest! {

@@ -9,6 +9,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_child_record;
+mod m20261122_000002_consent;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -17,6 +18,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_child_record::Migration)]
+        vec![
+            Box::new(m20261122_000001_child_record::Migration),
+            Box::new(m20261122_000002_consent::Migration),
+        ]
     }
 }

@@ -249,6 +249,8 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         },
         limits: Limits::default(),
         log_json: false,
+        controller: "Test Council".into(),
+        max_override_hours: 72,
     }
 }
 

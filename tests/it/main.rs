@@ -6,6 +6,10 @@ mod helpers;
 
 /// Every way a token can be wrong, and the JWKS paths (file, URL, rotation).
 mod auth;
+/// Consent over HTTP: grant and withdraw (also under concurrent reads),
+/// consent authority and the hand-over at 16, practitioner-recorded consent,
+/// receipts, agreements and the safeguarding override lifecycle.
+mod consent;
 /// Limits, health/readiness, error hygiene and the demo.
 mod ops;
 /// The record over GraphQL: registration, identifiers, the interim access

@@ -41,6 +41,7 @@ pub mod child {
         pub communication_needs: Option<String>,
         pub created_at: DateTimeUtc,
         pub created_by: String,
+        pub lacks_capacity: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -216,6 +217,122 @@ pub mod involvement {
         pub role_title: Option<String>,
         pub since: Option<Date>,
         pub until: Option<Date>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+macro_rules! child_entity {
+    ($module:ident, $table:literal { $($field:ident : $ty:ty),* $(,)? }) => {
+        pub mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model {
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub child_id: Uuid,
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub id: Uuid,
+                $(pub $field: $ty,)*
+            }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
+child_entity!(consent_grant, "consent_grant" {
+    grantor_person_id: String,
+    grantor_capacity: String,
+    recipient_agency_id: Option<Uuid>,
+    recipient_agency_kind: Option<String>,
+    scopes: String,
+    purposes: String,
+    valid_from: DateTimeUtc,
+    valid_until: Option<DateTimeUtc>,
+    method: String,
+    recorded_by: Option<String>,
+    recorded_at: DateTimeUtc,
+});
+
+child_entity!(consent_withdrawal, "consent_withdrawal" {
+    grant_id: Uuid,
+    withdrawn_at: DateTimeUtc,
+    by_person_id: String,
+    capacity: String,
+    reason: Option<String>,
+});
+
+child_entity!(consent_confirmation, "consent_confirmation" {
+    grant_id: Uuid,
+    by_person_id: String,
+    confirmed_at: DateTimeUtc,
+});
+
+child_entity!(safeguarding_override, "safeguarding_override" {
+    declared_by: String,
+    agency_id: Uuid,
+    scopes: String,
+    reason: String,
+    starts_at: DateTimeUtc,
+    ends_at: DateTimeUtc,
+    tell_family: bool,
+    withhold_reason: Option<String>,
+});
+
+child_entity!(override_review, "override_review" {
+    override_id: Uuid,
+    outcome: String,
+    note: String,
+    reviewer: String,
+    reviewed_at: DateTimeUtc,
+});
+
+pub mod agreement {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agreement")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        pub title: String,
+        pub consent_recorders: String,
+        pub source: String,
+        pub published_at: DateTimeUtc,
+        pub published_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod agreement_rule {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agreement_rule")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency_kind: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scope: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub purpose: String,
+        pub can_read: bool,
+        pub can_contribute: bool,
+        pub statutory: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,6 +2,7 @@
 //! (sea-orm over SQLite or PostgreSQL). Everything here returns
 //! [`crate::error::Error`], so no `DbErr` text can reach a client.
 
+mod consent;
 pub mod entities;
 mod record;
 
@@ -10,6 +11,7 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
+pub use consent::ConsentState;
 pub use record::{ChildCore, NewChild};
 
 /// A handle on the database. Cheap to clone (a pool).

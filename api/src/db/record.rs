@@ -31,6 +31,8 @@ use crate::error::{Error, Result};
 pub struct ChildCore {
     pub id: ChildId,
     pub young_person_id: Option<String>,
+    /// The record notes the young person lacks capacity for consent decisions.
+    pub lacks_capacity: bool,
     pub identity: Identity,
     pub family: Vec<FamilyMember>,
 }
@@ -38,14 +40,20 @@ pub struct ChildCore {
 impl ChildCore {
     /// What the consent crate needs to decide.
     pub fn consent_facts(&self) -> consent::ChildFacts {
-        consent::ChildFacts {
-            young_person_id: self.young_person_id.clone(),
-            parental_responsibility: self
-                .family
+        let people = |keep: fn(&FamilyMember) -> bool| -> Vec<String> {
+            self.family
                 .iter()
-                .filter(|m| m.parental_responsibility)
+                .filter(|m| keep(m))
                 .filter_map(|m| m.person_id.clone())
-                .collect(),
+                .collect()
+        };
+        consent::ChildFacts {
+            id: self.id,
+            date_of_birth: self.identity.date_of_birth,
+            young_person_id: self.young_person_id.clone(),
+            parental_responsibility: people(|m| m.parental_responsibility),
+            deputies: people(|m| m.relationship == domain::Relationship::Deputy),
+            lacks_capacity: self.lacks_capacity,
         }
     }
 }
@@ -299,6 +307,7 @@ fn child_row(
         communication_needs: Set(i.communication_needs.clone()),
         created_at: Set(Utc::now()),
         created_by: Set(created_by.to_owned()),
+        lacks_capacity: sea_orm::ActiveValue::NotSet,
     }
 }
 
@@ -333,6 +342,7 @@ impl Store {
         Ok(Some(ChildCore {
             id: child.id,
             young_person_id: child.young_person_id.clone(),
+            lacks_capacity: child.lacks_capacity,
             identity: identity_of(&child)?,
             family: family.iter().map(family_of).collect::<Result<_>>()?,
         }))

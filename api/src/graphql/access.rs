@@ -4,14 +4,25 @@
 //! which turns a denial into null plus an error at the field's path. No other
 //! code in the API reads record content.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, OutputType};
 use chrono::{DateTime, Utc};
-use consent::{AccessDecision, Principal, ScopeDecision};
+use consent::{AccessDecision, DecisionInput, Override, Principal, Role, ScopeDecision};
 use domain::{ChildId, ChildRecord, Scope};
 
-use super::types::{Gql, ScopeAccess};
-use crate::db::Store;
+use super::types::{Gql, OverrideNotice, ScopeAccess};
+use crate::db::{ChildCore, ConsentState, Store};
 use crate::error::{Error, Result};
+
+/// Rules of the deployment that resolvers apply.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Named as the data controller on consent receipts.
+    pub controller: String,
+    /// The longest a safeguarding override may last.
+    pub max_override_hours: u32,
+}
 
 /// Per-request data: who asks, why, and the store. Built by the HTTP layer
 /// from a verified token.
@@ -20,8 +31,23 @@ pub struct RequestContext {
     pub principal: Principal,
     pub request_id: String,
     pub store: Store,
+    pub policy: Arc<Policy>,
     /// The request's clock, passed to decisions.
     pub now: DateTime<Utc>,
+}
+
+/// Loads what every decision about a child needs, fresh for this request:
+/// identity and family, consent facts, and the agreement in force.
+pub async fn load_child(
+    rc: &RequestContext,
+    id: ChildId,
+) -> Result<Option<(ChildCore, ConsentState, consent::Agreement)>> {
+    let (core, state, agreement) = tokio::try_join!(
+        rc.store.child_core(id),
+        rc.store.consent_state(id),
+        rc.store.current_agreement()
+    )?;
+    Ok(core.map(|core| (core, state, agreement)))
 }
 
 /// The request context of a resolver.
@@ -40,15 +66,69 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
             "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
         ));
     }
-    let Some(core) = rc.store.child_core(id).await? else {
+    let Some((core, state, agreement)) = load_child(rc, id).await? else {
         return Ok(None);
     };
-    let decision = consent::decide(principal, &core.consent_facts());
+    let facts = core.consent_facts();
+    let input = DecisionInput {
+        child: &facts,
+        grants: &state.grants,
+        overrides: &state.overrides,
+        agreement: &agreement,
+        now: rc.now,
+    };
+    let decision = consent::decide(principal, &input);
     if !decision.any_allowed() {
         return Ok(None);
     }
     let record = rc.store.load_record(&core, &decision).await?;
-    Ok(Some(ChildView { record, decision }))
+    // Overrides the caller may know of: a family sees those it is to be told
+    // about; a lead sees their own.
+    let is_family = decision.iter().any(
+        |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind == consent::BasisKind::Family),
+    );
+    let overrides = state
+        .overrides
+        .into_iter()
+        .filter(|o| {
+            if is_family {
+                o.tell_family
+            } else {
+                o.held_by(principal)
+            }
+        })
+        .collect();
+    Ok(Some(ChildView {
+        record,
+        decision,
+        overrides,
+    }))
+}
+
+/// For family-only operations: the child's facts if the caller is a family
+/// member who may view the record, else NOT_FOUND (as for no child at all).
+pub async fn open_as_family(
+    rc: &RequestContext,
+    id: ChildId,
+) -> Result<(ChildCore, ConsentState, consent::Agreement)> {
+    let principal = &rc.principal;
+    let not_found = Error::NotFound("child");
+    let Some(person) = principal.person_id.as_deref() else {
+        return Err(not_found);
+    };
+    let Some((core, state, agreement)) = load_child(rc, id).await? else {
+        return Err(not_found);
+    };
+    let facts = core.consent_facts();
+    let young_person = principal.has(Role::YoungPerson);
+    let family = principal.has(Role::Family);
+    if facts
+        .family_view(person, young_person, family, rc.now.date_naive())
+        .is_err()
+    {
+        return Err(not_found);
+    }
+    Ok((core, state, agreement))
 }
 
 /// A child's record as one caller may see it in one request.
@@ -56,6 +136,7 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
 pub struct ChildView {
     record: ChildRecord,
     decision: AccessDecision,
+    overrides: Vec<Override>,
 }
 
 type Section<T> = async_graphql::Result<Option<T>>;
@@ -89,7 +170,7 @@ impl ChildView {
     async fn access(&self) -> Vec<ScopeAccess> {
         self.decision
             .iter()
-            .map(|(scope, d)| ScopeAccess::new(scope, d))
+            .map(|(scope, d)| ScopeAccess::new(scope, d, self.decision.agreement_version))
             .collect()
     }
 
@@ -149,6 +230,12 @@ impl ChildView {
         self.section(Scope::Restricted, |r| {
             r.restricted.iter().cloned().map(Gql).collect()
         })
+    }
+
+    /// Safeguarding overrides on this record that you may know of: for the
+    /// family, those the lead did not withhold from them; for a lead, their own.
+    async fn safeguarding_overrides(&self) -> Vec<OverrideNotice> {
+        self.overrides.iter().map(OverrideNotice::from).collect()
     }
 
     /// Services involved with the child ("team around the child"). Only

@@ -3,16 +3,19 @@
 //! [`access::open_child`].
 
 pub mod access;
+pub mod consents;
 pub mod scalar;
 pub mod types;
 
-use async_graphql::{Context, EmptySubscription, ID, InputObject, Object, Schema, SimpleObject};
+use async_graphql::{
+    Context, EmptySubscription, ID, InputObject, MergedObject, Object, Schema, SimpleObject,
+};
 use consent::{Principal, Role};
 use domain::input::{NewChildInput, NewFamilyMemberInput};
 use domain::{AgencyKind, NhsNumber};
 use uuid::Uuid;
 
-pub use access::{ChildView, RequestContext};
+pub use access::{ChildView, Policy, RequestContext};
 use access::{open_child, request};
 use scalar::Date;
 use types::{Agency, Gql};
@@ -23,10 +26,18 @@ use crate::error::{Error, Result};
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
+/// Every query.
+#[derive(MergedObject, Debug, Default)]
+pub struct Query(RecordQuery, consents::ConsentQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Debug, Default)]
+pub struct Mutation(RecordMutation, consents::ConsentMutation);
+
 /// Builds the schema with the request limits. The SDL does not depend on
 /// the settings.
 pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
-    let builder = Schema::build(Query, Mutation, EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)
@@ -43,7 +54,7 @@ fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
 }
 
 /// Case officers of the LA SEND team manage registrations.
-fn require_case_officer(principal: &Principal) -> Result<()> {
+pub(crate) fn require_case_officer(principal: &Principal) -> Result<()> {
     if principal.agency_kind() == Some(AgencyKind::LaSend) && principal.has(Role::CaseOfficer) {
         Ok(())
     } else {
@@ -86,10 +97,10 @@ impl Me {
 }
 
 #[derive(Debug, Default)]
-pub struct Query;
+pub struct RecordQuery;
 
 #[Object]
-impl Query {
+impl RecordQuery {
     /// Who you are, as your token says.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let p = &request(ctx)?.principal;
@@ -178,10 +189,10 @@ pub struct LinkFamilyMemberInput {
 }
 
 #[derive(Debug, Default)]
-pub struct Mutation;
+pub struct RecordMutation;
 
 #[Object]
-impl Mutation {
+impl RecordMutation {
     /// Registers a child (case officers of the council SEND team).
     async fn register_child(
         &self,
@@ -302,10 +313,11 @@ mod tests {
             in_catalogue.sort();
             assert_eq!(in_schema, in_catalogue, "{type_name}");
         }
-        // Besides the sections, ChildRecord holds only its id and the access summary.
+        // Besides the sections, ChildRecord holds only its id, the access summary
+        // and the overrides the caller may know of.
         assert_eq!(
             record_fields.len(),
-            Section::ALL.len() + 2,
+            Section::ALL.len() + 3,
             "{record_fields:?}"
         );
     }

@@ -41,10 +41,22 @@ remote_enum!(
 remote_enum!(Role = "consent::Role" { Family, YoungPerson, CaseOfficer, Practitioner, SafeguardingLead, IgAuditor, IgAdmin });
 remote_enum!(
     /// What a disclosure rests on.
-    BasisKind = "consent::BasisKind" { Consent, Safeguarding, PublicTask, Family, OwnContribution, InterimRule });
+    BasisKind = "consent::BasisKind" { Consent, Safeguarding, PublicTask, Family, OwnContribution });
 remote_enum!(
     /// Why something is withheld.
     DenialCode = "consent::DenialCode" { NotPermitted, ConsentRequired });
+
+remote_enum!(
+    /// Where a consent grant stands now.
+    GrantStatus = "consent::GrantStatus" { Active, Pending, Withdrawn, Expired });
+remote_enum!(
+    /// In which capacity someone made a consent decision.
+    GrantorCapacity = "consent::GrantorCapacity" { ParentalResponsibility, YoungPerson, Deputy, ParentForYoungPersonLackingCapacity });
+remote_enum!(
+    /// How consent was captured.
+    CaptureMethod = "consent::CaptureMethod" { Digital, Written, Verbal });
+remote_enum!(ReceiptEvent = "consent::ReceiptEvent" { Granted, Withdrawn });
+remote_enum!(ReviewOutcome = "consent::ReviewOutcome" { Upheld, NotUpheld });
 
 /// Wraps a domain value for GraphQL.
 #[derive(Debug)]
@@ -436,22 +448,65 @@ pub struct ScopeAccess {
     /// The basis or the reason, in plain words.
     pub explanation: String,
     pub denial: Option<DenialCode>,
+    /// Grants relied on (basis CONSENT).
+    pub grant_ids: Vec<ID>,
+    /// The override relied on (basis SAFEGUARDING).
+    pub override_id: Option<ID>,
+    /// The data-sharing agreement version that bounded the decision.
+    pub agreement_version: i32,
     /// The record fields this scope covers (`section.field`).
     pub fields: Vec<String>,
 }
 
+/// A safeguarding override as the family (or its holder) sees it.
+#[derive(SimpleObject, Debug)]
+pub struct OverrideNotice {
+    pub id: ID,
+    pub scopes: Vec<Scope>,
+    pub reason: String,
+    pub starts_at: chrono::DateTime<chrono::Utc>,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<&consent::Override> for OverrideNotice {
+    fn from(o: &consent::Override) -> Self {
+        Self {
+            id: ID(o.id.to_string()),
+            scopes: o.scopes.iter().map(|s| (*s).into()).collect(),
+            reason: o.reason.clone(),
+            starts_at: o.starts_at,
+            ends_at: o.ends_at,
+        }
+    }
+}
+
 impl ScopeAccess {
-    pub fn new(scope: domain::Scope, decision: &consent::ScopeDecision) -> Self {
+    pub fn new(
+        scope: domain::Scope,
+        decision: &consent::ScopeDecision,
+        agreement_version: i32,
+    ) -> Self {
         let fields = catalogue::fields_of(catalogue::Section::of_scope(scope))
             .map(|f| f.path())
             .collect();
-        let (allowed, basis, explanation, denial) = match decision {
-            consent::ScopeDecision::Allowed(b) => {
-                (true, Some(b.kind.into()), b.explanation.clone(), None)
-            }
-            consent::ScopeDecision::Denied(d) => {
-                (false, None, d.reason.clone(), Some(d.code.into()))
-            }
+        let id = |u: &uuid::Uuid| ID(u.to_string());
+        let (allowed, basis, explanation, denial, grant_ids, override_id) = match decision {
+            consent::ScopeDecision::Allowed(b) => (
+                true,
+                Some(b.kind.into()),
+                b.explanation.clone(),
+                None,
+                b.grant_ids.iter().map(id).collect(),
+                b.override_id.as_ref().map(id),
+            ),
+            consent::ScopeDecision::Denied(d) => (
+                false,
+                None,
+                d.reason.clone(),
+                Some(d.code.into()),
+                Vec::new(),
+                None,
+            ),
         };
         Self {
             scope: scope.into(),
@@ -460,6 +515,9 @@ impl ScopeAccess {
             basis,
             explanation,
             denial,
+            grant_ids,
+            override_id,
+            agreement_version,
             fields,
         }
     }

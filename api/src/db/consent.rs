@@ -1,0 +1,444 @@
+//! Storage of consent facts: grants, withdrawals, confirmations, agreements,
+//! safeguarding overrides and reviews. Rows are only ever inserted.
+
+use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use consent::{
+    Agreement, AgreementSource, Grant, Override, Permission, Purpose, Recipient, Review, Withdrawal,
+};
+use domain::{AgencyKind, ChildId, Scope, UnknownCode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::Store;
+use super::entities::{
+    agreement, agreement_rule, child, consent_confirmation, consent_grant, consent_withdrawal,
+    override_review, safeguarding_override,
+};
+use crate::error::{Error, Result};
+
+fn code<T: FromStr<Err = UnknownCode>>(value: &str) -> Result<T> {
+    value.parse().map_err(|e: UnknownCode| {
+        Error::Internal(anyhow::anyhow!("stored value is not valid: {e}"))
+    })
+}
+
+/// Codes stored as a comma-separated list.
+fn codes<T: FromStr<Err = UnknownCode> + Ord>(value: &str) -> Result<BTreeSet<T>> {
+    value
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(code)
+        .collect()
+}
+
+fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn grant_of(
+    g: &consent_grant::Model,
+    withdrawals: &HashMap<Uuid, &consent_withdrawal::Model>,
+    confirmations: &HashMap<Uuid, &consent_confirmation::Model>,
+) -> Result<Grant> {
+    let recipient = match (g.recipient_agency_id, g.recipient_agency_kind.as_deref()) {
+        (Some(id), _) => Recipient::Agency(id),
+        (None, Some(kind)) => Recipient::Kind(code(kind)?),
+        (None, None) => {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "stored grant has no recipient"
+            )));
+        }
+    };
+    let withdrawal = match withdrawals.get(&g.id) {
+        Some(w) => Some(Withdrawal {
+            id: w.id,
+            at: w.withdrawn_at,
+            by_person_id: w.by_person_id.clone(),
+            capacity: code(&w.capacity)?,
+            reason: w.reason.clone(),
+        }),
+        None => None,
+    };
+    Ok(Grant {
+        id: g.id,
+        child_id: g.child_id,
+        grantor_person_id: g.grantor_person_id.clone(),
+        capacity: code(&g.grantor_capacity)?,
+        recipient,
+        scopes: codes(&g.scopes)?,
+        purposes: codes(&g.purposes)?,
+        valid_from: g.valid_from,
+        valid_until: g.valid_until,
+        method: code(&g.method)?,
+        recorded_by: g.recorded_by.clone(),
+        recorded_at: g.recorded_at,
+        withdrawal,
+        confirmed_at: confirmations.get(&g.id).map(|c| c.confirmed_at),
+    })
+}
+
+fn override_of(
+    o: &safeguarding_override::Model,
+    review: Option<&override_review::Model>,
+) -> Result<Override> {
+    Ok(Override {
+        id: o.id,
+        child_id: o.child_id,
+        declared_by: o.declared_by.clone(),
+        agency_id: o.agency_id,
+        scopes: codes(&o.scopes)?,
+        reason: o.reason.clone(),
+        starts_at: o.starts_at,
+        ends_at: o.ends_at,
+        tell_family: o.tell_family,
+        withhold_reason: o.withhold_reason.clone(),
+        review: match review {
+            Some(r) => Some(Review {
+                id: r.id,
+                outcome: code(&r.outcome)?,
+                note: r.note.clone(),
+                reviewer: r.reviewer.clone(),
+                at: r.reviewed_at,
+            }),
+            None => None,
+        },
+    })
+}
+
+/// The consent facts of one child, read fresh for each request.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentState {
+    pub grants: Vec<Grant>,
+    pub overrides: Vec<Override>,
+}
+
+/// Why an insert of a consent fact was refused.
+fn already(e: sea_orm::DbErr, what: &'static str) -> Error {
+    if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
+        return Error::bad_input("grantId", format!("this consent has already been {what}"));
+    }
+    Error::Database(e)
+}
+
+impl Store {
+    /// Grants (with withdrawals and confirmations) and overrides (with
+    /// reviews) of a child, oldest first.
+    pub async fn consent_state(&self, child_id: ChildId) -> Result<ConsentState> {
+        let db = &self.db;
+        let (grants, withdrawals, confirmations, overrides, reviews) = tokio::try_join!(
+            consent_grant::Entity::find()
+                .filter(consent_grant::Column::ChildId.eq(child_id))
+                .order_by_asc(consent_grant::Column::RecordedAt)
+                .order_by_asc(consent_grant::Column::Id)
+                .all(db),
+            consent_withdrawal::Entity::find()
+                .filter(consent_withdrawal::Column::ChildId.eq(child_id))
+                .all(db),
+            consent_confirmation::Entity::find()
+                .filter(consent_confirmation::Column::ChildId.eq(child_id))
+                .all(db),
+            safeguarding_override::Entity::find()
+                .filter(safeguarding_override::Column::ChildId.eq(child_id))
+                .order_by_asc(safeguarding_override::Column::StartsAt)
+                .all(db),
+            override_review::Entity::find()
+                .filter(override_review::Column::ChildId.eq(child_id))
+                .all(db),
+        )?;
+        let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
+        let confirmations: HashMap<Uuid, _> =
+            confirmations.iter().map(|c| (c.grant_id, c)).collect();
+        let reviews: HashMap<Uuid, _> = reviews.iter().map(|r| (r.override_id, r)).collect();
+        Ok(ConsentState {
+            grants: grants
+                .iter()
+                .map(|g| grant_of(g, &withdrawals, &confirmations))
+                .collect::<Result<_>>()?,
+            overrides: overrides
+                .iter()
+                .map(|o| override_of(o, reviews.get(&o.id).copied()))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// The child a grant or a withdrawal (by id) belongs to.
+    pub async fn child_of_receipt(&self, id: Uuid) -> Result<Option<ChildId>> {
+        if let Some(g) = consent_grant::Entity::find()
+            .filter(consent_grant::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+        {
+            return Ok(Some(g.child_id));
+        }
+        Ok(consent_withdrawal::Entity::find()
+            .filter(consent_withdrawal::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .map(|w| w.child_id))
+    }
+
+    /// The child an override belongs to.
+    pub async fn child_of_override(&self, id: Uuid) -> Result<Option<ChildId>> {
+        Ok(safeguarding_override::Entity::find()
+            .filter(safeguarding_override::Column::Id.eq(id))
+            .one(&self.db)
+            .await?
+            .map(|o| o.child_id))
+    }
+
+    pub async fn insert_grant(&self, g: &Grant) -> Result<()> {
+        let (agency_id, kind) = match g.recipient {
+            Recipient::Agency(id) => (Some(id), None),
+            Recipient::Kind(kind) => (None, Some(kind.code().to_owned())),
+        };
+        consent_grant::Entity::insert(consent_grant::ActiveModel {
+            child_id: Set(g.child_id),
+            id: Set(g.id),
+            grantor_person_id: Set(g.grantor_person_id.clone()),
+            grantor_capacity: Set(g.capacity.code().to_owned()),
+            recipient_agency_id: Set(agency_id),
+            recipient_agency_kind: Set(kind),
+            scopes: Set(join(&g.scopes)),
+            purposes: Set(join(&g.purposes)),
+            valid_from: Set(g.valid_from),
+            valid_until: Set(g.valid_until),
+            method: Set(g.method.code().to_owned()),
+            recorded_by: Set(g.recorded_by.clone()),
+            recorded_at: Set(g.recorded_at),
+        })
+        .exec(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a withdrawal; a second withdrawal of the same grant fails.
+    pub async fn insert_withdrawal(
+        &self,
+        child_id: ChildId,
+        grant_id: Uuid,
+        w: &Withdrawal,
+    ) -> Result<()> {
+        consent_withdrawal::Entity::insert(consent_withdrawal::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(w.id),
+            grant_id: Set(grant_id),
+            withdrawn_at: Set(w.at),
+            by_person_id: Set(w.by_person_id.clone()),
+            capacity: Set(w.capacity.code().to_owned()),
+            reason: Set(w.reason.clone()),
+        })
+        .exec(&self.db)
+        .await
+        .map_err(|e| already(e, "withdrawn"))?;
+        Ok(())
+    }
+
+    pub async fn insert_confirmation(
+        &self,
+        child_id: ChildId,
+        grant_id: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        consent_confirmation::Entity::insert(consent_confirmation::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(Uuid::now_v7()),
+            grant_id: Set(grant_id),
+            by_person_id: Set(by.to_owned()),
+            confirmed_at: Set(at),
+        })
+        .exec(&self.db)
+        .await
+        .map_err(|e| already(e, "confirmed"))?;
+        Ok(())
+    }
+
+    pub async fn insert_override(&self, o: &Override) -> Result<()> {
+        safeguarding_override::Entity::insert(safeguarding_override::ActiveModel {
+            child_id: Set(o.child_id),
+            id: Set(o.id),
+            declared_by: Set(o.declared_by.clone()),
+            agency_id: Set(o.agency_id),
+            scopes: Set(join(&o.scopes)),
+            reason: Set(o.reason.clone()),
+            starts_at: Set(o.starts_at),
+            ends_at: Set(o.ends_at),
+            tell_family: Set(o.tell_family),
+            withhold_reason: Set(o.withhold_reason.clone()),
+        })
+        .exec(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_review(
+        &self,
+        child_id: ChildId,
+        override_id: Uuid,
+        r: &Review,
+    ) -> Result<()> {
+        override_review::Entity::insert(override_review::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(r.id),
+            override_id: Set(override_id),
+            outcome: Set(r.outcome.code().to_owned()),
+            note: Set(r.note.clone()),
+            reviewer: Set(r.reviewer.clone()),
+            reviewed_at: Set(r.at),
+        })
+        .exec(&self.db)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Error::bad_input("id", "this override has already been reviewed")
+            }
+            _ => Error::Database(e),
+        })?;
+        Ok(())
+    }
+
+    /// Overrides with no review yet, oldest first (for IG staff).
+    pub async fn overrides_awaiting_review(&self) -> Result<Vec<Override>> {
+        let reviewed: Vec<Uuid> = override_review::Entity::find()
+            .select_only()
+            .column(override_review::Column::OverrideId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut query = safeguarding_override::Entity::find()
+            .order_by_asc(safeguarding_override::Column::StartsAt);
+        if !reviewed.is_empty() {
+            query = query.filter(safeguarding_override::Column::Id.is_not_in(reviewed));
+        }
+        query
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(|o| override_of(o, None))
+            .collect()
+    }
+
+    /// Notes whether the young person lacks capacity for consent decisions.
+    pub async fn set_lacks_capacity(&self, child_id: ChildId, lacks: bool) -> Result<bool> {
+        let result = child::Entity::update_many()
+            .col_expr(child::Column::LacksCapacity, Expr::value(lacks))
+            .filter(child::Column::Id.eq(child_id))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// The agreement in force: the highest published version.
+    pub async fn current_agreement(&self) -> Result<Agreement> {
+        let latest = agreement::Entity::find()
+            .order_by_desc(agreement::Column::Version)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!("no data-sharing agreement is published"))
+            })?;
+        self.agreement_of(latest).await
+    }
+
+    /// A given version, if published.
+    pub async fn agreement_version(&self, version: i32) -> Result<Option<Agreement>> {
+        match agreement::Entity::find_by_id(version).one(&self.db).await? {
+            Some(row) => Ok(Some(self.agreement_of(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn agreement_of(&self, row: agreement::Model) -> Result<Agreement> {
+        let rules = agreement_rule::Entity::find()
+            .filter(agreement_rule::Column::Version.eq(row.version))
+            .all(&self.db)
+            .await?;
+        let entries = rules
+            .iter()
+            .map(|r| {
+                Ok((
+                    code::<AgencyKind>(&r.agency_kind)?,
+                    code::<Scope>(&r.scope)?,
+                    code::<Purpose>(&r.purpose)?,
+                    Permission {
+                        read: r.can_read,
+                        contribute: r.can_contribute,
+                        statutory: r.statutory,
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Agreement::from_entries(
+            row.version,
+            row.title,
+            codes(&row.consent_recorders)?,
+            entries,
+        ))
+    }
+
+    /// Publishes `source` as the next version, in one transaction.
+    pub async fn publish_agreement(
+        &self,
+        source_text: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Agreement> {
+        let source =
+            AgreementSource::parse(source_text).map_err(|e| Error::bad_input("source", e))?;
+        let txn = self.db.begin().await?;
+        let next = agreement::Entity::find()
+            .order_by_desc(agreement::Column::Version)
+            .one(&txn)
+            .await?
+            .map_or(1, |a| a.version + 1);
+        let built = Agreement::from_source(next, &source)
+            .map_err(|e| Error::bad_input("source", e.to_string()))?;
+        agreement::Entity::insert(agreement::ActiveModel {
+            version: Set(next),
+            title: Set(built.title.clone()),
+            consent_recorders: Set(join(built.consent_recorders.iter())),
+            source: Set(source_text.to_owned()),
+            published_at: Set(now),
+            published_by: Set(by.to_owned()),
+        })
+        .exec(&txn)
+        .await?;
+        let rows: Vec<_> = built
+            .entries()
+            .map(|(kind, scope, purpose, p)| agreement_rule::ActiveModel {
+                version: Set(next),
+                agency_kind: Set(kind.code().to_owned()),
+                scope: Set(scope.code().to_owned()),
+                purpose: Set(purpose.code().to_owned()),
+                can_read: Set(p.read),
+                can_contribute: Set(p.contribute),
+                statutory: Set(p.statutory),
+            })
+            .collect();
+        if !rows.is_empty() {
+            agreement_rule::Entity::insert_many(rows).exec(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(built)
+    }
+
+    /// Loads the shipped default agreement as version 1 if none exists.
+    pub async fn ensure_default_agreement(&self) -> Result<()> {
+        if agreement::Entity::find().one(&self.db).await?.is_none() {
+            self.publish_agreement(consent::DEFAULT_AGREEMENT, "tellonce default", Utc::now())
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! Consent over HTTP: grants, withdrawals, authority, overrides, agreements.
+
+use crate::helpers::*;
