@@ -150,14 +150,20 @@ async fn a_young_person_sees_their_own_record() {
 async fn practitioners_see_only_what_a_basis_allows() {
     let app = spawn_app().await;
     // The school has no consent for Jayden: identity (public task) only.
-    let answer = app.graphql("senco", &child_query(), json!({ "id": JAYDEN })).await;
+    let answer = app
+        .graphql("senco", &child_query(), json!({ "id": JAYDEN }))
+        .await;
     let child = &answer.body["data"]["child"];
     assert_eq!(child["identity"]["familyName"], "Clarke", "{answer:?}");
     for section in SECTIONS.iter().filter(|s| **s != "identity") {
         assert!(child[*section].is_null(), "{section}: {answer:?}");
     }
     // Inside the agreement, the family can consent; outside it, nobody can.
-    let code = |section: &str| answer.error_at(&["child", section]).map(|e| e["extensions"]["code"].clone());
+    let code = |section: &str| {
+        answer
+            .error_at(&["child", section])
+            .map(|e| e["extensions"]["code"].clone())
+    };
     assert_eq!(code("education"), Some(json!("CONSENT_REQUIRED")));
     assert_eq!(code("mentalHealth"), Some(json!("NOT_PERMITTED")));
     assert_eq!(code("restricted"), Some(json!("NOT_PERMITTED")));
@@ -279,7 +285,11 @@ async fn withheld_fields_stay_withheld_through_aliases_fragments_and_batches() {
             .error_at(&path)
             .unwrap_or_else(|| panic!("no error at {path:?}: {answer:?}"));
         // Education and family: the family could consent; mental health: never for SLT.
-        let expected = if path[1] == "mh" { "NOT_PERMITTED" } else { "CONSENT_REQUIRED" };
+        let expected = if path[1] == "mh" {
+            "NOT_PERMITTED"
+        } else {
+            "CONSENT_REQUIRED"
+        };
         assert_eq!(error["extensions"]["code"], expected, "{path:?}");
     }
     assert_eq!(answer.body["data"]["b"]["identity"]["givenName"], "Amira");
