@@ -10,6 +10,7 @@
 //! - [`decide`]: per scope, allowed on a named [`Basis`] or denied with a
 //!   [`Denial`], as an [`AccessDecision`]. The caller passes the clock.
 //! - [`Receipt`]: the consent receipt given for each grant and withdrawal.
+//! - [`trace`]: the access trace entry, its canonical form and hash chain.
 //!
 //! No IO and no async: the caller loads the facts and gets a value back.
 
@@ -21,6 +22,7 @@ mod grant;
 mod principal;
 mod receipt;
 mod safeguarding;
+pub mod trace;
 
 pub use agreement::{
     Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
