@@ -49,6 +49,26 @@ pub enum AuthError {
     KeysUnavailable,
 }
 
+impl AuthError {
+    /// A short, stable reason code for the access trace and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::MissingToken => "missing_token",
+            AuthError::Malformed => "malformed",
+            AuthError::UnsupportedAlgorithm(..) => "unsupported_algorithm",
+            AuthError::Expired => "expired",
+            AuthError::NotYetValid => "not_yet_valid",
+            AuthError::BadSignature => "bad_signature",
+            AuthError::WrongIssuer => "wrong_issuer",
+            AuthError::WrongAudience => "wrong_audience",
+            AuthError::MissingClaim(_) => "missing_claim",
+            AuthError::InvalidClaim(..) => "invalid_claim",
+            AuthError::UnknownKey => "unknown_key",
+            AuthError::KeysUnavailable => "keys_unavailable",
+        }
+    }
+}
+
 /// Where RS256/ES256 keys come from.
 #[derive(Debug, Clone)]
 enum JwksSource {

@@ -1137,26 +1137,31 @@ pub fn grants(now: DateTime<Utc>) -> Vec<Grant> {
 }
 
 /// Loads the demo unless it is already there. Returns true if it was loaded.
+///
+/// Demo data is loaded as seed data, not as anyone's action: it leaves no
+/// trace entries.
 pub async fn load(store: &Store, today: NaiveDate) -> Result<bool> {
     store.ensure_default_agreement().await?;
+    let tx = store.traced().await?;
     for agency in agencies() {
-        store.upsert_agency(&agency).await?;
+        tx.upsert_agency(&agency).await?;
     }
     let mut loaded = false;
     let now = Utc::now();
     let grants = grants(now);
     for child in children(today) {
         if !store.child_exists(child.id).await? {
-            store.insert_record(&child, "demo").await?;
+            tx.insert_record(&child, "demo").await?;
             for grant in grants.iter().filter(|g| g.child_id == child.id) {
-                store.insert_grant(grant).await?;
+                tx.insert_grant(grant).await?;
                 if let Some(w) = &grant.withdrawal {
-                    store.insert_withdrawal(grant.child_id, grant.id, w).await?;
+                    tx.insert_withdrawal(grant.child_id, grant.id, w).await?;
                 }
             }
             loaded = true;
         }
     }
+    tx.commit(Vec::new()).await?;
     Ok(loaded)
 }
 

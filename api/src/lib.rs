@@ -7,6 +7,7 @@
 //! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
 //!   to record content.
 //! - [`startup`]: the axum router, limits, `Application`.
+//! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
 pub mod auth;
@@ -18,3 +19,4 @@ pub mod error;
 pub mod graphql;
 pub mod startup;
 pub mod telemetry;
+pub mod trace;

@@ -25,8 +25,10 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::db::Store;
-use crate::error::code;
+use crate::error::{INTERNAL_MESSAGE, code};
 use crate::graphql::{AppSchema, Policy, RequestContext, build_schema};
+use crate::trace::{Recorder, TraceWriter};
+use consent::trace::{Actor, TraceAction, TraceEntry, TraceOutcome};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const PURPOSE: &str = "x-purpose-of-use";
@@ -40,6 +42,7 @@ pub struct AppState {
     pub introspection: bool,
     pub max_batch: usize,
     pub policy: Arc<Policy>,
+    pub trace: TraceWriter,
 }
 
 impl std::fmt::Debug for AppState {
@@ -94,6 +97,7 @@ impl Application {
             }
         }
         let auth = Authenticator::new(&settings.jwt).await?;
+        let trace = TraceWriter::start(store.clone());
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
             store,
@@ -104,6 +108,7 @@ impl Application {
                 controller: settings.controller.clone(),
                 max_override_hours: settings.max_override_hours,
             }),
+            trace,
         };
         let router = router(
             state,
@@ -205,10 +210,27 @@ async fn graphql(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let mut principal = match state.auth.authenticate(authorization).await {
         Ok(p) => p,
         Err(e) => {
-            tracing::info!(reason = %e, "authentication failed");
+            tracing::info!(reason = e.code(), "authentication failed");
+            // The failure is traced with its reason, never with token material.
+            let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
+                .detail("reason", e.code());
+            entry.outcome = TraceOutcome::Denied;
+            entry.request_id = Some(request_id);
+            if state.trace.append(vec![entry]).await.is_err() {
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code::INTERNAL,
+                    INTERNAL_MESSAGE,
+                );
+            }
             return error_response(
                 StatusCode::UNAUTHORIZED,
                 code::UNAUTHENTICATED,
@@ -245,19 +267,30 @@ async fn graphql(
         let message = format!("at most {} operations per batch", state.max_batch);
         return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message);
     }
-    let request_id = headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let recorder = Arc::new(Recorder::default());
+    let now = Utc::now();
     let context = RequestContext {
         policy: state.policy.clone(),
-        principal,
-        request_id,
+        principal: principal.clone(),
+        request_id: request_id.clone(),
         store: state.store.clone(),
-        now: Utc::now(),
+        recorder: recorder.clone(),
+        now,
     };
     let response = state.schema.execute_batch(request.data(context)).await;
+    // Nothing leaves the hub before its trace entries are durable.
+    if state
+        .trace
+        .append(recorder.entries(&principal, &request_id, now))
+        .await
+        .is_err()
+    {
+        return error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL,
+            INTERNAL_MESSAGE,
+        );
+    }
     Json(response).into_response()
 }
 

@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
+mod m20261123_000003_access_trace;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_child_record::Migration),
             Box::new(m20261122_000002_consent::Migration),
+            Box::new(m20261123_000003_access_trace::Migration),
         ]
     }
 }

@@ -12,7 +12,6 @@ use domain::{AgencyKind, ChildId, Scope, UnknownCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -21,6 +20,7 @@ use super::entities::{
     agreement, agreement_rule, child, consent_confirmation, consent_grant, consent_withdrawal,
     override_review, safeguarding_override,
 };
+use super::trace::TracedTxn;
 use crate::error::{Error, Result};
 
 fn code<T: FromStr<Err = UnknownCode>>(value: &str) -> Result<T> {
@@ -197,117 +197,6 @@ impl Store {
             .map(|o| o.child_id))
     }
 
-    pub async fn insert_grant(&self, g: &Grant) -> Result<()> {
-        let (agency_id, kind) = match g.recipient {
-            Recipient::Agency(id) => (Some(id), None),
-            Recipient::Kind(kind) => (None, Some(kind.code().to_owned())),
-        };
-        consent_grant::Entity::insert(consent_grant::ActiveModel {
-            child_id: Set(g.child_id),
-            id: Set(g.id),
-            grantor_person_id: Set(g.grantor_person_id.clone()),
-            grantor_capacity: Set(g.capacity.code().to_owned()),
-            recipient_agency_id: Set(agency_id),
-            recipient_agency_kind: Set(kind),
-            scopes: Set(join(&g.scopes)),
-            purposes: Set(join(&g.purposes)),
-            valid_from: Set(g.valid_from),
-            valid_until: Set(g.valid_until),
-            method: Set(g.method.code().to_owned()),
-            recorded_by: Set(g.recorded_by.clone()),
-            recorded_at: Set(g.recorded_at),
-        })
-        .exec(&self.db)
-        .await?;
-        Ok(())
-    }
-
-    /// Records a withdrawal; a second withdrawal of the same grant fails.
-    pub async fn insert_withdrawal(
-        &self,
-        child_id: ChildId,
-        grant_id: Uuid,
-        w: &Withdrawal,
-    ) -> Result<()> {
-        consent_withdrawal::Entity::insert(consent_withdrawal::ActiveModel {
-            child_id: Set(child_id),
-            id: Set(w.id),
-            grant_id: Set(grant_id),
-            withdrawn_at: Set(w.at),
-            by_person_id: Set(w.by_person_id.clone()),
-            capacity: Set(w.capacity.code().to_owned()),
-            reason: Set(w.reason.clone()),
-        })
-        .exec(&self.db)
-        .await
-        .map_err(|e| already(e, "withdrawn"))?;
-        Ok(())
-    }
-
-    pub async fn insert_confirmation(
-        &self,
-        child_id: ChildId,
-        grant_id: Uuid,
-        by: &str,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        consent_confirmation::Entity::insert(consent_confirmation::ActiveModel {
-            child_id: Set(child_id),
-            id: Set(Uuid::now_v7()),
-            grant_id: Set(grant_id),
-            by_person_id: Set(by.to_owned()),
-            confirmed_at: Set(at),
-        })
-        .exec(&self.db)
-        .await
-        .map_err(|e| already(e, "confirmed"))?;
-        Ok(())
-    }
-
-    pub async fn insert_override(&self, o: &Override) -> Result<()> {
-        safeguarding_override::Entity::insert(safeguarding_override::ActiveModel {
-            child_id: Set(o.child_id),
-            id: Set(o.id),
-            declared_by: Set(o.declared_by.clone()),
-            agency_id: Set(o.agency_id),
-            scopes: Set(join(&o.scopes)),
-            reason: Set(o.reason.clone()),
-            starts_at: Set(o.starts_at),
-            ends_at: Set(o.ends_at),
-            tell_family: Set(o.tell_family),
-            withhold_reason: Set(o.withhold_reason.clone()),
-        })
-        .exec(&self.db)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn insert_review(
-        &self,
-        child_id: ChildId,
-        override_id: Uuid,
-        r: &Review,
-    ) -> Result<()> {
-        override_review::Entity::insert(override_review::ActiveModel {
-            child_id: Set(child_id),
-            id: Set(r.id),
-            override_id: Set(override_id),
-            outcome: Set(r.outcome.code().to_owned()),
-            note: Set(r.note.clone()),
-            reviewer: Set(r.reviewer.clone()),
-            reviewed_at: Set(r.at),
-        })
-        .exec(&self.db)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Error::bad_input("id", "this override has already been reviewed")
-            }
-            _ => Error::Database(e),
-        })?;
-        Ok(())
-    }
-
     /// Overrides with no review yet, oldest first (for IG staff).
     pub async fn overrides_awaiting_review(&self) -> Result<Vec<Override>> {
         let reviewed: Vec<Uuid> = override_review::Entity::find()
@@ -327,16 +216,6 @@ impl Store {
             .iter()
             .map(|o| override_of(o, None))
             .collect()
-    }
-
-    /// Notes whether the young person lacks capacity for consent decisions.
-    pub async fn set_lacks_capacity(&self, child_id: ChildId, lacks: bool) -> Result<bool> {
-        let result = child::Entity::update_many()
-            .col_expr(child::Column::LacksCapacity, Expr::value(lacks))
-            .filter(child::Column::Id.eq(child_id))
-            .exec(&self.db)
-            .await?;
-        Ok(result.rows_affected == 1)
     }
 
     /// The agreement in force: the highest published version.
@@ -387,6 +266,148 @@ impl Store {
         ))
     }
 
+    /// Loads the shipped default agreement as version 1 if none exists.
+    pub async fn ensure_default_agreement(&self) -> Result<()> {
+        let tx = self.traced().await?;
+        if agreement::Entity::find().one(tx.conn()).await?.is_some() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let agreement = tx
+            .publish_agreement(consent::DEFAULT_AGREEMENT, "tellonce", now)
+            .await?;
+        let actor = consent::trace::Actor {
+            subject: Some("tellonce".into()),
+            ..Default::default()
+        };
+        let entry = consent::trace::TraceEntry::new(
+            consent::trace::TraceAction::AgreementPublished,
+            actor,
+            now,
+        )
+        .detail("version", agreement.version)
+        .detail("source", "the default agreement shipped with tellonce");
+        tx.commit(vec![entry]).await?;
+        Ok(())
+    }
+}
+
+impl TracedTxn {
+    pub async fn insert_grant(&self, g: &Grant) -> Result<()> {
+        let (agency_id, kind) = match g.recipient {
+            Recipient::Agency(id) => (Some(id), None),
+            Recipient::Kind(kind) => (None, Some(kind.code().to_owned())),
+        };
+        consent_grant::Entity::insert(consent_grant::ActiveModel {
+            child_id: Set(g.child_id),
+            id: Set(g.id),
+            grantor_person_id: Set(g.grantor_person_id.clone()),
+            grantor_capacity: Set(g.capacity.code().to_owned()),
+            recipient_agency_id: Set(agency_id),
+            recipient_agency_kind: Set(kind),
+            scopes: Set(join(&g.scopes)),
+            purposes: Set(join(&g.purposes)),
+            valid_from: Set(g.valid_from),
+            valid_until: Set(g.valid_until),
+            method: Set(g.method.code().to_owned()),
+            recorded_by: Set(g.recorded_by.clone()),
+            recorded_at: Set(g.recorded_at),
+        })
+        .exec(&self.txn)
+        .await?;
+        Ok(())
+    }
+    /// Records a withdrawal; a second withdrawal of the same grant fails.
+    pub async fn insert_withdrawal(
+        &self,
+        child_id: ChildId,
+        grant_id: Uuid,
+        w: &Withdrawal,
+    ) -> Result<()> {
+        consent_withdrawal::Entity::insert(consent_withdrawal::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(w.id),
+            grant_id: Set(grant_id),
+            withdrawn_at: Set(w.at),
+            by_person_id: Set(w.by_person_id.clone()),
+            capacity: Set(w.capacity.code().to_owned()),
+            reason: Set(w.reason.clone()),
+        })
+        .exec(&self.txn)
+        .await
+        .map_err(|e| already(e, "withdrawn"))?;
+        Ok(())
+    }
+    pub async fn insert_confirmation(
+        &self,
+        child_id: ChildId,
+        grant_id: Uuid,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        consent_confirmation::Entity::insert(consent_confirmation::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(Uuid::now_v7()),
+            grant_id: Set(grant_id),
+            by_person_id: Set(by.to_owned()),
+            confirmed_at: Set(at),
+        })
+        .exec(&self.txn)
+        .await
+        .map_err(|e| already(e, "confirmed"))?;
+        Ok(())
+    }
+    pub async fn insert_override(&self, o: &Override) -> Result<()> {
+        safeguarding_override::Entity::insert(safeguarding_override::ActiveModel {
+            child_id: Set(o.child_id),
+            id: Set(o.id),
+            declared_by: Set(o.declared_by.clone()),
+            agency_id: Set(o.agency_id),
+            scopes: Set(join(&o.scopes)),
+            reason: Set(o.reason.clone()),
+            starts_at: Set(o.starts_at),
+            ends_at: Set(o.ends_at),
+            tell_family: Set(o.tell_family),
+            withhold_reason: Set(o.withhold_reason.clone()),
+        })
+        .exec(&self.txn)
+        .await?;
+        Ok(())
+    }
+    pub async fn insert_review(
+        &self,
+        child_id: ChildId,
+        override_id: Uuid,
+        r: &Review,
+    ) -> Result<()> {
+        override_review::Entity::insert(override_review::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(r.id),
+            override_id: Set(override_id),
+            outcome: Set(r.outcome.code().to_owned()),
+            note: Set(r.note.clone()),
+            reviewer: Set(r.reviewer.clone()),
+            reviewed_at: Set(r.at),
+        })
+        .exec(&self.txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Error::bad_input("id", "this override has already been reviewed")
+            }
+            _ => Error::Database(e),
+        })?;
+        Ok(())
+    }
+    /// Notes whether the young person lacks capacity for consent decisions.
+    pub async fn set_lacks_capacity(&self, child_id: ChildId, lacks: bool) -> Result<bool> {
+        let result = child::Entity::update_many()
+            .col_expr(child::Column::LacksCapacity, Expr::value(lacks))
+            .filter(child::Column::Id.eq(child_id))
+            .exec(&self.txn)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
     /// Publishes `source` as the next version, in one transaction.
     pub async fn publish_agreement(
         &self,
@@ -396,10 +417,10 @@ impl Store {
     ) -> Result<Agreement> {
         let source =
             AgreementSource::parse(source_text).map_err(|e| Error::bad_input("source", e))?;
-        let txn = self.db.begin().await?;
+        let txn = &self.txn;
         let next = agreement::Entity::find()
             .order_by_desc(agreement::Column::Version)
-            .one(&txn)
+            .one(txn)
             .await?
             .map_or(1, |a| a.version + 1);
         let built = Agreement::from_source(next, &source)
@@ -412,7 +433,7 @@ impl Store {
             published_at: Set(now),
             published_by: Set(by.to_owned()),
         })
-        .exec(&txn)
+        .exec(txn)
         .await?;
         let rows: Vec<_> = built
             .entries()
@@ -427,18 +448,8 @@ impl Store {
             })
             .collect();
         if !rows.is_empty() {
-            agreement_rule::Entity::insert_many(rows).exec(&txn).await?;
+            agreement_rule::Entity::insert_many(rows).exec(txn).await?;
         }
-        txn.commit().await?;
         Ok(built)
-    }
-
-    /// Loads the shipped default agreement as version 1 if none exists.
-    pub async fn ensure_default_agreement(&self) -> Result<()> {
-        if agreement::Entity::find().one(&self.db).await?.is_none() {
-            self.publish_agreement(consent::DEFAULT_AGREEMENT, "tellonce default", Utc::now())
-                .await?;
-        }
-        Ok(())
     }
 }

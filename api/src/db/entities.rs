@@ -340,3 +340,34 @@ pub mod agreement_rule {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod access_trace {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_trace")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub recorded_at: DateTimeUtc,
+        pub action: String,
+        pub outcome: String,
+        pub actor_subject: Option<String>,
+        pub actor_agency_id: Option<Uuid>,
+        pub child_id: Option<Uuid>,
+        pub purpose: Option<String>,
+        pub basis_kinds: String,
+        pub withheld_any: bool,
+        pub override_used: bool,
+        pub request_id: Option<String>,
+        pub trace_id: Option<String>,
+        pub entry: String,
+        pub prev_hash: String,
+        pub hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,19 +5,22 @@
 mod consent;
 pub mod entities;
 mod record;
+pub mod trace;
 
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
 pub use consent::ConsentState;
 pub use record::{ChildCore, NewChild};
+pub use trace::{TraceFilter, TraceRow, TracedTxn};
 
 /// A handle on the database. Cheap to clone (a pool).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    chain: trace::ChainLock,
 }
 
 impl Store {
@@ -34,14 +37,20 @@ impl Store {
         } else {
             options.max_connections(16);
         }
-        Ok(Self {
-            db: Database::connect(options).await?,
-        })
+        let db = Database::connect(options).await?;
+        if url.starts_with("sqlite:") {
+            // Readers do not wait for the writer (the setting is kept in the file).
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        Ok(Self::from_connection(db))
     }
 
     /// Wraps an existing connection (tests).
     pub fn from_connection(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            chain: trace::ChainLock::default(),
+        }
     }
 
     pub fn connection(&self) -> &DatabaseConnection {

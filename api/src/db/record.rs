@@ -13,9 +13,7 @@ use domain::{
     PreparingForAdulthood, Psychology, RestrictedItem, Scope, SenNeed, SenNeeds, SensoryPhysical,
     SocialCare, UnknownCode, Upn, input::ValidFamilyMember,
 };
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 use uuid::Uuid;
 
 use super::Store;
@@ -23,6 +21,7 @@ use super::entities::{
     agency, child, child_profile, family_member, health_item, involvement, restricted_item,
     sen_need,
 };
+use super::trace::TracedTxn;
 use crate::error::{Error, Result};
 
 /// The always-loaded part of a record: identity and family, which the access
@@ -553,13 +552,20 @@ impl Store {
             .collect()
     }
 
+    /// Whether a child with this id exists.
+    pub async fn child_exists(&self, id: ChildId) -> Result<bool> {
+        Ok(child::Entity::find_by_id(id).one(&self.db).await?.is_some())
+    }
+}
+
+impl TracedTxn {
     /// Registers a child; a duplicate NHS number or UPN is a clear input error.
     pub async fn register_child(&self, new: NewChild, created_by: &str) -> Result<ChildId> {
         let id = Uuid::now_v7();
         if let Some(nhs) = &new.identity.nhs_number {
             let taken = child::Entity::find()
                 .filter(child::Column::NhsNumber.eq(nhs.as_str()))
-                .one(&self.db)
+                .one(&self.txn)
                 .await?;
             if taken.is_some() {
                 return Err(Error::bad_input(
@@ -574,12 +580,11 @@ impl Store {
             &new.identity,
             created_by,
         ))
-        .exec(&self.db)
+        .exec(&self.txn)
         .await
         .map_err(duplicate)?;
         Ok(id)
     }
-
     /// Links a family member to an existing child.
     pub async fn link_family_member(
         &self,
@@ -599,15 +604,14 @@ impl Store {
             main_contact: m.main_contact,
         };
         family_member::Entity::insert(family_row(child_id, &member))
-            .exec(&self.db)
+            .exec(&self.txn)
             .await?;
         Ok(member)
     }
-
     /// Inserts an agency unless one with the same id exists.
     pub async fn upsert_agency(&self, a: &Agency) -> Result<()> {
         if agency::Entity::find_by_id(a.id)
-            .one(&self.db)
+            .one(&self.txn)
             .await?
             .is_none()
         {
@@ -616,36 +620,30 @@ impl Store {
                 name: Set(a.name.clone()),
                 kind: Set(a.kind.code().to_owned()),
             })
-            .exec(&self.db)
+            .exec(&self.txn)
             .await?;
         }
         Ok(())
     }
-
-    /// Whether a child with this id exists.
-    pub async fn child_exists(&self, id: ChildId) -> Result<bool> {
-        Ok(child::Entity::find_by_id(id).one(&self.db).await?.is_some())
-    }
-
     /// Writes a whole record (every section) in one transaction: used by the
     /// demo loader and by tests of the storage round trip.
     pub async fn insert_record(&self, r: &ChildRecord, created_by: &str) -> Result<()> {
-        let txn = self.db.begin().await?;
+        let txn = &self.txn;
         child::Entity::insert(child_row(
             r.id,
             r.young_person_id.clone(),
             &r.identity,
             created_by,
         ))
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(duplicate)?;
         child_profile::Entity::insert(profile_row(r))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if !r.family.is_empty() {
             family_member::Entity::insert_many(r.family.iter().map(|m| family_row(r.id, m)))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
         if !r.sen_needs.needs.is_empty() {
@@ -656,7 +654,7 @@ impl Store {
                     code: Set(n.code.code().to_owned()),
                 }
             }))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
         if !r.physical_health.items.is_empty() {
@@ -669,7 +667,7 @@ impl Store {
                     detail: Set(h.detail.clone()),
                 }
             }))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
         if !r.restricted.is_empty() {
@@ -683,7 +681,7 @@ impl Store {
                     until: Set(x.until),
                 }
             }))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
         if !r.involvements.is_empty() {
@@ -699,10 +697,9 @@ impl Store {
                     until: Set(i.until),
                 }
             }))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
-        txn.commit().await?;
         Ok(())
     }
 }

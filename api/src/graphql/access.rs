@@ -11,9 +11,12 @@ use chrono::{DateTime, Utc};
 use consent::{AccessDecision, DecisionInput, Override, Principal, Role, ScopeDecision};
 use domain::{ChildId, ChildRecord, Scope};
 
+use consent::trace::{TraceAction, TraceEntry, TraceOutcome};
+
 use super::types::{Gql, OverrideNotice, ScopeAccess};
 use crate::db::{ChildCore, ConsentState, Store};
 use crate::error::{Error, Result};
+use crate::trace::{Recorder, entry_for};
 
 /// Rules of the deployment that resolvers apply.
 #[derive(Debug, Clone)]
@@ -32,8 +35,24 @@ pub struct RequestContext {
     pub request_id: String,
     pub store: Store,
     pub policy: Arc<Policy>,
+    /// Collects this request's trace entries.
+    pub recorder: Arc<Recorder>,
     /// The request's clock, passed to decisions.
     pub now: DateTime<Utc>,
+}
+
+impl RequestContext {
+    /// A trace entry for this request.
+    pub fn entry(&self, action: TraceAction) -> TraceEntry {
+        entry_for(&self.principal, action, &self.request_id, self.now)
+    }
+
+    /// A trace entry about one child.
+    pub fn child_entry(&self, action: TraceAction, child: ChildId) -> TraceEntry {
+        let mut entry = self.entry(action);
+        entry.child_id = Some(child);
+        entry
+    }
 }
 
 /// Loads what every decision about a child needs, fresh for this request:
@@ -79,8 +98,15 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
     };
     let decision = consent::decide(principal, &input);
     if !decision.any_allowed() {
+        // The attempt is traced; the caller learns nothing.
+        let mut entry = rc
+            .child_entry(TraceAction::Read, id)
+            .detail("result", "nothing may be disclosed");
+        entry.outcome = TraceOutcome::Denied;
+        rc.recorder.event(entry);
         return Ok(None);
     }
+    rc.recorder.opened(id, &decision);
     let record = rc.store.load_record(&core, &decision).await?;
     // Overrides the caller may know of: a family sees those it is to be told
     // about; a lead sees their own.
@@ -102,6 +128,7 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
         record,
         decision,
         overrides,
+        recorder: rc.recorder.clone(),
     }))
 }
 
@@ -137,6 +164,7 @@ pub struct ChildView {
     record: ChildRecord,
     decision: AccessDecision,
     overrides: Vec<Override>,
+    recorder: Arc<Recorder>,
 }
 
 type Section<T> = async_graphql::Result<Option<T>>;
@@ -144,12 +172,25 @@ type Section<T> = async_graphql::Result<Option<T>>;
 impl ChildView {
     /// The only way out for record content: `value` if the decision allows
     /// `scope`, else null with a CONSENT_REQUIRED / NOT_PERMITTED error.
+    ///
+    /// Either way the trace records it: the selected field names if
+    /// disclosed, the scope and reason if withheld.
     fn section<T: OutputType>(
         &self,
+        ctx: &Context<'_>,
         scope: Scope,
         value: impl FnOnce(&ChildRecord) -> T,
     ) -> Section<T> {
-        match self.decision.get(scope) {
+        let decision = self.decision.get(scope);
+        let section = domain::Section::of_scope(scope).code();
+        let field = ctx.field();
+        let fields: Vec<String> = field
+            .selection_set()
+            .map(|f| format!("{section}.{}", f.name()))
+            .collect();
+        self.recorder
+            .touched(self.record.id, scope, decision, fields);
+        match decision {
             ScopeDecision::Allowed(_) => Ok(Some(value(&self.record))),
             ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone()).into()),
         }
@@ -174,60 +215,67 @@ impl ChildView {
             .collect()
     }
 
-    async fn identity(&self) -> Section<Gql<domain::Identity>> {
-        self.section(Scope::Identity, |r| Gql(r.identity.clone()))
+    async fn identity(&self, ctx: &Context<'_>) -> Section<Gql<domain::Identity>> {
+        self.section(ctx, Scope::Identity, |r| Gql(r.identity.clone()))
     }
 
-    async fn family(&self) -> Section<Vec<Gql<domain::FamilyMember>>> {
-        self.section(Scope::Family, |r| {
+    async fn family(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::FamilyMember>>> {
+        self.section(ctx, Scope::Family, |r| {
             r.family.iter().cloned().map(Gql).collect()
         })
     }
 
-    async fn all_about_me(&self) -> Section<Gql<domain::AllAboutMe>> {
-        self.section(Scope::AllAboutMe, |r| Gql(r.all_about_me.clone()))
+    async fn all_about_me(&self, ctx: &Context<'_>) -> Section<Gql<domain::AllAboutMe>> {
+        self.section(ctx, Scope::AllAboutMe, |r| Gql(r.all_about_me.clone()))
     }
 
-    async fn education(&self) -> Section<Gql<domain::Education>> {
-        self.section(Scope::Education, |r| Gql(r.education.clone()))
+    async fn education(&self, ctx: &Context<'_>) -> Section<Gql<domain::Education>> {
+        self.section(ctx, Scope::Education, |r| Gql(r.education.clone()))
     }
 
-    async fn sen_needs(&self) -> Section<Gql<domain::SenNeeds>> {
-        self.section(Scope::SenNeeds, |r| Gql(r.sen_needs.clone()))
+    async fn sen_needs(&self, ctx: &Context<'_>) -> Section<Gql<domain::SenNeeds>> {
+        self.section(ctx, Scope::SenNeeds, |r| Gql(r.sen_needs.clone()))
     }
 
-    async fn psychology(&self) -> Section<Gql<domain::Psychology>> {
-        self.section(Scope::Psychology, |r| Gql(r.psychology.clone()))
+    async fn psychology(&self, ctx: &Context<'_>) -> Section<Gql<domain::Psychology>> {
+        self.section(ctx, Scope::Psychology, |r| Gql(r.psychology.clone()))
     }
 
-    async fn physical_health(&self) -> Section<Gql<domain::PhysicalHealth>> {
-        self.section(Scope::PhysicalHealth, |r| Gql(r.physical_health.clone()))
+    async fn physical_health(&self, ctx: &Context<'_>) -> Section<Gql<domain::PhysicalHealth>> {
+        self.section(ctx, Scope::PhysicalHealth, |r| {
+            Gql(r.physical_health.clone())
+        })
     }
 
-    async fn communication(&self) -> Section<Gql<domain::Communication>> {
-        self.section(Scope::Communication, |r| Gql(r.communication.clone()))
+    async fn communication(&self, ctx: &Context<'_>) -> Section<Gql<domain::Communication>> {
+        self.section(ctx, Scope::Communication, |r| Gql(r.communication.clone()))
     }
 
-    async fn sensory_physical(&self) -> Section<Gql<domain::SensoryPhysical>> {
-        self.section(Scope::SensoryPhysical, |r| Gql(r.sensory_physical.clone()))
+    async fn sensory_physical(&self, ctx: &Context<'_>) -> Section<Gql<domain::SensoryPhysical>> {
+        self.section(ctx, Scope::SensoryPhysical, |r| {
+            Gql(r.sensory_physical.clone())
+        })
     }
 
-    async fn mental_health(&self) -> Section<Gql<domain::MentalHealth>> {
-        self.section(Scope::MentalHealth, |r| Gql(r.mental_health.clone()))
+    async fn mental_health(&self, ctx: &Context<'_>) -> Section<Gql<domain::MentalHealth>> {
+        self.section(ctx, Scope::MentalHealth, |r| Gql(r.mental_health.clone()))
     }
 
-    async fn social_care(&self) -> Section<Gql<domain::SocialCare>> {
-        self.section(Scope::SocialCare, |r| Gql(r.social_care.clone()))
+    async fn social_care(&self, ctx: &Context<'_>) -> Section<Gql<domain::SocialCare>> {
+        self.section(ctx, Scope::SocialCare, |r| Gql(r.social_care.clone()))
     }
 
-    async fn preparing_for_adulthood(&self) -> Section<Gql<domain::PreparingForAdulthood>> {
-        self.section(Scope::PreparingForAdulthood, |r| {
+    async fn preparing_for_adulthood(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Section<Gql<domain::PreparingForAdulthood>> {
+        self.section(ctx, Scope::PreparingForAdulthood, |r| {
             Gql(r.preparing_for_adulthood.clone())
         })
     }
 
-    async fn restricted(&self) -> Section<Vec<Gql<domain::RestrictedItem>>> {
-        self.section(Scope::Restricted, |r| {
+    async fn restricted(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::RestrictedItem>>> {
+        self.section(ctx, Scope::Restricted, |r| {
             r.restricted.iter().cloned().map(Gql).collect()
         })
     }
@@ -241,13 +289,28 @@ impl ChildView {
     /// Services involved with the child ("team around the child"). Only
     /// involvements whose service scope you may see are listed: the list
     /// never reveals that a hidden service is involved.
-    async fn involvements(&self) -> Vec<Gql<domain::Involvement>> {
-        self.record
+    async fn involvements(&self, ctx: &Context<'_>) -> Vec<Gql<domain::Involvement>> {
+        let shown: Vec<_> = self
+            .record
             .involvements
             .iter()
             .filter(|i| self.decision.is_allowed(i.scope()))
             .cloned()
-            .map(Gql)
-            .collect()
+            .collect();
+        let scopes: std::collections::BTreeSet<Scope> = shown.iter().map(|i| i.scope()).collect();
+        let fields: Vec<String> = ctx
+            .field()
+            .selection_set()
+            .map(|f| format!("involvements.{}", f.name()))
+            .collect();
+        for scope in scopes {
+            self.recorder.touched(
+                self.record.id,
+                scope,
+                self.decision.get(scope),
+                fields.clone(),
+            );
+        }
+        shown.into_iter().map(Gql).collect()
     }
 }

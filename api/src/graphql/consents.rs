@@ -14,6 +14,8 @@ use consent::{
 use domain::Scope;
 use uuid::Uuid;
 
+use consent::trace::TraceAction;
+
 use super::access::{RequestContext, load_child, open_as_family, request};
 use super::types;
 use crate::error::{Error, Result};
@@ -48,6 +50,21 @@ pub struct ConsentReceipt {
     pub recorded_by: Option<String>,
     pub grant_id: ID,
     pub reason: Option<String>,
+}
+
+fn recipient_code(r: Recipient) -> String {
+    match r {
+        Recipient::Agency(id) => format!("agency:{id}"),
+        Recipient::Kind(kind) => format!("kind:{kind}"),
+    }
+}
+
+fn codes<T: std::fmt::Display>(items: &BTreeSet<T>) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn recipient_fields(r: Recipient) -> (Option<ID>, Option<types::AgencyKind>) {
@@ -568,7 +585,17 @@ impl ConsentMutation {
             withdrawal: None,
             confirmed_at: None,
         };
-        rc.store.insert_grant(&grant).await?;
+        let tx = rc.store.traced().await?;
+        tx.insert_grant(&grant).await?;
+        let entry = rc
+            .child_entry(TraceAction::ConsentGranted, child_id)
+            .detail("grant_id", grant.id)
+            .detail("recipient", recipient_code(grant.recipient))
+            .detail("scopes", codes(&grant.scopes))
+            .detail("purposes", codes(&grant.purposes))
+            .detail("method", grant.method)
+            .detail("capacity", grant.capacity);
+        tx.commit(vec![entry]).await?;
         Ok(receipt(&grant, false, rc)?)
     }
 
@@ -601,9 +628,15 @@ impl ConsentMutation {
             capacity,
             reason,
         };
-        rc.store
-            .insert_withdrawal(grant.child_id, grant.id, &withdrawal)
+        let tx = rc.store.traced().await?;
+        tx.insert_withdrawal(grant.child_id, grant.id, &withdrawal)
             .await?;
+        let entry = rc
+            .child_entry(TraceAction::ConsentWithdrawn, grant.child_id)
+            .detail("grant_id", grant.id)
+            .detail("withdrawal_id", withdrawal.id)
+            .detail("capacity", withdrawal.capacity);
+        tx.commit(vec![entry]).await?;
         grant.withdrawal = Some(withdrawal);
         Ok(receipt(&grant, true, rc)?)
     }
@@ -624,9 +657,13 @@ impl ConsentMutation {
                 Error::bad_input("grantId", "this consent is not waiting for your review").into(),
             );
         }
-        rc.store
-            .insert_confirmation(grant.child_id, grant.id, &person, rc.now)
+        let tx = rc.store.traced().await?;
+        tx.insert_confirmation(grant.child_id, grant.id, &person, rc.now)
             .await?;
+        let entry = rc
+            .child_entry(TraceAction::ConsentConfirmed, grant.child_id)
+            .detail("grant_id", grant.id);
+        tx.commit(vec![entry]).await?;
         grant.confirmed_at = Some(rc.now);
         Ok(Consent {
             grant,
@@ -645,11 +682,15 @@ impl ConsentMutation {
     ) -> GqlResult<bool> {
         let rc = request(ctx)?;
         super::require_case_officer(&rc.principal)?;
-        if !rc
-            .store
-            .set_lacks_capacity(parse_id("childId", &child_id)?, lacks_capacity)
-            .await?
-        {
+        let child_id = parse_id("childId", &child_id)?;
+        let tx = rc.store.traced().await?;
+        let found = tx.set_lacks_capacity(child_id, lacks_capacity).await?;
+        let entry = rc
+            .child_entry(TraceAction::CapacityRecorded, child_id)
+            .detail("lacks_capacity", lacks_capacity);
+        tx.commit(if found { vec![entry] } else { Vec::new() })
+            .await?;
+        if !found {
             return Err(Error::NotFound("child").into());
         }
         Ok(lacks_capacity)
@@ -669,11 +710,16 @@ impl ConsentMutation {
             )
             .into());
         }
-        Ok(rc
-            .store
+        let tx = rc.store.traced().await?;
+        let agreement = tx
             .publish_agreement(&source, &rc.principal.subject, rc.now)
-            .await?
-            .into())
+            .await?;
+        tx.commit(vec![
+            rc.entry(TraceAction::AgreementPublished)
+                .detail("version", agreement.version),
+        ])
+        .await?;
+        Ok(agreement.into())
     }
 
     /// Declares a time-limited safeguarding override (designated safeguarding
@@ -753,7 +799,15 @@ impl ConsentMutation {
             withhold_reason,
             review: None,
         };
-        rc.store.insert_override(&o).await?;
+        let tx = rc.store.traced().await?;
+        tx.insert_override(&o).await?;
+        let entry = rc
+            .child_entry(TraceAction::OverrideDeclared, child_id)
+            .detail("override_id", o.id)
+            .detail("scopes", codes(&o.scopes))
+            .detail("hours", input.hours)
+            .detail("tell_family", o.tell_family);
+        tx.commit(vec![entry]).await?;
         tracing::warn!(override_id = %o.id, hours = input.hours, "safeguarding override declared; queued for IG review");
         Ok(SafeguardingOverride::new(&o, rc.now))
     }
@@ -782,7 +836,13 @@ impl ConsentMutation {
             reviewer: rc.principal.subject.clone(),
             at: rc.now,
         };
-        rc.store.insert_review(child_id, id, &review).await?;
+        let tx = rc.store.traced().await?;
+        tx.insert_review(child_id, id, &review).await?;
+        let entry = rc
+            .child_entry(TraceAction::OverrideReviewed, child_id)
+            .detail("override_id", id)
+            .detail("outcome", review.outcome);
+        tx.commit(vec![entry]).await?;
         let state = rc.store.consent_state(child_id).await?;
         let o = state
             .overrides

@@ -10,6 +10,7 @@ pub mod types;
 use async_graphql::{
     Context, EmptySubscription, ID, InputObject, MergedObject, Object, Schema, SimpleObject,
 };
+use consent::trace::TraceAction;
 use consent::{Principal, Role};
 use domain::input::{NewChildInput, NewFamilyMemberInput};
 use domain::{AgencyKind, NhsNumber};
@@ -219,15 +220,13 @@ impl RecordMutation {
         let young_person_id =
             domain::input::optional_text("youngPersonId", input.young_person_id.as_deref())
                 .map_err(Error::from)?;
-        let id = rc
-            .store
-            .register_child(
-                NewChild {
-                    identity,
-                    young_person_id,
-                },
-                &rc.principal.subject,
-            )
+        let tx = rc.store.traced().await?;
+        let new = NewChild {
+            identity,
+            young_person_id,
+        };
+        let id = tx.register_child(new, &rc.principal.subject).await?;
+        tx.commit(vec![rc.child_entry(TraceAction::ChildRegistered, id)])
             .await?;
         Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
     }
@@ -259,7 +258,15 @@ impl RecordMutation {
         if !rc.store.child_exists(child_id).await? {
             return Err(Error::NotFound("child").into());
         }
-        Ok(Gql(rc.store.link_family_member(child_id, member).await?))
+        let tx = rc.store.traced().await?;
+        let member = tx.link_family_member(child_id, member).await?;
+        let entry = rc
+            .child_entry(TraceAction::FamilyLinked, child_id)
+            .detail("family_member_id", member.id)
+            .detail("parental_responsibility", member.parental_responsibility);
+        tx.commit(vec![entry]).await?;
+        // The case officer sees what they have just recorded.
+        Ok(Gql(member))
     }
 }
 

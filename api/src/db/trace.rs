@@ -1,0 +1,280 @@
+//! Storage of the access trace: appending links to the hash chain (inside
+//! the caller's transaction, so a change and its entry commit together),
+//! searching, and reading the chain back for verification.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use consent::trace::{GENESIS, StoredLink, TraceEntry, chain_hash};
+use consent::{BasisKind, Purpose};
+use domain::ChildId;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
+use tokio::sync::OwnedMutexGuard;
+use uuid::Uuid;
+
+use super::Store;
+use super::entities::access_trace;
+use crate::error::Result;
+
+/// Serialises appends to the chain within this process; on PostgreSQL an
+/// advisory transaction lock also serialises hub instances.
+pub type ChainLock = Arc<tokio::sync::Mutex<()>>;
+
+const ADVISORY_KEY: i64 = 0x7e11_0ce0;
+
+/// A transaction that holds the chain: its writes and its trace entries
+/// commit together or not at all.
+#[derive(Debug)]
+pub struct TracedTxn {
+    pub(super) txn: DatabaseTransaction,
+    _chain: OwnedMutexGuard<()>,
+}
+
+impl TracedTxn {
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Appends `entries` and commits everything. Returns the entries as
+    /// stored (with sequence numbers).
+    pub async fn commit(self, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
+        let stored = append(&self.txn, entries).await?;
+        self.txn.commit().await?;
+        Ok(stored)
+    }
+}
+
+/// Appends entries after the current head, inside `conn`'s transaction.
+async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
+    if entries.is_empty() {
+        return Ok(entries);
+    }
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        conn.execute_raw(Statement::from_string(
+            DatabaseBackend::Postgres,
+            format!("SELECT pg_advisory_xact_lock({ADVISORY_KEY})"),
+        ))
+        .await?;
+    }
+    let head = access_trace::Entity::find()
+        .select_only()
+        .column(access_trace::Column::Seq)
+        .column(access_trace::Column::Hash)
+        .order_by_desc(access_trace::Column::Seq)
+        .into_tuple::<(i64, String)>()
+        .one(conn)
+        .await?;
+    let (mut seq, mut prev) = head.unwrap_or((0, GENESIS.to_owned()));
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut stored = Vec::with_capacity(entries.len());
+    for mut entry in entries {
+        seq += 1;
+        entry.seq = seq;
+        entry.normalise();
+        let canonical = entry.canonical();
+        let hash = chain_hash(&prev, &canonical);
+        let recorded_at = DateTime::parse_from_rfc3339(&entry.recorded_at)
+            .map_or_else(|_| Utc::now(), |d| d.with_timezone(&Utc));
+        let kinds = entry.basis_kinds();
+        rows.push(access_trace::ActiveModel {
+            seq: Set(seq),
+            recorded_at: Set(recorded_at),
+            action: Set(entry.action.code().to_owned()),
+            outcome: Set(entry.outcome.code().to_owned()),
+            actor_subject: Set(entry.actor.subject.clone()),
+            actor_agency_id: Set(entry.actor.agency_id),
+            child_id: Set(entry.child_id),
+            purpose: Set(entry.purpose.map(|p| p.code().to_owned())),
+            basis_kinds: Set(format!(
+                ",{},",
+                kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join(",")
+            )),
+            withheld_any: Set(!entry.withheld.is_empty()),
+            override_used: Set(kinds.contains(&BasisKind::Safeguarding)),
+            request_id: Set(entry.request_id.clone()),
+            trace_id: Set(entry.trace_id.clone()),
+            entry: Set(canonical),
+            prev_hash: Set(prev.clone()),
+            hash: Set(hash.clone()),
+        });
+        prev = hash;
+        stored.push(entry);
+    }
+    access_trace::Entity::insert_many(rows).exec(conn).await?;
+    Ok(stored)
+}
+
+/// What IG staff filter the trace by. Every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct TraceFilter {
+    pub child_id: Option<ChildId>,
+    pub agency_id: Option<Uuid>,
+    pub actor_subject: Option<String>,
+    pub action: Option<consent::trace::TraceAction>,
+    pub basis: Option<BasisKind>,
+    pub purpose: Option<Purpose>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub overrides_only: bool,
+    pub denied_only: bool,
+}
+
+impl TraceFilter {
+    /// A compact description for the TRACE_SEARCH / EXPORT entry (ids and
+    /// codes only).
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = self.child_id {
+            parts.push(format!("child={v}"));
+        }
+        if let Some(v) = self.agency_id {
+            parts.push(format!("agency={v}"));
+        }
+        if let Some(v) = &self.actor_subject {
+            parts.push(format!("actor={v}"));
+        }
+        if let Some(v) = self.action {
+            parts.push(format!("action={v}"));
+        }
+        if let Some(v) = self.basis {
+            parts.push(format!("basis={v}"));
+        }
+        if let Some(v) = self.purpose {
+            parts.push(format!("purpose={v}"));
+        }
+        if let Some(v) = self.from {
+            parts.push(format!("from={}", v.to_rfc3339()));
+        }
+        if let Some(v) = self.to {
+            parts.push(format!("to={}", v.to_rfc3339()));
+        }
+        if self.overrides_only {
+            parts.push("overrides_only".into());
+        }
+        if self.denied_only {
+            parts.push("denied_only".into());
+        }
+        parts.join(" ")
+    }
+}
+
+/// A stored entry with its chain link.
+#[derive(Debug, Clone)]
+pub struct TraceRow {
+    pub entry: TraceEntry,
+    pub hash: String,
+    pub prev_hash: String,
+}
+
+impl Store {
+    /// Begins a transaction that holds the chain (see [`TracedTxn`]).
+    pub async fn traced(&self) -> Result<TracedTxn> {
+        let guard = self.chain.clone().lock_owned().await;
+        let txn = self.db.begin().await?;
+        Ok(TracedTxn { txn, _chain: guard })
+    }
+
+    /// Appends entries in a transaction of their own.
+    pub async fn append_trace(&self, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
+        self.traced().await?.commit(entries).await
+    }
+
+    /// Entries matching `filter` with sequence after `after`, in order, at
+    /// most `limit`.
+    pub async fn search_trace(
+        &self,
+        filter: &TraceFilter,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<TraceRow>> {
+        use access_trace::Column as C;
+        let mut q = access_trace::Entity::find().filter(C::Seq.gt(after));
+        if let Some(v) = filter.child_id {
+            q = q.filter(C::ChildId.eq(v));
+        }
+        if let Some(v) = filter.agency_id {
+            q = q.filter(C::ActorAgencyId.eq(v));
+        }
+        if let Some(v) = &filter.actor_subject {
+            q = q.filter(C::ActorSubject.eq(v.as_str()));
+        }
+        if let Some(v) = filter.action {
+            q = q.filter(C::Action.eq(v.code()));
+        }
+        if let Some(v) = filter.basis {
+            q = q.filter(C::BasisKinds.contains(format!(",{},", v.code())));
+        }
+        if let Some(v) = filter.purpose {
+            q = q.filter(C::Purpose.eq(v.code()));
+        }
+        if let Some(v) = filter.from {
+            q = q.filter(C::RecordedAt.gte(v));
+        }
+        if let Some(v) = filter.to {
+            q = q.filter(C::RecordedAt.lt(v));
+        }
+        if filter.overrides_only {
+            q = q.filter(C::OverrideUsed.eq(true));
+        }
+        if filter.denied_only {
+            q = q.filter(C::WithheldAny.eq(true));
+        }
+        let rows = q.order_by_asc(C::Seq).limit(limit).all(&self.db).await?;
+        rows.into_iter()
+            .map(|r| {
+                let entry = TraceEntry::parse(&r.entry).ok_or_else(|| {
+                    crate::error::Error::Internal(anyhow::anyhow!(
+                        "trace entry {} does not parse",
+                        r.seq
+                    ))
+                })?;
+                Ok(TraceRow {
+                    entry,
+                    hash: r.hash,
+                    prev_hash: r.prev_hash,
+                })
+            })
+            .collect()
+    }
+
+    /// Up to `limit` raw links after `after`, for verification.
+    pub async fn trace_links(&self, after: i64, limit: u64) -> Result<Vec<StoredLink>> {
+        use access_trace::Column as C;
+        Ok(access_trace::Entity::find()
+            .select_only()
+            .column(C::Seq)
+            .column(C::PrevHash)
+            .column(C::Hash)
+            .column(C::Entry)
+            .filter(C::Seq.gt(after))
+            .order_by_asc(C::Seq)
+            .limit(limit)
+            .into_tuple::<(i64, String, String, String)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|(seq, prev_hash, hash, canonical)| StoredLink {
+                seq,
+                prev_hash,
+                hash,
+                canonical,
+            })
+            .collect())
+    }
+
+    /// Walks the whole chain in pages and reports the first broken link.
+    pub async fn verify_trace(&self) -> Result<consent::trace::VerifyReport> {
+        let mut verifier = consent::trace::Verifier::default();
+        let mut after = 0;
+        loop {
+            let links = self.trace_links(after, 5_000).await?;
+            let Some(last) = links.last() else { break };
+            after = last.seq;
+            links.iter().for_each(|l| verifier.push(l));
+        }
+        Ok(verifier.finish())
+    }
+}

@@ -1,0 +1,199 @@
+//! The access trace writer. Every operation on a child's record leaves an
+//! entry that is committed before any data leaves the hub:
+//!
+//! - reads are collected per request by a [`Recorder`] while GraphQL runs,
+//!   then appended through the [`TraceWriter`], which batches the entries of
+//!   concurrent requests into one transaction (group commit) and answers each
+//!   request once its entries are durable; the HTTP layer sends the response
+//!   only then, and sends an INTERNAL error instead if the append failed;
+//! - writes append their entry inside their own transaction
+//!   (`Store::traced`), so a change and its entry commit together.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use consent::trace::{Actor, TraceAction, TraceEntry};
+use consent::{AccessDecision, Principal, ScopeDecision};
+use domain::{ChildId, Scope};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::db::Store;
+use crate::error::{Error, Result};
+
+/// The most entries committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    entries: Vec<TraceEntry>,
+    done: oneshot::Sender<bool>,
+}
+
+/// Appends entries with group commit. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TraceWriter {
+    tx: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+impl TraceWriter {
+    /// Starts the appender task on the current runtime.
+    pub fn start(store: Store) -> Self {
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(run(store, rx));
+        Self { tx }
+    }
+
+    /// Appends and waits until the entries are committed.
+    pub async fn append(&self, entries: Vec<TraceEntry>) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (done, committed) = oneshot::channel();
+        let failed = || Error::Internal(anyhow::anyhow!("the access trace could not be written"));
+        self.tx
+            .send(Job { entries, done })
+            .await
+            .map_err(|_| failed())?;
+        match committed.await {
+            Ok(true) => Ok(()),
+            _ => Err(failed()),
+        }
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let mut count = jobs[0].entries.len();
+        while count < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => {
+                    count += job.entries.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let entries: Vec<TraceEntry> = jobs
+            .iter()
+            .flat_map(|j| j.entries.iter().cloned())
+            .collect();
+        let span = tracing::info_span!(
+            "trace.append",
+            entries = entries.len(),
+            requests = jobs.len()
+        );
+        let ok = match tracing::Instrument::instrument(store.append_trace(entries), span).await {
+            Ok(_) => true,
+            Err(e) => {
+                // Logged once here; each waiting request answers INTERNAL.
+                tracing::error!(error = ?e, "appending to the access trace failed");
+                false
+            }
+        };
+        for job in jobs {
+            let _ = job.done.send(ok);
+        }
+    }
+}
+
+/// What one request did to one child's record.
+#[derive(Debug, Default)]
+struct ChildRead {
+    scopes: BTreeMap<Scope, ScopeDecision>,
+    fields: BTreeSet<String>,
+    agreement_version: i32,
+}
+
+/// Collects, during one request, which scopes and fields of which children
+/// were disclosed or withheld, plus any other entries to write.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    reads: Mutex<BTreeMap<ChildId, ChildRead>>,
+    events: Mutex<Vec<TraceEntry>>,
+}
+
+impl Recorder {
+    /// A child's record was opened (even if nothing is selected from it).
+    pub fn opened(&self, child: ChildId, decision: &AccessDecision) {
+        if let Ok(mut reads) = self.reads.lock() {
+            reads.entry(child).or_default().agreement_version = decision.agreement_version;
+        }
+    }
+
+    /// A scope of a child was asked for: disclosed with these fields, or withheld.
+    pub fn touched(
+        &self,
+        child: ChildId,
+        scope: Scope,
+        decision: &ScopeDecision,
+        fields: impl IntoIterator<Item = String>,
+    ) {
+        if let Ok(mut reads) = self.reads.lock() {
+            let read = reads.entry(child).or_default();
+            read.scopes.insert(scope, decision.clone());
+            if decision.is_allowed() {
+                read.fields.extend(fields);
+            }
+        }
+    }
+
+    /// Any other entry for this request.
+    pub fn event(&self, entry: TraceEntry) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(entry);
+        }
+    }
+
+    /// The entries for this request: one READ per child opened, then the
+    /// other events.
+    pub fn entries(
+        &self,
+        principal: &Principal,
+        request_id: &str,
+        now: DateTime<Utc>,
+    ) -> Vec<TraceEntry> {
+        let mut out = Vec::new();
+        if let Ok(reads) = self.reads.lock() {
+            for (child, read) in reads.iter() {
+                let decision = AccessDecision::from_fn(read.agreement_version, |s| {
+                    read.scopes.get(&s).cloned().unwrap_or_else(|| {
+                        ScopeDecision::denied(consent::DenialCode::NotPermitted, "")
+                    })
+                });
+                let requested: Vec<Scope> = read.scopes.keys().copied().collect();
+                let mut entry = TraceEntry::new(TraceAction::Read, Actor::from(principal), now)
+                    .with_decision(&decision, &requested, read.fields.iter().cloned().collect());
+                entry.child_id = Some(*child);
+                entry.purpose = principal.purpose;
+                entry.request_id = Some(request_id.to_owned());
+                out.push(entry);
+            }
+        }
+        if let Ok(events) = self.events.lock() {
+            out.extend(events.iter().cloned());
+        }
+        out
+    }
+}
+
+/// A new entry for this principal's request, with purpose and request id.
+pub fn entry_for(
+    principal: &Principal,
+    action: TraceAction,
+    request_id: &str,
+    now: DateTime<Utc>,
+) -> TraceEntry {
+    let mut entry = TraceEntry::new(action, Actor::from(principal), now);
+    entry.purpose = principal.purpose;
+    entry.request_id = Some(request_id.to_owned());
+    entry
+}
