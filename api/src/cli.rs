@@ -30,6 +30,11 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Check or anchor the access trace's hash chain.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
     /// Print a signed token for a demo persona (development only: HS256).
     Token {
         /// senco, camhs, slt, ot, ep, social-worker, yot, health,
@@ -40,4 +45,17 @@ pub enum Command {
         #[arg(long, default_value_t = 480)]
         minutes: i64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// Recompute the whole hash chain; exit 1 naming the first broken entry.
+    Verify {
+        /// Also check the chain against a checkpoint printed earlier by
+        /// `trace checkpoint` and kept outside the database.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<String>,
+    },
+    /// Print the chain's head as SEQ:HASH, to keep outside the database.
+    Checkpoint,
 }

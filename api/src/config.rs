@@ -100,6 +100,8 @@ pub struct Settings {
     pub controller: String,
     /// The longest a safeguarding override may last, in hours.
     pub max_override_hours: u32,
+    /// Families' access history names practitioners, not only agencies.
+    pub show_practitioners_to_families: bool,
 }
 
 impl Settings {
@@ -155,6 +157,9 @@ pub struct ConfigArgs {
     /// The longest a safeguarding override may last, in hours.
     #[arg(long, env = "TELLONCE_MAX_OVERRIDE_HOURS", global = true)]
     pub max_override_hours: Option<u32>,
+    /// Show families which practitioner looked (default: only the agency).
+    #[arg(long, env = "TELLONCE_SHOW_PRACTITIONERS_TO_FAMILIES", global = true)]
+    pub show_practitioners_to_families: Option<bool>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -178,6 +183,7 @@ struct FileSettings {
     log_json: Option<bool>,
     controller: Option<String>,
     max_override_hours: Option<u32>,
+    show_practitioners_to_families: Option<bool>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -295,6 +301,10 @@ impl ConfigArgs {
                 .clone()
                 .or(file.controller)
                 .unwrap_or_else(|| DEFAULT_CONTROLLER.to_owned()),
+            show_practitioners_to_families: self
+                .show_practitioners_to_families
+                .or(file.show_practitioners_to_families)
+                .unwrap_or(false),
             max_override_hours: self
                 .max_override_hours
                 .or(file.max_override_hours)

@@ -1,7 +1,7 @@
 //! `tellonce`: serve, migrate, print the schema, or mint a demo token.
 
 use anyhow::Context as _;
-use api::cli::{Cli, Command};
+use api::cli::{Cli, Command, TraceCommand};
 use api::config::{Limits, Mode};
 use api::startup::{Application, redact_url};
 use api::{db::Store, demo, graphql, telemetry};
@@ -43,6 +43,64 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "applied {} migration(s); the database is up to date",
                 pending.len()
             );
+            Ok(())
+        }
+        Command::Trace { command } => {
+            let settings = cli.config.load(Mode::Offline)?;
+            telemetry::init(settings.log_json);
+            let store = Store::connect(&settings.database_url)
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot open the database at {}",
+                        redact_url(&settings.database_url)
+                    )
+                })?;
+            let internal = |e| anyhow::anyhow!("reading the access trace failed: {e:?}");
+            match command {
+                TraceCommand::Checkpoint => {
+                    let report = store.verify_trace().await.map_err(internal)?;
+                    match (report.head, report.first_broken) {
+                        (Some((seq, hash)), None) => println!("{seq}:{hash}"),
+                        (None, _) => anyhow::bail!("the access trace is empty"),
+                        (_, Some(broken)) => anyhow::bail!(
+                            "the chain is broken at entry {broken}: not printing a checkpoint"
+                        ),
+                    }
+                }
+                TraceCommand::Verify { expect } => {
+                    let report = store.verify_trace().await.map_err(internal)?;
+                    let head = report
+                        .head
+                        .as_ref()
+                        .map_or_else(|| "none".to_owned(), |(s, h)| format!("{s}:{h}"));
+                    println!("entries checked: {}", report.checked);
+                    println!("head: {head}");
+                    if let Some(broken) = report.first_broken {
+                        anyhow::bail!(
+                            "BROKEN at entry {broken}: {}",
+                            report.problem.unwrap_or_default()
+                        );
+                    }
+                    if let Some(expect) = expect {
+                        let (seq, hash) = expect
+                            .split_once(':')
+                            .and_then(|(s, h)| Some((s.parse::<i64>().ok()?, h.to_owned())))
+                            .context("--expect must be SEQ:HASH, as printed by `tellonce trace checkpoint`")?;
+                        let link = store.trace_links(seq - 1, 1).await.map_err(internal)?;
+                        match link.first() {
+                            Some(l) if l.seq == seq && l.hash == hash => {
+                                println!("checkpoint {seq} matches")
+                            }
+                            Some(l) if l.seq == seq => {
+                                anyhow::bail!("BROKEN: entry {seq} does not match the checkpoint")
+                            }
+                            _ => anyhow::bail!("BROKEN: entry {seq} of the checkpoint is missing"),
+                        }
+                    }
+                    println!("ok: the chain is intact");
+                }
+            }
             Ok(())
         }
         Command::Token { persona, minutes } => {

@@ -107,6 +107,7 @@ impl Application {
             policy: Arc::new(Policy {
                 controller: settings.controller.clone(),
                 max_override_hours: settings.max_override_hours,
+                show_practitioners_to_families: settings.show_practitioners_to_families,
             }),
             trace,
         };
@@ -166,6 +167,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/trace/export", get(crate::export::export))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -178,7 +180,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
 }
 
 /// A GraphQL-shaped error response outside execution (auth, transport).
-fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }));
     let mut response = (status, body).into_response();
     if status == StatusCode::UNAUTHORIZED {
@@ -188,6 +190,48 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
         );
     }
     response
+}
+
+pub(crate) fn request_id_of(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Verifies the bearer token. A failure is traced (with its reason, never
+/// token material) and becomes a 401 response.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    request_id: &str,
+) -> Result<consent::Principal, Response> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match state.auth.authenticate(authorization).await {
+        Ok(p) => Ok(p),
+        Err(e) => {
+            tracing::info!(reason = e.code(), "authentication failed");
+            let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
+                .detail("reason", e.code());
+            entry.outcome = TraceOutcome::Denied;
+            entry.request_id = Some(request_id.to_owned());
+            if state.trace.append(vec![entry]).await.is_err() {
+                return Err(error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code::INTERNAL,
+                    INTERNAL_MESSAGE,
+                ));
+            }
+            Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                code::UNAUTHENTICATED,
+                &e.to_string(),
+            ))
+        }
+    }
 }
 
 async fn graphql(
@@ -207,36 +251,10 @@ async fn graphql(
             return error_response(status, code::BAD_USER_INPUT, &message);
         }
     };
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let request_id = headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let mut principal = match state.auth.authenticate(authorization).await {
+    let request_id = request_id_of(&headers);
+    let mut principal = match authenticate(&state, &headers, &request_id).await {
         Ok(p) => p,
-        Err(e) => {
-            tracing::info!(reason = e.code(), "authentication failed");
-            // The failure is traced with its reason, never with token material.
-            let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
-                .detail("reason", e.code());
-            entry.outcome = TraceOutcome::Denied;
-            entry.request_id = Some(request_id);
-            if state.trace.append(vec![entry]).await.is_err() {
-                return error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    code::INTERNAL,
-                    INTERNAL_MESSAGE,
-                );
-            }
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                code::UNAUTHENTICATED,
-                &e.to_string(),
-            );
-        }
+        Err(response) => return response,
     };
     if let Some(value) = headers.get(PURPOSE) {
         match value

@@ -15,3 +15,7 @@ mod ops;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;
+/// The access trace: an entry per action, durable before data leaves,
+/// append-only, hash-chained under concurrency, tamper-evident, searchable by
+/// IG staff, exported, and shown to families.
+mod trace;

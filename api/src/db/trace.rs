@@ -120,6 +120,10 @@ pub struct TraceFilter {
     pub to: Option<DateTime<Utc>>,
     pub overrides_only: bool,
     pub denied_only: bool,
+    /// Only these actions (any, if empty).
+    pub actions: Vec<consent::trace::TraceAction>,
+    /// Only entries made by someone acting for an agency.
+    pub agency_actors_only: bool,
 }
 
 impl TraceFilter {
@@ -221,6 +225,12 @@ impl Store {
         }
         if filter.denied_only {
             q = q.filter(C::WithheldAny.eq(true));
+        }
+        if !filter.actions.is_empty() {
+            q = q.filter(C::Action.is_in(filter.actions.iter().map(|a| a.code())));
+        }
+        if filter.agency_actors_only {
+            q = q.filter(C::ActorAgencyId.is_not_null());
         }
         let rows = q.order_by_asc(C::Seq).limit(limit).all(&self.db).await?;
         rows.into_iter()

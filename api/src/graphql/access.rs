@@ -25,6 +25,8 @@ pub struct Policy {
     pub controller: String,
     /// The longest a safeguarding override may last.
     pub max_override_hours: u32,
+    /// Whether families see which practitioner looked, or only the agency.
+    pub show_practitioners_to_families: bool,
 }
 
 /// Per-request data: who asks, why, and the store. Built by the HTTP layer

@@ -365,7 +365,12 @@ impl ConsentQuery {
     /// the family).
     async fn consents(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<Vec<Consent>> {
         let rc = request(ctx)?;
-        let (_, state, _) = open_as_family(rc, parse_id("childId", &child_id)?).await?;
+        let child = parse_id("childId", &child_id)?;
+        let (_, state, _) = open_as_family(rc, child).await?;
+        rc.recorder.event(
+            rc.child_entry(TraceAction::Read, child)
+                .detail("view", "consents"),
+        );
         Ok(state
             .grants
             .into_iter()
@@ -381,7 +386,12 @@ impl ConsentQuery {
     /// the young person has yet to confirm or withdraw.
     async fn consents_to_review(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<Vec<Consent>> {
         let rc = request(ctx)?;
-        let (core, state, _) = open_as_family(rc, parse_id("childId", &child_id)?).await?;
+        let child = parse_id("childId", &child_id)?;
+        let (core, state, _) = open_as_family(rc, child).await?;
+        rc.recorder.event(
+            rc.child_entry(TraceAction::Read, child)
+                .detail("view", "consents_to_review"),
+        );
         if !core.consent_facts().handed_over(rc.now.date_naive()) {
             return Ok(Vec::new());
         }

@@ -3,6 +3,7 @@
 //! [`access::open_child`].
 
 pub mod access;
+pub mod audit;
 pub mod consents;
 pub mod scalar;
 pub mod types;
@@ -29,7 +30,7 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Every query.
 #[derive(MergedObject, Debug, Default)]
-pub struct Query(RecordQuery, consents::ConsentQuery);
+pub struct Query(RecordQuery, consents::ConsentQuery, audit::AuditQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Debug, Default)]
@@ -133,9 +134,17 @@ impl RecordQuery {
         let rc = request(ctx)?;
         let nhs = NhsNumber::parse(&nhs_number)
             .map_err(|e| Error::bad_input("nhsNumber", e.to_string()))?;
-        let Some(id) = rc.store.find_by_nhs_number(&nhs, date_of_birth.0).await? else {
+        let found = rc.store.find_by_nhs_number(&nhs, date_of_birth.0).await?;
+        // The search is traced with whether it matched, never with the number.
+        let mut entry = rc
+            .entry(TraceAction::Search)
+            .detail("by", "nhs_number_and_date_of_birth");
+        entry.child_id = found;
+        let Some(id) = found else {
+            rc.recorder.event(entry.detail("matched", false));
             return Err(Error::NotFound("child").into());
         };
+        rc.recorder.event(entry.detail("matched", true));
         Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
     }
 

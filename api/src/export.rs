@@ -1,0 +1,236 @@
+//! `GET /trace/export`: the access trace as NDJSON or CSV, streamed page by
+//! page, with the same filters as `accessTrace`. IG staff only; the export
+//! itself is traced before the first byte is sent.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use consent::BasisKind;
+use consent::trace::{TraceAction, TraceEntry};
+use serde::Deserialize;
+
+use crate::db::{TraceFilter, TraceRow};
+use crate::error::{INTERNAL_MESSAGE, code};
+use crate::startup::{AppState, authenticate, error_response, request_id_of};
+use crate::trace::entry_for;
+
+const PAGE: u64 = 1_000;
+
+/// Query parameters: the filter of `accessTrace`, and `format`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportParams {
+    format: Option<String>,
+    child_id: Option<String>,
+    agency_id: Option<String>,
+    actor_subject: Option<String>,
+    action: Option<String>,
+    basis: Option<String>,
+    purpose: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    #[serde(default)]
+    overrides_only: bool,
+    #[serde(default)]
+    denied_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Ndjson,
+    Csv,
+}
+
+fn bad(message: &str) -> Response {
+    error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, message)
+}
+
+fn parse<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option<T>, Response> {
+    value
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| bad(&format!("{name} is not valid")))
+        })
+        .transpose()
+}
+
+impl ExportParams {
+    fn filter(&self) -> Result<(Format, TraceFilter), Response> {
+        let format = match self.format.as_deref() {
+            None | Some("ndjson") => Format::Ndjson,
+            Some("csv") => Format::Csv,
+            Some(_) => return Err(bad("format must be ndjson or csv")),
+        };
+        Ok((
+            format,
+            TraceFilter {
+                child_id: parse("childId", self.child_id.as_deref())?,
+                agency_id: parse("agencyId", self.agency_id.as_deref())?,
+                actor_subject: self.actor_subject.clone(),
+                action: parse::<TraceAction>("action", self.action.as_deref())?,
+                basis: parse::<BasisKind>("basis", self.basis.as_deref())?,
+                purpose: parse("purpose", self.purpose.as_deref())?,
+                from: self.from,
+                to: self.to,
+                overrides_only: self.overrides_only,
+                denied_only: self.denied_only,
+                ..TraceFilter::default()
+            },
+        ))
+    }
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let request_id = request_id_of(&headers);
+    let principal = match authenticate(&state, &headers, &request_id).await {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    if !principal.is_ig() {
+        return error_response(
+            StatusCode::FORBIDDEN,
+            code::FORBIDDEN,
+            "only information-governance staff (ig_auditor, ig_admin) may export the access trace",
+        );
+    }
+    let Ok(Query(params)) = params else {
+        return bad("unknown or malformed query parameter");
+    };
+    let (format, filter) = match params.filter() {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let entry = entry_for(&principal, TraceAction::Export, &request_id, Utc::now())
+        .detail("filter", filter.describe())
+        .detail(
+            "format",
+            if format == Format::Csv {
+                "csv"
+            } else {
+                "ndjson"
+            },
+        );
+    if state.trace.append(vec![entry]).await.is_err() {
+        return error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL,
+            INTERNAL_MESSAGE,
+        );
+    }
+    let store = state.store.clone();
+    let body = Body::from_stream(futures_util::stream::unfold(
+        (store, filter, 0i64, format, true),
+        |(store, filter, after, format, first)| async move {
+            if after < 0 {
+                return None;
+            }
+            match store.search_trace(&filter, after, PAGE).await {
+                Ok(rows) => {
+                    let next = if (rows.len() as u64) < PAGE {
+                        -1
+                    } else {
+                        rows.last().map_or(-1, |r| r.entry.seq)
+                    };
+                    let mut chunk = String::new();
+                    if first && format == Format::Csv {
+                        chunk.push_str(CSV_HEADER);
+                    }
+                    for row in &rows {
+                        match format {
+                            Format::Ndjson => ndjson_line(&mut chunk, row),
+                            Format::Csv => csv_line(&mut chunk, &row.entry, &row.hash),
+                        }
+                    }
+                    Some((
+                        Ok::<_, std::io::Error>(Bytes::from(chunk)),
+                        (store, filter, next, format, false),
+                    ))
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, "trace export failed part-way");
+                    Some((
+                        Err(std::io::Error::other("export interrupted")),
+                        (store, filter, -1, format, false),
+                    ))
+                }
+            }
+        },
+    ));
+    let content_type = match format {
+        Format::Ndjson => "application/x-ndjson",
+        Format::Csv => "text/csv; charset=utf-8",
+    };
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn ndjson_line(out: &mut String, row: &TraceRow) {
+    let mut value = serde_json::to_value(&row.entry).unwrap_or_default();
+    value["hash"] = serde_json::Value::String(row.hash.clone());
+    value["prev_hash"] = serde_json::Value::String(row.prev_hash.clone());
+    out.push_str(&value.to_string());
+    out.push('\n');
+}
+
+const CSV_HEADER: &str = "seq,recorded_at,action,outcome,actor_subject,actor_agency_id,actor_agency_kind,actor_roles,child_id,purpose,disclosed,withheld,basis,request_id,trace_id,hash\n";
+
+fn csv_field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+fn csv_line(out: &mut String, e: &TraceEntry, hash: &str) {
+    let join = |items: Vec<String>| items.join(";");
+    let fields = [
+        e.seq.to_string(),
+        e.recorded_at.clone(),
+        e.action.to_string(),
+        e.outcome.to_string(),
+        e.actor.subject.clone().unwrap_or_default(),
+        e.actor.agency_id.map(|a| a.to_string()).unwrap_or_default(),
+        e.actor
+            .agency_kind
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        join(e.actor.roles.iter().map(ToString::to_string).collect()),
+        e.child_id.map(|c| c.to_string()).unwrap_or_default(),
+        e.purpose.map(|p| p.to_string()).unwrap_or_default(),
+        join(e.disclosed.clone()),
+        join(
+            e.withheld
+                .iter()
+                .map(|w| format!("{}:{}", w.scope, w.code))
+                .collect(),
+        ),
+        join(
+            e.basis
+                .iter()
+                .map(|b| format!("{}:{}", b.scope, b.kind))
+                .collect(),
+        ),
+        e.request_id.clone().unwrap_or_default(),
+        e.trace_id.clone().unwrap_or_default(),
+        hash.to_owned(),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+    out.push('\n');
+}

@@ -1,0 +1,441 @@
+//! The access trace over GraphQL: IG staff search it and check its
+//! integrity; families see who looked at their child's record. Every search
+//! is itself traced.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use consent::trace::{TraceAction, TraceEntry};
+use consent::{Principal, purpose_words};
+use uuid::Uuid;
+
+use super::access::{open_as_family, request};
+use super::types;
+use crate::db::{TraceFilter, TraceRow};
+use crate::error::{Error, Result};
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+const MAX_PAGE: i32 = 500;
+
+/// What a trace entry records.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(name = "TraceAction", remote = "consent::trace::TraceAction")]
+pub enum GqlTraceAction {
+    Read,
+    Contribute,
+    ChildRegistered,
+    FamilyLinked,
+    CapacityRecorded,
+    ConsentGranted,
+    ConsentWithdrawn,
+    ConsentConfirmed,
+    OverrideDeclared,
+    OverrideReviewed,
+    AgreementPublished,
+    Search,
+    TraceSearch,
+    Export,
+    AuthFailed,
+}
+
+/// Filters for `accessTrace` and the export; each one narrows the result.
+#[derive(InputObject, Debug, Default)]
+pub struct TraceFilterInput {
+    pub child_id: Option<ID>,
+    pub agency_id: Option<ID>,
+    pub actor_subject: Option<String>,
+    pub action: Option<GqlTraceAction>,
+    pub basis: Option<types::BasisKind>,
+    pub purpose: Option<types::Purpose>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    #[graphql(default)]
+    pub overrides_only: bool,
+    #[graphql(default)]
+    pub denied_only: bool,
+}
+
+fn uuid(field: &'static str, id: &ID) -> Result<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
+}
+
+impl TraceFilterInput {
+    pub fn to_filter(&self) -> Result<TraceFilter> {
+        Ok(TraceFilter {
+            child_id: self
+                .child_id
+                .as_ref()
+                .map(|i| uuid("childId", i))
+                .transpose()?,
+            agency_id: self
+                .agency_id
+                .as_ref()
+                .map(|i| uuid("agencyId", i))
+                .transpose()?,
+            actor_subject: self.actor_subject.clone(),
+            action: self.action.map(Into::into),
+            basis: self.basis.map(Into::into),
+            purpose: self.purpose.map(Into::into),
+            from: self.from,
+            to: self.to,
+            overrides_only: self.overrides_only,
+            denied_only: self.denied_only,
+            ..TraceFilter::default()
+        })
+    }
+}
+
+/// Cursors are opaque; inside, the sequence number.
+pub fn cursor(seq: i64) -> String {
+    format!("seq:{seq}")
+}
+
+pub fn parse_cursor(after: Option<&str>) -> Result<i64> {
+    match after {
+        None => Ok(0),
+        Some(c) => c
+            .strip_prefix("seq:")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| Error::bad_input("after", "is not a cursor from this connection")),
+    }
+}
+
+fn page_size(first: Option<i32>) -> Result<u64> {
+    match first.unwrap_or(50) {
+        n @ 1..=MAX_PAGE => Ok(n as u64),
+        _ => Err(Error::bad_input(
+            "first",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )),
+    }
+}
+
+pub fn require_ig(p: &Principal) -> Result<()> {
+    if p.is_ig() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only information-governance staff (ig_auditor, ig_admin) may read the access trace"
+                .into(),
+        ))
+    }
+}
+
+/// A scope withheld in an entry.
+#[derive(SimpleObject, Debug)]
+pub struct TraceWithheld {
+    pub scope: types::Scope,
+    pub code: types::DenialCode,
+    pub reason: String,
+}
+
+/// The basis of a disclosed scope in an entry.
+#[derive(SimpleObject, Debug)]
+pub struct TraceBasis {
+    pub scope: types::Scope,
+    pub kind: types::BasisKind,
+    pub grant_ids: Vec<ID>,
+    pub override_id: Option<ID>,
+    pub agreement_version: Option<i32>,
+}
+
+/// An action-specific fact.
+#[derive(SimpleObject, Debug)]
+pub struct TraceDetail {
+    pub key: String,
+    pub value: String,
+}
+
+/// One entry of the access trace: field names, never values.
+#[derive(SimpleObject, Debug)]
+pub struct TraceEntryView {
+    pub seq: i64,
+    pub recorded_at: String,
+    pub action: GqlTraceAction,
+    pub outcome: String,
+    pub actor_subject: Option<String>,
+    pub actor_agency_id: Option<ID>,
+    pub actor_agency_kind: Option<types::AgencyKind>,
+    pub actor_roles: Vec<types::Role>,
+    pub child_id: Option<ID>,
+    pub purpose: Option<types::Purpose>,
+    pub disclosed: Vec<String>,
+    pub withheld: Vec<TraceWithheld>,
+    pub basis: Vec<TraceBasis>,
+    pub details: Vec<TraceDetail>,
+    pub request_id: Option<String>,
+    /// The OpenTelemetry trace id, to find the request's spans.
+    pub trace_id: Option<String>,
+    pub hash: String,
+    pub prev_hash: String,
+}
+
+fn id(u: Uuid) -> ID {
+    ID(u.to_string())
+}
+
+impl From<TraceRow> for TraceEntryView {
+    fn from(row: TraceRow) -> Self {
+        let e: TraceEntry = row.entry;
+        Self {
+            seq: e.seq,
+            recorded_at: e.recorded_at,
+            action: e.action.into(),
+            outcome: e.outcome.code().to_owned(),
+            actor_subject: e.actor.subject,
+            actor_agency_id: e.actor.agency_id.map(id),
+            actor_agency_kind: e.actor.agency_kind.map(Into::into),
+            actor_roles: e.actor.roles.into_iter().map(Into::into).collect(),
+            child_id: e.child_id.map(id),
+            purpose: e.purpose.map(Into::into),
+            disclosed: e.disclosed,
+            withheld: e
+                .withheld
+                .into_iter()
+                .map(|w| TraceWithheld {
+                    scope: w.scope.into(),
+                    code: w.code.into(),
+                    reason: w.reason,
+                })
+                .collect(),
+            basis: e
+                .basis
+                .into_iter()
+                .map(|b| TraceBasis {
+                    scope: b.scope.into(),
+                    kind: b.kind.into(),
+                    grant_ids: b.grant_ids.into_iter().map(id).collect(),
+                    override_id: b.override_id.map(id),
+                    agreement_version: b.agreement_version,
+                })
+                .collect(),
+            details: e
+                .details
+                .into_iter()
+                .map(|(key, value)| TraceDetail { key, value })
+                .collect(),
+            request_id: e.request_id,
+            trace_id: e.trace_id,
+            hash: row.hash,
+            prev_hash: row.prev_hash,
+        }
+    }
+}
+
+/// Relay page info.
+#[derive(SimpleObject, Debug)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct TraceEdge {
+    pub cursor: String,
+    pub node: TraceEntryView,
+}
+
+/// A page of the access trace, in sequence order.
+#[derive(SimpleObject, Debug)]
+pub struct TraceConnection {
+    pub edges: Vec<TraceEdge>,
+    pub page_info: PageInfo,
+}
+
+/// The result of checking the hash chain.
+#[derive(SimpleObject, Debug)]
+pub struct TraceIntegrity {
+    pub ok: bool,
+    pub entries_checked: u64,
+    pub head_seq: Option<i64>,
+    pub head_hash: Option<String>,
+    /// The first entry whose link does not hold.
+    pub first_broken_seq: Option<i64>,
+    pub problem: Option<String>,
+}
+
+/// One access to a child's record, as the family sees it.
+#[derive(SimpleObject, Debug)]
+pub struct HistoryItem {
+    pub at: String,
+    pub agency_name: Option<String>,
+    pub agency_kind: Option<types::AgencyKind>,
+    /// The practitioner, only where the hub is configured to show them.
+    pub practitioner: Option<String>,
+    pub scopes: Vec<types::Scope>,
+    pub purpose: Option<types::Purpose>,
+    pub basis: Vec<types::BasisKind>,
+    /// In plain words.
+    pub summary: String,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct HistoryEdge {
+    pub cursor: String,
+    pub node: HistoryItem,
+}
+
+/// A page of a child's access history.
+#[derive(SimpleObject, Debug)]
+pub struct HistoryConnection {
+    pub edges: Vec<HistoryEdge>,
+    pub page_info: PageInfo,
+}
+
+fn history_item(
+    e: &TraceEntry,
+    agencies: &[domain::Agency],
+    show_practitioner: bool,
+) -> HistoryItem {
+    let agency = e
+        .actor
+        .agency_id
+        .and_then(|a| agencies.iter().find(|x| x.id == a));
+    let who = agency.map_or_else(|| "Someone".to_owned(), |a| a.name.clone());
+    let scopes: Vec<domain::Scope> = e.basis.iter().map(|b| b.scope).collect();
+    let why = e.purpose.map_or("", purpose_words);
+    let summary = match (e.action, scopes.is_empty()) {
+        (TraceAction::Search, _) => {
+            format!("{who} searched for this record by NHS number for {why}")
+        }
+        (_, true) => format!("{who} asked to see this record for {why}; nothing was shared"),
+        (_, false) => {
+            let labels: Vec<String> = scopes.iter().map(|s| s.label().to_lowercase()).collect();
+            format!("{who} looked at {} for {why}", labels.join("; "))
+        }
+    };
+    HistoryItem {
+        at: e.recorded_at.clone(),
+        agency_name: agency.map(|a| a.name.clone()),
+        agency_kind: e.actor.agency_kind.map(Into::into),
+        practitioner: if show_practitioner {
+            e.actor.subject.clone()
+        } else {
+            None
+        },
+        scopes: scopes.into_iter().map(Into::into).collect(),
+        purpose: e.purpose.map(Into::into),
+        basis: e.basis_kinds().into_iter().map(Into::into).collect(),
+        summary,
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Searches the access trace (IG staff). The search itself is traced.
+    async fn access_trace(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TraceFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<TraceConnection> {
+        let rc = request(ctx)?;
+        require_ig(&rc.principal)?;
+        let filter = filter.unwrap_or_default().to_filter()?;
+        let limit = page_size(first)?;
+        let after = parse_cursor(after.as_deref())?;
+        let mut rows = rc.store.search_trace(&filter, after, limit + 1).await?;
+        let has_next_page = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        rc.recorder.event(
+            rc.entry(TraceAction::TraceSearch)
+                .detail("filter", filter.describe())
+                .detail("after", after)
+                .detail("results", rows.len()),
+        );
+        let edges: Vec<TraceEdge> = rows
+            .into_iter()
+            .map(|r| TraceEdge {
+                cursor: cursor(r.entry.seq),
+                node: r.into(),
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Ok(TraceConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
+        })
+    }
+
+    /// Checks the whole hash chain (IG staff).
+    async fn trace_integrity(&self, ctx: &Context<'_>) -> GqlResult<TraceIntegrity> {
+        let rc = request(ctx)?;
+        require_ig(&rc.principal)?;
+        let report = rc.store.verify_trace().await?;
+        rc.recorder.event(
+            rc.entry(TraceAction::TraceSearch)
+                .detail("check", "integrity")
+                .detail("checked", report.checked),
+        );
+        Ok(TraceIntegrity {
+            ok: report.first_broken.is_none(),
+            entries_checked: report.checked,
+            head_seq: report.head.as_ref().map(|h| h.0),
+            head_hash: report.head.map(|h| h.1),
+            first_broken_seq: report.first_broken,
+            problem: report.problem,
+        })
+    }
+
+    /// Who looked at a child's record, when, why and on what basis (for the
+    /// family).
+    async fn access_history(
+        &self,
+        ctx: &Context<'_>,
+        child_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<HistoryConnection> {
+        let rc = request(ctx)?;
+        let child = uuid("childId", &child_id)?;
+        open_as_family(rc, child).await?;
+        let limit = page_size(first)?;
+        let after = parse_cursor(after.as_deref())?;
+        let filter = TraceFilter {
+            child_id: Some(child),
+            actions: vec![
+                TraceAction::Read,
+                TraceAction::Search,
+                TraceAction::Contribute,
+            ],
+            agency_actors_only: true,
+            ..TraceFilter::default()
+        };
+        let (rows, agencies) = tokio::try_join!(
+            rc.store.search_trace(&filter, after, limit + 1),
+            rc.store.agencies()
+        )?;
+        let has_next_page = rows.len() as u64 > limit;
+        let edges: Vec<HistoryEdge> = rows
+            .iter()
+            .take(limit as usize)
+            .map(|r| HistoryEdge {
+                cursor: cursor(r.entry.seq),
+                node: history_item(
+                    &r.entry,
+                    &agencies,
+                    rc.policy.show_practitioners_to_families,
+                ),
+            })
+            .collect();
+        rc.recorder.event(
+            rc.child_entry(TraceAction::Read, child)
+                .detail("view", "access_history"),
+        );
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Ok(HistoryConnection {
+            edges,
+            page_info: PageInfo {
+                has_next_page,
+                end_cursor,
+            },
+        })
+    }
+}
