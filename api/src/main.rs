@@ -24,7 +24,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let settings = cli.config.load(Mode::Offline)?;
-            telemetry::init(settings.log_json);
+            let _telemetry = telemetry::init(settings.log_json);
             let store = Store::connect(&settings.database_url)
                 .await
                 .with_context(|| {
@@ -47,7 +47,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Trace { command } => {
             let settings = cli.config.load(Mode::Offline)?;
-            telemetry::init(settings.log_json);
+            let _telemetry = telemetry::init(settings.log_json);
             let store = Store::connect(&settings.database_url)
                 .await
                 .with_context(|| {
@@ -131,12 +131,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .config
                 .load(if with_demo { Mode::Demo } else { Mode::Serve })?;
             settings.migrate_on_start |= migrate;
-            telemetry::init(settings.log_json);
+            let telemetry = telemetry::init(settings.log_json);
             let app = Application::build(&settings).await?;
             let addr = app.local_addr()?;
             if with_demo {
-                let store = Store::connect(&settings.database_url).await?;
-                let loaded = demo::load(&store, chrono::Utc::now().date_naive())
+                let loaded = demo::load(app.store(), chrono::Utc::now().date_naive())
                     .await
                     .map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
                 if !loaded {
@@ -148,7 +147,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             tracing::info!(%addr, database = %redact_url(&settings.database_url), "tellonce listening");
-            app.run_until_stopped().await?;
+            let served = app.run_until_stopped().await;
+            telemetry.shutdown();
+            served?;
             Ok(())
         }
     }

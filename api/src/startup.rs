@@ -58,6 +58,7 @@ impl std::fmt::Debug for AppState {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    store: Store,
 }
 
 impl Application {
@@ -97,6 +98,7 @@ impl Application {
             }
         }
         let auth = Authenticator::new(&settings.jwt).await?;
+        let app_store = store.clone();
         let trace = TraceWriter::start(store.clone());
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
@@ -119,7 +121,16 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            store: app_store,
+        })
+    }
+
+    /// The store the application serves from.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -174,7 +185,15 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
             timeout,
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            // The route template only: never query strings or ids.
+            let route = request
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map_or("unmatched", |p| p.as_str())
+                .to_owned();
+            tracing::info_span!("http.request", otel.name = %format!("{} {route}", request.method()), http.method = %request.method(), http.route = %route)
+        }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
 }
@@ -190,6 +209,40 @@ pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> R
         );
     }
     response
+}
+
+/// The span for a GraphQL request: operation name(s) and type(s), never
+/// the query text or variables (they can hold identifiers).
+fn operation_span(request: &BatchRequest) -> tracing::Span {
+    let requests: Vec<&async_graphql::Request> = match request {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs.iter().collect(),
+    };
+    let mut names = Vec::new();
+    let mut types = Vec::new();
+    for r in requests {
+        let Ok(doc) = async_graphql::parser::parse_query(&r.query) else {
+            types.push("invalid");
+            continue;
+        };
+        for (name, op) in doc.operations.iter() {
+            if r.operation_name.is_some() && name.map(|n| n.as_str()) != r.operation_name.as_deref()
+            {
+                continue;
+            }
+            names.push(name.map_or_else(|| "anonymous".to_owned(), |n| n.to_string()));
+            types.push(match op.node.ty {
+                async_graphql::parser::types::OperationType::Query => "query",
+                async_graphql::parser::types::OperationType::Mutation => "mutation",
+                async_graphql::parser::types::OperationType::Subscription => "subscription",
+            });
+        }
+    }
+    tracing::info_span!(
+        "graphql",
+        graphql.operation.name = %names.join(","),
+        graphql.operation.type = %types.join(","),
+    )
 }
 
 pub(crate) fn request_id_of(headers: &HeaderMap) -> String {
@@ -218,6 +271,7 @@ pub(crate) async fn authenticate(
                 .detail("reason", e.code());
             entry.outcome = TraceOutcome::Denied;
             entry.request_id = Some(request_id.to_owned());
+            entry.trace_id = crate::telemetry::current_trace_id();
             if state.trace.append(vec![entry]).await.is_err() {
                 return Err(error_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -287,22 +341,23 @@ async fn graphql(
     }
     let recorder = Arc::new(Recorder::default());
     let now = Utc::now();
+    let trace_id = crate::telemetry::current_trace_id();
+    let span = operation_span(&request);
     let context = RequestContext {
         policy: state.policy.clone(),
         principal: principal.clone(),
         request_id: request_id.clone(),
         store: state.store.clone(),
         recorder: recorder.clone(),
+        trace_id: trace_id.clone(),
         now,
     };
-    let response = state.schema.execute_batch(request.data(context)).await;
+    let response =
+        tracing::Instrument::instrument(state.schema.execute_batch(request.data(context)), span)
+            .await;
     // Nothing leaves the hub before its trace entries are durable.
-    if state
-        .trace
-        .append(recorder.entries(&principal, &request_id, now))
-        .await
-        .is_err()
-    {
+    let entries = recorder.entries(&principal, &request_id, trace_id.as_deref(), now);
+    if state.trace.append(entries).await.is_err() {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,

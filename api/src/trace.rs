@@ -159,6 +159,7 @@ impl Recorder {
         &self,
         principal: &Principal,
         request_id: &str,
+        trace_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Vec<TraceEntry> {
         let mut out = Vec::new();
@@ -175,6 +176,7 @@ impl Recorder {
                 entry.child_id = Some(*child);
                 entry.purpose = principal.purpose;
                 entry.request_id = Some(request_id.to_owned());
+                entry.trace_id = trace_id.map(str::to_owned);
                 out.push(entry);
             }
         }
@@ -195,5 +197,6 @@ pub fn entry_for(
     let mut entry = TraceEntry::new(action, Actor::from(principal), now);
     entry.purpose = principal.purpose;
     entry.request_id = Some(request_id.to_owned());
+    entry.trace_id = crate::telemetry::current_trace_id();
     entry
 }

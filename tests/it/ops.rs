@@ -196,3 +196,125 @@ async fn request_ids_are_returned() {
     assert_eq!(id.len(), 36, "a UUID request id");
     let _ = is_postgres();
 }
+
+/// Spans are captured with an in-memory exporter during demo reads: the
+/// expected spans exist, the access trace stores their trace id, and no
+/// name, identifier or record value appears in any span.
+#[tokio::test(flavor = "current_thread")]
+async fn spans_carry_no_personal_data() {
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let subscriber = tracing_subscriber::registry().with(api::telemetry::otel_layer(&provider));
+    // Everything below runs on this thread (current-thread runtime).
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = spawn_app().await;
+    let today = chrono::Utc::now().date_naive();
+    let amira = api::demo::children(today)
+        .into_iter()
+        .find(|c| c.id == AMIRA)
+        .expect("Amira");
+    let nhs = amira
+        .identity
+        .nhs_number
+        .clone()
+        .expect("nhs")
+        .as_str()
+        .to_owned();
+    let upn = amira.identity.upn.clone().expect("upn").as_str().to_owned();
+    let everything = "query Everything($id: ID!) { child(id: $id) { identity { givenName familyName nhsNumber upn postcode } family { fullName email } allAboutMe { whatMatters } physicalHealth { allergies { name } } mentalHealth { camhsStatus } } }";
+    let answer = app
+        .graphql_as(
+            Some(&app.token_for("parent")),
+            None,
+            everything,
+            json!({ "id": AMIRA }),
+        )
+        .await;
+    assert_eq!(
+        answer.body["data"]["child"]["identity"]["nhsNumber"],
+        nhs.as_str(),
+        "{answer:?}"
+    );
+    app.graphql("senco", everything, json!({ "id": AMIRA }))
+        .await;
+    let search = "query Find($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }";
+    let dob = amira.identity.date_of_birth.to_string();
+    app.graphql("senco", search, json!({ "n": nhs, "d": dob }))
+        .await;
+    let inline =
+        format!("{{ childByNhsNumber(nhsNumber: \"{nhs}\", dateOfBirth: \"{dob}\") {{ id }} }}");
+    app.graphql("camhs", &inline, json!({})).await;
+    let trace = app
+        .graphql(
+            "ig-auditor",
+            "{ accessTrace(filter: { action: READ }) { edges { node { traceId actorSubject } } } }",
+            json!({}),
+        )
+        .await;
+
+    provider.force_flush().expect("flush");
+    let spans = exporter.get_finished_spans().expect("spans");
+    let names: Vec<String> = spans.iter().map(|s| s.name.to_string()).collect();
+    for expected in [
+        "POST /graphql",
+        "graphql",
+        "consent.decide",
+        "db.child_core",
+        "db.load_record",
+        "trace.append",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "no '{expected}' span in {names:?}"
+        );
+    }
+    let graphql = spans
+        .iter()
+        .find(|s| s.name == "graphql" && format!("{:?}", s.attributes).contains("Everything"))
+        .expect("graphql span");
+    assert!(
+        format!("{:?}", graphql.attributes).contains("query"),
+        "{:?}",
+        graphql.attributes
+    );
+
+    let dump = format!("{spans:?}");
+    for secret in [
+        "Amira",
+        "Khan",
+        "Mira",
+        "Peanuts",
+        "horses",
+        "sara.khan",
+        "NS2 7QT",
+        nhs.as_str(),
+        upn.as_str(),
+        &dob,
+    ] {
+        assert!(!dump.contains(secret), "'{secret}' appears in a span");
+    }
+
+    // The access trace stores the request's OpenTelemetry trace id.
+    let span_traces: Vec<String> = spans
+        .iter()
+        .map(|s| s.span_context.trace_id().to_string())
+        .collect();
+    let edges = trace.body["data"]["accessTrace"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
+    assert!(!edges.is_empty(), "{trace:?}");
+    for edge in edges {
+        let id = edge["node"]["traceId"].as_str().expect("trace id stored");
+        assert!(
+            span_traces.iter().any(|t| t == id),
+            "trace id {id} has no spans"
+        );
+    }
+}

@@ -134,6 +134,7 @@ fn already(e: sea_orm::DbErr, what: &'static str) -> Error {
 impl Store {
     /// Grants (with withdrawals and confirmations) and overrides (with
     /// reviews) of a child, oldest first.
+    #[tracing::instrument(name = "db.consent_state", skip_all)]
     pub async fn consent_state(&self, child_id: ChildId) -> Result<ConsentState> {
         let db = &self.db;
         let (grants, withdrawals, confirmations, overrides, reviews) = tokio::try_join!(
@@ -198,6 +199,7 @@ impl Store {
     }
 
     /// Overrides with no review yet, oldest first (for IG staff).
+    #[tracing::instrument(name = "db.overrides_awaiting_review", skip_all)]
     pub async fn overrides_awaiting_review(&self) -> Result<Vec<Override>> {
         let reviewed: Vec<Uuid> = override_review::Entity::find()
             .select_only()
@@ -219,6 +221,7 @@ impl Store {
     }
 
     /// The agreement in force: the highest published version.
+    #[tracing::instrument(name = "db.current_agreement", skip_all)]
     pub async fn current_agreement(&self) -> Result<Agreement> {
         let latest = agreement::Entity::find()
             .order_by_desc(agreement::Column::Version)

@@ -328,6 +328,7 @@ fn duplicate(e: sea_orm::DbErr) -> Error {
 
 impl Store {
     /// Identity and family of a child, or `None` if there is no such child.
+    #[tracing::instrument(name = "db.child_core", skip_all)]
     pub async fn child_core(&self, id: ChildId) -> Result<Option<ChildCore>> {
         let (child, family) = tokio::try_join!(
             child::Entity::find_by_id(id).one(&self.db),
@@ -349,6 +350,7 @@ impl Store {
 
     /// The record with every section the decision allows; the others stay
     /// empty and are never read from the database.
+    #[tracing::instrument(name = "db.load_record", skip_all)]
     pub async fn load_record(
         &self,
         facts: &ChildCore,
@@ -501,6 +503,7 @@ impl Store {
     }
 
     /// The child with this NHS number and date of birth, if any.
+    #[tracing::instrument(name = "db.find_by_nhs_number", skip_all)]
     pub async fn find_by_nhs_number(
         &self,
         nhs: &NhsNumber,
@@ -516,6 +519,7 @@ impl Store {
 
     /// Children a person may act for: as a family member with parental
     /// responsibility, or as the young person themself.
+    #[tracing::instrument(name = "db.children_of_person", skip_all)]
     pub async fn children_of_person(&self, person_id: &str) -> Result<Vec<ChildId>> {
         let (as_family, as_self) = tokio::try_join!(
             family_member::Entity::find()
@@ -536,6 +540,7 @@ impl Store {
         Ok(ids)
     }
 
+    #[tracing::instrument(name = "db.agencies", skip_all)]
     pub async fn agencies(&self) -> Result<Vec<Agency>> {
         agency::Entity::find()
             .order_by_asc(agency::Column::Name)

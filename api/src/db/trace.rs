@@ -40,6 +40,7 @@ impl TracedTxn {
 
     /// Appends `entries` and commits everything. Returns the entries as
     /// stored (with sequence numbers).
+    #[tracing::instrument(name = "db.trace_commit", skip_all, fields(entries = entries.len()))]
     pub async fn commit(self, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
         let stored = append(&self.txn, entries).await?;
         self.txn.commit().await?;
@@ -188,6 +189,7 @@ impl Store {
 
     /// Entries matching `filter` with sequence after `after`, in order, at
     /// most `limit`.
+    #[tracing::instrument(name = "db.search_trace", skip_all)]
     pub async fn search_trace(
         &self,
         filter: &TraceFilter,
@@ -276,6 +278,7 @@ impl Store {
     }
 
     /// Walks the whole chain in pages and reports the first broken link.
+    #[tracing::instrument(name = "db.verify_trace", skip_all)]
     pub async fn verify_trace(&self) -> Result<consent::trace::VerifyReport> {
         let mut verifier = consent::trace::Verifier::default();
         let mut after = 0;

@@ -39,6 +39,8 @@ pub struct RequestContext {
     pub policy: Arc<Policy>,
     /// Collects this request's trace entries.
     pub recorder: Arc<Recorder>,
+    /// The OpenTelemetry trace id, stored in trace entries.
+    pub trace_id: Option<String>,
     /// The request's clock, passed to decisions.
     pub now: DateTime<Utc>,
 }
@@ -46,7 +48,9 @@ pub struct RequestContext {
 impl RequestContext {
     /// A trace entry for this request.
     pub fn entry(&self, action: TraceAction) -> TraceEntry {
-        entry_for(&self.principal, action, &self.request_id, self.now)
+        let mut entry = entry_for(&self.principal, action, &self.request_id, self.now);
+        entry.trace_id.clone_from(&self.trace_id);
+        entry
     }
 
     /// A trace entry about one child.
@@ -98,7 +102,30 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
         agreement: &agreement,
         now: rc.now,
     };
-    let decision = consent::decide(principal, &input);
+    let decision = {
+        let span = tracing::info_span!(
+            "consent.decide",
+            allowed = tracing::field::Empty,
+            withheld = tracing::field::Empty,
+            bases = tracing::field::Empty
+        );
+        let _entered = span.enter();
+        let decision = consent::decide(principal, &input);
+        let mut kinds: Vec<&str> = decision
+            .iter()
+            .filter_map(|(_, d)| match d {
+                ScopeDecision::Allowed(b) => Some(b.kind.code()),
+                ScopeDecision::Denied(_) => None,
+            })
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let allowed = decision.iter().filter(|(_, d)| d.is_allowed()).count();
+        span.record("allowed", allowed);
+        span.record("withheld", domain::Scope::COUNT - allowed);
+        span.record("bases", kinds.join(","));
+        decision
+    };
     if !decision.any_allowed() {
         // The attempt is traced; the caller learns nothing.
         let mut entry = rc
