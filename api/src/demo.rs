@@ -1129,6 +1129,8 @@ pub fn grants(now: DateTime<Utc>) -> Vec<Grant> {
         by_person_id: PARENT_PERSON.to_owned(),
         capacity: pr,
         reason: Some("We have moved to a private speech therapist.".to_owned()),
+        method: CaptureMethod::Digital,
+        recorded_by: None,
     });
     out[4].valid_until = Some(now - Duration::days(70));
     out[6].method = CaptureMethod::Verbal;

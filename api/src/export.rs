@@ -47,21 +47,18 @@ fn bad(message: &str) -> Response {
     error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, message)
 }
 
-fn parse<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option<T>, Response> {
+fn parse<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option<T>, String> {
     value
-        .map(|v| {
-            v.parse::<T>()
-                .map_err(|_| bad(&format!("{name} is not valid")))
-        })
+        .map(|v| v.parse::<T>().map_err(|_| format!("{name} is not valid")))
         .transpose()
 }
 
 impl ExportParams {
-    fn filter(&self) -> Result<(Format, TraceFilter), Response> {
+    fn filter(&self) -> Result<(Format, TraceFilter), String> {
         let format = match self.format.as_deref() {
             None | Some("ndjson") => Format::Ndjson,
             Some("csv") => Format::Csv,
-            Some(_) => return Err(bad("format must be ndjson or csv")),
+            Some(_) => return Err("format must be ndjson or csv".to_owned()),
         };
         Ok((
             format,
@@ -104,7 +101,7 @@ pub async fn export(
     };
     let (format, filter) = match params.filter() {
         Ok(f) => f,
-        Err(response) => return response,
+        Err(message) => return bad(&message),
     };
     let entry = entry_for(&principal, TraceAction::Export, &request_id, Utc::now())
         .detail("filter", filter.describe())

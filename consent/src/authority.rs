@@ -78,6 +78,13 @@ impl ChildFacts {
     /// In which capacity `person` may make a consent decision today, or the
     /// rule that stops them, in words fit to show.
     pub fn may_decide(&self, person: &str, today: NaiveDate) -> Result<GrantorCapacity, String> {
+        let related = self.holds_pr(person)
+            || self.young_person_id.as_deref() == Some(person)
+            || self.deputies.iter().any(|d| d == person);
+        if !related {
+            // Nothing about the child (age, capacity) to someone unrelated.
+            return Err("only the person who holds consent authority for this child may make consent decisions: someone with parental responsibility, or the young person once past compulsory school age".to_owned());
+        }
         let hand_over = self.hand_over().format("%-d %B %Y");
         match self.authority(today) {
             Authority::ParentalResponsibility if self.holds_pr(person) => Ok(GrantorCapacity::ParentalResponsibility),

@@ -65,6 +65,10 @@ pub struct Withdrawal {
     pub by_person_id: String,
     pub capacity: GrantorCapacity,
     pub reason: Option<String>,
+    /// How the withdrawal itself was captured.
+    pub method: CaptureMethod,
+    /// The practitioner who recorded a written or verbal withdrawal.
+    pub recorded_by: Option<String>,
 }
 
 /// A consent grant with what has since happened to it.

@@ -46,26 +46,31 @@ impl Receipt {
     /// The receipt for a grant or, when `withdrawal` is true, for its
     /// withdrawal (`None` if it has none).
     pub fn of(grant: &Grant, withdrawal: bool, controller: &str) -> Option<Self> {
-        let (receipt_id, event, timestamp, grantor, capacity, reason) = if withdrawal {
-            let w = grant.withdrawal.as_ref()?;
-            (
-                w.id,
-                ReceiptEvent::Withdrawn,
-                w.at,
-                w.by_person_id.clone(),
-                w.capacity,
-                w.reason.clone(),
-            )
-        } else {
-            (
-                grant.id,
-                ReceiptEvent::Granted,
-                grant.recorded_at,
-                grant.grantor_person_id.clone(),
-                grant.capacity,
-                None,
-            )
-        };
+        let (receipt_id, event, timestamp, grantor, capacity, reason, method, recorded_by) =
+            if withdrawal {
+                let w = grant.withdrawal.as_ref()?;
+                (
+                    w.id,
+                    ReceiptEvent::Withdrawn,
+                    w.at,
+                    w.by_person_id.clone(),
+                    w.capacity,
+                    w.reason.clone(),
+                    w.method,
+                    w.recorded_by.clone(),
+                )
+            } else {
+                (
+                    grant.id,
+                    ReceiptEvent::Granted,
+                    grant.recorded_at,
+                    grant.grantor_person_id.clone(),
+                    grant.capacity,
+                    None,
+                    grant.method,
+                    grant.recorded_by.clone(),
+                )
+            };
         Some(Self {
             receipt_id,
             event,
@@ -81,8 +86,8 @@ impl Receipt {
             purposes: grant.purposes.clone(),
             valid_from: grant.valid_from,
             valid_until: grant.valid_until,
-            method: grant.method,
-            recorded_by: grant.recorded_by.clone(),
+            method,
+            recorded_by,
             grant_id: grant.id,
             reason,
         })

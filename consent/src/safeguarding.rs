@@ -55,12 +55,11 @@ pub struct Override {
 impl Override {
     /// In force now: within its window and not found unjustified.
     pub fn active(&self, now: DateTime<Utc>) -> bool {
-        self.starts_at <= now
-            && now < self.ends_at
-            && !self
-                .review
-                .as_ref()
-                .is_some_and(|r| r.outcome == ReviewOutcome::NotUpheld)
+        let found_unjustified = self
+            .review
+            .as_ref()
+            .is_some_and(|r| r.outcome == ReviewOutcome::NotUpheld);
+        self.starts_at <= now && now < self.ends_at && !found_unjustified
     }
 
     /// Held by this principal: declared by them, for their agency.

@@ -85,6 +85,8 @@ fn withdrawn(mut g: Grant, at: DateTime<Utc>) -> Grant {
         by_person_id: "mum".into(),
         capacity: GrantorCapacity::ParentalResponsibility,
         reason: None,
+        method: CaptureMethod::Digital,
+        recorded_by: None,
     });
     g
 }
@@ -197,7 +199,7 @@ fn matrix() {
     check(
         &school,
         &kid,
-        &[to_schools.clone()],
+        std::slice::from_ref(&to_schools),
         &[],
         &[
             (Identity, PublicTask),
@@ -212,7 +214,7 @@ fn matrix() {
         &school,
         &DecisionInput {
             child: &kid,
-            grants: &[to_schools.clone()],
+            grants: std::slice::from_ref(&to_schools),
             overrides: &[],
             agreement: &a,
             now: now(),
@@ -321,7 +323,7 @@ fn matrix() {
         &sw_safe,
         &kid,
         &[],
-        &[o.clone()],
+        std::slice::from_ref(&o),
         &[
             (Identity, PublicTask),
             (Family, PublicTask),
@@ -340,7 +342,7 @@ fn matrix() {
         &colleague,
         &kid,
         &[],
-        &[o.clone()],
+        std::slice::from_ref(&o),
         &[(Identity, PublicTask), (Family, PublicTask)],
         DenialCode::ConsentRequired,
     );
@@ -469,6 +471,8 @@ fn arb_grant() -> impl Strategy<Value = Grant> {
                 by_person_id: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
                 reason: None,
+                method: CaptureMethod::Digital,
+                recorded_by: None,
             });
             g
         })

@@ -75,6 +75,8 @@ impl MigrationTrait for Migration {
                     .col(string("by_person_id"))
                     .col(string_len("capacity", 48))
                     .col(text_null("reason"))
+                    .col(string_len("method", 16))
+                    .col(string_null("recorded_by"))
                     .to_owned(),
             )
             .await?;

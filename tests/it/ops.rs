@@ -200,7 +200,7 @@ async fn request_ids_are_returned() {
 /// Spans are captured with an in-memory exporter during demo reads: the
 /// expected spans exist, the access trace stores their trace id, and no
 /// name, identifier or record value appears in any span.
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn spans_carry_no_personal_data() {
     use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
     use tracing_subscriber::layer::SubscriberExt;
@@ -210,8 +210,10 @@ async fn spans_carry_no_personal_data() {
         .with_simple_exporter(exporter.clone())
         .build();
     let subscriber = tracing_subscriber::registry().with(api::telemetry::otel_layer(&provider));
-    // Everything below runs on this thread (current-thread runtime).
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // A process-wide subscriber: a thread-scoped one loses spans whose
+    // callsites other tests' threads registered first. Spans of tests running
+    // alongside are captured too, and must be just as clean.
+    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in the tests");
 
     let app = spawn_app().await;
     let today = chrono::Utc::now().date_naive();

@@ -67,6 +67,8 @@ fn grant_of(
             by_person_id: w.by_person_id.clone(),
             capacity: code(&w.capacity)?,
             reason: w.reason.clone(),
+            method: code(&w.method)?,
+            recorded_by: w.recorded_by.clone(),
         }),
         None => None,
     };
@@ -335,6 +337,8 @@ impl TracedTxn {
             by_person_id: Set(w.by_person_id.clone()),
             capacity: Set(w.capacity.code().to_owned()),
             reason: Set(w.reason.clone()),
+            method: Set(w.method.code().to_owned()),
+            recorded_by: Set(w.recorded_by.clone()),
         })
         .exec(&self.txn)
         .await

@@ -268,6 +268,8 @@ child_entity!(consent_withdrawal, "consent_withdrawal" {
     by_person_id: String,
     capacity: String,
     reason: Option<String>,
+    method: String,
+    recorded_by: Option<String>,
 });
 
 child_entity!(consent_confirmation, "consent_confirmation" {

@@ -421,9 +421,14 @@ impl ConsentQuery {
             Err(Error::NotFound(_)) => {
                 // The practitioner who recorded the decision may read its receipt.
                 let state = rc.store.consent_state(child_id).await?;
+                // The practitioner who recorded a decision may read that
+                // receipt (and only that one).
                 let recorded = state.grants.iter().any(|g| {
-                    (g.id == id || g.withdrawal.as_ref().is_some_and(|w| w.id == id))
-                        && g.recorded_by.as_deref() == Some(rc.principal.subject.as_str())
+                    let me = Some(rc.principal.subject.as_str());
+                    (g.id == id && g.recorded_by.as_deref() == me)
+                        || g.withdrawal
+                            .as_ref()
+                            .is_some_and(|w| w.id == id && w.recorded_by.as_deref() == me)
                 });
                 if !recorded {
                     return Err(Error::NotFound("receipt").into());
@@ -555,6 +560,10 @@ impl ConsentMutation {
             return Err(Error::bad_input("purposes", "name at least one purpose of use").into());
         }
         let valid_from = input.valid_from.unwrap_or(rc.now);
+        // Consent speaks for what happens from now on: it cannot cover the past.
+        if valid_from < rc.now - Duration::minutes(5) {
+            return Err(Error::bad_input("validFrom", "must not be in the past").into());
+        }
         if let Some(until) = input.valid_until
             && (until <= valid_from || until <= rc.now)
         {
@@ -619,11 +628,16 @@ impl ConsentMutation {
         #[graphql(desc = "Whose decision a practitioner is recording.")] grantor_person_id: Option<
             String,
         >,
+        #[graphql(
+            desc = "DIGITAL when the family withdraws themselves; WRITTEN or VERBAL when a practitioner records it."
+        )]
+        method: Option<types::CaptureMethod>,
     ) -> GqlResult<ConsentReceipt> {
         let rc = request(ctx)?;
         let (facts, agreement, mut grant) = find_grant(rc, parse_id("grantId", &grant_id)?).await?;
-        let (person, capacity, _) =
-            decider(rc, &facts, &agreement, grantor_person_id.as_deref(), None)?;
+        let method = method.map(Into::into);
+        let (person, capacity, recorded_by) =
+            decider(rc, &facts, &agreement, grantor_person_id.as_deref(), method)?;
         if grant.withdrawal.is_some() {
             return Err(
                 Error::bad_input("grantId", "this consent has already been withdrawn").into(),
@@ -637,6 +651,12 @@ impl ConsentMutation {
             by_person_id: person,
             capacity,
             reason,
+            method: method.unwrap_or(if recorded_by.is_some() {
+                CaptureMethod::Written
+            } else {
+                CaptureMethod::Digital
+            }),
+            recorded_by,
         };
         let tx = rc.store.traced().await?;
         tx.insert_withdrawal(grant.child_id, grant.id, &withdrawal)
@@ -747,6 +767,13 @@ impl ConsentMutation {
                 return Err(Error::Forbidden("only a designated safeguarding lead (role safeguarding_lead) may declare an override".into()).into());
             }
         };
+        if p.purpose != Some(Purpose::Safeguarding) {
+            return Err(Error::bad_input(
+                "X-Purpose-Of-Use",
+                "a safeguarding override is declared with the purpose SAFEGUARDING",
+            )
+            .into());
+        }
         let child_id = parse_id("childId", &input.child_id)?;
         let reason = input.reason.trim().to_owned();
         if reason.chars().count() < consent::MIN_REASON_CHARS {
