@@ -1,6 +1,7 @@
 //! The SEND domain of tellonce: the unified child record and its sections,
 //! the field catalogue that puts every field in one consent scope, agencies,
-//! and validated identifiers (`NhsNumber::parse`, `Upn::parse`).
+//! validated identifiers (`NhsNumber::parse`, `Upn::parse`), and the EHC
+//! needs assessment clock (`ehc`).
 //!
 //! No IO and no async here: everything is a plain value, validated once at
 //! construction.
@@ -8,6 +9,7 @@
 pub mod agency;
 pub mod catalogue;
 mod codes;
+pub mod ehc;
 pub mod ids;
 pub mod input;
 pub mod record;
