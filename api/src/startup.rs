@@ -195,6 +195,12 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
             tracing::info_span!("http.request", otel.name = %format!("{} {route}", request.method()), http.method = %request.method(), http.route = %route)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // The hub makes every request id itself: a caller cannot choose the
+        // id that goes into the access trace.
+        .layer(axum::middleware::map_request(|mut request: axum::extract::Request| async move {
+            request.headers_mut().remove(REQUEST_ID);
+            request
+        }))
         .with_state(state)
 }
 

@@ -226,7 +226,12 @@ impl Store {
             q = q.filter(C::OverrideUsed.eq(true));
         }
         if filter.denied_only {
-            q = q.filter(C::WithheldAny.eq(true));
+            // Something withheld, or the operation refused outright.
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(C::WithheldAny.eq(true))
+                    .add(C::Outcome.eq(consent::trace::TraceOutcome::Denied.code())),
+            );
         }
         if !filter.actions.is_empty() {
             q = q.filter(C::Action.is_in(filter.actions.iter().map(|a| a.code())));

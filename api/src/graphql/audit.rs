@@ -282,6 +282,20 @@ pub struct HistoryConnection {
     pub page_info: PageInfo,
 }
 
+/// A scope's label inside a sentence ("school and learning").
+fn in_a_sentence(scope: domain::Scope) -> String {
+    if scope == domain::Scope::Restricted {
+        return "restricted information".to_owned();
+    }
+    let label = scope.label();
+    let mut chars = label.chars();
+    match chars.next() {
+        // "Who I am …" keeps its capital I.
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 fn history_item(
     e: &TraceEntry,
     agencies: &[domain::Agency],
@@ -300,7 +314,7 @@ fn history_item(
         }
         (_, true) => format!("{who} asked to see this record for {why}; nothing was shared"),
         (_, false) => {
-            let labels: Vec<String> = scopes.iter().map(|s| s.label().to_lowercase()).collect();
+            let labels: Vec<String> = scopes.iter().map(|s| in_a_sentence(*s)).collect();
             format!("{who} looked at {} for {why}", labels.join("; "))
         }
     };
@@ -408,14 +422,29 @@ impl AuditQuery {
             agency_actors_only: true,
             ..TraceFilter::default()
         };
-        let (rows, agencies) = tokio::try_join!(
+        let (rows, agencies, state) = tokio::try_join!(
             rc.store.search_trace(&filter, after, limit + 1),
-            rc.store.agencies()
+            rc.store.agencies(),
+            rc.store.consent_state(child),
         )?;
+        // Reads under an override the lead kept from the family stay hidden,
+        // as the override itself does.
+        let hidden: Vec<Uuid> = state
+            .overrides
+            .iter()
+            .filter(|o| !o.tell_family)
+            .map(|o| o.id)
+            .collect();
         let has_next_page = rows.len() as u64 > limit;
         let edges: Vec<HistoryEdge> = rows
             .iter()
             .take(limit as usize)
+            .filter(|r| {
+                !r.entry
+                    .basis
+                    .iter()
+                    .any(|b| b.override_id.is_some_and(|o| hidden.contains(&o)))
+            })
             .map(|r| HistoryEdge {
                 cursor: cursor(r.entry.seq),
                 node: history_item(
