@@ -213,7 +213,8 @@ async fn spans_carry_no_personal_data() {
     // A process-wide subscriber: a thread-scoped one loses spans whose
     // callsites other tests' threads registered first. Spans of tests running
     // alongside are captured too, and must be just as clean.
-    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber in the tests");
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("the only global subscriber in the tests");
 
     let app = spawn_app().await;
     let today = chrono::Utc::now().date_naive();
