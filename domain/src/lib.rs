@@ -9,6 +9,7 @@
 pub mod agency;
 pub mod catalogue;
 mod codes;
+pub mod contribution;
 pub mod ehc;
 pub mod ids;
 pub mod input;
@@ -18,6 +19,7 @@ pub mod scope;
 pub use agency::{Agency, AgencyKind};
 pub use catalogue::{FIELDS, FieldDef, Section};
 pub use codes::UnknownCode;
+pub use contribution::{AllAboutMeVersion, Contribution, ContributionKind, WrittenAs};
 pub use ids::{IdentifierError, NhsNumber, Upn};
 pub use input::InvalidInput;
 pub use record::*;

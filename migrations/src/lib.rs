@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
 mod m20261123_000003_access_trace;
+mod m20261123_000004_tell_it_once;
 
 /// All migrations, in order.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_child_record::Migration),
             Box::new(m20261122_000002_consent::Migration),
             Box::new(m20261123_000003_access_trace::Migration),
+            Box::new(m20261123_000004_tell_it_once::Migration),
         ]
     }
 }
