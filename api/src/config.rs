@@ -102,6 +102,9 @@ pub struct Settings {
     pub max_override_hours: u32,
     /// Families' access history names practitioners, not only agencies.
     pub show_practitioners_to_families: bool,
+    /// A fixed "now" for every request (tests and demos of the statutory
+    /// clock); `None` uses the system clock.
+    pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Settings {
@@ -301,6 +304,7 @@ impl ConfigArgs {
                 .clone()
                 .or(file.controller)
                 .unwrap_or_else(|| DEFAULT_CONTROLLER.to_owned()),
+            fixed_now: None,
             show_practitioners_to_families: self
                 .show_practitioners_to_families
                 .or(file.show_practitioners_to_families)

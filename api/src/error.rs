@@ -32,6 +32,8 @@ pub enum Error {
     BadInput(InvalidInput),
     /// A scope withheld by the access decision.
     Withheld(Scope, Denial),
+    /// An action on a scope that the agreement or role never allows.
+    NotPermitted(Scope, String),
     /// The database failed; the cause is logged, never shown.
     Database(DbErr),
     /// Anything else unexpected; logged, never shown.
@@ -50,6 +52,7 @@ impl Error {
             Error::NotFound(_) => code::NOT_FOUND,
             Error::BadInput(_) => code::BAD_USER_INPUT,
             Error::Withheld(_, denial) => denial.code.code(),
+            Error::NotPermitted(..) => DenialCode::NotPermitted.code(),
             Error::Database(_) | Error::Internal(_) => code::INTERNAL,
         }
     }
@@ -106,6 +109,12 @@ impl From<Error> for async_graphql::Error {
                     x.set("code", code);
                     x.set("scope", scope.code());
                     x.set("reason", denial.reason.as_str());
+                })
+            }
+            Error::NotPermitted(scope, reason) => {
+                async_graphql::Error::new(reason).extend_with(|_, x| {
+                    x.set("code", code);
+                    x.set("scope", scope.code());
                 })
             }
             Error::Database(db) => {

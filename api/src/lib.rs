@@ -21,3 +21,4 @@ pub mod graphql;
 pub mod startup;
 pub mod telemetry;
 pub mod trace;
+pub mod updates;

@@ -43,6 +43,9 @@ pub struct AppState {
     pub max_batch: usize,
     pub policy: Arc<Policy>,
     pub trace: TraceWriter,
+    pub updates: crate::updates::Updates,
+    /// A fixed "now" for tests and demos; the system clock otherwise.
+    pub clock: Option<chrono::DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -112,6 +115,8 @@ impl Application {
                 show_practitioners_to_families: settings.show_practitioners_to_families,
             }),
             trace,
+            updates: crate::updates::Updates::default(),
+            clock: settings.fixed_now,
         };
         let router = router(
             state,
@@ -346,7 +351,7 @@ async fn graphql(
         return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message);
     }
     let recorder = Arc::new(Recorder::default());
-    let now = Utc::now();
+    let now = state.clock.unwrap_or_else(Utc::now);
     let trace_id = crate::telemetry::current_trace_id();
     let span = operation_span(&request);
     let context = RequestContext {
@@ -356,6 +361,7 @@ async fn graphql(
         store: state.store.clone(),
         recorder: recorder.clone(),
         trace_id: trace_id.clone(),
+        updates: state.updates.clone(),
         now,
     };
     let response =

@@ -22,13 +22,15 @@ crate::code_enum! {
         PreparingForAdulthood = "preparingForAdulthood",
         Restricted = "restricted",
         Involvements = "involvements",
+        Contributions = "contributions",
     }
 }
 
 impl Section {
     /// The scope of every field in the section. `None` for involvements,
     /// where each entry takes the scope of its service
-    /// ([`crate::AgencyKind::involvement_scope`]).
+    /// ([`crate::AgencyKind::involvement_scope`]), and for contributions,
+    /// each of which names its scope.
     pub fn scope(self) -> Option<Scope> {
         Some(match self {
             Section::Identity => Scope::Identity,
@@ -44,7 +46,7 @@ impl Section {
             Section::SocialCare => Scope::SocialCare,
             Section::PreparingForAdulthood => Scope::PreparingForAdulthood,
             Section::Restricted => Scope::Restricted,
-            Section::Involvements => return None,
+            Section::Involvements | Section::Contributions => return None,
         })
     }
 
@@ -192,6 +194,22 @@ pub const FIELDS: &[FieldDef] = fields! {
         "roleTitle" => "Role",
         "since" => "Since",
         "until" => "Until",
+    }
+    Contributions {
+        "id" => "Contribution id",
+        "scope" => "The scope it belongs to",
+        "agencyId" => "Contributing agency",
+        "agencyKind" => "Kind of service",
+        "author" => "Author",
+        "kind" => "Advice, assessment or update",
+        "title" => "Title",
+        "needs" => "Needs identified",
+        "outcomes" => "Outcomes sought",
+        "provision" => "Provision required",
+        "notes" => "Notes",
+        "supersedes" => "The contribution it replaces",
+        "createdAt" => "When",
+        "current" => "Still current",
     }
 };
 

@@ -373,3 +373,64 @@ pub mod access_trace {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+child_entity!(all_about_me_version, "all_about_me_version" {
+    version: i32,
+    what_matters: Option<String>,
+    how_to_support: Option<String>,
+    aspirations: Option<String>,
+    history: Option<String>,
+    written_by: String,
+    written_as: String,
+    written_at: DateTimeUtc,
+});
+
+child_entity!(contribution, "contribution" {
+    scope: String,
+    agency_id: Uuid,
+    agency_kind: String,
+    author: String,
+    kind: String,
+    title: String,
+    needs: Option<String>,
+    outcomes: Option<String>,
+    provision: Option<String>,
+    notes: Option<String>,
+    supersedes: Option<Uuid>,
+    created_at: DateTimeUtc,
+});
+
+child_entity!(assessment, "assessment" {
+    request_received_on: Date,
+    started_by: String,
+    created_at: DateTimeUtc,
+});
+
+child_entity!(assessment_event, "assessment_event" {
+    assessment_id: Uuid,
+    kind: String,
+    on_date: Date,
+    exception: Option<String>,
+    note: Option<String>,
+    recorded_by: String,
+    recorded_at: DateTimeUtc,
+});
+
+child_entity!(advice_request, "advice_request" {
+    assessment_id: Uuid,
+    agency_id: Uuid,
+    scope: String,
+    asked_on: Date,
+    due_on: Date,
+    asked_by: String,
+});
+
+child_entity!(advice_answer, "advice_answer" {
+    request_id: Uuid,
+    contribution_id: Uuid,
+    mode: String,
+    author_confirmed: bool,
+    family_confirmed: bool,
+    answered_on: Date,
+    answered_by: String,
+});

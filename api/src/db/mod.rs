@@ -5,6 +5,7 @@
 mod consent;
 pub mod entities;
 mod record;
+pub mod tell;
 pub mod trace;
 
 use std::time::Duration;

@@ -463,6 +463,12 @@ impl Store {
             ..Default::default()
         });
         apply_profile(&mut record, &profile, &allowed)?;
+        if allowed(Scope::AllAboutMe)
+            && let Some(latest) = self.latest_all_about_me(id).await?
+        {
+            // The family's own words, as they last wrote them.
+            record.all_about_me = latest.content;
+        }
         record.restricted = restricted
             .iter()
             .map(|r| {

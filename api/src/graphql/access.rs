@@ -41,6 +41,8 @@ pub struct RequestContext {
     pub recorder: Arc<Recorder>,
     /// The OpenTelemetry trace id, stored in trace entries.
     pub trace_id: Option<String>,
+    /// Announces changes to live subscriptions.
+    pub updates: crate::updates::Updates,
     /// The request's clock, passed to decisions.
     pub now: DateTime<Utc>,
 }
@@ -313,6 +315,34 @@ impl ChildView {
     /// family, those the lead did not withhold from them; for a lead, their own.
     async fn safeguarding_overrides(&self) -> Vec<OverrideNotice> {
         self.overrides.iter().map(OverrideNotice::from).collect()
+    }
+
+    /// Contributions from agencies, with their provenance: your own
+    /// agency's always; others' where you may see their scope.
+    async fn contributions(
+        &self,
+        ctx: &Context<'_>,
+        scope: Option<super::types::Scope>,
+        #[graphql(default)] include_superseded: bool,
+    ) -> async_graphql::Result<Vec<super::tell::ContributionView>> {
+        let rc = request(ctx)?;
+        let mut all = rc.store.contributions(self.record.id).await?;
+        if let Some(scope) = scope {
+            let scope: Scope = scope.into();
+            all.retain(|c| c.scope == scope);
+        }
+        let field = ctx.field();
+        let fields: Vec<String> = field
+            .selection_set()
+            .map(|f| format!("contributions.{}", f.name()))
+            .collect();
+        Ok(super::tell::visible_contributions(
+            rc,
+            all,
+            &self.decision,
+            &fields,
+            include_superseded,
+        ))
     }
 
     /// Services involved with the child ("team around the child"). Only

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod consents;
 pub mod scalar;
+pub mod tell;
 pub mod types;
 
 use async_graphql::{
@@ -30,11 +31,20 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Every query.
 #[derive(MergedObject, Debug, Default)]
-pub struct Query(RecordQuery, consents::ConsentQuery, audit::AuditQuery);
+pub struct Query(
+    RecordQuery,
+    consents::ConsentQuery,
+    audit::AuditQuery,
+    tell::TellQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Debug, Default)]
-pub struct Mutation(RecordMutation, consents::ConsentMutation);
+pub struct Mutation(
+    RecordMutation,
+    consents::ConsentMutation,
+    tell::TellMutation,
+);
 
 /// Builds the schema with the request limits. The SDL does not depend on
 /// the settings.
@@ -319,6 +329,7 @@ mod tests {
                 Section::Family => "FamilyMember",
                 Section::Restricted => "RestrictedItem",
                 Section::Involvements => "Involvement",
+                Section::Contributions => "Contribution",
                 other => other.code(),
             };
             let type_name = format!("{}{}", type_name[..1].to_uppercase(), &type_name[1..]);
