@@ -181,6 +181,7 @@ async fn shutdown_signal() {
 pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(subscriptions))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/trace/export", get(crate::export::export))
@@ -362,6 +363,7 @@ async fn graphql(
         recorder: recorder.clone(),
         trace_id: trace_id.clone(),
         updates: state.updates.clone(),
+        trace: state.trace.clone(),
         now,
     };
     let response =
@@ -377,6 +379,70 @@ async fn graphql(
         );
     }
     Json(response).into_response()
+}
+
+/// graphql-transport-ws (and the older graphql-ws) on `/graphql/ws`. The
+/// connection_init payload carries `Authorization: Bearer <JWT>` and, for
+/// practitioners, `X-Purpose-Of-Use`.
+async fn subscriptions(
+    State(state): State<AppState>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let schema = state.schema.clone();
+            async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| connection_context(state, payload))
+                .serve()
+        })
+}
+
+/// Authenticates a WebSocket connection from its connection_init payload.
+async fn connection_context(
+    state: AppState,
+    payload: serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    use async_graphql::ErrorExtensions as _;
+    let field = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| payload.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
+    };
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let authorization = field(&["Authorization", "authorization"]);
+    let mut principal = match state.auth.authenticate(authorization.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => {
+            let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
+                .detail("reason", e.code());
+            entry.outcome = TraceOutcome::Denied;
+            entry.request_id = Some(request_id);
+            let _ = state.trace.append(vec![entry]).await;
+            return Err(async_graphql::Error::new(e.to_string())
+                .extend_with(|_, x| x.set("code", code::UNAUTHENTICATED)));
+        }
+    };
+    if let Some(purpose) = field(&["X-Purpose-Of-Use", "x-purpose-of-use", "purpose"]) {
+        principal.purpose = Some(purpose.trim().parse::<Purpose>().map_err(|_| {
+            async_graphql::Error::new("X-Purpose-Of-Use must be one of DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW, SAFEGUARDING")
+                .extend_with(|_, x| x.set("code", code::BAD_USER_INPUT))
+        })?);
+    }
+    let mut data = async_graphql::Data::default();
+    data.insert(RequestContext {
+        principal,
+        request_id,
+        store: state.store.clone(),
+        policy: state.policy.clone(),
+        recorder: Arc::new(Recorder::default()),
+        trace_id: None,
+        updates: state.updates.clone(),
+        trace: state.trace.clone(),
+        now: state.clock.unwrap_or_else(Utc::now),
+    });
+    Ok(data)
 }
 
 async fn graphiql(State(state): State<AppState>) -> Response {

@@ -19,3 +19,5 @@ mod record;
 /// append-only, hash-chained under concurrency, tamper-evident, searchable by
 /// IG staff, exported, and shown to families.
 mod trace;
+/// Live updates over graphql-transport-ws, decided at delivery time.
+mod live;

@@ -43,6 +43,8 @@ pub struct RequestContext {
     pub trace_id: Option<String>,
     /// Announces changes to live subscriptions.
     pub updates: crate::updates::Updates,
+    /// Appends trace entries directly (live updates, outside a request).
+    pub trace: crate::trace::TraceWriter,
     /// The request's clock, passed to decisions.
     pub now: DateTime<Utc>,
 }

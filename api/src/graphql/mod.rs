@@ -5,13 +5,12 @@
 pub mod access;
 pub mod audit;
 pub mod consents;
+pub mod live;
 pub mod scalar;
 pub mod tell;
 pub mod types;
 
-use async_graphql::{
-    Context, EmptySubscription, ID, InputObject, MergedObject, Object, Schema, SimpleObject,
-};
+use async_graphql::{Context, ID, InputObject, MergedObject, Object, Schema, SimpleObject};
 use consent::trace::TraceAction;
 use consent::{Principal, Role};
 use domain::input::{NewChildInput, NewFamilyMemberInput};
@@ -27,7 +26,7 @@ use crate::config::Limits;
 use crate::db::NewChild;
 use crate::error::{Error, Result};
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 
 /// Every query.
 #[derive(MergedObject, Debug, Default)]
@@ -49,7 +48,7 @@ pub struct Mutation(
 /// Builds the schema with the request limits. The SDL does not depend on
 /// the settings.
 pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), live::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)

@@ -1,0 +1,203 @@
+//! Live updates over graphql-transport-ws: a notice arrives when something
+//! the subscriber may see changes, and stops at once when consent is
+//! withdrawn (the decision is taken at delivery time).
+
+use std::time::Duration;
+
+use api::demo::AMIRA;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::helpers::*;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp, payload: Value) -> Socket {
+    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+        .send(Message::text(
+            json!({ "type": "connection_init", "payload": payload }).to_string(),
+        ))
+        .await
+        .expect("init");
+    socket
+}
+
+/// The next JSON message, or `None` after `wait`.
+async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        match tokio::time::timeout(wait, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => {
+                let value: Value = serde_json::from_str(text.as_str()).expect("json");
+                if value["type"] == "ping" {
+                    continue;
+                }
+                return Some(value);
+            }
+            Ok(Some(Ok(Message::Close(frame)))) => {
+                return Some(json!({ "type": "closed", "frame": format!("{frame:?}") }));
+            }
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+const UPDATE_AAM: &str = "mutation($c: ID!) { updateAllAboutMe(childId: $c, input: { whatMatters: \"Horses and drawing\" }) { version } }";
+
+#[tokio::test]
+async fn updates_arrive_until_consent_is_withdrawn() {
+    let app = spawn_app().await;
+    let camhs = app.token_for("camhs");
+    let mut socket = connect(
+        &app,
+        json!({ "Authorization": format!("Bearer {camhs}"), "X-Purpose-Of-Use": "DIRECT_SUPPORT" }),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket, Duration::from_secs(5))
+            .await
+            .map(|m| m["type"].clone()),
+        Some(json!("connection_ack"))
+    );
+    let subscribe = json!({
+        "id": "1", "type": "subscribe",
+        "payload": { "query": "subscription($id: ID!) { recordUpdates(childId: $id) { childId scope } }", "variables": { "id": AMIRA } }
+    });
+    socket
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .expect("subscribe");
+    // Let the subscription start before the change.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let parent = app.token_for("parent");
+    let written = app
+        .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": AMIRA }))
+        .await;
+    assert_eq!(
+        written.body["data"]["updateAllAboutMe"]["version"], 1,
+        "{written:?}"
+    );
+    let notice = next(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("a notice");
+    assert_eq!(notice["type"], "next", "{notice}");
+    assert_eq!(
+        notice["payload"]["data"]["recordUpdates"],
+        json!({ "childId": AMIRA.to_string(), "scope": "ALL_ABOUT_ME" })
+    );
+    // The notice says where, never what.
+    assert!(!notice.to_string().contains("Horses"));
+
+    // The family withdraws CAMHS's consent.
+    let consents = app
+        .graphql_as(
+            Some(&parent),
+            None,
+            "query($c: ID!) { consents(childId: $c) { id status recipientAgencyKind } }",
+            json!({ "c": AMIRA }),
+        )
+        .await;
+    let grant = consents.body["data"]["consents"]
+        .as_array()
+        .expect("consents")
+        .iter()
+        .find(|g| g["recipientAgencyKind"] == "CAMHS" && g["status"] == "ACTIVE")
+        .and_then(|g| g["id"].as_str())
+        .expect("the CAMHS grant")
+        .to_owned();
+    let withdrawn = app
+        .graphql_as(
+            Some(&parent),
+            None,
+            "mutation($g: ID!) { withdrawConsent(grantId: $g) { event } }",
+            json!({ "g": grant }),
+        )
+        .await;
+    assert_eq!(
+        withdrawn.body["data"]["withdrawConsent"]["event"], "WITHDRAWN",
+        "{withdrawn:?}"
+    );
+
+    // The next change is not delivered ...
+    let again = app
+        .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": AMIRA }))
+        .await;
+    assert_eq!(again.body["data"]["updateAllAboutMe"]["version"], 2);
+    assert_eq!(
+        next(&mut socket, Duration::from_millis(1500)).await,
+        None,
+        "no notice after withdrawal"
+    );
+    // ... though the subscription is alive: CAMHS's own contribution is.
+    let own = app
+        .graphql(
+            "camhs",
+            "mutation($c: ID!) { contribute(childId: $c, input: { scope: MENTAL_HEALTH, title: \"Assessment booked\" }) { id } }",
+            json!({ "c": AMIRA }),
+        )
+        .await;
+    assert!(own.body["data"]["contribute"]["id"].is_string(), "{own:?}");
+    let notice = next(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("own contribution notice");
+    assert_eq!(
+        notice["payload"]["data"]["recordUpdates"]["scope"], "MENTAL_HEALTH",
+        "{notice}"
+    );
+
+    // Every delivered notice was traced first.
+    let trace = app
+        .graphql("ig-auditor", "{ accessTrace(filter: { actorSubject: \"test-camhs\", action: READ }) { edges { node { details { key value } } } } }", json!({}))
+        .await;
+    let notices = trace.body.to_string().matches("update_notice").count();
+    assert_eq!(notices, 2, "{trace:?}");
+}
+
+#[tokio::test]
+async fn a_bad_token_cannot_subscribe() {
+    let app = spawn_app().await;
+    let mut socket = connect(&app, json!({ "Authorization": "Bearer not-a-token" })).await;
+    let answer = next(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert_ne!(answer["type"], "connection_ack", "{answer}");
+    // A stranger with a valid token cannot listen to a child they cannot see.
+    let mut stranger = app.claims_for("parent");
+    stranger["person_id"] = json!("someone-else");
+    let mut socket = connect(
+        &app,
+        json!({ "Authorization": format!("Bearer {}", app.hs256(&stranger)) }),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket, Duration::from_secs(5))
+            .await
+            .map(|m| m["type"].clone()),
+        Some(json!("connection_ack"))
+    );
+    let subscribe = json!({
+        "id": "1", "type": "subscribe",
+        "payload": { "query": "subscription($id: ID!) { recordUpdates(childId: $id) { scope } }", "variables": { "id": AMIRA } }
+    });
+    socket
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .expect("subscribe");
+    let answer = next(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert!(answer.to_string().contains("NOT_FOUND"), "{answer}");
+}
