@@ -333,12 +333,24 @@ fn assessment_view(
             status: m.status.into(),
         })
         .collect();
-    let late: Vec<&str> = a
+    let mut late: Vec<String> = a
         .milestones(today)
         .iter()
         .filter(|m| m.status == MilestoneStatus::Overdue)
-        .map(|m| m.milestone.label())
+        .map(|m| m.milestone.label().to_lowercase())
         .collect();
+    late.extend(
+        a.advice
+            .iter()
+            .filter(|r| r.status(today) == MilestoneStatus::Overdue)
+            .map(|r| {
+                let who = agencies
+                    .iter()
+                    .find(|x| x.id == r.agency_id)
+                    .map_or("a service", |x| x.name.as_str());
+                format!("advice from {who}")
+            }),
+    );
     let next = a
         .milestones(today)
         .into_iter()
@@ -353,7 +365,7 @@ fn assessment_view(
         None => "All statutory steps are done.".to_owned(),
     };
     if !late.is_empty() {
-        summary.push_str(&format!(" Late: {}.", late.join("; ").to_lowercase()));
+        summary.push_str(&format!(" Late: {}.", late.join("; ")));
     }
     AssessmentView {
         id: ID(a.id.to_string()),
