@@ -12,6 +12,7 @@ mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
 mod m20261123_000003_access_trace;
 mod m20261123_000004_tell_it_once;
+mod util;
 
 /// All migrations, in order.
 #[derive(Debug)]

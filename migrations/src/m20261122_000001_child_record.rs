@@ -3,27 +3,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::{child_fk, child_keyed};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// `(child_id, id)` primary key for list rows.
-fn child_keyed(table: &'static str) -> TableCreateStatement {
-    Table::create()
-        .table(table)
-        .col(uuid("child_id"))
-        .col(uuid("id"))
-        .primary_key(Index::create().col("child_id").col("id"))
-        .to_owned()
-}
-
-fn child_fk(table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_child"))
-        .from(table, "child_id")
-        .to("child", "id")
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -106,7 +89,6 @@ impl MigrationTrait for Migration {
                     .col(string_null("email"))
                     .col(boolean("main_contact"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut child_fk("family_member"))
                     .to_owned(),
             )
             .await?;
@@ -207,7 +189,6 @@ impl MigrationTrait for Migration {
                     .col(string_len("kind", 16))
                     .col(string("name"))
                     .col(text_null("detail"))
-                    .foreign_key(&mut child_fk("health_item"))
                     .to_owned(),
             )
             .await?;
@@ -219,7 +200,6 @@ impl MigrationTrait for Migration {
                     .col(text("summary"))
                     .col(date_null("since"))
                     .col(date_null("until"))
-                    .foreign_key(&mut child_fk("restricted_item"))
                     .to_owned(),
             )
             .await?;
@@ -235,7 +215,6 @@ impl MigrationTrait for Migration {
                     .col(string_null("role_title"))
                     .col(date_null("since"))
                     .col(date_null("until"))
-                    .foreign_key(&mut child_fk("involvement"))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_involvement_agency")

@@ -5,33 +5,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::{child_keyed, unique};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn child_keyed(table: &'static str) -> TableCreateStatement {
-    Table::create()
-        .table(table)
-        .col(uuid("child_id"))
-        .col(uuid("id"))
-        .primary_key(Index::create().col("child_id").col("id"))
-        .foreign_key(
-            ForeignKey::create()
-                .name(format!("fk_{table}_child"))
-                .from(table, "child_id")
-                .to("child", "id")
-                .on_delete(ForeignKeyAction::Restrict),
-        )
-        .to_owned()
-}
-
-fn unique(name: &'static str, table: &'static str, col: &'static str) -> IndexCreateStatement {
-    Index::create()
-        .name(name)
-        .table(table)
-        .col(col)
-        .unique()
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -64,7 +41,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique("ux_consent_grant_id", "consent_grant", "id"))
+            .create_index(unique("ux_consent_grant_id", "consent_grant", &["id"]))
             .await?;
 
         manager
@@ -85,14 +62,14 @@ impl MigrationTrait for Migration {
             .create_index(unique(
                 "ux_consent_withdrawal_grant",
                 "consent_withdrawal",
-                "grant_id",
+                &["grant_id"],
             ))
             .await?;
         manager
             .create_index(unique(
                 "ux_consent_withdrawal_id",
                 "consent_withdrawal",
-                "id",
+                &["id"],
             ))
             .await?;
 
@@ -109,7 +86,7 @@ impl MigrationTrait for Migration {
             .create_index(unique(
                 "ux_consent_confirmation_grant",
                 "consent_confirmation",
-                "grant_id",
+                &["grant_id"],
             ))
             .await?;
 
@@ -172,7 +149,7 @@ impl MigrationTrait for Migration {
             .create_index(unique(
                 "ux_safeguarding_override_id",
                 "safeguarding_override",
-                "id",
+                &["id"],
             ))
             .await?;
 
@@ -191,7 +168,7 @@ impl MigrationTrait for Migration {
             .create_index(unique(
                 "ux_override_review_override",
                 "override_review",
-                "override_id",
+                &["override_id"],
             ))
             .await?;
         Ok(())

@@ -7,14 +7,6 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn index(name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut i = Index::create().name(name).table("access_trace").to_owned();
-    for c in cols {
-        i.col(*c);
-    }
-    i
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -44,19 +36,39 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_trace_child", &["child_id", "seq"]))
+            .create_index(crate::util::index(
+                "ix_trace_child",
+                "access_trace",
+                &["child_id", "seq"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_trace_agency", &["actor_agency_id", "seq"]))
+            .create_index(crate::util::index(
+                "ix_trace_agency",
+                "access_trace",
+                &["actor_agency_id", "seq"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_trace_subject", &["actor_subject", "seq"]))
+            .create_index(crate::util::index(
+                "ix_trace_subject",
+                "access_trace",
+                &["actor_subject", "seq"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_trace_action", &["action", "seq"]))
+            .create_index(crate::util::index(
+                "ix_trace_action",
+                "access_trace",
+                &["action", "seq"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_trace_time", &["recorded_at"]))
+            .create_index(crate::util::index(
+                "ix_trace_time",
+                "access_trace",
+                &["recorded_at"],
+            ))
             .await?;
 
         let db = manager.get_connection();

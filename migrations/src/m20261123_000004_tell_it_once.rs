@@ -4,32 +4,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::util::{child_keyed, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn child_keyed(table: &'static str) -> TableCreateStatement {
-    Table::create()
-        .table(table)
-        .col(uuid("child_id"))
-        .col(uuid("id"))
-        .primary_key(Index::create().col("child_id").col("id"))
-        .foreign_key(
-            ForeignKey::create()
-                .name(format!("fk_{table}_child"))
-                .from(table, "child_id")
-                .to("child", "id")
-                .on_delete(ForeignKeyAction::Restrict),
-        )
-        .to_owned()
-}
-
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut i = Index::create().name(name).table(table).to_owned();
-    for c in cols {
-        i.col(*c);
-    }
-    i
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
