@@ -340,6 +340,7 @@ impl ChildView {
             .collect();
         Ok(super::tell::visible_contributions(
             rc,
+            self.record.id,
             all,
             &self.decision,
             &fields,

@@ -132,6 +132,7 @@ impl ContributionView {
 /// The trace records each scope shown.
 pub fn visible_contributions(
     rc: &RequestContext,
+    child_id: Uuid,
     all: Vec<Contribution>,
     decision: &consent::AccessDecision,
     fields: &[String],
@@ -164,22 +165,10 @@ pub fn visible_contributions(
         }
     }
     for (scope, outcome) in touched {
-        rc.recorder.touched(
-            child_of(&shown, scope),
-            scope,
-            &outcome,
-            fields.iter().cloned(),
-        );
+        rc.recorder
+            .touched(child_id, scope, &outcome, fields.iter().cloned());
     }
     shown
-}
-
-fn child_of(shown: &[ContributionView], scope: Scope) -> Uuid {
-    shown
-        .iter()
-        .find(|v| v.c.scope == scope)
-        .map(|v| v.c.child_id)
-        .unwrap_or_default()
 }
 
 /// A version of "all about me".
