@@ -79,20 +79,28 @@ async fn updates_arrive_until_consent_is_withdrawn() {
         .send(Message::text(subscribe.to_string()))
         .await
         .expect("subscribe");
-    // Let the subscription start before the change.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
+    // The subscription starts asynchronously: change the record until the
+    // first notice arrives (bounded), then drain any stragglers.
     let parent = app.token_for("parent");
-    let written = app
-        .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": AMIRA }))
-        .await;
-    assert_eq!(
-        written.body["data"]["updateAllAboutMe"]["version"], 1,
-        "{written:?}"
-    );
-    let notice = next(&mut socket, Duration::from_secs(5))
+    let mut notice = None;
+    for _ in 0..20 {
+        let written = app
+            .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": AMIRA }))
+            .await;
+        assert!(
+            written.body["data"]["updateAllAboutMe"]["version"].is_number(),
+            "{written:?}"
+        );
+        if let Some(n) = next(&mut socket, Duration::from_millis(250)).await {
+            notice = Some(n);
+            break;
+        }
+    }
+    let notice = notice.expect("a notice");
+    while next(&mut socket, Duration::from_millis(500))
         .await
-        .expect("a notice");
+        .is_some()
+    {}
     assert_eq!(notice["type"], "next", "{notice}");
     assert_eq!(
         notice["payload"]["data"]["recordUpdates"],
@@ -162,8 +170,9 @@ async fn updates_arrive_until_consent_is_withdrawn() {
     let trace = app
         .graphql("ig-auditor", "{ accessTrace(filter: { actorSubject: \"test-camhs\", action: READ }) { edges { node { details { key value } } } } }", json!({}))
         .await;
-    let notices = trace.body.to_string().matches("update_notice").count();
-    assert_eq!(notices, 2, "{trace:?}");
+    let text = trace.body.to_string();
+    assert!(text.matches("update_notice").count() >= 2, "{trace:?}");
+    assert!(text.contains("MENTAL_HEALTH"), "{trace:?}");
 }
 
 #[tokio::test]
