@@ -63,6 +63,14 @@ impl MigrationTrait for Migration {
                 &["child_id", "scope"],
             ))
             .await?;
+        // A contribution is replaced at most once.
+        manager
+            .create_index(crate::util::unique(
+                "ux_contribution_supersedes",
+                "contribution",
+                &["supersedes"],
+            ))
+            .await?;
         manager
             .create_index(
                 index("ux_contribution_id", "contribution", &["id"])

@@ -10,14 +10,16 @@ mod auth;
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
 /// receipts, agreements and the safeguarding override lifecycle.
 mod consent;
+/// Live updates over graphql-transport-ws, decided at delivery time.
+mod live;
 /// Limits, health/readiness, error hygiene and the demo.
 mod ops;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;
+/// Tell it once: all-about-me versions, contributions with provenance, the EHC assessment flow on the statutory clock, advice reuse.
+mod tell;
 /// The access trace: an entry per action, durable before data leaves,
 /// append-only, hash-chained under concurrency, tamper-evident, searchable by
 /// IG staff, exported, and shown to families.
 mod trace;
-/// Live updates over graphql-transport-ws, decided at delivery time.
-mod live;

@@ -301,7 +301,13 @@ impl TracedTxn {
             created_at: Set(c.created_at),
         })
         .exec(&self.txn)
-        .await?;
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Error::bad_input("supersedes", "that contribution has already been replaced")
+            }
+            _ => Error::Database(e),
+        })?;
         Ok(())
     }
 

@@ -19,8 +19,10 @@ use super::Store;
 use super::entities::access_trace;
 use crate::error::Result;
 
-/// Serialises appends to the chain within this process; on PostgreSQL an
-/// advisory transaction lock also serialises hub instances.
+/// Serialises traced transactions (and so appends to the chain) within this
+/// process; on PostgreSQL an advisory transaction lock taken at their start
+/// also serialises hub instances, so checks made inside one hold until it
+/// commits.
 pub type ChainLock = Arc<tokio::sync::Mutex<()>>;
 
 const ADVISORY_KEY: i64 = 0x7e11_0ce0;
@@ -52,13 +54,6 @@ impl TracedTxn {
 async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
     if entries.is_empty() {
         return Ok(entries);
-    }
-    if conn.get_database_backend() == DatabaseBackend::Postgres {
-        conn.execute_raw(Statement::from_string(
-            DatabaseBackend::Postgres,
-            format!("SELECT pg_advisory_xact_lock({ADVISORY_KEY})"),
-        ))
-        .await?;
     }
     let head = access_trace::Entity::find()
         .select_only()
@@ -179,6 +174,14 @@ impl Store {
     pub async fn traced(&self) -> Result<TracedTxn> {
         let guard = self.chain.clone().lock_owned().await;
         let txn = self.db.begin().await?;
+        if txn.get_database_backend() == DatabaseBackend::Postgres {
+            // Serialises traced transactions across hub instances too.
+            txn.execute_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                format!("SELECT pg_advisory_xact_lock({ADVISORY_KEY})"),
+            ))
+            .await?;
+        }
         Ok(TracedTxn { txn, _chain: guard })
     }
 

@@ -661,8 +661,9 @@ impl TellMutation {
         }
         let kind = input.kind.map_or(ContributionKind::Update, Into::into);
         let c = input.build(rc, child, scope, kind)?;
-        check_supersedes(rc, &c).await?;
+        // Checked while holding the chain, so concurrent writers see each other.
         let tx = rc.store.traced().await?;
+        check_supersedes(rc, &c).await?;
         tx.insert_contribution(&c).await?;
         let entry = rc
             .child_entry(TraceAction::Contribute, child)
@@ -691,6 +692,8 @@ impl TellMutation {
         if !rc.store.child_exists(child).await? {
             return Err(Error::NotFound("child").into());
         }
+        // Checked while holding the chain, so two starts cannot both pass.
+        let tx = rc.store.traced().await?;
         let existing = rc.store.assessments(child).await?;
         if existing
             .iter()
@@ -709,7 +712,6 @@ impl TellMutation {
             events: Vec::new(),
             advice: Vec::new(),
         };
-        let tx = rc.store.traced().await?;
         tx.insert_assessment(&a, &rc.principal.subject, rc.now)
             .await?;
         tx.commit(vec![
@@ -885,8 +887,9 @@ impl TellMutation {
             req.request.scope,
             ContributionKind::Advice,
         )?;
-        check_supersedes(rc, &c).await?;
+        // Checked while holding the chain, so concurrent writers see each other.
         let tx = rc.store.traced().await?;
+        check_supersedes(rc, &c).await?;
         tx.insert_contribution(&c).await?;
         let today = rc.now.date_naive();
         tx.insert_advice_answer(
@@ -948,6 +951,14 @@ impl TellMutation {
             .ok_or_else(|| {
                 Error::bad_input("contributionId", "no such contribution to this child")
             })?;
+        let all = rc.store.contributions(req.child_id).await?;
+        if all.iter().any(|later| later.supersedes == Some(c.id)) {
+            return Err(Error::bad_input(
+                "contributionId",
+                "its author has since replaced this advice: it is no longer sufficient as it stands",
+            )
+            .into());
+        }
         if c.agency_id != req.request.agency_id || c.scope != req.request.scope {
             return Err(Error::bad_input(
                 "contributionId",
