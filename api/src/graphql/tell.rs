@@ -1012,6 +1012,8 @@ async fn step(
 ) -> GqlResult<AssessmentView> {
     let rc = request(ctx)?;
     require_case_officer(&rc.principal)?;
+    // Checked while holding the chain, so two steps cannot both pass.
+    let tx = rc.store.traced().await?;
     let mut a = find_assessment(rc, assessment_id).await?;
     let today = rc.now.date_naive();
     a.check_step(kind, on.0, today)
@@ -1023,7 +1025,6 @@ async fn step(
         exception,
         note,
     };
-    let tx = rc.store.traced().await?;
     tx.insert_assessment_event(a.child_id, a.id, &event, &rc.principal.subject, rc.now)
         .await?;
     let entry = rc
