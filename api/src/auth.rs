@@ -250,6 +250,17 @@ impl Authenticator {
     /// Verifies an `Authorization` header value and builds the principal
     /// (without a purpose: the caller adds it).
     pub async fn authenticate(&self, header: Option<&str>) -> Result<Principal, AuthError> {
+        self.authenticate_session(header)
+            .await
+            .map(|(principal, _)| principal)
+    }
+
+    /// As [`Authenticator::authenticate`], also giving the token's expiry
+    /// (long-lived connections stop when it passes).
+    pub async fn authenticate_session(
+        &self,
+        header: Option<&str>,
+    ) -> Result<(Principal, Option<chrono::DateTime<chrono::Utc>>), AuthError> {
         let token = header
             .and_then(|h| {
                 h.strip_prefix("Bearer ")
@@ -335,7 +346,12 @@ impl Authenticator {
                     _ => AuthError::Malformed,
                 }
             })?;
-        principal_from_claims(&data.claims)
+        let expires = data
+            .claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .and_then(|exp| chrono::DateTime::from_timestamp(exp, 0));
+        Ok((principal_from_claims(&data.claims)?, expires))
     }
 }
 

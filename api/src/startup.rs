@@ -37,6 +37,7 @@ const PURPOSE: &str = "x-purpose-of-use";
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
+    pub ws_schema: crate::graphql::WsSchema,
     pub store: Store,
     pub auth: Arc<Authenticator>,
     pub introspection: bool,
@@ -105,6 +106,7 @@ impl Application {
         let trace = TraceWriter::start(store.clone());
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
+            ws_schema: crate::graphql::build_ws_schema(&settings.limits),
             store,
             auth: Arc::new(auth),
             introspection: settings.introspection,
@@ -392,7 +394,7 @@ async fn subscriptions(
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
+            let schema = state.ws_schema.clone();
             async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
                 .on_connection_init(move |payload| connection_context(state, payload))
                 .serve()
@@ -412,7 +414,11 @@ async fn connection_context(
     };
     let request_id = uuid::Uuid::new_v4().to_string();
     let authorization = field(&["Authorization", "authorization"]);
-    let mut principal = match state.auth.authenticate(authorization.as_deref()).await {
+    let (mut principal, expires) = match state
+        .auth
+        .authenticate_session(authorization.as_deref())
+        .await
+    {
         Ok(p) => p,
         Err(e) => {
             let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
@@ -431,6 +437,7 @@ async fn connection_context(
         })?);
     }
     let mut data = async_graphql::Data::default();
+    data.insert(crate::graphql::live::SessionExpiry(expires));
     data.insert(RequestContext {
         principal,
         request_id,

@@ -213,3 +213,42 @@ async fn a_bad_token_cannot_subscribe() {
         .expect("an answer");
     assert!(answer.to_string().contains("NOT_FOUND"), "{answer}");
 }
+
+/// Only subscriptions run over WebSocket: a query sent there cannot reach
+/// record content (which would bypass the access trace of POST /graphql).
+#[tokio::test]
+async fn queries_cannot_ride_the_websocket() {
+    let app = spawn_app().await;
+    let camhs = app.token_for("camhs");
+    let mut socket = connect(
+        &app,
+        json!({ "Authorization": format!("Bearer {camhs}"), "X-Purpose-Of-Use": "DIRECT_SUPPORT" }),
+    )
+    .await;
+    assert_eq!(
+        next(&mut socket, Duration::from_secs(5))
+            .await
+            .map(|m| m["type"].clone()),
+        Some(json!("connection_ack"))
+    );
+    let query = json!({
+        "id": "1", "type": "subscribe",
+        "payload": { "query": format!("{{ child(id: \"{AMIRA}\") {{ identity {{ givenName nhsNumber }} mentalHealth {{ camhsStatus }} }} }}") }
+    });
+    socket
+        .send(Message::text(query.to_string()))
+        .await
+        .expect("send");
+    let answer = next(&mut socket, Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    let text = answer.to_string();
+    assert!(
+        !text.contains("Amira") && !text.contains("WAITING"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error") || text.contains("\"errors\""),
+        "{text}"
+    );
+}

@@ -28,6 +28,11 @@ pub struct RecordUpdate {
 #[derive(Debug, Default)]
 pub struct Subscription;
 
+/// When the token that opened a WebSocket connection expires: no notice is
+/// delivered after it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionExpiry(pub Option<DateTime<Utc>>);
+
 /// May `rc`'s principal know of this change right now?
 async fn may_know(rc: &RequestContext, event: &RecordChanged) -> bool {
     let own = event.contributor.is_some() && event.contributor == rc.principal.agency.map(|a| a.id);
@@ -105,6 +110,9 @@ impl Subscription {
                 }
             }
         });
-        Ok(events.filter_map(move |event| deliver(rc.clone(), child, event)))
+        let expires = ctx.data_opt::<SessionExpiry>().and_then(|e| e.0);
+        Ok(events
+            .take_while(move |_| std::future::ready(expires.is_none_or(|at| Utc::now() < at)))
+            .filter_map(move |event| deliver(rc.clone(), child, event)))
     }
 }

@@ -28,6 +28,33 @@ use crate::error::{Error, Result};
 
 pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 
+/// The schema served over WebSocket: subscriptions only. Queries and
+/// mutations go through `POST /graphql`, where every disclosure is traced
+/// before the response leaves.
+pub type WsSchema = Schema<WsQuery, async_graphql::EmptyMutation, live::Subscription>;
+
+/// The WebSocket schema's only query.
+#[derive(Debug, Default)]
+pub struct WsQuery;
+
+#[Object]
+impl WsQuery {
+    /// Always true. Over WebSocket only subscriptions run: send queries and
+    /// mutations to `POST /graphql`.
+    async fn subscriptions_only(&self) -> bool {
+        true
+    }
+}
+
+/// Builds the WebSocket schema with the same limits.
+pub fn build_ws_schema(limits: &Limits) -> WsSchema {
+    Schema::build(WsQuery, async_graphql::EmptyMutation, live::Subscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .disable_introspection()
+        .finish()
+}
+
 /// Every query.
 #[derive(MergedObject, Debug, Default)]
 pub struct Query(
