@@ -225,6 +225,25 @@ pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> R
     response
 }
 
+async fn execute_in_order(
+    schema: &AppSchema,
+    request: BatchRequest,
+    context: RequestContext,
+) -> async_graphql::BatchResponse {
+    match request {
+        BatchRequest::Single(r) => {
+            async_graphql::BatchResponse::Single(schema.execute(r.data(context)).await)
+        }
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for r in requests {
+                responses.push(schema.execute(r.data(context.clone())).await);
+            }
+            async_graphql::BatchResponse::Batch(responses)
+        }
+    }
+}
+
 /// The span for a GraphQL request: operation name(s) and type(s), never
 /// the query text or variables (they can hold identifiers).
 fn operation_span(request: &BatchRequest) -> tracing::Span {
@@ -343,7 +362,11 @@ async fn graphql(
     let request: BatchRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
-            let message = format!("the body is not a GraphQL request: {e}");
+            let message = format!(
+                "the body is not a GraphQL request (JSON with a \"query\"): error at line {}, column {}",
+                e.line(),
+                e.column()
+            );
             return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message);
         }
     };
@@ -368,8 +391,10 @@ async fn graphql(
         trace: state.trace.clone(),
         now,
     };
+    // A batch runs one operation after another, in order, so a read that
+    // follows a withdrawal in the same batch sees it.
     let response =
-        tracing::Instrument::instrument(state.schema.execute_batch(request.data(context)), span)
+        tracing::Instrument::instrument(execute_in_order(&state.schema, request, context), span)
             .await;
     // Nothing leaves the hub before its trace entries are durable.
     let entries = recorder.entries(&principal, &request_id, trace_id.as_deref(), now);

@@ -108,7 +108,10 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
 /// What one request did to one child's record.
 #[derive(Debug, Default)]
 struct ChildRead {
+    /// The section decisions for the scopes asked for.
     scopes: BTreeMap<Scope, ScopeDecision>,
+    /// Scopes where the caller read their own agency's contributions.
+    own: BTreeSet<Scope>,
     fields: BTreeSet<String>,
     agreement_version: i32,
 }
@@ -139,7 +142,16 @@ impl Recorder {
     ) {
         if let Ok(mut reads) = self.reads.lock() {
             let read = reads.entry(child).or_default();
-            read.scopes.insert(scope, decision.clone());
+            match decision {
+                // Reading your own contributions never stands in for the
+                // section's own decision: both are recorded.
+                ScopeDecision::Allowed(b) if b.kind == consent::BasisKind::OwnContribution => {
+                    read.own.insert(scope);
+                }
+                _ => {
+                    read.scopes.insert(scope, decision.clone());
+                }
+            }
             if decision.is_allowed() {
                 read.fields.extend(fields);
             }
@@ -173,6 +185,19 @@ impl Recorder {
                 let requested: Vec<Scope> = read.scopes.keys().copied().collect();
                 let mut entry = TraceEntry::new(TraceAction::Read, Actor::from(principal), now)
                     .with_decision(&decision, &requested, read.fields.iter().cloned().collect());
+                for scope in &read.own {
+                    entry.basis.push(consent::trace::BasisRecord {
+                        scope: *scope,
+                        kind: consent::BasisKind::OwnContribution,
+                        grant_ids: Vec::new(),
+                        override_id: None,
+                        agreement_version: None,
+                    });
+                }
+                if !read.own.is_empty() {
+                    entry.outcome = consent::trace::TraceOutcome::Success;
+                }
+                entry.normalise();
                 entry.child_id = Some(*child);
                 entry.purpose = principal.purpose;
                 entry.request_id = Some(request_id.to_owned());

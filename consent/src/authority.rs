@@ -10,6 +10,10 @@ use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use crate::grant::GrantorCapacity;
 
+/// The rule told to someone with no relationship to the child: nothing about
+/// the child (age, capacity, existence) is in it.
+pub const NO_AUTHORITY: &str = "only the person who holds consent authority for this child may make consent decisions: someone with parental responsibility, or the young person once past compulsory school age";
+
 /// The facts about a child that access and authority depend on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChildFacts {
@@ -83,7 +87,7 @@ impl ChildFacts {
             || self.deputies.iter().any(|d| d == person);
         if !related {
             // Nothing about the child (age, capacity) to someone unrelated.
-            return Err("only the person who holds consent authority for this child may make consent decisions: someone with parental responsibility, or the young person once past compulsory school age".to_owned());
+            return Err(NO_AUTHORITY.to_owned());
         }
         let hand_over = self.hand_over().format("%-d %B %Y");
         match self.authority(today) {
@@ -118,10 +122,15 @@ impl ChildFacts {
         if young_person_role && self.young_person_id.as_deref() == Some(person) {
             return Ok("this is your own record");
         }
-        if family_role && (self.holds_pr(person) || self.deputies.iter().any(|d| d == person)) {
+        let deputy = self.deputies.iter().any(|d| d == person);
+        if family_role && (self.holds_pr(person) || deputy) {
             return match self.authority(today) {
-                Authority::ParentalResponsibility => {
+                Authority::ParentalResponsibility if self.holds_pr(person) => {
                     Ok("you hold parental responsibility for this child")
+                }
+                // A deputy acts for a young person lacking capacity, not before.
+                Authority::ParentalResponsibility => {
+                    Err("you have no relationship with this child's record")
                 }
                 Authority::ActingForYoungPerson => {
                     Ok("you act for this young person, who the record notes lacks capacity")

@@ -27,7 +27,7 @@ pub mod trace;
 pub use agreement::{
     Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
 };
-pub use authority::{Authority, ChildFacts, end_of_compulsory_school_age};
+pub use authority::{Authority, ChildFacts, NO_AUTHORITY, end_of_compulsory_school_age};
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
 pub use engine::{DecisionInput, decide, purpose_words};
 pub use grant::{CaptureMethod, Grant, GrantStatus, GrantorCapacity, Recipient, Withdrawal};

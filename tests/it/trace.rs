@@ -1776,3 +1776,189 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
         }
     }
 }
+
+// ---- findings of the review -------------------------------------------------
+
+/// Reading your own contributions adds an OWN_CONTRIBUTION basis; it never
+/// replaces the consent basis of the section read in the same request.
+#[tokio::test]
+async fn own_contributions_do_not_hide_the_consent_basis() {
+    let app = spawn_app().await;
+    let contributed = app
+        .graphql(
+            "camhs",
+            "mutation($c: ID!) { contribute(childId: $c, input: { scope: MENTAL_HEALTH, title: \"Triage\" }) { id } }",
+            json!({ "c": AMIRA }),
+        )
+        .await;
+    assert!(
+        contributed.body["data"]["contribute"]["id"].is_string(),
+        "{contributed:?}"
+    );
+    let read = app
+        .graphql(
+            "camhs",
+            "query($id: ID!) { child(id: $id) { mentalHealth { camhsStatus } contributions { title } } }",
+            json!({ "id": AMIRA }),
+        )
+        .await;
+    assert!(read.body["errors"].is_null(), "{read:?}");
+    let entry = only_entry(
+        &app,
+        json!({ "childId": AMIRA, "action": "READ", "actorSubject": "test-camhs" }),
+    )
+    .await;
+    let bases: Vec<(String, String)> = entry["basis"]
+        .as_array()
+        .expect("basis")
+        .iter()
+        .map(|b| {
+            (
+                b["scope"].as_str().unwrap_or_default().to_owned(),
+                b["kind"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        bases.contains(&("MENTAL_HEALTH".into(), "CONSENT".into())),
+        "{entry}"
+    );
+    assert!(
+        bases.contains(&("MENTAL_HEALTH".into(), "OWN_CONTRIBUTION".into())),
+        "{entry}"
+    );
+    let grant = entry["basis"]
+        .as_array()
+        .expect("basis")
+        .iter()
+        .find(|b| b["kind"] == "CONSENT")
+        .map(|b| b["grantIds"].clone());
+    assert_eq!(grant, Some(json!([CAMHS_GRANT.to_string()])), "{entry}");
+}
+
+/// What the holder of an override kept from the family did for
+/// safeguarding stays out of the family's history, whatever its basis, and
+/// paging past hidden entries still moves on.
+#[tokio::test]
+async fn family_history_hides_everything_an_undisclosed_override_holder_did() {
+    let app = spawn_app().await;
+    let lead = app.token_for("social-worker");
+    let sg = Some("SAFEGUARDING");
+    let declared = app
+        .graphql_as(Some(&lead), sg, DECLARE, declare_input(AMIRA))
+        .await;
+    assert!(
+        declared.body["data"]["declareSafeguardingOverride"]["id"].is_string(),
+        "{declared:?}"
+    );
+    for query in [
+        "query($id: ID!) { child(id: $id) { access { scope allowed } } }",
+        "query($id: ID!) { child(id: $id) { identity { givenName } } }",
+        "query($id: ID!) { child(id: $id) { socialCare { shortBreaks } } }",
+    ] {
+        let answer = app
+            .graphql_as(Some(&lead), sg, query, json!({ "id": AMIRA }))
+            .await;
+        assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
+    }
+    // A read the family should see, after the hidden ones.
+    app.graphql("senco", READ, json!({ "id": AMIRA })).await;
+    let parent = app.token_for("parent");
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..10 {
+        let page = app
+            .graphql_as(
+                Some(&parent),
+                None,
+                HISTORY,
+                json!({ "id": AMIRA, "first": 1, "after": after }),
+            )
+            .await;
+        let connection = &page.body["data"]["accessHistory"];
+        seen.extend(
+            connection["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+        assert!(after.is_some(), "paging stalled: {page:?}");
+    }
+    let text = json!(seen).to_string();
+    assert!(!text.contains("Social Care"), "{text}");
+    assert!(!text.contains("SAFEGUARDING"), "{text}");
+    assert!(text.contains("Riverside Primary School"), "{text}");
+}
+
+/// A batch runs in order: a read after a withdrawal in the same batch does
+/// not see the withdrawn scope, and its entry does not cite the grant.
+#[tokio::test]
+async fn a_batch_runs_in_order() {
+    let app = spawn_app().await;
+    // The parent withdraws CAMHS's grant, then (same batch) reads as herself;
+    // CAMHS reads right after in its own request.
+    let parent = app.token_for("parent");
+    let batch = json!([
+        { "query": WITHDRAW, "variables": { "id": CAMHS_GRANT } },
+        { "query": "query($id: ID!) { child(id: $id) { identity { givenName } } }", "variables": { "id": AMIRA } },
+    ]);
+    let answer = app.post_json(Some(&parent), None, &batch).await;
+    assert!(
+        answer.body[0]["data"]["withdrawConsent"]["grantId"].is_string(),
+        "{answer:?}"
+    );
+    let read = app
+        .graphql("camhs", READ_CAMHS, json!({ "id": AMIRA }))
+        .await;
+    assert!(
+        read.body["data"]["child"]["mentalHealth"].is_null(),
+        "{read:?}"
+    );
+    let entries = trace(&app, json!({ "childId": AMIRA })).await;
+    let withdrawn_at = entries
+        .iter()
+        .find(|e| e["action"] == "CONSENT_WITHDRAWN")
+        .map(seq)
+        .expect("withdrawal");
+    let parent_read = entries
+        .iter()
+        .find(|e| e["action"] == "READ" && e["actorSubject"] == "test-parent")
+        .map(seq)
+        .expect("parent read");
+    assert!(withdrawn_at < parent_read, "{entries:#?}");
+}
+
+/// Reading the advice requests addressed to your agency is traced.
+#[tokio::test]
+async fn reading_advice_requests_is_traced() {
+    let app = spawn_app().await;
+    let answer = app
+        .graphql("camhs", "{ adviceRequests { id childId } }", json!({}))
+        .await;
+    let requests = answer.body["data"]["adviceRequests"]
+        .as_array()
+        .expect("requests")
+        .clone();
+    assert!(
+        !requests.is_empty(),
+        "the demo asks CAMHS about Jayden: {answer:?}"
+    );
+    let entries = trace(
+        &app,
+        json!({ "actorSubject": "test-camhs", "action": "READ" }),
+    )
+    .await;
+    assert_eq!(entries.len(), requests.len(), "{entries:#?}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| detail(e, "view") == Some("advice_requests"))
+    );
+}

@@ -306,13 +306,21 @@ fn history_item(
     e: &TraceEntry,
     agencies: &[domain::Agency],
     show_practitioner: bool,
-) -> HistoryItem {
+) -> Option<HistoryItem> {
     let agency = e
         .actor
         .agency_id
         .and_then(|a| agencies.iter().find(|x| x.id == a));
     let who = agency.map_or_else(|| "Someone".to_owned(), |a| a.name.clone());
-    let scopes: Vec<domain::Scope> = e.basis.iter().map(|b| b.scope).collect();
+    let scopes: Vec<domain::Scope> = e
+        .basis
+        .iter()
+        .map(|b| b.scope)
+        .filter(|s| *s != domain::Scope::Restricted)
+        .collect();
+    if scopes.is_empty() && e.basis.iter().any(|b| b.scope == domain::Scope::Restricted) {
+        return None;
+    }
     let why = e.purpose.map_or("", purpose_words);
     let summary = match (e.action, scopes.is_empty()) {
         (TraceAction::Search, _) => {
@@ -324,7 +332,7 @@ fn history_item(
             format!("{who} looked at {} for {why}", labels.join("; "))
         }
     };
-    HistoryItem {
+    Some(HistoryItem {
         at: e.recorded_at.clone(),
         agency_name: agency.map(|a| a.name.clone()),
         agency_kind: e.actor.agency_kind.map(Into::into),
@@ -337,7 +345,7 @@ fn history_item(
         purpose: e.purpose.map(Into::into),
         basis: e.basis_kinds().into_iter().map(Into::into).collect(),
         summary,
-    }
+    })
 }
 
 #[derive(Debug, Default)]
@@ -433,38 +441,45 @@ impl AuditQuery {
             rc.store.agencies(),
             rc.store.consent_state(child),
         )?;
-        // Reads under an override the lead kept from the family stay hidden,
-        // as the override itself does.
-        let hidden: Vec<Uuid> = state
-            .overrides
-            .iter()
-            .filter(|o| !o.tell_family)
-            .map(|o| o.id)
-            .collect();
-        let has_next_page = rows.len() as u64 > limit;
-        let edges: Vec<HistoryEdge> = rows
-            .iter()
-            .take(limit as usize)
-            .filter(|r| {
-                !r.entry
-                    .basis
-                    .iter()
-                    .any(|b| b.override_id.is_some_and(|o| hidden.contains(&o)))
+        // What the holder of an override kept from the family did with this
+        // child for safeguarding while it ran stays hidden, as the override
+        // does; so do restricted items (DPA 2018 Sch 3).
+        let hidden: Vec<&consent::Override> =
+            state.overrides.iter().filter(|o| !o.tell_family).collect();
+        let kept_from_family = |e: &TraceEntry| {
+            hidden.iter().any(|o| {
+                let at = chrono::DateTime::parse_from_rfc3339(&e.recorded_at)
+                    .map(|d| d.with_timezone(&Utc));
+                e.basis.iter().any(|b| b.override_id == Some(o.id))
+                    || (e.actor.subject.as_deref() == Some(o.declared_by.as_str())
+                        && e.actor.agency_id == Some(o.agency_id)
+                        && e.purpose == Some(consent::Purpose::Safeguarding)
+                        && at.is_ok_and(|at| at >= o.starts_at && at < o.ends_at))
             })
-            .map(|r| HistoryEdge {
-                cursor: cursor(r.entry.seq),
-                node: history_item(
+        };
+        let has_next_page = rows.len() as u64 > limit;
+        let consumed: Vec<&TraceRow> = rows.iter().take(limit as usize).collect();
+        // The cursor moves past hidden entries too, so paging never stalls.
+        let end_cursor = consumed.last().map(|r| cursor(r.entry.seq));
+        let edges: Vec<HistoryEdge> = consumed
+            .into_iter()
+            .filter(|r| !kept_from_family(&r.entry))
+            .filter_map(|r| {
+                let node = history_item(
                     &r.entry,
                     &agencies,
                     rc.policy.show_practitioners_to_families,
-                ),
+                )?;
+                Some(HistoryEdge {
+                    cursor: cursor(r.entry.seq),
+                    node,
+                })
             })
             .collect();
         rc.recorder.event(
             rc.child_entry(TraceAction::Read, child)
                 .detail("view", "access_history"),
         );
-        let end_cursor = edges.last().map(|e| e.cursor.clone());
         Ok(HistoryConnection {
             edges,
             page_info: PageInfo {

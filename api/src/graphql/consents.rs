@@ -333,9 +333,21 @@ fn decider(
         let capacity = facts.may_decide(person, today).map_err(Error::Forbidden)?;
         return Ok((person.to_owned(), capacity, Some(p.subject.clone())));
     }
-    Err(Error::Forbidden(
-        "only the person who holds consent authority for this child, or a practitioner recording their decision, may do this".into(),
-    ))
+    Err(Error::Forbidden(consent::NO_AUTHORITY.into()))
+}
+
+/// What a caller hears when there is no such thing: a family member gets
+/// the same FORBIDDEN as for a child they have no authority over, so
+/// consent calls cannot probe which children exist; practitioners, who may
+/// identify any child, hear NOT_FOUND.
+fn missing(rc: &RequestContext, what: &'static str) -> Error {
+    if rc.principal.is_practitioner() {
+        Error::NotFound(what)
+    } else {
+        Error::Forbidden(
+            "only the person who holds consent authority for this child may make consent decisions: someone with parental responsibility, or the young person once past compulsory school age".into(),
+        )
+    }
 }
 
 /// Finds a grant (by grant id) and the child's facts.
@@ -344,15 +356,15 @@ async fn find_grant(rc: &RequestContext, grant_id: Uuid) -> Result<(ChildFacts, 
         .store
         .child_of_receipt(grant_id)
         .await?
-        .ok_or(Error::NotFound("consent"))?;
+        .ok_or_else(|| missing(rc, "consent"))?;
     let (core, state, agreement) = load_child(rc, child_id)
         .await?
-        .ok_or(Error::NotFound("consent"))?;
+        .ok_or_else(|| missing(rc, "consent"))?;
     let grant = state
         .grants
         .into_iter()
         .find(|g| g.id == grant_id)
-        .ok_or(Error::NotFound("consent"))?;
+        .ok_or_else(|| missing(rc, "consent"))?;
     Ok((core.consent_facts(), agreement, grant))
 }
 
@@ -438,11 +450,14 @@ impl ConsentQuery {
             Err(e) => return Err(e.into()),
         };
         for grant in &state.grants {
-            if grant.id == id {
-                return Ok(receipt(grant, false, rc)?);
-            }
-            if grant.withdrawal.as_ref().is_some_and(|w| w.id == id) {
-                return Ok(receipt(grant, true, rc)?);
+            let withdrawal = grant.withdrawal.as_ref().is_some_and(|w| w.id == id);
+            if grant.id == id || withdrawal {
+                rc.recorder.event(
+                    rc.child_entry(TraceAction::Read, child_id)
+                        .detail("view", "consent_receipt")
+                        .detail("receipt_id", id),
+                );
+                return Ok(receipt(grant, withdrawal, rc)?);
             }
         }
         Err(Error::NotFound("receipt").into())
@@ -469,10 +484,16 @@ impl ConsentQuery {
     ) -> GqlResult<Vec<SafeguardingOverride>> {
         let rc = request(ctx)?;
         require_ig(&rc.principal)?;
-        Ok(rc
-            .store
-            .overrides_awaiting_review()
-            .await?
+        let overrides = rc.store.overrides_awaiting_review().await?;
+        // IG staff's reading of the queue is traced like any other.
+        for o in &overrides {
+            rc.recorder.event(
+                rc.child_entry(TraceAction::Read, o.child_id)
+                    .detail("view", "override_review_queue")
+                    .detail("override_id", o.id),
+            );
+        }
+        Ok(overrides
             .iter()
             .map(|o| SafeguardingOverride::new(o, rc.now))
             .collect())
@@ -575,7 +596,7 @@ impl ConsentMutation {
         }
         let (core, _, agreement) = load_child(rc, child_id)
             .await?
-            .ok_or(Error::NotFound("child"))?;
+            .ok_or_else(|| missing(rc, "child"))?;
         let method = input.method.map(Into::into);
         let (person, capacity, recorded_by) = decider(
             rc,

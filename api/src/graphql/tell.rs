@@ -471,6 +471,13 @@ impl TellQuery {
             rc.store.agencies()
         )?;
         let today = rc.now.date_naive();
+        for r in &requests {
+            rc.recorder.event(
+                rc.child_entry(TraceAction::Read, r.child_id)
+                    .detail("view", "advice_requests")
+                    .detail("request_id", r.request.id),
+            );
+        }
         Ok(requests
             .iter()
             .map(|r| request_view(r.child_id, r.assessment_id, &r.request, &agencies, today))
@@ -863,6 +870,8 @@ impl TellMutation {
         input: ContributionInput,
     ) -> GqlResult<ContributionView> {
         let rc = request(ctx)?;
+        // Checked while holding the chain: two answers cannot both pass.
+        let tx = rc.store.traced().await?;
         let req = rc
             .store
             .advice_request(parse_id("requestId", &request_id)?)
@@ -887,8 +896,6 @@ impl TellMutation {
             req.request.scope,
             ContributionKind::Advice,
         )?;
-        // Checked while holding the chain, so concurrent writers see each other.
-        let tx = rc.store.traced().await?;
         check_supersedes(rc, &c).await?;
         tx.insert_contribution(&c).await?;
         let today = rc.now.date_naive();
@@ -925,6 +932,8 @@ impl TellMutation {
         family_confirmed: bool,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
+        // Checked while holding the chain: two answers cannot both pass.
+        let tx = rc.store.traced().await?;
         require_case_officer(&rc.principal)?;
         let req = rc
             .store
@@ -967,7 +976,6 @@ impl TellMutation {
             .into());
         }
         let today = rc.now.date_naive();
-        let tx = rc.store.traced().await?;
         tx.insert_advice_answer(
             req.child_id,
             req.request.id,
