@@ -15,19 +15,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Store;
 use super::entities::{
     agreement, agreement_rule, child, consent_confirmation, consent_grant, consent_withdrawal,
     override_review, safeguarding_override,
 };
 use super::trace::TracedTxn;
+use super::{Store, code};
 use crate::error::{Error, Result};
-
-fn code<T: FromStr<Err = UnknownCode>>(value: &str) -> Result<T> {
-    value.parse().map_err(|e: UnknownCode| {
-        Error::Internal(anyhow::anyhow!("stored value is not valid: {e}"))
-    })
-}
 
 /// Codes stored as a comma-separated list.
 fn codes<T: FromStr<Err = UnknownCode> + Ord>(value: &str) -> Result<BTreeSet<T>> {

@@ -14,6 +14,15 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
 pub use consent::ConsentState;
+
+use crate::error::{Error, Result as ApiResult};
+
+/// Parses a code stored in a column; a bad one means the data is corrupt.
+fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> ApiResult<T> {
+    value.parse().map_err(|e: domain::UnknownCode| {
+        Error::Internal(anyhow::anyhow!("stored value is not valid: {e}"))
+    })
+}
 pub use record::{ChildCore, NewChild};
 pub use trace::{TraceFilter, TraceRow, TracedTxn};
 

@@ -16,12 +16,12 @@ use domain::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 use uuid::Uuid;
 
-use super::Store;
 use super::entities::{
     agency, child, child_profile, family_member, health_item, involvement, restricted_item,
     sen_need,
 };
 use super::trace::TracedTxn;
+use super::{Store, code};
 use crate::error::{Error, Result};
 
 /// The always-loaded part of a record: identity and family, which the access
@@ -62,12 +62,6 @@ impl ChildCore {
 pub struct NewChild {
     pub identity: Identity,
     pub young_person_id: Option<String>,
-}
-
-fn code<T: FromStr<Err = UnknownCode>>(value: &str) -> Result<T> {
-    value.parse().map_err(|e: UnknownCode| {
-        Error::Internal(anyhow::anyhow!("stored value is not valid: {e}"))
-    })
 }
 
 fn opt_code<T: FromStr<Err = UnknownCode>>(value: Option<&str>) -> Result<Option<T>> {

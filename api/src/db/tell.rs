@@ -2,26 +2,19 @@
 //! needs assessments. Rows are only ever inserted.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ehc::{AdviceAnswer, AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEvent};
-use domain::{AllAboutMe, AllAboutMeVersion, ChildId, Contribution, UnknownCode, WrittenAs};
+use domain::{AllAboutMe, AllAboutMeVersion, ChildId, Contribution, WrittenAs};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
 use uuid::Uuid;
 
-use super::Store;
 use super::entities::{
     advice_answer, advice_request, all_about_me_version, assessment, assessment_event, contribution,
 };
 use super::trace::TracedTxn;
+use super::{Store, code};
 use crate::error::{Error, Result};
-
-fn code<T: FromStr<Err = UnknownCode>>(value: &str) -> Result<T> {
-    value.parse().map_err(|e: UnknownCode| {
-        Error::Internal(anyhow::anyhow!("stored value is not valid: {e}"))
-    })
-}
 
 fn aam_of(v: &all_about_me_version::Model) -> Result<AllAboutMeVersion> {
     Ok(AllAboutMeVersion {

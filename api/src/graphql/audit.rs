@@ -61,9 +61,7 @@ pub struct TraceFilterInput {
     pub denied_only: bool,
 }
 
-fn uuid(field: &'static str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
-}
+use super::parse_id as uuid;
 
 impl TraceFilterInput {
     pub fn to_filter(&self) -> Result<TraceFilter> {

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
 use consent::{
-    Agreement, CaptureMethod, ChildFacts, Grant, GrantorCapacity, Override, Principal, Purpose,
-    Receipt, Recipient, Review, Role, Withdrawal,
+    Agreement, CaptureMethod, ChildFacts, Grant, GrantorCapacity, Override, Purpose, Receipt,
+    Recipient, Review, Role, Withdrawal,
 };
 use domain::Scope;
 use uuid::Uuid;
@@ -22,9 +22,7 @@ use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
-fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
-}
+use super::parse_id;
 
 /// A consent receipt (Kantara Consent Receipt v1.1 / ISO/IEC TS 27560 shape).
 #[derive(SimpleObject, Debug)]
@@ -270,15 +268,7 @@ impl SafeguardingOverride {
     }
 }
 
-fn require_ig(p: &Principal) -> Result<()> {
-    if p.is_ig() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "only information-governance staff (ig_auditor, ig_admin) may do this".into(),
-        ))
-    }
-}
+use super::audit::require_ig;
 
 /// Who is making a consent decision, in which capacity, and who recorded it:
 /// the signed-in family member themself (DIGITAL), or a practitioner of a

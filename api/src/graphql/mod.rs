@@ -87,7 +87,8 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
     }
 }
 
-fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
+/// Parses an id argument; a bad one is BAD_USER_INPUT naming the field.
+pub(crate) fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
     Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
 }
 

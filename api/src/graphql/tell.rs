@@ -24,9 +24,7 @@ type GqlResult<T> = async_graphql::Result<T>;
 
 const MAX_LONG_TEXT: usize = 20_000;
 
-fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
-}
+use super::parse_id;
 
 /// Free text of up to 20,000 characters; blank becomes none.
 fn long_text(field: &'static str, value: Option<&str>) -> Result<Option<String>> {
