@@ -85,6 +85,48 @@ pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext> {
         .map_err(|_| Error::Internal(anyhow::anyhow!("request context missing")))
 }
 
+/// Loads a child's facts fresh and decides every scope for the caller at
+/// `now` (inside a `consent.decide` span: counts and basis kinds only).
+/// `None` when there is no such child.
+pub async fn decide_child(
+    rc: &RequestContext,
+    id: ChildId,
+    now: DateTime<Utc>,
+) -> Result<Option<(ChildCore, ConsentState, AccessDecision)>> {
+    let Some((core, state, agreement)) = load_child(rc, id).await? else {
+        return Ok(None);
+    };
+    let facts = core.consent_facts();
+    let input = DecisionInput {
+        child: &facts,
+        grants: &state.grants,
+        overrides: &state.overrides,
+        agreement: &agreement,
+        now,
+    };
+    let span = tracing::info_span!(
+        "consent.decide",
+        allowed = tracing::field::Empty,
+        withheld = tracing::field::Empty,
+        bases = tracing::field::Empty
+    );
+    let decision = span.in_scope(|| consent::decide(&rc.principal, &input));
+    let mut kinds: Vec<&str> = decision
+        .iter()
+        .filter_map(|(_, d)| match d {
+            ScopeDecision::Allowed(b) => Some(b.kind.code()),
+            ScopeDecision::Denied(_) => None,
+        })
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let allowed = decision.iter().filter(|(_, d)| d.is_allowed()).count();
+    span.record("allowed", allowed);
+    span.record("withheld", domain::Scope::COUNT - allowed);
+    span.record("bases", kinds.join(","));
+    Ok(Some((core, state, decision)))
+}
+
 /// Opens a child's record for the caller, or `None` when there is no such
 /// child *or* the caller may see nothing of it: the two are indistinguishable.
 pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<ChildView>> {
@@ -95,40 +137,8 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
             "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
         ));
     }
-    let Some((core, state, agreement)) = load_child(rc, id).await? else {
+    let Some((core, state, decision)) = decide_child(rc, id, rc.now).await? else {
         return Ok(None);
-    };
-    let facts = core.consent_facts();
-    let input = DecisionInput {
-        child: &facts,
-        grants: &state.grants,
-        overrides: &state.overrides,
-        agreement: &agreement,
-        now: rc.now,
-    };
-    let decision = {
-        let span = tracing::info_span!(
-            "consent.decide",
-            allowed = tracing::field::Empty,
-            withheld = tracing::field::Empty,
-            bases = tracing::field::Empty
-        );
-        let _entered = span.enter();
-        let decision = consent::decide(principal, &input);
-        let mut kinds: Vec<&str> = decision
-            .iter()
-            .filter_map(|(_, d)| match d {
-                ScopeDecision::Allowed(b) => Some(b.kind.code()),
-                ScopeDecision::Denied(_) => None,
-            })
-            .collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        let allowed = decision.iter().filter(|(_, d)| d.is_allowed()).count();
-        span.record("allowed", allowed);
-        span.record("withheld", domain::Scope::COUNT - allowed);
-        span.record("bases", kinds.join(","));
-        decision
     };
     if !decision.any_allowed() {
         // The attempt is traced; the caller learns nothing.

@@ -6,12 +6,11 @@
 use async_graphql::{Context, ID, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use consent::trace::TraceAction;
-use consent::{DecisionInput, ScopeDecision};
 use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use super::access::{RequestContext, load_child, request};
+use super::access::{RequestContext, decide_child, request};
 use super::types;
 use crate::error::Error;
 use crate::updates::RecordChanged;
@@ -39,21 +38,10 @@ async fn may_know(rc: &RequestContext, event: &RecordChanged) -> bool {
     if own {
         return true;
     }
-    let Ok(Some((core, state, agreement))) = load_child(rc, event.child_id).await else {
+    let Ok(Some((_, _, decision))) = decide_child(rc, event.child_id, Utc::now()).await else {
         return false;
     };
-    let facts = core.consent_facts();
-    let input = DecisionInput {
-        child: &facts,
-        grants: &state.grants,
-        overrides: &state.overrides,
-        agreement: &agreement,
-        now: Utc::now(),
-    };
-    matches!(
-        consent::decide(&rc.principal, &input).get(event.scope),
-        ScopeDecision::Allowed(_)
-    )
+    decision.is_allowed(event.scope)
 }
 
 async fn deliver(rc: RequestContext, child: Uuid, event: RecordChanged) -> Option<RecordUpdate> {
@@ -83,21 +71,10 @@ impl Subscription {
         child_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = RecordUpdate> + use<>> {
         let rc = request(ctx)?.clone();
-        let child = Uuid::parse_str(child_id.as_str())
-            .map_err(|_| Error::bad_input("childId", "is not a valid id (a UUID)"))?;
+        let child = super::parse_id("childId", &child_id)?;
         // Only someone who may see something of the child may listen.
-        let Some((core, state, agreement)) = load_child(&rc, child).await? else {
-            return Err(Error::NotFound("child").into());
-        };
-        let facts = core.consent_facts();
-        let input = DecisionInput {
-            child: &facts,
-            grants: &state.grants,
-            overrides: &state.overrides,
-            agreement: &agreement,
-            now: Utc::now(),
-        };
-        if !consent::decide(&rc.principal, &input).any_allowed() {
+        let decision = decide_child(&rc, child, Utc::now()).await?;
+        if !decision.is_some_and(|(_, _, d)| d.any_allowed()) {
             return Err(Error::NotFound("child").into());
         }
         let rx = rc.updates.subscribe();
