@@ -47,6 +47,14 @@ pub enum AuthError {
     UnknownKey,
     #[error("signing keys are unavailable; try again shortly")]
     KeysUnavailable,
+    #[error("the token's agency_id is not an agency registered with this hub")]
+    UnknownAgency,
+    #[error("the token's agency_kind is not the kind this hub registers for its agency_id")]
+    AgencyKindMismatch,
+    #[error(
+        "the token mixes information-governance roles (ig_auditor, ig_admin) with practitioner roles; this hub does not allow that combination"
+    )]
+    MixedRoles,
 }
 
 impl AuthError {
@@ -65,6 +73,9 @@ impl AuthError {
             AuthError::InvalidClaim(..) => "invalid_claim",
             AuthError::UnknownKey => "unknown_key",
             AuthError::KeysUnavailable => "keys_unavailable",
+            AuthError::UnknownAgency => "unknown_agency",
+            AuthError::AgencyKindMismatch => "agency_kind_mismatch",
+            AuthError::MixedRoles => "mixed_roles",
         }
     }
 }
@@ -188,6 +199,7 @@ pub struct Authenticator {
     leeway: u64,
     secret: Option<DecodingKeyDebug>,
     jwks: Option<Jwks>,
+    allow_mixed_roles: bool,
 }
 
 struct DecodingKeyDebug(DecodingKey);
@@ -233,6 +245,7 @@ impl Authenticator {
                 .as_ref()
                 .map(|s| DecodingKeyDebug(DecodingKey::from_secret(s.expose().as_bytes()))),
             jwks,
+            allow_mixed_roles: settings.allow_mixed_roles,
         })
     }
 
@@ -351,8 +364,34 @@ impl Authenticator {
             .get("exp")
             .and_then(Value::as_i64)
             .and_then(|exp| chrono::DateTime::from_timestamp(exp, 0));
-        Ok((principal_from_claims(&data.claims)?, expires))
+        let principal = principal_from_claims(&data.claims)?;
+        let practitioner = principal.roles.iter().any(|r| r.is_practitioner());
+        if principal.is_ig() && practitioner && !self.allow_mixed_roles {
+            return Err(AuthError::MixedRoles);
+        }
+        Ok((principal, expires))
     }
+}
+
+/// The longest identifier claim kept (`sub`, `person_id`).
+const MAX_IDENTIFIER_BYTES: usize = 255;
+
+/// An identifier claim goes into storage and the access trace: no control
+/// characters (PostgreSQL refuses NUL in text), bounded length.
+fn identifier_claim(name: &'static str, value: &str) -> Result<(), AuthError> {
+    if value.chars().any(char::is_control) {
+        return Err(AuthError::InvalidClaim(
+            name,
+            "must not contain control characters".into(),
+        ));
+    }
+    if value.len() > MAX_IDENTIFIER_BYTES {
+        return Err(AuthError::InvalidClaim(
+            name,
+            format!("must be at most {MAX_IDENTIFIER_BYTES} bytes"),
+        ));
+    }
+    Ok(())
 }
 
 /// Builds the principal from verified claims.
@@ -361,6 +400,7 @@ pub fn principal_from_claims(claims: &Value) -> Result<Principal, AuthError> {
     let subject = text("sub")
         .filter(|s| !s.is_empty())
         .ok_or(AuthError::MissingClaim("sub"))?;
+    identifier_claim("sub", &subject)?;
     let roles: BTreeSet<Role> = match claims.get("roles") {
         Some(Value::Array(items)) => items
             .iter()
@@ -377,6 +417,9 @@ pub fn principal_from_claims(claims: &Value) -> Result<Principal, AuthError> {
         None => return Err(AuthError::MissingClaim("roles")),
     };
     let person_id = text("person_id").filter(|s| !s.is_empty());
+    if let Some(person) = &person_id {
+        identifier_claim("person_id", person)?;
+    }
     let acts_for_agency = roles.iter().any(|r| r.is_practitioner() || r.is_ig());
     let agency = match (claims.get("agency_id"), claims.get("agency_kind")) {
         (Some(id), Some(kind)) => {

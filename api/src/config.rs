@@ -56,16 +56,37 @@ pub struct JwtSettings {
     pub jwks_min_refresh: Duration,
     /// Clock skew allowed on `exp` and `nbf`.
     pub leeway_secs: u64,
+    /// Accept tokens holding both an IG role and a practitioner role
+    /// (refused by default: IG staff audit, they do not read records).
+    pub allow_mixed_roles: bool,
 }
 
-/// Request limits.
+/// Request limits (SECURITY.md explains each).
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_body_bytes: usize,
+    /// Selection depth (async-graphql's `limit_depth`).
     pub max_depth: usize,
     pub max_complexity: usize,
     pub max_batch: usize,
     pub request_timeout: Duration,
+    /// Bracket nesting in the raw document, checked before parsing.
+    pub max_nesting: usize,
+    /// Tokens in the raw document, checked before parsing.
+    pub max_tokens: usize,
+    /// Selections, arguments and directives after fragment expansion.
+    pub max_expanded_fields: u64,
+    /// Bytes in any one string value (document or variables).
+    pub max_string_bytes: usize,
+    /// Directives on one field or fragment.
+    pub max_directives: usize,
+    /// Nesting of fragments and selections as async-graphql counts it.
+    pub max_recursive_depth: usize,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+    /// Failed authentications from one source within this window become
+    /// one AUTH_FAILED entry with a count.
+    pub auth_failure_window: Duration,
 }
 
 impl Default for Limits {
@@ -76,6 +97,20 @@ impl Default for Limits {
             max_complexity: 1000,
             max_batch: 10,
             request_timeout: Duration::from_secs(30),
+            // A legitimate document nests a selection (depth 15) plus an
+            // input object a few levels deep; the parser recurses per level.
+            max_nesting: 64,
+            // GraphiQL's introspection query is about 300 tokens.
+            max_tokens: 10_000,
+            // Complexity 1000 bounds what executes; this bounds what
+            // validation walks, fragments expanded (introspection: ~250).
+            max_expanded_fields: 5_000,
+            // About ten pages of text: the longest free text a form holds.
+            max_string_bytes: 64 * 1024,
+            max_directives: 20,
+            max_recursive_depth: 32,
+            shutdown_grace: Duration::from_secs(10),
+            auth_failure_window: Duration::from_secs(60),
         }
     }
 }
@@ -163,6 +198,9 @@ pub struct ConfigArgs {
     /// Show families which practitioner looked (default: only the agency).
     #[arg(long, env = "TELLONCE_SHOW_PRACTITIONERS_TO_FAMILIES", global = true)]
     pub show_practitioners_to_families: Option<bool>,
+    /// Accept tokens that hold an IG role and a practitioner role at once.
+    #[arg(long, env = "TELLONCE_ALLOW_MIXED_ROLES", global = true)]
+    pub allow_mixed_roles: Option<bool>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -187,6 +225,7 @@ struct FileSettings {
     controller: Option<String>,
     max_override_hours: Option<u32>,
     show_practitioners_to_families: Option<bool>,
+    allow_mixed_roles: Option<bool>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -287,16 +326,20 @@ impl ConfigArgs {
                 jwks_url,
                 jwks_min_refresh: Duration::from_secs(file.jwt_jwks_min_refresh_secs.unwrap_or(60)),
                 leeway_secs: 30,
+                allow_mixed_roles: self
+                    .allow_mixed_roles
+                    .or(file.allow_mixed_roles)
+                    .unwrap_or(false),
             },
             limits: Limits {
                 max_body_bytes: file.max_body_bytes.unwrap_or(defaults.max_body_bytes),
                 max_depth: file.max_depth.unwrap_or(defaults.max_depth),
                 max_complexity: file.max_complexity.unwrap_or(defaults.max_complexity),
-                max_batch: defaults.max_batch,
                 request_timeout: self
                     .request_timeout_secs
                     .or(file.request_timeout_secs)
                     .map_or(defaults.request_timeout, Duration::from_secs),
+                ..defaults
             },
             log_json: self.log_json.or(file.log_json).unwrap_or(false),
             controller: self

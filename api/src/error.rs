@@ -19,6 +19,12 @@ pub mod code {
     pub const NOT_FOUND: &str = "NOT_FOUND";
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     pub const INTERNAL: &str = "INTERNAL";
+    /// The document is not valid GraphQL syntax.
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The document does not fit the schema (unknown field, wrong type).
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// The request took longer than the hub allows.
+    pub const TIMEOUT: &str = "TIMEOUT";
 }
 
 /// Everything that can go wrong while answering a request.

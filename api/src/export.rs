@@ -3,7 +3,7 @@
 //! itself is traced before the first byte is sent.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::db::{TraceFilter, TraceRow};
 use crate::error::{INTERNAL_MESSAGE, code};
-use crate::startup::{AppState, authenticate, error_response, request_id_of};
+use crate::startup::{AppState, authenticate, authorization_of, error_response, request_id_of};
 use crate::trace::entry_for;
 
 const PAGE: u64 = 1_000;
@@ -81,14 +81,16 @@ impl ExportParams {
 
 pub async fn export(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let request_id = request_id_of(&headers);
-    let principal = match authenticate(&state, &headers, &request_id).await {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
+    let principal =
+        match authenticate(&state, authorization_of(&headers), &request_id, peer.ip()).await {
+            Ok((p, _)) => p,
+            Err(refused) => return refused.into_response(),
+        };
     if !principal.is_ig() {
         return error_response(
             StatusCode::FORBIDDEN,

@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod failed_auth;
 pub mod graphql;
 pub mod startup;
 pub mod telemetry;

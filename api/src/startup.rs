@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use async_graphql::BatchRequest;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -19,16 +19,16 @@ use consent::Purpose;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::Authenticator;
+use crate::auth::{AuthError, Authenticator};
 use crate::config::Settings;
 use crate::db::Store;
 use crate::error::{INTERNAL_MESSAGE, code};
+use crate::failed_auth::FailedAuth;
+use crate::graphql::guard::{self, DocumentLimits};
 use crate::graphql::{AppSchema, Policy, RequestContext, build_schema};
 use crate::trace::{Recorder, TraceWriter};
-use consent::trace::{Actor, TraceAction, TraceEntry, TraceOutcome};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const PURPOSE: &str = "x-purpose-of-use";
@@ -47,6 +47,12 @@ pub struct AppState {
     pub updates: crate::updates::Updates,
     /// A fixed "now" for tests and demos; the system clock otherwise.
     pub clock: Option<chrono::DateTime<Utc>>,
+    pub failed_auth: FailedAuth,
+    /// Turns true when the hub starts shutting down (WebSockets close).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The largest WebSocket message accepted (the body limit).
+    pub max_message_bytes: usize,
+    pub document_limits: DocumentLimits,
 }
 
 impl std::fmt::Debug for AppState {
@@ -63,6 +69,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Store,
+    failed_auth: FailedAuth,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    grace: Duration,
 }
 
 impl Application {
@@ -104,6 +113,8 @@ impl Application {
         let auth = Authenticator::new(&settings.jwt).await?;
         let app_store = store.clone();
         let trace = TraceWriter::start(store.clone());
+        let failed_auth = FailedAuth::start(trace.clone(), settings.limits.auth_failure_window);
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
             ws_schema: crate::graphql::build_ws_schema(&settings.limits),
@@ -119,6 +130,10 @@ impl Application {
             trace,
             updates: crate::updates::Updates::default(),
             clock: settings.fixed_now,
+            failed_auth: failed_auth.clone(),
+            shutdown: shutdown_rx,
+            max_message_bytes: settings.limits.max_body_bytes,
+            document_limits: (&settings.limits).into(),
         };
         let router = router(
             state,
@@ -132,6 +147,9 @@ impl Application {
             listener,
             router,
             store: app_store,
+            failed_auth,
+            shutdown,
+            grace: settings.limits.shutdown_grace,
         })
     }
 
@@ -144,11 +162,54 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT/SIGTERM, then drains (see [`Application::run_until`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes. Then WebSocket subscribers get a
+    /// close frame (1001, going away), new connections are refused, and
+    /// in-flight requests have the grace period to finish before the hub
+    /// stops anyway; pending failed-authentication counts are traced last.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Self {
+            listener,
+            router,
+            failed_auth,
+            shutdown,
+            grace,
+            ..
+        } = self;
+        let mut stopping = shutdown.subscribe();
+        let signal = async move {
+            stop.await;
+            tracing::info!("shutting down: draining in-flight requests");
+            let _ = shutdown.send(true);
+        };
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .into_future();
+        let deadline = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            () = deadline => {
+                tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests did not finish within the grace period");
+                Ok(())
+            }
+        };
+        if failed_auth.flush(Utc::now(), true).await.is_err() {
+            tracing::error!("could not trace the last failed-authentication counts");
+        }
+        served
     }
 }
 
@@ -188,10 +249,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/readyz", get(readyz))
         .route("/trace/export", get(crate::export::export))
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
+        .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The route template only: never query strings or ids.
@@ -210,6 +268,27 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
             request
         }))
         .with_state(state)
+}
+
+/// A request that takes longer than the limit answers 408 with a
+/// GraphQL-shaped body, like every other error. (An export's body streams on
+/// after its headers; only the time to the first byte is limited.)
+async fn time_limit(
+    State(limit): State<Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            code::TIMEOUT,
+            &format!(
+                "the request took longer than {} s and was stopped",
+                limit.as_secs_f64()
+            ),
+        ),
+    }
 }
 
 /// A GraphQL-shaped error response outside execution (auth, transport).
@@ -244,17 +323,20 @@ async fn execute_in_order(
     }
 }
 
-/// The span for a GraphQL request: operation name(s) and type(s), never
-/// the query text or variables (they can hold identifiers).
-fn operation_span(request: &BatchRequest) -> tracing::Span {
-    let requests: Vec<&async_graphql::Request> = match request {
+/// Checks every document of the request with the guard (bounded work) and
+/// keeps the parsed document, so nothing parses a document twice or before
+/// the guard. Returns the span for the request: operation name(s) and
+/// type(s), never the query text or variables (they can hold identifiers).
+/// A refused document is left as it is: the schema's guard answers it.
+fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> tracing::Span {
+    let requests: Vec<&mut async_graphql::Request> = match request {
         BatchRequest::Single(r) => vec![r],
-        BatchRequest::Batch(rs) => rs.iter().collect(),
+        BatchRequest::Batch(rs) => rs.iter_mut().collect(),
     };
     let mut names = Vec::new();
     let mut types = Vec::new();
     for r in requests {
-        let Ok(doc) = async_graphql::parser::parse_query(&r.query) else {
+        let Ok(doc) = guard::check(&r.query, &r.variables, limits) else {
             types.push("invalid");
             continue;
         };
@@ -270,6 +352,8 @@ fn operation_span(request: &BatchRequest) -> tracing::Span {
                 async_graphql::parser::types::OperationType::Subscription => "subscription",
             });
         }
+        r.set_parsed_query(doc);
+        r.data.insert(guard::Checked);
     }
     tracing::info_span!(
         "graphql",
@@ -286,43 +370,91 @@ pub(crate) fn request_id_of(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-/// Verifies the bearer token. A failure is traced (with its reason, never
-/// token material) and becomes a 401 response.
-pub(crate) async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    request_id: &str,
-) -> Result<consent::Principal, Response> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    match state.auth.authenticate(authorization).await {
-        Ok(p) => Ok(p),
-        Err(e) => {
-            tracing::info!(reason = e.code(), "authentication failed");
-            let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
-                .detail("reason", e.code());
-            entry.outcome = TraceOutcome::Denied;
-            entry.request_id = Some(request_id.to_owned());
-            entry.trace_id = crate::telemetry::current_trace_id();
-            if state.trace.append(vec![entry]).await.is_err() {
-                return Err(error_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    code::INTERNAL,
-                    INTERNAL_MESSAGE,
-                ));
+/// Why a caller was not let in.
+pub(crate) enum Refused {
+    /// 401 with this message.
+    Unauthenticated(String),
+    /// The failure could not be traced: 500, nothing else.
+    Internal,
+}
+
+impl Refused {
+    pub(crate) fn into_response(self) -> Response {
+        match self {
+            Refused::Unauthenticated(message) => {
+                error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, &message)
             }
-            Err(error_response(
-                StatusCode::UNAUTHORIZED,
-                code::UNAUTHENTICATED,
-                &e.to_string(),
-            ))
+            Refused::Internal => error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code::INTERNAL,
+                INTERNAL_MESSAGE,
+            ),
         }
     }
 }
 
+/// The one check of a caller, for POST, the WebSocket and the export alike:
+/// the token verifies, and its agency is one the hub registers, of the kind
+/// the token claims. A failure is traced (aggregated per source, see
+/// [`FailedAuth`]) with its reason, never token material.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+    request_id: &str,
+    source: std::net::IpAddr,
+) -> Result<(consent::Principal, Option<chrono::DateTime<Utc>>), Refused> {
+    let verified = match state.auth.authenticate_session(authorization).await {
+        Ok((principal, expires)) => registered(state, principal).await.map(|p| (p, expires)),
+        Err(e) => Err(Some(e)),
+    };
+    match verified {
+        Ok(ok) => Ok(ok),
+        Err(None) => Err(Refused::Internal),
+        Err(Some(e)) => {
+            tracing::info!(reason = e.code(), "authentication failed");
+            let now = state.clock.unwrap_or_else(Utc::now);
+            match state
+                .failed_auth
+                .record(source, e.code(), request_id, now)
+                .await
+            {
+                Ok(()) => Err(Refused::Unauthenticated(e.to_string())),
+                Err(_) => Err(Refused::Internal),
+            }
+        }
+    }
+}
+
+/// The principal if its agency is registered with the kind it claims;
+/// `Err(None)` when the registry cannot be read.
+async fn registered(
+    state: &AppState,
+    principal: consent::Principal,
+) -> Result<consent::Principal, Option<AuthError>> {
+    let Some(agency) = principal.agency else {
+        return Ok(principal);
+    };
+    match state.store.agency(agency.id).await {
+        Ok(Some(registered)) if registered.kind == agency.kind => Ok(principal),
+        Ok(Some(_)) => Err(Some(AuthError::AgencyKindMismatch)),
+        Ok(None) => Err(Some(AuthError::UnknownAgency)),
+        Err(e) => {
+            let _ = async_graphql::Error::from(e);
+            Err(None)
+        }
+    }
+}
+
+/// The `Authorization` header, if it is text.
+pub(crate) fn authorization_of(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
 async fn graphql(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -339,10 +471,11 @@ async fn graphql(
         }
     };
     let request_id = request_id_of(&headers);
-    let mut principal = match authenticate(&state, &headers, &request_id).await {
-        Ok(p) => p,
-        Err(response) => return response,
-    };
+    let mut principal =
+        match authenticate(&state, authorization_of(&headers), &request_id, peer.ip()).await {
+            Ok((p, _)) => p,
+            Err(refused) => return refused.into_response(),
+        };
     if let Some(value) = headers.get(PURPOSE) {
         match value
             .to_str()
@@ -379,7 +512,8 @@ async fn graphql(
     let recorder = Arc::new(Recorder::default());
     let now = state.clock.unwrap_or_else(Utc::now);
     let trace_id = crate::telemetry::current_trace_id();
-    let span = operation_span(&request);
+    let mut request = request;
+    let span = checked_and_span(&mut request, &state.document_limits);
     let context = RequestContext {
         policy: state.policy.clone(),
         principal: principal.clone(),
@@ -405,31 +539,154 @@ async fn graphql(
             INTERNAL_MESSAGE,
         );
     }
-    Json(response).into_response()
+    // A document refused before execution (syntax, bounds, validation) is
+    // the client's error: 400, as GraphQL over HTTP says.
+    let status = if refused_before_execution(&response) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(response)).into_response()
+}
+
+/// Every operation failed before execution: no data, and errors at no path.
+fn refused_before_execution(response: &async_graphql::BatchResponse) -> bool {
+    let refused = |r: &async_graphql::Response| {
+        r.data == async_graphql::Value::Null
+            && !r.errors.is_empty()
+            && r.errors.iter().all(|e| e.path.is_empty())
+    };
+    match response {
+        async_graphql::BatchResponse::Single(r) => refused(r),
+        async_graphql::BatchResponse::Batch(rs) => !rs.is_empty() && rs.iter().all(refused),
+    }
 }
 
 /// graphql-transport-ws (and the older graphql-ws) on `/graphql/ws`. The
 /// connection_init payload carries `Authorization: Bearer <JWT>` and, for
-/// practitioners, `X-Purpose-Of-Use`.
+/// practitioners, `X-Purpose-Of-Use`. Messages are bounded like POST bodies,
+/// and every document passes the same guard (the schema's extension). The
+/// hub closes the connection itself when the token expires (4403) and when
+/// it shuts down (1001).
 async fn subscriptions(
     State(state): State<AppState>,
-    protocol: async_graphql_axum::GraphQLProtocol,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     upgrade: axum::extract::WebSocketUpgrade,
 ) -> Response {
+    use async_graphql::http::WebSocketProtocols;
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        });
+    let Some(protocol) = protocol else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            "Sec-WebSocket-Protocol must be graphql-transport-ws (or graphql-ws)",
+        );
+    };
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let schema = state.ws_schema.clone();
-            async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| connection_context(state, payload))
-                .serve()
-        })
+        .max_message_size(state.max_message_bytes)
+        .max_frame_size(state.max_message_bytes)
+        .on_upgrade(move |socket| serve_socket(state, socket, protocol, peer.ip()))
+}
+
+/// Close codes of graphql-transport-ws and RFC 6455.
+const CLOSE_FORBIDDEN: u16 = 4403;
+const CLOSE_GOING_AWAY: u16 = 1001;
+
+async fn serve_socket(
+    state: AppState,
+    socket: axum::extract::ws::WebSocket,
+    protocol: async_graphql::http::WebSocketProtocols,
+    source: std::net::IpAddr,
+) {
+    use axum::extract::ws::{CloseFrame, Message};
+    use futures_util::{SinkExt as _, StreamExt as _};
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|m| std::future::ready(m.is_ok()))
+        .filter_map(|m| {
+            std::future::ready(match m {
+                Ok(Message::Text(t)) => Some(t.as_bytes().to_vec()),
+                Ok(Message::Binary(b)) => Some(b.to_vec()),
+                _ => None,
+            })
+        });
+    let (expiry_tx, mut expiry) = tokio::sync::watch::channel(None);
+    let mut shutdown = state.shutdown.clone();
+    let schema = state.ws_schema.clone();
+    let messages = async_graphql::http::WebSocket::new(schema, input, protocol).on_connection_init(
+        move |payload| async move {
+            let data = connection_context(state, payload, source).await?;
+            let expires = data_expiry(&data);
+            let _ = expiry_tx.send(expires);
+            Ok(data)
+        },
+    );
+    futures_util::pin_mut!(messages);
+    let close = |code: u16, reason: &'static str| {
+        Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }))
+    };
+    // The expiry is sent once, when connection_init is accepted.
+    let mut init_pending = true;
+    loop {
+        let expires: Option<chrono::DateTime<Utc>> = *expiry.borrow_and_update();
+        let until_expiry = async {
+            match expires {
+                Some(at) => {
+                    let left = (at - Utc::now()).to_std().unwrap_or_default();
+                    tokio::time::sleep(left).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            message = messages.next() => {
+                let Some(message) = message else { break };
+                let message = match message {
+                    async_graphql::http::WsMessage::Text(text) => Message::Text(text.into()),
+                    async_graphql::http::WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                };
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            changed = expiry.changed(), if init_pending => {
+                init_pending = changed.is_ok();
+            }
+            () = until_expiry => {
+                let _ = sink.send(close(CLOSE_FORBIDDEN, "Forbidden: the token has expired")).await;
+                break;
+            }
+            () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
+                let _ = sink.send(close(CLOSE_GOING_AWAY, "the hub is shutting down")).await;
+                break;
+            }
+        }
+    }
+    let _ = sink.close().await;
+}
+
+fn data_expiry(data: &async_graphql::Data) -> Option<chrono::DateTime<Utc>> {
+    data.get(&std::any::TypeId::of::<crate::graphql::live::SessionExpiry>())
+        .and_then(|v| v.downcast_ref::<crate::graphql::live::SessionExpiry>())
+        .and_then(|e| e.0)
 }
 
 /// Authenticates a WebSocket connection from its connection_init payload.
 async fn connection_context(
     state: AppState,
     payload: serde_json::Value,
+    source: std::net::IpAddr,
 ) -> async_graphql::Result<async_graphql::Data> {
     use async_graphql::ErrorExtensions as _;
     let field = |names: &[&str]| {
@@ -439,22 +696,18 @@ async fn connection_context(
     };
     let request_id = uuid::Uuid::new_v4().to_string();
     let authorization = field(&["Authorization", "authorization"]);
-    let (mut principal, expires) = match state
-        .auth
-        .authenticate_session(authorization.as_deref())
-        .await
-    {
-        Ok(p) => p,
-        Err(e) => {
-            let mut entry = TraceEntry::new(TraceAction::AuthFailed, Actor::default(), Utc::now())
-                .detail("reason", e.code());
-            entry.outcome = TraceOutcome::Denied;
-            entry.request_id = Some(request_id);
-            let _ = state.trace.append(vec![entry]).await;
-            return Err(async_graphql::Error::new(e.to_string())
-                .extend_with(|_, x| x.set("code", code::UNAUTHENTICATED)));
-        }
-    };
+    let (mut principal, expires) =
+        match authenticate(&state, authorization.as_deref(), &request_id, source).await {
+            Ok(p) => p,
+            Err(Refused::Unauthenticated(message)) => {
+                return Err(async_graphql::Error::new(message)
+                    .extend_with(|_, x| x.set("code", code::UNAUTHENTICATED)));
+            }
+            Err(Refused::Internal) => {
+                return Err(async_graphql::Error::new(INTERNAL_MESSAGE)
+                    .extend_with(|_, x| x.set("code", code::INTERNAL)));
+            }
+        };
     if let Some(purpose) = field(&["X-Purpose-Of-Use", "x-purpose-of-use", "purpose"]) {
         principal.purpose = Some(purpose.trim().parse::<Purpose>().map_err(|_| {
             async_graphql::Error::new("X-Purpose-Of-Use must be one of DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW, SAFEGUARDING")

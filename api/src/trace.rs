@@ -91,16 +91,32 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
             entries = entries.len(),
             requests = jobs.len()
         );
-        let ok = match tracing::Instrument::instrument(store.append_trace(entries), span).await {
-            Ok(_) => true,
-            Err(e) => {
-                // Logged once here; each waiting request answers INTERNAL.
-                tracing::error!(error = ?e, "appending to the access trace failed");
-                false
+        match tracing::Instrument::instrument(store.append_trace(entries), span).await {
+            Ok(_) => {
+                for job in jobs {
+                    let _ = job.done.send(true);
+                }
             }
-        };
-        for job in jobs {
-            let _ = job.done.send(ok);
+            Err(e) if jobs.len() == 1 => {
+                tracing::error!(error = ?e, "appending to the access trace failed");
+                let _ = jobs.pop().map(|job| job.done.send(false));
+            }
+            Err(e) => {
+                // One request's bad entry must not fail the others: each job
+                // is retried in a transaction of its own, and only the ones
+                // that fail again answer INTERNAL.
+                tracing::warn!(error = ?e, jobs = jobs.len(), "a group commit failed; retrying each request alone");
+                for job in jobs {
+                    let ok = match store.append_trace(job.entries.clone()).await {
+                        Ok(_) => true,
+                        Err(e) => {
+                            tracing::error!(error = ?e, "appending to the access trace failed");
+                            false
+                        }
+                    };
+                    let _ = job.done.send(ok);
+                }
+            }
         }
     }
 }

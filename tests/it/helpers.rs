@@ -210,6 +210,9 @@ pub struct TestApp {
     pub settings: Settings,
     pub ec_key: EcKey,
     pub rsa_key: RsaKey,
+    /// Dropping it (or [`TestApp::stop`]) shuts the hub down as SIGTERM would.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _jwks_dir: TempDir,
     _db: TestDb,
 }
@@ -246,6 +249,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
             jwks_url: None,
             jwks_min_refresh: Duration::from_secs(60),
             leeway_secs: 5,
+            allow_mixed_roles: false,
         },
         limits: Limits::default(),
         log_json: false,
@@ -284,7 +288,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("load demo");
     let address = format!("http://{}", app.local_addr().expect("addr"));
-    tokio::spawn(app.run_until_stopped());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
     TestApp {
         address,
         client: reqwest::Client::new(),
@@ -292,6 +299,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         ec_key,
         rsa_key,
+        stop: Some(stop),
+        server: Some(server),
         _jwks_dir: dir,
         _db: db,
     }
@@ -337,6 +346,21 @@ impl Answer {
 }
 
 impl TestApp {
+    /// Shuts the hub down as SIGTERM would and waits until it has stopped
+    /// (the grace period bounds the wait). False if it did not stop.
+    pub async fn stop(&mut self) -> bool {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => {
+                let bound = self.settings.limits.shutdown_grace + Duration::from_secs(10);
+                matches!(tokio::time::timeout(bound, server).await, Ok(Ok(Ok(()))))
+            }
+            None => true,
+        }
+    }
+
     /// Standard claims for a persona, valid for an hour.
     pub fn claims_for(&self, persona: &str) -> Value {
         let p = api::demo::persona(persona).expect("known persona");

@@ -10,6 +10,9 @@ mod auth;
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
 /// receipts, agreements and the safeguarding override lifecycle.
 mod consent;
+/// Hostile and careless input: crash, exhaustion and flood attempts, existence
+/// probes, forged agencies, and the error shapes typed clients rely on.
+mod hostile;
 /// Live updates over graphql-transport-ws, decided at delivery time.
 mod live;
 /// Limits, health/readiness, error hygiene and the demo.

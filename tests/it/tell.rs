@@ -1254,9 +1254,19 @@ async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() 
     let request_id = id_of(&ok(&asked, "requestAdvice"));
 
     // Another speech and language service, same kind, different agency.
+    let other_id = Uuid::new_v4();
+    let txn = app.store.traced().await.expect("txn");
+    txn.upsert_agency(&domain::Agency {
+        id: other_id,
+        name: "Another SLT service".into(),
+        kind: domain::AgencyKind::Slt,
+    })
+    .await
+    .expect("register agency");
+    txn.commit(Vec::new()).await.expect("commit");
     let mut other_slt = app.claims_for("slt");
     other_slt["sub"] = json!("test-other-slt");
-    other_slt["agency_id"] = json!(Uuid::new_v4().to_string());
+    other_slt["agency_id"] = json!(other_id.to_string());
     let other_slt = app.hs256(&other_slt);
     let answer = app
         .graphql_as(

@@ -1049,7 +1049,8 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
     const REQUESTS: usize = 500;
     const IN_FLIGHT: usize = 32;
     const PAIRS: usize = 10;
-    let app = Arc::new(spawn_app().await);
+    // No aggregation window: every failed authentication is its own entry.
+    let app = Arc::new(spawn_app_with(|s| s.limits.auth_failure_window = Duration::ZERO).await);
     let started = Instant::now();
 
     let mut jobs = vec![Job::GrantWithdraw; PAIRS];

@@ -171,18 +171,19 @@ impl Store {
 
     /// The child a grant or a withdrawal (by id) belongs to.
     pub async fn child_of_receipt(&self, id: Uuid) -> Result<Option<ChildId>> {
-        if let Some(g) = consent_grant::Entity::find()
-            .filter(consent_grant::Column::Id.eq(id))
-            .one(&self.db)
-            .await?
-        {
-            return Ok(Some(g.child_id));
-        }
-        Ok(consent_withdrawal::Entity::find()
-            .filter(consent_withdrawal::Column::Id.eq(id))
-            .one(&self.db)
-            .await?
-            .map(|w| w.child_id))
+        // Both lookups always run: a receipt id that exists answers in the
+        // same work as one that does not.
+        let (grant, withdrawal) = tokio::try_join!(
+            consent_grant::Entity::find()
+                .filter(consent_grant::Column::Id.eq(id))
+                .one(&self.db),
+            consent_withdrawal::Entity::find()
+                .filter(consent_withdrawal::Column::Id.eq(id))
+                .one(&self.db),
+        )?;
+        Ok(grant
+            .map(|g| g.child_id)
+            .or_else(|| withdrawal.map(|w| w.child_id)))
     }
 
     /// The child an override belongs to.

@@ -8,6 +8,8 @@ mod record;
 pub mod tell;
 pub mod trace;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
@@ -31,6 +33,7 @@ pub use trace::{TraceFilter, TraceRow, TracedTxn};
 pub struct Store {
     db: DatabaseConnection,
     chain: trace::ChainLock,
+    statements: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -56,11 +59,23 @@ impl Store {
     }
 
     /// Wraps an existing connection (tests).
-    pub fn from_connection(db: DatabaseConnection) -> Self {
+    pub fn from_connection(mut db: DatabaseConnection) -> Self {
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         Self {
             db,
             chain: trace::ChainLock::default(),
+            statements,
         }
+    }
+
+    /// SQL statements run through this store so far (a metric; tests use it
+    /// to show that two paths do the same work).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn connection(&self) -> &DatabaseConnection {

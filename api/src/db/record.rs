@@ -540,6 +540,21 @@ impl Store {
         Ok(ids)
     }
 
+    /// One registered agency, by id.
+    pub async fn agency(&self, id: Uuid) -> Result<Option<Agency>> {
+        agency::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(|a| {
+                Ok(Agency {
+                    id: a.id,
+                    name: a.name,
+                    kind: code(&a.kind)?,
+                })
+            })
+            .transpose()
+    }
+
     #[tracing::instrument(name = "db.agencies", skip_all)]
     pub async fn agencies(&self) -> Result<Vec<Agency>> {
         agency::Entity::find()

@@ -44,9 +44,22 @@ impl TracedTxn {
     /// stored (with sequence numbers).
     #[tracing::instrument(name = "db.trace_commit", skip_all, fields(entries = entries.len()))]
     pub async fn commit(self, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
-        let stored = append(&self.txn, entries).await?;
-        self.txn.commit().await?;
-        Ok(stored)
+        let TracedTxn { txn, _chain } = self;
+        match append(&txn, entries).await {
+            Ok(stored) => {
+                txn.commit().await?;
+                Ok(stored)
+            }
+            Err(e) => {
+                // Rolled back before the chain lock is released, so the next
+                // traced transaction finds the database free (SQLite would
+                // otherwise answer "database is locked").
+                if let Err(rollback) = txn.rollback().await {
+                    tracing::error!(error = %rollback, "rolling back a failed trace append failed");
+                }
+                Err(e)
+            }
+        }
     }
 }
 

@@ -127,8 +127,13 @@ pub async fn decide_child(
     Ok(Some((core, state, decision)))
 }
 
+/// Stands in for a child id that a lookup did not find, so that the
+/// not-found path runs the same queries as the found-but-hidden one.
+pub const NO_CHILD: ChildId = uuid::Uuid::nil();
+
 /// Opens a child's record for the caller, or `None` when there is no such
-/// child *or* the caller may see nothing of it: the two are indistinguishable.
+/// child *or* the caller may see nothing of it: the two are
+/// indistinguishable, in the answer, the trace and the work done.
 pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<ChildView>> {
     let principal = &rc.principal;
     if principal.is_practitioner() && principal.purpose.is_none() {
@@ -137,18 +142,20 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
             "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
         ));
     }
-    let Some((core, state, decision)) = decide_child(rc, id, rc.now).await? else {
-        return Ok(None);
-    };
-    if !decision.any_allowed() {
-        // The attempt is traced; the caller learns nothing.
+    let decided = decide_child(rc, id, rc.now).await?;
+    let Some((core, state, decision)) = decided.filter(|(_, _, d)| d.any_allowed()) else {
+        // No such child, or nothing the caller may see: the same entry is
+        // traced either way, so the two answers take the same work and time
+        // (no existence oracle, not even by timing); the caller learns
+        // nothing.
         let mut entry = rc
-            .child_entry(TraceAction::Read, id)
+            .entry(TraceAction::Read)
             .detail("result", "nothing may be disclosed");
+        entry.child_id = Some(id).filter(|id| !id.is_nil());
         entry.outcome = TraceOutcome::Denied;
         rc.recorder.event(entry);
         return Ok(None);
-    }
+    };
     rc.recorder.opened(id, &decision);
     let record = rc.store.load_record(&core, &decision).await?;
     // Overrides the caller may know of: a family sees those it is to be told
@@ -212,6 +219,15 @@ pub struct ChildView {
 
 type Section<T> = async_graphql::Result<Option<T>>;
 
+/// A withheld value is `null` *in* `data`, with its error at the field's
+/// path. (async-graphql drops a field whose resolver fails from its parent
+/// object, and turns an object whose every field failed into null, which
+/// breaks typed clients; so a denial is reported beside a null value.)
+fn withheld(ctx: &Context<'_>, error: Error) {
+    let error: async_graphql::Error = error.into();
+    ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+}
+
 impl ChildView {
     /// The only way out for record content: `value` if the decision allows
     /// `scope`, else null with a CONSENT_REQUIRED / NOT_PERMITTED error.
@@ -235,7 +251,10 @@ impl ChildView {
             .touched(self.record.id, scope, decision, fields);
         match decision {
             ScopeDecision::Allowed(_) => Ok(Some(value(&self.record))),
-            ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone()).into()),
+            ScopeDecision::Denied(denial) => {
+                withheld(ctx, Error::Withheld(scope, denial.clone()));
+                Ok(None)
+            }
         }
     }
 }

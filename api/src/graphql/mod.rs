@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod consents;
+pub mod guard;
 pub mod live;
 pub mod scalar;
 pub mod tell;
@@ -51,7 +52,11 @@ pub fn build_ws_schema(limits: &Limits) -> WsSchema {
     Schema::build(WsQuery, async_graphql::EmptyMutation, live::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(limits.max_recursive_depth)
+        .limit_directives(limits.max_directives)
+        .extension(guard::Guard(limits.into()))
         .disable_introspection()
+        .disable_suggestions()
         .finish()
 }
 
@@ -72,18 +77,23 @@ pub struct Mutation(
     tell::TellMutation,
 );
 
-/// Builds the schema with the request limits. The SDL does not depend on
-/// the settings.
+/// Builds the schema with the request limits and the document guard. The
+/// SDL does not depend on the settings. Without introspection (outside
+/// development) validation errors do not suggest field names either.
 pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), live::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(20);
+        .limit_recursive_depth(limits.max_recursive_depth)
+        .limit_directives(limits.max_directives)
+        .extension(guard::Guard(limits.into()));
     if introspection {
         builder.finish()
     } else {
-        builder.disable_introspection().finish()
+        builder
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
     }
 }
 
@@ -175,13 +185,12 @@ impl RecordQuery {
         // The search is traced with whether it matched, never with the number.
         let mut entry = rc
             .entry(TraceAction::Search)
-            .detail("by", "nhs_number_and_date_of_birth");
+            .detail("by", "nhs_number_and_date_of_birth")
+            .detail("matched", found.is_some());
         entry.child_id = found;
-        let Some(id) = found else {
-            rc.recorder.event(entry.detail("matched", false));
-            return Err(Error::NotFound("child").into());
-        };
-        rc.recorder.event(entry.detail("matched", true));
+        rc.recorder.event(entry);
+        // No match opens no child the same way a hidden match does.
+        let id = found.unwrap_or(access::NO_CHILD);
         Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
     }
 

@@ -1,0 +1,636 @@
+//! The document guard: every GraphQL document, on every transport (POST,
+//! batches, the WebSocket), is bounded before the parser, the validator or
+//! the executor can do more than linear work on it.
+//!
+//! async-graphql 7.2's parser recurses without a depth guard on argument
+//! values (a 4 KB document nested ~2,000 deep overflows the stack), and its
+//! depth, complexity and recursive-depth checks walk fragment spreads
+//! without memoisation (ten fragments each spreading the previous one ten
+//! times are 10^10 visits). So, in this order:
+//!
+//! 1. [`prescan`] reads the raw text once, in constant memory: bracket
+//!    nesting, token count and NUL characters are bounded before parsing.
+//! 2. The document is parsed once (now safe) and [`expanded_size`] counts the
+//!    selections *after* fragment expansion, with one memoised size per
+//!    fragment (linear in the document, cycles refused), so aliases and
+//!    fan-out are bounded before any of async-graphql's own walks.
+//! 3. Every string in the document and the variables is checked
+//!    ([`check_text`]): no NUL, bounded length — nothing that storage would
+//!    refuse reaches it.
+//!
+//! The extension also gives every error an `extensions.code` and rewrites
+//! syntax errors so that they never echo the document (it may hold an NHS
+//! number).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextSubscribe,
+};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{
+    ErrorExtensionValues, Name, Positioned, Request, Response, ServerError, Value,
+};
+use futures_util::StreamExt as _;
+use futures_util::stream::BoxStream;
+
+use crate::config::Limits;
+use crate::error::code;
+
+/// Why a document was refused before parsing or execution.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the document nests brackets more than {0} deep")]
+    TooDeep(usize),
+    #[error("the document has more than {0} tokens")]
+    TooManyTokens(usize),
+    #[error("the document selects more than {0} fields once fragments are expanded")]
+    TooLarge(u64),
+    #[error("fragment \"{0}\" spreads itself")]
+    FragmentCycle(String),
+    #[error("the document contains a NUL character")]
+    Nul,
+    #[error("{0} contains a NUL character")]
+    NulInValue(String),
+    #[error("{0} is longer than {1} bytes")]
+    TooLong(String, usize),
+    #[error("{0}")]
+    Syntax(String),
+}
+
+impl Refusal {
+    /// Syntax errors are the client's document; every other refusal is a
+    /// bound of this hub.
+    fn code(&self) -> &'static str {
+        match self {
+            Refusal::Syntax(_) => code::GRAPHQL_PARSE_FAILED,
+            _ => code::BAD_USER_INPUT,
+        }
+    }
+
+    fn into_server_error(self) -> ServerError {
+        let code = self.code();
+        let mut error = ServerError::new(self.to_string(), None);
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", code);
+        error.extensions = Some(extensions);
+        error
+    }
+}
+
+/// The bounds applied to every document.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentLimits {
+    pub max_nesting: usize,
+    pub max_tokens: usize,
+    pub max_expanded: u64,
+    pub max_string_bytes: usize,
+}
+
+impl From<&Limits> for DocumentLimits {
+    fn from(l: &Limits) -> Self {
+        Self {
+            max_nesting: l.max_nesting,
+            max_tokens: l.max_tokens,
+            max_expanded: l.max_expanded_fields,
+            max_string_bytes: l.max_string_bytes,
+        }
+    }
+}
+
+/// One pass over the raw document: bracket nesting (`{`, `[`, `(`) outside
+/// strings and comments, the number of tokens, and NUL characters. Never
+/// allocates.
+pub fn prescan(doc: &str, limits: &DocumentLimits) -> Result<(), Refusal> {
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        Name,
+        Number,
+        Str,
+        Escape,
+        Block,
+        Comment,
+    }
+    let bytes = doc.as_bytes();
+    let mut state = State::Code;
+    let mut depth = 0usize;
+    let mut tokens = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == 0 {
+            return Err(Refusal::Nul);
+        }
+        match state {
+            State::Str => match b {
+                b'\\' => state = State::Escape,
+                b'"' | b'\n' => state = State::Code,
+                _ => {}
+            },
+            State::Escape => state = State::Str,
+            State::Block => {
+                if b == b'\\' && bytes[i..].starts_with(b"\\\"\"\"") {
+                    i += 3;
+                } else if bytes[i..].starts_with(b"\"\"\"") {
+                    i += 2;
+                    state = State::Code;
+                }
+            }
+            State::Comment => {
+                if b == b'\n' || b == b'\r' {
+                    state = State::Code;
+                }
+            }
+            State::Name | State::Number | State::Code => {
+                let continues = match state {
+                    State::Name => b == b'_' || b.is_ascii_alphanumeric(),
+                    State::Number => {
+                        b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'+'
+                    }
+                    _ => false,
+                };
+                if !continues {
+                    state = State::Code;
+                    match b {
+                        b' ' | b'\t' | b'\n' | b'\r' | b',' => {}
+                        b'#' => state = State::Comment,
+                        b'"' => {
+                            tokens += 1;
+                            if bytes[i..].starts_with(b"\"\"\"") {
+                                i += 2;
+                                state = State::Block;
+                            } else {
+                                state = State::Str;
+                            }
+                        }
+                        b'{' | b'[' | b'(' => {
+                            tokens += 1;
+                            depth += 1;
+                            if depth > limits.max_nesting {
+                                return Err(Refusal::TooDeep(limits.max_nesting));
+                            }
+                        }
+                        b'}' | b']' | b')' => {
+                            tokens += 1;
+                            depth = depth.saturating_sub(1);
+                        }
+                        b'.' if bytes[i..].starts_with(b"...") => {
+                            tokens += 1;
+                            i += 2;
+                        }
+                        b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                            tokens += 1;
+                            state = State::Name;
+                        }
+                        b'-' | b'0'..=b'9' => {
+                            tokens += 1;
+                            state = State::Number;
+                        }
+                        _ => tokens += 1,
+                    }
+                    if tokens > limits.max_tokens {
+                        return Err(Refusal::TooManyTokens(limits.max_tokens));
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// The number of selections, directives and arguments the document holds
+/// once every fragment spread is replaced by its fragment: what validation
+/// and execution would walk. Each fragment's size is computed once.
+pub fn expanded_size(doc: &ExecutableDocument, max: u64) -> Result<u64, Refusal> {
+    struct Sizer<'a> {
+        doc: &'a ExecutableDocument,
+        sizes: HashMap<&'a str, u64>,
+        visiting: Vec<&'a str>,
+    }
+    impl<'a> Sizer<'a> {
+        fn set(&mut self, set: &'a Positioned<SelectionSet>) -> Result<u64, Refusal> {
+            let mut total = 0u64;
+            for item in &set.node.items {
+                let own = item.node.directives().len() as u64;
+                let inner = match &item.node {
+                    Selection::Field(f) => {
+                        1 + f.node.arguments.len() as u64 + self.set(&f.node.selection_set)?
+                    }
+                    Selection::InlineFragment(f) => self.set(&f.node.selection_set)?,
+                    Selection::FragmentSpread(s) => self.fragment(&s.node.fragment_name.node)?,
+                };
+                total = total.saturating_add(own).saturating_add(inner);
+            }
+            Ok(total)
+        }
+
+        fn fragment(&mut self, name: &'a Name) -> Result<u64, Refusal> {
+            let key = name.as_str();
+            if let Some(size) = self.sizes.get(key) {
+                return Ok(*size);
+            }
+            if self.visiting.contains(&key) {
+                return Err(Refusal::FragmentCycle(key.to_owned()));
+            }
+            // An unknown fragment is validation's to report.
+            let Some(fragment) = self.doc.fragments.get(name) else {
+                return Ok(0);
+            };
+            self.visiting.push(key);
+            let size = self.set(&fragment.node.selection_set)?;
+            self.visiting.pop();
+            self.sizes.insert(key, size);
+            Ok(size)
+        }
+    }
+    let mut sizer = Sizer {
+        doc,
+        sizes: HashMap::new(),
+        visiting: Vec::new(),
+    };
+    let mut total = 0u64;
+    let operations: Vec<_> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => ops.values().collect(),
+    };
+    for op in operations {
+        let size = sizer.set(&op.node.selection_set)?;
+        total = total.saturating_add(size);
+    }
+    // Fragments no operation uses are still validated.
+    for name in doc.fragments.keys() {
+        let size = sizer.fragment(name)?;
+        total = total.saturating_add(size.min(1));
+    }
+    if total > max {
+        return Err(Refusal::TooLarge(max));
+    }
+    Ok(total)
+}
+
+/// A string that may reach storage: no NUL, at most `max` bytes.
+pub fn check_text(what: &str, text: &str, max: usize) -> Result<(), Refusal> {
+    if text.contains('\0') {
+        return Err(Refusal::NulInValue(what.to_owned()));
+    }
+    if text.len() > max {
+        return Err(Refusal::TooLong(what.to_owned(), max));
+    }
+    Ok(())
+}
+
+fn check_const(what: &str, value: &async_graphql::Value, max: usize) -> Result<(), Refusal> {
+    match value {
+        Value::String(s) => check_text(what, s, max),
+        Value::List(items) => items.iter().try_for_each(|v| check_const(what, v, max)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            check_text(what, k, max)?;
+            check_const(what, v, max)
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn check_literal(
+    what: &str,
+    value: &async_graphql_value::Value,
+    max: usize,
+) -> Result<(), Refusal> {
+    use async_graphql_value::Value as V;
+    match value {
+        V::String(s) => check_text(what, s, max),
+        V::List(items) => items.iter().try_for_each(|v| check_literal(what, v, max)),
+        V::Object(map) => map.iter().try_for_each(|(k, v)| {
+            check_text(what, k, max)?;
+            check_literal(what, v, max)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Every string literal of the document.
+fn check_document_strings(doc: &ExecutableDocument, max: usize) -> Result<(), Refusal> {
+    fn set(s: &SelectionSet, max: usize) -> Result<(), Refusal> {
+        for item in &s.items {
+            for d in item.node.directives() {
+                for (name, v) in &d.node.arguments {
+                    check_literal(&format!("argument {}", name.node), &v.node, max)?;
+                }
+            }
+            match &item.node {
+                Selection::Field(f) => {
+                    for (name, v) in &f.node.arguments {
+                        check_literal(&format!("argument {}", name.node), &v.node, max)?;
+                    }
+                    set(&f.node.selection_set.node, max)?;
+                }
+                Selection::InlineFragment(f) => set(&f.node.selection_set.node, max)?,
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+        Ok(())
+    }
+    let operations: Vec<_> = match &doc.operations {
+        DocumentOperations::Single(op) => vec![op],
+        DocumentOperations::Multiple(ops) => ops.values().collect(),
+    };
+    for op in operations {
+        for v in &op.node.variable_definitions {
+            if let Some(default) = &v.node.default_value {
+                check_const(
+                    &format!("variable ${}", v.node.name.node),
+                    &default.node,
+                    max,
+                )?;
+            }
+        }
+        for d in &op.node.directives {
+            for (name, v) in &d.node.arguments {
+                check_literal(&format!("argument {}", name.node), &v.node, max)?;
+            }
+        }
+        set(&op.node.selection_set.node, max)?;
+    }
+    for fragment in doc.fragments.values() {
+        set(&fragment.node.selection_set.node, max)?;
+    }
+    Ok(())
+}
+
+/// Parses `query` within the limits: the document, or the refusal.
+pub fn check(
+    query: &str,
+    variables: &async_graphql::Variables,
+    limits: &DocumentLimits,
+) -> Result<ExecutableDocument, Refusal> {
+    prescan(query, limits)?;
+    let doc = async_graphql::parser::parse_query(query).map_err(syntax_refusal)?;
+    expanded_size(&doc, limits.max_expanded)?;
+    check_document_strings(&doc, limits.max_string_bytes)?;
+    for (name, value) in variables.iter() {
+        check_text("a variable name", name, limits.max_string_bytes)?;
+        check_const(&format!("variable ${name}"), value, limits.max_string_bytes)?;
+    }
+    Ok(doc)
+}
+
+/// A parse error without the document's text: where, and what was expected.
+fn syntax_refusal(e: async_graphql::parser::Error) -> Refusal {
+    use async_graphql::parser::Error as E;
+    let message = match &e {
+        E::Syntax { message, start, .. } => {
+            // pest's message quotes the offending line; keep only what it
+            // expected.
+            let expected = message
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("= "))
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            format!(
+                "syntax error at line {}, column {}{expected}",
+                start.line, start.column
+            )
+        }
+        E::MultipleOperations { .. } => {
+            "a document with an anonymous operation may hold only that operation".to_owned()
+        }
+        E::OperationDuplicated { .. } => "two operations have the same name".to_owned(),
+        E::FragmentDuplicated { .. } => "two fragments have the same name".to_owned(),
+        E::MissingOperation => "the document holds no operation".to_owned(),
+        E::RecursionLimitExceeded => "the document nests too deeply".to_owned(),
+        _ => "the document is not valid GraphQL".to_owned(),
+    };
+    Refusal::Syntax(message)
+}
+
+/// Marks a request whose document [`check`] has passed and whose parsed
+/// document it carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked;
+
+/// The async-graphql extension applying [`check`] to every request and
+/// giving every error an `extensions.code`.
+#[derive(Debug, Clone, Copy)]
+pub struct Guard(pub DocumentLimits);
+
+impl ExtensionFactory for Guard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Guard {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        fill_codes(&mut response.errors);
+        response
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                fill_codes(&mut response.errors);
+                response
+            })
+            .boxed()
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> async_graphql::ServerResult<Request> {
+        if request
+            .data
+            .contains_key(&std::any::TypeId::of::<Checked>())
+        {
+            // The HTTP handler checked and parsed it already.
+            return next.run(ctx, request).await;
+        }
+        let doc = check(&request.query, &request.variables, &self.0)
+            .map_err(Refusal::into_server_error)?;
+        // Parsed once, here: async-graphql then skips its own parse.
+        request.set_parsed_query(doc);
+        next.run(ctx, request).await
+    }
+}
+
+/// Errors async-graphql raises itself (validation, unknown operation) carry
+/// no code: they are the client's document.
+pub fn fill_codes(errors: &mut [ServerError]) {
+    for error in errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
+        if !has_code {
+            let code = if error.path.is_empty() {
+                code::GRAPHQL_VALIDATION_FAILED
+            } else {
+                code::INTERNAL
+            };
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("code", code);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> DocumentLimits {
+        DocumentLimits::from(&Limits::default())
+    }
+
+    fn nested(depth: usize) -> String {
+        format!(
+            "{{ child(id: {}1{}) {{ id }} }}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        )
+    }
+
+    #[test]
+    fn deep_values_are_refused_before_parsing() {
+        let l = limits();
+        assert_eq!(
+            prescan(&nested(3000), &l),
+            Err(Refusal::TooDeep(l.max_nesting))
+        );
+        assert_eq!(prescan(&nested(10), &l), Ok(()));
+        // Brackets in strings, block strings and comments do not count.
+        let quoted = format!(
+            "{{ a(x: \"{0}\", y: \"\"\"{0}\\\"\"\"{0}\"\"\") # {0}\n }}",
+            "[".repeat(3000)
+        );
+        assert_eq!(prescan(&quoted, &l), Ok(()));
+    }
+
+    #[test]
+    fn tokens_and_nul_are_bounded() {
+        let l = limits();
+        let many = format!("{{ {} }}", "a ".repeat(l.max_tokens + 1));
+        assert_eq!(
+            prescan(&many, &l),
+            Err(Refusal::TooManyTokens(l.max_tokens))
+        );
+        assert_eq!(prescan("{ a\0 }", &l), Err(Refusal::Nul));
+    }
+
+    /// Ten fragments, each spreading the previous one ten times.
+    fn fan_out(levels: usize) -> String {
+        let mut doc = String::from("query { ...F0 }\nfragment F0 on Query { me { subject } }\n");
+        for i in 1..=levels {
+            let spreads = format!("...F{} ", i - 1).repeat(10);
+            doc.push_str(&format!("fragment F{i} on Query {{ {spreads} }}\n"));
+        }
+        doc.replace("query { ...F0 }", &format!("query {{ ...F{levels} }}"))
+    }
+
+    #[test]
+    fn fragment_fan_out_is_measured_after_expansion_in_linear_time() {
+        let l = limits();
+        let doc = async_graphql::parser::parse_query(fan_out(10)).expect("parses");
+        assert_eq!(
+            expanded_size(&doc, l.max_expanded),
+            Err(Refusal::TooLarge(l.max_expanded))
+        );
+        let small = async_graphql::parser::parse_query(fan_out(1)).expect("parses");
+        assert!(expanded_size(&small, l.max_expanded).is_ok());
+    }
+
+    #[test]
+    fn fragment_cycles_are_refused_not_followed() {
+        let doc = async_graphql::parser::parse_query(
+            "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+        )
+        .expect("parses");
+        assert!(matches!(
+            expanded_size(&doc, 1000),
+            Err(Refusal::FragmentCycle(_))
+        ));
+    }
+
+    #[test]
+    fn strings_are_checked_in_the_document_and_the_variables() {
+        let l = limits();
+        let vars = async_graphql::Variables::default();
+        assert!(matches!(
+            check(r#"{ a(x: "a\u0000b") }"#, &vars, &l),
+            Err(Refusal::NulInValue(_))
+        ));
+        let long = format!(r#"{{ a(x: "{}") }}"#, "x".repeat(l.max_string_bytes + 1));
+        assert!(matches!(check(&long, &vars, &l), Err(Refusal::TooLong(..))));
+        let vars = async_graphql::Variables::from_json(
+            serde_json::json!({"f": {"inner": ["ok", "a\u{0}b"]}}),
+        );
+        assert!(matches!(
+            check("query($f: X) { a(x: $f) }", &vars, &l),
+            Err(Refusal::NulInValue(_))
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_never_echo_the_document() {
+        let vars = async_graphql::Variables::default();
+        let Err(Refusal::Syntax(message)) = check(
+            "{ childByNhsNumber(nhsNumber: \"9434765919\" ",
+            &vars,
+            &limits(),
+        ) else {
+            panic!("a syntax error");
+        };
+        assert!(!message.contains("9434765919"), "{message}");
+        assert!(message.starts_with("syntax error at line 1"), "{message}");
+    }
+
+    #[test]
+    fn the_introspection_query_fits() {
+        let doc = async_graphql::parser::parse_query(INTROSPECTION).expect("introspection parses");
+        let size = expanded_size(&doc, u64::MAX).expect("no cycle");
+        assert!(size < limits().max_expanded, "{size}");
+        prescan(INTROSPECTION, &limits()).expect("within the raw bounds");
+    }
+
+    /// GraphiQL's introspection query (graphql-js getIntrospectionQuery).
+    const INTROSPECTION: &str = r"
+    query IntrospectionQuery {
+      __schema {
+        queryType { name } mutationType { name } subscriptionType { name }
+        types { ...FullType }
+        directives { name description locations args { ...InputValue } }
+      }
+    }
+    fragment FullType on __Type {
+      kind name description
+      fields(includeDeprecated: true) {
+        name description args { ...InputValue } type { ...TypeRef }
+        isDeprecated deprecationReason
+      }
+      inputFields { ...InputValue }
+      interfaces { ...TypeRef }
+      enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+      possibleTypes { ...TypeRef }
+    }
+    fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+    fragment TypeRef on __Type {
+      kind name
+      ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+        ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
+    }";
+}
