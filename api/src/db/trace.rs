@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use consent::trace::{GENESIS, StoredLink, TraceEntry, chain_hash};
+use consent::trace::{
+    Checkpoint, GENESIS, IndexedColumns, StoredLink, TraceEntry, Verifier, VerifyReport, chain_hash,
+};
 use consent::{BasisKind, Purpose};
 use domain::ChildId;
 use sea_orm::{
@@ -85,26 +87,26 @@ async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Resul
         entry.normalise();
         let canonical = entry.canonical();
         let hash = chain_hash(&prev, &canonical);
-        let recorded_at = DateTime::parse_from_rfc3339(&entry.recorded_at)
-            .map_or_else(|_| Utc::now(), |d| d.with_timezone(&Utc));
-        let kinds = entry.basis_kinds();
+        // The searchable columns say only what the hashed entry says.
+        let columns = IndexedColumns::of(&entry).ok_or_else(|| {
+            crate::error::Error::Internal(anyhow::anyhow!(
+                "trace entry {seq} has no RFC 3339 recorded_at"
+            ))
+        })?;
         rows.push(access_trace::ActiveModel {
             seq: Set(seq),
-            recorded_at: Set(recorded_at),
-            action: Set(entry.action.code().to_owned()),
-            outcome: Set(entry.outcome.code().to_owned()),
-            actor_subject: Set(entry.actor.subject.clone()),
-            actor_agency_id: Set(entry.actor.agency_id),
-            child_id: Set(entry.child_id),
-            purpose: Set(entry.purpose.map(|p| p.code().to_owned())),
-            basis_kinds: Set(format!(
-                ",{},",
-                kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join(",")
-            )),
-            withheld_any: Set(!entry.withheld.is_empty()),
-            override_used: Set(kinds.contains(&BasisKind::Safeguarding)),
-            request_id: Set(entry.request_id.clone()),
-            trace_id: Set(entry.trace_id.clone()),
+            recorded_at: Set(columns.recorded_at),
+            action: Set(columns.action),
+            outcome: Set(columns.outcome),
+            actor_subject: Set(columns.actor_subject),
+            actor_agency_id: Set(columns.actor_agency_id),
+            child_id: Set(columns.child_id),
+            purpose: Set(columns.purpose),
+            basis_kinds: Set(columns.basis_kinds),
+            withheld_any: Set(columns.withheld_any),
+            override_used: Set(columns.override_used),
+            request_id: Set(columns.request_id),
+            trace_id: Set(columns.trace_id),
             entry: Set(canonical),
             prev_hash: Set(prev.clone()),
             hash: Set(hash.clone()),
@@ -273,35 +275,53 @@ impl Store {
             .collect()
     }
 
-    /// Up to `limit` raw links after `after`, for verification.
+    /// Up to `limit` raw links after `after`, with their searchable
+    /// columns, for verification.
     pub async fn trace_links(&self, after: i64, limit: u64) -> Result<Vec<StoredLink>> {
         use access_trace::Column as C;
         Ok(access_trace::Entity::find()
-            .select_only()
-            .column(C::Seq)
-            .column(C::PrevHash)
-            .column(C::Hash)
-            .column(C::Entry)
             .filter(C::Seq.gt(after))
             .order_by_asc(C::Seq)
             .limit(limit)
-            .into_tuple::<(i64, String, String, String)>()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|(seq, prev_hash, hash, canonical)| StoredLink {
-                seq,
-                prev_hash,
-                hash,
-                canonical,
+            .map(|r| StoredLink {
+                seq: r.seq,
+                prev_hash: r.prev_hash,
+                hash: r.hash,
+                canonical: r.entry,
+                columns: IndexedColumns {
+                    recorded_at: r.recorded_at,
+                    action: r.action,
+                    outcome: r.outcome,
+                    actor_subject: r.actor_subject,
+                    actor_agency_id: r.actor_agency_id,
+                    child_id: r.child_id,
+                    purpose: r.purpose,
+                    basis_kinds: r.basis_kinds,
+                    withheld_any: r.withheld_any,
+                    override_used: r.override_used,
+                    request_id: r.request_id,
+                    trace_id: r.trace_id,
+                },
             })
             .collect())
     }
 
     /// Walks the whole chain in pages and reports the first broken link.
+    pub async fn verify_trace(&self) -> Result<VerifyReport> {
+        self.verify_trace_against(None).await
+    }
+
+    /// As [`Store::verify_trace`], also requiring the chain to hold
+    /// `checkpoint` (so a removed tail is found).
     #[tracing::instrument(name = "db.verify_trace", skip_all)]
-    pub async fn verify_trace(&self) -> Result<consent::trace::VerifyReport> {
-        let mut verifier = consent::trace::Verifier::default();
+    pub async fn verify_trace_against(
+        &self,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<VerifyReport> {
+        let mut verifier = checkpoint.map_or_else(Verifier::default, Verifier::expecting);
         let mut after = 0;
         loop {
             let links = self.trace_links(after, 5_000).await?;

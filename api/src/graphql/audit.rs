@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use consent::trace::{TraceAction, TraceEntry};
+use consent::trace::{Checkpoint, CheckpointError, TraceAction, TraceEntry};
 use consent::{Principal, purpose_words};
 use uuid::Uuid;
 
@@ -65,6 +65,10 @@ use super::parse_id as uuid;
 
 impl TraceFilterInput {
     pub fn to_filter(&self) -> Result<TraceFilter> {
+        // Compared as given; PostgreSQL cannot compare text holding a NUL.
+        if let Some(subject) = &self.actor_subject {
+            domain::input::no_control_characters("actorSubject", subject)?;
+        }
         Ok(TraceFilter {
             child_id: self
                 .child_id
@@ -390,16 +394,48 @@ impl AuditQuery {
         })
     }
 
-    /// Checks the whole hash chain (IG staff).
-    async fn trace_integrity(&self, ctx: &Context<'_>) -> GqlResult<TraceIntegrity> {
+    /// Checks the whole hash chain, and that every entry's searchable
+    /// columns say what its hashed content says (IG staff). With a
+    /// checkpoint kept outside the database (`tellonce trace checkpoint`),
+    /// also checks that the chain still holds it, which finds entries
+    /// removed from its end.
+    async fn trace_integrity(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The checkpoint's sequence number; give it with expectHash.")]
+        expect_seq: Option<i64>,
+        #[graphql(desc = "The checkpoint's hash; give it with expectSeq.")] expect_hash: Option<
+            String,
+        >,
+    ) -> GqlResult<TraceIntegrity> {
         let rc = request(ctx)?;
         require_ig(&rc.principal)?;
-        let report = rc.store.verify_trace().await?;
-        rc.recorder.event(
-            rc.entry(TraceAction::TraceSearch)
-                .detail("check", "integrity")
-                .detail("checked", report.checked),
-        );
+        let checkpoint = match (expect_seq, expect_hash.as_deref()) {
+            (None, None) => None,
+            (Some(seq), Some(hash)) => Some(Checkpoint::new(seq, hash).map_err(|e| {
+                Error::bad_input(
+                    match e {
+                        CheckpointError::BadSeq => "expectSeq",
+                        _ => "expectHash",
+                    },
+                    e.to_string(),
+                )
+            })?),
+            (Some(_), None) => {
+                return Err(Error::bad_input("expectHash", "give it with expectSeq").into());
+            }
+            (None, Some(_)) => {
+                return Err(Error::bad_input("expectSeq", "give it with expectHash").into());
+            }
+        };
+        let mut entry = rc
+            .entry(TraceAction::TraceSearch)
+            .detail("check", "integrity");
+        if let Some(cp) = &checkpoint {
+            entry = entry.detail("checkpoint_seq", cp.seq());
+        }
+        let report = rc.store.verify_trace_against(checkpoint).await?;
+        rc.recorder.event(entry.detail("checked", report.checked));
         Ok(TraceIntegrity {
             ok: report.first_broken.is_none(),
             entries_checked: report.checked,

@@ -290,7 +290,7 @@ fn check_const(what: &str, value: &async_graphql::Value, max: usize) -> Result<(
         Value::List(items) => items.iter().try_for_each(|v| check_const(what, v, max)),
         Value::Object(map) => map.iter().try_for_each(|(k, v)| {
             check_text(what, k, max)?;
-            check_const(what, v, max)
+            check_const(&format!("{what}.{k}"), v, max)
         }),
         _ => Ok(()),
     }
@@ -307,7 +307,7 @@ fn check_literal(
         V::List(items) => items.iter().try_for_each(|v| check_literal(what, v, max)),
         V::Object(map) => map.iter().try_for_each(|(k, v)| {
             check_text(what, k, max)?;
-            check_literal(what, v, max)
+            check_literal(&format!("{what}.{k}"), v, max)
         }),
         _ => Ok(()),
     }
