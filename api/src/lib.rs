@@ -7,6 +7,7 @@
 //! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
 //!   to record content.
 //! - [`startup`]: the axum router, limits, `Application`.
+//! - [`health`]: `/healthz` and `/readyz`.
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
@@ -18,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod graphql;
+pub mod health;
 pub mod startup;
 pub mod telemetry;
 pub mod trace;

@@ -184,8 +184,8 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(subscriptions))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
         .route("/trace/export", get(crate::export::export))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TimeoutLayer::with_status_code(
@@ -486,22 +486,6 @@ async fn graphiql(State(state): State<AppState>) -> Response {
         );
     }
     Html(GRAPHIQL).into_response()
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
-}
-
-async fn readyz(State(state): State<AppState>) -> Response {
-    if state.store.ping().await {
-        Json(json!({ "status": "ready" })).into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
-        )
-            .into_response()
-    }
 }
 
 /// GraphiQL from its CDN; paste a demo token into the headers pane.

@@ -14,6 +14,9 @@ mod consent;
 mod live;
 /// Limits, health/readiness, error hygiene and the demo.
 mod ops;
+/// Readiness: a rolled-back write within a bound, against a database that
+/// hangs or refuses writes.
+mod readiness;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;
