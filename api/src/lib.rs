@@ -8,6 +8,7 @@
 //!   to record content.
 //! - [`startup`]: the axum router, limits, `Application`.
 //! - [`health`]: `/healthz` and `/readyz`.
+//! - [`graphiql`]: GraphiQL and its pinned assets, served from the binary.
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
@@ -18,6 +19,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod startup;

@@ -10,6 +10,9 @@ mod auth;
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
 /// receipts, agreements and the safeguarding override lifecycle.
 mod consent;
+/// GraphiQL served from the hub itself under a strict CSP, and only with
+/// introspection on.
+mod graphiql;
 /// Live updates over graphql-transport-ws, decided at delivery time.
 mod live;
 /// Limits, health/readiness, error hygiene and the demo.
