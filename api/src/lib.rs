@@ -7,6 +7,9 @@
 //! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
 //!   to record content.
 //! - [`startup`]: the axum router, limits, `Application`.
+//! - [`failed_auth`]: failed authentications aggregated per source and window.
+//! - [`health`]: `/healthz` and `/readyz`.
+//! - [`graphiql`]: GraphiQL and its pinned assets, served from the binary.
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
@@ -18,7 +21,9 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod failed_auth;
+pub mod graphiql;
 pub mod graphql;
+pub mod health;
 pub mod startup;
 pub mod telemetry;
 pub mod trace;

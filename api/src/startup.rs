@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
@@ -243,10 +243,11 @@ async fn shutdown_signal() {
 
 pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(crate::graphiql::page).post(graphql))
+        .route("/graphiql/{asset}", get(crate::graphiql::asset))
         .route("/graphql/ws", get(subscriptions))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz))
         .route("/trace/export", get(crate::export::export))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
@@ -729,56 +730,3 @@ async fn connection_context(
     });
     Ok(data)
 }
-
-async fn graphiql(State(state): State<AppState>) -> Response {
-    if !state.introspection {
-        return error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            code::BAD_USER_INPUT,
-            "GraphiQL is off: POST GraphQL requests to /graphql",
-        );
-    }
-    Html(GRAPHIQL).into_response()
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
-}
-
-async fn readyz(State(state): State<AppState>) -> Response {
-    if state.store.ping().await {
-        Json(json!({ "status": "ready" })).into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "reason": "database unreachable" })),
-        )
-            .into_response()
-    }
-}
-
-/// GraphiQL from its CDN; paste a demo token into the headers pane.
-const GRAPHIQL: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8" />
-  <title>tellonce GraphiQL</title>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css" />
-</head>
-<body style="margin:0;height:100vh">
-  <div id="graphiql" style="height:100vh"></div>
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
-    ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, {
-        fetcher,
-        defaultHeaders: '{\n  "Authorization": "Bearer PASTE-A-DEMO-TOKEN",\n  "X-Purpose-Of-Use": "DIRECT_SUPPORT"\n}',
-        defaultQuery: '{ me { subject roles children { id identity { givenName familyName } } } }',
-      }),
-    );
-  </script>
-</body>
-</html>"#;

@@ -12,6 +12,7 @@ mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
 mod m20261123_000003_access_trace;
 mod m20261123_000004_tell_it_once;
+mod m20261201_000005_readiness_probe;
 mod util;
 
 /// All migrations, in order.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_consent::Migration),
             Box::new(m20261123_000003_access_trace::Migration),
             Box::new(m20261123_000004_tell_it_once::Migration),
+            Box::new(m20261201_000005_readiness_probe::Migration),
         ]
     }
 }

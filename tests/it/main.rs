@@ -10,6 +10,9 @@ mod auth;
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
 /// receipts, agreements and the safeguarding override lifecycle.
 mod consent;
+/// GraphiQL served from the hub itself under a strict CSP, and only with
+/// introspection on.
+mod graphiql;
 /// Hostile and careless input: crash, exhaustion and flood attempts, existence
 /// probes, forged agencies, and the error shapes typed clients rely on.
 mod hostile;
@@ -17,6 +20,9 @@ mod hostile;
 mod live;
 /// Limits, health/readiness, error hygiene and the demo.
 mod ops;
+/// Readiness: a rolled-back write within a bound, against a database that
+/// hangs or refuses writes.
+mod readiness;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;

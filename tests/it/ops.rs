@@ -18,6 +18,7 @@ async fn health_and_readiness() {
         .expect("close pool");
     let (status, body) = app.get("/readyz").await;
     assert_eq!(status, 503, "{body}");
+    assert!(body.contains("database unreachable"), "{body}");
     assert_eq!(app.get("/healthz").await.0, 200);
 }
 

@@ -4,6 +4,7 @@
 
 mod consent;
 pub mod entities;
+mod readiness;
 mod record;
 pub mod tell;
 pub mod trace;
@@ -16,6 +17,7 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
 pub use consent::ConsentState;
+pub use readiness::{READY_WITHIN, Readiness};
 
 use crate::error::{Error, Result as ApiResult};
 
@@ -87,17 +89,13 @@ impl Store {
         Migrator::up(&self.db, None).await
     }
 
-    /// Names of migrations not yet applied.
+    /// Names of migrations not yet applied. Reads only, so a hub can start
+    /// on a read-only database (a hot standby) and say it is not ready.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
-        Ok(Migrator::get_pending_migrations(&self.db)
+        Ok(Migrator::get_pending_migrations_read_only(&self.db)
             .await?
             .iter()
             .map(|m| m.name().to_owned())
             .collect())
-    }
-
-    /// True when the database answers.
-    pub async fn ping(&self) -> bool {
-        self.db.ping().await.is_ok()
     }
 }
