@@ -255,6 +255,15 @@ async fn strings_storage_would_refuse_are_clear_input_errors() {
         .graphql_as(Some(&token), None, update, json!({ "c": AMIRA, "w": long }))
         .await;
     assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
+    // Surrogate escapes (which panic the parser) are refused before it.
+    let surrogate = format!(
+        "mutation {{ updateAllAboutMe(childId: \"{AMIRA}\", input: {{ whatMatters: \"\\ud83d\\ude00\" }}) {{ version }} }}"
+    );
+    let answer = app
+        .graphql_as(Some(&token), None, &surrogate, json!({}))
+        .await;
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert!(answer.message().contains("surrogate"), "{answer:?}");
     // A NUL in a token's subject is refused at the door.
     let mut claims = app.claims_for("parent");
     claims["sub"] = json!("evil\u{0}sub");

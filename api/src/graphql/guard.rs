@@ -53,6 +53,10 @@ pub enum Refusal {
     FragmentCycle(String),
     #[error("the document contains a NUL character")]
     Nul,
+    #[error(
+        "a \\u escape names a UTF-16 surrogate (D800-DFFF); send the character itself, or use variables"
+    )]
+    Surrogate,
     #[error("{0} contains a NUL character")]
     NulInValue(String),
     #[error("{0} is longer than {1} bytes")]
@@ -131,7 +135,22 @@ pub fn prescan(doc: &str, limits: &DocumentLimits) -> Result<(), Refusal> {
                 b'"' | b'\n' => state = State::Code,
                 _ => {}
             },
-            State::Escape => state = State::Str,
+            State::Escape => {
+                // The parser turns each `\uXXXX` into a char on its own and
+                // panics on a surrogate (a lone one, or half of a pair).
+                if b == b'u' {
+                    let hex = bytes
+                        .get(i + 1..i + 5)
+                        .and_then(|h| std::str::from_utf8(h).ok());
+                    if hex
+                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                        .is_some_and(|c| (0xD800..=0xDFFF).contains(&c))
+                    {
+                        return Err(Refusal::Surrogate);
+                    }
+                }
+                state = State::Str;
+            }
             State::Block => {
                 if b == b'\\' && bytes[i..].starts_with(b"\\\"\"\"") {
                     i += 3;
@@ -530,6 +549,16 @@ mod tests {
             Err(Refusal::TooManyTokens(l.max_tokens))
         );
         assert_eq!(prescan("{ a\0 }", &l), Err(Refusal::Nul));
+        // The parser would panic on these.
+        assert_eq!(
+            prescan(r#"{ a(x: "\ud800") }"#, &l),
+            Err(Refusal::Surrogate)
+        );
+        assert_eq!(
+            prescan(r#"{ a(x: "\uD83D\uDE00") }"#, &l),
+            Err(Refusal::Surrogate)
+        );
+        assert_eq!(prescan(r#"{ a(x: "\u00e9\\ud800") }"#, &l), Ok(()));
     }
 
     /// Ten fragments, each spreading the previous one ten times.
