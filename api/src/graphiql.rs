@@ -97,7 +97,7 @@ pub async fn page(State(state): State<AppState>) -> Response {
     respond(PAGE.as_bytes(), HTML, REVALIDATE)
 }
 
-/// `GET /graphiql/{asset}`: one of [`ASSETS`].
+/// `GET /graphiql/{asset}`: one of the embedded assets.
 pub async fn asset(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.name == name) {
         Some(a) if state.introspection => respond(a.body, a.content_type, a.cache),

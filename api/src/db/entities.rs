@@ -1,5 +1,5 @@
 //! sea-orm entities: storage shapes only. They are converted to `domain`
-//! values in [`super::record`] and never exposed through GraphQL.
+//! values in `db::record` and never exposed through GraphQL.
 
 pub mod agency {
     use sea_orm::entity::prelude::*;

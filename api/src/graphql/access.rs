@@ -1,6 +1,6 @@
 //! The one door to a child's record. [`open_child`] takes the access
 //! decision once per (request, child) and loads only what it allows;
-//! [`ChildView`] then hands out each section only through [`ChildView::section`],
+//! [`ChildView`] then hands out each section only through `ChildView::section`,
 //! which turns a denial into null plus an error at the field's path. No other
 //! code in the API reads record content.
 
