@@ -6,10 +6,11 @@
 //! - [`db`]: `Store`, the sea-orm reads and writes.
 //! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
 //!   to record content.
-//! - [`startup`]: the axum router, limits, `Application`.
+//! - [`startup`]: `Application` and the router with its layers.
+//! - [`http`]: the handlers (`graphql`, `ws`, `export`, `health`,
+//!   `graphiql`), the shared `AppState`, the one check of a caller (`auth`),
+//!   GraphQL-shaped errors and the request id.
 //! - [`failed_auth`]: failed authentications aggregated per source and window.
-//! - [`health`]: `/healthz` and `/readyz`.
-//! - [`graphiql`]: GraphiQL and its pinned assets, served from the binary.
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
@@ -19,11 +20,9 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
-pub mod export;
 pub mod failed_auth;
-pub mod graphiql;
 pub mod graphql;
-pub mod health;
+pub mod http;
 pub mod startup;
 pub mod telemetry;
 pub mod trace;

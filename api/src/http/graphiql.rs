@@ -12,7 +12,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::code;
-use crate::startup::{AppState, error_response};
+use crate::http::error::error_response;
+use crate::http::state::AppState;
 
 /// Scripts, styles and requests to the hub only; no inline script or
 /// style, nothing framed, no form or `<base>` pointing elsewhere. `data:` is
@@ -34,7 +35,7 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
-const PAGE: &str = include_str!("../assets/graphiql/index.html");
+const PAGE: &str = include_str!("../../assets/graphiql/index.html");
 
 /// A file under `/graphiql/`.
 #[derive(Debug)]
@@ -48,37 +49,37 @@ struct Asset {
 const ASSETS: &[Asset] = &[
     Asset {
         name: "react-18.3.1.production.min.js",
-        body: include_bytes!("../assets/graphiql/react@18.3.1/react.production.min.js"),
+        body: include_bytes!("../../assets/graphiql/react@18.3.1/react.production.min.js"),
         content_type: JAVASCRIPT,
         cache: IMMUTABLE,
     },
     Asset {
         name: "react-dom-18.3.1.production.min.js",
-        body: include_bytes!("../assets/graphiql/react-dom@18.3.1/react-dom.production.min.js"),
+        body: include_bytes!("../../assets/graphiql/react-dom@18.3.1/react-dom.production.min.js"),
         content_type: JAVASCRIPT,
         cache: IMMUTABLE,
     },
     Asset {
         name: "graphiql-3.8.3.min.js",
-        body: include_bytes!("../assets/graphiql/graphiql@3.8.3/graphiql.min.js"),
+        body: include_bytes!("../../assets/graphiql/graphiql@3.8.3/graphiql.min.js"),
         content_type: JAVASCRIPT,
         cache: IMMUTABLE,
     },
     Asset {
         name: "graphiql-3.8.3.min.css",
-        body: include_bytes!("../assets/graphiql/graphiql@3.8.3/graphiql.min.css"),
+        body: include_bytes!("../../assets/graphiql/graphiql@3.8.3/graphiql.min.css"),
         content_type: CSS,
         cache: IMMUTABLE,
     },
     Asset {
         name: "start.js",
-        body: include_bytes!("../assets/graphiql/start.js"),
+        body: include_bytes!("../../assets/graphiql/start.js"),
         content_type: JAVASCRIPT,
         cache: REVALIDATE,
     },
     Asset {
         name: "page.css",
-        body: include_bytes!("../assets/graphiql/page.css"),
+        body: include_bytes!("../../assets/graphiql/page.css"),
         content_type: CSS,
         cache: REVALIDATE,
     },

@@ -3,8 +3,8 @@
 //! itself is traced before the first byte is sent.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use consent::BasisKind;
@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use crate::db::{TraceFilter, TraceRow};
 use crate::error::{INTERNAL_MESSAGE, code};
-use crate::startup::{AppState, authenticate, authorization_of, error_response, request_id_of};
+use crate::http::auth::Caller;
+use crate::http::error::error_response;
+use crate::http::state::AppState;
 use crate::trace::entry_for;
 
 const PAGE: u64 = 1_000;
@@ -114,16 +116,12 @@ impl ExportParams {
 
 pub async fn export(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
+    Caller {
+        principal,
+        request_id,
+    }: Caller,
     uri: Uri,
 ) -> Response {
-    let request_id = request_id_of(&headers);
-    let principal =
-        match authenticate(&state, authorization_of(&headers), &request_id, peer.ip()).await {
-            Ok((p, _)) => p,
-            Err(refused) => return refused.into_response(),
-        };
     if !principal.is_ig() {
         return error_response(
             StatusCode::FORBIDDEN,

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// Liveness: 200 while the process serves HTTP.
 pub async fn healthz() -> Json<serde_json::Value> {

@@ -1,0 +1,177 @@
+//! The one check of a caller, for POST, the WebSocket and the export: the
+//! [`Caller`] extractor (token, registered agency, failed attempts traced,
+//! purpose of use) and [`context_for`], the one place a request's
+//! [`RequestContext`] is built.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use consent::{Principal, Purpose};
+
+use super::error::error_response;
+use super::request_id::request_id_of;
+use super::state::AppState;
+use crate::auth::AuthError;
+use crate::error::{INTERNAL_MESSAGE, code};
+use crate::graphql::RequestContext;
+use crate::trace::Recorder;
+
+/// A verified caller of an HTTP endpoint that carries its token in headers.
+/// Extracting it authenticates (a failure is traced and answered 401) and
+/// reads `X-Purpose-Of-Use` (a bad one is answered 400).
+#[derive(Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    pub request_id: String,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let request_id = request_id_of(&parts.headers);
+        let source = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let (mut principal, _) =
+            authenticate(state, authorization_of(&parts.headers), &request_id, source)
+                .await
+                .map_err(Refused::into_response)?;
+        principal.purpose =
+            purpose_of(parts.headers.get(PURPOSE).map(|v| v.to_str())).map_err(|message| {
+                error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, message)
+            })?;
+        Ok(Self {
+            principal,
+            request_id,
+        })
+    }
+}
+
+/// What a bad purpose of use is told.
+pub const PURPOSE_MESSAGE: &str =
+    "X-Purpose-Of-Use must be one of DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW, SAFEGUARDING";
+
+/// The stated purpose of use, if any (header or WebSocket payload).
+pub fn purpose_of<E>(value: Option<Result<&str, E>>) -> Result<Option<Purpose>, &'static str> {
+    match value {
+        None => Ok(None),
+        Some(v) => v
+            .ok()
+            .and_then(|v| v.trim().parse::<Purpose>().ok())
+            .map(Some)
+            .ok_or(PURPOSE_MESSAGE),
+    }
+}
+
+/// The one place a request's context is built, for every transport.
+pub fn context_for(
+    state: &AppState,
+    principal: Principal,
+    request_id: String,
+    trace_id: Option<String>,
+    now: DateTime<Utc>,
+) -> RequestContext {
+    RequestContext {
+        principal,
+        request_id,
+        store: state.store.clone(),
+        policy: state.policy.clone(),
+        recorder: Arc::new(Recorder::default()),
+        trace_id,
+        updates: state.updates.clone(),
+        trace: state.trace.clone(),
+        now,
+    }
+}
+
+/// The header a practitioner states their purpose of use in.
+pub const PURPOSE: &str = "x-purpose-of-use";
+
+/// Why a caller was not let in.
+pub(crate) enum Refused {
+    /// 401 with this message.
+    Unauthenticated(String),
+    /// The failure could not be traced: 500, nothing else.
+    Internal,
+}
+
+impl Refused {
+    pub(crate) fn into_response(self) -> Response {
+        match self {
+            Refused::Unauthenticated(message) => {
+                error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, &message)
+            }
+            Refused::Internal => error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code::INTERNAL,
+                INTERNAL_MESSAGE,
+            ),
+        }
+    }
+}
+
+/// The one check of a caller, for POST, the WebSocket and the export alike:
+/// the token verifies, and its agency is one the hub registers, of the kind
+/// the token claims. A failure is traced (aggregated per source, see
+/// [`FailedAuth`]) with its reason, never token material.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    authorization: Option<&str>,
+    request_id: &str,
+    source: std::net::IpAddr,
+) -> Result<(consent::Principal, Option<chrono::DateTime<Utc>>), Refused> {
+    let verified = match state.auth.authenticate_session(authorization).await {
+        Ok((principal, expires)) => registered(state, principal).await.map(|p| (p, expires)),
+        Err(e) => Err(Some(e)),
+    };
+    match verified {
+        Ok(ok) => Ok(ok),
+        Err(None) => Err(Refused::Internal),
+        Err(Some(e)) => {
+            tracing::info!(reason = e.code(), "authentication failed");
+            let now = state.clock.unwrap_or_else(Utc::now);
+            match state
+                .failed_auth
+                .record(source, e.code(), request_id, now)
+                .await
+            {
+                Ok(()) => Err(Refused::Unauthenticated(e.to_string())),
+                Err(_) => Err(Refused::Internal),
+            }
+        }
+    }
+}
+
+/// The principal if its agency is registered with the kind it claims;
+/// `Err(None)` when the registry cannot be read.
+async fn registered(
+    state: &AppState,
+    principal: consent::Principal,
+) -> Result<consent::Principal, Option<AuthError>> {
+    let Some(agency) = principal.agency else {
+        return Ok(principal);
+    };
+    match state.store.agency(agency.id).await {
+        Ok(Some(registered)) if registered.kind == agency.kind => Ok(principal),
+        Ok(Some(_)) => Err(Some(AuthError::AgencyKindMismatch)),
+        Ok(None) => Err(Some(AuthError::UnknownAgency)),
+        Err(e) => {
+            let _ = async_graphql::Error::from(e);
+            Err(None)
+        }
+    }
+}
+
+/// The `Authorization` header, if it is text.
+pub(crate) fn authorization_of(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}

@@ -1,0 +1,42 @@
+//! The state every request shares.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use crate::auth::Authenticator;
+use crate::db::Store;
+use crate::failed_auth::FailedAuth;
+use crate::graphql::guard::DocumentLimits;
+use crate::graphql::{AppSchema, Policy};
+use crate::trace::TraceWriter;
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub ws_schema: crate::graphql::WsSchema,
+    pub store: Store,
+    pub auth: Arc<Authenticator>,
+    pub introspection: bool,
+    pub max_batch: usize,
+    pub policy: Arc<Policy>,
+    pub trace: TraceWriter,
+    pub updates: crate::updates::Updates,
+    /// A fixed "now" for tests and demos; the system clock otherwise.
+    pub clock: Option<chrono::DateTime<Utc>>,
+    pub failed_auth: FailedAuth,
+    /// Turns true when the hub starts shutting down (WebSockets close).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The largest WebSocket message accepted (the body limit).
+    pub max_message_bytes: usize,
+    pub document_limits: DocumentLimits,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
