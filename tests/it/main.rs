@@ -1,6 +1,10 @@
 //! Integration tests: the hub over HTTP with real JWTs against a fresh
 //! database per test (SQLite, or PostgreSQL when
 //! `TELLONCE_TEST_DATABASE_URL` is set).
+//!
+//! The larger modules are folders split by behaviour (`consent/`, `tell/`,
+//! `trace/`): one file per behaviour, the shared queries and helpers in the
+//! folder's `mod.rs`.
 
 mod helpers;
 
@@ -8,7 +12,8 @@ mod helpers;
 mod auth;
 /// Consent over HTTP: grant and withdraw (also under concurrent reads),
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
-/// receipts, agreements and the safeguarding override lifecycle.
+/// receipts, agreements, the safeguarding override lifecycle and every
+/// persona's view of every demo child.
 mod consent;
 /// GraphiQL served from the hub itself under a strict CSP, and only with
 /// introspection on.
@@ -26,7 +31,9 @@ mod readiness;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;
-/// Tell it once: all-about-me versions, contributions with provenance, the EHC assessment flow on the statutory clock, advice reuse.
+/// Tell it once: all-about-me versions, contributions with provenance, the EHC
+/// assessment flow on the statutory clock, advice reuse, the trace every write
+/// leaves, and requests that arrive together.
 mod tell;
 /// The access trace: an entry per action, durable before data leaves,
 /// append-only, hash-chained under concurrency, tamper-evident, searchable by

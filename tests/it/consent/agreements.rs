@@ -1,0 +1,163 @@
+use api::demo::{AMIRA, POPPY, SCHOOL};
+use serde_json::json;
+
+use super::*;
+use crate::helpers::*;
+
+const PUBLISH: &str =
+    "mutation($source: String!) { publishAgreement(source: $source) { version title } }";
+
+// ---------------------------------------------------------------------------
+// Agreements bound consent.
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable() {
+    let app = spawn_app().await;
+    let parent = app.token_for("parent");
+    let granted = grant(
+        &app,
+        &parent,
+        json!({
+            "childId": AMIRA,
+            "recipientAgencyId": SCHOOL,
+            "scopes": ["MENTAL_HEALTH"],
+            "purposes": ["DIRECT_SUPPORT"],
+        }),
+    )
+    .await;
+    let receipt = &granted.body["data"]["grantConsent"];
+    assert_eq!(receipt["event"], "GRANTED", "{granted:?}");
+    assert_eq!(receipt["recipientAgencyId"], SCHOOL.to_string());
+    let grant_id = receipt["grantId"].as_str().expect("grant id").to_owned();
+    let recorded = find_grant(&app, &parent, AMIRA, |c| c["id"] == grant_id.as_str()).await;
+    assert_eq!(recorded, grant_id);
+
+    let senco = read_child(&app, &app.token_for("senco"), Some("DIRECT_SUPPORT"), AMIRA).await;
+    assert_withheld(&senco, "mentalHealth", "NOT_PERMITTED", "MENTAL_HEALTH");
+    assert_eq!(access(&senco, "MENTAL_HEALTH")["denial"], "NOT_PERMITTED");
+    assert!(!senco.body.to_string().contains("WAITING"), "{senco:?}");
+    // The school still reads what its agreement and grant allow.
+    assert_visible(&senco, "education");
+
+    for scopes in [json!(["RESTRICTED"]), json!(["EDUCATION", "RESTRICTED"])] {
+        let refused = grant(
+            &app,
+            &parent,
+            json!({
+                "childId": AMIRA,
+                "recipientAgencyKind": "SOCIAL_CARE",
+                "scopes": scopes,
+                "purposes": ["SAFEGUARDING"],
+            }),
+        )
+        .await;
+        assert_eq!(refused.codes(), vec!["BAD_USER_INPUT"], "{refused:?}");
+        assert_eq!(field(&refused), "scopes", "{refused:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Publishing an agreement.
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_published_agreement_governs_the_very_next_decision() {
+    let app = spawn_app().await;
+    let senco = app.token_for("senco");
+    let health = app.token_for("health");
+    let version = "{ agreement { version } }";
+
+    let before = read_child(&app, &senco, Some("DIRECT_SUPPORT"), AMIRA).await;
+    assert_visible(&before, "physicalHealth");
+    assert_eq!(access(&before, "PHYSICAL_HEALTH")["agreementVersion"], 1);
+    let v1 = app.graphql("senco", version, json!({})).await;
+    assert_eq!(v1.body["data"]["agreement"]["version"], 1, "{v1:?}");
+
+    // Version 2: schools no longer read physical health; health reads it by law.
+    let default = include_str!("../../../consent/agreements/default.toml");
+    let school_rule = r#"scopes = ["PHYSICAL_HEALTH", "PSYCHOLOGY", "PREPARING_FOR_ADULTHOOD"]"#;
+    assert!(
+        default.contains(school_rule),
+        "the default agreement changed"
+    );
+    let source = format!(
+        "{}\n[[rule]]\nagencies = [\"HEALTH\"]\nscopes = [\"PHYSICAL_HEALTH\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\nstatutory = true\n",
+        default.replace(
+            school_rule,
+            r#"scopes = ["PSYCHOLOGY", "PREPARING_FOR_ADULTHOOD"]"#
+        )
+    );
+
+    for persona in ["ig-auditor", "senco", "parent"] {
+        let refused = app
+            .graphql(persona, PUBLISH, json!({ "source": source }))
+            .await;
+        assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{persona}: {refused:?}");
+    }
+    for bad in [
+        "title = ".to_owned(),
+        format!("{default}\nunknown_key = 1\n"),
+        // RESTRICTED may be read only for safeguarding.
+        format!(
+            "{default}\n[[rule]]\nagencies = [\"SCHOOL\"]\nscopes = [\"RESTRICTED\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\n"
+        ),
+    ] {
+        let refused = app
+            .graphql("ig-admin", PUBLISH, json!({ "source": bad }))
+            .await;
+        assert_eq!(refused.codes(), vec!["BAD_USER_INPUT"], "{refused:?}");
+        assert_eq!(field(&refused), "source", "{refused:?}");
+    }
+    let still = app.graphql("senco", version, json!({})).await;
+    assert_eq!(
+        still.body["data"]["agreement"]["version"], 1,
+        "refused sources must not be published: {still:?}"
+    );
+
+    let published = app
+        .graphql("ig-admin", PUBLISH, json!({ "source": source }))
+        .await;
+    assert_eq!(
+        published.body["data"]["publishAgreement"]["version"], 2,
+        "{published:?}"
+    );
+    let v2 = app.graphql("senco", version, json!({})).await;
+    assert_eq!(v2.body["data"]["agreement"]["version"], 2, "{v2:?}");
+
+    let after = read_child(&app, &senco, Some("DIRECT_SUPPORT"), AMIRA).await;
+    assert_withheld(&after, "physicalHealth", "NOT_PERMITTED", "PHYSICAL_HEALTH");
+    assert!(!after.body.to_string().contains("Peanuts"), "{after:?}");
+    let entry = access(&after, "PHYSICAL_HEALTH");
+    assert_eq!(entry["agreementVersion"], 2, "{entry}");
+    assert_eq!(entry["denial"], "NOT_PERMITTED", "{entry}");
+    // The rest of the school's access is unchanged, now under version 2.
+    assert_visible(&after, "education");
+    assert_eq!(access(&after, "EDUCATION")["agreementVersion"], 2);
+
+    let health_read = read_child(&app, &health, Some("DIRECT_SUPPORT"), POPPY).await;
+    assert_visible(&health_read, "physicalHealth");
+    let entry = access(&health_read, "PHYSICAL_HEALTH");
+    assert_eq!(entry["basis"], "PUBLIC_TASK", "{entry}");
+    assert_eq!(entry["agreementVersion"], 2, "{entry}");
+
+    // The earlier version stays readable.
+    let old = app
+        .graphql(
+            "ig-auditor",
+            "{ agreement(version: 1) { version rules { agencyKind scope purpose read } } }",
+            json!({}),
+        )
+        .await;
+    let school_read_health = old.body["data"]["agreement"]["rules"]
+        .as_array()
+        .is_some_and(|rules| {
+            rules.iter().any(|r| {
+                r["agencyKind"] == "SCHOOL"
+                    && r["scope"] == "PHYSICAL_HEALTH"
+                    && r["purpose"] == "DIRECT_SUPPORT"
+                    && r["read"] == true
+            })
+        });
+    assert!(school_read_health, "{old:?}");
+}

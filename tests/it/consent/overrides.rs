@@ -1,0 +1,199 @@
+use std::collections::BTreeSet;
+
+use api::demo::JAYDEN;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::*;
+use crate::helpers::*;
+
+const DECLARE: &str = "mutation($input: DeclareOverrideInput!) { declareSafeguardingOverride(input: $input) {
+  id childId declaredBy agencyId scopes reason startsAt endsAt active tellFamily withholdReason reviewOutcome
+} }";
+
+const AWAITING: &str = "{ overridesAwaitingReview { id childId declaredBy scopes reason active tellFamily withholdReason } }";
+
+const REVIEW: &str = "mutation($id: ID!, $outcome: ReviewOutcome!, $note: String!) {
+  reviewOverride(id: $id, outcome: $outcome, note: $note) { id active reviewOutcome reviewNote reviewedBy }
+}";
+
+const LONG_REASON: &str =
+    "Police report received tonight of a serious assault; checking orders and placements now.";
+
+fn declare_input(child: Uuid, scopes: &[&str], tell_family: bool) -> Value {
+    json!({
+        "childId": child,
+        "scopes": scopes,
+        "reason": LONG_REASON,
+        "hours": 24,
+        "tellFamily": tell_family,
+        "withholdReason": if tell_family { Value::Null } else {
+            json!("Telling the family could put Jayden at risk while police enquiries continue.")
+        },
+    })
+}
+
+#[tokio::test]
+async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() {
+    let app = spawn_app().await;
+    let lead = app.token_for("social-worker");
+    let sg = Some("SAFEGUARDING");
+    let declare = |token: String, input: Value| {
+        let app = &app;
+        async move {
+            app.graphql_as(Some(&token), sg, DECLARE, json!({ "input": input }))
+                .await
+        }
+    };
+
+    let before = read_child(&app, &lead, sg, JAYDEN).await;
+    assert_withheld(&before, "restricted", "NOT_PERMITTED", "RESTRICTED");
+    assert!(
+        !before.body.to_string().contains("Referral order"),
+        "{before:?}"
+    );
+
+    // Refusals, each naming the field.
+    let mut short = declare_input(JAYDEN, &["RESTRICTED"], false);
+    short["reason"] = json!("Worried about him");
+    let mut too_long = declare_input(JAYDEN, &["RESTRICTED"], false);
+    too_long["hours"] = json!(73);
+    let mut unexplained = declare_input(JAYDEN, &["RESTRICTED"], false);
+    unexplained["withholdReason"] = Value::Null;
+    let outside = declare_input(JAYDEN, &["PSYCHOLOGY"], false);
+    for (input, expected) in [
+        (short, "reason"),
+        (too_long, "hours"),
+        (unexplained, "withholdReason"),
+        (outside, "scopes"),
+    ] {
+        let refused = declare(lead.clone(), input).await;
+        assert_eq!(refused.codes(), vec!["BAD_USER_INPUT"], "{refused:?}");
+        assert_eq!(field(&refused), expected, "{refused:?}");
+    }
+    let not_lead = declare(
+        app.token_for("senco"),
+        declare_input(JAYDEN, &["SOCIAL_CARE"], false),
+    )
+    .await;
+    assert_eq!(not_lead.codes(), vec!["FORBIDDEN"], "{not_lead:?}");
+    let queue = app.graphql("ig-auditor", AWAITING, json!({})).await;
+    assert_eq!(
+        queue.body["data"]["overridesAwaitingReview"],
+        json!([]),
+        "refused declarations must not be recorded: {queue:?}"
+    );
+
+    let declared = declare(
+        lead.clone(),
+        declare_input(JAYDEN, &["RESTRICTED", "SOCIAL_CARE"], false),
+    )
+    .await;
+    let o = &declared.body["data"]["declareSafeguardingOverride"];
+    assert_eq!(o["active"], true, "{declared:?}");
+    assert_eq!(o["declaredBy"], "test-social-worker");
+    assert_eq!(o["tellFamily"], false);
+    let scopes: BTreeSet<&str> = o["scopes"]
+        .as_array()
+        .map(|s| s.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(scopes, BTreeSet::from(["RESTRICTED", "SOCIAL_CARE"]));
+    let override_id = o["id"].as_str().expect("override id").to_owned();
+
+    let during = read_child(&app, &lead, sg, JAYDEN).await;
+    assert_visible(&during, "restricted");
+    let kinds: Vec<&str> = during.body["data"]["child"]["restricted"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(kinds.contains(&"YOUTH_JUSTICE_ORDER"), "{during:?}");
+    let entry = access(&during, "RESTRICTED");
+    assert_eq!(entry["basis"], "SAFEGUARDING", "{entry}");
+    assert_eq!(entry["overrideId"], override_id.as_str(), "{entry}");
+    assert_visible(&during, "socialCare");
+    assert_eq!(
+        during.body["data"]["child"]["safeguardingOverrides"][0]["id"],
+        override_id.as_str(),
+        "the lead sees their own override: {during:?}"
+    );
+    // Only for safeguarding ...
+    let direct = read_child(&app, &lead, Some("DIRECT_SUPPORT"), JAYDEN).await;
+    assert_withheld(&direct, "restricted", "NOT_PERMITTED", "RESTRICTED");
+    assert!(
+        !direct.body.to_string().contains("Referral order"),
+        "{direct:?}"
+    );
+    // ... and only for the lead who declared it.
+    let mut colleague = app.claims_for("social-worker");
+    colleague["sub"] = json!("test-another-social-worker");
+    let colleague = read_child(&app, &app.hs256(&colleague), sg, JAYDEN).await;
+    assert_withheld(&colleague, "restricted", "NOT_PERMITTED", "RESTRICTED");
+
+    // IG staff review it; the lead cannot see the queue.
+    let denied = app.graphql_as(Some(&lead), sg, AWAITING, json!({})).await;
+    assert_eq!(denied.codes(), vec!["FORBIDDEN"], "{denied:?}");
+    let queue = app.graphql("ig-auditor", AWAITING, json!({})).await;
+    let queued = queue.body["data"]["overridesAwaitingReview"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no queue: {queue:?}"));
+    let mine = queued
+        .iter()
+        .find(|q| q["id"] == override_id.as_str())
+        .unwrap_or_else(|| panic!("override not queued: {queue:?}"));
+    assert_eq!(mine["childId"], JAYDEN.to_string());
+    assert_eq!(mine["reason"], LONG_REASON);
+    assert_eq!(mine["tellFamily"], false);
+    assert!(mine["withholdReason"].is_string(), "{mine}");
+
+    // The family is not told of this one, but is told of one they may know of.
+    let leanne = family_token(&app, "demo-person-leanne-clarke");
+    let family = read_child(&app, &leanne, None, JAYDEN).await;
+    assert_visible(&family, "allAboutMe");
+    assert_eq!(
+        family.body["data"]["child"]["safeguardingOverrides"],
+        json!([]),
+        "{family:?}"
+    );
+    let told = declare(lead.clone(), declare_input(JAYDEN, &["SOCIAL_CARE"], true)).await;
+    let told_id = told.body["data"]["declareSafeguardingOverride"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not declared: {told:?}"))
+        .to_owned();
+    let family = read_child(&app, &leanne, None, JAYDEN).await;
+    let notices = family.body["data"]["child"]["safeguardingOverrides"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no notices: {family:?}"));
+    assert_eq!(notices.len(), 1, "{family:?}");
+    assert_eq!(notices[0]["id"], told_id.as_str());
+
+    // NOT_UPHELD: out of the queue, and the lead loses RESTRICTED at once.
+    let reviewed = app
+        .graphql(
+            "ig-auditor",
+            REVIEW,
+            json!({ "id": override_id, "outcome": "NOT_UPHELD", "note": "No risk evidenced." }),
+        )
+        .await;
+    let r = &reviewed.body["data"]["reviewOverride"];
+    assert_eq!(r["reviewOutcome"], "NOT_UPHELD", "{reviewed:?}");
+    assert_eq!(r["active"], false, "{reviewed:?}");
+    assert_eq!(r["reviewedBy"], "test-ig-auditor");
+    let queue = app.graphql("ig-auditor", AWAITING, json!({})).await;
+    let ids: Vec<&str> = queue.body["data"]["overridesAwaitingReview"]
+        .as_array()
+        .map(|q| q.iter().filter_map(|o| o["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec![told_id.as_str()], "{queue:?}");
+    let after = read_child(&app, &lead, sg, JAYDEN).await;
+    assert_withheld(&after, "restricted", "NOT_PERMITTED", "RESTRICTED");
+    assert!(
+        !after.body.to_string().contains("Referral order"),
+        "{after:?}"
+    );
+    // The other override still covers social care.
+    assert_visible(&after, "socialCare");
+    assert_eq!(
+        access(&after, "SOCIAL_CARE")["overrideId"],
+        told_id.as_str()
+    );
+}

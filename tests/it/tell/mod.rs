@@ -1,0 +1,313 @@
+//! Tell it once over HTTP: "all about me" versions, contributions with
+//! provenance and supersedes, the EHC needs assessment on the statutory
+//! clock (with advice asked for once, submitted or reused), who may do and
+//! see what, and the trace every write leaves.
+//!
+//! The statutory-clock tests fix the hub's clock (`Settings::fixed_now`). To
+//! move time on, they start another hub with a later clock over the same
+//! database: the hub is stateless, so a later hub sees everything an earlier
+//! one wrote. Demo consent is dated from the real clock, so under a fixed
+//! clock they rely only on what does not depend on it (the agreement, the
+//! family's view, an agency's own contributions, purposes no demo grant
+//! covers); the consent-dependent checks run on the real clock.
+
+/// Reused advice: only the asked agency's current advice about the same child.
+mod advice;
+/// "All about me": every version kept, read under consent, written by young people.
+mod all_about_me;
+/// The EHC needs assessment on the statutory clock, and who runs and answers it.
+mod assessment;
+/// Requests that arrive together: one replacement, one assessment.
+mod concurrency;
+/// Contributions: within the agreement, superseded once, seen under consent.
+mod contributions;
+/// Every tell-it-once write leaves its trace entry, without free text.
+mod write_trace;
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// In every piece of free text the tests write, so that the trace can be
+/// searched for it.
+const MARK: &str = "Kestrel";
+
+const AAM_FIELDS: &str =
+    "version whatMatters howToSupport aspirations history writtenBy writtenAs writtenAt";
+
+const CONTRIBUTION_FIELDS: &str = "id scope agencyId agencyKind author kind title needs outcomes
+  provision notes supersedes createdAt current";
+
+const REQUEST_FIELDS: &str = "id childId assessmentId agencyId agencyName agencyKind scope
+  askedOn dueOn status answeredOn answer contributionId summary";
+
+fn assessment_fields() -> String {
+    format!(
+        "id childId requestReceivedOn
+         milestones {{ milestone label dueOn doneOn status }}
+         adviceRequests {{ {REQUEST_FIELDS} }}
+         exceptions {{ exception label on note }}
+         summary"
+    )
+}
+
+fn update_aam() -> String {
+    format!(
+        "mutation($c: ID!, $i: AllAboutMeInput!) {{ updateAllAboutMe(childId: $c, input: $i) {{ {AAM_FIELDS} }} }}"
+    )
+}
+
+fn contribute() -> String {
+    format!(
+        "mutation($c: ID!, $i: ContributionInput!) {{ contribute(childId: $c, input: $i) {{ {CONTRIBUTION_FIELDS} }} }}"
+    )
+}
+
+/// A child's contributions, with the COMMUNICATION section alongside to
+/// show whether the caller may see that scope at all.
+fn contributions() -> String {
+    format!(
+        "query($id: ID!, $scope: Scope, $all: Boolean!) {{ child(id: $id) {{
+           communication {{ profile }}
+           contributions(scope: $scope, includeSuperseded: $all) {{ {CONTRIBUTION_FIELDS} }} }} }}"
+    )
+}
+
+fn start() -> String {
+    format!(
+        "mutation($c: ID!, $on: Date!) {{ startAssessment(childId: $c, requestReceivedOn: $on) {{ {} }} }}",
+        assessment_fields()
+    )
+}
+
+fn decide() -> String {
+    format!(
+        "mutation($a: ID!, $assess: Boolean!, $on: Date!) {{
+           recordDecisionToAssess(assessmentId: $a, assess: $assess, on: $on) {{ {} }} }}",
+        assessment_fields()
+    )
+}
+
+fn exception() -> String {
+    format!(
+        "mutation($a: ID!, $on: Date!, $note: String) {{
+           recordException(assessmentId: $a, exception: FAMILY_ABSENT, on: $on, note: $note) {{ {} }} }}",
+        assessment_fields()
+    )
+}
+
+fn request_advice() -> String {
+    format!(
+        "mutation($a: ID!, $agency: ID!, $scope: Scope!, $due: Date) {{
+           requestAdvice(assessmentId: $a, agencyId: $agency, scope: $scope, dueOn: $due) {{ {REQUEST_FIELDS} }} }}"
+    )
+}
+
+fn submit_advice() -> String {
+    format!(
+        "mutation($r: ID!, $i: ContributionInput!) {{ submitAdvice(requestId: $r, input: $i) {{ {CONTRIBUTION_FIELDS} }} }}"
+    )
+}
+
+fn reuse_advice() -> String {
+    format!(
+        "mutation($r: ID!, $c: ID!, $author: Boolean!, $family: Boolean!) {{
+           reuseAdvice(requestId: $r, contributionId: $c, authorConfirmed: $author, familyConfirmed: $family) {{ {REQUEST_FIELDS} }} }}"
+    )
+}
+
+const TRACE: &str = "query($filter: TraceFilterInput, $first: Int) {
+  accessTrace(filter: $filter, first: $first) { edges { node {
+    seq recordedAt action outcome actorSubject actorAgencyId actorAgencyKind actorRoles childId
+    purpose disclosed withheld { scope code reason }
+    basis { scope kind grantIds overrideId agreementVersion } details { key value }
+  } } pageInfo { hasNextPage } } }";
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/// Practitioners and case officers state a purpose; families and IG staff
+/// state none.
+fn purpose_of(persona: &str) -> Option<&'static str> {
+    match persona {
+        "parent" | "young-person" | "ig-auditor" | "ig-admin" => None,
+        _ => Some("DIRECT_SUPPORT"),
+    }
+}
+
+/// A request as a demo persona, with its usual purpose.
+async fn call(app: &TestApp, persona: &str, query: &str, variables: Value) -> Answer {
+    let token = app.token_for(persona);
+    app.graphql_as(Some(&token), purpose_of(persona), query, variables)
+        .await
+}
+
+/// A family member signed in as `person_id` (role family).
+fn family_token(app: &TestApp, person_id: &str) -> String {
+    let mut claims = app.claims_for("parent");
+    claims["sub"] = json!(format!("test-{person_id}"));
+    claims["person_id"] = json!(person_id);
+    app.hs256(&claims)
+}
+
+/// `data.<field>` of an answer that must have succeeded.
+fn ok(answer: &Answer, field: &str) -> Value {
+    assert!(
+        answer.body["errors"].is_null(),
+        "{field} should succeed: {answer:?}"
+    );
+    let value = answer.body["data"][field].clone();
+    assert!(!value.is_null(), "{field} is null: {answer:?}");
+    value
+}
+
+/// Asserts the answer is refused with exactly `code` and no data for `field`.
+fn refused(answer: &Answer, field: &str, code: &str) {
+    assert_eq!(answer.codes(), vec![code], "{field}: {answer:?}");
+    assert!(
+        answer.body["data"].is_null() || answer.body["data"][field].is_null(),
+        "{field} should carry no data: {answer:?}"
+    );
+}
+
+/// Asserts a BAD_USER_INPUT naming `input_field`.
+fn bad_input(answer: &Answer, field: &str, input_field: &str) {
+    refused(answer, field, "BAD_USER_INPUT");
+    assert_eq!(
+        answer.body["errors"][0]["extensions"]["field"], input_field,
+        "{answer:?}"
+    );
+}
+
+fn id_of(value: &Value) -> String {
+    value["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {value}"))
+        .to_owned()
+}
+
+/// The contributions in `list` that these tests wrote (the demo may hold
+/// others).
+fn marked(list: &Value) -> Value {
+    Value::Array(
+        list.as_array()
+            .unwrap_or_else(|| panic!("not a list: {list}"))
+            .iter()
+            .filter(|c| c["title"].as_str().is_some_and(|t| t.contains(MARK)))
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The ids in a list of contributions.
+fn ids(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(id_of)
+        .collect()
+}
+
+/// A child's contributions as `persona` sees them for `purpose`.
+async fn contributions_as(
+    app: &TestApp,
+    persona: &str,
+    purpose: Option<&str>,
+    child: Uuid,
+    scope: Option<&str>,
+    include_superseded: bool,
+) -> (Answer, Value) {
+    let token = app.token_for(persona);
+    let answer = app
+        .graphql_as(
+            Some(&token),
+            purpose,
+            &contributions(),
+            json!({ "id": child, "scope": scope, "all": include_superseded }),
+        )
+        .await;
+    let list = answer.body["data"]["child"]["contributions"].clone();
+    assert!(
+        list.is_array(),
+        "{persona} should get a list of contributions: {answer:?}"
+    );
+    (answer, list)
+}
+
+/// Every entry of the access trace matching `filter`, as an IG auditor.
+async fn trace_entries(app: &TestApp, filter: Value) -> Vec<Value> {
+    let answer = call(
+        app,
+        "ig-auditor",
+        TRACE,
+        json!({ "filter": filter, "first": 500 }),
+    )
+    .await;
+    let connection = ok(&answer, "accessTrace");
+    assert_eq!(
+        connection["pageInfo"]["hasNextPage"], false,
+        "more entries than expected: {answer:?}"
+    );
+    connection["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+/// Registers a child born `years` ago with their own sign-in `yp` and a
+/// mother with parental responsibility signed in as `mum`.
+async fn register_child(app: &TestApp, years: i64, yp: &str, mum: &str) -> Uuid {
+    let today = Utc::now().date_naive();
+    let dob = today - chrono::Duration::days(years * 365 + 30);
+    let register = "mutation($input: RegisterChildInput!) { registerChild(input: $input) { id } }";
+    let registered = call(
+        app,
+        "case-officer",
+        register,
+        json!({ "input": {
+            "givenName": "Robin", "familyName": "Tellonce",
+            "dateOfBirth": dob.to_string(), "youngPersonId": yp,
+        } }),
+    )
+    .await;
+    let id = id_of(&ok(&registered, "registerChild"));
+    let link = "mutation($c: ID!, $i: LinkFamilyMemberInput!) { linkFamilyMember(childId: $c, input: $i) { id } }";
+    let linked = call(
+        app,
+        "case-officer",
+        link,
+        json!({ "c": id, "i": {
+            "fullName": "Morgan Tellonce", "relationship": "MOTHER",
+            "parentalResponsibility": true, "prEvidence": "Birth registration",
+            "personId": mum, "contactPreference": "EMAIL", "email": "morgan@example.org",
+        } }),
+    )
+    .await;
+    ok(&linked, "linkFamilyMember");
+    Uuid::parse_str(&id).expect("uuid")
+}
+
+fn advice_input(title: &str) -> Value {
+    json!({
+        "kind": "ADVICE",
+        "title": format!("{title} ({MARK})"),
+        "needs": format!("{MARK}: needs in the family's and practitioner's words."),
+        "outcomes": format!("{MARK}: outcomes sought."),
+        "provision": format!("{MARK}: provision required."),
+        "notes": format!("{MARK}: anything else."),
+    })
+}
+
+fn aam_input(n: u32) -> Value {
+    json!({
+        "whatMatters": format!("Version {n}: drawing, my cat and my cousins ({MARK})."),
+        "howToSupport": format!("Version {n}: give me time and show me, don't just tell me."),
+        "aspirations": format!("Version {n}: I want to be a vet."),
+        "history": format!("Version {n}: moved school in Year 3."),
+    })
+}

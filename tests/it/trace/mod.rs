@@ -1,0 +1,231 @@
+//! The access trace over HTTP: entries per action, durability, the hash
+//! chain under concurrency, tamper detection, IG search and export, family history.
+
+/// Append-only: the database refuses to change or remove entries.
+mod append_only;
+/// The hash chain stays linear under concurrent requests.
+mod concurrency;
+/// Durable before disclosure: nothing leaves the hub when its entry cannot be written.
+mod durability;
+/// An entry per action: fields and bases but no values, every operation, batches in order.
+mod entries;
+/// IG export as NDJSON and CSV, with cells a spreadsheet would run neutralised.
+mod export;
+/// Families see who looked at what and why, but not what an override keeps from them.
+mod family_history;
+/// IG search: filters and pagination return exactly the matching entries.
+mod search;
+/// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
+mod tamper;
+
+use api::demo::{AMIRA, JAYDEN};
+use chrono::{DateTime, Utc};
+use consent::trace::GENESIS;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+// ---------------------------------------------------------------------------
+// Queries and helpers.
+// ---------------------------------------------------------------------------
+
+/// The demo grant from Amira's mother to CAMHS.
+const CAMHS_GRANT: Uuid = Uuid::from_u128(0x7e11_0000_0000_4000_8000_0000_0000_0702);
+
+const NODE: &str = "seq recordedAt action outcome actorSubject actorAgencyId actorAgencyKind
+  actorRoles childId purpose disclosed withheld { scope code reason }
+  basis { scope kind grantIds overrideId agreementVersion } details { key value }
+  requestId traceId hash prevHash";
+
+fn trace_query() -> String {
+    format!(
+        "query($filter: TraceFilterInput, $first: Int, $after: String) {{
+           accessTrace(filter: $filter, first: $first, after: $after) {{
+             edges {{ cursor node {{ {NODE} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+    )
+}
+
+const INTEGRITY: &str =
+    "{ traceIntegrity { ok entriesChecked headSeq headHash firstBrokenSeq problem } }";
+
+const READ: &str = "query($id: ID!) { child(id: $id) {
+  identity { givenName } education { yearGroup } mentalHealth { camhsStatus } } }";
+
+const READ_CAMHS: &str = "query($id: ID!) { child(id: $id) {
+  identity { givenName } mentalHealth { camhsStatus } allAboutMe { whatMatters } education { yearGroup } } }";
+
+const ALL_ABOUT_ME: &str = "query($id: ID!) { child(id: $id) { allAboutMe { whatMatters } } }";
+
+const GRANT: &str =
+    "mutation($input: GrantConsentInput!) { grantConsent(input: $input) { receiptId grantId } }";
+
+const WITHDRAW: &str = "mutation($id: ID!) { withdrawConsent(grantId: $id, reason: \"Changed my mind\") { receiptId grantId } }";
+
+const DECLARE: &str = "mutation($input: DeclareOverrideInput!) { declareSafeguardingOverride(input: $input) { id active } }";
+
+const LONG_REASON: &str =
+    "Police report received tonight of a serious assault; checking orders and placements now.";
+
+fn declare_input(child: Uuid) -> Value {
+    json!({ "input": {
+        "childId": child,
+        "scopes": ["RESTRICTED", "SOCIAL_CARE"],
+        "reason": LONG_REASON,
+        "hours": 24,
+        "tellFamily": false,
+        "withholdReason": "Telling the family could put Jayden at risk while police enquiries continue.",
+    }})
+}
+
+fn health_grant(child: Uuid) -> Value {
+    json!({ "input": {
+        "childId": child,
+        "recipientAgencyKind": "HEALTH",
+        "scopes": ["PHYSICAL_HEALTH"],
+        "purposes": ["DIRECT_SUPPORT"],
+    }})
+}
+
+/// A page of `accessTrace`.
+#[derive(Debug)]
+struct Page {
+    edges: Vec<Value>,
+    has_next: bool,
+    end_cursor: Option<String>,
+}
+
+/// An IG auditor's request (IG staff state no purpose of use).
+async fn ig(app: &TestApp, query: &str, variables: Value) -> Answer {
+    let token = app.token_for("ig-auditor");
+    app.graphql_as(Some(&token), None, query, variables).await
+}
+
+async fn trace_page(app: &TestApp, filter: &Value, first: i64, after: Option<&str>) -> Page {
+    let answer = ig(
+        app,
+        &trace_query(),
+        json!({ "filter": filter, "first": first, "after": after }),
+    )
+    .await;
+    assert!(
+        answer.body["errors"].is_null(),
+        "accessTrace failed: {answer:?}"
+    );
+    let connection = &answer.body["data"]["accessTrace"];
+    let edges = connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no edges: {answer:?}"))
+        .clone();
+    let has_next = connection["pageInfo"]["hasNextPage"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("no hasNextPage: {answer:?}"));
+    let end_cursor = connection["pageInfo"]["endCursor"]
+        .as_str()
+        .map(str::to_owned);
+    Page {
+        edges,
+        has_next,
+        end_cursor,
+    }
+}
+
+/// Every entry matching `filter`, in pages of 500.
+async fn trace(app: &TestApp, filter: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..100 {
+        let page = trace_page(app, &filter, 500, after.as_deref()).await;
+        out.extend(page.edges.into_iter().map(|e| e["node"].clone()));
+        if !page.has_next {
+            return out;
+        }
+        after = page.end_cursor;
+    }
+    panic!("the trace did not end within 100 pages");
+}
+
+fn seq(node: &Value) -> i64 {
+    node["seq"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no seq: {node}"))
+}
+
+fn recorded_at(node: &Value) -> DateTime<Utc> {
+    node["recordedAt"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| panic!("no recordedAt: {node}"))
+}
+
+/// Raw SQL on the test database.
+async fn sql(app: &TestApp, statement: &str) -> Result<(), sea_orm::DbErr> {
+    app.store
+        .connection()
+        .execute_unprepared(statement)
+        .await
+        .map(|_| ())
+}
+
+/// GET /trace/export: status, content type and body.
+async fn export(app: &TestApp, token: Option<&str>, query: &str) -> (u16, String, String) {
+    let mut request = app
+        .client
+        .get(format!("{}/trace/export{query}", app.address));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        content_type,
+        response.text().await.expect("export body"),
+    )
+}
+
+/// An expired token for a persona.
+fn expired_token(app: &TestApp, persona: &str) -> String {
+    let mut claims = app.claims_for(persona);
+    let now = Utc::now().timestamp();
+    claims["iat"] = json!(now - 7200);
+    claims["exp"] = json!(now - 3600);
+    app.hs256(&claims)
+}
+
+async fn integrity(app: &TestApp) -> Value {
+    let answer = ig(app, INTEGRITY, json!({})).await;
+    assert!(answer.body["errors"].is_null(), "{answer:?}");
+    answer.body["data"]["traceIntegrity"].clone()
+}
+
+/// Asserts the whole stored chain is intact and numbered 1..=N; returns N.
+async fn assert_chain_intact(app: &TestApp) -> usize {
+    let links = app.store.trace_links(0, 1_000_000).await.expect("links");
+    let mut prev = GENESIS.to_owned();
+    for (i, link) in links.iter().enumerate() {
+        assert_eq!(link.seq, i as i64 + 1, "sequence numbers have a gap");
+        assert_eq!(link.prev_hash, prev, "entry {} is not linked", link.seq);
+        prev = link.hash.clone();
+    }
+    let report = app.store.verify_trace().await.expect("verify");
+    assert_eq!(report.first_broken, None, "{report:?}");
+    assert_eq!(report.checked, links.len() as u64);
+    links.len()
+}
+
+/// Three reads after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
+async fn three_reads(app: &TestApp) {
+    for (persona, child) in [("senco", AMIRA), ("camhs", AMIRA), ("senco", JAYDEN)] {
+        let answer = app.graphql(persona, READ, json!({ "id": child })).await;
+        assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
+    }
+}
