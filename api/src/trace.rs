@@ -138,12 +138,27 @@ struct ChildRead {
 pub struct Recorder {
     reads: Mutex<BTreeMap<ChildId, ChildRead>>,
     events: Mutex<Vec<TraceEntry>>,
+    /// A lock was poisoned (a panic while recording): the request fails
+    /// rather than send what may be untraced.
+    broken: std::sync::atomic::AtomicBool,
+}
+
+impl Recorder {
+    /// The guarded value even after a panic elsewhere, marking the
+    /// recorder broken so that [`Recorder::entries`] fails the request.
+    fn lock<'a, T>(&self, m: &'a Mutex<T>) -> std::sync::MutexGuard<'a, T> {
+        m.lock().unwrap_or_else(|poisoned| {
+            self.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+            poisoned.into_inner()
+        })
+    }
 }
 
 impl Recorder {
     /// A child's record was opened (even if nothing is selected from it).
     pub fn opened(&self, child: ChildId, decision: &AccessDecision) {
-        if let Ok(mut reads) = self.reads.lock() {
+        {
+            let mut reads = self.lock(&self.reads);
             reads.entry(child).or_default().agreement_version = decision.agreement_version;
         }
     }
@@ -156,7 +171,8 @@ impl Recorder {
         decision: &ScopeDecision,
         fields: impl IntoIterator<Item = String>,
     ) {
-        if let Ok(mut reads) = self.reads.lock() {
+        {
+            let mut reads = self.lock(&self.reads);
             let read = reads.entry(child).or_default();
             match decision {
                 // Reading your own contributions never stands in for the
@@ -176,7 +192,8 @@ impl Recorder {
 
     /// Any other entry for this request.
     pub fn event(&self, entry: TraceEntry) {
-        if let Ok(mut events) = self.events.lock() {
+        {
+            let mut events = self.lock(&self.events);
             events.push(entry);
         }
     }
@@ -189,9 +206,10 @@ impl Recorder {
         request_id: &str,
         trace_id: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Vec<TraceEntry> {
+    ) -> Result<Vec<TraceEntry>> {
         let mut out = Vec::new();
-        if let Ok(reads) = self.reads.lock() {
+        {
+            let reads = self.lock(&self.reads);
             for (child, read) in reads.iter() {
                 let decision = AccessDecision::from_fn(read.agreement_version, |s| {
                     read.scopes.get(&s).cloned().unwrap_or_else(|| {
@@ -221,10 +239,16 @@ impl Recorder {
                 out.push(entry);
             }
         }
-        if let Ok(events) = self.events.lock() {
+        {
+            let events = self.lock(&self.events);
             out.extend(events.iter().cloned());
         }
-        out
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "the request's trace recorder was poisoned; nothing is sent"
+            )));
+        }
+        Ok(out)
     }
 }
 
@@ -240,4 +264,51 @@ pub fn entry_for(
     entry.request_id = Some(request_id.to_owned());
     entry.trace_id = crate::telemetry::current_trace_id();
     entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            subject: "p".into(),
+            agency: None,
+            roles: [consent::Role::Family].into_iter().collect(),
+            person_id: Some("p".into()),
+            purpose: None,
+        }
+    }
+
+    #[test]
+    fn a_poisoned_recorder_fails_the_request_instead_of_dropping_entries() {
+        let recorder = Recorder::default();
+        recorder.event(TraceEntry::new(
+            TraceAction::Read,
+            Actor::default(),
+            Utc::now(),
+        ));
+        assert_eq!(
+            recorder
+                .entries(&principal(), "r", None, Utc::now())
+                .expect("a healthy recorder")
+                .len(),
+            1
+        );
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _held = recorder.events.lock().expect("lock");
+            panic!("a panic while recording");
+        }));
+        // Entries recorded after the panic are kept, but the request fails.
+        recorder.event(TraceEntry::new(
+            TraceAction::Read,
+            Actor::default(),
+            Utc::now(),
+        ));
+        assert!(
+            recorder
+                .entries(&principal(), "r", None, Utc::now())
+                .is_err()
+        );
+    }
 }

@@ -194,8 +194,10 @@ impl TraceEntry {
     }
 
     /// The canonical form that is hashed: compact JSON in field order.
-    pub fn canonical(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// Never a silent default: an entry that cannot be written out is an
+    /// error, so nothing is ever hashed as `""`.
+    pub fn canonical(&self) -> Result<String, Unserialisable> {
+        serde_json::to_string(self).map_err(|e| Unserialisable(e.to_string()))
     }
 
     /// Parses a stored canonical form.
@@ -339,6 +341,11 @@ pub struct Checkpoint {
 }
 
 /// Why a checkpoint cannot be used.
+/// A trace entry that could not be put in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the trace entry cannot be serialised: {0}")]
+pub struct Unserialisable(pub String);
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckpointError {
     /// Not `SEQ:HASH`.
@@ -516,7 +523,7 @@ mod tests {
                 let mut e =
                     TraceEntry::new(TraceAction::Read, Actor::default(), at).detail("n", seq);
                 e.seq = seq;
-                let canonical = e.canonical();
+                let canonical = e.canonical().expect("canonical");
                 let hash = chain_hash(&prev, &canonical);
                 let link = StoredLink {
                     seq,
@@ -710,8 +717,11 @@ mod tests {
         e.disclosed = vec!["identity.givenName".into(), "education.yearGroup".into()];
         e.normalise();
         assert_eq!(e.disclosed[0], "education.yearGroup");
-        assert_eq!(TraceEntry::parse(&e.canonical()), Some(e.clone()));
-        assert!(e.canonical().starts_with(
+        assert_eq!(
+            TraceEntry::parse(&e.canonical().expect("canonical")),
+            Some(e.clone())
+        );
+        assert!(e.canonical().expect("canonical").starts_with(
             "{\"seq\":0,\"recorded_at\":\"2026-11-22T12:00:00.123456Z\",\"action\":\"SEARCH\""
         ));
     }

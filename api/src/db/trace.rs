@@ -85,7 +85,9 @@ async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Resul
         seq += 1;
         entry.seq = seq;
         entry.normalise();
-        let canonical = entry.canonical();
+        let canonical = entry
+            .canonical()
+            .map_err(|e| crate::error::Error::Internal(e.into()))?;
         let hash = chain_hash(&prev, &canonical);
         // The searchable columns say only what the hashed entry says.
         let columns = IndexedColumns::of(&entry).ok_or_else(|| {

@@ -132,7 +132,11 @@ pub async fn graphql(
             .await;
     // Nothing leaves the hub before its trace entries are durable.
     let entries = recorder.entries(&principal, &request_id, trace_id.as_deref(), now);
-    if state.trace.append(entries).await.is_err() {
+    let appended = match entries {
+        Ok(entries) => state.trace.append(entries).await,
+        Err(e) => Err(e),
+    };
+    if appended.is_err() {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,

@@ -55,7 +55,11 @@ async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
             map.remove("prev_hash");
         }
         let entry: TraceEntry = serde_json::from_value(value.clone()).expect("an entry");
-        assert_eq!(chain_hash(&prev, &entry.canonical()), hash, "{line}");
+        assert_eq!(
+            chain_hash(&prev, &entry.canonical().expect("canonical")),
+            hash,
+            "{line}"
+        );
         prev = hash;
         last = value;
     }

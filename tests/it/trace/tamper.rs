@@ -118,7 +118,7 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
                withheld_any, override_used, entry, prev_hash, hash)
              VALUES (5, '2026-01-01 00:00:00+00:00', 'READ', 'SUCCESS', 'test-forger', ',', {f}, {f},
                '{}', '{}', '{}')",
-            forged.canonical().replace('\'', "''"),
+            forged.canonical().expect("canonical").replace('\'', "''"),
             head.hash,
             "f".repeat(64),
             f = if is_postgres() { "false" } else { "0" },
