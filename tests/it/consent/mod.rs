@@ -12,6 +12,8 @@ mod grant_withdraw;
 mod overrides;
 /// Every persona's view of every demo child, under the agreement and demo grants.
 mod persona_views;
+/// Receipts pinned as insta snapshots (ids and times redacted).
+mod receipts;
 /// Consent and withdrawals recorded by a practitioner, and what their receipts say.
 mod recorded_by_practitioner;
 
