@@ -47,13 +47,24 @@ impl FailedAuth {
             windows: Arc::default(),
             trace,
         };
-        let sweeper = this.clone();
+        // The sweeper holds the windows weakly: it ends once the hub that
+        // owns them is gone.
+        let windows = Arc::downgrade(&this.windows);
+        let (span, trace) = (this.window, this.trace.clone());
         let every = (window / 4).max(Duration::from_millis(50));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
+                let Some(windows) = windows.upgrade() else {
+                    break;
+                };
+                let sweeper = Self {
+                    window: span,
+                    windows,
+                    trace: trace.clone(),
+                };
                 if sweeper.flush(Utc::now(), false).await.is_err() {
                     tracing::error!("could not trace aggregated failed authentications");
                 }

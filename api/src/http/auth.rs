@@ -163,7 +163,7 @@ async fn registered(
         Ok(Some(_)) => Err(Some(AuthError::AgencyKindMismatch)),
         Ok(None) => Err(Some(AuthError::UnknownAgency)),
         Err(e) => {
-            let _ = async_graphql::Error::from(e);
+            tracing::error!(error = ?e, "reading the agency register failed");
             Err(None)
         }
     }
