@@ -219,15 +219,6 @@ pub struct ChildView {
 
 type Section<T> = async_graphql::Result<Option<T>>;
 
-/// A withheld value is `null` *in* `data`, with its error at the field's
-/// path. (async-graphql drops a field whose resolver fails from its parent
-/// object, and turns an object whose every field failed into null, which
-/// breaks typed clients; so a denial is reported beside a null value.)
-fn withheld(ctx: &Context<'_>, error: Error) {
-    let error: async_graphql::Error = error.into();
-    ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
-}
-
 impl ChildView {
     /// The only way out for record content: `value` if the decision allows
     /// `scope`, else null with a CONSENT_REQUIRED / NOT_PERMITTED error.
@@ -251,10 +242,9 @@ impl ChildView {
             .touched(self.record.id, scope, decision, fields);
         match decision {
             ScopeDecision::Allowed(_) => Ok(Some(value(&self.record))),
-            ScopeDecision::Denied(denial) => {
-                withheld(ctx, Error::Withheld(scope, denial.clone()));
-                Ok(None)
-            }
+            // Null in `data` with this error at the path (the guard
+            // extension does that for every nullable field).
+            ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone()).into()),
         }
     }
 }

@@ -15,7 +15,7 @@
 //!    fragment (linear in the document, cycles refused), so aliases and
 //!    fan-out are bounded before any of async-graphql's own walks.
 //! 3. Every string in the document and the variables is checked
-//!    ([`check_text`]): no NUL, bounded length — nothing that storage would
+//!    ([`check`]): no NUL, bounded length — nothing that storage would
 //!    refuse reaches it.
 //!
 //! The extension also gives every error an `extensions.code` and rewrites
@@ -23,10 +23,11 @@
 //! number).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextResolve,
+    NextSubscribe, ResolveInfo,
 };
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
@@ -292,44 +293,85 @@ pub fn expanded_size(doc: &ExecutableDocument, max: u64) -> Result<u64, Refusal>
     Ok(total)
 }
 
-/// A string that may reach storage: no NUL, at most `max` bytes.
-pub fn check_text(what: &str, text: &str, max: usize) -> Result<(), Refusal> {
-    if text.contains('\0') {
-        return Err(Refusal::NulInValue(what.to_owned()));
+/// A bad string inside a value, with the object keys down to it (innermost
+/// first). The path is only built when something is wrong: checking a good
+/// value allocates nothing.
+struct Fault {
+    long: bool,
+    path: Vec<String>,
+}
+
+impl Fault {
+    /// The refusal, naming `what` (an argument or variable) and the path.
+    fn refusal(self, what: &str, max: usize) -> Refusal {
+        let mut at = what.to_owned();
+        for key in self.path.iter().rev() {
+            at.push('.');
+            at.push_str(key);
+        }
+        if self.long {
+            Refusal::TooLong(at, max)
+        } else {
+            Refusal::NulInValue(at)
+        }
     }
-    if text.len() > max {
-        return Err(Refusal::TooLong(what.to_owned(), max));
+}
+
+/// A string that may reach storage: no NUL, at most `max` bytes.
+fn text_fault(text: &str, max: usize) -> Result<(), Fault> {
+    let long = text.len() > max;
+    if long || text.contains('\0') {
+        return Err(Fault {
+            long,
+            path: Vec::new(),
+        });
     }
     Ok(())
 }
 
-fn check_const(what: &str, value: &async_graphql::Value, max: usize) -> Result<(), Refusal> {
+/// Descends into an object's value, noting its key on the way out.
+fn under(key: &str, inner: Result<(), Fault>) -> Result<(), Fault> {
+    inner.map_err(|mut f| {
+        f.path.push(key.to_owned());
+        f
+    })
+}
+
+fn check_const(value: &async_graphql::Value, max: usize) -> Result<(), Fault> {
     match value {
-        Value::String(s) => check_text(what, s, max),
-        Value::List(items) => items.iter().try_for_each(|v| check_const(what, v, max)),
+        Value::String(s) => text_fault(s, max),
+        Value::List(items) => items.iter().try_for_each(|v| check_const(v, max)),
         Value::Object(map) => map.iter().try_for_each(|(k, v)| {
-            check_text(what, k, max)?;
-            check_const(&format!("{what}.{k}"), v, max)
+            text_fault(k, max)?;
+            under(k, check_const(v, max))
         }),
         _ => Ok(()),
     }
 }
 
-fn check_literal(
-    what: &str,
-    value: &async_graphql_value::Value,
-    max: usize,
-) -> Result<(), Refusal> {
+fn check_literal(value: &async_graphql_value::Value, max: usize) -> Result<(), Fault> {
     use async_graphql_value::Value as V;
     match value {
-        V::String(s) => check_text(what, s, max),
-        V::List(items) => items.iter().try_for_each(|v| check_literal(what, v, max)),
+        V::String(s) => text_fault(s, max),
+        V::List(items) => items.iter().try_for_each(|v| check_literal(v, max)),
         V::Object(map) => map.iter().try_for_each(|(k, v)| {
-            check_text(what, k, max)?;
-            check_literal(&format!("{what}.{k}"), v, max)
+            text_fault(k, max)?;
+            under(k, check_literal(v, max))
         }),
         _ => Ok(()),
     }
+}
+
+/// Every argument's literal strings.
+fn check_arguments(
+    arguments: &[(Positioned<Name>, Positioned<async_graphql_value::Value>)],
+    max: usize,
+) -> Result<(), Refusal> {
+    for (name, v) in arguments {
+        check_literal(&v.node, max)
+            .map_err(|f| f.refusal(&format!("argument {}", name.node), max))?;
+    }
+    Ok(())
 }
 
 /// Every string literal of the document.
@@ -337,15 +379,11 @@ fn check_document_strings(doc: &ExecutableDocument, max: usize) -> Result<(), Re
     fn set(s: &SelectionSet, max: usize) -> Result<(), Refusal> {
         for item in &s.items {
             for d in item.node.directives() {
-                for (name, v) in &d.node.arguments {
-                    check_literal(&format!("argument {}", name.node), &v.node, max)?;
-                }
+                check_arguments(&d.node.arguments, max)?;
             }
             match &item.node {
                 Selection::Field(f) => {
-                    for (name, v) in &f.node.arguments {
-                        check_literal(&format!("argument {}", name.node), &v.node, max)?;
-                    }
+                    check_arguments(&f.node.arguments, max)?;
                     set(&f.node.selection_set.node, max)?;
                 }
                 Selection::InlineFragment(f) => set(&f.node.selection_set.node, max)?,
@@ -361,17 +399,12 @@ fn check_document_strings(doc: &ExecutableDocument, max: usize) -> Result<(), Re
     for op in operations {
         for v in &op.node.variable_definitions {
             if let Some(default) = &v.node.default_value {
-                check_const(
-                    &format!("variable ${}", v.node.name.node),
-                    &default.node,
-                    max,
-                )?;
+                check_const(&default.node, max)
+                    .map_err(|f| f.refusal(&format!("variable ${}", v.node.name.node), max))?;
             }
         }
         for d in &op.node.directives {
-            for (name, v) in &d.node.arguments {
-                check_literal(&format!("argument {}", name.node), &v.node, max)?;
-            }
+            check_arguments(&d.node.arguments, max)?;
         }
         set(&op.node.selection_set.node, max)?;
     }
@@ -392,8 +425,10 @@ pub fn check(
     expanded_size(&doc, limits.max_expanded)?;
     check_document_strings(&doc, limits.max_string_bytes)?;
     for (name, value) in variables.iter() {
-        check_text("a variable name", name, limits.max_string_bytes)?;
-        check_const(&format!("variable ${name}"), value, limits.max_string_bytes)?;
+        text_fault(name, limits.max_string_bytes)
+            .map_err(|f| f.refusal("a variable name", limits.max_string_bytes))?;
+        check_const(value, limits.max_string_bytes)
+            .map_err(|f| f.refusal(&format!("variable ${name}"), limits.max_string_bytes))?;
     }
     Ok(doc)
 }
@@ -427,27 +462,51 @@ fn syntax_refusal(e: async_graphql::parser::Error) -> Refusal {
     Refusal::Syntax(message)
 }
 
-/// Marks a request whose document [`check`] has passed and whose parsed
-/// document it carries.
-#[derive(Debug, Clone, Copy)]
-pub struct Checked;
+/// What [`check`] said of a request's document when the HTTP handler ran
+/// it already (the parsed document is then in the request): the schema's
+/// guard does not check it again.
+#[derive(Debug, Clone)]
+pub enum Checked {
+    Passed,
+    Refused(Refusal),
+}
 
-/// The async-graphql extension applying [`check`] to every request and
-/// giving every error an `extensions.code`.
+/// The async-graphql extension applying [`check`] to every request, giving
+/// every error an `extensions.code`, and reporting a failed nullable field
+/// as `null` *in* `data` with its error (async-graphql 7.2 drops a failed
+/// field from its parent object, and turns an object whose every field
+/// failed into null, which breaks typed clients).
 #[derive(Debug, Clone, Copy)]
 pub struct Guard(pub DocumentLimits);
 
 impl ExtensionFactory for Guard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+        Arc::new(GuardRequest {
+            limits: self.0,
+            nulled: Arc::default(),
+        })
     }
 }
 
+/// The guard for one request (or one subscription).
+struct GuardRequest {
+    limits: DocumentLimits,
+    /// Errors of nullable fields answered with null, to add to the response.
+    nulled: Arc<Mutex<Vec<ServerError>>>,
+}
+
+/// Moves the errors of nulled fields into the response, then fills codes.
+fn finish(nulled: &Mutex<Vec<ServerError>>, response: &mut Response) {
+    let mut nulled = nulled.lock().unwrap_or_else(PoisonError::into_inner);
+    response.errors.append(&mut nulled);
+    fill_codes(&mut response.errors);
+}
+
 #[async_graphql::async_trait::async_trait]
-impl Extension for Guard {
+impl Extension for GuardRequest {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        fill_codes(&mut response.errors);
+        finish(&self.nulled, &mut response);
         response
     }
 
@@ -457,12 +516,32 @@ impl Extension for Guard {
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
+        let nulled = self.nulled.clone();
         next.run(ctx, stream)
-            .map(|mut response| {
-                fill_codes(&mut response.errors);
+            .map(move |mut response| {
+                finish(&nulled, &mut response);
                 response
             })
             .boxed()
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> async_graphql::ServerResult<Option<Value>> {
+        let nullable = !info.return_type.ends_with('!');
+        match next.run(ctx, info).await {
+            Err(error) if nullable => {
+                self.nulled
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(error);
+                Ok(Some(Value::Null))
+            }
+            other => other,
+        }
     }
 
     async fn prepare_request(
@@ -471,14 +550,17 @@ impl Extension for Guard {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> async_graphql::ServerResult<Request> {
-        if request
+        let checked = request
             .data
-            .contains_key(&std::any::TypeId::of::<Checked>())
-        {
-            // The HTTP handler checked and parsed it already.
-            return next.run(ctx, request).await;
+            .get(&std::any::TypeId::of::<Checked>())
+            .and_then(|c| c.downcast_ref::<Checked>())
+            .cloned();
+        match checked {
+            Some(Checked::Passed) => return next.run(ctx, request).await,
+            Some(Checked::Refused(refusal)) => return Err(refusal.into_server_error()),
+            None => {}
         }
-        let doc = check(&request.query, &request.variables, &self.0)
+        let doc = check(&request.query, &request.variables, &self.limits)
             .map_err(Refusal::into_server_error)?;
         // Parsed once, here: async-graphql then skips its own parse.
         request.set_parsed_query(doc);

@@ -40,7 +40,7 @@ async fn execute_in_order(
 /// keeps the parsed document, so nothing parses a document twice or before
 /// the guard. Returns the span for the request: operation name(s) and
 /// type(s), never the query text or variables (they can hold identifiers).
-/// A refused document is left as it is: the schema's guard answers it.
+/// A refused document carries its refusal, which the schema's guard answers.
 fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> tracing::Span {
     let requests: Vec<&mut async_graphql::Request> = match request {
         BatchRequest::Single(r) => vec![r],
@@ -49,9 +49,13 @@ fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> trac
     let mut names = Vec::new();
     let mut types = Vec::new();
     for r in requests {
-        let Ok(doc) = guard::check(&r.query, &r.variables, limits) else {
-            types.push("invalid");
-            continue;
+        let doc = match guard::check(&r.query, &r.variables, limits) {
+            Ok(doc) => doc,
+            Err(refusal) => {
+                types.push("invalid");
+                r.data.insert(guard::Checked::Refused(refusal));
+                continue;
+            }
         };
         for (name, op) in doc.operations.iter() {
             if r.operation_name.is_some() && name.map(|n| n.as_str()) != r.operation_name.as_deref()
@@ -66,7 +70,7 @@ fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> trac
             });
         }
         r.set_parsed_query(doc);
-        r.data.insert(guard::Checked);
+        r.data.insert(guard::Checked::Passed);
     }
     tracing::info_span!(
         "graphql",
