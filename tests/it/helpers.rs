@@ -318,6 +318,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// A WebSocket client connection to the hub.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// A GraphQL answer: HTTP status and JSON body.
 #[derive(Debug)]
 pub struct Answer {
@@ -479,6 +483,30 @@ impl TestApp {
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Answer { status, body }
+    }
+
+    /// Opens `/graphql/ws` (graphql-transport-ws) and sends connection_init
+    /// with `payload`.
+    pub async fn ws_init(&self, payload: Value) -> Socket {
+        use futures_util::SinkExt as _;
+        use tokio_tungstenite::tungstenite::Message;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        let url = format!("{}/graphql/ws", self.address.replace("http://", "ws://"));
+        let mut request = url.into_client_request().expect("request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().expect("header"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("connect");
+        socket
+            .send(Message::text(
+                json!({ "type": "connection_init", "payload": payload }).to_string(),
+            ))
+            .await
+            .expect("init");
+        socket
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {

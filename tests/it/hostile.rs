@@ -10,7 +10,6 @@ use futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
 use crate::helpers::*;
@@ -132,26 +131,10 @@ async fn fragment_fan_out_is_bounded_after_expansion() {
     still_up(&app).await;
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn ws_connect(app: &TestApp, token: &str) -> Socket {
-    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
-    let mut request = url.into_client_request().expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    socket
-        .send(Message::text(
-            json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })
-                .to_string(),
-        ))
-        .await
-        .expect("init");
+    let mut socket = app
+        .ws_init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
     let ack = ws_next(&mut socket).await;
     assert_eq!(ack["type"], "connection_ack", "{ack}");
     socket
