@@ -722,3 +722,25 @@ fn generated_hostile_documents_get_an_answer() {
         .expect("every document is answered");
     rt.block_on(still_up(&app));
 }
+
+#[tokio::test]
+async fn a_connection_may_start_only_so_many_subscriptions() {
+    let app = spawn_app().await;
+    let mut socket = ws_connect(&app, &app.token_for("parent")).await;
+    let query = format!("subscription {{ recordUpdates(childId: \"{AMIRA}\") {{ scope }} }}");
+    for id in 0..=api::http::ws::MAX_SUBSCRIPTIONS {
+        let subscribe =
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": query } });
+        if socket
+            .send(Message::text(subscribe.to_string()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let closed = ws_next(&mut socket).await;
+    assert_eq!(closed["type"], "closed", "{closed}");
+    assert_eq!(closed["code"], 1008, "{closed}");
+    still_up(&app).await;
+}

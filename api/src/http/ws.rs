@@ -1,6 +1,7 @@
 //! `GET /graphql/ws`: subscriptions over graphql-transport-ws.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -49,6 +50,7 @@ pub async fn subscriptions(
 /// Close codes of graphql-transport-ws and RFC 6455.
 const CLOSE_FORBIDDEN: u16 = 4403;
 const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_POLICY: u16 = 1008;
 
 async fn serve_socket(
     state: AppState,
@@ -59,6 +61,8 @@ async fn serve_socket(
     use axum::extract::ws::{CloseFrame, Message};
     use futures_util::{SinkExt as _, StreamExt as _};
     let (mut sink, stream) = socket.split();
+    let over_limit = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = over_limit.clone();
     let input = stream
         .take_while(|m| std::future::ready(m.is_ok()))
         .filter_map(|m| {
@@ -67,6 +71,18 @@ async fn serve_socket(
                 Ok(Message::Binary(b)) => Some(b.to_vec()),
                 _ => None,
             })
+        })
+        // Each subscription holds a receiver and a decision per notice: a
+        // connection may start a bounded number over its life.
+        .scan(0usize, move |started, bytes| {
+            if starts_subscription(&bytes) {
+                *started += 1;
+                if *started > MAX_SUBSCRIPTIONS {
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return std::future::ready(None);
+                }
+            }
+            std::future::ready(Some(bytes))
         });
     let (expiry_tx, mut expiry) = tokio::sync::watch::channel(None);
     let mut shutdown = state.shutdown.clone();
@@ -123,7 +139,30 @@ async fn serve_socket(
             }
         }
     }
+    if over_limit.load(std::sync::atomic::Ordering::SeqCst) {
+        let _ = sink
+            .send(close(
+                CLOSE_POLICY,
+                "too many subscriptions on one connection",
+            ))
+            .await;
+    }
     let _ = sink.close().await;
+}
+
+/// Subscriptions one connection may start over its life (SECURITY.md).
+pub const MAX_SUBSCRIPTIONS: usize = 100;
+
+/// A client message that starts a subscription (graphql-transport-ws
+/// `subscribe`, graphql-ws `start`).
+fn starts_subscription(message: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_slice::<Kind<'_>>(message)
+        .is_ok_and(|m| m.kind == "subscribe" || m.kind == "start")
 }
 
 fn data_expiry(data: &async_graphql::Data) -> Option<chrono::DateTime<Utc>> {
