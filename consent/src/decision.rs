@@ -113,4 +113,23 @@ impl AccessDecision {
     pub fn iter(&self) -> impl Iterator<Item = (Scope, &ScopeDecision)> {
         Scope::ALL.iter().copied().zip(self.scopes.iter())
     }
+
+    /// Who may see a contribution: the agency that wrote it always
+    /// (OWN_CONTRIBUTION, whatever the decision says about its scope);
+    /// anyone else exactly as the decision says about `scope`.
+    pub fn for_contribution(
+        &self,
+        reader_agency: Option<uuid::Uuid>,
+        author_agency: uuid::Uuid,
+        scope: Scope,
+    ) -> ScopeDecision {
+        if reader_agency == Some(author_agency) {
+            ScopeDecision::Allowed(Basis::new(
+                BasisKind::OwnContribution,
+                "your agency contributed this",
+            ))
+        } else {
+            self.get(scope).clone()
+        }
+    }
 }

@@ -595,4 +595,30 @@ proptest! {
             }
         }
     }
+
+    /// An agency always sees what it contributed; anyone else sees a
+    /// contribution exactly as the decision says about its scope.
+    #[test]
+    fn contributions_are_seen_by_their_author_or_by_the_decision(
+        p in arb_principal(),
+        grants in prop::collection::vec(arb_grant(), 0..6),
+        author_is_reader in any::<bool>(),
+        scope_index in 0..Scope::COUNT,
+    ) {
+        let a = agreement();
+        let kid = nine_year_old();
+        let d = decide(&p, &DecisionInput { child: &kid, grants: &grants, overrides: &[], agreement: &a, now: now() });
+        let scope = Scope::ALL[scope_index];
+        let reader = p.agency.map(|x| x.id);
+        let author = match (author_is_reader, reader) {
+            (true, Some(id)) => id,
+            _ => Uuid::from_u128(0xa17),
+        };
+        let seen = d.for_contribution(reader, author, scope);
+        if reader == Some(author) {
+            prop_assert!(matches!(&seen, ScopeDecision::Allowed(b) if b.kind == BasisKind::OwnContribution));
+        } else {
+            prop_assert_eq!(&seen, d.get(scope));
+        }
+    }
 }

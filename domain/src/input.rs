@@ -55,6 +55,32 @@ pub fn optional_text(
     Ok(Some(v.to_owned()))
 }
 
+/// The longest free text the hub keeps (advice, the family's own words).
+pub const MAX_LONG_TEXT: usize = 20_000;
+
+/// Free text of up to [`MAX_LONG_TEXT`] characters, line breaks and tabs
+/// allowed; blank becomes `None`.
+pub fn long_text(field: &'static str, value: Option<&str>) -> Result<Option<String>, InvalidInput> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > MAX_LONG_TEXT {
+        return Err(InvalidInput::new(
+            field,
+            format!("must be at most {MAX_LONG_TEXT} characters"),
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(InvalidInput::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(v.to_owned()))
+}
+
 /// A value used as it is given, such as a search term: refused if it holds
 /// a control character, which no identifier contains and which PostgreSQL
 /// cannot hold in text (NUL).
