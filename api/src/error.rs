@@ -1,13 +1,12 @@
-//! The API's one error type and its mapping to stable `extensions.code`
-//! values.
+//! The hub's one error type and its stable codes (`extensions.code` in
+//! GraphQL), independent of any transport.
 //!
 //! `Error` deliberately does not implement `Display`: async-graphql turns
 //! any `Display` type into a GraphQL error carrying its text, which is how SQL
 //! leaks to clients. Without `Display`, the only way into a GraphQL error is
-//! the `From` impl below, which logs internal causes once and shows a
-//! generic message.
+//! the `From` impl in `graphql::error`, which logs internal causes once and
+//! shows a generic message.
 
-use async_graphql::ErrorExtensions as _;
 use consent::{Denial, DenialCode};
 use domain::{InvalidInput, Scope};
 use sea_orm::DbErr;
@@ -86,58 +85,5 @@ impl From<anyhow::Error> for Error {
 pub const INTERNAL_MESSAGE: &str =
     "internal error: the request could not be completed; it has been logged";
 
-impl From<Error> for async_graphql::Error {
-    fn from(e: Error) -> Self {
-        let code = e.code();
-        match e {
-            Error::Forbidden(message) => {
-                async_graphql::Error::new(message).extend_with(|_, x| x.set("code", code))
-            }
-            Error::NotFound(what) => async_graphql::Error::new(format!("{what} not found"))
-                .extend_with(|_, x| x.set("code", code)),
-            Error::BadInput(input) => {
-                async_graphql::Error::new(input.to_string()).extend_with(|_, x| {
-                    x.set("code", code);
-                    x.set("field", input.field);
-                })
-            }
-            Error::Withheld(scope, denial) => {
-                let advice = match denial.code {
-                    DenialCode::ConsentRequired => "ask the family for consent to share it",
-                    DenialCode::NotPermitted => "it is not shared with you",
-                };
-                async_graphql::Error::new(format!(
-                    "{} is withheld: {}; {advice}",
-                    scope.code(),
-                    denial.reason
-                ))
-                .extend_with(|_, x| {
-                    x.set("code", code);
-                    x.set("scope", scope.code());
-                    x.set("reason", denial.reason.as_str());
-                })
-            }
-            Error::NotPermitted(scope, reason) => {
-                async_graphql::Error::new(reason).extend_with(|_, x| {
-                    x.set("code", code);
-                    x.set("scope", scope.code());
-                })
-            }
-            Error::Database(db) => {
-                tracing::error!(error = %db, kind = "database", "request failed");
-                async_graphql::Error::new(INTERNAL_MESSAGE).extend_with(|_, x| x.set("code", code))
-            }
-            Error::Internal(err) => {
-                tracing::error!(
-                    error = format!("{err:#}"),
-                    kind = "internal",
-                    "request failed"
-                );
-                async_graphql::Error::new(INTERNAL_MESSAGE).extend_with(|_, x| x.set("code", code))
-            }
-        }
-    }
-}
-
-/// Resolver result.
+/// A result of the hub.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

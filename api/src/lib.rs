@@ -3,9 +3,11 @@
 //!
 //! - [`config`]: `Settings` from defaults, file, env and flags.
 //! - [`auth`]: JWT → `consent::Principal`.
+//! - [`access`]: the one door below every front end — the request context,
+//!   `RequestContext::open` → `Disclosure` for record content, and
+//!   capability handles for everything else; each operation traces itself.
 //! - [`db`]: `Store`, the sea-orm reads and writes.
-//! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
-//!   to record content.
+//! - [`graphql`]: schema and resolvers: parse, call the door, shape.
 //! - [`startup`]: `Application` and the router with its layers.
 //! - [`http`]: the handlers (`graphql`, `ws`, `export`, `health`,
 //!   `graphiql`), the shared `AppState`, the one check of a caller (`auth`),
@@ -14,6 +16,7 @@
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod config;

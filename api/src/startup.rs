@@ -14,11 +14,12 @@ use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::access::{Hub, Policy};
 use crate::auth::Authenticator;
 use crate::config::Settings;
 use crate::db::Store;
 use crate::failed_auth::FailedAuth;
-use crate::graphql::{Policy, build_schema};
+use crate::graphql::build_schema;
 use crate::http::request_id::REQUEST_ID;
 use crate::http::state::AppState;
 use crate::http::{self, error::time_limit};
@@ -79,17 +80,20 @@ impl Application {
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
             ws_schema: crate::graphql::build_ws_schema(&settings.limits),
+            hub: Hub::new(
+                store.clone(),
+                trace,
+                crate::updates::Updates::default(),
+                Policy {
+                    controller: settings.controller.clone(),
+                    max_override_hours: settings.max_override_hours,
+                    show_practitioners_to_families: settings.show_practitioners_to_families,
+                },
+            ),
             store,
             auth: Arc::new(auth),
             introspection: settings.introspection,
             max_batch: settings.limits.max_batch,
-            policy: Arc::new(Policy {
-                controller: settings.controller.clone(),
-                max_override_hours: settings.max_override_hours,
-                show_practitioners_to_families: settings.show_practitioners_to_families,
-            }),
-            trace,
-            updates: crate::updates::Updates::default(),
             clock: settings.fixed_now,
             failed_auth: failed_auth.clone(),
             shutdown: shutdown_rx,

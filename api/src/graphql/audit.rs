@@ -4,13 +4,13 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use consent::purpose_words;
 use consent::trace::{Checkpoint, CheckpointError, TraceAction, TraceEntry};
-use consent::{Principal, purpose_words};
 use uuid::Uuid;
 
-use super::access::{open_as_family, request};
+use super::record::request;
 use super::types;
-use crate::db::{TraceFilter, TraceRow};
+use crate::access::{TraceFilter, TracePage, TraceRow};
 use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -115,17 +115,6 @@ fn page_size(first: Option<i32>) -> Result<u64> {
             "first",
             format!("must be between 1 and {MAX_PAGE}"),
         )),
-    }
-}
-
-pub fn require_ig(p: &Principal) -> Result<()> {
-    if p.is_ig() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "only information-governance staff (ig_auditor, ig_admin) may read the access trace"
-                .into(),
-        ))
     }
 }
 
@@ -364,19 +353,14 @@ impl AuditQuery {
         after: Option<String>,
     ) -> GqlResult<TraceConnection> {
         let rc = request(ctx)?;
-        require_ig(&rc.principal)?;
+        let ig = rc.ig()?;
         let filter = filter.unwrap_or_default().to_filter()?;
         let limit = page_size(first)?;
         let after = parse_cursor(after.as_deref())?;
-        let mut rows = rc.store.search_trace(&filter, after, limit + 1).await?;
-        let has_next_page = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        rc.recorder.event(
-            rc.entry(TraceAction::TraceSearch)
-                .detail("filter", filter.describe())
-                .detail("after", after)
-                .detail("results", rows.len()),
-        );
+        let TracePage {
+            rows,
+            has_next_page,
+        } = ig.search(&filter, after, limit).await?;
         let edges: Vec<TraceEdge> = rows
             .into_iter()
             .map(|r| TraceEdge {
@@ -409,7 +393,7 @@ impl AuditQuery {
         >,
     ) -> GqlResult<TraceIntegrity> {
         let rc = request(ctx)?;
-        require_ig(&rc.principal)?;
+        let ig = rc.ig()?;
         let checkpoint = match (expect_seq, expect_hash.as_deref()) {
             (None, None) => None,
             (Some(seq), Some(hash)) => Some(Checkpoint::new(seq, hash).map_err(|e| {
@@ -428,14 +412,7 @@ impl AuditQuery {
                 return Err(Error::bad_input("expectSeq", "give it with expectHash").into());
             }
         };
-        let mut entry = rc
-            .entry(TraceAction::TraceSearch)
-            .detail("check", "integrity");
-        if let Some(cp) = &checkpoint {
-            entry = entry.detail("checkpoint_seq", cp.seq());
-        }
-        let report = rc.store.verify_trace_against(checkpoint).await?;
-        rc.recorder.event(entry.detail("checked", report.checked));
+        let report = ig.integrity(checkpoint).await?;
         Ok(TraceIntegrity {
             ok: report.first_broken.is_none(),
             entries_checked: report.checked,
@@ -457,52 +434,20 @@ impl AuditQuery {
     ) -> GqlResult<HistoryConnection> {
         let rc = request(ctx)?;
         let child = uuid("childId", &child_id)?;
-        open_as_family(rc, child).await?;
+        let family = rc.family(child).await?;
         let limit = page_size(first)?;
         let after = parse_cursor(after.as_deref())?;
-        let filter = TraceFilter {
-            child_id: Some(child),
-            actions: vec![
-                TraceAction::Read,
-                TraceAction::Search,
-                TraceAction::Contribute,
-            ],
-            agency_actors_only: true,
-            ..TraceFilter::default()
-        };
-        let (rows, agencies, state) = tokio::try_join!(
-            rc.store.search_trace(&filter, after, limit + 1),
-            rc.store.agencies(),
-            rc.store.consent_state(child),
-        )?;
-        // What the holder of an override kept from the family did with this
-        // child for safeguarding while it ran stays hidden, as the override
-        // does; so do restricted items (DPA 2018 Sch 3).
-        let hidden: Vec<&consent::Override> =
-            state.overrides.iter().filter(|o| !o.tell_family).collect();
-        let kept_from_family = |e: &TraceEntry| {
-            hidden.iter().any(|o| {
-                let at = chrono::DateTime::parse_from_rfc3339(&e.recorded_at)
-                    .map(|d| d.with_timezone(&Utc));
-                e.basis.iter().any(|b| b.override_id == Some(o.id))
-                    || (e.actor.subject.as_deref() == Some(o.declared_by.as_str())
-                        && e.actor.agency_id == Some(o.agency_id)
-                        && e.purpose == Some(consent::Purpose::Safeguarding)
-                        && at.is_ok_and(|at| at >= o.starts_at && at < o.ends_at))
-            })
-        };
-        let has_next_page = rows.len() as u64 > limit;
-        let consumed: Vec<&TraceRow> = rows.iter().take(limit as usize).collect();
-        // The cursor moves past hidden entries too, so paging never stalls.
-        let end_cursor = consumed.last().map(|r| cursor(r.entry.seq));
-        let edges: Vec<HistoryEdge> = consumed
-            .into_iter()
-            .filter(|r| !kept_from_family(&r.entry))
+        let page = family.access_history(after, limit).await?;
+        let has_next_page = page.has_next_page;
+        let end_cursor = page.end_seq.map(cursor);
+        let edges: Vec<HistoryEdge> = page
+            .rows
+            .iter()
             .filter_map(|r| {
                 let node = history_item(
                     &r.entry,
-                    &agencies,
-                    rc.policy.show_practitioners_to_families,
+                    &page.agencies,
+                    rc.policy().show_practitioners_to_families,
                 )?;
                 Some(HistoryEdge {
                     cursor: cursor(r.entry.seq),
@@ -510,10 +455,6 @@ impl AuditQuery {
                 })
             })
             .collect();
-        rc.recorder.event(
-            rc.child_entry(TraceAction::Read, child)
-                .detail("view", "access_history"),
-        );
         Ok(HistoryConnection {
             edges,
             page_info: PageInfo {

@@ -1,30 +1,29 @@
-//! The GraphQL API: schema, queries and mutations. Resolvers get the caller
-//! from [`RequestContext`] and reach record content only through
-//! [`access::open_child`].
+//! The GraphQL API: schema, queries and mutations. Resolvers parse their
+//! arguments, call the door (`crate::access`) through the request context,
+//! and shape the answer; none touches storage or writes a trace entry.
 
-pub mod access;
 pub mod audit;
 pub mod consents;
+pub mod error;
 pub mod guard;
 pub mod live;
+pub mod record;
 pub mod scalar;
 pub mod tell;
 pub mod types;
 
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Schema, SimpleObject};
-use consent::trace::TraceAction;
-use consent::{Principal, Role};
+use domain::NhsNumber;
 use domain::input::{NewChildInput, NewFamilyMemberInput};
-use domain::{AgencyKind, NhsNumber};
 use uuid::Uuid;
 
-pub use access::{ChildView, Policy, RequestContext};
-use access::{open_child, request};
+pub use record::ChildView;
+use record::request;
 use scalar::Date;
 use types::{Agency, Gql};
 
+use crate::access::NewChild;
 use crate::config::Limits;
-use crate::db::NewChild;
 use crate::error::{Error, Result};
 
 pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
@@ -102,17 +101,6 @@ pub(crate) fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
     Uuid::parse_str(id.as_str()).map_err(|_| Error::bad_input(field, "is not a valid id (a UUID)"))
 }
 
-/// Case officers of the LA SEND team manage registrations.
-pub(crate) fn require_case_officer(principal: &Principal) -> Result<()> {
-    if principal.agency_kind() == Some(AgencyKind::LaSend) && principal.has(Role::CaseOfficer) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "only a case officer (role case_officer) of the council SEND team (agency kind la_send) may do this".into(),
-        ))
-    }
-}
-
 /// The caller, as the hub sees their token.
 #[derive(SimpleObject, Debug)]
 #[graphql(complex)]
@@ -132,16 +120,7 @@ impl Me {
     /// responsibility, or as the young person.
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ChildView>> {
         let rc = request(ctx)?;
-        let Some(person) = rc.principal.person_id.as_deref() else {
-            return Ok(Vec::new());
-        };
-        let mut views = Vec::new();
-        for id in rc.store.children_of_person(person).await? {
-            if let Some(view) = open_child(rc, id).await? {
-                views.push(view);
-            }
-        }
-        Ok(views)
+        Ok(rc.my_children().await?.into_iter().map(ChildView).collect())
     }
 }
 
@@ -168,7 +147,8 @@ impl RecordQuery {
     async fn child(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChildView> {
         let rc = request(ctx)?;
         let id = parse_id("id", &id)?;
-        Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
+        let disclosure = rc.open(id).await?.ok_or(Error::NotFound("child"))?;
+        Ok(ChildView(disclosure))
     }
 
     /// Finds a child by NHS number and date of birth (both must match).
@@ -181,29 +161,17 @@ impl RecordQuery {
         let rc = request(ctx)?;
         let nhs = NhsNumber::parse(&nhs_number)
             .map_err(|e| Error::bad_input("nhsNumber", e.to_string()))?;
-        let found = rc.store.find_by_nhs_number(&nhs, date_of_birth.0).await?;
-        // The search is traced with whether it matched, never with the number.
-        let mut entry = rc
-            .entry(TraceAction::Search)
-            .detail("by", "nhs_number_and_date_of_birth")
-            .detail("matched", found.is_some());
-        entry.child_id = found;
-        rc.recorder.event(entry);
-        // No match opens no child the same way a hidden match does.
-        let id = found.unwrap_or(access::NO_CHILD);
-        Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
+        let disclosure = rc
+            .open_by_nhs_number(&nhs, date_of_birth.0)
+            .await?
+            .ok_or(Error::NotFound("child"))?;
+        Ok(ChildView(disclosure))
     }
 
     /// The agencies that work with the hub.
     async fn agencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Agency>> {
         let rc = request(ctx)?;
-        Ok(rc
-            .store
-            .agencies()
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(rc.agencies().await?.into_iter().map(Into::into).collect())
     }
 }
 
@@ -256,7 +224,7 @@ impl RecordMutation {
         input: RegisterChildInput,
     ) -> async_graphql::Result<ChildView> {
         let rc = request(ctx)?;
-        require_case_officer(&rc.principal)?;
+        let officer = rc.case_officer()?;
         let identity = NewChildInput {
             given_name: &input.given_name,
             family_name: &input.family_name,
@@ -275,15 +243,11 @@ impl RecordMutation {
         let young_person_id =
             domain::input::optional_text("youngPersonId", input.young_person_id.as_deref())
                 .map_err(Error::from)?;
-        let tx = rc.store.traced().await?;
         let new = NewChild {
             identity,
             young_person_id,
         };
-        let id = tx.register_child(new, &rc.principal.subject).await?;
-        tx.commit(vec![rc.child_entry(TraceAction::ChildRegistered, id)])
-            .await?;
-        Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
+        Ok(ChildView(officer.register_child(new).await?))
     }
 
     /// Records a family member and whether they hold parental responsibility
@@ -295,7 +259,7 @@ impl RecordMutation {
         input: LinkFamilyMemberInput,
     ) -> async_graphql::Result<Gql<domain::FamilyMember>> {
         let rc = request(ctx)?;
-        require_case_officer(&rc.principal)?;
+        let officer = rc.case_officer()?;
         let child_id = parse_id("childId", &child_id)?;
         let member = NewFamilyMemberInput {
             full_name: &input.full_name,
@@ -310,18 +274,8 @@ impl RecordMutation {
         }
         .validate()
         .map_err(Error::from)?;
-        if !rc.store.child_exists(child_id).await? {
-            return Err(Error::NotFound("child").into());
-        }
-        let tx = rc.store.traced().await?;
-        let member = tx.link_family_member(child_id, member).await?;
-        let entry = rc
-            .child_entry(TraceAction::FamilyLinked, child_id)
-            .detail("family_member_id", member.id)
-            .detail("parental_responsibility", member.parental_responsibility);
-        tx.commit(vec![entry]).await?;
         // The case officer sees what they have just recorded.
-        Ok(Gql(member))
+        Ok(Gql(officer.link_family_member(child_id, member).await?))
     }
 }
 

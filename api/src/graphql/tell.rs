@@ -2,51 +2,24 @@
 //! contributions with provenance, and EHC needs assessments on the statutory
 //! clock, with advice asked for once and reused when still sufficient.
 
-use std::collections::BTreeMap;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use consent::trace::TraceAction;
-use consent::{BasisKind, Principal, Role, ScopeDecision};
 use domain::ehc::{
-    AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEvent, AssessmentEventKind,
-    ClockException, Milestone, MilestoneStatus, weeks_after,
+    AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEventKind, ClockException, Milestone,
+    MilestoneStatus,
 };
-use domain::{AllAboutMe, Contribution, ContributionKind, Scope, WrittenAs};
+use domain::{AllAboutMe, Contribution, Scope};
 use uuid::Uuid;
 
-use super::access::{RequestContext, load_child, open_as_family, request};
+use super::record::request;
 use super::scalar::Date;
 use super::types;
+use crate::access::{AdviceOnFile, AssessmentOnFile, ContributionDraft};
 use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
-const MAX_LONG_TEXT: usize = 20_000;
-
 use super::parse_id;
-
-/// Free text of up to 20,000 characters; blank becomes none.
-fn long_text(field: &'static str, value: Option<&str>) -> Result<Option<String>> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if v.chars().count() > MAX_LONG_TEXT {
-        return Err(Error::bad_input(
-            field,
-            format!("must be at most {MAX_LONG_TEXT} characters"),
-        ));
-    }
-    if v.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(Error::bad_input(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(Some(v.to_owned()))
-}
 
 macro_rules! remote {
     ($(#[$m:meta])* $name:ident = $remote:literal { $($v:ident),+ $(,)? }) => {
@@ -123,50 +96,6 @@ impl ContributionView {
     async fn current(&self) -> bool {
         self.current
     }
-}
-
-/// What the caller may see of a child's contributions: their own agency's
-/// always (OWN_CONTRIBUTION), others' where the decision allows the scope.
-/// The trace records each scope shown.
-pub fn visible_contributions(
-    rc: &RequestContext,
-    child_id: Uuid,
-    all: Vec<Contribution>,
-    decision: &consent::AccessDecision,
-    fields: &[String],
-    include_superseded: bool,
-) -> Vec<ContributionView> {
-    let own_agency = rc.principal.agency.map(|a| a.id);
-    let current_ids: Vec<Uuid> = domain::contribution::current(&all)
-        .iter()
-        .map(|c| c.id)
-        .collect();
-    let mut shown = Vec::new();
-    let mut touched: BTreeMap<Scope, ScopeDecision> = BTreeMap::new();
-    for c in all {
-        let current = current_ids.contains(&c.id);
-        if !current && !include_superseded {
-            continue;
-        }
-        let own = own_agency == Some(c.agency_id);
-        let outcome = if own {
-            ScopeDecision::Allowed(consent::Basis::new(
-                BasisKind::OwnContribution,
-                "your agency contributed this",
-            ))
-        } else {
-            decision.get(c.scope).clone()
-        };
-        if outcome.is_allowed() {
-            touched.entry(c.scope).or_insert(outcome);
-            shown.push(ContributionView { c, current });
-        }
-    }
-    for (scope, outcome) in touched {
-        rc.recorder
-            .touched(child_id, scope, &outcome, fields.iter().cloned());
-    }
-    shown
 }
 
 /// A version of "all about me".
@@ -379,24 +308,12 @@ fn assessment_view(
     }
 }
 
-fn require_case_officer(p: &Principal) -> Result<()> {
-    super::require_case_officer(p)
+fn on_file(a: &AssessmentOnFile, today: NaiveDate) -> AssessmentView {
+    assessment_view(&a.assessment, &a.agencies, today)
 }
 
-/// Loads an assessment by id with the request context's checks.
-async fn find_assessment(rc: &RequestContext, id: &ID) -> Result<Assessment> {
-    let id = parse_id("assessmentId", id)?;
-    let child = rc
-        .store
-        .child_of_assessment(id)
-        .await?
-        .ok_or(Error::NotFound("assessment"))?;
-    rc.store
-        .assessments(child)
-        .await?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or(Error::NotFound("assessment"))
+fn advice_view(a: &AdviceOnFile, today: NaiveDate) -> AdviceRequestView {
+    request_view(a.child_id, a.assessment_id, &a.request, &a.agencies, today)
 }
 
 #[derive(Debug, Default)]
@@ -412,14 +329,9 @@ impl TellQuery {
     ) -> GqlResult<Vec<AllAboutMeVersionView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
-        open_as_family(rc, child).await?;
-        rc.recorder.event(
-            rc.child_entry(TraceAction::Read, child)
-                .detail("view", "all_about_me_history"),
-        );
-        Ok(rc
-            .store
-            .all_about_me_versions(child)
+        let family = rc.family(child).await?;
+        Ok(family
+            .all_about_me_history()
             .await?
             .into_iter()
             .map(Into::into)
@@ -435,50 +347,21 @@ impl TellQuery {
     ) -> GqlResult<Option<AssessmentView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
-        if require_case_officer(&rc.principal).is_err() {
-            open_as_family(rc, child).await?;
-        } else if !rc.store.child_exists(child).await? {
-            return Err(Error::NotFound("child").into());
-        }
-        let (assessments, agencies) =
-            tokio::try_join!(rc.store.assessments(child), rc.store.agencies())?;
-        rc.recorder.event(
-            rc.child_entry(TraceAction::Read, child)
-                .detail("view", "assessment"),
-        );
-        Ok(assessments
-            .last()
-            .map(|a| assessment_view(a, &agencies, rc.now.date_naive())))
+        let found = match rc.case_officer() {
+            Ok(officer) => officer.assessment(child).await?,
+            Err(_) => rc.family(child).await?.assessment().await?,
+        };
+        Ok(found.map(|a| on_file(&a, rc.today())))
     }
 
     /// Advice requests addressed to your agency (statutory: you see them
     /// even before the family grants you more).
     async fn advice_requests(&self, ctx: &Context<'_>) -> GqlResult<Vec<AdviceRequestView>> {
         let rc = request(ctx)?;
-        let agency = match (rc.principal.is_practitioner(), rc.principal.agency) {
-            (true, Some(a)) => a,
-            _ => {
-                return Err(Error::Forbidden(
-                    "advice requests are addressed to agencies' practitioners".into(),
-                )
-                .into());
-            }
-        };
-        let (requests, agencies) = tokio::try_join!(
-            rc.store.advice_requests_for_agency(agency.id),
-            rc.store.agencies()
-        )?;
-        let today = rc.now.date_naive();
-        for r in &requests {
-            rc.recorder.event(
-                rc.child_entry(TraceAction::Read, r.child_id)
-                    .detail("view", "advice_requests")
-                    .detail("request_id", r.request.id),
-            );
-        }
+        let requests = rc.practitioner()?.advice_requests().await?;
         Ok(requests
             .iter()
-            .map(|r| request_view(r.child_id, r.assessment_id, &r.request, &agencies, today))
+            .map(|r| advice_view(r, rc.today()))
             .collect())
     }
 }
@@ -508,66 +391,21 @@ pub struct ContributionInput {
 }
 
 impl ContributionInput {
-    fn build(
-        &self,
-        rc: &RequestContext,
-        child_id: Uuid,
-        scope: Scope,
-        kind: ContributionKind,
-    ) -> Result<Contribution> {
-        let agency = rc
-            .principal
-            .agency
-            .ok_or_else(|| Error::Forbidden("contributions come from agencies".into()))?;
-        Ok(Contribution {
-            id: Uuid::now_v7(),
-            child_id,
-            scope,
-            agency_id: agency.id,
-            agency_kind: agency.kind,
-            author: rc.principal.subject.clone(),
-            kind,
-            title: domain::input::required_text("title", &self.title)?,
-            needs: long_text("needs", self.needs.as_deref())?,
-            outcomes: long_text("outcomes", self.outcomes.as_deref())?,
-            provision: long_text("provision", self.provision.as_deref())?,
-            notes: long_text("notes", self.notes.as_deref())?,
+    fn draft(self) -> Result<ContributionDraft> {
+        Ok(ContributionDraft {
+            kind: self.kind.map(Into::into),
             supersedes: self
                 .supersedes
                 .as_ref()
                 .map(|s| parse_id("supersedes", s))
                 .transpose()?,
-            created_at: rc.now,
+            title: self.title,
+            needs: self.needs,
+            outcomes: self.outcomes,
+            provision: self.provision,
+            notes: self.notes,
         })
     }
-}
-
-/// Checks `supersedes` points at a current contribution of the same agency,
-/// child and scope.
-async fn check_supersedes(rc: &RequestContext, c: &Contribution) -> Result<()> {
-    let Some(old) = c.supersedes else {
-        return Ok(());
-    };
-    let all = rc.store.contributions(c.child_id).await?;
-    let Some(previous) = all.iter().find(|p| p.id == old) else {
-        return Err(Error::bad_input(
-            "supersedes",
-            "no such contribution to this child",
-        ));
-    };
-    if previous.agency_id != c.agency_id || previous.scope != c.scope {
-        return Err(Error::bad_input(
-            "supersedes",
-            "you can only replace your own agency's contribution to the same scope",
-        ));
-    }
-    if all.iter().any(|p| p.supersedes == Some(old)) {
-        return Err(Error::bad_input(
-            "supersedes",
-            "that contribution has already been replaced",
-        ));
-    }
-    Ok(())
 }
 
 #[derive(Debug, Default)]
@@ -586,40 +424,14 @@ impl TellMutation {
     ) -> GqlResult<AllAboutMeVersionView> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
-        open_as_family(rc, child).await?;
-        let written_as = if rc.principal.has(Role::YoungPerson) {
-            WrittenAs::YoungPerson
-        } else {
-            WrittenAs::Parent
+        let family = rc.family(child).await?;
+        let written = AllAboutMe {
+            what_matters: input.what_matters,
+            how_to_support: input.how_to_support,
+            aspirations: input.aspirations,
+            history: input.history,
         };
-        let content = AllAboutMe {
-            what_matters: long_text("whatMatters", input.what_matters.as_deref())?,
-            how_to_support: long_text("howToSupport", input.how_to_support.as_deref())?,
-            aspirations: long_text("aspirations", input.aspirations.as_deref())?,
-            history: long_text("history", input.history.as_deref())?,
-        };
-        let person = rc
-            .principal
-            .person_id
-            .clone()
-            .unwrap_or_else(|| rc.principal.subject.clone());
-        let tx = rc.store.traced().await?;
-        let version = tx
-            .insert_all_about_me(child, &content, &person, written_as, rc.now)
-            .await?;
-        let entry = rc
-            .child_entry(TraceAction::AllAboutMeUpdated, child)
-            .detail("version", version);
-        tx.commit(vec![entry]).await?;
-        rc.updates.publish(child, Scope::AllAboutMe, None);
-        Ok(domain::AllAboutMeVersion {
-            version,
-            content,
-            written_by: person,
-            written_as,
-            written_at: rc.now,
-        }
-        .into())
+        Ok(family.update_all_about_me(written).await?.into())
     }
 
     /// Adds what your agency knows to one scope of a child's record, where
@@ -631,52 +443,15 @@ impl TellMutation {
         input: ContributionInput,
     ) -> GqlResult<ContributionView> {
         let rc = request(ctx)?;
-        let p = &rc.principal;
-        let (Some(agency), true) = (p.agency, p.is_practitioner()) else {
-            return Err(
-                Error::Forbidden("contributions come from agencies' practitioners".into()).into(),
-            );
-        };
-        let purpose = p.purpose.ok_or_else(|| {
-            Error::bad_input(
-                "X-Purpose-Of-Use",
-                "practitioners must state a purpose of use",
-            )
-        })?;
+        let practitioner = rc.practitioner()?;
         let child = parse_id("childId", &child_id)?;
         let scope: Scope = input
             .scope
             .ok_or_else(|| Error::bad_input("scope", "name the scope you contribute to"))?
             .into();
-        let (_, _, agreement) = load_child(rc, child)
-            .await?
-            .ok_or(Error::NotFound("child"))?;
-        if !agreement.permission(agency.kind, scope, purpose).contribute {
-            return Err(Error::NotPermitted(
-                scope,
-                format!(
-                    "the data-sharing agreement (version {}) does not let {} contribute to {} for {}",
-                    agreement.version,
-                    agency.kind.label(),
-                    scope.label().to_lowercase(),
-                    consent::purpose_words(purpose)
-                ),
-            )
-            .into());
-        }
-        let kind = input.kind.map_or(ContributionKind::Update, Into::into);
-        let c = input.build(rc, child, scope, kind)?;
-        // Checked while holding the chain, so concurrent writers see each other.
-        let tx = rc.store.traced().await?;
-        check_supersedes(rc, &c).await?;
-        tx.insert_contribution(&c).await?;
-        let entry = rc
-            .child_entry(TraceAction::Contribute, child)
-            .detail("contribution_id", c.id)
-            .detail("scope", scope)
-            .detail("kind", c.kind);
-        tx.commit(vec![entry]).await?;
-        rc.updates.publish(child, scope, Some(agency.id));
+        let c = practitioner
+            .contribute(child, scope, input.draft()?)
+            .await?;
         Ok(ContributionView { c, current: true })
     }
 
@@ -688,44 +463,12 @@ impl TellMutation {
         request_received_on: Date,
     ) -> GqlResult<AssessmentView> {
         let rc = request(ctx)?;
-        require_case_officer(&rc.principal)?;
+        let officer = rc.case_officer()?;
         let child = parse_id("childId", &child_id)?;
-        let today = rc.now.date_naive();
-        if request_received_on.0 > today {
-            return Err(Error::bad_input("requestReceivedOn", "cannot be in the future").into());
-        }
-        if !rc.store.child_exists(child).await? {
-            return Err(Error::NotFound("child").into());
-        }
-        // Checked while holding the chain, so two starts cannot both pass.
-        let tx = rc.store.traced().await?;
-        let existing = rc.store.assessments(child).await?;
-        if existing
-            .iter()
-            .any(|a| a.final_issued_on().is_none() && a.decision().is_none_or(|(assess, _)| assess))
-        {
-            return Err(Error::bad_input(
-                "childId",
-                "this child already has an assessment in progress",
-            )
-            .into());
-        }
-        let a = Assessment {
-            id: Uuid::now_v7(),
-            child_id: child,
-            request_received_on: request_received_on.0,
-            events: Vec::new(),
-            advice: Vec::new(),
-        };
-        tx.insert_assessment(&a, &rc.principal.subject, rc.now)
+        let a = officer
+            .start_assessment(child, request_received_on.0)
             .await?;
-        tx.commit(vec![
-            rc.child_entry(TraceAction::AssessmentStarted, child)
-                .detail("assessment_id", a.id),
-        ])
-        .await?;
-        rc.updates.publish(child, Scope::SenNeeds, None);
-        Ok(assessment_view(&a, &rc.store.agencies().await?, today))
+        Ok(on_file(&a, rc.today()))
     }
 
     /// Records whether the council will assess (due by week 6).
@@ -813,51 +556,13 @@ impl TellMutation {
         due_on: Option<Date>,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
-        require_case_officer(&rc.principal)?;
-        let a = find_assessment(rc, &assessment_id).await?;
-        if a.decision().is_none_or(|(assess, _)| !assess) {
-            return Err(Error::bad_input(
-                "assessmentId",
-                "advice is asked for once the council has decided to assess",
-            )
-            .into());
-        }
-        let agency_id = parse_id("agencyId", &agency_id)?;
-        let agencies = rc.store.agencies().await?;
-        if !agencies.iter().any(|x| x.id == agency_id) {
-            return Err(Error::bad_input("agencyId", "no such agency").into());
-        }
-        let scope: Scope = scope.into();
-        if !scope.consentable() {
-            return Err(Error::bad_input(
-                "scope",
-                "advice is not sought for restricted information",
-            )
-            .into());
-        }
-        let today = rc.now.date_naive();
-        let due = due_on.map_or_else(|| weeks_after(today, 6), |d| d.0);
-        if due < today {
-            return Err(Error::bad_input("dueOn", "cannot be in the past").into());
-        }
-        let r = AdviceRequest {
-            id: Uuid::now_v7(),
-            agency_id,
-            scope,
-            asked_on: today,
-            due_on: due,
-            answer: None,
-        };
-        let tx = rc.store.traced().await?;
-        tx.insert_advice_request(a.child_id, a.id, &r, &rc.principal.subject)
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let agency = parse_id("agencyId", &agency_id)?;
+        let asked = officer
+            .request_advice(assessment, agency, scope.into(), due_on.map(|d| d.0))
             .await?;
-        let entry = rc
-            .child_entry(TraceAction::AdviceRequested, a.child_id)
-            .detail("request_id", r.id)
-            .detail("agency_id", agency_id)
-            .detail("scope", scope);
-        tx.commit(vec![entry]).await?;
-        Ok(request_view(a.child_id, a.id, &r, &agencies, today))
+        Ok(advice_view(&asked, rc.today()))
     }
 
     /// The asked agency answers an advice request with new advice.
@@ -868,53 +573,11 @@ impl TellMutation {
         input: ContributionInput,
     ) -> GqlResult<ContributionView> {
         let rc = request(ctx)?;
-        // Checked while holding the chain: two answers cannot both pass.
-        let tx = rc.store.traced().await?;
-        let req = rc
-            .store
-            .advice_request(parse_id("requestId", &request_id)?)
-            .await?
-            .ok_or(Error::NotFound("advice request"))?;
-        if rc.principal.agency.map(|a| a.id) != Some(req.request.agency_id)
-            || !rc.principal.is_practitioner()
-        {
-            return Err(Error::Forbidden(
-                "only the agency asked for this advice may answer it".into(),
-            )
-            .into());
-        }
-        if req.request.answer.is_some() {
-            return Err(
-                Error::bad_input("requestId", "this request has already been answered").into(),
-            );
-        }
-        let c = input.build(
-            rc,
-            req.child_id,
-            req.request.scope,
-            ContributionKind::Advice,
-        )?;
-        check_supersedes(rc, &c).await?;
-        tx.insert_contribution(&c).await?;
-        let today = rc.now.date_naive();
-        tx.insert_advice_answer(
-            req.child_id,
-            req.request.id,
-            c.id,
-            AdviceAnswerMode::Submitted,
-            true,
-            false,
-            today,
-            &rc.principal.subject,
-        )
-        .await?;
-        let entry = rc
-            .child_entry(TraceAction::AdviceSubmitted, req.child_id)
-            .detail("request_id", req.request.id)
-            .detail("contribution_id", c.id)
-            .detail("scope", c.scope);
-        tx.commit(vec![entry]).await?;
-        rc.updates.publish(req.child_id, c.scope, Some(c.agency_id));
+        let practitioner = rc.practitioner()?;
+        let request_id = parse_id("requestId", &request_id)?;
+        let c = practitioner
+            .submit_advice(request_id, input.draft()?)
+            .await?;
         Ok(ContributionView { c, current: true })
     }
 
@@ -930,84 +593,18 @@ impl TellMutation {
         family_confirmed: bool,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
-        // Checked while holding the chain: two answers cannot both pass.
-        let tx = rc.store.traced().await?;
-        require_case_officer(&rc.principal)?;
-        let req = rc
-            .store
-            .advice_request(parse_id("requestId", &request_id)?)
-            .await?
-            .ok_or(Error::NotFound("advice request"))?;
-        if req.request.answer.is_some() {
-            return Err(
-                Error::bad_input("requestId", "this request has already been answered").into(),
-            );
-        }
-        if !(author_confirmed && family_confirmed) {
-            return Err(Error::bad_input(
-                if author_confirmed { "familyConfirmed" } else { "authorConfirmed" },
-                "existing advice is reused only when its author and the family both confirm it is still sufficient",
-            )
-            .into());
-        }
-        let c = rc
-            .store
-            .contribution(parse_id("contributionId", &contribution_id)?)
-            .await?
-            .filter(|c| c.child_id == req.child_id)
-            .ok_or_else(|| {
-                Error::bad_input("contributionId", "no such contribution to this child")
-            })?;
-        let all = rc.store.contributions(req.child_id).await?;
-        if all.iter().any(|later| later.supersedes == Some(c.id)) {
-            return Err(Error::bad_input(
-                "contributionId",
-                "its author has since replaced this advice: it is no longer sufficient as it stands",
-            )
-            .into());
-        }
-        if c.agency_id != req.request.agency_id || c.scope != req.request.scope {
-            return Err(Error::bad_input(
-                "contributionId",
-                "reused advice must be the asked agency's, for the same scope",
-            )
-            .into());
-        }
-        let today = rc.now.date_naive();
-        tx.insert_advice_answer(
-            req.child_id,
-            req.request.id,
-            c.id,
-            AdviceAnswerMode::Reused,
-            true,
-            true,
-            today,
-            &rc.principal.subject,
-        )
-        .await?;
-        let entry = rc
-            .child_entry(TraceAction::AdviceReused, req.child_id)
-            .detail("request_id", req.request.id)
-            .detail("contribution_id", c.id);
-        tx.commit(vec![entry]).await?;
-        let mut answered = req.request.clone();
-        answered.answer = Some(domain::ehc::AdviceAnswer {
-            contribution_id: c.id,
-            mode: AdviceAnswerMode::Reused,
-            answered_on: today,
-        });
-        Ok(request_view(
-            req.child_id,
-            req.assessment_id,
-            &answered,
-            &rc.store.agencies().await?,
-            today,
-        ))
+        let officer = rc.case_officer()?;
+        let request_id = parse_id("requestId", &request_id)?;
+        let contribution = parse_id("contributionId", &contribution_id)?;
+        let answered = officer
+            .reuse_advice(request_id, contribution, author_confirmed, family_confirmed)
+            .await?;
+        Ok(advice_view(&answered, rc.today()))
     }
 }
 
-/// Records one step of an assessment after checking it against the
-/// regulations' order and dates.
+/// Records one step of an assessment (checked against the regulations'
+/// order and dates by the door).
 async fn step(
     ctx: &Context<'_>,
     assessment_id: &ID,
@@ -1017,29 +614,10 @@ async fn step(
     note: Option<String>,
 ) -> GqlResult<AssessmentView> {
     let rc = request(ctx)?;
-    require_case_officer(&rc.principal)?;
-    // Checked while holding the chain, so two steps cannot both pass.
-    let tx = rc.store.traced().await?;
-    let mut a = find_assessment(rc, assessment_id).await?;
-    let today = rc.now.date_naive();
-    a.check_step(kind, on.0, today)
-        .map_err(|m| Error::bad_input("on", m))?;
-    let event = AssessmentEvent {
-        id: Uuid::now_v7(),
-        kind,
-        on: on.0,
-        exception,
-        note,
-    };
-    tx.insert_assessment_event(a.child_id, a.id, &event, &rc.principal.subject, rc.now)
+    let officer = rc.case_officer()?;
+    let assessment = parse_id("assessmentId", assessment_id)?;
+    let a = officer
+        .step(assessment, kind, on.0, exception, note)
         .await?;
-    let entry = rc
-        .child_entry(TraceAction::AssessmentStep, a.child_id)
-        .detail("assessment_id", a.id)
-        .detail("step", kind)
-        .detail("on", on.0);
-    tx.commit(vec![entry]).await?;
-    rc.updates.publish(a.child_id, Scope::SenNeeds, None);
-    a.events.push(event);
-    Ok(assessment_view(&a, &rc.store.agencies().await?, today))
+    Ok(on_file(&a, rc.today()))
 }

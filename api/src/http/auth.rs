@@ -4,7 +4,6 @@
 //! [`RequestContext`] is built.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -16,10 +15,9 @@ use consent::{Principal, Purpose};
 use super::error::error_response;
 use super::request_id::request_id_of;
 use super::state::AppState;
+use crate::access::RequestContext;
 use crate::auth::AuthError;
 use crate::error::{INTERNAL_MESSAGE, code};
-use crate::graphql::RequestContext;
-use crate::trace::Recorder;
 
 /// A verified caller of an HTTP endpoint that carries its token in headers.
 /// Extracting it authenticates (a failure is traced and answered 401) and
@@ -78,17 +76,7 @@ pub fn context_for(
     trace_id: Option<String>,
     now: DateTime<Utc>,
 ) -> RequestContext {
-    RequestContext {
-        principal,
-        request_id,
-        store: state.store.clone(),
-        policy: state.policy.clone(),
-        recorder: Arc::new(Recorder::default()),
-        trace_id,
-        updates: state.updates.clone(),
-        trace: state.trace.clone(),
-        now,
-    }
+    state.hub.request(principal, request_id, trace_id, now)
 }
 
 /// The header a practitioner states their purpose of use in.

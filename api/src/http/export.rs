@@ -9,16 +9,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use consent::BasisKind;
 use consent::trace::{TraceAction, TraceEntry};
+use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::db::{TraceFilter, TraceRow};
+use crate::access::{ExportFormat, TraceFilter, TraceRow};
 use crate::error::{INTERNAL_MESSAGE, code};
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, context_for};
 use crate::http::error::error_response;
 use crate::http::state::AppState;
-use crate::trace::entry_for;
-
-const PAGE: u64 = 1_000;
 
 /// Query parameters: the filter of `accessTrace`, and `format`.
 #[derive(Debug, Default, Deserialize)]
@@ -37,12 +35,6 @@ pub struct ExportParams {
     overrides_only: bool,
     #[serde(default)]
     denied_only: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Ndjson,
-    Csv,
 }
 
 fn bad(message: &str) -> Response {
@@ -89,10 +81,10 @@ impl ExportParams {
             .map_err(|_| malformed())
     }
 
-    fn filter(&self) -> Result<(Format, TraceFilter), String> {
+    fn filter(&self) -> Result<(ExportFormat, TraceFilter), String> {
         let format = match self.format.as_deref() {
-            None | Some("ndjson") => Format::Ndjson,
-            Some("csv") => Format::Csv,
+            None | Some("ndjson") => ExportFormat::Ndjson,
+            Some("csv") => ExportFormat::Csv,
             Some(_) => return Err("format must be ndjson or csv".to_owned()),
         };
         Ok((
@@ -114,21 +106,24 @@ impl ExportParams {
     }
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    Caller {
-        principal,
-        request_id,
-    }: Caller,
-    uri: Uri,
-) -> Response {
-    if !principal.is_ig() {
-        return error_response(
-            StatusCode::FORBIDDEN,
-            code::FORBIDDEN,
-            "only information-governance staff (ig_auditor, ig_admin) may export the access trace",
-        );
-    }
+pub async fn export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Response {
+    let rc = context_for(
+        &state,
+        caller.principal,
+        caller.request_id,
+        crate::telemetry::current_trace_id(),
+        state.clock.unwrap_or_else(Utc::now),
+    );
+    let ig = match rc.ig() {
+        Ok(ig) => ig,
+        Err(_) => {
+            return error_response(
+                StatusCode::FORBIDDEN,
+                code::FORBIDDEN,
+                "only information-governance staff (ig_auditor, ig_admin) may export the access trace",
+            );
+        }
+    };
     let params = match ExportParams::from_uri(&uri) {
         Ok(params) => params,
         Err(message) => return bad(&message),
@@ -137,65 +132,38 @@ pub async fn export(
         Ok(f) => f,
         Err(message) => return bad(&message),
     };
-    let entry = entry_for(&principal, TraceAction::Export, &request_id, Utc::now())
-        .detail("filter", filter.describe())
-        .detail(
-            "format",
-            if format == Format::Csv {
-                "csv"
-            } else {
-                "ndjson"
-            },
-        );
-    if state.trace.append(vec![entry]).await.is_err() {
+    let pages = ig.export(filter, format);
+    // The export is traced before its first byte is sent.
+    if rc.finish().await.is_err() {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,
             INTERNAL_MESSAGE,
         );
     }
-    let store = state.store.clone();
-    let body = Body::from_stream(futures_util::stream::unfold(
-        (store, filter, 0i64, format, true),
-        |(store, filter, after, format, first)| async move {
-            if after < 0 {
-                return None;
+    let mut first = true;
+    let body = Body::from_stream(pages.map(move |page| match page {
+        Ok(rows) => {
+            let mut chunk = String::new();
+            if std::mem::take(&mut first) && format == ExportFormat::Csv {
+                chunk.push_str(CSV_HEADER);
             }
-            match store.search_trace(&filter, after, PAGE).await {
-                Ok(rows) => {
-                    let next = if (rows.len() as u64) < PAGE {
-                        -1
-                    } else {
-                        rows.last().map_or(-1, |r| r.entry.seq)
-                    };
-                    let mut chunk = String::new();
-                    if first && format == Format::Csv {
-                        chunk.push_str(CSV_HEADER);
-                    }
-                    for row in &rows {
-                        match format {
-                            Format::Ndjson => ndjson_line(&mut chunk, row),
-                            Format::Csv => csv_line(&mut chunk, &row.entry, &row.hash),
-                        }
-                    }
-                    Some((
-                        Ok::<_, std::io::Error>(Bytes::from(chunk)),
-                        (store, filter, next, format, false),
-                    ))
-                }
-                Err(e) => {
-                    tracing::error!(error = ?e, "trace export failed part-way");
-                    Some((
-                        Err(std::io::Error::other("export interrupted")),
-                        (store, filter, -1, format, false),
-                    ))
+            for row in &rows {
+                match format {
+                    ExportFormat::Ndjson => ndjson_line(&mut chunk, row),
+                    ExportFormat::Csv => csv_line(&mut chunk, &row.entry, &row.hash),
                 }
             }
-        },
-    ));
+            Ok(Bytes::from(chunk))
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "trace export failed part-way");
+            Err(std::io::Error::other("export interrupted"))
+        }
+    }));
     let content_type = match format {
-        Format::Ndjson => "application/x-ndjson",
-        Format::Csv => "text/csv; charset=utf-8",
+        ExportFormat::Ndjson => "application/x-ndjson",
+        ExportFormat::Csv => "text/csv; charset=utf-8",
     };
     let mut response = body.into_response();
     response

@@ -13,9 +13,10 @@ use chrono::Utc;
 use super::auth::{Caller, context_for};
 use super::error::error_response;
 use super::state::AppState;
+use crate::access::RequestContext;
 use crate::error::{INTERNAL_MESSAGE, code};
+use crate::graphql::AppSchema;
 use crate::graphql::guard::{self, DocumentLimits};
-use crate::graphql::{AppSchema, RequestContext};
 
 async fn execute_in_order(
     schema: &AppSchema,
@@ -121,26 +122,16 @@ pub async fn graphql(
     let trace_id = crate::telemetry::current_trace_id();
     let mut request = request;
     let span = checked_and_span(&mut request, &state.document_limits);
-    let context = context_for(
-        &state,
-        principal.clone(),
-        request_id.clone(),
-        trace_id.clone(),
-        now,
-    );
-    let recorder = context.recorder.clone();
+    let context = context_for(&state, principal, request_id, trace_id, now);
     // A batch runs one operation after another, in order, so a read that
     // follows a withdrawal in the same batch sees it.
-    let response =
-        tracing::Instrument::instrument(execute_in_order(&state.schema, request, context), span)
-            .await;
+    let response = tracing::Instrument::instrument(
+        execute_in_order(&state.schema, request, context.clone()),
+        span,
+    )
+    .await;
     // Nothing leaves the hub before its trace entries are durable.
-    let entries = recorder.entries(&principal, &request_id, trace_id.as_deref(), now);
-    let appended = match entries {
-        Ok(entries) => state.trace.append(entries).await,
-        Err(e) => Err(e),
-    };
-    if appended.is_err() {
+    if context.finish().await.is_err() {
         return error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             code::INTERNAL,

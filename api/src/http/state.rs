@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use crate::access::Hub;
 use crate::auth::Authenticator;
 use crate::db::Store;
 use crate::failed_auth::FailedAuth;
+use crate::graphql::AppSchema;
 use crate::graphql::guard::DocumentLimits;
-use crate::graphql::{AppSchema, Policy};
-use crate::trace::TraceWriter;
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -20,9 +20,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub introspection: bool,
     pub max_batch: usize,
-    pub policy: Arc<Policy>,
-    pub trace: TraceWriter,
-    pub updates: crate::updates::Updates,
+    /// The door every front end discloses through.
+    pub hub: Hub,
     /// A fixed "now" for tests and demos; the system clock otherwise.
     pub clock: Option<chrono::DateTime<Utc>>,
     pub failed_auth: FailedAuth,

@@ -1,0 +1,172 @@
+//! [`Disclosure`]: a child's record as one caller may see it in one request.
+//! The only way out for record content.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use consent::{AccessDecision, Override, ScopeDecision};
+use domain::{ChildId, ChildRecord, Contribution, Involvement, Scope};
+use uuid::Uuid;
+
+use crate::db::Store;
+use crate::error::{Error, Result};
+use crate::trace::Recorder;
+
+/// A child's record, opened for one caller. Every section leaves only through
+/// [`Disclosure::section`] (or the involvement and contribution lists, which
+/// decide per item), and each disclosure or refusal is recorded for the
+/// request's trace entry.
+#[derive(Debug)]
+pub struct Disclosure {
+    record: ChildRecord,
+    decision: AccessDecision,
+    overrides: Vec<Override>,
+    /// The caller's agency, whose own contributions it always sees.
+    own_agency: Option<Uuid>,
+    recorder: Arc<Recorder>,
+    store: Store,
+}
+
+/// A contribution the caller may see, and whether it is still current.
+#[derive(Debug, Clone)]
+pub struct ShownContribution {
+    pub contribution: Contribution,
+    /// False once a later contribution supersedes it.
+    pub current: bool,
+}
+
+impl Disclosure {
+    pub(super) fn new(
+        record: ChildRecord,
+        decision: AccessDecision,
+        overrides: Vec<Override>,
+        own_agency: Option<Uuid>,
+        recorder: Arc<Recorder>,
+        store: Store,
+    ) -> Self {
+        Self {
+            record,
+            decision,
+            overrides,
+            own_agency,
+            recorder,
+            store,
+        }
+    }
+
+    /// The hub's id for the child.
+    pub fn id(&self) -> ChildId {
+        self.record.id
+    }
+
+    /// For each scope: allowed on which basis, or why not.
+    pub fn decision(&self) -> &AccessDecision {
+        &self.decision
+    }
+
+    /// Safeguarding overrides on this record that the caller may know of.
+    pub fn overrides(&self) -> &[Override] {
+        &self.overrides
+    }
+
+    /// One section of the record: `value` if the decision allows `scope`,
+    /// else [`Error::Withheld`] with the denial. `fields` are the names the
+    /// caller asked for within the section (for GraphQL, the selection set);
+    /// the trace records them as `section.field` when disclosed, and the
+    /// scope and reason when withheld.
+    pub fn section<T, S: AsRef<str>>(
+        &self,
+        scope: Scope,
+        fields: impl IntoIterator<Item = S>,
+        value: impl FnOnce(&ChildRecord) -> T,
+    ) -> Result<T> {
+        let decision = self.decision.get(scope);
+        let section = domain::Section::of_scope(scope).code();
+        let fields = fields
+            .into_iter()
+            .map(|f| format!("{section}.{}", f.as_ref()));
+        self.recorder
+            .touched(self.record.id, scope, decision, fields);
+        match decision {
+            ScopeDecision::Allowed(_) => Ok(value(&self.record)),
+            ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone())),
+        }
+    }
+
+    /// Services involved with the child whose service scope the caller may
+    /// see: the list never reveals that a hidden service is involved.
+    pub fn involvements<S: AsRef<str>>(
+        &self,
+        fields: impl IntoIterator<Item = S>,
+    ) -> Vec<Involvement> {
+        let shown: Vec<Involvement> = self
+            .record
+            .involvements
+            .iter()
+            .filter(|i| self.decision.is_allowed(i.scope()))
+            .cloned()
+            .collect();
+        let scopes: BTreeSet<Scope> = shown.iter().map(Involvement::scope).collect();
+        let fields: Vec<String> = fields
+            .into_iter()
+            .map(|f| format!("involvements.{}", f.as_ref()))
+            .collect();
+        for scope in scopes {
+            self.recorder.touched(
+                self.record.id,
+                scope,
+                self.decision.get(scope),
+                fields.clone(),
+            );
+        }
+        shown
+    }
+
+    /// Contributions from agencies, with their provenance: the caller's own
+    /// agency's always, others' where the decision allows their scope
+    /// (`consent::AccessDecision::for_contribution`). `scope` narrows the
+    /// list; superseded versions only when asked for. The trace records each
+    /// scope shown, with `fields` as `contributions.field`.
+    pub async fn contributions<S: AsRef<str>>(
+        &self,
+        scope: Option<Scope>,
+        include_superseded: bool,
+        fields: impl IntoIterator<Item = S>,
+    ) -> Result<Vec<ShownContribution>> {
+        let mut all = self.store.contributions(self.record.id).await?;
+        if let Some(scope) = scope {
+            all.retain(|c| c.scope == scope);
+        }
+        let fields: Vec<String> = fields
+            .into_iter()
+            .map(|f| format!("contributions.{}", f.as_ref()))
+            .collect();
+        let current_ids: Vec<Uuid> = domain::contribution::current(&all)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let mut shown = Vec::new();
+        let mut touched: BTreeMap<Scope, ScopeDecision> = BTreeMap::new();
+        for c in all {
+            let current = current_ids.contains(&c.id);
+            if !current && !include_superseded {
+                continue;
+            }
+            let outcome = self
+                .decision
+                .for_contribution(self.own_agency, c.agency_id, c.scope);
+            if outcome.is_allowed() {
+                touched.entry(c.scope).or_insert(outcome);
+                shown.push(ShownContribution {
+                    contribution: c,
+                    current,
+                });
+            }
+        }
+        for (scope, outcome) in touched {
+            self.recorder
+                .touched(self.record.id, scope, &outcome, fields.iter().cloned());
+        }
+        Ok(shown)
+    }
+}

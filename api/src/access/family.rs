@@ -1,0 +1,186 @@
+//! [`Family`]: what a family member (a person with parental responsibility
+//! who may view the record, or the young person) may do with their child's
+//! record beyond reading it.
+
+use chrono::Utc;
+use consent::trace::{TraceAction, TraceEntry};
+use consent::{Grant, Role};
+use domain::input::long_text;
+use domain::{Agency, AllAboutMe, AllAboutMeVersion, ChildId, Scope, WrittenAs};
+
+use super::case_officer::AssessmentOnFile;
+use super::{Loaded, RequestContext};
+use crate::db::{TraceFilter, TraceRow};
+use crate::error::Result;
+
+/// The caller as family of one child (see [`RequestContext::family`]).
+#[derive(Debug)]
+pub struct Family<'a> {
+    pub(super) rc: &'a RequestContext,
+    pub(super) child: ChildId,
+    pub(super) loaded: Loaded,
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("child", &self.core.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One page of a child's access history, as the family may see it.
+#[derive(Debug)]
+pub struct HistoryPage {
+    /// The entries shown, oldest first.
+    pub rows: Vec<TraceRow>,
+    /// The register, to name the agencies that looked.
+    pub agencies: Vec<Agency>,
+    pub has_next_page: bool,
+    /// Where the next page starts: past hidden entries too, so paging never
+    /// stalls.
+    pub end_seq: Option<i64>,
+}
+
+impl Family<'_> {
+    fn read(&self, view: &str) {
+        self.rc.record(
+            self.rc
+                .child_entry(TraceAction::Read, self.child)
+                .detail("view", view),
+        );
+    }
+
+    /// Every version of "all about me", with who wrote it.
+    pub async fn all_about_me_history(&self) -> Result<Vec<AllAboutMeVersion>> {
+        self.read("all_about_me_history");
+        self.rc.store().all_about_me_versions(self.child).await
+    }
+
+    /// Writes a new version of "all about me" (earlier ones are kept): as
+    /// the young person when the caller is one, else as a parent. Each part
+    /// is free text (`domain::input::long_text`); blank parts are left out.
+    pub async fn update_all_about_me(&self, written: AllAboutMe) -> Result<AllAboutMeVersion> {
+        let rc = self.rc;
+        let content = AllAboutMe {
+            what_matters: long_text("whatMatters", written.what_matters.as_deref())?,
+            how_to_support: long_text("howToSupport", written.how_to_support.as_deref())?,
+            aspirations: long_text("aspirations", written.aspirations.as_deref())?,
+            history: long_text("history", written.history.as_deref())?,
+        };
+        let written_as = if rc.principal.has(Role::YoungPerson) {
+            WrittenAs::YoungPerson
+        } else {
+            WrittenAs::Parent
+        };
+        let person = rc
+            .principal
+            .person_id
+            .clone()
+            .unwrap_or_else(|| rc.principal.subject.clone());
+        let tx = rc.store().traced().await?;
+        let version = tx
+            .insert_all_about_me(self.child, &content, &person, written_as, rc.now)
+            .await?;
+        let entry = rc
+            .child_entry(TraceAction::AllAboutMeUpdated, self.child)
+            .detail("version", version);
+        tx.commit(vec![entry]).await?;
+        rc.hub.updates.publish(self.child, Scope::AllAboutMe, None);
+        Ok(AllAboutMeVersion {
+            version,
+            content,
+            written_by: person,
+            written_as,
+            written_at: rc.now,
+        })
+    }
+
+    /// Every consent recorded for the child, with its history.
+    pub fn consents(self) -> Vec<Grant> {
+        self.read("consents");
+        self.loaded.state.grants
+    }
+
+    /// After the end of compulsory school age: the grants a parent made that
+    /// the young person has yet to confirm or withdraw (none before).
+    pub fn consents_to_review(self) -> Vec<Grant> {
+        self.read("consents_to_review");
+        let now = self.rc.now;
+        if !self
+            .loaded
+            .core
+            .consent_facts()
+            .handed_over(self.rc.today())
+        {
+            return Vec::new();
+        }
+        self.loaded
+            .state
+            .grants
+            .into_iter()
+            .filter(|g| g.awaits_young_person(now))
+            .collect()
+    }
+
+    /// The child's latest EHC needs assessment.
+    pub async fn assessment(&self) -> Result<Option<AssessmentOnFile>> {
+        super::case_officer::latest_assessment(self.rc, self.child).await
+    }
+
+    /// Who looked at the record: reads, searches and contributions by
+    /// agencies, after `after`, at most `limit`. What the holder of an
+    /// override kept from the family did with this child for safeguarding
+    /// while it ran stays hidden, as the override does; so do restricted
+    /// items (DPA 2018 Sch 3).
+    pub async fn access_history(&self, after: i64, limit: u64) -> Result<HistoryPage> {
+        let rc = self.rc;
+        let filter = TraceFilter {
+            child_id: Some(self.child),
+            actions: vec![
+                TraceAction::Read,
+                TraceAction::Search,
+                TraceAction::Contribute,
+            ],
+            agency_actors_only: true,
+            ..TraceFilter::default()
+        };
+        let store = rc.store();
+        let (rows, agencies) = tokio::try_join!(
+            store.search_trace(&filter, after, limit + 1),
+            store.agencies()
+        )?;
+        let hidden: Vec<&consent::Override> = self
+            .loaded
+            .state
+            .overrides
+            .iter()
+            .filter(|o| !o.tell_family)
+            .collect();
+        let kept_from_family = |e: &TraceEntry| {
+            hidden.iter().any(|o| {
+                let at = chrono::DateTime::parse_from_rfc3339(&e.recorded_at)
+                    .map(|d| d.with_timezone(&Utc));
+                e.basis.iter().any(|b| b.override_id == Some(o.id))
+                    || (e.actor.subject.as_deref() == Some(o.declared_by.as_str())
+                        && e.actor.agency_id == Some(o.agency_id)
+                        && e.purpose == Some(consent::Purpose::Safeguarding)
+                        && at.is_ok_and(|at| at >= o.starts_at && at < o.ends_at))
+            })
+        };
+        let has_next_page = rows.len() as u64 > limit;
+        let consumed: Vec<TraceRow> = rows.into_iter().take(limit as usize).collect();
+        let end_seq = consumed.last().map(|r| r.entry.seq);
+        let rows = consumed
+            .into_iter()
+            .filter(|r| !kept_from_family(&r.entry))
+            .collect();
+        self.read("access_history");
+        Ok(HistoryPage {
+            rows,
+            agencies,
+            has_next_page,
+            end_seq,
+        })
+    }
+}

@@ -1,0 +1,426 @@
+//! The one door to a child's record, below every front end.
+//!
+//! A front end (GraphQL today; web pages, FHIR and subject-access exports
+//! next) turns a verified token into a [`consent::Principal`], asks the
+//! [`Hub`] for a [`RequestContext`], and from then on reaches data only
+//! through it:
+//!
+//! - record content through [`RequestContext::open`] → [`Disclosure`], whose
+//!   [`Disclosure::section`] decides each scope and records the disclosed
+//!   field names (or the withheld scope) for the trace;
+//! - everything else through capability handles that exist only when the
+//!   principal holds the role — [`RequestContext::case_officer`],
+//!   [`RequestContext::ig`], [`RequestContext::ig_admin`],
+//!   [`RequestContext::practitioner`], [`RequestContext::safeguarding_lead`],
+//!   [`RequestContext::family`] — and [`RequestContext::consent`] for consent
+//!   decisions, whose authority is decided per child. Each operation writes
+//!   its own trace entry; no front end writes one by hand.
+//!
+//! When the front end has answered, [`RequestContext::finish`] makes the
+//! request's read entries durable; nothing may leave before it returns `Ok`.
+//! No module here knows HTTP or GraphQL.
+
+mod case_officer;
+mod consenting;
+mod disclosure;
+mod family;
+mod ig;
+mod live;
+mod practitioner;
+mod safeguarding;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use consent::trace::{TraceAction, TraceEntry, TraceOutcome};
+use consent::{AccessDecision, Agreement, DecisionInput, Principal, Role, ScopeDecision};
+use domain::{Agency, AgencyKind, ChildId, NhsNumber};
+
+pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
+pub use consenting::{Consenting, GrantRequest, WithdrawRequest};
+pub use disclosure::{Disclosure, ShownContribution};
+pub use family::{Family, HistoryPage};
+pub use ig::{ExportFormat, Ig, IgAdmin, TracePage};
+pub use live::Notice;
+pub use practitioner::{ContributionDraft, Practitioner};
+pub use safeguarding::{OverrideRequest, SafeguardingLead};
+
+use crate::db::{ChildCore, ConsentState, Store};
+pub use crate::db::{NewChild, TraceFilter, TraceRow};
+use crate::error::{Error, Result};
+use crate::trace::{Recorder, TraceWriter, entry_for};
+use crate::updates::Updates;
+
+/// Rules of the deployment that the door applies.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Named as the data controller on consent receipts.
+    pub controller: String,
+    /// The longest a safeguarding override may last.
+    pub max_override_hours: u32,
+    /// Whether families see which practitioner looked, or only the agency.
+    pub show_practitioners_to_families: bool,
+}
+
+/// What every request's door is built from, shared by all front ends.
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    store: Store,
+    trace: TraceWriter,
+    updates: Updates,
+    policy: Arc<Policy>,
+}
+
+impl Hub {
+    pub fn new(store: Store, trace: TraceWriter, updates: Updates, policy: Policy) -> Self {
+        Self {
+            store,
+            trace,
+            updates,
+            policy: Arc::new(policy),
+        }
+    }
+
+    /// The context of one request by `principal`, on the request's clock.
+    pub fn request(
+        &self,
+        principal: Principal,
+        request_id: String,
+        trace_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> RequestContext {
+        RequestContext {
+            principal,
+            request_id,
+            now,
+            trace_id,
+            hub: self.clone(),
+            recorder: Arc::new(Recorder::default()),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+}
+
+/// One request: who asks, why, when, and what it has disclosed so far.
+/// Clones share the request's trace recorder (a batch's operations are one
+/// request).
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Principal,
+    pub request_id: String,
+    /// The request's clock, passed to every decision.
+    pub now: DateTime<Utc>,
+    /// The OpenTelemetry trace id, stored in trace entries.
+    trace_id: Option<String>,
+    hub: Hub,
+    recorder: Arc<Recorder>,
+}
+
+/// Stands in for a child id that a lookup did not find, so that the
+/// not-found path runs the same queries as the found-but-hidden one.
+const NO_CHILD: ChildId = uuid::Uuid::nil();
+
+/// What every decision about a child needs, loaded fresh for the request.
+struct Loaded {
+    core: ChildCore,
+    state: ConsentState,
+    agreement: Agreement,
+}
+
+impl RequestContext {
+    pub fn policy(&self) -> &Policy {
+        &self.hub.policy
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+
+    /// Makes this request's entries durable: one READ per child opened, then
+    /// every other entry its operations recorded. Nothing may be sent to the
+    /// caller unless this returns `Ok`.
+    pub async fn finish(&self) -> Result<()> {
+        let entries = self.recorder.entries(
+            &self.principal,
+            &self.request_id,
+            self.trace_id.as_deref(),
+            self.now,
+        )?;
+        self.hub.trace.append(entries).await
+    }
+
+    fn store(&self) -> &Store {
+        &self.hub.store
+    }
+
+    /// A trace entry for this request.
+    fn entry(&self, action: TraceAction) -> TraceEntry {
+        let mut entry = entry_for(&self.principal, action, &self.request_id, self.now);
+        entry.trace_id.clone_from(&self.trace_id);
+        entry
+    }
+
+    /// A trace entry about one child.
+    fn child_entry(&self, action: TraceAction, child: ChildId) -> TraceEntry {
+        let mut entry = self.entry(action);
+        entry.child_id = Some(child);
+        entry
+    }
+
+    /// Records an entry to be made durable with the request's reads.
+    fn record(&self, entry: TraceEntry) {
+        self.recorder.event(entry);
+    }
+
+    async fn load(&self, id: ChildId) -> Result<Option<Loaded>> {
+        let store = self.store();
+        let (core, state, agreement) = tokio::try_join!(
+            store.child_core(id),
+            store.consent_state(id),
+            store.current_agreement()
+        )?;
+        Ok(core.map(|core| Loaded {
+            core,
+            state,
+            agreement,
+        }))
+    }
+
+    /// Loads a child's facts fresh and decides every scope for the caller at
+    /// `now` (inside a `consent.decide` span: counts and basis kinds only).
+    async fn decide(
+        &self,
+        id: ChildId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Loaded, AccessDecision)>> {
+        let Some(loaded) = self.load(id).await? else {
+            return Ok(None);
+        };
+        let facts = loaded.core.consent_facts();
+        let input = DecisionInput {
+            child: &facts,
+            grants: &loaded.state.grants,
+            overrides: &loaded.state.overrides,
+            agreement: &loaded.agreement,
+            now,
+        };
+        let span = tracing::info_span!(
+            "consent.decide",
+            allowed = tracing::field::Empty,
+            withheld = tracing::field::Empty,
+            bases = tracing::field::Empty
+        );
+        let decision = span.in_scope(|| consent::decide(&self.principal, &input));
+        let mut kinds: Vec<&str> = decision
+            .iter()
+            .filter_map(|(_, d)| match d {
+                ScopeDecision::Allowed(b) => Some(b.kind.code()),
+                ScopeDecision::Denied(_) => None,
+            })
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let allowed = decision.iter().filter(|(_, d)| d.is_allowed()).count();
+        span.record("allowed", allowed);
+        span.record("withheld", domain::Scope::COUNT - allowed);
+        span.record("bases", kinds.join(","));
+        Ok(Some((loaded, decision)))
+    }
+
+    /// Opens a child's record for the caller, or `None` when there is no such
+    /// child *or* the caller may see nothing of it: the two are
+    /// indistinguishable, in the answer, the trace and the work done.
+    pub async fn open(&self, id: ChildId) -> Result<Option<Disclosure>> {
+        let principal = &self.principal;
+        if principal.is_practitioner() && principal.purpose.is_none() {
+            return Err(Error::bad_input(
+                "X-Purpose-Of-Use",
+                "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
+            ));
+        }
+        let decided = self.decide(id, self.now).await?;
+        let Some((loaded, decision)) = decided.filter(|(_, d)| d.any_allowed()) else {
+            // No such child, or nothing the caller may see: the same entry is
+            // traced either way, so the two answers take the same work and
+            // time (no existence oracle, not even by timing).
+            let mut entry = self
+                .entry(TraceAction::Read)
+                .detail("result", "nothing may be disclosed");
+            entry.child_id = Some(id).filter(|id| !id.is_nil());
+            entry.outcome = TraceOutcome::Denied;
+            self.record(entry);
+            return Ok(None);
+        };
+        self.recorder.opened(id, &decision);
+        let record = self.store().load_record(&loaded.core, &decision).await?;
+        // Overrides the caller may know of: a family sees those it is to be
+        // told about; a lead sees their own.
+        let is_family = decision.iter().any(
+            |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind == consent::BasisKind::Family),
+        );
+        let overrides = loaded
+            .state
+            .overrides
+            .into_iter()
+            .filter(|o| {
+                if is_family {
+                    o.tell_family
+                } else {
+                    o.held_by(principal)
+                }
+            })
+            .collect();
+        Ok(Some(Disclosure::new(
+            record,
+            decision,
+            overrides,
+            principal.agency.map(|a| a.id),
+            self.recorder.clone(),
+            self.store().clone(),
+        )))
+    }
+
+    /// Finds a child by NHS number and date of birth (both must match) and
+    /// opens the record. The search is traced with whether it matched, never
+    /// with the number; no match opens no child the same way a hidden match
+    /// does.
+    pub async fn open_by_nhs_number(
+        &self,
+        nhs: &NhsNumber,
+        date_of_birth: NaiveDate,
+    ) -> Result<Option<Disclosure>> {
+        let found = self.store().find_by_nhs_number(nhs, date_of_birth).await?;
+        let mut entry = self
+            .entry(TraceAction::Search)
+            .detail("by", "nhs_number_and_date_of_birth")
+            .detail("matched", found.is_some());
+        entry.child_id = found;
+        self.record(entry);
+        self.open(found.unwrap_or(NO_CHILD)).await
+    }
+
+    /// The records of the children the caller holds as family: as a person
+    /// with parental responsibility, or as the young person.
+    pub async fn my_children(&self) -> Result<Vec<Disclosure>> {
+        let Some(person) = self.principal.person_id.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let mut views = Vec::new();
+        for id in self.store().children_of_person(person).await? {
+            if let Some(view) = self.open(id).await? {
+                views.push(view);
+            }
+        }
+        Ok(views)
+    }
+
+    /// The agencies that work with the hub (the register is public to every
+    /// signed-in caller).
+    pub async fn agencies(&self) -> Result<Vec<Agency>> {
+        self.store().agencies().await
+    }
+
+    /// The data-sharing agreement in force, or a given version (public).
+    pub async fn agreement(&self, version: Option<i32>) -> Result<Agreement> {
+        match version {
+            Some(v) => self
+                .store()
+                .agreement_version(v)
+                .await?
+                .ok_or(Error::NotFound("agreement version")),
+            None => self.store().current_agreement().await,
+        }
+    }
+
+    /// Case officers of the council SEND team.
+    pub fn case_officer(&self) -> Result<CaseOfficer<'_>> {
+        let p = &self.principal;
+        if p.agency_kind() == Some(AgencyKind::LaSend) && p.has(Role::CaseOfficer) {
+            Ok(CaseOfficer { rc: self })
+        } else {
+            Err(Error::Forbidden(
+                "only a case officer (role case_officer) of the council SEND team (agency kind la_send) may do this".into(),
+            ))
+        }
+    }
+
+    /// Information-governance staff (auditors and admins).
+    pub fn ig(&self) -> Result<Ig<'_>> {
+        if self.principal.is_ig() {
+            Ok(Ig { rc: self })
+        } else {
+            Err(Error::Forbidden(
+                "only information-governance staff (ig_auditor, ig_admin) may read the access trace"
+                    .into(),
+            ))
+        }
+    }
+
+    /// IG administrators, who publish agreements.
+    pub fn ig_admin(&self) -> Result<IgAdmin<'_>> {
+        if self.principal.has(Role::IgAdmin) {
+            Ok(IgAdmin { rc: self })
+        } else {
+            Err(Error::Forbidden(
+                "only an IG administrator (ig_admin) may publish an agreement".into(),
+            ))
+        }
+    }
+
+    /// A practitioner of a registered agency.
+    pub fn practitioner(&self) -> Result<Practitioner<'_>> {
+        match (self.principal.is_practitioner(), self.principal.agency) {
+            (true, Some(agency)) => Ok(Practitioner { rc: self, agency }),
+            _ => Err(Error::Forbidden(
+                "only an agency's practitioner may do this: advice and contributions come from agencies".into(),
+            )),
+        }
+    }
+
+    /// A designated safeguarding lead of an agency.
+    pub fn safeguarding_lead(&self) -> Result<SafeguardingLead<'_>> {
+        match (self.principal.has(Role::SafeguardingLead), self.principal.agency) {
+            (true, Some(agency)) => Ok(SafeguardingLead { rc: self, agency }),
+            _ => Err(Error::Forbidden(
+                "only a designated safeguarding lead (role safeguarding_lead) may declare an override".into(),
+            )),
+        }
+    }
+
+    /// The caller as family of `child`: a person with parental
+    /// responsibility who may view the record, or the young person. Anyone
+    /// else — and a child that does not exist — gets the same NOT_FOUND.
+    pub async fn family(&self, child: ChildId) -> Result<Family<'_>> {
+        let not_found = Error::NotFound("child");
+        let Some(person) = self.principal.person_id.as_deref() else {
+            return Err(not_found);
+        };
+        let Some(loaded) = self.load(child).await? else {
+            return Err(not_found);
+        };
+        let facts = loaded.core.consent_facts();
+        let young_person = self.principal.has(Role::YoungPerson);
+        let family = self.principal.has(Role::Family);
+        if facts
+            .family_view(person, young_person, family, self.today())
+            .is_err()
+        {
+            return Err(not_found);
+        }
+        Ok(Family {
+            rc: self,
+            child,
+            loaded,
+        })
+    }
+
+    /// Consent decisions and receipts. Anyone may ask; who may decide is
+    /// settled per child by consent authority (`consent::ChildFacts`).
+    pub fn consent(&self) -> Consenting<'_> {
+        Consenting { rc: self }
+    }
+}

@@ -1,0 +1,224 @@
+//! [`Practitioner`]: what an agency's practitioner may do besides reading —
+//! see the advice requests addressed to their agency, contribute what their
+//! agency knows, and answer advice requests.
+
+use consent::AgencyRef;
+use consent::trace::TraceAction;
+use domain::ehc::AdviceAnswerMode;
+use domain::input::{long_text, required_text};
+use domain::{ChildId, Contribution, ContributionKind, Scope};
+use uuid::Uuid;
+
+use super::RequestContext;
+use super::case_officer::AdviceOnFile;
+use crate::error::{Error, Result};
+
+/// A practitioner of a registered agency (see
+/// [`RequestContext::practitioner`]).
+#[derive(Debug)]
+pub struct Practitioner<'a> {
+    pub(super) rc: &'a RequestContext,
+    pub(super) agency: AgencyRef,
+}
+
+/// A contribution as submitted, before it is checked.
+#[derive(Debug, Default, Clone)]
+pub struct ContributionDraft {
+    pub kind: Option<ContributionKind>,
+    pub title: String,
+    pub needs: Option<String>,
+    pub outcomes: Option<String>,
+    pub provision: Option<String>,
+    pub notes: Option<String>,
+    /// A contribution of the agency's that this one replaces.
+    pub supersedes: Option<Uuid>,
+}
+
+impl Practitioner<'_> {
+    /// Checks the draft's text and builds the contribution.
+    fn build(
+        &self,
+        draft: ContributionDraft,
+        child_id: ChildId,
+        scope: Scope,
+        kind: ContributionKind,
+    ) -> Result<Contribution> {
+        let rc = self.rc;
+        Ok(Contribution {
+            id: Uuid::now_v7(),
+            child_id,
+            scope,
+            agency_id: self.agency.id,
+            agency_kind: self.agency.kind,
+            author: rc.principal.subject.clone(),
+            kind,
+            title: required_text("title", &draft.title)?,
+            needs: long_text("needs", draft.needs.as_deref())?,
+            outcomes: long_text("outcomes", draft.outcomes.as_deref())?,
+            provision: long_text("provision", draft.provision.as_deref())?,
+            notes: long_text("notes", draft.notes.as_deref())?,
+            supersedes: draft.supersedes,
+            created_at: rc.now,
+        })
+    }
+
+    /// Checks `supersedes` points at a current contribution of the same
+    /// agency, child and scope.
+    async fn check_supersedes(&self, c: &Contribution) -> Result<()> {
+        let Some(old) = c.supersedes else {
+            return Ok(());
+        };
+        let all = self.rc.store().contributions(c.child_id).await?;
+        let Some(previous) = all.iter().find(|p| p.id == old) else {
+            return Err(Error::bad_input(
+                "supersedes",
+                "no such contribution to this child",
+            ));
+        };
+        if previous.agency_id != c.agency_id || previous.scope != c.scope {
+            return Err(Error::bad_input(
+                "supersedes",
+                "you can only replace your own agency's contribution to the same scope",
+            ));
+        }
+        if all.iter().any(|p| p.supersedes == Some(old)) {
+            return Err(Error::bad_input(
+                "supersedes",
+                "that contribution has already been replaced",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Advice requests addressed to the agency (statutory: it sees them even
+    /// before the family grants it more). Each is traced as a read.
+    pub async fn advice_requests(&self) -> Result<Vec<AdviceOnFile>> {
+        let rc = self.rc;
+        let store = rc.store();
+        let (requests, agencies) = tokio::try_join!(
+            store.advice_requests_for_agency(self.agency.id),
+            store.agencies()
+        )?;
+        for r in &requests {
+            rc.record(
+                rc.child_entry(TraceAction::Read, r.child_id)
+                    .detail("view", "advice_requests")
+                    .detail("request_id", r.request.id),
+            );
+        }
+        Ok(requests
+            .into_iter()
+            .map(|r| AdviceOnFile {
+                child_id: r.child_id,
+                assessment_id: r.assessment_id,
+                request: r.request,
+                agencies: agencies.clone(),
+            })
+            .collect())
+    }
+
+    /// Adds what the agency knows to one scope of a child's record, where
+    /// the data-sharing agreement lets the agency contribute to it for the
+    /// stated purpose.
+    pub async fn contribute(
+        &self,
+        child: ChildId,
+        scope: Scope,
+        draft: ContributionDraft,
+    ) -> Result<Contribution> {
+        let rc = self.rc;
+        let purpose = rc.principal.purpose.ok_or_else(|| {
+            Error::bad_input(
+                "X-Purpose-Of-Use",
+                "practitioners must state a purpose of use",
+            )
+        })?;
+        let loaded = rc.load(child).await?.ok_or(Error::NotFound("child"))?;
+        let agreement = &loaded.agreement;
+        let agency = self.agency;
+        if !agreement.permission(agency.kind, scope, purpose).contribute {
+            return Err(Error::NotPermitted(
+                scope,
+                format!(
+                    "the data-sharing agreement (version {}) does not let {} contribute to {} for {}",
+                    agreement.version,
+                    agency.kind.label(),
+                    scope.label().to_lowercase(),
+                    consent::purpose_words(purpose)
+                ),
+            ));
+        }
+        let kind = draft.kind.unwrap_or(ContributionKind::Update);
+        let c = self.build(draft, child, scope, kind)?;
+        // Checked while holding the chain, so concurrent writers see each other.
+        let tx = rc.store().traced().await?;
+        self.check_supersedes(&c).await?;
+        tx.insert_contribution(&c).await?;
+        let entry = rc
+            .child_entry(TraceAction::Contribute, child)
+            .detail("contribution_id", c.id)
+            .detail("scope", scope)
+            .detail("kind", c.kind);
+        tx.commit(vec![entry]).await?;
+        rc.hub.updates.publish(child, scope, Some(agency.id));
+        Ok(c)
+    }
+
+    /// Answers an advice request addressed to the agency with new advice
+    /// (on the request's scope).
+    pub async fn submit_advice(
+        &self,
+        request: Uuid,
+        draft: ContributionDraft,
+    ) -> Result<Contribution> {
+        let rc = self.rc;
+        let store = rc.store();
+        // Checked while holding the chain: two answers cannot both pass.
+        let tx = store.traced().await?;
+        let req = store
+            .advice_request(request)
+            .await?
+            .ok_or(Error::NotFound("advice request"))?;
+        if self.agency.id != req.request.agency_id {
+            return Err(Error::Forbidden(
+                "only the agency asked for this advice may answer it".into(),
+            ));
+        }
+        if req.request.answer.is_some() {
+            return Err(Error::bad_input(
+                "requestId",
+                "this request has already been answered",
+            ));
+        }
+        let c = self.build(
+            draft,
+            req.child_id,
+            req.request.scope,
+            ContributionKind::Advice,
+        )?;
+        self.check_supersedes(&c).await?;
+        tx.insert_contribution(&c).await?;
+        let today = rc.today();
+        tx.insert_advice_answer(
+            req.child_id,
+            req.request.id,
+            c.id,
+            AdviceAnswerMode::Submitted,
+            true,
+            false,
+            today,
+            &rc.principal.subject,
+        )
+        .await?;
+        let entry = rc
+            .child_entry(TraceAction::AdviceSubmitted, req.child_id)
+            .detail("request_id", req.request.id)
+            .detail("contribution_id", c.id)
+            .detail("scope", c.scope);
+        tx.commit(vec![entry]).await?;
+        rc.hub
+            .updates
+            .publish(req.child_id, c.scope, Some(c.agency_id));
+        Ok(c)
+    }
+}

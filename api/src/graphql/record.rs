@@ -1,0 +1,172 @@
+//! The child's record over GraphQL: [`ChildView`] adapts a
+//! [`Disclosure`](crate::access::Disclosure) to the schema, passing each
+//! section's selected field names to the door. Nothing here decides.
+
+use async_graphql::{Context, ID, Object};
+use domain::Scope;
+
+use super::tell::ContributionView;
+use super::types::{Gql, OverrideNotice, ScopeAccess};
+use crate::access::{Disclosure, RequestContext};
+use crate::error::{Error, Result};
+
+/// The request context of a resolver.
+pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| Error::Internal(anyhow::anyhow!("request context missing")))
+}
+
+/// The names of the fields selected under the current field.
+pub fn selected(ctx: &Context<'_>) -> Vec<String> {
+    ctx.field()
+        .selection_set()
+        .map(|f| f.name().to_owned())
+        .collect()
+}
+
+/// A child's record as one caller may see it in one request.
+#[derive(Debug)]
+pub struct ChildView(pub Disclosure);
+
+type Section<T> = async_graphql::Result<Option<T>>;
+
+impl ChildView {
+    /// A section through the door: the value, or null with a
+    /// CONSENT_REQUIRED / NOT_PERMITTED error at the field's path (the guard
+    /// extension turns a failed nullable field into null plus the error).
+    fn section<T>(
+        &self,
+        ctx: &Context<'_>,
+        scope: Scope,
+        value: impl FnOnce(&domain::ChildRecord) -> T,
+    ) -> Section<T> {
+        Ok(Some(self.0.section(scope, selected(ctx), value)?))
+    }
+}
+
+/// One child's unified record. Each section is null, with an error at its
+/// path, when the caller may not see its scope.
+#[Object(name = "ChildRecord")]
+impl ChildView {
+    /// The hub's opaque id for the child.
+    async fn id(&self) -> ID {
+        ID(self.0.id().to_string())
+    }
+
+    /// For each scope: may you see it, on which basis, or why not (so you
+    /// know what to ask the family for).
+    async fn access(&self) -> Vec<ScopeAccess> {
+        let decision = self.0.decision();
+        decision
+            .iter()
+            .map(|(scope, d)| ScopeAccess::new(scope, d, decision.agreement_version))
+            .collect()
+    }
+
+    async fn identity(&self, ctx: &Context<'_>) -> Section<Gql<domain::Identity>> {
+        self.section(ctx, Scope::Identity, |r| Gql(r.identity.clone()))
+    }
+
+    async fn family(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::FamilyMember>>> {
+        self.section(ctx, Scope::Family, |r| {
+            r.family.iter().cloned().map(Gql).collect()
+        })
+    }
+
+    async fn all_about_me(&self, ctx: &Context<'_>) -> Section<Gql<domain::AllAboutMe>> {
+        self.section(ctx, Scope::AllAboutMe, |r| Gql(r.all_about_me.clone()))
+    }
+
+    async fn education(&self, ctx: &Context<'_>) -> Section<Gql<domain::Education>> {
+        self.section(ctx, Scope::Education, |r| Gql(r.education.clone()))
+    }
+
+    async fn sen_needs(&self, ctx: &Context<'_>) -> Section<Gql<domain::SenNeeds>> {
+        self.section(ctx, Scope::SenNeeds, |r| Gql(r.sen_needs.clone()))
+    }
+
+    async fn psychology(&self, ctx: &Context<'_>) -> Section<Gql<domain::Psychology>> {
+        self.section(ctx, Scope::Psychology, |r| Gql(r.psychology.clone()))
+    }
+
+    async fn physical_health(&self, ctx: &Context<'_>) -> Section<Gql<domain::PhysicalHealth>> {
+        self.section(ctx, Scope::PhysicalHealth, |r| {
+            Gql(r.physical_health.clone())
+        })
+    }
+
+    async fn communication(&self, ctx: &Context<'_>) -> Section<Gql<domain::Communication>> {
+        self.section(ctx, Scope::Communication, |r| Gql(r.communication.clone()))
+    }
+
+    async fn sensory_physical(&self, ctx: &Context<'_>) -> Section<Gql<domain::SensoryPhysical>> {
+        self.section(ctx, Scope::SensoryPhysical, |r| {
+            Gql(r.sensory_physical.clone())
+        })
+    }
+
+    async fn mental_health(&self, ctx: &Context<'_>) -> Section<Gql<domain::MentalHealth>> {
+        self.section(ctx, Scope::MentalHealth, |r| Gql(r.mental_health.clone()))
+    }
+
+    async fn social_care(&self, ctx: &Context<'_>) -> Section<Gql<domain::SocialCare>> {
+        self.section(ctx, Scope::SocialCare, |r| Gql(r.social_care.clone()))
+    }
+
+    async fn preparing_for_adulthood(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Section<Gql<domain::PreparingForAdulthood>> {
+        self.section(ctx, Scope::PreparingForAdulthood, |r| {
+            Gql(r.preparing_for_adulthood.clone())
+        })
+    }
+
+    async fn restricted(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::RestrictedItem>>> {
+        self.section(ctx, Scope::Restricted, |r| {
+            r.restricted.iter().cloned().map(Gql).collect()
+        })
+    }
+
+    /// Safeguarding overrides on this record that you may know of: for the
+    /// family, those the lead did not withhold from them; for a lead, their own.
+    async fn safeguarding_overrides(&self) -> Vec<OverrideNotice> {
+        self.0
+            .overrides()
+            .iter()
+            .map(OverrideNotice::from)
+            .collect()
+    }
+
+    /// Contributions from agencies, with their provenance: your own
+    /// agency's always; others' where you may see their scope.
+    async fn contributions(
+        &self,
+        ctx: &Context<'_>,
+        scope: Option<super::types::Scope>,
+        #[graphql(default)] include_superseded: bool,
+    ) -> async_graphql::Result<Vec<ContributionView>> {
+        let shown = self
+            .0
+            .contributions(scope.map(Into::into), include_superseded, selected(ctx))
+            .await?;
+        Ok(shown
+            .into_iter()
+            .map(|s| ContributionView {
+                c: s.contribution,
+                current: s.current,
+            })
+            .collect())
+    }
+
+    /// Services involved with the child ("team around the child"). Only
+    /// involvements whose service scope you may see are listed: the list
+    /// never reveals that a hidden service is involved.
+    async fn involvements(&self, ctx: &Context<'_>) -> Vec<Gql<domain::Involvement>> {
+        self.0
+            .involvements(selected(ctx))
+            .into_iter()
+            .map(Gql)
+            .collect()
+    }
+}
