@@ -31,6 +31,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     store: Store,
+    hub: Hub,
     failed_auth: FailedAuth,
     shutdown: tokio::sync::watch::Sender<bool>,
     grace: Duration,
@@ -100,6 +101,7 @@ impl Application {
             max_message_bytes: settings.limits.max_body_bytes,
             document_limits: (&settings.limits).into(),
         };
+        let hub = state.hub.clone();
         let router = router(
             state,
             settings.limits.max_body_bytes,
@@ -112,10 +114,18 @@ impl Application {
             listener,
             router,
             store: app_store,
+            hub,
             failed_auth,
             shutdown,
             grace: settings.limits.shutdown_grace,
         })
+    }
+
+    /// The door the application's front ends disclose through; a front end
+    /// in the same process (a test's, say) uses it to share the decisions
+    /// and the trace writer.
+    pub fn hub(&self) -> Hub {
+        self.hub.clone()
     }
 
     /// The store the application serves from.

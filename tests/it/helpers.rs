@@ -219,6 +219,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The door the hub's front ends share (for front ends written in tests).
+    pub hub: api::access::Hub,
     pub settings: Settings,
     pub ec_key: EcKey,
     pub rsa_key: RsaKey,
@@ -300,6 +302,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("load demo");
     let address = format!("http://{}", app.local_addr().expect("addr"));
+    let hub = app.hub();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until(async move {
         let _ = stopped.await;
@@ -308,6 +311,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client: reqwest::Client::new(),
         store,
+        hub,
         settings,
         ec_key,
         rsa_key,

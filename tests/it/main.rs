@@ -15,6 +15,9 @@ mod auth;
 /// receipts, agreements, the safeguarding override lifecycle and every
 /// persona's view of every demo child.
 mod consent;
+/// One door for every front end: a FHIR-like front end written in the test
+/// gets exactly GraphQL's decisions and trace entries.
+mod front_ends;
 /// GraphiQL served from the hub itself under a strict CSP, and only with
 /// introspection on.
 mod graphiql;
