@@ -3,10 +3,11 @@
 //! section's selected field names to the door. Nothing here decides.
 
 use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use domain::Contribution;
 use domain::Scope;
 
-use super::tell::ContributionView;
-use super::types::{Gql, OverrideNotice, ScopeAccess};
+use super::types::{self, Gql, OverrideNotice, ScopeAccess};
 use crate::access::{Disclosure, RequestContext};
 use crate::error::{Error, Result};
 
@@ -168,5 +169,59 @@ impl ChildView {
             .into_iter()
             .map(Gql)
             .collect()
+    }
+}
+
+/// A contribution, with its provenance.
+#[derive(Debug, Clone)]
+pub struct ContributionView {
+    pub(crate) c: Contribution,
+    pub(crate) current: bool,
+}
+
+#[Object(name = "Contribution")]
+impl ContributionView {
+    async fn id(&self) -> ID {
+        ID(self.c.id.to_string())
+    }
+    async fn scope(&self) -> types::Scope {
+        self.c.scope.into()
+    }
+    async fn agency_id(&self) -> ID {
+        ID(self.c.agency_id.to_string())
+    }
+    async fn agency_kind(&self) -> types::AgencyKind {
+        self.c.agency_kind.into()
+    }
+    async fn author(&self) -> &str {
+        &self.c.author
+    }
+    async fn kind(&self) -> types::ContributionKindGql {
+        self.c.kind.into()
+    }
+    async fn title(&self) -> &str {
+        &self.c.title
+    }
+    async fn needs(&self) -> Option<&str> {
+        self.c.needs.as_deref()
+    }
+    async fn outcomes(&self) -> Option<&str> {
+        self.c.outcomes.as_deref()
+    }
+    async fn provision(&self) -> Option<&str> {
+        self.c.provision.as_deref()
+    }
+    async fn notes(&self) -> Option<&str> {
+        self.c.notes.as_deref()
+    }
+    async fn supersedes(&self) -> Option<ID> {
+        self.c.supersedes.map(|s| ID(s.to_string()))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.c.created_at
+    }
+    /// False once a later contribution supersedes it.
+    async fn current(&self) -> bool {
+        self.current
     }
 }

@@ -8,95 +8,21 @@ use domain::ehc::{
     AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEventKind, ClockException, Milestone,
     MilestoneStatus,
 };
-use domain::{AllAboutMe, Contribution, Scope};
+use domain::{AllAboutMe, Scope};
 use uuid::Uuid;
 
-use super::record::request;
+use super::record::{ContributionView, request};
 use super::scalar::Date;
-use super::types;
+use super::types::{
+    self, AdviceAnswerModeGql, ClockExceptionGql, ContributionKindGql, MilestoneGql,
+    MilestoneStatusGql, WrittenAsGql,
+};
 use crate::access::{AdviceOnFile, AssessmentOnFile, ContributionDraft};
 use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
 use super::parse_id;
-
-macro_rules! remote {
-    ($(#[$m:meta])* $name:ident = $remote:literal { $($v:ident),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
-        #[graphql(remote = $remote)]
-        pub enum $name { $($v),+ }
-    };
-}
-remote!(
-    /// Advice, assessment findings or an update.
-    ContributionKindGql = "domain::ContributionKind" { Advice, Assessment, Update });
-remote!(WrittenAsGql = "domain::WrittenAs" { Parent, YoungPerson });
-remote!(
-    /// A step of an EHC needs assessment.
-    MilestoneGql = "domain::ehc::Milestone" { DecisionToAssess, Advice, Draft, FinalPlan, AnnualReview });
-remote!(
-    /// Where a milestone stands today.
-    MilestoneStatusGql = "domain::ehc::MilestoneStatus" { OnTrack, DueSoon, Overdue, Done, DoneLate });
-remote!(
-    /// The regulations' exceptions to the time limits.
-    ClockExceptionGql = "domain::ehc::ClockException" { SchoolClosure, ExceptionalPersonalCircumstances, FamilyAbsent, MissedAppointment });
-remote!(AdviceAnswerModeGql = "domain::ehc::AdviceAnswerMode" { Submitted, Reused });
-
-/// A contribution, with its provenance.
-#[derive(Debug, Clone)]
-pub struct ContributionView {
-    pub(crate) c: Contribution,
-    pub(crate) current: bool,
-}
-
-#[Object(name = "Contribution")]
-impl ContributionView {
-    async fn id(&self) -> ID {
-        ID(self.c.id.to_string())
-    }
-    async fn scope(&self) -> types::Scope {
-        self.c.scope.into()
-    }
-    async fn agency_id(&self) -> ID {
-        ID(self.c.agency_id.to_string())
-    }
-    async fn agency_kind(&self) -> types::AgencyKind {
-        self.c.agency_kind.into()
-    }
-    async fn author(&self) -> &str {
-        &self.c.author
-    }
-    async fn kind(&self) -> ContributionKindGql {
-        self.c.kind.into()
-    }
-    async fn title(&self) -> &str {
-        &self.c.title
-    }
-    async fn needs(&self) -> Option<&str> {
-        self.c.needs.as_deref()
-    }
-    async fn outcomes(&self) -> Option<&str> {
-        self.c.outcomes.as_deref()
-    }
-    async fn provision(&self) -> Option<&str> {
-        self.c.provision.as_deref()
-    }
-    async fn notes(&self) -> Option<&str> {
-        self.c.notes.as_deref()
-    }
-    async fn supersedes(&self) -> Option<ID> {
-        self.c.supersedes.map(|s| ID(s.to_string()))
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.c.created_at
-    }
-    /// False once a later contribution supersedes it.
-    async fn current(&self) -> bool {
-        self.current
-    }
-}
 
 /// A version of "all about me".
 #[derive(SimpleObject, Debug)]

@@ -522,3 +522,18 @@ impl ScopeAccess {
         }
     }
 }
+
+remote_enum!(
+    /// Advice, assessment findings or an update.
+    ContributionKindGql = "domain::ContributionKind" { Advice, Assessment, Update });
+remote_enum!(WrittenAsGql = "domain::WrittenAs" { Parent, YoungPerson });
+remote_enum!(
+    /// A step of an EHC needs assessment.
+    MilestoneGql = "domain::ehc::Milestone" { DecisionToAssess, Advice, Draft, FinalPlan, AnnualReview });
+remote_enum!(
+    /// Where a milestone stands today.
+    MilestoneStatusGql = "domain::ehc::MilestoneStatus" { OnTrack, DueSoon, Overdue, Done, DoneLate });
+remote_enum!(
+    /// The regulations' exceptions to the time limits.
+    ClockExceptionGql = "domain::ehc::ClockException" { SchoolClosure, ExceptionalPersonalCircumstances, FamilyAbsent, MissedAppointment });
+remote_enum!(AdviceAnswerModeGql = "domain::ehc::AdviceAnswerMode" { Submitted, Reused });
