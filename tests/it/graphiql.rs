@@ -54,7 +54,8 @@ async fn page(app: &TestApp) -> (HeaderMap, String) {
 
 #[tokio::test]
 async fn the_page_references_only_the_hubs_own_paths() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let (_, html) = page(&app).await;
     assert!(html.contains("graphiql"), "{html}");
     assert!(!html.to_lowercase().contains("http"), "{html}");
@@ -85,7 +86,8 @@ async fn the_page_references_only_the_hubs_own_paths() {
 
 #[tokio::test]
 async fn each_asset_is_served_with_its_type() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let (_, html) = page(&app).await;
     let mut total = 0;
     for reference in references(&html) {
@@ -113,7 +115,8 @@ async fn each_asset_is_served_with_its_type() {
 
 #[tokio::test]
 async fn the_page_allows_no_other_origin() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let (headers, _) = page(&app).await;
     let policy = header(&headers, "content-security-policy");
     let directives: Vec<(&str, Vec<&str>)> = policy
@@ -158,12 +161,14 @@ async fn the_page_allows_no_other_origin() {
 
 #[tokio::test]
 async fn neither_page_nor_assets_are_served_without_introspection() {
-    let on = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let on = spawn_demo_app().await;
     let (_, html) = page(&on).await;
     let assets = references(&html);
     assert!(!assets.is_empty());
 
-    let off = spawn_app_with(|s| {
+    // TODO(fixtures): on the demo
+    let off = spawn_demo_app_with(|s| {
         s.development = false;
         s.introspection = false;
     })

@@ -66,7 +66,8 @@ async fn still_up(app: &TestApp) {
 
 #[tokio::test]
 async fn deeply_nested_values_are_refused_before_parsing() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let token = app.token_for("parent");
     for doc in [nested_lists(3000), nested_objects(3000)] {
         let answer = app.graphql_as(Some(&token), None, &doc, json!({})).await;
@@ -93,7 +94,8 @@ async fn deeply_nested_values_are_refused_before_parsing() {
 
 #[tokio::test]
 async fn fragment_fan_out_is_bounded_after_expansion() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let token = app.token_for("parent");
     let answer = app
         .graphql_as(Some(&token), None, &fan_out(10, 10), json!({}))
@@ -187,7 +189,8 @@ async fn ws_subscribe(socket: &mut Socket, id: &str, query: &str) -> Value {
 
 #[tokio::test]
 async fn the_websocket_applies_the_same_guard() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let mut socket = ws_connect(&app, &app.token_for("parent")).await;
     for (id, doc) in [
         ("1", nested_lists(3000)),
@@ -213,7 +216,8 @@ async fn the_websocket_applies_the_same_guard() {
 
 #[tokio::test]
 async fn strings_storage_would_refuse_are_clear_input_errors() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let token = app.token_for("parent");
     let update = "mutation($c: ID!, $w: String) { updateAllAboutMe(childId: $c, input: { whatMatters: $w }) { version } }";
     let answer = app
@@ -300,7 +304,8 @@ async fn poison(app: &TestApp, subject: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_failing_trace_entry_does_not_fail_the_others() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     poison(&app, "test-poison").await;
     let good = app.token_for("parent");
     let mut bad = app.claims_for("parent");
@@ -352,7 +357,8 @@ async fn cost(
 
 #[tokio::test]
 async fn hidden_and_missing_things_take_the_same_work() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let missing = Uuid::new_v4();
     let child = "query($id: ID!) { child(id: $id) { id } }";
     // Amira's mother has no authority over Jayden.
@@ -426,7 +432,8 @@ async fn hidden_and_missing_things_take_the_same_work() {
 
 #[tokio::test]
 async fn a_token_must_name_a_registered_agency_of_its_kind() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let me = "{ me { subject agencyKind } }";
     let app = &app;
     let ask = |claims: Value| {
@@ -458,7 +465,8 @@ async fn a_token_must_name_a_registered_agency_of_its_kind() {
     assert_eq!(answer.status, 401, "{answer:?}");
     assert!(answer.message().contains("mixes"), "{answer:?}");
 
-    let allowing = spawn_app_with(|s| s.jwt.allow_mixed_roles = true).await;
+    // TODO(fixtures): on the demo
+    let allowing = spawn_demo_app_with(|s| s.jwt.allow_mixed_roles = true).await;
     mixed["iss"] = json!(ISSUER);
     let answer = allowing
         .graphql_as(Some(&allowing.hs256(&mixed)), None, me, json!({}))
@@ -493,7 +501,8 @@ async fn auth_failures(app: &TestApp) -> Vec<(String, u64)> {
 #[tokio::test]
 async fn failed_authentications_are_counted_not_chained_one_by_one() {
     let mut app =
-        spawn_app_with(|s| s.limits.auth_failure_window = Duration::from_secs(3600)).await;
+        // TODO(fixtures): on the demo
+        spawn_demo_app_with(|s| s.limits.auth_failure_window = Duration::from_secs(3600)).await;
     let flood = futures_util::stream::iter(0..1000)
         .map(|_| {
             let app = &app;
@@ -549,7 +558,8 @@ async fn failed_authentications_are_counted_not_chained_one_by_one() {
 
 #[tokio::test]
 async fn withheld_sections_are_null_in_data_with_their_errors() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     // The school may see Jayden's identity only.
     let query = "query($id: ID!) { child(id: $id) { identity { familyName } education { yearGroup } mentalHealth { camhsStatus } } }";
     let answer = app.graphql("senco", query, json!({ "id": JAYDEN })).await;
@@ -581,7 +591,8 @@ async fn withheld_sections_are_null_in_data_with_their_errors() {
 
 #[tokio::test]
 async fn every_error_has_a_code_and_echoes_nothing() {
-    let app = spawn_app_with(|s| {
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app_with(|s| {
         s.development = false;
         s.introspection = false;
     })
@@ -625,7 +636,8 @@ async fn every_error_has_a_code_and_echoes_nothing() {
 
 #[tokio::test]
 async fn the_websocket_closes_when_its_token_expires() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let mut claims = app.claims_for("parent");
     claims["exp"] = json!(chrono::Utc::now().timestamp() + 2);
     let mut socket = ws_connect(&app, &app.hs256(&claims)).await;
@@ -636,7 +648,8 @@ async fn the_websocket_closes_when_its_token_expires() {
 
 #[tokio::test]
 async fn shutdown_closes_subscribers_and_stops() {
-    let mut app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let mut app = spawn_demo_app().await;
     let mut socket = ws_connect(&app, &app.token_for("parent")).await;
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
         "query": format!("subscription {{ recordUpdates(childId: \"{AMIRA}\") {{ scope }} }}") } });
@@ -651,7 +664,8 @@ async fn shutdown_closes_subscribers_and_stops() {
 
 #[tokio::test]
 async fn a_request_out_of_time_gets_a_graphql_error() {
-    let app = spawn_app_with(|s| s.limits.request_timeout = Duration::from_nanos(1)).await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app_with(|s| s.limits.request_timeout = Duration::from_nanos(1)).await;
     let answer = app
         .graphql_as(
             Some(&app.token_for("parent")),
@@ -675,7 +689,8 @@ fn generated_hostile_documents_get_an_answer() {
         .enable_all()
         .build()
         .expect("runtime");
-    let app = rt.block_on(spawn_app());
+    // TODO(fixtures): on the demo
+    let app = rt.block_on(spawn_demo_app());
     let token = app.token_for("parent");
     let doc = prop_oneof![
         (1usize..4000, prop::sample::select(vec!["[", "{a: ", "("])).prop_map(|(d, open)| {
@@ -725,7 +740,8 @@ fn generated_hostile_documents_get_an_answer() {
 
 #[tokio::test]
 async fn a_connection_may_start_only_so_many_subscriptions() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let mut socket = ws_connect(&app, &app.token_for("parent")).await;
     let query = format!("subscription {{ recordUpdates(childId: \"{AMIRA}\") {{ scope }} }}");
     for id in 0..=api::http::ws::MAX_SUBSCRIPTIONS {

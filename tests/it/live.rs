@@ -39,7 +39,8 @@ const UPDATE_AAM: &str = "mutation($c: ID!) { updateAllAboutMe(childId: $c, inpu
 
 #[tokio::test]
 async fn updates_arrive_until_consent_is_withdrawn() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let camhs = app.token_for("camhs");
     let mut socket = connect(
         &app,
@@ -161,7 +162,8 @@ async fn updates_arrive_until_consent_is_withdrawn() {
 
 #[tokio::test]
 async fn a_bad_token_cannot_subscribe() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let mut socket = connect(&app, json!({ "Authorization": "Bearer not-a-token" })).await;
     let answer = next(&mut socket, Duration::from_secs(5))
         .await
@@ -199,7 +201,8 @@ async fn a_bad_token_cannot_subscribe() {
 /// record content (which would bypass the access trace of POST /graphql).
 #[tokio::test]
 async fn queries_cannot_ride_the_websocket() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let camhs = app.token_for("camhs");
     let mut socket = connect(
         &app,

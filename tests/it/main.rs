@@ -6,6 +6,8 @@
 //! `trace/`): one file per behaviour, the shared queries and helpers in the
 //! folder's `mod.rs`.
 
+/// Fixture builders: agencies, children, families, personas and grants.
+mod fixtures;
 mod helpers;
 
 /// Every way a token can be wrong, and the JWKS paths (file, URL, rotation).

@@ -6,7 +6,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn health_and_readiness() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     assert_eq!(app.get("/healthz").await.0, 200);
     let (status, body) = app.get("/readyz").await;
     assert_eq!((status, body.contains("ready")), (200, true));
@@ -24,7 +25,8 @@ async fn health_and_readiness() {
 
 #[tokio::test]
 async fn a_failing_database_gives_a_generic_internal_error() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     app.store
         .connection()
         .execute_unprepared("DROP TABLE child_profile")
@@ -55,7 +57,8 @@ async fn a_failing_database_gives_a_generic_internal_error() {
 
 #[tokio::test]
 async fn request_limits() {
-    let app = spawn_app_with(|s| {
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app_with(|s| {
         s.limits.max_depth = 4;
         s.limits.max_complexity = 30;
     })
@@ -102,7 +105,8 @@ async fn request_limits() {
 
 #[tokio::test]
 async fn introspection_is_off_unless_enabled() {
-    let app = spawn_app_with(|s| {
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app_with(|s| {
         s.development = false;
         s.introspection = false;
     })
@@ -123,7 +127,8 @@ async fn introspection_is_off_unless_enabled() {
     assert!(!answer.body.to_string().contains("ChildRecord"));
     assert_eq!(app.get("/graphql").await.0, 405);
 
-    let open = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let open = spawn_demo_app().await;
     let answer = open
         .graphql_as(
             Some(&token_of(&open)),
@@ -147,7 +152,8 @@ fn token_of(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn the_demo_answers_with_its_printed_tokens() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     // The banner holds a ready token per persona, signed with the app's key.
     let banner = api::demo::banner(&app.address, &app.settings.jwt).expect("banner");
     let personas = api::demo::personas();
@@ -182,7 +188,8 @@ async fn the_demo_answers_with_its_printed_tokens() {
 
 #[tokio::test]
 async fn request_ids_are_returned() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let response = app
         .client
         .get(format!("{}/healthz", app.address))
@@ -217,7 +224,8 @@ async fn spans_carry_no_personal_data() {
     tracing::subscriber::set_global_default(subscriber)
         .expect("the only global subscriber in the tests");
 
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let today = chrono::Utc::now().date_naive();
     let amira = api::demo::children(today)
         .into_iter()

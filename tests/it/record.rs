@@ -73,7 +73,8 @@ fn assert_sections(answer: &Answer, root: &[&str], visible: &[&str], code: &str)
 
 #[tokio::test]
 async fn a_parent_sees_their_childs_whole_record_except_restricted() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let token = app.token_for("parent");
     let answer = app
         .graphql_as(Some(&token), None, &child_query(), json!({ "id": AMIRA }))
@@ -116,7 +117,8 @@ async fn a_parent_sees_their_childs_whole_record_except_restricted() {
 
 #[tokio::test]
 async fn a_young_person_sees_their_own_record() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let token = app.token_for("young-person");
     let answer = app
         .graphql_as(Some(&token), None, &child_query(), json!({ "id": CHLOE }))
@@ -148,7 +150,8 @@ async fn a_young_person_sees_their_own_record() {
 
 #[tokio::test]
 async fn practitioners_see_only_what_a_basis_allows() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     // The school has no consent for Jayden: identity (public task) only.
     let answer = app
         .graphql("senco", &child_query(), json!({ "id": JAYDEN }))
@@ -177,7 +180,8 @@ async fn practitioners_see_only_what_a_basis_allows() {
 
 #[tokio::test]
 async fn practitioners_must_state_a_valid_purpose() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let token = app.token_for("senco");
     let none = app
         .graphql_as(Some(&token), None, &child_query(), json!({ "id": AMIRA }))
@@ -227,7 +231,8 @@ async fn practitioners_must_state_a_valid_purpose() {
 
 #[tokio::test]
 async fn ig_staff_and_strangers_see_no_record_content() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let ig = app
         .graphql("ig-auditor", &child_query(), json!({ "id": AMIRA }))
         .await;
@@ -260,7 +265,8 @@ async fn ig_staff_and_strangers_see_no_record_content() {
 
 #[tokio::test]
 async fn withheld_fields_stay_withheld_through_aliases_fragments_and_batches() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let query = r#"
         fragment Edu on Education { settingName yearGroup }
         fragment Whole on ChildRecord { education { ...Edu } }
@@ -332,7 +338,8 @@ fn new_child(nhs: &str, upn: &str) -> Value {
 
 #[tokio::test]
 async fn case_officers_register_children_with_checked_identifiers() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let ok = app
         .graphql(
             "case-officer",
@@ -384,7 +391,8 @@ async fn case_officers_register_children_with_checked_identifiers() {
 
 #[tokio::test]
 async fn finding_a_child_by_nhs_number_needs_the_date_of_birth_too() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let ok = app
         .graphql("case-officer", REGISTER, new_child("9434765919", ""))
         .await;
@@ -437,7 +445,8 @@ async fn finding_a_child_by_nhs_number_needs_the_date_of_birth_too() {
 
 #[tokio::test]
 async fn linking_a_parent_with_parental_responsibility_opens_the_record_to_them() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let ok = app
         .graphql("case-officer", REGISTER, new_child("", ""))
         .await;

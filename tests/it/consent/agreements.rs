@@ -13,7 +13,8 @@ const PUBLISH: &str =
 
 #[tokio::test]
 async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let parent = app.token_for("parent");
     let granted = grant(
         &app,
@@ -63,7 +64,8 @@ async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable(
 
 #[tokio::test]
 async fn a_published_agreement_governs_the_very_next_decision() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let senco = app.token_for("senco");
     let health = app.token_for("health");
     let version = "{ agreement { version } }";

@@ -18,7 +18,8 @@ const RECORD_CAPACITY: &str =
 
 #[tokio::test]
 async fn only_the_consent_authority_grants_and_withdraws() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let health_physical = |child: Uuid| {
         json!({
             "childId": child,
@@ -156,7 +157,8 @@ async fn register_with_mother(app: &TestApp, n: u32, dob: chrono::NaiveDate) -> 
 #[tokio::test]
 async fn consent_authority_passes_at_the_end_of_the_school_year_the_child_turns_16() {
     use chrono::Datelike;
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let today = chrono::Utc::now().date_naive();
     // The latest hand-over day already past.
     let year = if last_friday_of_june(today.year()) < today {
@@ -209,7 +211,8 @@ async fn consent_authority_passes_at_the_end_of_the_school_year_the_child_turns_
 /// away the date of birth).
 #[tokio::test]
 async fn a_refused_stranger_learns_nothing_about_the_child() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let stranger = family_token(&app, "demo-person-stranger");
     let grant_id = find_grant(&app, &app.token_for("parent"), AMIRA, |c| {
         c["recipientAgencyKind"] == "CAMHS"
@@ -243,7 +246,8 @@ async fn a_refused_stranger_learns_nothing_about_the_child() {
 
 #[tokio::test]
 async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let young_person = app.token_for("young-person");
     let listed = app
         .graphql_as(Some(&young_person), None, TO_REVIEW, json!({ "id": CHLOE }))
@@ -318,7 +322,8 @@ async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
 
 #[tokio::test]
 async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let mother = family_token(&app, "demo-person-rhian-evans");
     let input = json!({
         "childId": CHLOE,

@@ -6,7 +6,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let parent = app.token_for("parent");
     let health = app.token_for("health");
 

@@ -35,7 +35,8 @@ fn declare_input(child: Uuid, scopes: &[&str], tell_family: bool) -> Value {
 
 #[tokio::test]
 async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let lead = app.token_for("social-worker");
     let sg = Some("SAFEGUARDING");
     let declare = |token: String, input: Value| {

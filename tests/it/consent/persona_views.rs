@@ -92,7 +92,8 @@ fn expected_view(persona: &str, child: Uuid) -> Option<Vec<&'static str>> {
 
 #[tokio::test]
 async fn each_persona_sees_exactly_what_the_agreement_and_the_demo_grants_allow() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let demo = api::demo::children(chrono::Utc::now().date_naive());
     let personas = [
         "senco",

@@ -10,7 +10,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn grant_and_withdrawal_receipts_read_as_pinned() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let parent = app.token_for("parent");
     let granted = grant(
         &app,

@@ -6,7 +6,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let slt = app.token_for("slt");
     let input = |method: Option<&str>, grantor: Option<&str>| {
         json!({
@@ -98,7 +99,8 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
 /// recorded it, not how the grant was captured.
 #[tokio::test]
 async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let slt = app.token_for("slt");
     let parent = app.token_for("parent");
     let input = |method: Option<&str>, grantor: Option<&str>| {

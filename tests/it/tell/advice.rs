@@ -9,7 +9,8 @@ use crate::helpers::*;
 /// scope, about the same child: not a version its author has since replaced.
 #[tokio::test]
 async fn only_current_advice_of_the_asked_agency_about_the_child_is_reused() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let child = register_child(&app, 8, "person-yp-reuse", "person-mum-reuse").await;
     let today = Utc::now().date_naive();
     let write = |scope: &str, title: &str, supersedes: Option<&str>| json!({ "scope": scope, "kind": "ADVICE", "title": title, "supersedes": supersedes });

@@ -49,7 +49,8 @@ async fn history_of(app: &TestApp, token: &str, child: Uuid) -> Vec<Value> {
 /// agency with consent, and withholds it from one without.
 #[tokio::test]
 async fn all_about_me_keeps_every_version_and_is_read_under_consent() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let mother = app.token_for("parent");
     let before = history_of(&app, &mother, AMIRA).await.len();
 
@@ -178,7 +179,8 @@ async fn all_about_me_keeps_every_version_and_is_read_under_consent() {
 /// Chloe's mother no longer writes for her.
 #[tokio::test]
 async fn young_people_write_their_own_views_at_any_age() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let chloe = app.token_for("young-person");
     let before = history_of(&app, &chloe, CHLOE).await.len();
     let written = call(

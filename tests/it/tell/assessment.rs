@@ -44,7 +44,8 @@ fn at(instant: &str) -> DateTime<Utc> {
 async fn hub_at(base: Option<&TestApp>, now: &str) -> TestApp {
     let now = at(now);
     let url = base.map(|b| b.settings.database_url.clone());
-    spawn_app_with(move |settings| {
+    // TODO(fixtures): on the demo
+    spawn_demo_app_with(move |settings| {
         settings.fixed_now = Some(now);
         if let Some(url) = url {
             settings.database_url = url;
@@ -829,7 +830,8 @@ async fn milestone_statuses_change_on_the_right_day() {
 /// is the asked agency's alone.
 #[tokio::test]
 async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let child = register_child(&app, 10, "person-yp-roles", "person-mum-roles").await;
     let today = Utc::now().date_naive();
     let received = (today - chrono::Duration::days(20)).to_string();

@@ -9,7 +9,8 @@ use crate::helpers::*;
 /// at the same moment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_replacements_still_replace_once() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let first = call(
         &app,
         "slt",
@@ -56,7 +57,8 @@ async fn simultaneous_replacements_still_replace_once() {
 /// retry).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_starts_still_start_one_assessment() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let child = register_child(&app, 7, "person-yp-race", "person-mum-race").await;
     let received = (Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
     let query = start();

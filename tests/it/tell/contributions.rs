@@ -22,7 +22,8 @@ async fn call_for(
 /// contribute to, for purposes the agreement lists.
 #[tokio::test]
 async fn a_contribution_outside_the_agreement_is_not_permitted() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     for (persona, purpose, scope) in [
         ("slt", "DIRECT_SUPPORT", "MENTAL_HEALTH"),
         ("camhs", "DIRECT_SUPPORT", "COMMUNICATION"),
@@ -93,7 +94,8 @@ async fn a_contribution_outside_the_agreement_is_not_permitted() {
 /// nor one already replaced.
 #[tokio::test]
 async fn a_replacement_supersedes_the_agencys_own_contribution_once() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let write = |title: &str, supersedes: Option<&str>| {
         json!({ "c": AMIRA, "i": {
             "scope": "COMMUNICATION", "kind": "ASSESSMENT",
@@ -182,7 +184,8 @@ async fn a_replacement_supersedes_the_agencys_own_contribution_once() {
 /// COMMUNICATION; the agreement never lets CAMHS read it).
 #[tokio::test]
 async fn an_agency_always_sees_its_own_contributions_and_others_only_under_consent() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let added = call(
         &app,
         "slt",

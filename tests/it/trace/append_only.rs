@@ -6,7 +6,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn the_database_refuses_to_change_or_remove_entries() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let read = app.graphql("senco", READ, json!({ "id": AMIRA })).await;
     assert!(read.body["data"]["child"].is_object(), "{read:?}");
     let before = app.store.trace_links(0, 1_000).await.expect("links");

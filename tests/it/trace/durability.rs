@@ -6,7 +6,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn nothing_leaves_the_hub_when_its_entry_cannot_be_written() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let parent = app.token_for("parent");
     let read = |token: String| {
         let app = &app;
