@@ -14,9 +14,11 @@ mod helpers;
 mod auth;
 /// Consent over HTTP: grant and withdraw (also under concurrent reads),
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
-/// receipts, agreements, the safeguarding override lifecycle and every
-/// persona's view of every demo child.
+/// receipts, agreements and the safeguarding override lifecycle.
 mod consent;
+/// The demo story: it loads once, each persona sees what the README says,
+/// and the banner's tokens work.
+mod demo;
 /// GraphiQL served from the hub itself under a strict CSP, and only with
 /// introspection on.
 mod graphiql;
@@ -25,7 +27,7 @@ mod graphiql;
 mod hostile;
 /// Live updates over graphql-transport-ws, decided at delivery time.
 mod live;
-/// Limits, health/readiness, error hygiene and the demo.
+/// Limits, health/readiness and error hygiene.
 mod ops;
 /// Readiness: a rolled-back write within a bound, against a database that
 /// hangs or refuses writes.

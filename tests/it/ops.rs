@@ -151,42 +151,6 @@ fn token_of(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn the_demo_answers_with_its_printed_tokens() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    // The banner holds a ready token per persona, signed with the app's key.
-    let banner = api::demo::banner(&app.address, &app.settings.jwt).expect("banner");
-    let personas = api::demo::personas();
-    assert_eq!(banner.matches("TOKEN=").count(), personas.len());
-    let parent_token = banner
-        .lines()
-        .skip_while(|l| !l.starts_with("== parent"))
-        .find_map(|l| l.strip_prefix("TOKEN="))
-        .expect("parent token");
-    let answer = app
-        .graphql_as(
-            Some(parent_token),
-            None,
-            "{ me { children { identity { givenName } allAboutMe { whatMatters } } } }",
-            json!({}),
-        )
-        .await;
-    let children = &answer.body["data"]["me"]["children"];
-    assert_eq!(children[0]["identity"]["givenName"], "Amira", "{answer:?}");
-    assert!(
-        children[0]["allAboutMe"]["whatMatters"]
-            .as_str()
-            .is_some_and(|s| s.contains("horses"))
-    );
-    // Loading the demo again changes nothing.
-    assert!(
-        !api::demo::load(&app.store, chrono::Utc::now().date_naive())
-            .await
-            .expect("reload")
-    );
-}
-
-#[tokio::test]
 async fn request_ids_are_returned() {
     // TODO(fixtures): on the demo
     let app = spawn_demo_app().await;

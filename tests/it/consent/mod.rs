@@ -10,8 +10,6 @@ mod concurrent_withdrawal;
 mod grant_withdraw;
 /// Safeguarding overrides: bounded, reviewed, and ended when not upheld.
 mod overrides;
-/// Every persona's view of every demo child, under the agreement and demo grants.
-mod persona_views;
 /// Receipts pinned as insta snapshots (ids and times redacted).
 mod receipts;
 /// Consent and withdrawals recorded by a practitioner, and what their receipts say.
@@ -24,7 +22,7 @@ use crate::helpers::*;
 
 /// The whole record, with the access summary and what the caller may know of
 /// involvements and overrides.
-const CHILD: &str = "query($id: ID!) { child(id: $id) {
+pub(crate) const CHILD: &str = "query($id: ID!) { child(id: $id) {
   id
   identity { givenName familyName }
   family { fullName }
@@ -72,9 +70,8 @@ const CONSENTS: &str = "query($id: ID!) { consents(childId: $id) {
 
 /// Claims for a family member signed in as `person_id`.
 fn family_claims(app: &TestApp, person_id: &str) -> Value {
-    let mut claims = app.claims_for("parent");
+    let mut claims = app.family_member(person_id).claims();
     claims["sub"] = json!(format!("test-{person_id}"));
-    claims["person_id"] = json!(person_id);
     claims
 }
 
@@ -90,7 +87,7 @@ fn field(answer: &Answer) -> &str {
 }
 
 /// The access entry for `scope` in `child.access`.
-fn access<'a>(answer: &'a Answer, scope: &str) -> &'a Value {
+pub(crate) fn access<'a>(answer: &'a Answer, scope: &str) -> &'a Value {
     answer.body["data"]["child"]["access"]
         .as_array()
         .and_then(|entries| entries.iter().find(|e| e["scope"] == scope))
@@ -127,7 +124,12 @@ fn assert_visible(answer: &Answer, section: &str) {
     );
 }
 
-async fn read_child(app: &TestApp, token: &str, purpose: Option<&str>, child: Uuid) -> Answer {
+pub(crate) async fn read_child(
+    app: &TestApp,
+    token: &str,
+    purpose: Option<&str>,
+    child: Uuid,
+) -> Answer {
     app.graphql_as(Some(token), purpose, CHILD, json!({ "id": child }))
         .await
 }
