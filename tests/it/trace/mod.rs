@@ -13,6 +13,8 @@ mod entries;
 mod export;
 /// Families see who looked at what and why, but not what an override keeps from them.
 mod family_history;
+/// A page of a family's access history, pinned as a snapshot at a fixed clock.
+mod history_page;
 /// IG search: filters and pagination return exactly the matching entries.
 mod search;
 /// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
