@@ -10,7 +10,7 @@ use api::demo::{AMIRA, CHLOE, JAYDEN, POPPY};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::consent::{CHILD, access, read_child};
+use crate::consent::{CHILD, access};
 use crate::helpers::*;
 
 /// Every section of the record with the GraphQL scope it belongs to.

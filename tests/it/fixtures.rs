@@ -20,8 +20,8 @@
 //! through the public `Store` methods, as `api::demo::load` does. Personas
 //! are claims built here and signed with the hub's HS256 secret.
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
-use consent::{Purpose, Role};
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use consent::{CaptureMethod, Grant, GrantorCapacity, Purpose, Recipient, Role};
 use domain::{
     AgencyKind, ChildRecord, ContactPreference, FamilyMember, Identity, NhsNumber, Relationship,
     Scope,
@@ -475,48 +475,70 @@ impl<'a> Persona<'a> {
     pub fn grant(&self, child: &Child) -> GrantBuilder<'a> {
         GrantBuilder {
             by: self.clone(),
-            input: json!({ "childId": child.id, "scopes": [], "purposes": [] }),
+            child: child.id,
+            recipient: None,
+            scopes: Vec::new(),
+            purposes: Vec::new(),
+            valid_until: None,
         }
     }
 }
 
-/// Builds a grantConsent request.
+/// Builds a consent decision: sent with grantConsent, or seeded through
+/// the store when it must be dated in the past.
 pub struct GrantBuilder<'a> {
     by: Persona<'a>,
-    input: Value,
+    child: Uuid,
+    recipient: Option<Recipient>,
+    scopes: Vec<Scope>,
+    purposes: Vec<Purpose>,
+    valid_until: Option<DateTime<Utc>>,
 }
 
 impl GrantBuilder<'_> {
     /// To one agency.
     pub fn to(mut self, agency: &Agency) -> Self {
-        self.input["recipientAgencyId"] = json!(agency.id);
+        self.recipient = Some(Recipient::Agency(agency.id));
         self
     }
 
     /// To every agency of a kind.
     pub fn to_kind(mut self, kind: AgencyKind) -> Self {
-        self.input["recipientAgencyKind"] = json!(kind.code());
+        self.recipient = Some(Recipient::Kind(kind));
         self
     }
 
     pub fn scopes(mut self, scopes: impl IntoIterator<Item = Scope>) -> Self {
-        self.input["scopes"] = scopes.into_iter().map(Scope::code).collect();
+        self.scopes = scopes.into_iter().collect();
         self
     }
 
     pub fn purposes(mut self, purposes: impl IntoIterator<Item = Purpose>) -> Self {
-        self.input["purposes"] = purposes.into_iter().map(Purpose::code).collect();
+        self.purposes = purposes.into_iter().collect();
         self
     }
 
     pub fn valid_until(mut self, until: DateTime<Utc>) -> Self {
-        self.input["validUntil"] = json!(until);
+        self.valid_until = Some(until);
         self
     }
 
     /// The GrantConsentInput as built.
     pub fn input(&self) -> Value {
-        self.input.clone()
+        let mut input = json!({
+            "childId": self.child,
+            "scopes": self.scopes.iter().map(|s| s.code()).collect::<Vec<_>>(),
+            "purposes": self.purposes.iter().map(|p| p.code()).collect::<Vec<_>>(),
+        });
+        match self.recipient {
+            Some(Recipient::Agency(id)) => input["recipientAgencyId"] = json!(id),
+            Some(Recipient::Kind(kind)) => input["recipientAgencyKind"] = json!(kind.code()),
+            None => {}
+        }
+        if let Some(until) = self.valid_until {
+            input["validUntil"] = json!(until);
+        }
+        input
     }
 
     /// Sends it; the answer asks for `grantId event`.
@@ -524,7 +546,7 @@ impl GrantBuilder<'_> {
         self.by
             .graphql(
                 "mutation($i: GrantConsentInput!) { grantConsent(input: $i) { grantId event } }",
-                json!({ "i": self.input }),
+                json!({ "i": self.input() }),
             )
             .await
     }
@@ -536,5 +558,35 @@ impl GrantBuilder<'_> {
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| panic!("grantConsent refused: {answer:?}"))
+    }
+
+    /// Writes it through the store as made `days` ago in `capacity`, as
+    /// the hub would have recorded it then (there is no operation for
+    /// decisions in the past). Returns the grant's id.
+    pub async fn made_days_ago(self, days: i64, capacity: GrantorCapacity) -> String {
+        let at = self.by.app.now() - Duration::days(days);
+        let grant = Grant {
+            id: Uuid::new_v4(),
+            child_id: self.child,
+            grantor_person_id: self.by.claims["person_id"]
+                .as_str()
+                .expect("a family member's person_id")
+                .to_owned(),
+            capacity,
+            recipient: self.recipient.expect("a recipient"),
+            scopes: self.scopes.into_iter().collect(),
+            purposes: self.purposes.into_iter().collect(),
+            valid_from: at,
+            valid_until: self.valid_until,
+            method: CaptureMethod::Digital,
+            recorded_by: None,
+            recorded_at: at,
+            withdrawal: None,
+            confirmed_at: None,
+        };
+        let tx = self.by.app.store.traced().await.expect("transaction");
+        tx.insert_grant(&grant).await.expect("insert grant");
+        tx.commit(Vec::new()).await.expect("commit grant");
+        grant.id.to_string()
     }
 }

@@ -21,7 +21,7 @@ async fn no_read_that_starts_after_a_withdrawal_returns_sees_the_withdrawn_scope
     // A child on the CAMHS waiting list whose mother has let CAMHS read
     // her mental health.
     let app = Arc::new(spawn_app().await);
-    let child = super::grant_withdraw::child_with_an_allergy(&app).await;
+    let child = child_aged_9(&app).await;
     let camhs_service = app.agency(AgencyKind::Camhs).create().await;
     let mother = app.family_member("parent-1");
     mother

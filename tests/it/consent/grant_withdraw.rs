@@ -1,34 +1,13 @@
-use domain::{AgencyKind, CamhsStatus, HealthItem, HealthItemKind};
+use domain::AgencyKind;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::*;
-use crate::fixtures::*;
 use crate::helpers::*;
-
-/// A child aged 9 with a peanut allergy, on the CAMHS waiting list, whose
-/// mother (`parent-1`) holds parental responsibility; no consent yet.
-pub(super) async fn child_with_an_allergy(app: &TestApp) -> Child {
-    app.child()
-        .aged(9)
-        .with_parent("parent-1")
-        .with_record(|r| {
-            r.physical_health.items.push(HealthItem {
-                id: Uuid::new_v4(),
-                kind: HealthItemKind::Allergy,
-                name: "Peanuts".into(),
-                detail: Some("Anaphylaxis; auto-injector in the school office".into()),
-            });
-            r.mental_health.camhs_status = Some(CamhsStatus::Waiting);
-        })
-        .create()
-        .await
-}
 
 #[tokio::test]
 async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() {
     let app = spawn_app().await;
-    let child = child_with_an_allergy(&app).await;
+    let child = child_aged_9(&app).await;
     let health_service = app.agency(AgencyKind::Health).create().await;
     let parent = app.family_member("parent-1").token();
     let health = app.practitioner(&health_service).token();

@@ -15,10 +15,34 @@ mod receipts;
 /// Consent and withdrawals recorded by a practitioner, and what their receipts say.
 mod recorded_by_practitioner;
 
+use domain::{CamhsStatus, HealthItem, HealthItemKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::Child;
 use crate::helpers::*;
+
+/// A child aged 9 whose mother (`parent-1`) holds parental responsibility,
+/// with something in the sections these tests read: a peanut allergy, the
+/// CAMHS waiting list, Year 4 at Riverside. No consent yet.
+async fn child_aged_9(app: &TestApp) -> Child {
+    app.child()
+        .aged(9)
+        .with_parent("parent-1")
+        .with_record(|r| {
+            r.physical_health.items.push(HealthItem {
+                id: Uuid::new_v4(),
+                kind: HealthItemKind::Allergy,
+                name: "Peanuts".into(),
+                detail: Some("Anaphylaxis; auto-injector in the school office".into()),
+            });
+            r.mental_health.camhs_status = Some(CamhsStatus::Waiting);
+            r.education.setting_name = Some("Riverside Primary School".into());
+            r.education.year_group = Some("Year 4".into());
+        })
+        .create()
+        .await
+}
 
 /// The whole record, with the access summary and what the caller may know of
 /// involvements and overrides.
@@ -124,12 +148,7 @@ fn assert_visible(answer: &Answer, section: &str) {
     );
 }
 
-pub(crate) async fn read_child(
-    app: &TestApp,
-    token: &str,
-    purpose: Option<&str>,
-    child: Uuid,
-) -> Answer {
+async fn read_child(app: &TestApp, token: &str, purpose: Option<&str>, child: Uuid) -> Answer {
     app.graphql_as(Some(token), purpose, CHILD, json!({ "id": child }))
         .await
 }
