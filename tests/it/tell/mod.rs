@@ -27,9 +27,11 @@ mod timeline;
 mod write_trace;
 
 use chrono::Utc;
+use domain::AgencyKind;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{Agency, Persona};
 use crate::helpers::*;
 
 /// In every piece of free text the tests write, so that the trace can be
@@ -131,6 +133,63 @@ const TRACE: &str = "query($filter: TraceFilterInput, $first: Int) {
 // Helpers
 // ---------------------------------------------------------------------------
 
+/// The people these tests act as, each a fixture persona: practitioners of
+/// a school, speech and language therapy, CAMHS, educational psychology,
+/// occupational therapy and youth justice (each agency in the register),
+/// the council's case officer and IG staff, and a mother signed in as
+/// `parent-1`. Children, families and consent are set up by each test.
+struct Team<'a> {
+    school: Agency,
+    slt: Agency,
+    camhs: Agency,
+    ep: Agency,
+    people: Vec<(&'static str, Persona<'a>)>,
+}
+
+impl<'a> Team<'a> {
+    async fn new(app: &'a TestApp) -> Self {
+        let agency = |kind, name: &'static str| app.agency(kind).named(name).create();
+        let school = agency(AgencyKind::School, "Riverside Primary School").await;
+        let slt = agency(AgencyKind::Slt, "Northshire Speech and Language Therapy").await;
+        let camhs = agency(AgencyKind::Camhs, "Northshire CAMHS").await;
+        let ep = agency(AgencyKind::Ep, "Northshire Educational Psychology").await;
+        let ot = agency(AgencyKind::Ot, "Northshire Occupational Therapy").await;
+        let yot = agency(AgencyKind::YouthJustice, "Northshire Youth Justice").await;
+        let people = vec![
+            ("senco", app.practitioner(&school)),
+            ("slt", app.practitioner(&slt)),
+            ("camhs", app.practitioner(&camhs)),
+            ("ep", app.practitioner(&ep)),
+            ("ot", app.practitioner(&ot)),
+            ("yot", app.practitioner(&yot)),
+            ("case-officer", app.case_officer().await),
+            ("ig-auditor", app.ig_auditor().await),
+            ("ig-admin", app.ig_admin().await),
+            ("parent", app.family_member("parent-1")),
+        ];
+        Self {
+            school,
+            slt,
+            camhs,
+            ep,
+            people,
+        }
+    }
+
+    fn get(&self, name: &str) -> &Persona<'a> {
+        self.people
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| panic!("no {name} in the team"))
+    }
+
+    /// A request as `name`, with their usual purpose.
+    async fn call(&self, name: &str, query: &str, variables: Value) -> Answer {
+        self.get(name).graphql(query, variables).await
+    }
+}
+
 /// Practitioners and case officers state a purpose; families and IG staff
 /// state none.
 fn purpose_of(persona: &str) -> Option<&'static str> {
@@ -149,9 +208,8 @@ async fn call(app: &TestApp, persona: &str, query: &str, variables: Value) -> An
 
 /// A family member signed in as `person_id` (role family).
 fn family_token(app: &TestApp, person_id: &str) -> String {
-    let mut claims = app.claims_for("parent");
+    let mut claims = app.family_member(person_id).claims();
     claims["sub"] = json!(format!("test-{person_id}"));
-    claims["person_id"] = json!(person_id);
     app.hs256(&claims)
 }
 
@@ -213,6 +271,49 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A child's contributions as `persona` sees them, for its purpose.
+async fn contributions_seen_by(
+    persona: &Persona<'_>,
+    child: Uuid,
+    scope: Option<&str>,
+    include_superseded: bool,
+) -> (Answer, Value) {
+    let answer = persona
+        .graphql(
+            &contributions(),
+            json!({ "id": child, "scope": scope, "all": include_superseded }),
+        )
+        .await;
+    let list = answer.body["data"]["child"]["contributions"].clone();
+    assert!(
+        list.is_array(),
+        "{} should get a list of contributions: {answer:?}",
+        persona.subject()
+    );
+    (answer, list)
+}
+
+/// Every entry of the access trace matching `filter`, as the council's IG
+/// auditor.
+async fn trace_seen_by_ig(app: &TestApp, filter: Value) -> Vec<Value> {
+    let answer = app
+        .ig_auditor()
+        .await
+        .graphql(TRACE, json!({ "filter": filter, "first": 500 }))
+        .await;
+    let connection = ok(&answer, "accessTrace");
+    assert_eq!(
+        connection["pageInfo"]["hasNextPage"], false,
+        "more entries than expected: {answer:?}"
+    );
+    connection["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
 /// A child's contributions as `persona` sees them for `purpose`.
 async fn contributions_as(
     app: &TestApp,
@@ -237,28 +338,6 @@ async fn contributions_as(
         "{persona} should get a list of contributions: {answer:?}"
     );
     (answer, list)
-}
-
-/// Every entry of the access trace matching `filter`, as an IG auditor.
-async fn trace_entries(app: &TestApp, filter: Value) -> Vec<Value> {
-    let answer = call(
-        app,
-        "ig-auditor",
-        TRACE,
-        json!({ "filter": filter, "first": 500 }),
-    )
-    .await;
-    let connection = ok(&answer, "accessTrace");
-    assert_eq!(
-        connection["pageInfo"]["hasNextPage"], false,
-        "more entries than expected: {answer:?}"
-    );
-    connection["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
 }
 
 /// Registers a child born `years` ago with their own sign-in `yp` and a
