@@ -23,8 +23,8 @@
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use consent::{CaptureMethod, Grant, GrantorCapacity, Purpose, Recipient, Role};
 use domain::{
-    AgencyKind, ChildRecord, ContactPreference, FamilyMember, Identity, NhsNumber, Relationship,
-    Scope,
+    AgencyKind, ChildRecord, ContactPreference, FamilyMember, Identity, Involvement, NhsNumber,
+    Relationship, Scope,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -105,6 +105,7 @@ impl TestApp {
             nhs_number: None,
             young_person_id: None,
             family: Vec::new(),
+            involved: Vec::new(),
             record: None,
         }
     }
@@ -223,6 +224,7 @@ pub struct ChildBuilder<'a> {
     nhs_number: Option<String>,
     young_person_id: Option<String>,
     family: Vec<Member>,
+    involved: Vec<Agency>,
     record: Option<Box<dyn FnOnce(&mut ChildRecord) + Send>>,
 }
 
@@ -296,10 +298,18 @@ impl ChildBuilder<'_> {
         self
     }
 
+    /// `agency` is involved with the child (the team around the child;
+    /// written through the store, as record content is).
+    pub fn involving(mut self, agency: &Agency) -> Self {
+        self.involved.push(agency.clone());
+        self
+    }
+
     pub async fn create(self) -> Child {
-        match self.record {
-            None => self.register().await,
-            Some(_) => self.insert().await,
+        if self.record.is_none() && self.involved.is_empty() {
+            self.register().await
+        } else {
+            self.insert().await
         }
     }
 
@@ -389,6 +399,20 @@ impl ChildBuilder<'_> {
                 phone: Some("07700 900123".to_owned()),
                 email: None,
                 main_contact: m.parental_responsibility,
+            })
+            .collect();
+        record.involvements = self
+            .involved
+            .into_iter()
+            .map(|a| Involvement {
+                id: Uuid::new_v4(),
+                agency_id: a.id,
+                agency_name: a.name,
+                agency_kind: a.kind,
+                practitioner_name: None,
+                role_title: None,
+                since: None,
+                until: None,
             })
             .collect();
         if let Some(fill) = self.record {
