@@ -54,8 +54,7 @@ async fn page(app: &TestApp) -> (HeaderMap, String) {
 
 #[tokio::test]
 async fn the_page_references_only_the_hubs_own_paths() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
     let (_, html) = page(&app).await;
     assert!(html.contains("graphiql"), "{html}");
     assert!(!html.to_lowercase().contains("http"), "{html}");
@@ -86,8 +85,7 @@ async fn the_page_references_only_the_hubs_own_paths() {
 
 #[tokio::test]
 async fn each_asset_is_served_with_its_type() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
     let (_, html) = page(&app).await;
     let mut total = 0;
     for reference in references(&html) {
@@ -115,8 +113,7 @@ async fn each_asset_is_served_with_its_type() {
 
 #[tokio::test]
 async fn the_page_allows_no_other_origin() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
     let (headers, _) = page(&app).await;
     let policy = header(&headers, "content-security-policy");
     let directives: Vec<(&str, Vec<&str>)> = policy
@@ -161,14 +158,12 @@ async fn the_page_allows_no_other_origin() {
 
 #[tokio::test]
 async fn neither_page_nor_assets_are_served_without_introspection() {
-    // TODO(fixtures): on the demo
-    let on = spawn_demo_app().await;
+    let on = spawn_app().await;
     let (_, html) = page(&on).await;
     let assets = references(&html);
     assert!(!assets.is_empty());
 
-    // TODO(fixtures): on the demo
-    let off = spawn_demo_app_with(|s| {
+    let off = spawn_app_with(|s| {
         s.development = false;
         s.introspection = false;
     })

@@ -153,8 +153,7 @@ fn upstream_of(url: &str) -> SocketAddr {
 
 #[tokio::test]
 async fn a_writable_database_is_ready() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
     let (status, body) = readyz(&app.address).await;
     assert_eq!((status, body), (200, json!({ "status": "ready" })));
 }
@@ -164,8 +163,7 @@ async fn a_writable_database_is_ready() {
 /// probe's INSERT waits (a reader would not: `SELECT 1` still answers).
 #[tokio::test]
 async fn a_database_that_stops_answering_is_not_ready_within_the_bound() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
     // Held to the end of the test (SQLite only).
     let mut _writer = None;
     let address = if is_postgres() {
@@ -204,8 +202,7 @@ async fn a_database_that_stops_answering_is_not_ready_within_the_bound() {
 /// answered `SELECT 1`; it is not ready to serve a hub that writes.
 #[tokio::test]
 async fn a_database_that_refuses_writes_is_not_ready() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
     let settings = if is_postgres() {
         let url = &app.settings.database_url;
         let name = url.rsplit('/').next().expect("database name");
