@@ -7,7 +7,7 @@
 //! let camhs = app.agency(AgencyKind::Camhs).named("North CAMHS").create().await;
 //! let child = app.child().aged(9).with_parent("parent-1").create().await;
 //! let parent = app.family_member("parent-1");
-//! parent.grant(&child).to_kind(AgencyKind::Camhs).scopes([Scope::MentalHealth])
+//! parent.grant(&child).for_every(AgencyKind::Camhs).scopes([Scope::MentalHealth])
 //!     .purposes([Purpose::DirectSupport]).create().await;
 //! let clinician = app.practitioner(&camhs);
 //! let answer = clinician.purpose(Purpose::DirectSupport).graphql(query, vars).await;
@@ -225,8 +225,11 @@ pub struct ChildBuilder<'a> {
     young_person_id: Option<String>,
     family: Vec<Member>,
     involved: Vec<Agency>,
-    record: Option<Box<dyn FnOnce(&mut ChildRecord) + Send>>,
+    record: Option<Fill>,
 }
+
+/// Record content a test writes into the child it builds.
+type Fill = Box<dyn FnOnce(&mut ChildRecord) + Send>;
 
 struct Member {
     full_name: String,
@@ -463,12 +466,6 @@ impl<'a> Persona<'a> {
         self
     }
 
-    /// States no purpose.
-    pub fn no_purpose(mut self) -> Self {
-        self.purpose = None;
-        self
-    }
-
     /// The `sub` claim.
     pub fn subject(&self) -> &str {
         self.claims["sub"].as_str().unwrap_or_default()
@@ -503,7 +500,6 @@ impl<'a> Persona<'a> {
             recipient: None,
             scopes: Vec::new(),
             purposes: Vec::new(),
-            valid_until: None,
         }
     }
 }
@@ -516,7 +512,6 @@ pub struct GrantBuilder<'a> {
     recipient: Option<Recipient>,
     scopes: Vec<Scope>,
     purposes: Vec<Purpose>,
-    valid_until: Option<DateTime<Utc>>,
 }
 
 impl GrantBuilder<'_> {
@@ -527,7 +522,7 @@ impl GrantBuilder<'_> {
     }
 
     /// To every agency of a kind.
-    pub fn to_kind(mut self, kind: AgencyKind) -> Self {
+    pub fn for_every(mut self, kind: AgencyKind) -> Self {
         self.recipient = Some(Recipient::Kind(kind));
         self
     }
@@ -542,11 +537,6 @@ impl GrantBuilder<'_> {
         self
     }
 
-    pub fn valid_until(mut self, until: DateTime<Utc>) -> Self {
-        self.valid_until = Some(until);
-        self
-    }
-
     /// The GrantConsentInput as built.
     pub fn input(&self) -> Value {
         let mut input = json!({
@@ -558,9 +548,6 @@ impl GrantBuilder<'_> {
             Some(Recipient::Agency(id)) => input["recipientAgencyId"] = json!(id),
             Some(Recipient::Kind(kind)) => input["recipientAgencyKind"] = json!(kind.code()),
             None => {}
-        }
-        if let Some(until) = self.valid_until {
-            input["validUntil"] = json!(until);
         }
         input
     }
@@ -601,7 +588,7 @@ impl GrantBuilder<'_> {
             scopes: self.scopes.into_iter().collect(),
             purposes: self.purposes.into_iter().collect(),
             valid_from: at,
-            valid_until: self.valid_until,
+            valid_until: None,
             method: CaptureMethod::Digital,
             recorded_by: None,
             recorded_at: at,

@@ -56,7 +56,7 @@ async fn jayden(app: &TestApp) -> (Uuid, String) {
     let grant = app
         .family_member("leanne-1")
         .grant(&child)
-        .to_kind(AgencyKind::YouthJustice)
+        .for_every(AgencyKind::YouthJustice)
         .scopes([Scope::Education])
         .purposes([Purpose::DirectSupport])
         .create()
@@ -102,7 +102,7 @@ fn refused(answer: &Answer, needle: &str) {
 async fn still_up(app: &TestApp) {
     let answer = app
         .graphql_as(
-            Some(&parent_token(&app)),
+            Some(&parent_token(app)),
             None,
             "{ me { subject } }",
             json!({}),

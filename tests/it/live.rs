@@ -27,7 +27,7 @@ async fn amira_seen_by_camhs(app: &TestApp) -> (Child, Agency) {
         .await;
     app.family_member("parent-1")
         .grant(&child)
-        .to_kind(AgencyKind::Camhs)
+        .for_every(AgencyKind::Camhs)
         .scopes([Scope::MentalHealth, Scope::AllAboutMe])
         .purposes([Purpose::DirectSupport])
         .create()

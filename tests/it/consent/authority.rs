@@ -19,7 +19,7 @@ async fn child_aged_9_seen_by_camhs(app: &TestApp) -> (Child, String) {
     let grant = app
         .family_member("parent-1")
         .grant(&child)
-        .to_kind(AgencyKind::Camhs)
+        .for_every(AgencyKind::Camhs)
         .scopes([Scope::MentalHealth, Scope::AllAboutMe])
         .purposes([Purpose::DirectSupport])
         .create()
@@ -51,7 +51,7 @@ async fn young_person_aged_17(app: &TestApp) -> Child {
         .await;
     app.young_person(YOUNG_PERSON)
         .grant(&child)
-        .to_kind(AgencyKind::SocialCare)
+        .for_every(AgencyKind::SocialCare)
         .scopes([
             Scope::SocialCare,
             Scope::PreparingForAdulthood,
@@ -62,7 +62,7 @@ async fn young_person_aged_17(app: &TestApp) -> Child {
         .await;
     app.family_member(MOTHER)
         .grant(&child)
-        .to_kind(AgencyKind::Ot)
+        .for_every(AgencyKind::Ot)
         .scopes([
             Scope::SensoryPhysical,
             Scope::PhysicalHealth,

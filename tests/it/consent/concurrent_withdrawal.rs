@@ -26,7 +26,7 @@ async fn no_read_that_starts_after_a_withdrawal_returns_sees_the_withdrawn_scope
     let mother = app.family_member("parent-1");
     mother
         .grant(&child)
-        .to_kind(AgencyKind::Camhs)
+        .for_every(AgencyKind::Camhs)
         .scopes([Scope::MentalHealth])
         .purposes([Purpose::DirectSupport])
         .create()
