@@ -719,6 +719,14 @@ async fn shutdown_closes_subscribers_and_stops() {
 #[tokio::test]
 async fn a_request_out_of_time_gets_a_graphql_error() {
     let app = spawn_app_with(|s| s.limits.request_timeout = Duration::from_nanos(1)).await;
+    // The mother has a child to list (written through the store: every
+    // request to this hub runs out of time).
+    app.child()
+        .aged(9)
+        .with_parent("parent-1")
+        .with_record(|r| r.all_about_me.what_matters = Some("Horses".into()))
+        .create()
+        .await;
     let answer = app
         .graphql_as(
             Some(&parent_token(&app)),
