@@ -4,10 +4,17 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use domain::AgencyKind;
 use serde_json::{Value, json};
 use tokio::sync::RwLock;
 
 use crate::helpers::*;
+
+/// Claims of a practitioner of a `kind` agency, put in the register.
+async fn practitioner_claims(app: &TestApp, kind: AgencyKind) -> Value {
+    let agency = app.agency(kind).create().await;
+    app.practitioner(&agency).claims()
+}
 
 const ME: &str = "{ me { subject roles agencyKind } }";
 
@@ -57,10 +64,10 @@ async fn missing_and_malformed_tokens_are_refused() {
 #[tokio::test]
 async fn expired_and_not_yet_valid_tokens_are_refused() {
     let app = spawn_app().await;
-    let mut claims = app.claims_for("senco");
+    let mut claims = practitioner_claims(&app, AgencyKind::School).await;
     claims["exp"] = json!(now() - 3600);
     rejected(&app, Some(&app.hs256(&claims)), "token expired").await;
-    let mut claims = app.claims_for("senco");
+    let mut claims = practitioner_claims(&app, AgencyKind::School).await;
     claims["nbf"] = json!(now() + 3600);
     rejected(&app, Some(&app.hs256(&claims)), "not yet valid").await;
 }
@@ -68,7 +75,7 @@ async fn expired_and_not_yet_valid_tokens_are_refused() {
 #[tokio::test]
 async fn wrong_signature_issuer_and_audience_are_refused() {
     let app = spawn_app().await;
-    let claims = app.claims_for("senco");
+    let claims = practitioner_claims(&app, AgencyKind::School).await;
     let forged = forge_hs(
         &json!({"alg": "HS256", "typ": "JWT"}),
         &claims,
@@ -102,14 +109,14 @@ async fn missing_claims_are_named() {
         ("agency_kind", "'agency_kind'"),
         ("agency_id", "'agency_id'"),
     ] {
-        let mut claims = app.claims_for("camhs");
+        let mut claims = practitioner_claims(&app, AgencyKind::Camhs).await;
         claims.as_object_mut().expect("object").remove(claim);
         rejected(&app, Some(&app.hs256(&claims)), expect).await;
     }
-    let mut parent = app.claims_for("parent");
+    let mut parent = app.family_member("parent-1").claims();
     parent.as_object_mut().expect("object").remove("person_id");
     rejected(&app, Some(&app.hs256(&parent)), "'person_id'").await;
-    let mut bad_kind = app.claims_for("camhs");
+    let mut bad_kind = practitioner_claims(&app, AgencyKind::Camhs).await;
     bad_kind["agency_kind"] = json!("police");
     rejected(&app, Some(&app.hs256(&bad_kind)), "agency_kind").await;
 }
@@ -119,7 +126,7 @@ async fn alg_none_and_algorithm_confusion_are_refused() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let app = spawn_app().await;
-    let claims = app.claims_for("senco");
+    let claims = practitioner_claims(&app, AgencyKind::School).await;
     let none = format!(
         "{}.{}.",
         b64.encode(json!({"alg": "none", "typ": "JWT"}).to_string()),
@@ -156,7 +163,7 @@ async fn alg_none_and_algorithm_confusion_are_refused() {
 #[tokio::test]
 async fn es256_and_rs256_through_the_jwks_file() {
     let app = spawn_app_with(|s| s.jwt.secret = None).await;
-    let claims = app.claims_for("ep");
+    let claims = practitioner_claims(&app, AgencyKind::Ep).await;
     for token in [app.ec_key.sign(&claims), app.rsa_key.sign(&claims)] {
         let answer = app.graphql_as(Some(&token), None, ME, json!({})).await;
         assert_eq!(answer.status, 200, "{answer:?}");
@@ -211,7 +218,7 @@ async fn jwks_url_rotation_picks_up_the_new_key() {
         s.jwt.jwks_min_refresh = Duration::ZERO;
     })
     .await;
-    let claims = app.claims_for("slt");
+    let claims = practitioner_claims(&app, AgencyKind::Slt).await;
     assert_eq!(
         app.graphql_as(Some(&old.sign(&claims)), None, ME, json!({}))
             .await
@@ -245,7 +252,7 @@ async fn unknown_kids_refetch_at_most_once_per_interval() {
         1,
         "loaded once at start-up"
     );
-    let claims = app.claims_for("ot");
+    let claims = practitioner_claims(&app, AgencyKind::Ot).await;
     for i in 0..5 {
         let stranger = EcKey::generate(&format!("unknown-{i}"));
         rejected(&app, Some(&stranger.sign(&claims)), "unknown signing key").await;
@@ -268,7 +275,7 @@ async fn unknown_kids_refetch_at_most_once_per_interval() {
 #[tokio::test]
 async fn crit_headers_are_refused() {
     let app = spawn_app().await;
-    let claims = app.claims_for("senco");
+    let claims = practitioner_claims(&app, AgencyKind::School).await;
     for header in [
         json!({"alg": "HS256", "typ": "JWT", "crit": ["exp"], "exp": 1}),
         json!({"alg": "HS256", "typ": "JWT", "crit": ["b64"], "b64": false}),
@@ -295,7 +302,11 @@ async fn tokens_that_are_not_jwts_are_malformed() {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let app = spawn_app().await;
-    let claims = b64.encode(app.claims_for("senco").to_string());
+    let claims = b64.encode(
+        practitioner_claims(&app, AgencyKind::School)
+            .await
+            .to_string(),
+    );
     for token in [
         "abc".to_owned(),
         "a.b.c".to_owned(),
@@ -317,7 +328,11 @@ async fn tokens_that_are_not_jwts_are_malformed() {
         rejected(&app, Some(&token), "malformed token").await;
     }
     // A JSON header with an unknown algorithm is still about the algorithm.
-    let unknown = forge_hs(&json!({"alg": "XS999"}), &app.claims_for("senco"), b"x");
+    let unknown = forge_hs(
+        &json!({"alg": "XS999"}),
+        &practitioner_claims(&app, AgencyKind::School).await,
+        b"x",
+    );
     rejected(&app, Some(&unknown), "unsupported token algorithm").await;
 }
 
@@ -325,7 +340,7 @@ async fn tokens_that_are_not_jwts_are_malformed() {
 async fn non_numeric_time_claims_are_invalid_not_missing() {
     let app = spawn_app().await;
     for claim in ["exp", "nbf", "iat"] {
-        let mut claims = app.claims_for("senco");
+        let mut claims = practitioner_claims(&app, AgencyKind::School).await;
         claims[claim] = json!("tomorrow");
         let answer = app
             .graphql_as(Some(&app.hs256(&claims)), None, ME, json!({}))
@@ -342,7 +357,7 @@ async fn non_numeric_time_claims_are_invalid_not_missing() {
 #[tokio::test]
 async fn a_missing_kid_is_a_header_problem() {
     let app = spawn_app_with(|s| s.jwt.secret = None).await;
-    let claims = app.claims_for("ep");
+    let claims = practitioner_claims(&app, AgencyKind::Ep).await;
     let es = app.ec_key.sign_with_header(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
         &claims,

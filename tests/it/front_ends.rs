@@ -3,13 +3,13 @@
 //! decision per section, the same values, and the same trace entry.
 
 use api::access::{Hub, RequestContext};
-use api::demo::AMIRA;
 use consent::trace::{TraceAction, TraceEntry};
-use consent::{AgencyRef, Principal, Purpose};
-use domain::Scope;
+use consent::{AgencyRef, Principal, Purpose, Role};
+use domain::{AgencyKind, CamhsStatus, Scope};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{Agency, Child, Persona};
 use crate::helpers::*;
 
 /// The sections (and their fields) both front ends ask for.
@@ -23,17 +23,55 @@ const ASKED: [(Scope, &str, &str); 4] = [
 const GRAPHQL_READ: &str = "query($id: ID!) { child(id: $id) {
   identity { givenName } mentalHealth { camhsStatus } allAboutMe { whatMatters } education { yearGroup } } }";
 
-/// The principal a verified token for `persona` becomes (as
-/// `TestApp::claims_for` signs it), with a purpose.
-fn principal_for(persona: &str, purpose: Purpose) -> Principal {
-    let p = api::demo::persona(persona).expect("known persona");
+/// The principal a verified token for `persona` (a practitioner of
+/// `agency`) becomes: the other front end has its own sign-in and hands the
+/// door the same principal.
+fn principal_of(persona: &Persona<'_>, agency: &Agency, purpose: Purpose) -> Principal {
+    let claims = persona.claims();
     Principal {
-        subject: format!("test-{persona}"),
-        agency: p.agency.map(|(id, kind)| AgencyRef { id, kind }),
-        roles: p.roles.iter().copied().collect(),
-        person_id: p.person_id.map(str::to_owned),
+        subject: persona.subject().to_owned(),
+        agency: Some(AgencyRef {
+            id: agency.id,
+            kind: agency.kind,
+        }),
+        roles: claims["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .filter_map(|r| r.as_str().and_then(Role::from_claim))
+            .collect(),
+        person_id: None,
         purpose: Some(purpose),
     }
+}
+
+/// A child aged 12 whose parent shares mental health and "all about me"
+/// (not education) with CAMHS for direct support.
+async fn camhs_and_child(app: &TestApp) -> (Agency, Child) {
+    let camhs = app
+        .agency(AgencyKind::Camhs)
+        .named("North CAMHS")
+        .create()
+        .await;
+    let child = app
+        .child()
+        .aged(12)
+        .with_parent("parent-1")
+        .with_record(|r| {
+            r.mental_health.camhs_status = Some(CamhsStatus::Open);
+            r.all_about_me.what_matters = Some("Drawing, and my dog Pip.".into());
+            r.education.year_group = Some("Year 7".into());
+        })
+        .create()
+        .await;
+    app.family_member("parent-1")
+        .grant(&child)
+        .to(&camhs)
+        .scopes([Scope::MentalHealth, Scope::AllAboutMe])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    (camhs, child)
 }
 
 /// A FHIR-like front end: `GET Patient/{id}/$everything`, answering a Bundle
@@ -115,16 +153,16 @@ async fn reads_of(app: &TestApp, subject: &str) -> Vec<Value> {
 #[tokio::test]
 async fn a_second_front_end_gets_the_same_decisions_and_trace_entry_as_graphql() {
     let app = spawn_app().await;
-    // CAMHS reads Amira: the family granted mental health, all about me and
-    // physical health; education is not shared with CAMHS.
-    let gql = app
-        .graphql("camhs", GRAPHQL_READ, json!({ "id": AMIRA }))
+    let (camhs, child) = camhs_and_child(&app).await;
+    let clinician = app.practitioner(&camhs);
+    let gql = clinician
+        .graphql(GRAPHQL_READ, json!({ "id": child.id }))
         .await;
     assert_eq!(gql.status, 200, "{:?}", gql.body);
     let (status, bundle) = fhir_everything(
         &app.hub,
-        principal_for("camhs", Purpose::DirectSupport),
-        AMIRA,
+        principal_of(&clinician, &camhs, Purpose::DirectSupport),
+        child.id,
     )
     .await;
     assert_eq!(status, 200, "{bundle}");
@@ -166,10 +204,10 @@ async fn a_second_front_end_gets_the_same_decisions_and_trace_entry_as_graphql()
     );
 
     // One READ entry each, identical but for sequence, time and ids.
-    let reads = reads_of(&app, "test-camhs").await;
+    let reads = reads_of(&app, clinician.subject()).await;
     assert_eq!(reads.len(), 2, "{reads:#?}");
     assert_eq!(reads[0], reads[1]);
-    assert_eq!(reads[0]["child_id"], json!(AMIRA));
+    assert_eq!(reads[0]["child_id"], json!(child.id));
     assert!(
         reads[0]["disclosed"]
             .as_array()
@@ -182,19 +220,21 @@ async fn a_second_front_end_gets_the_same_decisions_and_trace_entry_as_graphql()
 #[tokio::test]
 async fn a_second_front_end_finds_nothing_where_graphql_finds_nothing_and_says_so_alike() {
     let app = spawn_app().await;
+    let (camhs, _) = camhs_and_child(&app).await;
+    let clinician = app.practitioner(&camhs);
     let nobody = Uuid::new_v4();
-    let gql = app
-        .graphql("camhs", GRAPHQL_READ, json!({ "id": nobody }))
+    let gql = clinician
+        .graphql(GRAPHQL_READ, json!({ "id": nobody }))
         .await;
     assert_eq!(gql.codes(), ["NOT_FOUND"], "{:?}", gql.body);
     let (status, outcome) = fhir_everything(
         &app.hub,
-        principal_for("camhs", Purpose::DirectSupport),
+        principal_of(&clinician, &camhs, Purpose::DirectSupport),
         nobody,
     )
     .await;
     assert_eq!(status, 404, "{outcome}");
-    let reads = reads_of(&app, "test-camhs").await;
+    let reads = reads_of(&app, clinician.subject()).await;
     assert_eq!(reads.len(), 2, "{reads:#?}");
     assert_eq!(reads[0], reads[1]);
     assert_eq!(reads[0]["outcome"], "DENIED");

@@ -1,7 +1,10 @@
 //! `spawn_app()`: a real hub on 127.0.0.1:0 over a fresh database (a SQLite
 //! temp file, or a new PostgreSQL database when `TELLONCE_TEST_DATABASE_URL`
-//! is set), with the real migrations and the demo data, plus helpers to sign
-//! real JWTs (HS256, ES256 and RS256 through a JWKS file).
+//! is set), with the real migrations and the default agreement and nothing
+//! else (build what a test needs with [`crate::fixtures`]);
+//! `spawn_demo_app()` also loads the demo, for tests whose subject is the
+//! demo story. Plus helpers to sign real JWTs (HS256, ES256 and RS256
+//! through a JWKS file).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -274,12 +277,28 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
     }
 }
 
+/// An empty hub: migrations and the default agreement, no demo.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Spawns the hub after letting the test adjust the settings.
+/// An empty hub, after letting the test adjust the settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, false).await
+}
+
+/// A hub with the demo loaded: only for tests whose subject is the demo
+/// story (and tests not yet moved onto fixtures).
+pub async fn spawn_demo_app() -> TestApp {
+    spawn_demo_app_with(|_| {}).await
+}
+
+/// A hub with the demo loaded, after letting the test adjust the settings.
+pub async fn spawn_demo_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(adjust, true).await
+}
+
+async fn spawn(adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
     let (url, db) = fresh_database().await;
     let dir = TempDir::new();
     let ec_key = EcKey::generate("ec-1");
@@ -298,9 +317,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build_with_store(&settings, store.clone())
         .await
         .expect("build app");
-    api::demo::load(&store, chrono::Utc::now().date_naive())
-        .await
-        .expect("load demo");
+    if demo {
+        api::demo::load(&store, chrono::Utc::now().date_naive())
+            .await
+            .expect("load demo");
+    }
     let address = format!("http://{}", app.local_addr().expect("addr"));
     let hub = app.hub();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -381,7 +402,7 @@ impl TestApp {
         }
     }
 
-    /// Standard claims for a persona, valid for an hour.
+    /// Standard claims for a demo persona, valid for an hour.
     pub fn claims_for(&self, persona: &str) -> Value {
         let p = api::demo::persona(persona).expect("known persona");
         let now = chrono::Utc::now().timestamp();
@@ -448,7 +469,7 @@ impl TestApp {
         .await
     }
 
-    /// A practitioner-style request (DIRECT_SUPPORT) for a persona.
+    /// A practitioner-style request (DIRECT_SUPPORT) for a demo persona.
     pub async fn graphql(&self, persona: &str, query: &str, variables: Value) -> Answer {
         let token = self.token_for(persona);
         self.graphql_as(Some(&token), Some("DIRECT_SUPPORT"), query, variables)

@@ -5,14 +5,64 @@
 
 use std::time::Duration;
 
-use api::demo::{AMIRA, JAYDEN};
+use consent::Purpose;
+use domain::{AgencyKind, CamhsStatus, Scope};
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
+use crate::fixtures::nhs_number;
 use crate::helpers::*;
+
+/// A mother (`parent-1`) signed in as `test-parent`.
+fn parent_claims(app: &TestApp) -> Value {
+    let mut claims = app.family_member("parent-1").claims();
+    claims["sub"] = json!("test-parent");
+    claims
+}
+
+fn parent_token(app: &TestApp) -> String {
+    app.hs256(&parent_claims(app))
+}
+
+/// Amira, 9, whose mother is `parent-1`.
+async fn amira(app: &TestApp) -> Uuid {
+    app.child()
+        .aged(9)
+        .with_parent("parent-1")
+        .create()
+        .await
+        .id
+}
+
+/// Jayden Clarke, 15, with an NHS number, whose mother (`leanne-1`, not
+/// `parent-1`) lets youth justice read his education; returns his id and
+/// that grant's.
+async fn jayden(app: &TestApp) -> (Uuid, String) {
+    let child = app
+        .child()
+        .named("Jayden", "Clarke")
+        .aged(15)
+        .nhs_number(&nhs_number(2003))
+        .with_parent("leanne-1")
+        .with_record(|r| {
+            r.education.year_group = Some("Year 10".into());
+            r.mental_health.camhs_status = Some(CamhsStatus::Discharged);
+        })
+        .create()
+        .await;
+    let grant = app
+        .family_member("leanne-1")
+        .grant(&child)
+        .for_every(AgencyKind::YouthJustice)
+        .scopes([Scope::Education])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    (child.id, grant)
+}
 
 /// An argument value nested `depth` lists deep (a few KB).
 pub fn nested_lists(depth: usize) -> String {
@@ -52,7 +102,7 @@ fn refused(answer: &Answer, needle: &str) {
 async fn still_up(app: &TestApp) {
     let answer = app
         .graphql_as(
-            Some(&app.token_for("parent")),
+            Some(&parent_token(app)),
             None,
             "{ me { subject } }",
             json!({}),
@@ -67,7 +117,7 @@ async fn still_up(app: &TestApp) {
 #[tokio::test]
 async fn deeply_nested_values_are_refused_before_parsing() {
     let app = spawn_app().await;
-    let token = app.token_for("parent");
+    let token = parent_token(&app);
     for doc in [nested_lists(3000), nested_objects(3000)] {
         let answer = app.graphql_as(Some(&token), None, &doc, json!({})).await;
         refused(&answer, "nests brackets more than 64 deep");
@@ -94,7 +144,7 @@ async fn deeply_nested_values_are_refused_before_parsing() {
 #[tokio::test]
 async fn fragment_fan_out_is_bounded_after_expansion() {
     let app = spawn_app().await;
-    let token = app.token_for("parent");
+    let token = parent_token(&app);
     let answer = app
         .graphql_as(Some(&token), None, &fan_out(10, 10), json!({}))
         .await;
@@ -188,7 +238,7 @@ async fn ws_subscribe(socket: &mut Socket, id: &str, query: &str) -> Value {
 #[tokio::test]
 async fn the_websocket_applies_the_same_guard() {
     let app = spawn_app().await;
-    let mut socket = ws_connect(&app, &app.token_for("parent")).await;
+    let mut socket = ws_connect(&app, &parent_token(&app)).await;
     for (id, doc) in [
         ("1", nested_lists(3000)),
         ("2", fan_out(10, 10)),
@@ -214,20 +264,21 @@ async fn the_websocket_applies_the_same_guard() {
 #[tokio::test]
 async fn strings_storage_would_refuse_are_clear_input_errors() {
     let app = spawn_app().await;
-    let token = app.token_for("parent");
+    let amira_id = amira(&app).await;
+    let token = parent_token(&app);
     let update = "mutation($c: ID!, $w: String) { updateAllAboutMe(childId: $c, input: { whatMatters: $w }) { version } }";
     let answer = app
         .graphql_as(
             Some(&token),
             None,
             update,
-            json!({ "c": AMIRA, "w": "Horses\u{0}" }),
+            json!({ "c": amira_id, "w": "Horses\u{0}" }),
         )
         .await;
     assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
     assert!(answer.message().contains("NUL"), "{answer:?}");
     let literal = format!(
-        "mutation {{ updateAllAboutMe(childId: \"{AMIRA}\", input: {{ whatMatters: \"a\\u0000b\" }}) {{ version }} }}"
+        "mutation {{ updateAllAboutMe(childId: \"{amira_id}\", input: {{ whatMatters: \"a\\u0000b\" }}) {{ version }} }}"
     );
     let answer = app
         .graphql_as(Some(&token), None, &literal, json!({}))
@@ -235,12 +286,17 @@ async fn strings_storage_would_refuse_are_clear_input_errors() {
     assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
     let long = "x".repeat(app.settings.limits.max_string_bytes + 1);
     let answer = app
-        .graphql_as(Some(&token), None, update, json!({ "c": AMIRA, "w": long }))
+        .graphql_as(
+            Some(&token),
+            None,
+            update,
+            json!({ "c": amira_id, "w": long }),
+        )
         .await;
     assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
     // Surrogate escapes (which panic the parser) are refused before it.
     let surrogate = format!(
-        "mutation {{ updateAllAboutMe(childId: \"{AMIRA}\", input: {{ whatMatters: \"\\ud83d\\ude00\" }}) {{ version }} }}"
+        "mutation {{ updateAllAboutMe(childId: \"{amira_id}\", input: {{ whatMatters: \"\\ud83d\\ude00\" }}) {{ version }} }}"
     );
     let answer = app
         .graphql_as(Some(&token), None, &surrogate, json!({}))
@@ -248,7 +304,7 @@ async fn strings_storage_would_refuse_are_clear_input_errors() {
     assert_eq!(answer.status, 400, "{answer:?}");
     assert!(answer.message().contains("surrogate"), "{answer:?}");
     // A NUL in a token's subject is refused at the door.
-    let mut claims = app.claims_for("parent");
+    let mut claims = parent_claims(&app);
     claims["sub"] = json!("evil\u{0}sub");
     let answer = app
         .graphql_as(
@@ -266,7 +322,7 @@ async fn strings_storage_would_refuse_are_clear_input_errors() {
             Some(&token),
             None,
             update,
-            json!({ "c": AMIRA, "w": "Horses" }),
+            json!({ "c": amira_id, "w": "Horses" }),
         )
         .await;
     assert!(answer.body["errors"].is_null(), "{answer:?}");
@@ -301,9 +357,10 @@ async fn poison(app: &TestApp, subject: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_failing_trace_entry_does_not_fail_the_others() {
     let app = spawn_app().await;
+    let amira_id = amira(&app).await;
     poison(&app, "test-poison").await;
-    let good = app.token_for("parent");
-    let mut bad = app.claims_for("parent");
+    let good = parent_token(&app);
+    let mut bad = parent_claims(&app);
     bad["sub"] = json!("test-poison");
     let bad = app.hs256(&bad);
     let query = "{ me { children { id } } }";
@@ -328,7 +385,7 @@ async fn one_failing_trace_entry_does_not_fail_the_others() {
         } else {
             assert_eq!(
                 answer.body["data"]["me"]["children"][0]["id"],
-                AMIRA.to_string(),
+                amira_id.to_string(),
                 "request {i}: {answer:?}"
             );
         }
@@ -345,7 +402,15 @@ async fn cost(
 ) -> (Value, u64) {
     let before = app.store.statements();
     let answer = app
-        .graphql_as(Some(&app.token_for(persona)), purpose, query, vars)
+        .graphql_as(
+            Some(&match persona {
+                "parent" => parent_token(app),
+                other => panic!("no persona {other}"),
+            }),
+            purpose,
+            query,
+            vars,
+        )
         .await;
     (answer.body, app.store.statements() - before)
 }
@@ -353,10 +418,11 @@ async fn cost(
 #[tokio::test]
 async fn hidden_and_missing_things_take_the_same_work() {
     let app = spawn_app().await;
+    let (jayden_id, jayden_grant) = jayden(&app).await;
     let missing = Uuid::new_v4();
     let child = "query($id: ID!) { child(id: $id) { id } }";
     // Amira's mother has no authority over Jayden.
-    let hidden = cost(&app, "parent", None, child, json!({ "id": JAYDEN })).await;
+    let hidden = cost(&app, "parent", None, child, json!({ "id": jayden_id })).await;
     let absent = cost(&app, "parent", None, child, json!({ "id": missing })).await;
     assert_eq!(hidden.0, absent.0, "the same answer");
     assert_eq!(hidden.1, absent.1, "the same statements");
@@ -368,7 +434,7 @@ async fn hidden_and_missing_things_take_the_same_work() {
 
     let core = app
         .store
-        .child_core(JAYDEN)
+        .child_core(jayden_id)
         .await
         .expect("read")
         .expect("Jayden");
@@ -393,11 +459,6 @@ async fn hidden_and_missing_things_take_the_same_work() {
     assert_eq!(hidden.0, absent.0);
     assert_eq!(hidden.1, absent.1);
 
-    let jayden_grant = api::demo::grants(chrono::Utc::now())
-        .into_iter()
-        .find(|g| g.child_id == JAYDEN)
-        .expect("a grant for Jayden")
-        .id;
     let receipt = "query($id: ID!) { consentReceipt(id: $id) { receiptId } }";
     let hidden = cost(&app, "parent", None, receipt, json!({ "id": jayden_grant })).await;
     let absent = cost(&app, "parent", None, receipt, json!({ "id": missing })).await;
@@ -418,7 +479,7 @@ async fn hidden_and_missing_things_take_the_same_work() {
     assert_eq!(hidden.1, absent.1);
 
     let history = "query($id: ID!) { accessHistory(childId: $id) { edges { cursor } } }";
-    let hidden = cost(&app, "parent", None, history, json!({ "id": JAYDEN })).await;
+    let hidden = cost(&app, "parent", None, history, json!({ "id": jayden_id })).await;
     let absent = cost(&app, "parent", None, history, json!({ "id": missing })).await;
     assert_eq!(hidden.0, absent.0);
     assert_eq!(hidden.1, absent.1);
@@ -433,10 +494,12 @@ async fn a_token_must_name_a_registered_agency_of_its_kind() {
         let token = app.hs256(&claims);
         async move { app.graphql_as(Some(&token), None, me, json!({})).await }
     };
-    let ok = ask(app.claims_for("senco")).await;
+    let school = app.agency(AgencyKind::School).create().await;
+    let senco = app.practitioner(&school).claims();
+    let ok = ask(senco.clone()).await;
     assert_eq!(ok.body["data"]["me"]["agencyKind"], "SCHOOL", "{ok:?}");
 
-    let mut unknown = app.claims_for("senco");
+    let mut unknown = senco.clone();
     unknown["agency_id"] = json!(Uuid::new_v4().to_string());
     let answer = ask(unknown).await;
     assert_eq!(answer.status, 401, "{answer:?}");
@@ -446,19 +509,20 @@ async fn a_token_must_name_a_registered_agency_of_its_kind() {
     );
 
     // A school's id claiming to be the council.
-    let mut posing = app.claims_for("senco");
+    let mut posing = senco;
     posing["agency_kind"] = json!("la_send");
     let answer = ask(posing).await;
     assert_eq!(answer.status, 401, "{answer:?}");
     assert!(answer.message().contains("agency_kind"), "{answer:?}");
 
-    let mut mixed = app.claims_for("ig-auditor");
+    let mut mixed = app.ig_auditor().await.claims();
     mixed["roles"] = json!(["ig_auditor", "case_officer"]);
     let answer = ask(mixed.clone()).await;
     assert_eq!(answer.status, 401, "{answer:?}");
     assert!(answer.message().contains("mixes"), "{answer:?}");
 
     let allowing = spawn_app_with(|s| s.jwt.allow_mixed_roles = true).await;
+    allowing.council().await;
     mixed["iss"] = json!(ISSUER);
     let answer = allowing
         .graphql_as(Some(&allowing.hs256(&mixed)), None, me, json!({}))
@@ -550,9 +614,11 @@ async fn failed_authentications_are_counted_not_chained_one_by_one() {
 #[tokio::test]
 async fn withheld_sections_are_null_in_data_with_their_errors() {
     let app = spawn_app().await;
+    let (jayden_id, _) = jayden(&app).await;
+    let senco = app.practitioner(&app.agency(AgencyKind::School).create().await);
     // The school may see Jayden's identity only.
     let query = "query($id: ID!) { child(id: $id) { identity { familyName } education { yearGroup } mentalHealth { camhsStatus } } }";
-    let answer = app.graphql("senco", query, json!({ "id": JAYDEN })).await;
+    let answer = senco.graphql(query, json!({ "id": jayden_id })).await;
     let child = answer.body["data"]["child"]
         .as_object()
         .expect("child is an object");
@@ -570,7 +636,7 @@ async fn withheld_sections_are_null_in_data_with_their_errors() {
     }
     // Every selected section withheld: the child is still there, with nulls.
     let query = "query($id: ID!) { child(id: $id) { education { yearGroup } mentalHealth { camhsStatus } } }";
-    let answer = app.graphql("senco", query, json!({ "id": JAYDEN })).await;
+    let answer = senco.graphql(query, json!({ "id": jayden_id })).await;
     assert_eq!(
         answer.body["data"],
         json!({ "child": { "education": null, "mentalHealth": null } }),
@@ -586,7 +652,7 @@ async fn every_error_has_a_code_and_echoes_nothing() {
         s.introspection = false;
     })
     .await;
-    let token = app.token_for("parent");
+    let token = parent_token(&app);
     let answer = app
         .graphql_as(Some(&token), None, "{ me { subjec } }", json!({}))
         .await;
@@ -626,7 +692,7 @@ async fn every_error_has_a_code_and_echoes_nothing() {
 #[tokio::test]
 async fn the_websocket_closes_when_its_token_expires() {
     let app = spawn_app().await;
-    let mut claims = app.claims_for("parent");
+    let mut claims = parent_claims(&app);
     claims["exp"] = json!(chrono::Utc::now().timestamp() + 2);
     let mut socket = ws_connect(&app, &app.hs256(&claims)).await;
     let closed = ws_next(&mut socket).await;
@@ -637,9 +703,10 @@ async fn the_websocket_closes_when_its_token_expires() {
 #[tokio::test]
 async fn shutdown_closes_subscribers_and_stops() {
     let mut app = spawn_app().await;
-    let mut socket = ws_connect(&app, &app.token_for("parent")).await;
+    let amira_id = amira(&app).await;
+    let mut socket = ws_connect(&app, &parent_token(&app)).await;
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
-        "query": format!("subscription {{ recordUpdates(childId: \"{AMIRA}\") {{ scope }} }}") } });
+        "query": format!("subscription {{ recordUpdates(childId: \"{amira_id}\") {{ scope }} }}") } });
     socket
         .send(Message::text(subscribe.to_string()))
         .await
@@ -652,9 +719,17 @@ async fn shutdown_closes_subscribers_and_stops() {
 #[tokio::test]
 async fn a_request_out_of_time_gets_a_graphql_error() {
     let app = spawn_app_with(|s| s.limits.request_timeout = Duration::from_nanos(1)).await;
+    // The mother has a child to list (written through the store: every
+    // request to this hub runs out of time).
+    app.child()
+        .aged(9)
+        .with_parent("parent-1")
+        .with_record(|r| r.all_about_me.what_matters = Some("Horses".into()))
+        .create()
+        .await;
     let answer = app
         .graphql_as(
-            Some(&app.token_for("parent")),
+            Some(&parent_token(&app)),
             None,
             "{ me { children { id } } }",
             json!({}),
@@ -676,7 +751,7 @@ fn generated_hostile_documents_get_an_answer() {
         .build()
         .expect("runtime");
     let app = rt.block_on(spawn_app());
-    let token = app.token_for("parent");
+    let token = parent_token(&app);
     let doc = prop_oneof![
         (1usize..4000, prop::sample::select(vec!["[", "{a: ", "("])).prop_map(|(d, open)| {
             let close = match open {
@@ -726,8 +801,9 @@ fn generated_hostile_documents_get_an_answer() {
 #[tokio::test]
 async fn a_connection_may_start_only_so_many_subscriptions() {
     let app = spawn_app().await;
-    let mut socket = ws_connect(&app, &app.token_for("parent")).await;
-    let query = format!("subscription {{ recordUpdates(childId: \"{AMIRA}\") {{ scope }} }}");
+    let amira_id = amira(&app).await;
+    let mut socket = ws_connect(&app, &parent_token(&app)).await;
+    let query = format!("subscription {{ recordUpdates(childId: \"{amira_id}\") {{ scope }} }}");
     for id in 0..=api::http::ws::MAX_SUBSCRIPTIONS {
         let subscribe =
             json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": query } });

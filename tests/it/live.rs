@@ -4,12 +4,36 @@
 
 use std::time::Duration;
 
-use api::demo::AMIRA;
+use consent::Purpose;
+use domain::{AgencyKind, CamhsStatus, Scope};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::fixtures::{Agency, Child};
 use crate::helpers::*;
+
+/// Amira, 9, on the CAMHS waiting list; her mother (`parent-1`) lets CAMHS
+/// read her mental health and her own words.
+async fn amira_seen_by_camhs(app: &TestApp) -> (Child, Agency) {
+    let camhs = app.agency(AgencyKind::Camhs).create().await;
+    let child = app
+        .child()
+        .named("Amira", "Khan")
+        .aged(9)
+        .with_parent("parent-1")
+        .with_record(|r| r.mental_health.camhs_status = Some(CamhsStatus::Waiting))
+        .create()
+        .await;
+    app.family_member("parent-1")
+        .grant(&child)
+        .for_every(AgencyKind::Camhs)
+        .scopes([Scope::MentalHealth, Scope::AllAboutMe])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    (child, camhs)
+}
 
 async fn connect(app: &TestApp, payload: Value) -> Socket {
     app.ws_init(payload).await
@@ -40,7 +64,10 @@ const UPDATE_AAM: &str = "mutation($c: ID!) { updateAllAboutMe(childId: $c, inpu
 #[tokio::test]
 async fn updates_arrive_until_consent_is_withdrawn() {
     let app = spawn_app().await;
-    let camhs = app.token_for("camhs");
+    let (amira, camhs_service) = amira_seen_by_camhs(&app).await;
+    let amira_id = amira.id;
+    let clinician = app.practitioner(&camhs_service);
+    let camhs = clinician.token();
     let mut socket = connect(
         &app,
         json!({ "Authorization": format!("Bearer {camhs}"), "X-Purpose-Of-Use": "DIRECT_SUPPORT" }),
@@ -54,7 +81,7 @@ async fn updates_arrive_until_consent_is_withdrawn() {
     );
     let subscribe = json!({
         "id": "1", "type": "subscribe",
-        "payload": { "query": "subscription($id: ID!) { recordUpdates(childId: $id) { childId scope } }", "variables": { "id": AMIRA } }
+        "payload": { "query": "subscription($id: ID!) { recordUpdates(childId: $id) { childId scope } }", "variables": { "id": amira_id } }
     });
     socket
         .send(Message::text(subscribe.to_string()))
@@ -62,11 +89,11 @@ async fn updates_arrive_until_consent_is_withdrawn() {
         .expect("subscribe");
     // The subscription starts asynchronously: change the record until the
     // first notice arrives (bounded), then drain any stragglers.
-    let parent = app.token_for("parent");
+    let parent = app.family_member("parent-1").token();
     let mut notice = None;
     for _ in 0..20 {
         let written = app
-            .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": AMIRA }))
+            .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": amira_id }))
             .await;
         assert!(
             written.body["data"]["updateAllAboutMe"]["version"].is_number(),
@@ -85,7 +112,7 @@ async fn updates_arrive_until_consent_is_withdrawn() {
     assert_eq!(notice["type"], "next", "{notice}");
     assert_eq!(
         notice["payload"]["data"]["recordUpdates"],
-        json!({ "childId": AMIRA.to_string(), "scope": "ALL_ABOUT_ME" })
+        json!({ "childId": amira_id.to_string(), "scope": "ALL_ABOUT_ME" })
     );
     // The notice says where, never what.
     assert!(!notice.to_string().contains("Horses"));
@@ -96,7 +123,7 @@ async fn updates_arrive_until_consent_is_withdrawn() {
             Some(&parent),
             None,
             "query($c: ID!) { consents(childId: $c) { id status recipientAgencyKind } }",
-            json!({ "c": AMIRA }),
+            json!({ "c": amira_id }),
         )
         .await;
     let grant = consents.body["data"]["consents"]
@@ -122,7 +149,7 @@ async fn updates_arrive_until_consent_is_withdrawn() {
 
     // The next change is not delivered ...
     let again = app
-        .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": AMIRA }))
+        .graphql_as(Some(&parent), None, UPDATE_AAM, json!({ "c": amira_id }))
         .await;
     assert!(
         again.body["data"]["updateAllAboutMe"]["version"].is_number(),
@@ -134,11 +161,10 @@ async fn updates_arrive_until_consent_is_withdrawn() {
         "no notice after withdrawal"
     );
     // ... though the subscription is alive: CAMHS's own contribution is.
-    let own = app
+    let own = clinician
         .graphql(
-            "camhs",
             "mutation($c: ID!) { contribute(childId: $c, input: { scope: MENTAL_HEALTH, title: \"Assessment booked\" }) { id } }",
-            json!({ "c": AMIRA }),
+            json!({ "c": amira_id }),
         )
         .await;
     assert!(own.body["data"]["contribute"]["id"].is_string(), "{own:?}");
@@ -152,7 +178,13 @@ async fn updates_arrive_until_consent_is_withdrawn() {
 
     // Every delivered notice was traced first.
     let trace = app
-        .graphql("ig-auditor", "{ accessTrace(filter: { actorSubject: \"test-camhs\", action: READ }) { edges { node { details { key value } } } } }", json!({}))
+        .ig_auditor()
+        .await
+        .purpose(Purpose::DirectSupport)
+        .graphql(
+            "query($who: String!) { accessTrace(filter: { actorSubject: $who, action: READ }) { edges { node { details { key value } } } } }",
+            json!({ "who": clinician.subject() }),
+        )
         .await;
     let text = trace.body.to_string();
     assert!(text.matches("update_notice").count() >= 2, "{trace:?}");
@@ -162,14 +194,14 @@ async fn updates_arrive_until_consent_is_withdrawn() {
 #[tokio::test]
 async fn a_bad_token_cannot_subscribe() {
     let app = spawn_app().await;
+    let amira_id = amira_seen_by_camhs(&app).await.0.id;
     let mut socket = connect(&app, json!({ "Authorization": "Bearer not-a-token" })).await;
     let answer = next(&mut socket, Duration::from_secs(5))
         .await
         .expect("an answer");
     assert_ne!(answer["type"], "connection_ack", "{answer}");
     // A stranger with a valid token cannot listen to a child they cannot see.
-    let mut stranger = app.claims_for("parent");
-    stranger["person_id"] = json!("someone-else");
+    let stranger = app.family_member("someone-else").claims();
     let mut socket = connect(
         &app,
         json!({ "Authorization": format!("Bearer {}", app.hs256(&stranger)) }),
@@ -183,7 +215,7 @@ async fn a_bad_token_cannot_subscribe() {
     );
     let subscribe = json!({
         "id": "1", "type": "subscribe",
-        "payload": { "query": "subscription($id: ID!) { recordUpdates(childId: $id) { scope } }", "variables": { "id": AMIRA } }
+        "payload": { "query": "subscription($id: ID!) { recordUpdates(childId: $id) { scope } }", "variables": { "id": amira_id } }
     });
     socket
         .send(Message::text(subscribe.to_string()))
@@ -200,7 +232,9 @@ async fn a_bad_token_cannot_subscribe() {
 #[tokio::test]
 async fn queries_cannot_ride_the_websocket() {
     let app = spawn_app().await;
-    let camhs = app.token_for("camhs");
+    let (amira, camhs_service) = amira_seen_by_camhs(&app).await;
+    let amira_id = amira.id;
+    let camhs = app.practitioner(&camhs_service).token();
     let mut socket = connect(
         &app,
         json!({ "Authorization": format!("Bearer {camhs}"), "X-Purpose-Of-Use": "DIRECT_SUPPORT" }),
@@ -214,7 +248,7 @@ async fn queries_cannot_ride_the_websocket() {
     );
     let query = json!({
         "id": "1", "type": "subscribe",
-        "payload": { "query": format!("{{ child(id: \"{AMIRA}\") {{ identity {{ givenName nhsNumber }} mentalHealth {{ camhsStatus }} }} }}") }
+        "payload": { "query": format!("{{ child(id: \"{amira_id}\") {{ identity {{ givenName nhsNumber }} mentalHealth {{ camhsStatus }} }} }}") }
     });
     socket
         .send(Message::text(query.to_string()))

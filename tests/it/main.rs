@@ -6,15 +6,19 @@
 //! `trace/`): one file per behaviour, the shared queries and helpers in the
 //! folder's `mod.rs`.
 
+/// Fixture builders: agencies, children, families, personas and grants.
+mod fixtures;
 mod helpers;
 
 /// Every way a token can be wrong, and the JWKS paths (file, URL, rotation).
 mod auth;
 /// Consent over HTTP: grant and withdraw (also under concurrent reads),
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
-/// receipts, agreements, the safeguarding override lifecycle and every
-/// persona's view of every demo child.
+/// receipts, agreements and the safeguarding override lifecycle.
 mod consent;
+/// The demo story: it loads once, each persona sees what the README says,
+/// and the banner's tokens work.
+mod demo;
 /// One door for every front end: a FHIR-like front end written in the test
 /// gets exactly GraphQL's decisions and trace entries.
 mod front_ends;
@@ -26,7 +30,7 @@ mod graphiql;
 mod hostile;
 /// Live updates over graphql-transport-ws, decided at delivery time.
 mod live;
-/// Limits, health/readiness, error hygiene and the demo.
+/// Limits, health/readiness and error hygiene.
 mod ops;
 /// Readiness: a rolled-back write within a bound, against a database that
 /// hangs or refuses writes.

@@ -1,7 +1,10 @@
-use api::demo::AMIRA;
+use consent::Purpose;
+use domain::{AgencyKind, HealthItem, HealthItemKind, Upn};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
+use uuid::Uuid;
 
+use crate::fixtures::nhs_number;
 use crate::helpers::*;
 
 #[tokio::test]
@@ -25,6 +28,7 @@ async fn health_and_readiness() {
 #[tokio::test]
 async fn a_failing_database_gives_a_generic_internal_error() {
     let app = spawn_app().await;
+    let child = app.child().aged(9).with_parent("parent-1").create().await;
     app.store
         .connection()
         .execute_unprepared("DROP TABLE child_profile")
@@ -32,10 +36,10 @@ async fn a_failing_database_gives_a_generic_internal_error() {
         .expect("drop table");
     let answer = app
         .graphql_as(
-            Some(&app.token_for("parent")),
+            Some(&app.family_member("parent-1").token()),
             None,
             "query($id: ID!) { child(id: $id) { allAboutMe { whatMatters } } }",
-            json!({ "id": AMIRA }),
+            json!({ "id": child.id }),
         )
         .await;
     assert_eq!(answer.codes(), vec!["INTERNAL"], "{answer:?}");
@@ -60,7 +64,7 @@ async fn request_limits() {
         s.limits.max_complexity = 30;
     })
     .await;
-    let token = app.token_for("parent");
+    let token = app.family_member("parent-1").token();
     let big = vec![b' '; 1024 * 1024 + 1];
     let answer = app.post_raw(Some(&token), None, big).await;
     assert_eq!(answer.status, 413, "{answer:?}");
@@ -107,7 +111,7 @@ async fn introspection_is_off_unless_enabled() {
         s.introspection = false;
     })
     .await;
-    let token = app.token_for("senco");
+    let token = token_of(&app).await;
     let answer = app
         .graphql_as(
             Some(&token),
@@ -126,7 +130,7 @@ async fn introspection_is_off_unless_enabled() {
     let open = spawn_app().await;
     let answer = open
         .graphql_as(
-            Some(&token_of(&open)),
+            Some(&token_of(&open).await),
             None,
             "{ __schema { queryType { name } } }",
             json!({}),
@@ -141,43 +145,10 @@ async fn introspection_is_off_unless_enabled() {
     assert!(page.contains("graphiql"));
 }
 
-fn token_of(app: &TestApp) -> String {
-    app.token_for("senco")
-}
-
-#[tokio::test]
-async fn the_demo_answers_with_its_printed_tokens() {
-    let app = spawn_app().await;
-    // The banner holds a ready token per persona, signed with the app's key.
-    let banner = api::demo::banner(&app.address, &app.settings.jwt).expect("banner");
-    let personas = api::demo::personas();
-    assert_eq!(banner.matches("TOKEN=").count(), personas.len());
-    let parent_token = banner
-        .lines()
-        .skip_while(|l| !l.starts_with("== parent"))
-        .find_map(|l| l.strip_prefix("TOKEN="))
-        .expect("parent token");
-    let answer = app
-        .graphql_as(
-            Some(parent_token),
-            None,
-            "{ me { children { identity { givenName } allAboutMe { whatMatters } } } }",
-            json!({}),
-        )
-        .await;
-    let children = &answer.body["data"]["me"]["children"];
-    assert_eq!(children[0]["identity"]["givenName"], "Amira", "{answer:?}");
-    assert!(
-        children[0]["allAboutMe"]["whatMatters"]
-            .as_str()
-            .is_some_and(|s| s.contains("horses"))
-    );
-    // Loading the demo again changes nothing.
-    assert!(
-        !api::demo::load(&app.store, chrono::Utc::now().date_naive())
-            .await
-            .expect("reload")
-    );
+/// A school practitioner's token (the school put in the register).
+async fn token_of(app: &TestApp) -> String {
+    let school = app.agency(AgencyKind::School).create().await;
+    app.practitioner(&school).token()
 }
 
 #[tokio::test]
@@ -198,7 +169,8 @@ async fn request_ids_are_returned() {
     let _ = is_postgres();
 }
 
-/// Spans are captured with an in-memory exporter during demo reads: the
+/// Spans are captured with an in-memory exporter during reads of a full
+/// record: the
 /// expected spans exist, the access trace stores their trace id, and no
 /// name, identifier or record value appears in any span.
 #[tokio::test]
@@ -217,27 +189,44 @@ async fn spans_carry_no_personal_data() {
     tracing::subscriber::set_global_default(subscriber)
         .expect("the only global subscriber in the tests");
 
+    // Amira Khan ("Mira"), 9, with every identifier and something in the
+    // sections read; her mother Sara (`parent-1`) has an email address.
     let app = spawn_app().await;
-    let today = chrono::Utc::now().date_naive();
-    let amira = api::demo::children(today)
-        .into_iter()
-        .find(|c| c.id == AMIRA)
-        .expect("Amira");
-    let nhs = amira
-        .identity
-        .nhs_number
-        .clone()
-        .expect("nhs")
-        .as_str()
-        .to_owned();
-    let upn = amira.identity.upn.clone().expect("upn").as_str().to_owned();
+    let nhs = nhs_number(2002);
+    let upn = "B801200005001".to_owned();
+    let upn_value = Upn::parse(&upn).expect("a valid UPN");
+    let amira = app
+        .child()
+        .named("Amira", "Khan")
+        .aged(9)
+        .nhs_number(&nhs)
+        .with_parent("parent-1")
+        .with_record(move |r| {
+            r.identity.preferred_name = Some("Mira".into());
+            r.identity.upn = Some(upn_value);
+            r.identity.postcode = Some("NS2 7QT".into());
+            r.family[0].full_name = "Sara Khan".into();
+            r.family[0].email = Some("sara.khan@example.org".into());
+            r.all_about_me.what_matters = Some("Drawing horses.".into());
+            r.physical_health.items.push(HealthItem {
+                id: Uuid::new_v4(),
+                kind: HealthItemKind::Allergy,
+                name: "Peanuts".into(),
+                detail: None,
+            });
+        })
+        .create()
+        .await;
+    let amira_id = amira.id;
+    let senco = app.practitioner(&app.agency(AgencyKind::School).create().await);
+    let camhs = app.practitioner(&app.agency(AgencyKind::Camhs).create().await);
     let everything = "query Everything($id: ID!) { child(id: $id) { identity { givenName familyName nhsNumber upn postcode } family { fullName email } allAboutMe { whatMatters } physicalHealth { allergies { name } } mentalHealth { camhsStatus } } }";
     let answer = app
         .graphql_as(
-            Some(&app.token_for("parent")),
+            Some(&app.family_member("parent-1").token()),
             None,
             everything,
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(
@@ -245,18 +234,18 @@ async fn spans_carry_no_personal_data() {
         nhs.as_str(),
         "{answer:?}"
     );
-    app.graphql("senco", everything, json!({ "id": AMIRA }))
-        .await;
+    senco.graphql(everything, json!({ "id": amira_id })).await;
     let search = "query Find($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }";
-    let dob = amira.identity.date_of_birth.to_string();
-    app.graphql("senco", search, json!({ "n": nhs, "d": dob }))
-        .await;
+    let dob = amira.date_of_birth.to_string();
+    senco.graphql(search, json!({ "n": nhs, "d": dob })).await;
     let inline =
         format!("{{ childByNhsNumber(nhsNumber: \"{nhs}\", dateOfBirth: \"{dob}\") {{ id }} }}");
-    app.graphql("camhs", &inline, json!({})).await;
+    camhs.graphql(&inline, json!({})).await;
     let trace = app
+        .ig_auditor()
+        .await
+        .purpose(Purpose::DirectSupport)
         .graphql(
-            "ig-auditor",
             "{ accessTrace(filter: { action: READ }) { edges { node { traceId actorSubject } } } }",
             json!({}),
         )

@@ -1,7 +1,127 @@
-use api::demo::{AMIRA, CHLOE, JAYDEN};
+use consent::{Purpose, Role};
+use domain::{
+    AgencyKind, CamhsStatus, HealthItem, HealthItemKind, NeedCode, Relationship, Scope, SenNeed,
+};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
+use crate::fixtures::{Agency, Child};
 use crate::helpers::*;
+
+/// The services around Amira.
+struct Services {
+    school: Agency,
+    slt: Agency,
+}
+
+/// Amira Khan, 9, whose mother Sara (`parent-1`) and father hold parental
+/// responsibility: something in every section but restricted, six services
+/// involved. Her mother let SLT read her communication and education, then
+/// withdrew it.
+async fn amira(app: &TestApp) -> (Child, Services) {
+    let kind = |kind, name: &'static str| app.agency(kind).named(name).create();
+    let school = kind(AgencyKind::School, "Riverside Primary School").await;
+    let slt = kind(AgencyKind::Slt, "Speech and Language Therapy").await;
+    let camhs = kind(AgencyKind::Camhs, "CAMHS").await;
+    let ep = kind(AgencyKind::Ep, "Educational Psychology").await;
+    let health = kind(AgencyKind::Health, "Community Paediatrics").await;
+    let council = app.council().await;
+    let child = app
+        .child()
+        .named("Amira", "Khan")
+        .aged(9)
+        .with_parent("parent-1")
+        .with_parent_as("father-1", Relationship::Father)
+        .involving(&school)
+        .involving(&slt)
+        .involving(&camhs)
+        .involving(&ep)
+        .involving(&council)
+        .involving(&health)
+        .with_record(|r| {
+            r.family[0].full_name = "Sara Khan".into();
+            r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
+            r.education.setting_name = Some("Riverside Primary School".into());
+            r.education.year_group = Some("Year 4".into());
+            r.sen_needs.needs = vec![
+                SenNeed {
+                    code: NeedCode::Asd,
+                    rank: 1,
+                },
+                SenNeed {
+                    code: NeedCode::Slcn,
+                    rank: 2,
+                },
+            ];
+            r.psychology.advice = Some("Predictable routines.".into());
+            r.physical_health.items.push(HealthItem {
+                id: Uuid::new_v4(),
+                kind: HealthItemKind::Allergy,
+                name: "Peanuts".into(),
+                detail: None,
+            });
+            r.communication.profile = Some("Difficulties with inference.".into());
+            r.sensory_physical.equipment = Some("Ear defenders".into());
+            r.mental_health.camhs_status = Some(CamhsStatus::Waiting);
+            r.social_care.short_breaks = Some("Saturday club, two sessions a month.".into());
+            r.preparing_for_adulthood.employment = Some("Wants to be a vet.".into());
+        })
+        .create()
+        .await;
+    let mother = app.family_member("parent-1");
+    let to_slt = mother
+        .grant(&child)
+        .to(&slt)
+        .scopes([Scope::Communication, Scope::Education, Scope::AllAboutMe])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    let withdrawn = mother
+        .graphql(
+            "mutation($id: ID!) { withdrawConsent(grantId: $id) { event } }",
+            json!({ "id": to_slt }),
+        )
+        .await;
+    assert_eq!(
+        withdrawn.body["data"]["withdrawConsent"]["event"], "WITHDRAWN",
+        "{withdrawn:?}"
+    );
+    (child, Services { school, slt })
+}
+
+/// Jayden Clarke, 15, whose mother (`leanne-1`) holds parental
+/// responsibility, known to the school and youth justice; no consent.
+async fn jayden(app: &TestApp, school: &Agency) -> Child {
+    let yot = app.agency(AgencyKind::YouthJustice).create().await;
+    app.child()
+        .named("Jayden", "Clarke")
+        .aged(15)
+        .with_parent("leanne-1")
+        .involving(school)
+        .involving(&yot)
+        .with_record(|r| {
+            r.education.year_group = Some("Year 10".into());
+            r.mental_health.camhs_status = Some(CamhsStatus::Discharged);
+        })
+        .create()
+        .await
+}
+
+/// Chloe Evans, 17 (`yp-chloe`), past the hand-over, planning to work in
+/// radio.
+async fn chloe(app: &TestApp) -> Child {
+    app.child()
+        .named("Chloe", "Evans")
+        .aged(17)
+        .signs_in_as("yp-chloe")
+        .with_parent("mum-chloe")
+        .with_record(|r| {
+            r.preparing_for_adulthood.employment =
+                Some("A supported internship at the community radio station.".into());
+        })
+        .create()
+        .await
+}
 
 const ALL_SECTIONS: &str = "
   id
@@ -74,9 +194,17 @@ fn assert_sections(answer: &Answer, root: &[&str], visible: &[&str], code: &str)
 #[tokio::test]
 async fn a_parent_sees_their_childs_whole_record_except_restricted() {
     let app = spawn_app().await;
-    let token = app.token_for("parent");
+    let (amira, services) = amira(&app).await;
+    let jayden_id = jayden(&app, &services.school).await.id;
+    let amira_id = amira.id;
+    let token = app.family_member("parent-1").token();
     let answer = app
-        .graphql_as(Some(&token), None, &child_query(), json!({ "id": AMIRA }))
+        .graphql_as(
+            Some(&token),
+            None,
+            &child_query(),
+            json!({ "id": amira_id }),
+        )
         .await;
     let visible: Vec<&str> = SECTIONS
         .iter()
@@ -100,7 +228,12 @@ async fn a_parent_sees_their_childs_whole_record_except_restricted() {
 
     // Another family's child is indistinguishable from no child at all.
     let other = app
-        .graphql_as(Some(&token), None, &child_query(), json!({ "id": JAYDEN }))
+        .graphql_as(
+            Some(&token),
+            None,
+            &child_query(),
+            json!({ "id": jayden_id }),
+        )
         .await;
     let missing = app
         .graphql_as(
@@ -117,9 +250,16 @@ async fn a_parent_sees_their_childs_whole_record_except_restricted() {
 #[tokio::test]
 async fn a_young_person_sees_their_own_record() {
     let app = spawn_app().await;
-    let token = app.token_for("young-person");
+    let amira_id = amira(&app).await.0.id;
+    let chloe_id = chloe(&app).await.id;
+    let token = app.young_person("yp-chloe").token();
     let answer = app
-        .graphql_as(Some(&token), None, &child_query(), json!({ "id": CHLOE }))
+        .graphql_as(
+            Some(&token),
+            None,
+            &child_query(),
+            json!({ "id": chloe_id }),
+        )
         .await;
     let visible: Vec<&str> = SECTIONS
         .iter()
@@ -138,10 +278,15 @@ async fn a_young_person_sees_their_own_record() {
         .await;
     assert_eq!(
         me.body["data"]["me"]["children"],
-        json!([{ "id": CHLOE.to_string() }])
+        json!([{ "id": chloe_id.to_string() }])
     );
     let not_mine = app
-        .graphql_as(Some(&token), None, &child_query(), json!({ "id": AMIRA }))
+        .graphql_as(
+            Some(&token),
+            None,
+            &child_query(),
+            json!({ "id": amira_id }),
+        )
         .await;
     assert_eq!(not_mine.codes(), vec!["NOT_FOUND"]);
 }
@@ -149,9 +294,12 @@ async fn a_young_person_sees_their_own_record() {
 #[tokio::test]
 async fn practitioners_see_only_what_a_basis_allows() {
     let app = spawn_app().await;
+    let school = app.agency(AgencyKind::School).create().await;
+    let jayden_id = jayden(&app, &school).await.id;
     // The school has no consent for Jayden: identity (public task) only.
     let answer = app
-        .graphql("senco", &child_query(), json!({ "id": JAYDEN }))
+        .practitioner(&school)
+        .graphql(&child_query(), json!({ "id": jayden_id }))
         .await;
     let child = &answer.body["data"]["child"];
     assert_eq!(child["identity"]["familyName"], "Clarke", "{answer:?}");
@@ -178,9 +326,16 @@ async fn practitioners_see_only_what_a_basis_allows() {
 #[tokio::test]
 async fn practitioners_must_state_a_valid_purpose() {
     let app = spawn_app().await;
-    let token = app.token_for("senco");
+    let (amira, services) = amira(&app).await;
+    let amira_id = amira.id;
+    let token = app.practitioner(&services.school).token();
     let none = app
-        .graphql_as(Some(&token), None, &child_query(), json!({ "id": AMIRA }))
+        .graphql_as(
+            Some(&token),
+            None,
+            &child_query(),
+            json!({ "id": amira_id }),
+        )
         .await;
     assert_eq!(none.codes(), vec!["BAD_USER_INPUT"], "{none:?}");
     assert!(none.message().contains("X-Purpose-Of-Use"));
@@ -190,7 +345,7 @@ async fn practitioners_must_state_a_valid_purpose() {
             Some(&token),
             Some("CURIOSITY"),
             &child_query(),
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(bad.status, 400);
@@ -206,7 +361,7 @@ async fn practitioners_must_state_a_valid_purpose() {
                 Some(&token),
                 Some(purpose),
                 "query($id: ID!) { child(id: $id) { identity { givenName } } }",
-                json!({ "id": AMIRA }),
+                json!({ "id": amira_id }),
             )
             .await;
         assert_eq!(
@@ -228,31 +383,38 @@ async fn practitioners_must_state_a_valid_purpose() {
 #[tokio::test]
 async fn ig_staff_and_strangers_see_no_record_content() {
     let app = spawn_app().await;
+    let (amira, services) = amira(&app).await;
+    let amira_id = amira.id;
     let ig = app
-        .graphql("ig-auditor", &child_query(), json!({ "id": AMIRA }))
+        .ig_auditor()
+        .await
+        .purpose(Purpose::DirectSupport)
+        .graphql(&child_query(), json!({ "id": amira_id }))
         .await;
     assert_eq!(ig.codes(), vec!["NOT_FOUND"], "{ig:?}");
     assert!(!ig.body.to_string().contains("Amira"));
     // A signed-in person with no role that relates them to the child.
-    let mut stranger = app.claims_for("parent");
-    stranger["person_id"] = json!("someone-else");
+    let stranger = app.family_member("someone-else").claims();
     let answer = app
         .graphql_as(
             Some(&app.hs256(&stranger)),
             None,
             &child_query(),
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(answer.codes(), vec!["NOT_FOUND"]);
-    let mut no_roles = app.claims_for("senco");
+    let mut no_roles = app
+        .practitioner(&services.school)
+        .roles([Role::Practitioner])
+        .claims();
     no_roles["roles"] = json!(["offline_access"]);
     let answer = app
         .graphql_as(
             Some(&app.hs256(&no_roles)),
             Some("DIRECT_SUPPORT"),
             &child_query(),
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(answer.codes(), vec!["NOT_FOUND"]);
@@ -261,6 +423,9 @@ async fn ig_staff_and_strangers_see_no_record_content() {
 #[tokio::test]
 async fn withheld_fields_stay_withheld_through_aliases_fragments_and_batches() {
     let app = spawn_app().await;
+    let (amira, services) = amira(&app).await;
+    let amira_id = amira.id;
+    let slt = app.practitioner(&services.slt);
     let query = r#"
         fragment Edu on Education { settingName yearGroup }
         fragment Whole on ChildRecord { education { ...Edu } }
@@ -270,7 +435,7 @@ async fn withheld_fields_stay_withheld_through_aliases_fragments_and_batches() {
           me { children { allAboutMe { whatMatters } } }
         }"#;
     // SLT's consent for Amira was withdrawn: identity only.
-    let answer = app.graphql("slt", query, json!({ "id": AMIRA })).await;
+    let answer = slt.graphql(query, json!({ "id": amira_id })).await;
     let text = answer.body.to_string();
     for secret in ["Riverside", "Year 4", "WAITING", "Sara Khan", "Biscuit"] {
         assert!(!text.contains(secret), "{secret} leaked: {answer:?}");
@@ -296,10 +461,10 @@ async fn withheld_fields_stay_withheld_through_aliases_fragments_and_batches() {
     assert_eq!(answer.body["data"]["me"]["children"], json!([]));
 
     // The same through a batch of two operations.
-    let token = app.token_for("slt");
+    let token = slt.token();
     let batch = json!([
-        { "query": "query($id: ID!) { child(id: $id) { mentalHealth { camhsStatus } } }", "variables": { "id": AMIRA } },
-        { "query": "query($id: ID!) { child(id: $id) { x: socialCare { shortBreaks } } }", "variables": { "id": AMIRA } },
+        { "query": "query($id: ID!) { child(id: $id) { mentalHealth { camhsStatus } } }", "variables": { "id": amira_id } },
+        { "query": "query($id: ID!) { child(id: $id) { x: socialCare { shortBreaks } } }", "variables": { "id": amira_id } },
     ]);
     let answer = app
         .post_json(Some(&token), Some("DIRECT_SUPPORT"), &batch)
@@ -333,12 +498,9 @@ fn new_child(nhs: &str, upn: &str) -> Value {
 #[tokio::test]
 async fn case_officers_register_children_with_checked_identifiers() {
     let app = spawn_app().await;
-    let ok = app
-        .graphql(
-            "case-officer",
-            REGISTER,
-            new_child("943 476 5919", "B801200005001"),
-        )
+    let officer = app.case_officer().await;
+    let ok = officer
+        .graphql(REGISTER, new_child("943 476 5919", "B801200005001"))
         .await;
     let identity = &ok.body["data"]["registerChild"]["identity"];
     assert_eq!(identity["nhsNumber"], "9434765919", "{ok:?}");
@@ -353,9 +515,7 @@ async fn case_officers_register_children_with_checked_identifiers() {
         ("", "B80120000500", "upn", "13 characters"),
         ("943 476 5919", "", "nhsNumber", "already registered"),
     ] {
-        let answer = app
-            .graphql("case-officer", REGISTER, new_child(nhs, upn))
-            .await;
+        let answer = officer.graphql(REGISTER, new_child(nhs, upn)).await;
         assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
         assert_eq!(
             answer.body["errors"][0]["extensions"]["field"], field,
@@ -365,60 +525,55 @@ async fn case_officers_register_children_with_checked_identifiers() {
     }
     let mut future = new_child("", "");
     future["input"]["dateOfBirth"] = json!("2999-01-01");
-    let answer = app.graphql("case-officer", REGISTER, future).await;
+    let answer = officer.graphql(REGISTER, future).await;
     assert_eq!(
         answer.body["errors"][0]["extensions"]["field"], "dateOfBirth",
         "{answer:?}"
     );
     let mut bad_date = new_child("", "");
     bad_date["input"]["dateOfBirth"] = json!("01/05/2018");
-    let answer = app.graphql("case-officer", REGISTER, bad_date).await;
+    let answer = officer.graphql(REGISTER, bad_date).await;
     assert!(answer.message().contains("YYYY-MM-DD"), "{answer:?}");
 
     // Only an LA SEND case officer may register.
-    for persona in ["senco", "parent", "ig-auditor"] {
-        let answer = app.graphql(persona, REGISTER, new_child("", "")).await;
-        assert_eq!(answer.codes(), vec!["FORBIDDEN"], "{persona}: {answer:?}");
+    let school = app.agency(AgencyKind::School).create().await;
+    for persona in [
+        app.practitioner(&school),
+        app.family_member("parent-1")
+            .purpose(Purpose::DirectSupport),
+        app.ig_auditor().await.purpose(Purpose::DirectSupport),
+    ] {
+        let answer = persona.graphql(REGISTER, new_child("", "")).await;
+        let who = persona.subject();
+        assert_eq!(answer.codes(), vec!["FORBIDDEN"], "{who}: {answer:?}");
     }
 }
 
 #[tokio::test]
 async fn finding_a_child_by_nhs_number_needs_the_date_of_birth_too() {
     let app = spawn_app().await;
-    let ok = app
-        .graphql("case-officer", REGISTER, new_child("9434765919", ""))
-        .await;
+    let officer = app.case_officer().await;
+    let ok = officer.graphql(REGISTER, new_child("9434765919", "")).await;
     let id = ok.body["data"]["registerChild"]["id"]
         .as_str()
         .expect("id")
         .to_owned();
     let find =
         "query($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }";
-    let found = app
-        .graphql(
-            "senco",
-            find,
-            json!({ "n": "943 476 5919", "d": "2018-05-01" }),
-        )
+    let senco = app.practitioner(&app.agency(AgencyKind::School).create().await);
+    let found = senco
+        .graphql(find, json!({ "n": "943 476 5919", "d": "2018-05-01" }))
         .await;
     assert_eq!(
         found.body["data"]["childByNhsNumber"]["id"], id,
         "{found:?}"
     );
-    let wrong_dob = app
-        .graphql(
-            "senco",
-            find,
-            json!({ "n": "9434765919", "d": "2018-05-02" }),
-        )
+    let wrong_dob = senco
+        .graphql(find, json!({ "n": "9434765919", "d": "2018-05-02" }))
         .await;
     assert_eq!(wrong_dob.codes(), vec!["NOT_FOUND"]);
-    let malformed = app
-        .graphql(
-            "senco",
-            find,
-            json!({ "n": "9434765918", "d": "2018-05-01" }),
-        )
+    let malformed = senco
+        .graphql(find, json!({ "n": "9434765918", "d": "2018-05-01" }))
         .await;
     assert_eq!(malformed.codes(), vec!["BAD_USER_INPUT"]);
     assert_eq!(
@@ -426,11 +581,10 @@ async fn finding_a_child_by_nhs_number_needs_the_date_of_birth_too() {
         "nhsNumber"
     );
     let ig = app
-        .graphql(
-            "ig-auditor",
-            find,
-            json!({ "n": "9434765919", "d": "2018-05-01" }),
-        )
+        .ig_auditor()
+        .await
+        .purpose(Purpose::DirectSupport)
+        .graphql(find, json!({ "n": "9434765919", "d": "2018-05-01" }))
         .await;
     assert_eq!(ig.codes(), vec!["NOT_FOUND"], "{ig:?}");
 }
@@ -438,17 +592,14 @@ async fn finding_a_child_by_nhs_number_needs_the_date_of_birth_too() {
 #[tokio::test]
 async fn linking_a_parent_with_parental_responsibility_opens_the_record_to_them() {
     let app = spawn_app().await;
-    let ok = app
-        .graphql("case-officer", REGISTER, new_child("", ""))
-        .await;
+    let officer = app.case_officer().await;
+    let ok = officer.graphql(REGISTER, new_child("", "")).await;
     let id = ok.body["data"]["registerChild"]["id"]
         .as_str()
         .expect("id")
         .to_owned();
     let link = "mutation($c: ID!, $i: LinkFamilyMemberInput!) { linkFamilyMember(childId: $c, input: $i) { id fullName parentalResponsibility } }";
-    let mut parent = app.claims_for("parent");
-    parent["person_id"] = json!("person-new-dad");
-    let token = app.hs256(&parent);
+    let token = app.family_member("person-new-dad").token();
     let read = "query($id: ID!) { child(id: $id) { identity { givenName } family { fullName relationship } } }";
     let before = app
         .graphql_as(Some(&token), None, read, json!({ "id": id }))
@@ -458,18 +609,14 @@ async fn linking_a_parent_with_parental_responsibility_opens_the_record_to_them(
     let missing_evidence = json!({ "c": id, "i": {
         "fullName": "Alex Child", "relationship": "FATHER", "parentalResponsibility": true,
         "personId": "person-new-dad", "contactPreference": "EMAIL", "email": "alex@example.org" } });
-    let answer = app
-        .graphql("case-officer", link, missing_evidence.clone())
-        .await;
+    let answer = officer.graphql(link, missing_evidence.clone()).await;
     assert_eq!(
         answer.body["errors"][0]["extensions"]["field"], "prEvidence",
         "{answer:?}"
     );
     let mut with_evidence = missing_evidence;
     with_evidence["i"]["prEvidence"] = json!("Birth registration");
-    let answer = app
-        .graphql("case-officer", link, with_evidence.clone())
-        .await;
+    let answer = officer.graphql(link, with_evidence.clone()).await;
     assert_eq!(
         answer.body["data"]["linkFamilyMember"]["parentalResponsibility"], true,
         "{answer:?}"
@@ -482,10 +629,13 @@ async fn linking_a_parent_with_parental_responsibility_opens_the_record_to_them(
         "{after:?}"
     );
 
-    let senco = app.graphql("senco", link, with_evidence.clone()).await;
+    let senco = app
+        .practitioner(&app.agency(AgencyKind::School).create().await)
+        .graphql(link, with_evidence.clone())
+        .await;
     assert_eq!(senco.codes(), vec!["FORBIDDEN"]);
     let mut unknown_child = with_evidence;
     unknown_child["c"] = json!(uuid::Uuid::new_v4());
-    let answer = app.graphql("case-officer", link, unknown_child).await;
+    let answer = officer.graphql(link, unknown_child).await;
     assert_eq!(answer.codes(), vec!["NOT_FOUND"]);
 }

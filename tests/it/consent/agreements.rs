@@ -1,7 +1,9 @@
-use api::demo::{AMIRA, POPPY, SCHOOL};
+use consent::Purpose;
+use domain::{AgencyKind, Scope};
 use serde_json::json;
 
 use super::*;
+use crate::fixtures::Agency;
 use crate::helpers::*;
 
 const PUBLISH: &str =
@@ -13,14 +15,20 @@ const PUBLISH: &str =
 
 #[tokio::test]
 async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable() {
+    // The school may read the education of a child aged 9 (her mother
+    // agreed); no agreement lets a school read mental health.
     let app = spawn_app().await;
-    let parent = app.token_for("parent");
+    let child = child_aged_9(&app).await;
+    let school = school_reading(&app, &child, [Scope::Education]).await;
+    let parent = app.family_member("parent-1").token();
+    let senco = app.practitioner(&school).token();
+    let child_id = child.id;
     let granted = grant(
         &app,
         &parent,
         json!({
-            "childId": AMIRA,
-            "recipientAgencyId": SCHOOL,
+            "childId": child_id,
+            "recipientAgencyId": school.id,
             "scopes": ["MENTAL_HEALTH"],
             "purposes": ["DIRECT_SUPPORT"],
         }),
@@ -28,12 +36,12 @@ async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable(
     .await;
     let receipt = &granted.body["data"]["grantConsent"];
     assert_eq!(receipt["event"], "GRANTED", "{granted:?}");
-    assert_eq!(receipt["recipientAgencyId"], SCHOOL.to_string());
+    assert_eq!(receipt["recipientAgencyId"], school.id.to_string());
     let grant_id = receipt["grantId"].as_str().expect("grant id").to_owned();
-    let recorded = find_grant(&app, &parent, AMIRA, |c| c["id"] == grant_id.as_str()).await;
+    let recorded = find_grant(&app, &parent, child_id, |c| c["id"] == grant_id.as_str()).await;
     assert_eq!(recorded, grant_id);
 
-    let senco = read_child(&app, &app.token_for("senco"), Some("DIRECT_SUPPORT"), AMIRA).await;
+    let senco = read_child(&app, &senco, Some("DIRECT_SUPPORT"), child_id).await;
     assert_withheld(&senco, "mentalHealth", "NOT_PERMITTED", "MENTAL_HEALTH");
     assert_eq!(access(&senco, "MENTAL_HEALTH")["denial"], "NOT_PERMITTED");
     assert!(!senco.body.to_string().contains("WAITING"), "{senco:?}");
@@ -45,7 +53,7 @@ async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable(
             &app,
             &parent,
             json!({
-                "childId": AMIRA,
+                "childId": child_id,
                 "recipientAgencyKind": "SOCIAL_CARE",
                 "scopes": scopes,
                 "purposes": ["SAFEGUARDING"],
@@ -63,15 +71,25 @@ async fn consent_cannot_widen_the_agreement_and_restricted_is_never_consentable(
 
 #[tokio::test]
 async fn a_published_agreement_governs_the_very_next_decision() {
+    // A child aged 9 whose mother lets the school read her physical health
+    // and education; the health service has no grant.
     let app = spawn_app().await;
-    let senco = app.token_for("senco");
-    let health = app.token_for("health");
+    let child = child_aged_9(&app).await;
+    let school = school_reading(&app, &child, [Scope::PhysicalHealth, Scope::Education]).await;
+    let health_service = app.agency(AgencyKind::Health).create().await;
+    let senco_persona = app.practitioner(&school);
+    let senco = senco_persona.token();
+    let health = app.practitioner(&health_service).token();
+    let ig_auditor = app.ig_auditor().await;
+    let ig_admin = app.ig_admin().await;
+    let parent = app.family_member("parent-1");
+    let child_id = child.id;
     let version = "{ agreement { version } }";
 
-    let before = read_child(&app, &senco, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let before = read_child(&app, &senco, Some("DIRECT_SUPPORT"), child_id).await;
     assert_visible(&before, "physicalHealth");
     assert_eq!(access(&before, "PHYSICAL_HEALTH")["agreementVersion"], 1);
-    let v1 = app.graphql("senco", version, json!({})).await;
+    let v1 = senco_persona.graphql(version, json!({})).await;
     assert_eq!(v1.body["data"]["agreement"]["version"], 1, "{v1:?}");
 
     // Version 2: schools no longer read physical health; health reads it by law.
@@ -89,11 +107,10 @@ async fn a_published_agreement_governs_the_very_next_decision() {
         )
     );
 
-    for persona in ["ig-auditor", "senco", "parent"] {
-        let refused = app
-            .graphql(persona, PUBLISH, json!({ "source": source }))
-            .await;
-        assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{persona}: {refused:?}");
+    for persona in [&ig_auditor, &senco_persona, &parent] {
+        let refused = persona.graphql(PUBLISH, json!({ "source": source })).await;
+        let who = persona.subject();
+        assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{who}: {refused:?}");
     }
     for bad in [
         "title = ".to_owned(),
@@ -103,29 +120,25 @@ async fn a_published_agreement_governs_the_very_next_decision() {
             "{default}\n[[rule]]\nagencies = [\"SCHOOL\"]\nscopes = [\"RESTRICTED\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\n"
         ),
     ] {
-        let refused = app
-            .graphql("ig-admin", PUBLISH, json!({ "source": bad }))
-            .await;
+        let refused = ig_admin.graphql(PUBLISH, json!({ "source": bad })).await;
         assert_eq!(refused.codes(), vec!["BAD_USER_INPUT"], "{refused:?}");
         assert_eq!(field(&refused), "source", "{refused:?}");
     }
-    let still = app.graphql("senco", version, json!({})).await;
+    let still = senco_persona.graphql(version, json!({})).await;
     assert_eq!(
         still.body["data"]["agreement"]["version"], 1,
         "refused sources must not be published: {still:?}"
     );
 
-    let published = app
-        .graphql("ig-admin", PUBLISH, json!({ "source": source }))
-        .await;
+    let published = ig_admin.graphql(PUBLISH, json!({ "source": source })).await;
     assert_eq!(
         published.body["data"]["publishAgreement"]["version"], 2,
         "{published:?}"
     );
-    let v2 = app.graphql("senco", version, json!({})).await;
+    let v2 = senco_persona.graphql(version, json!({})).await;
     assert_eq!(v2.body["data"]["agreement"]["version"], 2, "{v2:?}");
 
-    let after = read_child(&app, &senco, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let after = read_child(&app, &senco, Some("DIRECT_SUPPORT"), child_id).await;
     assert_withheld(&after, "physicalHealth", "NOT_PERMITTED", "PHYSICAL_HEALTH");
     assert!(!after.body.to_string().contains("Peanuts"), "{after:?}");
     let entry = access(&after, "PHYSICAL_HEALTH");
@@ -135,16 +148,15 @@ async fn a_published_agreement_governs_the_very_next_decision() {
     assert_visible(&after, "education");
     assert_eq!(access(&after, "EDUCATION")["agreementVersion"], 2);
 
-    let health_read = read_child(&app, &health, Some("DIRECT_SUPPORT"), POPPY).await;
+    let health_read = read_child(&app, &health, Some("DIRECT_SUPPORT"), child_id).await;
     assert_visible(&health_read, "physicalHealth");
     let entry = access(&health_read, "PHYSICAL_HEALTH");
     assert_eq!(entry["basis"], "PUBLIC_TASK", "{entry}");
     assert_eq!(entry["agreementVersion"], 2, "{entry}");
 
     // The earlier version stays readable.
-    let old = app
+    let old = ig_auditor
         .graphql(
-            "ig-auditor",
             "{ agreement(version: 1) { version rules { agencyKind scope purpose read } } }",
             json!({}),
         )
@@ -160,4 +172,26 @@ async fn a_published_agreement_governs_the_very_next_decision() {
             })
         });
     assert!(school_read_health, "{old:?}");
+}
+
+/// A school in the register that the mother (`parent-1`) lets read `scopes`
+/// of `child` for direct support.
+async fn school_reading(
+    app: &TestApp,
+    child: &Child,
+    scopes: impl IntoIterator<Item = Scope>,
+) -> Agency {
+    let school = app
+        .agency(AgencyKind::School)
+        .named("Riverside Primary School")
+        .create()
+        .await;
+    app.family_member("parent-1")
+        .grant(child)
+        .to(&school)
+        .scopes(scopes)
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    school
 }

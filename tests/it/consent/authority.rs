@@ -1,9 +1,78 @@
-use api::demo::{AMIRA, CHLOE, YOUNG_PERSON};
+use consent::{GrantorCapacity, Purpose};
+use domain::{AgencyKind, HealthItem, HealthItemKind, Scope};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
+use crate::fixtures::Child;
 use crate::helpers::*;
+
+/// The young person's sign-in id.
+const YOUNG_PERSON: &str = "yp-1";
+/// Her mother, who held parental responsibility before the hand-over.
+const MOTHER: &str = "mum-1";
+
+/// A child aged 9 (`child_aged_9`) whose mother has let CAMHS read her
+/// mental health; returns the child and that grant's id.
+async fn child_aged_9_seen_by_camhs(app: &TestApp) -> (Child, String) {
+    let child = child_aged_9(app).await;
+    let grant = app
+        .family_member("parent-1")
+        .grant(&child)
+        .for_every(AgencyKind::Camhs)
+        .scopes([Scope::MentalHealth, Scope::AllAboutMe])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    (child, grant)
+}
+
+/// A young person aged 17 (`yp-1`) whose mother (`mum-1`) holds parental
+/// responsibility. She has let social care read what it needs; her mother
+/// let occupational therapy read her sensory and health needs 900 days
+/// ago, before the hand-over, and that grant waits for her review.
+async fn young_person_aged_17(app: &TestApp) -> Child {
+    let child = app
+        .child()
+        .aged(17)
+        .signs_in_as(YOUNG_PERSON)
+        .with_parent(MOTHER)
+        .with_record(|r| {
+            r.all_about_me.what_matters = Some("Music, and my Friday radio show".into());
+            r.physical_health.items.push(HealthItem {
+                id: Uuid::new_v4(),
+                kind: HealthItemKind::Condition,
+                name: "Hypermobility".into(),
+                detail: None,
+            });
+            r.sensory_physical.equipment = Some("Writing slope; adapted chair".into());
+        })
+        .create()
+        .await;
+    app.young_person(YOUNG_PERSON)
+        .grant(&child)
+        .for_every(AgencyKind::SocialCare)
+        .scopes([
+            Scope::SocialCare,
+            Scope::PreparingForAdulthood,
+            Scope::AllAboutMe,
+        ])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    app.family_member(MOTHER)
+        .grant(&child)
+        .for_every(AgencyKind::Ot)
+        .scopes([
+            Scope::SensoryPhysical,
+            Scope::PhysicalHealth,
+            Scope::AllAboutMe,
+        ])
+        .purposes([Purpose::DirectSupport, Purpose::AnnualReview])
+        .made_days_ago(900, GrantorCapacity::ParentalResponsibility)
+        .await;
+    child
+}
 
 const TO_REVIEW: &str = "query($id: ID!) { consentsToReview(childId: $id) {
   id status grantorPersonId recipientAgencyKind scopes awaitsYoungPerson confirmedAt
@@ -19,6 +88,10 @@ const RECORD_CAPACITY: &str =
 #[tokio::test]
 async fn only_the_consent_authority_grants_and_withdraws() {
     let app = spawn_app().await;
+    let (amira, amira_grant) = child_aged_9_seen_by_camhs(&app).await;
+    let chloe = young_person_aged_17(&app).await;
+    let health_service = app.agency(AgencyKind::Health).create().await;
+    let (amira_id, chloe_id) = (amira.id, chloe.id);
     let health_physical = |child: Uuid| {
         json!({
             "childId": child,
@@ -29,33 +102,34 @@ async fn only_the_consent_authority_grants_and_withdraws() {
     };
 
     // Someone with no parental responsibility.
-    let stranger = family_token(&app, "demo-person-stranger");
-    let refused = grant(&app, &stranger, health_physical(AMIRA)).await;
+    let stranger = family_token(&app, "person-stranger");
+    let refused = grant(&app, &stranger, health_physical(amira_id)).await;
     assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{refused:?}");
     assert!(
         refused.message().contains("parental responsibility"),
         "the message should name the rule: {refused:?}"
     );
-    let amira_grant = find_grant(&app, &app.token_for("parent"), AMIRA, |c| {
+    let listed = find_grant(&app, &family_token(&app, "parent-1"), amira_id, |c| {
         c["recipientAgencyKind"] == "CAMHS"
     })
     .await;
+    assert_eq!(listed, amira_grant);
     let refused = withdraw(&app, &stranger, &amira_grant, None).await;
     assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{refused:?}");
     // Chloe cannot decide for another family's child either.
-    let young_person = app.token_for("young-person");
-    let refused = grant(&app, &young_person, health_physical(AMIRA)).await;
+    let young_person = app.young_person(YOUNG_PERSON).token();
+    let refused = grant(&app, &young_person, health_physical(amira_id)).await;
     assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{refused:?}");
 
     // Chloe is 17: her mother no longer decides, nor reads her record.
-    let mother = family_token(&app, "demo-person-rhian-evans");
-    let refused = grant(&app, &mother, health_physical(CHLOE)).await;
+    let mother = family_token(&app, MOTHER);
+    let refused = grant(&app, &mother, health_physical(chloe_id)).await;
     assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{refused:?}");
     assert!(
         refused.message().contains("compulsory school age"),
         "{refused:?}"
     );
-    let chloe_grant = find_grant(&app, &young_person, CHLOE, |c| {
+    let chloe_grant = find_grant(&app, &young_person, chloe_id, |c| {
         c["recipientAgencyKind"] == "SOCIAL_CARE"
     })
     .await;
@@ -65,24 +139,24 @@ async fn only_the_consent_authority_grants_and_withdraws() {
         refused.message().contains("compulsory school age"),
         "{refused:?}"
     );
-    let record = read_child(&app, &mother, None, CHLOE).await;
+    let record = read_child(&app, &mother, None, chloe_id).await;
     assert_eq!(record.codes(), vec!["NOT_FOUND"], "{record:?}");
     assert!(!record.body.to_string().contains("radio"), "{record:?}");
     let listed = app
-        .graphql_as(Some(&mother), None, CONSENTS, json!({ "id": CHLOE }))
+        .graphql_as(Some(&mother), None, CONSENTS, json!({ "id": chloe_id }))
         .await;
     assert_eq!(listed.codes(), vec!["NOT_FOUND"], "{listed:?}");
 
     // Chloe herself grants and withdraws.
-    let granted = grant(&app, &young_person, health_physical(CHLOE)).await;
+    let granted = grant(&app, &young_person, health_physical(chloe_id)).await;
     let receipt = &granted.body["data"]["grantConsent"];
     assert_eq!(receipt["event"], "GRANTED", "{granted:?}");
     assert_eq!(receipt["grantorPersonId"], YOUNG_PERSON);
     assert_eq!(receipt["grantorCapacity"], "YOUNG_PERSON");
-    assert_eq!(receipt["subject"], CHLOE.to_string());
+    assert_eq!(receipt["subject"], chloe_id.to_string());
     let own = receipt["grantId"].as_str().expect("grant id").to_owned();
-    let health = app.token_for("health");
-    let seen = read_child(&app, &health, Some("DIRECT_SUPPORT"), CHLOE).await;
+    let health = app.practitioner(&health_service).token();
+    let seen = read_child(&app, &health, Some("DIRECT_SUPPORT"), chloe_id).await;
     assert_visible(&seen, "physicalHealth");
     let withdrawn = withdraw(&app, &young_person, &own, None).await;
     assert_eq!(
@@ -93,7 +167,7 @@ async fn only_the_consent_authority_grants_and_withdraws() {
         withdrawn.body["data"]["withdrawConsent"]["grantorCapacity"],
         "YOUNG_PERSON"
     );
-    let unseen = read_child(&app, &health, Some("DIRECT_SUPPORT"), CHLOE).await;
+    let unseen = read_child(&app, &health, Some("DIRECT_SUPPORT"), chloe_id).await;
     assert_withheld(
         &unseen,
         "physicalHealth",
@@ -112,42 +186,18 @@ fn last_friday_of_june(year: i32) -> chrono::NaiveDate {
     day
 }
 
-/// Registers a child born on `dob` with their own sign-in and a mother with
-/// parental responsibility; returns the child's id.
+/// Registers a child born on `dob` who signs in as `person-yp-<n>`, with a
+/// mother (`person-mum-<n>`) who holds parental responsibility.
 async fn register_with_mother(app: &TestApp, n: u32, dob: chrono::NaiveDate) -> String {
-    let register = "mutation($input: RegisterChildInput!) { registerChild(input: $input) { id } }";
-    let registered = app
-        .graphql(
-            "case-officer",
-            register,
-            json!({ "input": {
-                "givenName": format!("Child{n}"), "familyName": "Boundary",
-                "dateOfBirth": dob.to_string(), "youngPersonId": format!("person-yp-{n}"),
-            } }),
-        )
-        .await;
-    let id = registered.body["data"]["registerChild"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not registered: {registered:?}"))
-        .to_owned();
-    let link = "mutation($c: ID!, $i: LinkFamilyMemberInput!) { linkFamilyMember(childId: $c, input: $i) { id } }";
-    let linked = app
-        .graphql(
-            "case-officer",
-            link,
-            json!({ "c": id, "i": {
-                "fullName": format!("Mother {n}"), "relationship": "MOTHER",
-                "parentalResponsibility": true, "prEvidence": "Birth registration",
-                "personId": format!("person-mum-{n}"), "contactPreference": "EMAIL",
-                "email": "mum@example.org",
-            } }),
-        )
-        .await;
-    assert!(
-        linked.body["data"]["linkFamilyMember"]["id"].is_string(),
-        "{linked:?}"
-    );
-    id
+    app.child()
+        .named(&format!("Child{n}"), "Boundary")
+        .born_on(dob)
+        .signs_in_as(&format!("person-yp-{n}"))
+        .with_parent(&format!("person-mum-{n}"))
+        .create()
+        .await
+        .id
+        .to_string()
 }
 
 /// The hand-over follows the school year (1 September – 31 August) in which
@@ -175,10 +225,9 @@ async fn consent_authority_passes_at_the_end_of_the_school_year_the_child_turns_
             "purposes": ["DIRECT_SUPPORT"],
         })
     };
-    let token = |person: &str, role: &str| {
-        let mut claims = family_claims(&app, person);
-        claims["roles"] = json!([role]);
-        app.hs256(&claims)
+    let token = |person: &str, role: &str| match role {
+        "family" => app.family_member(person).token(),
+        _ => app.young_person(person).token(),
     };
 
     let mum = grant(&app, &token("person-mum-1", "family"), input(&handed_over)).await;
@@ -210,16 +259,13 @@ async fn consent_authority_passes_at_the_end_of_the_school_year_the_child_turns_
 #[tokio::test]
 async fn a_refused_stranger_learns_nothing_about_the_child() {
     let app = spawn_app().await;
-    let stranger = family_token(&app, "demo-person-stranger");
-    let grant_id = find_grant(&app, &app.token_for("parent"), AMIRA, |c| {
-        c["recipientAgencyKind"] == "CAMHS"
-    })
-    .await;
+    let (amira, grant_id) = child_aged_9_seen_by_camhs(&app).await;
+    let stranger = family_token(&app, "person-stranger");
     let granted = grant(
         &app,
         &stranger,
         json!({
-            "childId": AMIRA,
+            "childId": amira.id,
             "recipientAgencyKind": "HEALTH",
             "scopes": ["PHYSICAL_HEALTH"],
             "purposes": ["DIRECT_SUPPORT"],
@@ -244,23 +290,32 @@ async fn a_refused_stranger_learns_nothing_about_the_child() {
 #[tokio::test]
 async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
     let app = spawn_app().await;
-    let young_person = app.token_for("young-person");
+    let chloe = young_person_aged_17(&app).await;
+    let amira = child_aged_9(&app).await;
+    let ot_service = app.agency(AgencyKind::Ot).create().await;
+    let (amira_id, chloe_id) = (amira.id, chloe.id);
+    let young_person = app.young_person(YOUNG_PERSON).token();
     let listed = app
-        .graphql_as(Some(&young_person), None, TO_REVIEW, json!({ "id": CHLOE }))
+        .graphql_as(
+            Some(&young_person),
+            None,
+            TO_REVIEW,
+            json!({ "id": chloe_id }),
+        )
         .await;
     let to_review = listed.body["data"]["consentsToReview"]
         .as_array()
         .unwrap_or_else(|| panic!("no list: {listed:?}"));
     assert_eq!(to_review.len(), 1, "{listed:?}");
     let parents = &to_review[0];
-    assert_eq!(parents["grantorPersonId"], "demo-person-rhian-evans");
+    assert_eq!(parents["grantorPersonId"], MOTHER);
     assert_eq!(parents["recipientAgencyKind"], "OT");
     assert_eq!(parents["awaitsYoungPerson"], true);
     assert_eq!(parents["status"], "ACTIVE");
     let grant_id = parents["id"].as_str().expect("id").to_owned();
 
     // Only Chloe confirms it.
-    let mother = family_token(&app, "demo-person-rhian-evans");
+    let mother = family_token(&app, MOTHER);
     let refused = app
         .graphql_as(Some(&mother), None, CONFIRM, json!({ "id": grant_id }))
         .await;
@@ -281,7 +336,12 @@ async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
     assert_eq!(c["status"], "ACTIVE");
 
     let listed = app
-        .graphql_as(Some(&young_person), None, TO_REVIEW, json!({ "id": CHLOE }))
+        .graphql_as(
+            Some(&young_person),
+            None,
+            TO_REVIEW,
+            json!({ "id": chloe_id }),
+        )
         .await;
     assert_eq!(
         listed.body["data"]["consentsToReview"],
@@ -298,15 +358,21 @@ async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
         .await;
     assert_eq!(again.codes(), vec!["BAD_USER_INPUT"], "{again:?}");
     // The confirmed grant stays in force for OT.
-    let ot = read_child(&app, &app.token_for("ot"), Some("DIRECT_SUPPORT"), CHLOE).await;
+    let ot = read_child(
+        &app,
+        &app.practitioner(&ot_service).token(),
+        Some("DIRECT_SUPPORT"),
+        chloe_id,
+    )
+    .await;
     assert_visible(&ot, "sensoryPhysical");
     // Before the hand-over there is nothing to review.
     let amira = app
         .graphql_as(
-            Some(&app.token_for("parent")),
+            Some(&family_token(&app, "parent-1")),
             None,
             TO_REVIEW,
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(
@@ -319,9 +385,14 @@ async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
 #[tokio::test]
 async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
     let app = spawn_app().await;
-    let mother = family_token(&app, "demo-person-rhian-evans");
+    let chloe = young_person_aged_17(&app).await;
+    let school = app.agency(AgencyKind::School).create().await;
+    let health_service = app.agency(AgencyKind::Health).create().await;
+    let officer = app.case_officer().await;
+    let chloe_id = chloe.id;
+    let mother = family_token(&app, MOTHER);
     let input = json!({
-        "childId": CHLOE,
+        "childId": chloe_id,
         "recipientAgencyKind": "HEALTH",
         "scopes": ["PHYSICAL_HEALTH"],
         "purposes": ["DIRECT_SUPPORT"],
@@ -331,22 +402,15 @@ async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
 
     // Only a case officer records capacity.
     let not_officer = app
-        .graphql(
-            "senco",
-            RECORD_CAPACITY,
-            json!({ "id": CHLOE, "lacks": true }),
-        )
+        .practitioner(&school)
+        .graphql(RECORD_CAPACITY, json!({ "id": chloe_id, "lacks": true }))
         .await;
     assert_eq!(not_officer.codes(), vec!["FORBIDDEN"], "{not_officer:?}");
     let still = grant(&app, &mother, input.clone()).await;
     assert_eq!(still.codes(), vec!["FORBIDDEN"], "{still:?}");
 
-    let recorded = app
-        .graphql(
-            "case-officer",
-            RECORD_CAPACITY,
-            json!({ "id": CHLOE, "lacks": true }),
-        )
+    let recorded = officer
+        .graphql(RECORD_CAPACITY, json!({ "id": chloe_id, "lacks": true }))
         .await;
     assert_eq!(
         recorded.body["data"]["recordCapacity"], true,
@@ -355,20 +419,20 @@ async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
     let granted = grant(&app, &mother, input).await;
     let receipt = &granted.body["data"]["grantConsent"];
     assert_eq!(receipt["event"], "GRANTED", "{granted:?}");
-    assert_eq!(receipt["grantorPersonId"], "demo-person-rhian-evans");
+    assert_eq!(receipt["grantorPersonId"], MOTHER);
     assert_eq!(
         receipt["grantorCapacity"],
         "PARENT_FOR_YOUNG_PERSON_LACKING_CAPACITY"
     );
     let health = read_child(
         &app,
-        &app.token_for("health"),
+        &app.practitioner(&health_service).token(),
         Some("DIRECT_SUPPORT"),
-        CHLOE,
+        chloe_id,
     )
     .await;
     assert_visible(&health, "physicalHealth");
     // Acting for her, the mother may read the record again.
-    let record = read_child(&app, &mother, None, CHLOE).await;
+    let record = read_child(&app, &mother, None, chloe_id).await;
     assert_visible(&record, "allAboutMe");
 }

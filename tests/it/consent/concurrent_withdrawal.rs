@@ -2,7 +2,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use api::demo::AMIRA;
+use consent::Purpose;
+use domain::{AgencyKind, Scope};
 use serde_json::{Value, json};
 
 use super::*;
@@ -17,10 +18,23 @@ struct Read {
 
 #[tokio::test]
 async fn no_read_that_starts_after_a_withdrawal_returns_sees_the_withdrawn_scope() {
+    // A child on the CAMHS waiting list whose mother has let CAMHS read
+    // her mental health.
     let app = Arc::new(spawn_app().await);
-    let parent = app.token_for("parent");
-    let camhs = app.token_for("camhs");
-    let grant_id = find_grant(&app, &parent, AMIRA, |c| {
+    let child = child_aged_9(&app).await;
+    let camhs_service = app.agency(AgencyKind::Camhs).create().await;
+    let mother = app.family_member("parent-1");
+    mother
+        .grant(&child)
+        .for_every(AgencyKind::Camhs)
+        .scopes([Scope::MentalHealth])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    let parent = mother.token();
+    let camhs = app.practitioner(&camhs_service).token();
+    let child_id = child.id;
+    let grant_id = find_grant(&app, &parent, child_id, |c| {
         c["recipientAgencyKind"] == "CAMHS" && c["status"] == "ACTIVE"
     })
     .await;
@@ -46,7 +60,7 @@ async fn no_read_that_starts_after_a_withdrawal_returns_sees_the_withdrawn_scope
                         Some(&camhs),
                         Some("DIRECT_SUPPORT"),
                         QUERY,
-                        json!({ "id": AMIRA }),
+                        json!({ "id": child_id }),
                     )
                     .await;
                 completed.fetch_add(1, Ordering::SeqCst);

@@ -1,4 +1,4 @@
-use api::demo::{AMIRA, PARENT_PERSON};
+use domain::AgencyKind;
 use serde_json::{Value, json};
 
 use super::*;
@@ -7,10 +7,14 @@ use crate::helpers::*;
 #[tokio::test]
 async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() {
     let app = spawn_app().await;
-    let parent = app.token_for("parent");
-    let health = app.token_for("health");
+    let child = child_aged_9(&app).await;
+    let health_service = app.agency(AgencyKind::Health).create().await;
+    let parent = app.family_member("parent-1").token();
+    let health = app.practitioner(&health_service).token();
+    let young_person = app.young_person("someone-else").token();
+    let child_id = child.id;
 
-    let before = read_child(&app, &health, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let before = read_child(&app, &health, Some("DIRECT_SUPPORT"), child_id).await;
     assert_withheld(
         &before,
         "physicalHealth",
@@ -23,7 +27,7 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
         &app,
         &parent,
         json!({
-            "childId": AMIRA,
+            "childId": child_id,
             "recipientAgencyKind": "HEALTH",
             "scopes": ["PHYSICAL_HEALTH"],
             "purposes": ["DIRECT_SUPPORT"],
@@ -33,8 +37,8 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
     let receipt = &granted.body["data"]["grantConsent"];
     assert!(receipt.is_object(), "grant refused: {granted:?}");
     assert_eq!(receipt["event"], "GRANTED", "{granted:?}");
-    assert_eq!(receipt["subject"], AMIRA.to_string());
-    assert_eq!(receipt["grantorPersonId"], PARENT_PERSON);
+    assert_eq!(receipt["subject"], child_id.to_string());
+    assert_eq!(receipt["grantorPersonId"], "parent-1");
     assert_eq!(receipt["grantorCapacity"], "PARENTAL_RESPONSIBILITY");
     assert_eq!(receipt["method"], "DIGITAL");
     assert_eq!(receipt["controller"], "Test Council");
@@ -49,7 +53,7 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
     );
     let grant_id = receipt["grantId"].as_str().expect("grant id").to_owned();
 
-    let after = read_child(&app, &health, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let after = read_child(&app, &health, Some("DIRECT_SUPPORT"), child_id).await;
     assert_visible(&after, "physicalHealth");
     assert_eq!(
         after.body["data"]["child"]["physicalHealth"]["allergies"][0]["name"], "Peanuts",
@@ -72,7 +76,7 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
     let w = &withdrawn.body["data"]["withdrawConsent"];
     assert_eq!(w["event"], "WITHDRAWN", "{withdrawn:?}");
     assert_eq!(w["grantId"], grant_id);
-    assert_eq!(w["subject"], AMIRA.to_string());
+    assert_eq!(w["subject"], child_id.to_string());
     assert_eq!(w["reason"], "Changed my mind");
     assert_eq!(w["grantorCapacity"], "PARENTAL_RESPONSIBILITY");
     assert_ne!(
@@ -82,7 +86,7 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
     );
     let withdrawal_id = w["receiptId"].as_str().expect("receipt id").to_owned();
 
-    let again = read_child(&app, &health, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let again = read_child(&app, &health, Some("DIRECT_SUPPORT"), child_id).await;
     assert_withheld(
         &again,
         "physicalHealth",
@@ -97,7 +101,7 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
     assert_eq!(field(&twice), "grantId", "{twice:?}");
 
     let consents = app
-        .graphql_as(Some(&parent), None, CONSENTS, json!({ "id": AMIRA }))
+        .graphql_as(Some(&parent), None, CONSENTS, json!({ "id": child_id }))
         .await;
     let mine = consents.body["data"]["consents"]
         .as_array()
@@ -117,8 +121,8 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
         assert_eq!(body["grantId"], grant_id, "{r:?}");
         assert_eq!(body["controller"], "Test Council", "{r:?}");
         // Anyone else: as if there were no such receipt.
-        let stranger = family_token(&app, "demo-person-stranger");
-        for token in [health.clone(), app.token_for("young-person"), stranger] {
+        let stranger = family_token(&app, "person-stranger");
+        for token in [health.clone(), young_person.clone(), stranger] {
             let other = app
                 .graphql_as(
                     Some(&token),

@@ -10,21 +10,43 @@ mod concurrent_withdrawal;
 mod grant_withdraw;
 /// Safeguarding overrides: bounded, reviewed, and ended when not upheld.
 mod overrides;
-/// Every persona's view of every demo child, under the agreement and demo grants.
-mod persona_views;
 /// Receipts pinned as insta snapshots (ids and times redacted).
 mod receipts;
 /// Consent and withdrawals recorded by a practitioner, and what their receipts say.
 mod recorded_by_practitioner;
 
+use domain::{CamhsStatus, HealthItem, HealthItemKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::Child;
 use crate::helpers::*;
+
+/// A child aged 9 whose mother (`parent-1`) holds parental responsibility,
+/// with something in the sections these tests read: a peanut allergy, the
+/// CAMHS waiting list, Year 4 at Riverside. No consent yet.
+async fn child_aged_9(app: &TestApp) -> Child {
+    app.child()
+        .aged(9)
+        .with_parent("parent-1")
+        .with_record(|r| {
+            r.physical_health.items.push(HealthItem {
+                id: Uuid::new_v4(),
+                kind: HealthItemKind::Allergy,
+                name: "Peanuts".into(),
+                detail: Some("Anaphylaxis; auto-injector in the school office".into()),
+            });
+            r.mental_health.camhs_status = Some(CamhsStatus::Waiting);
+            r.education.setting_name = Some("Riverside Primary School".into());
+            r.education.year_group = Some("Year 4".into());
+        })
+        .create()
+        .await
+}
 
 /// The whole record, with the access summary and what the caller may know of
 /// involvements and overrides.
-const CHILD: &str = "query($id: ID!) { child(id: $id) {
+pub(crate) const CHILD: &str = "query($id: ID!) { child(id: $id) {
   id
   identity { givenName familyName }
   family { fullName }
@@ -72,9 +94,8 @@ const CONSENTS: &str = "query($id: ID!) { consents(childId: $id) {
 
 /// Claims for a family member signed in as `person_id`.
 fn family_claims(app: &TestApp, person_id: &str) -> Value {
-    let mut claims = app.claims_for("parent");
+    let mut claims = app.family_member(person_id).claims();
     claims["sub"] = json!(format!("test-{person_id}"));
-    claims["person_id"] = json!(person_id);
     claims
 }
 
@@ -90,7 +111,7 @@ fn field(answer: &Answer) -> &str {
 }
 
 /// The access entry for `scope` in `child.access`.
-fn access<'a>(answer: &'a Answer, scope: &str) -> &'a Value {
+pub(crate) fn access<'a>(answer: &'a Answer, scope: &str) -> &'a Value {
     answer.body["data"]["child"]["access"]
         .as_array()
         .and_then(|entries| entries.iter().find(|e| e["scope"] == scope))

@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 
-use api::demo::JAYDEN;
+use consent::Role;
+use domain::{AgencyKind, RestrictedItem, RestrictedKind};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -35,8 +36,35 @@ fn declare_input(child: Uuid, scopes: &[&str], tell_family: bool) -> Value {
 
 #[tokio::test]
 async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() {
+    // A child aged 15 under a youth justice referral order, whose mother
+    // (`leanne-1`) holds parental responsibility; a designated
+    // safeguarding lead in children's social care.
     let app = spawn_app().await;
-    let lead = app.token_for("social-worker");
+    let jayden = app
+        .child()
+        .aged(15)
+        .with_parent("leanne-1")
+        .with_record(|r| {
+            r.restricted.push(RestrictedItem {
+                id: Uuid::new_v4(),
+                kind: RestrictedKind::YouthJusticeOrder,
+                summary: "Referral order, 6 months, for criminal damage.".into(),
+                since: None,
+                until: None,
+            });
+            r.social_care.needs = Some("Family support after a crisis".into());
+            r.all_about_me.what_matters = Some("Football and my little brother".into());
+        })
+        .create()
+        .await;
+    let social_care = app.agency(AgencyKind::SocialCare).create().await;
+    let school = app.agency(AgencyKind::School).create().await;
+    let lead_persona = app
+        .practitioner(&social_care)
+        .roles([Role::Practitioner, Role::SafeguardingLead]);
+    let lead = lead_persona.token();
+    let ig_auditor = app.ig_auditor().await;
+    let jayden_id = jayden.id;
     let sg = Some("SAFEGUARDING");
     let declare = |token: String, input: Value| {
         let app = &app;
@@ -46,7 +74,7 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         }
     };
 
-    let before = read_child(&app, &lead, sg, JAYDEN).await;
+    let before = read_child(&app, &lead, sg, jayden_id).await;
     assert_withheld(&before, "restricted", "NOT_PERMITTED", "RESTRICTED");
     assert!(
         !before.body.to_string().contains("Referral order"),
@@ -54,13 +82,13 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     );
 
     // Refusals, each naming the field.
-    let mut short = declare_input(JAYDEN, &["RESTRICTED"], false);
+    let mut short = declare_input(jayden_id, &["RESTRICTED"], false);
     short["reason"] = json!("Worried about him");
-    let mut too_long = declare_input(JAYDEN, &["RESTRICTED"], false);
+    let mut too_long = declare_input(jayden_id, &["RESTRICTED"], false);
     too_long["hours"] = json!(73);
-    let mut unexplained = declare_input(JAYDEN, &["RESTRICTED"], false);
+    let mut unexplained = declare_input(jayden_id, &["RESTRICTED"], false);
     unexplained["withholdReason"] = Value::Null;
-    let outside = declare_input(JAYDEN, &["PSYCHOLOGY"], false);
+    let outside = declare_input(jayden_id, &["PSYCHOLOGY"], false);
     for (input, expected) in [
         (short, "reason"),
         (too_long, "hours"),
@@ -72,12 +100,12 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         assert_eq!(field(&refused), expected, "{refused:?}");
     }
     let not_lead = declare(
-        app.token_for("senco"),
-        declare_input(JAYDEN, &["SOCIAL_CARE"], false),
+        app.practitioner(&school).token(),
+        declare_input(jayden_id, &["SOCIAL_CARE"], false),
     )
     .await;
     assert_eq!(not_lead.codes(), vec!["FORBIDDEN"], "{not_lead:?}");
-    let queue = app.graphql("ig-auditor", AWAITING, json!({})).await;
+    let queue = ig_auditor.graphql(AWAITING, json!({})).await;
     assert_eq!(
         queue.body["data"]["overridesAwaitingReview"],
         json!([]),
@@ -86,12 +114,12 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
 
     let declared = declare(
         lead.clone(),
-        declare_input(JAYDEN, &["RESTRICTED", "SOCIAL_CARE"], false),
+        declare_input(jayden_id, &["RESTRICTED", "SOCIAL_CARE"], false),
     )
     .await;
     let o = &declared.body["data"]["declareSafeguardingOverride"];
     assert_eq!(o["active"], true, "{declared:?}");
-    assert_eq!(o["declaredBy"], "test-social-worker");
+    assert_eq!(o["declaredBy"], lead_persona.subject());
     assert_eq!(o["tellFamily"], false);
     let scopes: BTreeSet<&str> = o["scopes"]
         .as_array()
@@ -100,7 +128,7 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     assert_eq!(scopes, BTreeSet::from(["RESTRICTED", "SOCIAL_CARE"]));
     let override_id = o["id"].as_str().expect("override id").to_owned();
 
-    let during = read_child(&app, &lead, sg, JAYDEN).await;
+    let during = read_child(&app, &lead, sg, jayden_id).await;
     assert_visible(&during, "restricted");
     let kinds: Vec<&str> = during.body["data"]["child"]["restricted"]
         .as_array()
@@ -117,22 +145,25 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         "the lead sees their own override: {during:?}"
     );
     // Only for safeguarding ...
-    let direct = read_child(&app, &lead, Some("DIRECT_SUPPORT"), JAYDEN).await;
+    let direct = read_child(&app, &lead, Some("DIRECT_SUPPORT"), jayden_id).await;
     assert_withheld(&direct, "restricted", "NOT_PERMITTED", "RESTRICTED");
     assert!(
         !direct.body.to_string().contains("Referral order"),
         "{direct:?}"
     );
     // ... and only for the lead who declared it.
-    let mut colleague = app.claims_for("social-worker");
-    colleague["sub"] = json!("test-another-social-worker");
-    let colleague = read_child(&app, &app.hs256(&colleague), sg, JAYDEN).await;
+    let colleague = app
+        .persona("another-social-worker")
+        .roles([Role::Practitioner, Role::SafeguardingLead])
+        .of(&social_care)
+        .token();
+    let colleague = read_child(&app, &colleague, sg, jayden_id).await;
     assert_withheld(&colleague, "restricted", "NOT_PERMITTED", "RESTRICTED");
 
     // IG staff review it; the lead cannot see the queue.
     let denied = app.graphql_as(Some(&lead), sg, AWAITING, json!({})).await;
     assert_eq!(denied.codes(), vec!["FORBIDDEN"], "{denied:?}");
-    let queue = app.graphql("ig-auditor", AWAITING, json!({})).await;
+    let queue = ig_auditor.graphql(AWAITING, json!({})).await;
     let queued = queue.body["data"]["overridesAwaitingReview"]
         .as_array()
         .unwrap_or_else(|| panic!("no queue: {queue:?}"));
@@ -140,26 +171,30 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         .iter()
         .find(|q| q["id"] == override_id.as_str())
         .unwrap_or_else(|| panic!("override not queued: {queue:?}"));
-    assert_eq!(mine["childId"], JAYDEN.to_string());
+    assert_eq!(mine["childId"], jayden_id.to_string());
     assert_eq!(mine["reason"], LONG_REASON);
     assert_eq!(mine["tellFamily"], false);
     assert!(mine["withholdReason"].is_string(), "{mine}");
 
     // The family is not told of this one, but is told of one they may know of.
-    let leanne = family_token(&app, "demo-person-leanne-clarke");
-    let family = read_child(&app, &leanne, None, JAYDEN).await;
+    let leanne = family_token(&app, "leanne-1");
+    let family = read_child(&app, &leanne, None, jayden_id).await;
     assert_visible(&family, "allAboutMe");
     assert_eq!(
         family.body["data"]["child"]["safeguardingOverrides"],
         json!([]),
         "{family:?}"
     );
-    let told = declare(lead.clone(), declare_input(JAYDEN, &["SOCIAL_CARE"], true)).await;
+    let told = declare(
+        lead.clone(),
+        declare_input(jayden_id, &["SOCIAL_CARE"], true),
+    )
+    .await;
     let told_id = told.body["data"]["declareSafeguardingOverride"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("not declared: {told:?}"))
         .to_owned();
-    let family = read_child(&app, &leanne, None, JAYDEN).await;
+    let family = read_child(&app, &leanne, None, jayden_id).await;
     let notices = family.body["data"]["child"]["safeguardingOverrides"]
         .as_array()
         .unwrap_or_else(|| panic!("no notices: {family:?}"));
@@ -167,9 +202,8 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     assert_eq!(notices[0]["id"], told_id.as_str());
 
     // NOT_UPHELD: out of the queue, and the lead loses RESTRICTED at once.
-    let reviewed = app
+    let reviewed = ig_auditor
         .graphql(
-            "ig-auditor",
             REVIEW,
             json!({ "id": override_id, "outcome": "NOT_UPHELD", "note": "No risk evidenced." }),
         )
@@ -177,14 +211,14 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     let r = &reviewed.body["data"]["reviewOverride"];
     assert_eq!(r["reviewOutcome"], "NOT_UPHELD", "{reviewed:?}");
     assert_eq!(r["active"], false, "{reviewed:?}");
-    assert_eq!(r["reviewedBy"], "test-ig-auditor");
-    let queue = app.graphql("ig-auditor", AWAITING, json!({})).await;
+    assert_eq!(r["reviewedBy"], ig_auditor.subject());
+    let queue = ig_auditor.graphql(AWAITING, json!({})).await;
     let ids: Vec<&str> = queue.body["data"]["overridesAwaitingReview"]
         .as_array()
         .map(|q| q.iter().filter_map(|o| o["id"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(ids, vec![told_id.as_str()], "{queue:?}");
-    let after = read_child(&app, &lead, sg, JAYDEN).await;
+    let after = read_child(&app, &lead, sg, jayden_id).await;
     assert_withheld(&after, "restricted", "NOT_PERMITTED", "RESTRICTED");
     assert!(
         !after.body.to_string().contains("Referral order"),

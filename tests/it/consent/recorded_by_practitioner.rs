@@ -1,16 +1,41 @@
-use api::demo::{AMIRA, PARENT_PERSON};
+use domain::{AgencyKind, Relationship};
 use serde_json::{Value, json};
 
 use super::*;
+use crate::fixtures::Child;
 use crate::helpers::*;
+
+/// The mother, who holds parental responsibility.
+const PARENT_PERSON: &str = "parent-1";
+
+/// A child aged 9 whose mother holds parental responsibility and whose
+/// grandmother (`nasreen-1`) does not, with a communication profile.
+async fn child_with_a_communication_profile(app: &TestApp) -> Child {
+    app.child()
+        .aged(9)
+        .with_parent(PARENT_PERSON)
+        .with_carer("nasreen-1", Relationship::Grandparent)
+        .with_record(|r| {
+            r.communication.profile =
+                Some("Fluent speech; difficulties with inference and turn-taking.".into());
+        })
+        .create()
+        .await
+}
 
 #[tokio::test]
 async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
     let app = spawn_app().await;
-    let slt = app.token_for("slt");
+    let child = child_with_a_communication_profile(&app).await;
+    let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let yot_service = app.agency(AgencyKind::YouthJustice).create().await;
+    let slt_persona = app.practitioner(&slt_service);
+    let slt = slt_persona.token();
+    let recorder = slt_persona.subject();
+    let child_id = child.id;
     let input = |method: Option<&str>, grantor: Option<&str>| {
         json!({
-            "childId": AMIRA,
+            "childId": child_id,
             "recipientAgencyKind": "SLT",
             "scopes": ["COMMUNICATION"],
             "purposes": ["DIRECT_SUPPORT"],
@@ -18,7 +43,7 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
             "grantorPersonId": grantor,
         })
     };
-    let before = read_child(&app, &slt, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let before = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child_id).await;
     assert_withheld(
         &before,
         "communication",
@@ -34,20 +59,15 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
     assert_eq!(field(&nobody), "grantorPersonId", "{nobody:?}");
     let yot = grant(
         &app,
-        &app.token_for("yot"),
+        &app.practitioner(&yot_service).token(),
         input(Some("VERBAL"), Some(PARENT_PERSON)),
     )
     .await;
     assert_eq!(yot.codes(), vec!["FORBIDDEN"], "{yot:?}");
     // The person named must hold consent authority.
-    let grandmother = grant(
-        &app,
-        &slt,
-        input(Some("VERBAL"), Some("demo-person-nasreen")),
-    )
-    .await;
+    let grandmother = grant(&app, &slt, input(Some("VERBAL"), Some("nasreen-1"))).await;
     assert_eq!(grandmother.codes(), vec!["FORBIDDEN"], "{grandmother:?}");
-    let unchanged = read_child(&app, &slt, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let unchanged = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child_id).await;
     assert_withheld(
         &unchanged,
         "communication",
@@ -59,12 +79,12 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
     let receipt = &granted.body["data"]["grantConsent"];
     assert_eq!(receipt["event"], "GRANTED", "{granted:?}");
     assert_eq!(receipt["method"], "VERBAL");
-    assert_eq!(receipt["recordedBy"], "test-slt");
+    assert_eq!(receipt["recordedBy"], recorder);
     assert_eq!(receipt["grantorPersonId"], PARENT_PERSON);
     assert_eq!(receipt["grantorCapacity"], "PARENTAL_RESPONSIBILITY");
     let grant_id = receipt["grantId"].as_str().expect("grant id").to_owned();
 
-    let after = read_child(&app, &slt, Some("DIRECT_SUPPORT"), AMIRA).await;
+    let after = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child_id).await;
     assert_visible(&after, "communication");
     assert!(
         after.body["data"]["child"]["communication"]["profile"]
@@ -74,9 +94,9 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
     );
     assert_eq!(access(&after, "COMMUNICATION")["basis"], "CONSENT");
     // The family sees who recorded it; the recorder may read its receipt.
-    let parent = app.token_for("parent");
-    let listed = find_grant(&app, &parent, AMIRA, |c| {
-        c["id"] == grant_id.as_str() && c["method"] == "VERBAL" && c["recordedBy"] == "test-slt"
+    let parent = app.family_member(PARENT_PERSON).token();
+    let listed = find_grant(&app, &parent, child_id, |c| {
+        c["id"] == grant_id.as_str() && c["method"] == "VERBAL" && c["recordedBy"] == recorder
     })
     .await;
     assert_eq!(listed, grant_id);
@@ -89,7 +109,7 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
         )
         .await;
     assert_eq!(
-        r.body["data"]["consentReceipt"]["recordedBy"], "test-slt",
+        r.body["data"]["consentReceipt"]["recordedBy"], recorder,
         "{r:?}"
     );
 }
@@ -99,11 +119,14 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
 #[tokio::test]
 async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
     let app = spawn_app().await;
-    let slt = app.token_for("slt");
-    let parent = app.token_for("parent");
+    let child = child_with_a_communication_profile(&app).await;
+    let slt_persona = app.practitioner(&app.agency(AgencyKind::Slt).create().await);
+    let slt = slt_persona.token();
+    let parent = app.family_member(PARENT_PERSON).token();
+    let child_id = child.id;
     let input = |method: Option<&str>, grantor: Option<&str>| {
         json!({
-            "childId": AMIRA,
+            "childId": child_id,
             "recipientAgencyKind": "SLT",
             "scopes": ["COMMUNICATION"],
             "purposes": ["DIRECT_SUPPORT"],
@@ -144,7 +167,8 @@ async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
     let receipt = &recorded.body["data"]["withdrawConsent"];
     assert_eq!(receipt["event"], "WITHDRAWN", "{recorded:?}");
     assert_eq!(
-        receipt["recordedBy"], "test-slt",
+        receipt["recordedBy"],
+        slt_persona.subject(),
         "the practitioner who recorded the withdrawal: {recorded:?}"
     );
     assert_ne!(

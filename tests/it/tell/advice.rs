@@ -1,5 +1,5 @@
-use api::demo::{AMIRA, EP};
 use chrono::Utc;
+use domain::AgencyKind;
 use serde_json::json;
 
 use super::*;
@@ -9,76 +9,88 @@ use crate::helpers::*;
 /// scope, about the same child: not a version its author has since replaced.
 #[tokio::test]
 async fn only_current_advice_of_the_asked_agency_about_the_child_is_reused() {
+    // A child aged 8 and another child aged 9; educational psychology has
+    // written about both, speech and language therapy about the first.
     let app = spawn_app().await;
-    let child = register_child(&app, 8, "person-yp-reuse", "person-mum-reuse").await;
+    let child = app
+        .child()
+        .aged(8)
+        .with_parent("person-mum-reuse")
+        .create()
+        .await
+        .id;
+    let other_child = app
+        .child()
+        .aged(9)
+        .with_parent("parent-1")
+        .create()
+        .await
+        .id;
+    let ep_service = app.agency(AgencyKind::Ep).create().await;
+    let ep = app.practitioner(&ep_service);
+    let slt = app.practitioner(&app.agency(AgencyKind::Slt).create().await);
+    let officer = app.case_officer().await;
     let today = Utc::now().date_naive();
     let write = |scope: &str, title: &str, supersedes: Option<&str>| json!({ "scope": scope, "kind": "ADVICE", "title": title, "supersedes": supersedes });
-    let old = call(
-        &app,
-        "ep",
-        &contribute(),
-        json!({ "c": child, "i": write("PSYCHOLOGY", "2024 advice", None) }),
-    )
-    .await;
+    let old = ep
+        .graphql(
+            &contribute(),
+            json!({ "c": child, "i": write("PSYCHOLOGY", "2024 advice", None) }),
+        )
+        .await;
     let old = id_of(&ok(&old, "contribute"));
-    let new = call(
-        &app,
-        "ep",
-        &contribute(),
-        json!({ "c": child, "i": write("PSYCHOLOGY", "2025 advice", Some(&old)) }),
-    )
-    .await;
+    let new = ep
+        .graphql(
+            &contribute(),
+            json!({ "c": child, "i": write("PSYCHOLOGY", "2025 advice", Some(&old)) }),
+        )
+        .await;
     let new = id_of(&ok(&new, "contribute"));
-    let amira = call(
-        &app,
-        "ep",
-        &contribute(),
-        json!({ "c": AMIRA, "i": write("PSYCHOLOGY", "Amira's advice", None) }),
-    )
-    .await;
-    let amira = id_of(&ok(&amira, "contribute"));
-    let slt = call(
-        &app,
-        "slt",
-        &contribute(),
-        json!({ "c": child, "i": write("COMMUNICATION", "SLT advice", None) }),
-    )
-    .await;
-    let slt = id_of(&ok(&slt, "contribute"));
+    let others = ep
+        .graphql(
+            &contribute(),
+            json!({ "c": other_child, "i": write("PSYCHOLOGY", "Amira's advice", None) }),
+        )
+        .await;
+    let others = id_of(&ok(&others, "contribute"));
+    let slt_advice = slt
+        .graphql(
+            &contribute(),
+            json!({ "c": child, "i": write("COMMUNICATION", "SLT advice", None) }),
+        )
+        .await;
+    let slt_advice = id_of(&ok(&slt_advice, "contribute"));
 
-    let started = call(
-        &app,
-        "case-officer",
-        &start(),
-        json!({ "c": child, "on": (today - chrono::Duration::days(30)).to_string() }),
-    )
-    .await;
+    let started = officer
+        .graphql(
+            &start(),
+            json!({ "c": child, "on": (today - chrono::Duration::days(30)).to_string() }),
+        )
+        .await;
     let assessment_id = id_of(&ok(&started, "startAssessment"));
     ok(
-        &call(
-            &app,
-            "case-officer",
-            &decide(),
-            json!({ "a": assessment_id, "assess": true, "on": today.to_string() }),
-        )
-        .await,
+        &officer
+            .graphql(
+                &decide(),
+                json!({ "a": assessment_id, "assess": true, "on": today.to_string() }),
+            )
+            .await,
         "recordDecisionToAssess",
     );
-    let asked = call(
-        &app,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": EP, "scope": "PSYCHOLOGY" }),
-    )
-    .await;
+    let asked = officer
+        .graphql(
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": ep_service.id, "scope": "PSYCHOLOGY" }),
+        )
+        .await;
     let request_id = id_of(&ok(&asked, "requestAdvice"));
     let reuse = |contribution: &str| json!({ "r": request_id, "c": contribution, "author": true, "family": true });
     for (contribution, why) in [
-        (&amira, "another child's advice"),
-        (&slt, "another agency's advice"),
+        (&others, "another child's advice"),
+        (&slt_advice, "another agency's advice"),
         (&old, "advice its author has replaced"),
     ] {
-        let answer = call(&app, "case-officer", &reuse_advice(), reuse(contribution)).await;
+        let answer = officer.graphql(&reuse_advice(), reuse(contribution)).await;
         assert_eq!(
             answer.codes(),
             vec!["BAD_USER_INPUT"],
@@ -89,7 +101,7 @@ async fn only_current_advice_of_the_asked_agency_about_the_child_is_reused() {
             "{why}: {answer:?}"
         );
     }
-    let reused = call(&app, "case-officer", &reuse_advice(), reuse(&new)).await;
+    let reused = officer.graphql(&reuse_advice(), reuse(&new)).await;
     let request = ok(&reused, "reuseAdvice");
     assert_eq!(request["answer"], "REUSED");
     assert_eq!(request["contributionId"], new);

@@ -1,14 +1,10 @@
-use api::demo::{AMIRA, CAMHS, EP, SLT};
 use chrono::{DateTime, Utc};
+use domain::AgencyKind;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::*;
 use crate::helpers::*;
-
-const SLT_NAME: &str = "Northshire Children's Speech and Language Therapy";
-const EP_NAME: &str = "Northshire Educational Psychology Service";
-const CAMHS_NAME: &str = "Northshire CAMHS";
 
 fn draft() -> String {
     format!(
@@ -99,8 +95,8 @@ fn request_to(view: &Value, agency: Uuid) -> Value {
         .unwrap_or_else(|| panic!("no advice request to {agency} in {view}"))
 }
 
-/// The advice requests about `child` in an agency's `adviceRequests` (the
-/// demo may hold others).
+/// The advice requests about `child` in an agency's `adviceRequests` (other
+/// children may have some too).
 fn about(inbox: &Value, child: Uuid) -> Value {
     Value::Array(
         inbox
@@ -124,47 +120,57 @@ fn about(inbox: &Value, child: Uuid) -> Value {
 async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_it() {
     // --- Tuesday 10 February 2026 (day 36) --------------------------------
     let feb = hub_at(None, "2026-02-10T10:00:00Z").await;
-    let child = json!(AMIRA);
+    let feb_team = Team::new(&feb).await;
+    // A child aged 9 whose mother (`parent-1`) holds parental
+    // responsibility; no consent is needed for what follows.
+    let amira_id = feb
+        .child()
+        .aged(9)
+        .with_parent("parent-1")
+        .create()
+        .await
+        .id;
+    let child = json!(amira_id);
 
     // EP's existing psychology advice, written before the assessment.
-    let ep_advice = call(
-        &feb,
-        "ep",
-        &contribute(),
-        json!({ "c": child, "i": { "scope": "PSYCHOLOGY", "kind": "ADVICE",
+    let ep_advice = feb_team
+        .call(
+            "ep",
+            &contribute(),
+            json!({ "c": child, "i": { "scope": "PSYCHOLOGY", "kind": "ADVICE",
             "title": format!("Cognitive assessment ({MARK})"),
             "needs": format!("{MARK}: working memory well below her reasoning."),
             "provision": format!("{MARK}: visual supports; pre-teaching.") } }),
-    )
-    .await;
+        )
+        .await;
     let ep_advice = ok(&ep_advice, "contribute");
     let ep_advice_id = id_of(&ep_advice);
     assert_eq!(ep_advice["agencyId"], EP.to_string());
     assert_eq!(ep_advice["agencyKind"], "EP");
-    assert_eq!(ep_advice["author"], "test-ep");
+    assert_eq!(ep_advice["author"], feb_team.get("ep").subject());
     assert_eq!(ep_advice["kind"], "ADVICE");
     assert_eq!(ep_advice["current"], true);
 
     // The request cannot come from the future.
-    let future = call(
-        &feb,
-        "case-officer",
-        &start(),
-        json!({ "c": child, "on": "2026-02-11" }),
-    )
-    .await;
+    let future = feb_team
+        .call(
+            "case-officer",
+            &start(),
+            json!({ "c": child, "on": "2026-02-11" }),
+        )
+        .await;
     bad_input(&future, "startAssessment", "requestReceivedOn");
 
-    let started = call(
-        &feb,
-        "case-officer",
-        &start(),
-        json!({ "c": child, "on": "2026-01-05" }),
-    )
-    .await;
+    let started = feb_team
+        .call(
+            "case-officer",
+            &start(),
+            json!({ "c": child, "on": "2026-01-05" }),
+        )
+        .await;
     let view = ok(&started, "startAssessment");
     let assessment_id = id_of(&view);
-    assert_eq!(view["childId"], AMIRA.to_string());
+    assert_eq!(view["childId"], amira_id.to_string());
     assert_eq!(view["requestReceivedOn"], "2026-01-05");
     assert_eq!(
         timeline(&view),
@@ -184,58 +190,58 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     );
 
     // One assessment at a time.
-    let again = call(
-        &feb,
-        "case-officer",
-        &start(),
-        json!({ "c": child, "on": "2026-01-20" }),
-    )
-    .await;
+    let again = feb_team
+        .call(
+            "case-officer",
+            &start(),
+            json!({ "c": child, "on": "2026-01-20" }),
+        )
+        .await;
     bad_input(&again, "startAssessment", "childId");
 
     // Advice is asked for once the council has decided to assess.
-    let early = call(
-        &feb,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
-    )
-    .await;
+    let early = feb_team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
+        )
+        .await;
     bad_input(&early, "requestAdvice", "assessmentId");
 
-    let decided = call(
-        &feb,
-        "case-officer",
-        &decide(),
-        json!({ "a": assessment_id, "assess": true, "on": "2026-02-09" }),
-    )
-    .await;
+    let decided = feb_team
+        .call(
+            "case-officer",
+            &decide(),
+            json!({ "a": assessment_id, "assess": true, "on": "2026-02-09" }),
+        )
+        .await;
     let view = ok(&decided, "recordDecisionToAssess");
     assert_eq!(
         milestone(&view, "DECISION_TO_ASSESS"),
         &json!({ "milestone": "DECISION_TO_ASSESS", "label": "The council decides whether to assess",
                  "dueOn": "2026-02-16", "doneOn": "2026-02-09", "status": "DONE" })
     );
-    let twice = call(
-        &feb,
-        "case-officer",
-        &decide(),
-        json!({ "a": assessment_id, "assess": false, "on": "2026-02-10" }),
-    )
-    .await;
+    let twice = feb_team
+        .call(
+            "case-officer",
+            &decide(),
+            json!({ "a": assessment_id, "assess": false, "on": "2026-02-10" }),
+        )
+        .await;
     bad_input(&twice, "recordDecisionToAssess", "on");
 
     // Advice: due six weeks after asking (10 February + 6 weeks = 24 March)
     // unless set otherwise; never due in the past; never for RESTRICTED.
-    let asked = call(
-        &feb,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
-    )
-    .await;
+    let asked = feb_team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
+        )
+        .await;
     let slt_request = ok(&asked, "requestAdvice");
-    assert_eq!(slt_request["childId"], AMIRA.to_string());
+    assert_eq!(slt_request["childId"], amira_id.to_string());
     assert_eq!(slt_request["assessmentId"], assessment_id);
     assert_eq!(slt_request["agencyName"], SLT_NAME);
     assert_eq!(slt_request["agencyKind"], "SLT");
@@ -251,20 +257,18 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     );
     let slt_request_id = id_of(&slt_request);
 
-    let asked = call(
-        &feb,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": EP, "scope": "PSYCHOLOGY" }),
-    )
-    .await;
+    let asked = feb_team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": EP, "scope": "PSYCHOLOGY" }),
+        )
+        .await;
     let ep_request = ok(&asked, "requestAdvice");
     assert_eq!(ep_request["dueOn"], "2026-03-24");
     let ep_request_id = id_of(&ep_request);
 
-    let asked = call(
-        &feb,
-        "case-officer",
+    let asked = feb_team.call("case-officer",
         &request_advice(),
         json!({ "a": assessment_id, "agency": CAMHS, "scope": "MENTAL_HEALTH", "due": "2026-02-20" }),
     )
@@ -274,26 +278,24 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     assert_eq!(camhs_request["status"], "DUE_SOON", "10 days to go");
     let camhs_request_id = id_of(&camhs_request);
 
-    let past = call(
-        &feb,
-        "case-officer",
+    let past = feb_team.call("case-officer",
         &request_advice(),
         json!({ "a": assessment_id, "agency": CAMHS, "scope": "MENTAL_HEALTH", "due": "2026-02-09" }),
     )
     .await;
     bad_input(&past, "requestAdvice", "dueOn");
-    let restricted = call(
-        &feb,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": CAMHS, "scope": "RESTRICTED" }),
-    )
-    .await;
+    let restricted = feb_team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": CAMHS, "scope": "RESTRICTED" }),
+        )
+        .await;
     bad_input(&restricted, "requestAdvice", "scope");
 
     // Each asked agency sees its own requests, before any new consent.
     let slt_all = ok(
-        &call(&feb, "slt", &advice_requests(), json!({})).await,
+        &feb_team.call("slt", &advice_requests(), json!({})).await,
         "adviceRequests",
     );
     assert!(
@@ -302,100 +304,96 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
             .is_some_and(|rs| rs.iter().all(|r| r["agencyId"] == SLT.to_string())),
         "only requests addressed to SLT: {slt_all}"
     );
-    let slt_inbox = about(&slt_all, AMIRA);
+    let slt_inbox = about(&slt_all, amira_id);
     assert_eq!(ids(&slt_inbox), vec![slt_request_id.clone()], "{slt_inbox}");
-    assert_eq!(slt_inbox[0]["childId"], AMIRA.to_string());
+    assert_eq!(slt_inbox[0]["childId"], amira_id.to_string());
     assert_eq!(slt_inbox[0]["scope"], "COMMUNICATION");
     assert_eq!(slt_inbox[0]["dueOn"], "2026-03-24");
     assert_eq!(slt_inbox[0]["status"], "ON_TRACK");
     let camhs_inbox = about(
         &ok(
-            &call(&feb, "camhs", &advice_requests(), json!({})).await,
+            &feb_team.call("camhs", &advice_requests(), json!({})).await,
             "adviceRequests",
         ),
-        AMIRA,
+        amira_id,
     );
     assert_eq!(ids(&camhs_inbox), vec![camhs_request_id.clone()]);
-    let parent_inbox = call(&feb, "parent", &advice_requests(), json!({})).await;
+    let parent_inbox = feb_team.call("parent", &advice_requests(), json!({})).await;
     refused(&parent_inbox, "adviceRequests", "FORBIDDEN");
 
     // Only the asked agency answers.
     for persona in ["ep", "camhs", "case-officer", "parent"] {
-        let answer = call(
-            &feb,
-            persona,
-            &submit_advice(),
-            json!({ "r": slt_request_id, "i": advice_input("Not mine to answer") }),
-        )
-        .await;
+        let answer = feb_team
+            .call(
+                persona,
+                &submit_advice(),
+                json!({ "r": slt_request_id, "i": advice_input("Not mine to answer") }),
+            )
+            .await;
         refused(&answer, "submitAdvice", "FORBIDDEN");
     }
-    let submitted = call(
-        &feb,
-        "slt",
-        &submit_advice(),
-        json!({ "r": slt_request_id, "i": advice_input("Speech and language advice") }),
-    )
-    .await;
+    let submitted = feb_team
+        .call(
+            "slt",
+            &submit_advice(),
+            json!({ "r": slt_request_id, "i": advice_input("Speech and language advice") }),
+        )
+        .await;
     let slt_advice = ok(&submitted, "submitAdvice");
     let slt_advice_id = id_of(&slt_advice);
     assert_eq!(slt_advice["scope"], "COMMUNICATION");
     assert_eq!(slt_advice["kind"], "ADVICE");
     assert_eq!(slt_advice["agencyId"], SLT.to_string());
     assert_eq!(slt_advice["agencyKind"], "SLT");
-    assert_eq!(slt_advice["author"], "test-slt");
+    assert_eq!(slt_advice["author"], feb_team.get("slt").subject());
     assert_eq!(slt_advice["current"], true);
-    let twice = call(
-        &feb,
-        "slt",
-        &submit_advice(),
-        json!({ "r": slt_request_id, "i": advice_input("Second answer") }),
-    )
-    .await;
+    let twice = feb_team
+        .call(
+            "slt",
+            &submit_advice(),
+            json!({ "r": slt_request_id, "i": advice_input("Second answer") }),
+        )
+        .await;
     bad_input(&twice, "submitAdvice", "requestId");
 
     // EP's existing advice is reused only when its author and the family
     // both confirm it is still sufficient, and only by the case officer.
     let reuse = |author: bool, family: bool, contribution: &str| json!({ "r": ep_request_id, "c": contribution, "author": author, "family": family });
-    let by_ep = call(
-        &feb,
-        "ep",
-        &reuse_advice(),
-        reuse(true, true, &ep_advice_id),
-    )
-    .await;
+    let by_ep = feb_team
+        .call("ep", &reuse_advice(), reuse(true, true, &ep_advice_id))
+        .await;
     refused(&by_ep, "reuseAdvice", "FORBIDDEN");
-    let no_author = call(
-        &feb,
-        "case-officer",
-        &reuse_advice(),
-        reuse(false, true, &ep_advice_id),
-    )
-    .await;
+    let no_author = feb_team
+        .call(
+            "case-officer",
+            &reuse_advice(),
+            reuse(false, true, &ep_advice_id),
+        )
+        .await;
     bad_input(&no_author, "reuseAdvice", "authorConfirmed");
-    let no_family = call(
-        &feb,
-        "case-officer",
-        &reuse_advice(),
-        reuse(true, false, &ep_advice_id),
-    )
-    .await;
+    let no_family = feb_team
+        .call(
+            "case-officer",
+            &reuse_advice(),
+            reuse(true, false, &ep_advice_id),
+        )
+        .await;
     bad_input(&no_family, "reuseAdvice", "familyConfirmed");
-    let not_eps = call(
-        &feb,
-        "case-officer",
-        &reuse_advice(),
-        reuse(true, true, &slt_advice_id),
-    )
-    .await;
+    let not_eps = feb_team
+        .call(
+            "case-officer",
+            &reuse_advice(),
+            reuse(true, true, &slt_advice_id),
+        )
+        .await;
     bad_input(&not_eps, "reuseAdvice", "contributionId");
-    let reused = call(
-        &feb,
-        "case-officer",
-        &reuse_advice(),
-        reuse(true, true, &ep_advice_id),
-    )
-    .await;
+    let reused = feb_team
+        .call(
+            "case-officer",
+            &reuse_advice(),
+            reuse(true, true, &ep_advice_id),
+        )
+        .await;
     let ep_request = ok(&reused, "reuseAdvice");
     assert_eq!(ep_request["answer"], "REUSED");
     assert_eq!(ep_request["contributionId"], ep_advice_id);
@@ -406,18 +404,20 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         summary.contains(EP_NAME) && summary.contains("reused"),
         "{summary}"
     );
-    let again = call(
-        &feb,
-        "case-officer",
-        &reuse_advice(),
-        reuse(true, true, &ep_advice_id),
-    )
-    .await;
+    let again = feb_team
+        .call(
+            "case-officer",
+            &reuse_advice(),
+            reuse(true, true, &ep_advice_id),
+        )
+        .await;
     bad_input(&again, "reuseAdvice", "requestId");
 
     // The family's view on 10 February.
     let family_view = ok(
-        &call(&feb, "parent", &assessment(), json!({ "c": child })).await,
+        &feb_team
+            .call("parent", &assessment(), json!({ "c": child }))
+            .await,
         "assessment",
     );
     assert_eq!(family_view["id"], assessment_id);
@@ -473,17 +473,21 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     // Who reads the SLT advice. CAMHS: never (the agreement never lets CAMHS
     // read COMMUNICATION), whatever the purpose.
     for purpose in ["DIRECT_SUPPORT", "EHC_ASSESSMENT"] {
-        let (answer, list) = contributions_as(
-            &feb,
-            "camhs",
-            Some(purpose),
-            AMIRA,
+        let (answer, list) = contributions_seen_by(
+            &feb_team.for_purpose("camhs", purpose),
+            amira_id,
             Some("COMMUNICATION"),
             true,
         )
         .await;
         assert_eq!(list, json!([]), "{answer:?}");
-        let (_, all) = contributions_as(&feb, "camhs", Some(purpose), AMIRA, None, true).await;
+        let (_, all) = contributions_seen_by(
+            &feb_team.for_purpose("camhs", purpose),
+            amira_id,
+            None,
+            true,
+        )
+        .await;
         assert!(!ids(&all).contains(&slt_advice_id), "{all}");
         assert!(
             !answer
@@ -495,11 +499,9 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     }
     // SLT: its own, even for a purpose no consent covers (the COMMUNICATION
     // section itself stays withheld).
-    let (answer, list) = contributions_as(
-        &feb,
-        "slt",
-        Some("EHC_ASSESSMENT"),
-        AMIRA,
+    let (answer, list) = contributions_seen_by(
+        &feb_team.for_purpose("slt", "EHC_ASSESSMENT"),
+        amira_id,
         Some("COMMUNICATION"),
         false,
     )
@@ -519,17 +521,16 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     assert_eq!(withheld["extensions"]["code"], "CONSENT_REQUIRED");
     // The family sees everything; the case officer, on the statutory basis
     // of the assessment, sees the advice.
-    let (_, parent_sees) = contributions_as(&feb, "parent", None, AMIRA, None, false).await;
+    let (_, parent_sees) =
+        contributions_seen_by(feb_team.get("parent"), amira_id, None, false).await;
     let parent_ids = ids(&parent_sees);
     assert!(
         parent_ids.contains(&slt_advice_id) && parent_ids.contains(&ep_advice_id),
         "{parent_sees}"
     );
-    let (_, officer_sees) = contributions_as(
-        &feb,
-        "case-officer",
-        Some("EHC_ASSESSMENT"),
-        AMIRA,
+    let (_, officer_sees) = contributions_seen_by(
+        &feb_team.for_purpose("case-officer", "EHC_ASSESSMENT"),
+        amira_id,
         None,
         false,
     )
@@ -542,8 +543,11 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
 
     // --- Monday 20 April 2026 (day 105) -----------------------------------
     let april = hub_at(Some(&feb), "2026-04-20T10:00:00Z").await;
+    let april_team = Team::new(&april).await;
     let view = ok(
-        &call(&april, "case-officer", &assessment(), json!({ "c": child })).await,
+        &april_team
+            .call("case-officer", &assessment(), json!({ "c": child }))
+            .await,
         "assessment",
     );
     assert_eq!(
@@ -584,22 +588,24 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     // CAMHS sees its overdue request.
     let camhs_inbox = about(
         &ok(
-            &call(&april, "camhs", &advice_requests(), json!({})).await,
+            &april_team
+                .call("camhs", &advice_requests(), json!({}))
+                .await,
             "adviceRequests",
         ),
-        AMIRA,
+        amira_id,
     );
     assert_eq!(camhs_inbox[0]["status"], "OVERDUE", "{camhs_inbox}");
 
     // An exception to the time limits, shown with its reason.
     let note = format!("{MARK}: the family were abroad for six weeks.");
-    let recorded = call(
-        &april,
-        "case-officer",
-        &exception(),
-        json!({ "a": assessment_id, "on": "2026-03-02", "note": note }),
-    )
-    .await;
+    let recorded = april_team
+        .call(
+            "case-officer",
+            &exception(),
+            json!({ "a": assessment_id, "on": "2026-03-02", "note": note }),
+        )
+        .await;
     let view = ok(&recorded, "recordException");
     assert_eq!(
         view["exceptions"],
@@ -610,21 +616,21 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
 
     // The draft: not in the future, once only; the final plan not before
     // the family has had 15 days on the draft.
-    let tomorrow = call(
-        &april,
-        "case-officer",
-        &draft(),
-        json!({ "a": assessment_id, "on": "2026-04-21" }),
-    )
-    .await;
+    let tomorrow = april_team
+        .call(
+            "case-officer",
+            &draft(),
+            json!({ "a": assessment_id, "on": "2026-04-21" }),
+        )
+        .await;
     bad_input(&tomorrow, "issueDraft", "on");
-    let issued = call(
-        &april,
-        "case-officer",
-        &draft(),
-        json!({ "a": assessment_id, "on": "2026-04-20" }),
-    )
-    .await;
+    let issued = april_team
+        .call(
+            "case-officer",
+            &draft(),
+            json!({ "a": assessment_id, "on": "2026-04-20" }),
+        )
+        .await;
     let view = ok(&issued, "issueDraft");
     assert_eq!(
         (
@@ -633,27 +639,30 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         ),
         (&json!("2026-04-20"), &json!("DONE"))
     );
-    let twice = call(
-        &april,
-        "case-officer",
-        &draft(),
-        json!({ "a": assessment_id, "on": "2026-04-20" }),
-    )
-    .await;
+    let twice = april_team
+        .call(
+            "case-officer",
+            &draft(),
+            json!({ "a": assessment_id, "on": "2026-04-20" }),
+        )
+        .await;
     bad_input(&twice, "issueDraft", "on");
-    let same_day = call(
-        &april,
-        "case-officer",
-        &final_plan(),
-        json!({ "a": assessment_id, "on": "2026-04-20" }),
-    )
-    .await;
+    let same_day = april_team
+        .call(
+            "case-officer",
+            &final_plan(),
+            json!({ "a": assessment_id, "on": "2026-04-20" }),
+        )
+        .await;
     bad_input(&same_day, "issueFinalPlan", "on");
 
     // --- Monday 1 June 2026 (day 147) -------------------------------------
     let june = hub_at(Some(&feb), "2026-06-01T10:00:00Z").await;
+    let june_team = Team::new(&june).await;
     let family_view = ok(
-        &call(&june, "parent", &assessment(), json!({ "c": child })).await,
+        &june_team
+            .call("parent", &assessment(), json!({ "c": child }))
+            .await,
         "assessment",
     );
     assert_eq!(
@@ -685,21 +694,21 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     assert_eq!(request_to(&family_view, CAMHS)["status"], "OVERDUE");
 
     // 14 days after the draft is too soon.
-    let too_soon = call(
-        &june,
-        "case-officer",
-        &final_plan(),
-        json!({ "a": assessment_id, "on": "2026-05-04" }),
-    )
-    .await;
+    let too_soon = june_team
+        .call(
+            "case-officer",
+            &final_plan(),
+            json!({ "a": assessment_id, "on": "2026-05-04" }),
+        )
+        .await;
     bad_input(&too_soon, "issueFinalPlan", "on");
-    let issued = call(
-        &june,
-        "case-officer",
-        &final_plan(),
-        json!({ "a": assessment_id, "on": "2026-05-28" }),
-    )
-    .await;
+    let issued = june_team
+        .call(
+            "case-officer",
+            &final_plan(),
+            json!({ "a": assessment_id, "on": "2026-05-28" }),
+        )
+        .await;
     let view = ok(&issued, "issueFinalPlan");
     assert_eq!(
         timeline(&view),
@@ -716,7 +725,9 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         ]
     );
     let family_view = ok(
-        &call(&june, "parent", &assessment(), json!({ "c": child })).await,
+        &june_team
+            .call("parent", &assessment(), json!({ "c": child }))
+            .await,
         "assessment",
     );
     assert_eq!(timeline(&family_view), timeline(&view));
@@ -743,13 +754,21 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
 #[tokio::test]
 async fn milestone_statuses_change_on_the_right_day() {
     let first = hub_at(None, "2026-02-01T23:30:00Z").await;
-    let started = call(
-        &first,
-        "case-officer",
-        &start(),
-        json!({ "c": AMIRA, "on": "2026-01-05" }),
-    )
-    .await;
+    let first_team = Team::new(&first).await;
+    let amira_id = first
+        .child()
+        .aged(9)
+        .with_parent("parent-1")
+        .create()
+        .await
+        .id;
+    let started = first_team
+        .call(
+            "case-officer",
+            &start(),
+            json!({ "c": amira_id, "on": "2026-01-05" }),
+        )
+        .await;
     let view = ok(&started, "startAssessment");
     let assessment_id = id_of(&view);
     assert_eq!(milestone(&view, "DECISION_TO_ASSESS")["status"], "ON_TRACK");
@@ -760,8 +779,11 @@ async fn milestone_statuses_change_on_the_right_day() {
         ("2026-02-17T00:30:00Z", "OVERDUE"),
     ] {
         let hub = hub_at(Some(&first), now).await;
+        let hub_team = Team::new(&hub).await;
         let view = ok(
-            &call(&hub, "parent", &assessment(), json!({ "c": AMIRA })).await,
+            &hub_team
+                .call("parent", &assessment(), json!({ "c": amira_id }))
+                .await,
             "assessment",
         );
         assert_eq!(
@@ -778,26 +800,28 @@ async fn milestone_statuses_change_on_the_right_day() {
     }
 
     let late = hub_at(Some(&first), "2026-02-17T12:00:00Z").await;
-    let decided = call(
-        &late,
-        "case-officer",
-        &decide(),
-        json!({ "a": assessment_id, "assess": true, "on": "2026-02-17" }),
-    )
-    .await;
+
+    let late_team = Team::new(&late).await;
+    let decided = late_team
+        .call(
+            "case-officer",
+            &decide(),
+            json!({ "a": assessment_id, "assess": true, "on": "2026-02-17" }),
+        )
+        .await;
     let view = ok(&decided, "recordDecisionToAssess");
     assert_eq!(
         milestone(&view, "DECISION_TO_ASSESS")["status"],
         "DONE_LATE"
     );
     // Advice asked on 17 February is due on 31 March: due soon from 17 March.
-    let asked = call(
-        &late,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
-    )
-    .await;
+    let asked = late_team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
+        )
+        .await;
     let request = ok(&asked, "requestAdvice");
     assert_eq!(
         (&request["askedOn"], &request["dueOn"], &request["status"]),
@@ -814,12 +838,13 @@ async fn milestone_statuses_change_on_the_right_day() {
         ("2026-04-01T12:00:00Z", "OVERDUE"),
     ] {
         let hub = hub_at(Some(&first), now).await;
+        let hub_team = Team::new(&hub).await;
         let inbox = about(
             &ok(
-                &call(&hub, "slt", &advice_requests(), json!({})).await,
+                &hub_team.call("slt", &advice_requests(), json!({})).await,
                 "adviceRequests",
             ),
-            AMIRA,
+            amira_id,
         );
         assert_eq!(inbox[0]["status"], status, "on {now}: {inbox}");
     }
@@ -830,7 +855,14 @@ async fn milestone_statuses_change_on_the_right_day() {
 #[tokio::test]
 async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() {
     let app = spawn_app().await;
-    let child = register_child(&app, 10, "person-yp-roles", "person-mum-roles").await;
+    let app_team = Team::new(&app).await;
+    let child = app
+        .child()
+        .aged(10)
+        .with_parent("person-mum-roles")
+        .create()
+        .await
+        .id;
     let today = Utc::now().date_naive();
     let received = (today - chrono::Duration::days(20)).to_string();
     let on = today.to_string();
@@ -838,110 +870,94 @@ async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() 
     // Not the case officer: practitioners, IG staff of the same council
     // team, families.
     for persona in ["slt", "senco", "ig-auditor", "ig-admin", "parent"] {
-        let answer = call(
-            &app,
-            persona,
+        let answer = app_team
+            .call(persona, &start(), json!({ "c": child, "on": received }))
+            .await;
+        refused(&answer, "startAssessment", "FORBIDDEN");
+    }
+    let started = app_team
+        .call(
+            "case-officer",
             &start(),
             json!({ "c": child, "on": received }),
         )
         .await;
-        refused(&answer, "startAssessment", "FORBIDDEN");
-    }
-    let started = call(
-        &app,
-        "case-officer",
-        &start(),
-        json!({ "c": child, "on": received }),
-    )
-    .await;
     let assessment_id = id_of(&ok(&started, "startAssessment"));
-    let unknown = call(
-        &app,
-        "case-officer",
-        &start(),
-        json!({ "c": Uuid::new_v4(), "on": received }),
-    )
-    .await;
+    let unknown = app_team
+        .call(
+            "case-officer",
+            &start(),
+            json!({ "c": Uuid::new_v4(), "on": received }),
+        )
+        .await;
     refused(&unknown, "startAssessment", "NOT_FOUND");
 
     for persona in ["slt", "ig-auditor"] {
-        let answer = call(
-            &app,
-            persona,
-            &decide(),
-            json!({ "a": assessment_id, "assess": true, "on": on }),
-        )
-        .await;
+        let answer = app_team
+            .call(
+                persona,
+                &decide(),
+                json!({ "a": assessment_id, "assess": true, "on": on }),
+            )
+            .await;
         refused(&answer, "recordDecisionToAssess", "FORBIDDEN");
     }
     ok(
-        &call(
-            &app,
-            "case-officer",
-            &decide(),
-            json!({ "a": assessment_id, "assess": true, "on": on }),
-        )
-        .await,
+        &app_team
+            .call(
+                "case-officer",
+                &decide(),
+                json!({ "a": assessment_id, "assess": true, "on": on }),
+            )
+            .await,
         "recordDecisionToAssess",
     );
     for persona in ["slt", "ep", "parent"] {
-        let answer = call(
-            &app,
-            persona,
+        let answer = app_team
+            .call(
+                persona,
+                &request_advice(),
+                json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
+            )
+            .await;
+        refused(&answer, "requestAdvice", "FORBIDDEN");
+        let answer = app_team
+            .call(
+                persona,
+                &exception(),
+                json!({ "a": assessment_id, "on": on, "note": "not mine" }),
+            )
+            .await;
+        refused(&answer, "recordException", "FORBIDDEN");
+        let answer = app_team
+            .call(persona, &draft(), json!({ "a": assessment_id, "on": on }))
+            .await;
+        refused(&answer, "issueDraft", "FORBIDDEN");
+    }
+    let unknown_agency = app_team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": Uuid::new_v4(), "scope": "COMMUNICATION" }),
+        )
+        .await;
+    bad_input(&unknown_agency, "requestAdvice", "agencyId");
+    let asked = app_team
+        .call(
+            "case-officer",
             &request_advice(),
             json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
         )
         .await;
-        refused(&answer, "requestAdvice", "FORBIDDEN");
-        let answer = call(
-            &app,
-            persona,
-            &exception(),
-            json!({ "a": assessment_id, "on": on, "note": "not mine" }),
-        )
-        .await;
-        refused(&answer, "recordException", "FORBIDDEN");
-        let answer = call(
-            &app,
-            persona,
-            &draft(),
-            json!({ "a": assessment_id, "on": on }),
-        )
-        .await;
-        refused(&answer, "issueDraft", "FORBIDDEN");
-    }
-    let unknown_agency = call(
-        &app,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": Uuid::new_v4(), "scope": "COMMUNICATION" }),
-    )
-    .await;
-    bad_input(&unknown_agency, "requestAdvice", "agencyId");
-    let asked = call(
-        &app,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
-    )
-    .await;
     let request_id = id_of(&ok(&asked, "requestAdvice"));
 
     // Another speech and language service, same kind, different agency.
-    let other_id = Uuid::new_v4();
-    let txn = app.store.traced().await.expect("txn");
-    txn.upsert_agency(&domain::Agency {
-        id: other_id,
-        name: "Another SLT service".into(),
-        kind: domain::AgencyKind::Slt,
-    })
-    .await
-    .expect("register agency");
-    txn.commit(Vec::new()).await.expect("commit");
-    let mut other_slt = app.claims_for("slt");
-    other_slt["sub"] = json!("test-other-slt");
-    other_slt["agency_id"] = json!(other_id.to_string());
-    let other_slt = app.hs256(&other_slt);
+    let other_service = app
+        .agency(AgencyKind::Slt)
+        .named("Another SLT service")
+        .create()
+        .await;
+    let other_slt = app.practitioner(&other_service).token();
     let answer = app
         .graphql_as(
             Some(&other_slt),
@@ -961,60 +977,62 @@ async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() 
         .await;
     assert_eq!(about(&ok(&inbox, "adviceRequests"), child), json!([]));
     for persona in ["ep", "case-officer", "parent", "ig-auditor"] {
-        let answer = call(
-            &app,
-            persona,
-            &submit_advice(),
-            json!({ "r": request_id, "i": advice_input("Not asked") }),
-        )
-        .await;
+        let answer = app_team
+            .call(
+                persona,
+                &submit_advice(),
+                json!({ "r": request_id, "i": advice_input("Not asked") }),
+            )
+            .await;
         refused(&answer, "submitAdvice", "FORBIDDEN");
     }
-    let unknown = call(
-        &app,
-        "slt",
-        &submit_advice(),
-        json!({ "r": Uuid::new_v4(), "i": advice_input("No such request") }),
-    )
-    .await;
+    let unknown = app_team
+        .call(
+            "slt",
+            &submit_advice(),
+            json!({ "r": Uuid::new_v4(), "i": advice_input("No such request") }),
+        )
+        .await;
     refused(&unknown, "submitAdvice", "NOT_FOUND");
-    let submitted = call(
-        &app,
-        "slt",
-        &submit_advice(),
-        json!({ "r": request_id, "i": advice_input("Advice") }),
-    )
-    .await;
+    let submitted = app_team
+        .call(
+            "slt",
+            &submit_advice(),
+            json!({ "r": request_id, "i": advice_input("Advice") }),
+        )
+        .await;
     let advice_id = id_of(&ok(&submitted, "submitAdvice"));
-    let twice = call(
-        &app,
-        "slt",
-        &submit_advice(),
-        json!({ "r": request_id, "i": advice_input("Advice again") }),
-    )
-    .await;
+    let twice = app_team
+        .call(
+            "slt",
+            &submit_advice(),
+            json!({ "r": request_id, "i": advice_input("Advice again") }),
+        )
+        .await;
     bad_input(&twice, "submitAdvice", "requestId");
     // Reuse is the case officer's too, and an answered request stays answered.
     for persona in ["slt", "ep", "parent"] {
-        let answer = call(
-            &app,
-            persona,
+        let answer = app_team
+            .call(
+                persona,
+                &reuse_advice(),
+                json!({ "r": request_id, "c": advice_id, "author": true, "family": true }),
+            )
+            .await;
+        refused(&answer, "reuseAdvice", "FORBIDDEN");
+    }
+    let answered = app_team
+        .call(
+            "case-officer",
             &reuse_advice(),
             json!({ "r": request_id, "c": advice_id, "author": true, "family": true }),
         )
         .await;
-        refused(&answer, "reuseAdvice", "FORBIDDEN");
-    }
-    let answered = call(
-        &app,
-        "case-officer",
-        &reuse_advice(),
-        json!({ "r": request_id, "c": advice_id, "author": true, "family": true }),
-    )
-    .await;
     bad_input(&answered, "reuseAdvice", "requestId");
     let view = ok(
-        &call(&app, "case-officer", &assessment(), json!({ "c": child })).await,
+        &app_team
+            .call("case-officer", &assessment(), json!({ "c": child }))
+            .await,
         "assessment",
     );
     let request = request_to(&view, SLT);

@@ -1,5 +1,5 @@
-use api::demo::AMIRA;
 use chrono::Utc;
+use domain::AgencyKind;
 use serde_json::{Value, json};
 
 use super::*;
@@ -9,22 +9,28 @@ use crate::helpers::*;
 /// at the same moment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_replacements_still_replace_once() {
+    // Speech and language therapy has written about a child aged 9.
     let app = spawn_app().await;
-    let first = call(
-        &app,
-        "slt",
-        &contribute(),
-        json!({ "c": AMIRA, "i": { "scope": "COMMUNICATION", "title": "Original" } }),
-    )
-    .await;
+    let child = app
+        .child()
+        .aged(9)
+        .with_parent("parent-1")
+        .create()
+        .await
+        .id;
+    let slt = app.practitioner(&app.agency(AgencyKind::Slt).create().await);
+    let first = slt
+        .graphql(
+            &contribute(),
+            json!({ "c": child, "i": { "scope": "COMMUNICATION", "title": "Original" } }),
+        )
+        .await;
     let first_id = id_of(&ok(&first, "contribute"));
     let query = contribute();
     let replacements = futures_util::future::join_all((0..8).map(|n| {
-        call(
-            &app,
-            "slt",
+        slt.graphql(
             &query,
-            json!({ "c": AMIRA, "i": { "scope": "COMMUNICATION",
+            json!({ "c": child, "i": { "scope": "COMMUNICATION",
                 "title": format!("Replacement {n}"), "supersedes": first_id } }),
         )
     }))
@@ -36,7 +42,8 @@ async fn simultaneous_replacements_still_replace_once() {
     for answer in replacements.iter().filter(|a| !a.body["errors"].is_null()) {
         bad_input(answer, "contribute", "supersedes");
     }
-    let (_, all) = contributions_as(&app, "parent", None, AMIRA, None, true).await;
+    let parent = app.family_member("parent-1");
+    let (_, all) = contributions_seen_by(&parent, child, None, true).await;
     let replacing: Vec<(&Value, &Value)> = all
         .as_array()
         .expect("list")
@@ -57,17 +64,19 @@ async fn simultaneous_replacements_still_replace_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn simultaneous_starts_still_start_one_assessment() {
     let app = spawn_app().await;
-    let child = register_child(&app, 7, "person-yp-race", "person-mum-race").await;
+    let child = app
+        .child()
+        .aged(7)
+        .with_parent("person-mum-race")
+        .create()
+        .await
+        .id;
+    let officer = app.case_officer().await;
     let received = (Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
     let query = start();
-    let starts = futures_util::future::join_all((0..8).map(|_| {
-        call(
-            &app,
-            "case-officer",
-            &query,
-            json!({ "c": child, "on": received }),
-        )
-    }))
+    let starts = futures_util::future::join_all(
+        (0..8).map(|_| officer.graphql(&query, json!({ "c": child, "on": received }))),
+    )
     .await;
     let started: Vec<String> = starts
         .iter()
@@ -77,7 +86,7 @@ async fn simultaneous_starts_still_start_one_assessment() {
     for answer in starts.iter().filter(|a| !a.body["errors"].is_null()) {
         bad_input(answer, "startAssessment", "childId");
     }
-    let entries = trace_entries(
+    let entries = trace_seen_by_ig(
         &app,
         json!({ "childId": child, "action": "ASSESSMENT_STARTED" }),
     )

@@ -6,10 +6,10 @@
 //! The statutory-clock tests fix the hub's clock (`Settings::fixed_now`). To
 //! move time on, they start another hub with a later clock over the same
 //! database: the hub is stateless, so a later hub sees everything an earlier
-//! one wrote. Demo consent is dated from the real clock, so under a fixed
-//! clock they rely only on what does not depend on it (the agreement, the
-//! family's view, an agency's own contributions, purposes no demo grant
-//! covers); the consent-dependent checks run on the real clock.
+//! one wrote (a [`Team`] made on each hub is the same team).
+//!
+//! Each test builds its own child, family and consent with
+//! `crate::fixtures`; [`Team`] names the people who act.
 
 /// Reused advice: only the asked agency's current advice about the same child.
 mod advice;
@@ -21,13 +21,16 @@ mod assessment;
 mod concurrency;
 /// Contributions: within the agreement, superseded once, seen under consent.
 mod contributions;
+/// The family's view of an assessment, pinned as a snapshot at a fixed clock.
+mod timeline;
 /// Every tell-it-once write leaves its trace entry, without free text.
 mod write_trace;
 
-use chrono::Utc;
+use domain::AgencyKind;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{Agency, Persona};
 use crate::helpers::*;
 
 /// In every piece of free text the tests write, so that the trace can be
@@ -129,27 +132,93 @@ const TRACE: &str = "query($filter: TraceFilterInput, $first: Int) {
 // Helpers
 // ---------------------------------------------------------------------------
 
-/// Practitioners and case officers state a purpose; families and IG staff
-/// state none.
-fn purpose_of(persona: &str) -> Option<&'static str> {
-    match persona {
-        "parent" | "young-person" | "ig-auditor" | "ig-admin" => None,
-        _ => Some("DIRECT_SUPPORT"),
-    }
+/// The team's agencies (fixed ids: see [`Team`]).
+const fn team_agency(n: u128) -> Uuid {
+    Uuid::from_u128(0x7ea3_0000_0000_4000_8000_0000_0000_0000 | n)
+}
+const SCHOOL: Uuid = team_agency(1);
+const SLT: Uuid = team_agency(2);
+const CAMHS: Uuid = team_agency(3);
+const EP: Uuid = team_agency(4);
+const OT: Uuid = team_agency(5);
+const YOT: Uuid = team_agency(6);
+const SCHOOL_NAME: &str = "Riverside Primary School";
+const SLT_NAME: &str = "Northshire Children's Speech and Language Therapy";
+const EP_NAME: &str = "Northshire Educational Psychology Service";
+const CAMHS_NAME: &str = "Northshire CAMHS";
+
+/// The people these tests act as, each a fixture persona: practitioners of
+/// a school, speech and language therapy, CAMHS, educational psychology,
+/// occupational therapy and youth justice (each agency in the register),
+/// the council's case officer and IG staff, and a mother signed in as
+/// `parent-1`. Children, families and consent are set up by each test.
+///
+/// The agencies have fixed ids, so a team made on a later hub over the
+/// same database (another clock) is the same team.
+struct Team<'a> {
+    school: Agency,
+    slt: Agency,
+    camhs: Agency,
+    ep: Agency,
+    people: Vec<(&'static str, Persona<'a>)>,
 }
 
-/// A request as a demo persona, with its usual purpose.
-async fn call(app: &TestApp, persona: &str, query: &str, variables: Value) -> Answer {
-    let token = app.token_for(persona);
-    app.graphql_as(Some(&token), purpose_of(persona), query, variables)
-        .await
+impl<'a> Team<'a> {
+    async fn new(app: &'a TestApp) -> Self {
+        let agency =
+            |id, kind, name: &'static str| app.agency(kind).named(name).with_id(id).create();
+        let school = agency(SCHOOL, AgencyKind::School, SCHOOL_NAME).await;
+        let slt = agency(SLT, AgencyKind::Slt, SLT_NAME).await;
+        let camhs = agency(CAMHS, AgencyKind::Camhs, CAMHS_NAME).await;
+        let ep = agency(EP, AgencyKind::Ep, EP_NAME).await;
+        let ot = agency(OT, AgencyKind::Ot, "Northshire Occupational Therapy").await;
+        let yot = agency(YOT, AgencyKind::YouthJustice, "Northshire Youth Justice").await;
+        let people = vec![
+            ("senco", app.practitioner(&school)),
+            ("slt", app.practitioner(&slt)),
+            ("camhs", app.practitioner(&camhs)),
+            ("ep", app.practitioner(&ep)),
+            ("ot", app.practitioner(&ot)),
+            ("yot", app.practitioner(&yot)),
+            ("case-officer", app.case_officer().await),
+            ("ig-auditor", app.ig_auditor().await),
+            ("ig-admin", app.ig_admin().await),
+            ("parent", app.family_member("parent-1")),
+        ];
+        Self {
+            school,
+            slt,
+            camhs,
+            ep,
+            people,
+        }
+    }
+
+    fn get(&self, name: &str) -> &Persona<'a> {
+        self.people
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| panic!("no {name} in the team"))
+    }
+
+    /// `name` stating `purpose` instead of their usual one.
+    fn for_purpose(&self, name: &str, purpose: &str) -> Persona<'a> {
+        self.get(name)
+            .clone()
+            .purpose(purpose.parse().expect("a purpose"))
+    }
+
+    /// A request as `name`, with their usual purpose.
+    async fn call(&self, name: &str, query: &str, variables: Value) -> Answer {
+        self.get(name).graphql(query, variables).await
+    }
 }
 
 /// A family member signed in as `person_id` (role family).
 fn family_token(app: &TestApp, person_id: &str) -> String {
-    let mut claims = app.claims_for("parent");
+    let mut claims = app.family_member(person_id).claims();
     claims["sub"] = json!(format!("test-{person_id}"));
-    claims["person_id"] = json!(person_id);
     app.hs256(&claims)
 }
 
@@ -189,8 +258,8 @@ fn id_of(value: &Value) -> String {
         .to_owned()
 }
 
-/// The contributions in `list` that these tests wrote (the demo may hold
-/// others).
+/// The contributions in `list` that these tests wrote (marked with
+/// [`MARK`]).
 fn marked(list: &Value) -> Value {
     Value::Array(
         list.as_array()
@@ -211,20 +280,15 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
-/// A child's contributions as `persona` sees them for `purpose`.
-async fn contributions_as(
-    app: &TestApp,
-    persona: &str,
-    purpose: Option<&str>,
+/// A child's contributions as `persona` sees them, for its purpose.
+async fn contributions_seen_by(
+    persona: &Persona<'_>,
     child: Uuid,
     scope: Option<&str>,
     include_superseded: bool,
 ) -> (Answer, Value) {
-    let token = app.token_for(persona);
-    let answer = app
-        .graphql_as(
-            Some(&token),
-            purpose,
+    let answer = persona
+        .graphql(
             &contributions(),
             json!({ "id": child, "scope": scope, "all": include_superseded }),
         )
@@ -232,20 +296,20 @@ async fn contributions_as(
     let list = answer.body["data"]["child"]["contributions"].clone();
     assert!(
         list.is_array(),
-        "{persona} should get a list of contributions: {answer:?}"
+        "{} should get a list of contributions: {answer:?}",
+        persona.subject()
     );
     (answer, list)
 }
 
-/// Every entry of the access trace matching `filter`, as an IG auditor.
-async fn trace_entries(app: &TestApp, filter: Value) -> Vec<Value> {
-    let answer = call(
-        app,
-        "ig-auditor",
-        TRACE,
-        json!({ "filter": filter, "first": 500 }),
-    )
-    .await;
+/// Every entry of the access trace matching `filter`, as the council's IG
+/// auditor.
+async fn trace_seen_by_ig(app: &TestApp, filter: Value) -> Vec<Value> {
+    let answer = app
+        .ig_auditor()
+        .await
+        .graphql(TRACE, json!({ "filter": filter, "first": 500 }))
+        .await;
     let connection = ok(&answer, "accessTrace");
     assert_eq!(
         connection["pageInfo"]["hasNextPage"], false,
@@ -257,39 +321,6 @@ async fn trace_entries(app: &TestApp, filter: Value) -> Vec<Value> {
         .iter()
         .map(|e| e["node"].clone())
         .collect()
-}
-
-/// Registers a child born `years` ago with their own sign-in `yp` and a
-/// mother with parental responsibility signed in as `mum`.
-async fn register_child(app: &TestApp, years: i64, yp: &str, mum: &str) -> Uuid {
-    let today = Utc::now().date_naive();
-    let dob = today - chrono::Duration::days(years * 365 + 30);
-    let register = "mutation($input: RegisterChildInput!) { registerChild(input: $input) { id } }";
-    let registered = call(
-        app,
-        "case-officer",
-        register,
-        json!({ "input": {
-            "givenName": "Robin", "familyName": "Tellonce",
-            "dateOfBirth": dob.to_string(), "youngPersonId": yp,
-        } }),
-    )
-    .await;
-    let id = id_of(&ok(&registered, "registerChild"));
-    let link = "mutation($c: ID!, $i: LinkFamilyMemberInput!) { linkFamilyMember(childId: $c, input: $i) { id } }";
-    let linked = call(
-        app,
-        "case-officer",
-        link,
-        json!({ "c": id, "i": {
-            "fullName": "Morgan Tellonce", "relationship": "MOTHER",
-            "parentalResponsibility": true, "prEvidence": "Birth registration",
-            "personId": mum, "contactPreference": "EMAIL", "email": "morgan@example.org",
-        } }),
-    )
-    .await;
-    ok(&linked, "linkFamilyMember");
-    Uuid::parse_str(&id).expect("uuid")
 }
 
 fn advice_input(title: &str) -> Value {

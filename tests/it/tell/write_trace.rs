@@ -1,4 +1,3 @@
-use api::demo::{AMIRA, EP, SLT};
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -18,89 +17,99 @@ fn detail(entry: &Value, key: &str) -> Option<String> {
 /// and ids, codes and dates: never the words written.
 #[tokio::test]
 async fn every_write_leaves_its_trace_entry_without_free_text() {
+    // A child aged 9 and her mother; the team around her writes.
     let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let amira_id = app
+        .child()
+        .aged(9)
+        .with_parent("parent-1")
+        .create()
+        .await
+        .id;
+    let (ep_agency, slt_agency) = (team.ep.id, team.slt.id);
     let today = Utc::now().date_naive();
-    let child = json!(AMIRA);
+    let child = json!(amira_id);
 
-    let aam = call(
-        &app,
-        "parent",
-        &update_aam(),
-        json!({ "c": child, "i": aam_input(1) }),
-    )
-    .await;
+    let aam = team
+        .call(
+            "parent",
+            &update_aam(),
+            json!({ "c": child, "i": aam_input(1) }),
+        )
+        .await;
     let version = ok(&aam, "updateAllAboutMe")["version"].clone();
-    let ep = call(
-        &app,
-        "ep",
-        &contribute(),
-        json!({ "c": child, "i": {
+    let ep = team
+        .call(
+            "ep",
+            &contribute(),
+            json!({ "c": child, "i": {
             "scope": "PSYCHOLOGY", "kind": "ADVICE", "title": format!("EP advice ({MARK})"),
             "needs": format!("{MARK} needs"), "notes": format!("{MARK} notes") } }),
-    )
-    .await;
+        )
+        .await;
     let ep_id = id_of(&ok(&ep, "contribute"));
-    let started = call(
-        &app,
-        "case-officer",
-        &start(),
-        json!({ "c": child, "on": (today - chrono::Duration::days(10)).to_string() }),
-    )
-    .await;
+    let started = team
+        .call(
+            "case-officer",
+            &start(),
+            json!({ "c": child, "on": (today - chrono::Duration::days(10)).to_string() }),
+        )
+        .await;
     let assessment_id = id_of(&ok(&started, "startAssessment"));
     ok(
-        &call(
-            &app,
-            "case-officer",
-            &decide(),
-            json!({ "a": assessment_id, "assess": true, "on": today.to_string() }),
-        )
-        .await,
+        &team
+            .call(
+                "case-officer",
+                &decide(),
+                json!({ "a": assessment_id, "assess": true, "on": today.to_string() }),
+            )
+            .await,
         "recordDecisionToAssess",
     );
     ok(
-        &call(
-            &app,
-            "case-officer",
-            &exception(),
-            json!({ "a": assessment_id, "on": today.to_string(),
+        &team
+            .call(
+                "case-officer",
+                &exception(),
+                json!({ "a": assessment_id, "on": today.to_string(),
                     "note": format!("{MARK}: the family were away.") }),
-        )
-        .await,
+            )
+            .await,
         "recordException",
     );
-    let slt_request = call(
-        &app,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": SLT, "scope": "COMMUNICATION" }),
-    )
-    .await;
+    let slt_request = team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": slt_agency, "scope": "COMMUNICATION" }),
+        )
+        .await;
     let slt_request = id_of(&ok(&slt_request, "requestAdvice"));
-    let ep_request = call(
-        &app,
-        "case-officer",
-        &request_advice(),
-        json!({ "a": assessment_id, "agency": EP, "scope": "PSYCHOLOGY" }),
-    )
-    .await;
+    let ep_request = team
+        .call(
+            "case-officer",
+            &request_advice(),
+            json!({ "a": assessment_id, "agency": ep_agency, "scope": "PSYCHOLOGY" }),
+        )
+        .await;
     let ep_request = id_of(&ok(&ep_request, "requestAdvice"));
-    let submitted = call(
-        &app,
-        "slt",
-        &submit_advice(),
-        json!({ "r": slt_request, "i": advice_input("SLT advice") }),
-    )
-    .await;
+    let submitted = team
+        .call(
+            "slt",
+            &submit_advice(),
+            json!({ "r": slt_request, "i": advice_input("SLT advice") }),
+        )
+        .await;
     let slt_advice = id_of(&ok(&submitted, "submitAdvice"));
     ok(
-        &call(
-            &app,
-            "case-officer",
-            &reuse_advice(),
-            json!({ "r": ep_request, "c": ep_id, "author": true, "family": true }),
-        )
-        .await,
+        &team
+            .call(
+                "case-officer",
+                &reuse_advice(),
+                json!({ "r": ep_request, "c": ep_id, "author": true, "family": true }),
+            )
+            .await,
         "reuseAdvice",
     );
 
@@ -108,19 +117,19 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
         assert_eq!(entries.len(), 1, "one {action} entry: {entries:?}");
         entries[0].clone()
     };
-    let of = |action: &'static str| json!({ "childId": AMIRA, "action": action });
+    let of = |action: &'static str| json!({ "childId": amira_id, "action": action });
 
     let e = only(
-        trace_entries(&app, of("ALL_ABOUT_ME_UPDATED")).await,
+        trace_seen_by_ig(&app, of("ALL_ABOUT_ME_UPDATED")).await,
         "ALL_ABOUT_ME_UPDATED",
     );
-    assert_eq!(e["actorSubject"], "test-parent");
-    assert_eq!(e["childId"], AMIRA.to_string());
+    assert_eq!(e["actorSubject"], team.get("parent").subject());
+    assert_eq!(e["childId"], amira_id.to_string());
     assert_eq!(detail(&e, "version"), Some(version.to_string()));
 
-    let e = only(trace_entries(&app, of("CONTRIBUTE")).await, "CONTRIBUTE");
-    assert_eq!(e["actorSubject"], "test-ep");
-    assert_eq!(e["actorAgencyId"], EP.to_string());
+    let e = only(trace_seen_by_ig(&app, of("CONTRIBUTE")).await, "CONTRIBUTE");
+    assert_eq!(e["actorSubject"], team.get("ep").subject());
+    assert_eq!(e["actorAgencyId"], ep_agency.to_string());
     assert_eq!(e["actorAgencyKind"], "EP");
     assert_eq!(e["purpose"], "DIRECT_SUPPORT");
     assert_eq!(detail(&e, "contribution_id"), Some(ep_id.clone()));
@@ -128,23 +137,23 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
     assert_eq!(detail(&e, "kind").as_deref(), Some("ADVICE"));
 
     let e = only(
-        trace_entries(&app, of("ASSESSMENT_STARTED")).await,
+        trace_seen_by_ig(&app, of("ASSESSMENT_STARTED")).await,
         "ASSESSMENT_STARTED",
     );
-    assert_eq!(e["actorSubject"], "test-case-officer");
+    assert_eq!(e["actorSubject"], team.get("case-officer").subject());
     assert_eq!(detail(&e, "assessment_id"), Some(assessment_id.clone()));
 
-    let steps = trace_entries(&app, of("ASSESSMENT_STEP")).await;
+    let steps = trace_seen_by_ig(&app, of("ASSESSMENT_STEP")).await;
     let mut kinds: Vec<String> = steps.iter().filter_map(|e| detail(e, "step")).collect();
     kinds.sort();
     assert_eq!(kinds, vec!["DECIDED_TO_ASSESS", "EXCEPTION"], "{steps:?}");
     for e in &steps {
-        assert_eq!(e["actorSubject"], "test-case-officer");
+        assert_eq!(e["actorSubject"], team.get("case-officer").subject());
         assert_eq!(detail(e, "assessment_id"), Some(assessment_id.clone()));
         assert_eq!(detail(e, "on"), Some(today.to_string()));
     }
 
-    let asked = trace_entries(&app, of("ADVICE_REQUESTED")).await;
+    let asked = trace_seen_by_ig(&app, of("ADVICE_REQUESTED")).await;
     let mut pairs: Vec<(Option<String>, Option<String>, Option<String>)> = asked
         .iter()
         .map(|e| {
@@ -159,12 +168,12 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
     let mut expected = vec![
         (
             Some(slt_request.clone()),
-            Some(SLT.to_string()),
+            Some(slt_agency.to_string()),
             Some("COMMUNICATION".to_owned()),
         ),
         (
             Some(ep_request.clone()),
-            Some(EP.to_string()),
+            Some(ep_agency.to_string()),
             Some("PSYCHOLOGY".to_owned()),
         ),
     ];
@@ -172,24 +181,24 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
     assert_eq!(pairs, expected, "{asked:?}");
 
     let e = only(
-        trace_entries(&app, of("ADVICE_SUBMITTED")).await,
+        trace_seen_by_ig(&app, of("ADVICE_SUBMITTED")).await,
         "ADVICE_SUBMITTED",
     );
-    assert_eq!(e["actorSubject"], "test-slt");
-    assert_eq!(e["actorAgencyId"], SLT.to_string());
+    assert_eq!(e["actorSubject"], team.get("slt").subject());
+    assert_eq!(e["actorAgencyId"], slt_agency.to_string());
     assert_eq!(detail(&e, "request_id"), Some(slt_request.clone()));
     assert_eq!(detail(&e, "contribution_id"), Some(slt_advice));
 
     let e = only(
-        trace_entries(&app, of("ADVICE_REUSED")).await,
+        trace_seen_by_ig(&app, of("ADVICE_REUSED")).await,
         "ADVICE_REUSED",
     );
-    assert_eq!(e["actorSubject"], "test-case-officer");
+    assert_eq!(e["actorSubject"], team.get("case-officer").subject());
     assert_eq!(detail(&e, "request_id"), Some(ep_request));
     assert_eq!(detail(&e, "contribution_id"), Some(ep_id));
 
     // None of the words written reach the trace, in any entry.
-    let everything = trace_entries(&app, json!({})).await;
+    let everything = trace_seen_by_ig(&app, json!({})).await;
     assert!(everything.len() >= 10, "{everything:?}");
     for e in &everything {
         assert!(!e.to_string().contains(MARK), "free text in the trace: {e}");

@@ -1,4 +1,3 @@
-use api::demo::AMIRA;
 use serde_json::json;
 
 use super::*;
@@ -7,14 +6,20 @@ use crate::helpers::*;
 #[tokio::test]
 async fn the_database_refuses_to_change_or_remove_entries() {
     let app = spawn_app().await;
-    let read = app.graphql("senco", READ, json!({ "id": AMIRA })).await;
+    let (amira, school) = amira_and_her_school(&app).await;
+    let senco = app.practitioner(&school);
+    let read = senco.graphql(READ, json!({ "id": amira.id })).await;
     assert!(read.body["data"]["child"].is_object(), "{read:?}");
     let before = app.store.trace_links(0, 1_000).await.expect("links");
     assert_eq!(before.len(), 2);
 
+    let rewrite = format!(
+        "UPDATE access_trace SET entry = REPLACE(entry, '{}', 'test-other')",
+        senco.subject()
+    );
     let mut statements = vec![
         "UPDATE access_trace SET action = 'X' WHERE seq = 1",
-        "UPDATE access_trace SET entry = REPLACE(entry, 'test-senco', 'test-other')",
+        rewrite.as_str(),
         "DELETE FROM access_trace WHERE seq = 2",
         "DELETE FROM access_trace",
     ];
@@ -33,6 +38,7 @@ async fn the_database_refuses_to_change_or_remove_entries() {
     let after = app.store.trace_links(0, 1_000).await.expect("links");
     assert_eq!(before, after);
     assert_chain_intact(&app).await;
-    let report = integrity(&app).await;
-    assert_eq!(report["ok"], true, "{report}");
+    let answer = app.ig_auditor().await.graphql(INTEGRITY, json!({})).await;
+    let report = &answer.body["data"]["traceIntegrity"];
+    assert_eq!(report["ok"], true, "{answer:?}");
 }

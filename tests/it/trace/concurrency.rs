@@ -82,7 +82,9 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
     const IN_FLIGHT: usize = 32;
     const PAIRS: usize = 10;
     // No aggregation window: every failed authentication is its own entry.
-    let app = Arc::new(spawn_app_with(|s| s.limits.auth_failure_window = Duration::ZERO).await);
+    // TODO(fixtures): on the demo
+    let app =
+        Arc::new(spawn_demo_app_with(|s| s.limits.auth_failure_window = Duration::ZERO).await);
     let started = Instant::now();
 
     let mut jobs = vec![Job::GrantWithdraw; PAIRS];

@@ -1,4 +1,5 @@
-use api::demo::AMIRA;
+use consent::Purpose;
+use domain::Scope;
 use serde_json::json;
 
 use super::*;
@@ -6,12 +7,24 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn nothing_leaves_the_hub_when_its_entry_cannot_be_written() {
+    // Amira's mother lets her school read her education.
     let app = spawn_app().await;
-    let parent = app.token_for("parent");
+    let (amira, school) = amira_and_her_school(&app).await;
+    app.family_member("parent-1")
+        .grant(&amira)
+        .to(&school)
+        .scopes([Scope::Education, Scope::AllAboutMe])
+        .purposes([Purpose::DirectSupport])
+        .create()
+        .await;
+    let senco = app.practitioner(&school);
+    let ig_auditor = app.ig_auditor().await.token();
+    let amira_id = amira.id;
+    let parent = app.family_member("parent-1").token();
     let read = |token: String| {
         let app = &app;
         async move {
-            app.graphql_as(Some(&token), None, ALL_ABOUT_ME, json!({ "id": AMIRA }))
+            app.graphql_as(Some(&token), None, ALL_ABOUT_ME, json!({ "id": amira_id }))
                 .await
         }
     };
@@ -43,16 +56,19 @@ async fn nothing_leaves_the_hub_when_its_entry_cannot_be_written() {
         .await;
     assert_eq!(me.status, 500, "{me:?}");
     assert!(!me.body.to_string().contains("Biscuit"), "{me:?}");
-    let senco = app.graphql("senco", READ, json!({ "id": AMIRA })).await;
-    assert_eq!(senco.status, 500, "{senco:?}");
-    assert!(!senco.body.to_string().contains("Year 4"), "{senco:?}");
+    let senco_read = senco.graphql(READ, json!({ "id": amira_id })).await;
+    assert_eq!(senco_read.status, 500, "{senco_read:?}");
+    assert!(
+        !senco_read.body.to_string().contains("Year 4"),
+        "{senco_read:?}"
+    );
     let batch = app
         .post_json(
             Some(&parent),
             None,
             &json!([
                 { "query": "{ me { subject } }" },
-                { "query": ALL_ABOUT_ME, "variables": { "id": AMIRA } },
+                { "query": ALL_ABOUT_ME, "variables": { "id": amira_id } },
             ]),
         )
         .await;
@@ -61,21 +77,21 @@ async fn nothing_leaves_the_hub_when_its_entry_cannot_be_written() {
 
     // A change whose entry cannot be written does not happen.
     let granted = app
-        .graphql_as(Some(&parent), None, GRANT, health_grant(AMIRA))
+        .graphql_as(Some(&parent), None, GRANT, health_grant(amira_id))
         .await;
     assert_eq!(granted.codes(), vec!["INTERNAL"], "{granted:?}");
     assert!(granted.body["data"].is_null(), "{granted:?}");
     // Refused tokens and exports fail closed as well.
     let expired = app
         .graphql_as(
-            Some(&expired_token(&app, "senco")),
+            Some(&expired(&app, senco.claims())),
             None,
             READ,
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(expired.status, 500, "{expired:?}");
-    let (status, _, body) = export(&app, Some(&app.token_for("ig-auditor")), "").await;
+    let (status, _, body) = export(&app, Some(&ig_auditor), "").await;
     assert_eq!(status, 500, "{body}");
 
     sql(&app, "ALTER TABLE access_trace_away RENAME TO access_trace")
@@ -94,7 +110,7 @@ async fn nothing_leaves_the_hub_when_its_entry_cannot_be_written() {
             Some(&parent),
             None,
             "query($id: ID!) { consents(childId: $id) { recipientAgencyKind scopes } }",
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     let health_grants = consents.body["data"]["consents"]

@@ -67,7 +67,8 @@ async fn post_with_request_id(
 
 #[tokio::test]
 async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let (answer, request_id) = post_with_request_id(
         &app,
         &app.token_for("senco"),
@@ -158,7 +159,8 @@ async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
 
 #[tokio::test]
 async fn every_operation_leaves_its_entry() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
 
     // CHILD_REGISTERED (and the read of what the case officer gets back).
     let registered = app
@@ -461,7 +463,8 @@ async fn every_operation_leaves_its_entry() {
 /// replaces the consent basis of the section read in the same request.
 #[tokio::test]
 async fn own_contributions_do_not_hide_the_consent_basis() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let contributed = app
         .graphql(
             "camhs",
@@ -518,7 +521,8 @@ async fn own_contributions_do_not_hide_the_consent_basis() {
 /// not see the withdrawn scope, and its entry does not cite the grant.
 #[tokio::test]
 async fn a_batch_runs_in_order() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     // The parent withdraws CAMHS's grant, then (same batch) reads as herself;
     // CAMHS reads right after in its own request.
     let parent = app.token_for("parent");
@@ -555,7 +559,8 @@ async fn a_batch_runs_in_order() {
 /// Reading the advice requests addressed to your agency is traced.
 #[tokio::test]
 async fn reading_advice_requests_is_traced() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let answer = app
         .graphql("camhs", "{ adviceRequests { id childId } }", json!({}))
         .await;

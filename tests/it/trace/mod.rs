@@ -13,6 +13,8 @@ mod entries;
 mod export;
 /// Families see who looked at what and why, but not what an override keeps from them.
 mod family_history;
+/// A page of a family's access history, pinned as a snapshot at a fixed clock.
+mod history_page;
 /// IG search: filters and pagination return exactly the matching entries.
 mod search;
 /// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
@@ -25,7 +27,31 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::fixtures::{Agency, Child};
 use crate::helpers::*;
+
+/// Amira, 9, whose mother is `parent-1`, with her own words and her school
+/// year in the record, and her school in the register; written through the
+/// store, so the trace holds only the agreement's entry until someone acts.
+async fn amira_and_her_school(app: &TestApp) -> (Child, Agency) {
+    let school = app
+        .agency(domain::AgencyKind::School)
+        .named("Riverside Primary School")
+        .create()
+        .await;
+    let child = app
+        .child()
+        .named("Amira", "Khan")
+        .aged(9)
+        .with_parent("parent-1")
+        .with_record(|r| {
+            r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
+            r.education.year_group = Some("Year 4".into());
+        })
+        .create()
+        .await;
+    (child, school)
+}
 
 // ---------------------------------------------------------------------------
 // Queries and helpers.
@@ -192,9 +218,13 @@ async fn export(app: &TestApp, token: Option<&str>, query: &str) -> (u16, String
     )
 }
 
-/// An expired token for a persona.
+/// An expired token for a demo persona.
 fn expired_token(app: &TestApp, persona: &str) -> String {
-    let mut claims = app.claims_for(persona);
+    expired(app, app.claims_for(persona))
+}
+
+/// `claims`, expired an hour ago.
+fn expired(app: &TestApp, mut claims: Value) -> String {
     let now = Utc::now().timestamp();
     claims["iat"] = json!(now - 7200);
     claims["exp"] = json!(now - 3600);

@@ -100,7 +100,8 @@ async fn assert_filter(
 
 #[tokio::test]
 async fn filters_and_pagination_return_exactly_the_matching_entries() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     let read = |persona: &'static str, purpose: &'static str, query: &'static str, child: Uuid| {
         let app = &app;
         async move {

@@ -23,7 +23,8 @@ async fn lift_triggers(app: &TestApp) {
 
 #[tokio::test]
 async fn an_edited_entry_is_found_and_named() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     let links = app.store.trace_links(0, 100).await.expect("links");
     assert_eq!(links.len(), 4);
@@ -69,7 +70,8 @@ async fn an_edited_entry_is_found_and_named() {
 #[tokio::test]
 async fn a_removed_re_hashed_or_forged_entry_is_found() {
     // Removed: the gap is reported at the missing entry.
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     lift_triggers(&app).await;
     sql(&app, "DELETE FROM access_trace WHERE seq = 3")
@@ -81,7 +83,8 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     drop(app);
 
     // Edited and re-hashed: the next link no longer holds.
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     lift_triggers(&app).await;
     let link = app.store.trace_links(2, 1).await.expect("links").remove(0);
@@ -105,7 +108,8 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     drop(app);
 
     // A forged entry inserted after the head, with a made-up hash.
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     let head = app.store.trace_links(3, 1).await.expect("links").remove(0);
     let mut forged = TraceEntry::parse(&head.canonical).expect("entry");
@@ -133,7 +137,8 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
 
 /// An edit to one searchable column of entry 3 (the CAMHS read of Amira).
 async fn edit_column(column: &str) -> (TestApp, Value) {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     lift_triggers(&app).await;
     let set = match column {
@@ -192,7 +197,8 @@ async fn an_entry_moved_in_time_is_found() {
 
 #[tokio::test]
 async fn the_same_instant_written_another_way_is_not_an_edit() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     lift_triggers(&app).await;
     let link = app.store.trace_links(2, 1).await.expect("links").remove(0);
@@ -229,7 +235,8 @@ async fn integrity_at(app: &TestApp, seq: i64, hash: &str) -> Value {
 
 #[tokio::test]
 async fn a_truncated_tail_is_found_against_a_checkpoint() {
-    let app = spawn_app().await;
+    // TODO(fixtures): on the demo
+    let app = spawn_demo_app().await;
     three_reads(&app).await;
     let checkpoint = app.store.trace_links(3, 1).await.expect("links").remove(0);
     assert_eq!(checkpoint.seq, 4);

@@ -1,10 +1,16 @@
+//! The demo story itself: it loads (and loads only once), each persona
+//! sees what the README says they see under the agreement and the demo
+//! grants, and the banner's printed tokens work. The only tests that load
+//! the demo on purpose; every other test builds its own situation with
+//! `crate::fixtures`.
+
 use std::collections::BTreeSet;
 
 use api::demo::{AMIRA, CHLOE, JAYDEN, POPPY};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::*;
+use crate::consent::{CHILD, access};
 use crate::helpers::*;
 
 /// Every section of the record with the GraphQL scope it belongs to.
@@ -92,7 +98,7 @@ fn expected_view(persona: &str, child: Uuid) -> Option<Vec<&'static str>> {
 
 #[tokio::test]
 async fn each_persona_sees_exactly_what_the_agreement_and_the_demo_grants_allow() {
-    let app = spawn_app().await;
+    let app = spawn_demo_app().await;
     let demo = api::demo::children(chrono::Utc::now().date_naive());
     let personas = [
         "senco",
@@ -200,4 +206,39 @@ async fn each_persona_sees_exactly_what_the_agreement_and_the_demo_grants_allow(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn the_demo_answers_with_its_printed_tokens() {
+    let app = spawn_demo_app().await;
+    // The banner holds a ready token per persona, signed with the app's key.
+    let banner = api::demo::banner(&app.address, &app.settings.jwt).expect("banner");
+    let personas = api::demo::personas();
+    assert_eq!(banner.matches("TOKEN=").count(), personas.len());
+    let parent_token = banner
+        .lines()
+        .skip_while(|l| !l.starts_with("== parent"))
+        .find_map(|l| l.strip_prefix("TOKEN="))
+        .expect("parent token");
+    let answer = app
+        .graphql_as(
+            Some(parent_token),
+            None,
+            "{ me { children { identity { givenName } allAboutMe { whatMatters } } } }",
+            json!({}),
+        )
+        .await;
+    let children = &answer.body["data"]["me"]["children"];
+    assert_eq!(children[0]["identity"]["givenName"], "Amira", "{answer:?}");
+    assert!(
+        children[0]["allAboutMe"]["whatMatters"]
+            .as_str()
+            .is_some_and(|s| s.contains("horses"))
+    );
+    // Loading the demo again changes nothing.
+    assert!(
+        !api::demo::load(&app.store, chrono::Utc::now().date_naive())
+            .await
+            .expect("reload")
+    );
 }
