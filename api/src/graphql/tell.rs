@@ -1023,7 +1023,7 @@ async fn step(
     let mut a = find_assessment(rc, assessment_id).await?;
     let today = rc.now.date_naive();
     a.check_step(kind, on.0, today)
-        .map_err(|m| Error::bad_input("on", m))?;
+        .map_err(|e| Error::bad_input(e.field(), e.to_string()))?;
     let event = AssessmentEvent {
         id: Uuid::now_v7(),
         kind,
