@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use domain::Scope;
 
 use crate::{
-    AccessDecision, Agreement, Basis, BasisKind, ChildFacts, DenialCode, Grant, Override,
-    Principal, Purpose, Role, ScopeDecision,
+    AccessDecision, Agreement, Basis, BasisKind, ChildFacts, DenialCode, FamilyRefusal, FamilyRole,
+    Grant, Override, Principal, Purpose, Role, ScopeDecision,
 };
 
 /// Everything the decision reads, loaded by the caller for this request.
@@ -52,18 +52,15 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
         && (principal.has(Role::Family) || principal.has(Role::YoungPerson))
         && !principal.is_practitioner()
     {
-        let view = input.child.family_view(
-            person,
-            principal.has(Role::YoungPerson),
-            principal.has(Role::Family),
-            today,
-        );
+        let view = FamilyRole::of(principal)
+            .ok_or(FamilyRefusal::NoRelationship)
+            .and_then(|role| input.child.family_view(person, role, today));
         return AccessDecision::from_fn(version, |scope| match view {
             Ok(_) if scope == Scope::Restricted => {
                 denied(DenialCode::NotPermitted, RESTRICTED_REASON)
             }
-            Ok(why) => ScopeDecision::Allowed(Basis::new(BasisKind::Family, why)),
-            Err(why) => denied(DenialCode::NotPermitted, why),
+            Ok(why) => ScopeDecision::Allowed(Basis::new(BasisKind::Family, why.explanation())),
+            Err(why) => denied(DenialCode::NotPermitted, why.to_string()),
         });
     }
     let (Some(agency), Some(purpose), true) = (

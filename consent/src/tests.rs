@@ -596,3 +596,5 @@ proptest! {
         }
     }
 }
+
+mod rules;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, OutputType};
 use chrono::{DateTime, Utc};
-use consent::{AccessDecision, DecisionInput, Override, Principal, Role, ScopeDecision};
+use consent::{AccessDecision, DecisionInput, Override, Principal, ScopeDecision};
 use domain::{ChildId, ChildRecord, Scope};
 
 use consent::trace::{TraceAction, TraceEntry, TraceOutcome};
@@ -197,10 +197,11 @@ pub async fn open_as_family(
         return Err(not_found);
     };
     let facts = core.consent_facts();
-    let young_person = principal.has(Role::YoungPerson);
-    let family = principal.has(Role::Family);
+    let Some(role) = consent::FamilyRole::of(principal) else {
+        return Err(not_found);
+    };
     if facts
-        .family_view(person, young_person, family, rc.now.date_naive())
+        .family_view(person, role, rc.now.date_naive())
         .is_err()
     {
         return Err(not_found);

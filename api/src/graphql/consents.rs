@@ -297,7 +297,9 @@ fn decider(
                 "a decision you make yourself is DIGITAL",
             ));
         }
-        let capacity = facts.may_decide(person, today).map_err(Error::Forbidden)?;
+        let capacity = facts
+            .may_decide(person, today)
+            .map_err(|e| Error::Forbidden(e.to_string()))?;
         return Ok((person.to_owned(), capacity, None));
     }
     if let (true, Some(agency)) = (p.is_practitioner(), p.agency) {
@@ -320,7 +322,9 @@ fn decider(
                 "name the person whose decision you are recording",
             )
         })?;
-        let capacity = facts.may_decide(person, today).map_err(Error::Forbidden)?;
+        let capacity = facts
+            .may_decide(person, today)
+            .map_err(|e| Error::Forbidden(e.to_string()))?;
         return Ok((person.to_owned(), capacity, Some(p.subject.clone())));
     }
     Err(Error::Forbidden(consent::NO_AUTHORITY.into()))
