@@ -114,7 +114,7 @@ pub async fn decide_child(
     let mut kinds: Vec<&str> = decision
         .iter()
         .filter_map(|(_, d)| match d {
-            ScopeDecision::Allowed(b) => Some(b.kind.code()),
+            ScopeDecision::Allowed(b) => Some(b.kind().code()),
             ScopeDecision::Denied(_) => None,
         })
         .collect();
@@ -161,7 +161,7 @@ pub async fn open_child(rc: &RequestContext, id: ChildId) -> Result<Option<Child
     // Overrides the caller may know of: a family sees those it is to be told
     // about; a lead sees their own.
     let is_family = decision.iter().any(
-        |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind == consent::BasisKind::Family),
+        |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind() == consent::BasisKind::Family),
     );
     let overrides = state
         .overrides

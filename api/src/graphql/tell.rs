@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use consent::trace::TraceAction;
-use consent::{BasisKind, Principal, Role, ScopeDecision};
+use consent::{Principal, Role, ScopeDecision};
 use domain::ehc::{
     AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEvent, AssessmentEventKind,
     ClockException, Milestone, MilestoneStatus, weeks_after,
@@ -150,10 +150,7 @@ pub fn visible_contributions(
         }
         let own = own_agency == Some(c.agency_id);
         let outcome = if own {
-            ScopeDecision::Allowed(consent::Basis::new(
-                BasisKind::OwnContribution,
-                "your agency contributed this",
-            ))
+            ScopeDecision::Allowed(consent::Basis::own_contribution())
         } else {
             decision.get(c.scope).clone()
         };

@@ -955,3 +955,61 @@ proptest! {
         }
     }
 }
+
+// ---- Basis ----
+
+#[test]
+fn each_basis_carries_only_its_own_facts() {
+    let (g1, g2) = (Uuid::from_u128(2), Uuid::from_u128(1));
+    let consent = Basis::consent(vec![g1, g2], 4).expect("grants");
+    assert_eq!(consent.kind(), BasisKind::Consent);
+    assert_eq!(consent.grant_ids(), &[g2, g1], "sorted");
+    assert_eq!(
+        (consent.override_id(), consent.agreement_version()),
+        (None, Some(4))
+    );
+    assert_eq!(
+        consent.explanation(),
+        "the family has consented to share this with you"
+    );
+    assert_eq!(Basis::consent(Vec::new(), 4), None, "consent names a grant");
+
+    let until = now() + Duration::hours(3);
+    let s = Basis::safeguarding(OVERRIDE, until, 4);
+    assert_eq!(s.kind(), BasisKind::Safeguarding);
+    assert_eq!(
+        (s.grant_ids(), s.override_id(), s.agreement_version()),
+        (&[][..], Some(OVERRIDE), Some(4))
+    );
+    assert_eq!(
+        s.explanation(),
+        "your safeguarding override (until 22 November 2026 15:00 UTC) covers this"
+    );
+
+    let p = Basis::public_task(Purpose::EhcAssessment, 4);
+    assert_eq!(p.kind(), BasisKind::PublicTask);
+    assert_eq!(
+        (p.grant_ids(), p.override_id(), p.agreement_version()),
+        (&[][..], None, Some(4))
+    );
+    assert_eq!(
+        p.explanation(),
+        "shared by law for an EHC needs assessment under the data-sharing agreement"
+    );
+
+    let f = Basis::family(FamilyAccess::OwnRecord);
+    assert_eq!(f.kind(), BasisKind::Family);
+    assert_eq!(
+        (f.grant_ids(), f.override_id(), f.agreement_version()),
+        (&[][..], None, None)
+    );
+    assert_eq!(f.explanation(), "this is your own record");
+
+    let o = Basis::own_contribution();
+    assert_eq!(o.kind(), BasisKind::OwnContribution);
+    assert_eq!(
+        (o.grant_ids(), o.override_id(), o.agreement_version()),
+        (&[][..], None, None)
+    );
+    assert_eq!(o.explanation(), "your agency contributed this");
+}
