@@ -12,6 +12,23 @@
 //! - [`Receipt`]: the consent receipt given for each grant and withdrawal.
 //! - [`trace`]: the access trace entry, its canonical form and hash chain.
 //!
+//! Rules are constructors with typed errors; each error's `Display` is the
+//! message the API shows, and `field()` names the API field it is about
+//! (`None` where the rule itself refuses, which the API reports as
+//! FORBIDDEN):
+//!
+//! - [`Decider::resolve`] (who makes a consent decision: the family member
+//!   themself, DIGITAL, or a recording practitioner naming the person) and
+//!   [`ChildFacts::may_decide`] → [`AuthorityError`];
+//!   [`ChildFacts::family_view`] with a [`FamilyRole`] →
+//!   [`FamilyAccess`] or [`FamilyRefusal`].
+//! - [`Recipient::one_of`], [`GrantTerms::check`] (callable before the child
+//!   is loaded), [`Grant::new`] and [`Grant::withdraw`] → [`GrantError`];
+//!   [`Grant::confirm`] → [`ConfirmError`].
+//! - [`OverrideRequest::check`] and [`Override::declare`] → [`OverrideError`].
+//! - [`Basis`] has one constructor per kind, so only CONSENT names grants
+//!   and only SAFEGUARDING names an override.
+//!
 //! No IO and no async: the caller loads the facts and gets a value back.
 
 mod agreement;
