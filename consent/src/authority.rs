@@ -10,7 +10,7 @@ use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use domain::AgencyKind;
 
-use crate::grant::{CaptureMethod, GrantorCapacity};
+use crate::grant::{CaptureMethod, Decider, GrantorCapacity};
 use crate::{Agreement, Principal, Role};
 
 /// The rule told to someone with no relationship to the child: nothing about
@@ -232,22 +232,8 @@ pub enum FamilyRefusal {
     HandedOver,
 }
 
-/// Who makes a consent decision, in which capacity, how it was captured,
-/// and which practitioner recorded it (none for the family's own DIGITAL
-/// decision).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decider {
-    /// The person whose decision it is.
-    pub person: String,
-    /// Their capacity today.
-    pub capacity: GrantorCapacity,
-    /// How the decision was captured: the method given, or DIGITAL for the
-    /// family's own and WRITTEN for a practitioner's record by default.
-    pub method: CaptureMethod,
-    /// The recording practitioner's subject.
-    pub recorded_by: Option<String>,
-}
-
+// `Decider` lives with the grants it signs, so that `grant` need not import
+// this module; its rule is here.
 impl Decider {
     /// Who is deciding: the signed-in family member themself (DIGITAL), or a
     /// practitioner of an agency the agreement lets record consent naming

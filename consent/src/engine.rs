@@ -16,7 +16,7 @@ use domain::Scope;
 
 use crate::{
     AccessDecision, Agreement, Basis, ChildFacts, DenialCode, FamilyRefusal, FamilyRole, Grant,
-    Override, Principal, Purpose, Role, ScopeDecision,
+    Override, Principal, Purpose, Role, ScopeDecision, purpose_words,
 };
 
 /// Everything the decision reads, loaded by the caller for this request.
@@ -131,14 +131,4 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
         };
         ScopeDecision::Allowed(basis)
     })
-}
-
-/// A purpose of use in plain words.
-pub fn purpose_words(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::DirectSupport => "direct support",
-        Purpose::EhcAssessment => "an EHC needs assessment",
-        Purpose::AnnualReview => "an annual review",
-        Purpose::Safeguarding => "safeguarding",
-    }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::{AgencyKind, Scope};
 use uuid::Uuid;
 
-use crate::{AgencyRef, Decider, Purpose};
+use crate::{AgencyRef, Purpose};
 
 domain::code_enum! {
     /// In which capacity the grantor consented.
@@ -55,6 +55,22 @@ impl Recipient {
             Recipient::Kind(kind) => *kind == agency.kind,
         }
     }
+}
+
+/// Who makes a consent decision, in which capacity, how it was captured,
+/// and which practitioner recorded it (none for the family's own DIGITAL
+/// decision), as [`Decider::resolve`] finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decider {
+    /// The person whose decision it is.
+    pub person: String,
+    /// Their capacity today.
+    pub capacity: GrantorCapacity,
+    /// How the decision was captured: the method given, or DIGITAL for the
+    /// family's own and WRITTEN for a practitioner's record by default.
+    pub method: CaptureMethod,
+    /// The recording practitioner's subject.
+    pub recorded_by: Option<String>,
 }
 
 /// A withdrawal of a grant.

@@ -45,16 +45,16 @@ pub use agreement::{
     Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
 };
 pub use authority::{
-    Authority, AuthorityError, ChildFacts, Decider, FamilyAccess, FamilyRefusal, FamilyRole,
-    NO_AUTHORITY, end_of_compulsory_school_age,
+    Authority, AuthorityError, ChildFacts, FamilyAccess, FamilyRefusal, FamilyRole, NO_AUTHORITY,
+    end_of_compulsory_school_age,
 };
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
-pub use engine::{DecisionInput, decide, purpose_words};
+pub use engine::{DecisionInput, decide};
 pub use grant::{
-    CaptureMethod, ConfirmError, Confirmation, Grant, GrantError, GrantRequest, GrantStatus,
-    GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
+    CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
+    GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
 };
-pub use principal::{AgencyRef, Principal, Purpose, Role};
+pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
 pub use safeguarding::{
     MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,
