@@ -81,6 +81,43 @@ impl From<anyhow::Error> for Error {
     }
 }
 
+/// A pure rule's refusal about one input field becomes BAD_USER_INPUT
+/// naming that field, with the rule's own words.
+macro_rules! bad_input_from {
+    ($($rule:ty),+ $(,)?) => {$(
+        impl From<$rule> for Error {
+            fn from(e: $rule) -> Self {
+                Self::bad_input(e.field(), e.to_string())
+            }
+        }
+    )+};
+}
+
+bad_input_from!(
+    consent::GrantError,
+    consent::OverrideError,
+    domain::ehc::StartError,
+    domain::ehc::StepError,
+    domain::ehc::AdviceError,
+);
+
+/// A refusal that names no field is the rule refusing the caller:
+/// FORBIDDEN, with the rule's words.
+macro_rules! forbidden_unless_field {
+    ($($rule:ty),+ $(,)?) => {$(
+        impl From<$rule> for Error {
+            fn from(e: $rule) -> Self {
+                match e.field() {
+                    Some(field) => Self::bad_input(field, e.to_string()),
+                    None => Self::Forbidden(e.to_string()),
+                }
+            }
+        }
+    )+};
+}
+
+forbidden_unless_field!(consent::AuthorityError, consent::ConfirmError);
+
 /// The generic text shown for internal errors.
 pub const INTERNAL_MESSAGE: &str =
     "internal error: the request could not be completed; it has been logged";

@@ -177,7 +177,7 @@ impl Recorder {
             match decision {
                 // Reading your own contributions never stands in for the
                 // section's own decision: both are recorded.
-                ScopeDecision::Allowed(b) if b.kind == consent::BasisKind::OwnContribution => {
+                ScopeDecision::Allowed(b) if b.kind() == consent::BasisKind::OwnContribution => {
                     read.own.insert(scope);
                 }
                 _ => {

@@ -8,7 +8,10 @@
 
 use chrono::{Datelike, Months, NaiveDate, Weekday};
 
-use crate::grant::GrantorCapacity;
+use domain::AgencyKind;
+
+use crate::grant::{CaptureMethod, Decider, GrantorCapacity};
+use crate::{Agreement, Principal, Role};
 
 /// The rule told to someone with no relationship to the child: nothing about
 /// the child (age, capacity, existence) is in it.
@@ -79,33 +82,44 @@ impl ChildFacts {
         self.parental_responsibility.iter().any(|p| p == person)
     }
 
+    fn is_deputy(&self, person: &str) -> bool {
+        self.deputies.iter().any(|d| d == person)
+    }
+
+    fn is_young_person(&self, person: &str) -> bool {
+        self.young_person_id.as_deref() == Some(person)
+    }
+
     /// In which capacity `person` may make a consent decision today, or the
     /// rule that stops them, in words fit to show.
-    pub fn may_decide(&self, person: &str, today: NaiveDate) -> Result<GrantorCapacity, String> {
-        let related = self.holds_pr(person)
-            || self.young_person_id.as_deref() == Some(person)
-            || self.deputies.iter().any(|d| d == person);
+    pub fn may_decide(
+        &self,
+        person: &str,
+        today: NaiveDate,
+    ) -> Result<GrantorCapacity, AuthorityError> {
+        let related =
+            self.holds_pr(person) || self.is_young_person(person) || self.is_deputy(person);
         if !related {
             // Nothing about the child (age, capacity) to someone unrelated.
-            return Err(NO_AUTHORITY.to_owned());
+            return Err(AuthorityError::NoAuthority);
         }
-        let hand_over = self.hand_over().format("%-d %B %Y");
+        let hand_over = self.hand_over();
         match self.authority(today) {
-            Authority::ParentalResponsibility if self.holds_pr(person) => Ok(GrantorCapacity::ParentalResponsibility),
-            Authority::ParentalResponsibility => Err(format!(
-                "until the end of compulsory school age ({hand_over}) only a person with parental responsibility may make consent decisions for this child"
-            )),
-            Authority::YoungPerson if self.young_person_id.as_deref() == Some(person) => Ok(GrantorCapacity::YoungPerson),
-            Authority::YoungPerson => Err(format!(
-                "since the end of compulsory school age ({hand_over}) the young person makes their own consent decisions; a parent or deputy may act only where the record notes they lack capacity"
-            )),
-            Authority::ActingForYoungPerson if self.deputies.iter().any(|d| d == person) => Ok(GrantorCapacity::Deputy),
+            Authority::ParentalResponsibility if self.holds_pr(person) => {
+                Ok(GrantorCapacity::ParentalResponsibility)
+            }
+            Authority::ParentalResponsibility => Err(AuthorityError::BeforeHandOver { hand_over }),
+            Authority::YoungPerson if self.is_young_person(person) => {
+                Ok(GrantorCapacity::YoungPerson)
+            }
+            Authority::YoungPerson => Err(AuthorityError::AfterHandOver { hand_over }),
+            Authority::ActingForYoungPerson if self.is_deputy(person) => {
+                Ok(GrantorCapacity::Deputy)
+            }
             Authority::ActingForYoungPerson if self.holds_pr(person) => {
                 Ok(GrantorCapacity::ParentForYoungPersonLackingCapacity)
             }
-            Authority::ActingForYoungPerson => Err(
-                "the young person lacks capacity for this decision: only a deputy, attorney or parent may act for them".to_owned(),
-            ),
+            Authority::ActingForYoungPerson => Err(AuthorityError::NotActingForYoungPerson),
         }
     }
 
@@ -115,32 +129,242 @@ impl ChildFacts {
     pub fn family_view(
         &self,
         person: &str,
-        young_person_role: bool,
-        family_role: bool,
+        role: FamilyRole,
         today: NaiveDate,
-    ) -> Result<&'static str, &'static str> {
-        if young_person_role && self.young_person_id.as_deref() == Some(person) {
-            return Ok("this is your own record");
+    ) -> Result<FamilyAccess, FamilyRefusal> {
+        if role.young_person() && self.is_young_person(person) {
+            return Ok(FamilyAccess::OwnRecord);
         }
-        let deputy = self.deputies.iter().any(|d| d == person);
-        if family_role && (self.holds_pr(person) || deputy) {
+        if role.family() && (self.holds_pr(person) || self.is_deputy(person)) {
             return match self.authority(today) {
                 Authority::ParentalResponsibility if self.holds_pr(person) => {
-                    Ok("you hold parental responsibility for this child")
+                    Ok(FamilyAccess::ParentalResponsibility)
                 }
                 // A deputy acts for a young person lacking capacity, not before.
-                Authority::ParentalResponsibility => {
-                    Err("you have no relationship with this child's record")
-                }
-                Authority::ActingForYoungPerson => {
-                    Ok("you act for this young person, who the record notes lacks capacity")
-                }
-                Authority::YoungPerson => Err(
-                    "this young person is past compulsory school age and decides who sees their record; ask them to share it with you",
-                ),
+                Authority::ParentalResponsibility => Err(FamilyRefusal::NoRelationship),
+                Authority::ActingForYoungPerson => Ok(FamilyAccess::ActingForYoungPerson),
+                Authority::YoungPerson => Err(FamilyRefusal::HandedOver),
             };
         }
-        Err("you have no relationship with this child's record")
+        Err(FamilyRefusal::NoRelationship)
+    }
+}
+
+/// The family relationship a principal claims through its roles
+/// (`family`, `young_person`, or both): which of a child's family members
+/// [`ChildFacts::family_view`] may match them with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FamilyRole {
+    /// Role `young_person`: may be the child themself.
+    YoungPerson,
+    /// Role `family`: may be a parent or deputy.
+    Family,
+    /// Both roles.
+    Both,
+}
+
+impl FamilyRole {
+    /// The family relationship `principal`'s roles claim, if any. Whether
+    /// the principal also acts for an agency is the caller's question.
+    pub fn of(principal: &Principal) -> Option<Self> {
+        match (
+            principal.has(Role::YoungPerson),
+            principal.has(Role::Family),
+        ) {
+            (true, true) => Some(FamilyRole::Both),
+            (true, false) => Some(FamilyRole::YoungPerson),
+            (false, true) => Some(FamilyRole::Family),
+            (false, false) => None,
+        }
+    }
+
+    fn young_person(self) -> bool {
+        matches!(self, FamilyRole::YoungPerson | FamilyRole::Both)
+    }
+
+    fn family(self) -> bool {
+        matches!(self, FamilyRole::Family | FamilyRole::Both)
+    }
+}
+
+/// Why a family member may read the record: shown to them as the basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FamilyAccess {
+    /// The young person reads their own record.
+    OwnRecord,
+    /// A parent, before the hand-over.
+    ParentalResponsibility,
+    /// A parent or deputy after the hand-over, where capacity is lacking.
+    ActingForYoungPerson,
+}
+
+impl FamilyAccess {
+    /// In the family's words.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            FamilyAccess::OwnRecord => "this is your own record",
+            FamilyAccess::ParentalResponsibility => {
+                "you hold parental responsibility for this child"
+            }
+            FamilyAccess::ActingForYoungPerson => {
+                "you act for this young person, who the record notes lacks capacity"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for FamilyAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.explanation())
+    }
+}
+
+/// Why a family member may not read the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FamilyRefusal {
+    /// No relationship the roles claim (said the same whatever the facts).
+    #[error("you have no relationship with this child's record")]
+    NoRelationship,
+    /// A parent or deputy after the hand-over, the young person having capacity.
+    #[error(
+        "this young person is past compulsory school age and decides who sees their record; ask them to share it with you"
+    )]
+    HandedOver,
+}
+
+// `Decider` lives with the grants it signs, so that `grant` need not import
+// this module; its rule is here.
+impl Decider {
+    /// Who is deciding: the signed-in family member themself (DIGITAL), or a
+    /// practitioner of an agency the agreement lets record consent naming
+    /// the person whose written or verbal decision they record (`named`).
+    /// Anyone but the current consent authority is refused with the rule.
+    pub fn resolve(
+        principal: &Principal,
+        facts: &ChildFacts,
+        agreement: &Agreement,
+        named: Option<&str>,
+        method: Option<CaptureMethod>,
+        today: NaiveDate,
+    ) -> Result<Decider, AuthorityError> {
+        let is_family = (principal.has(Role::Family) || principal.has(Role::YoungPerson))
+            && !principal.is_practitioner();
+        if let (true, Some(person)) = (is_family, principal.person_id.as_deref()) {
+            if named.is_some_and(|n| n != person) {
+                return Err(AuthorityError::NotYourOwn);
+            }
+            if method.is_some_and(|m| m != CaptureMethod::Digital) {
+                return Err(AuthorityError::OwnDecisionNotDigital);
+            }
+            let capacity = facts.may_decide(person, today)?;
+            return Ok(Decider {
+                person: person.to_owned(),
+                capacity,
+                method: CaptureMethod::Digital,
+                recorded_by: None,
+            });
+        }
+        if let (true, Some(agency)) = (principal.is_practitioner(), principal.agency) {
+            if !agreement.consent_recorders.contains(&agency.kind) {
+                return Err(AuthorityError::NotARecorder {
+                    version: agreement.version,
+                    agency: agency.kind,
+                });
+            }
+            if method == Some(CaptureMethod::Digital) {
+                return Err(AuthorityError::RecordedAsDigital);
+            }
+            let person = named.ok_or(AuthorityError::NameThePerson)?;
+            let capacity = facts.may_decide(person, today)?;
+            return Ok(Decider {
+                person: person.to_owned(),
+                capacity,
+                method: method.unwrap_or(CaptureMethod::Written),
+                recorded_by: Some(principal.subject.clone()),
+            });
+        }
+        Err(AuthorityError::NoAuthority)
+    }
+}
+
+/// Why someone may not make (or record) a consent decision. Variants with a
+/// [`field`](AuthorityError::field) are the caller's input to fix
+/// (BAD_USER_INPUT); the others are the rule that stops them (FORBIDDEN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorityError {
+    /// No relationship with the child, or no role that decides: nothing
+    /// about the child is said.
+    #[error("{}", NO_AUTHORITY)]
+    NoAuthority,
+    /// Before the hand-over only a person with parental responsibility decides.
+    #[error(
+        "until the end of compulsory school age ({}) only a person with parental responsibility may make consent decisions for this child",
+        .hand_over.format("%-d %B %Y")
+    )]
+    BeforeHandOver {
+        /// The end of compulsory school age.
+        hand_over: NaiveDate,
+    },
+    /// After the hand-over the young person decides.
+    #[error(
+        "since the end of compulsory school age ({}) the young person makes their own consent decisions; a parent or deputy may act only where the record notes they lack capacity",
+        .hand_over.format("%-d %B %Y")
+    )]
+    AfterHandOver {
+        /// The end of compulsory school age.
+        hand_over: NaiveDate,
+    },
+    /// The young person lacks capacity, and this person may not act for them.
+    #[error(
+        "the young person lacks capacity for this decision: only a deputy, attorney or parent may act for them"
+    )]
+    NotActingForYoungPerson,
+    /// The agreement does not let the practitioner's agency kind record
+    /// consent decisions.
+    #[error(
+        "the data-sharing agreement (version {version}) does not let {} record consent decisions",
+        .agency.label()
+    )]
+    NotARecorder {
+        /// The agreement version in force.
+        version: i32,
+        /// The practitioner's agency kind.
+        agency: AgencyKind,
+    },
+    /// A family member named someone else.
+    #[error("you can only record your own decision")]
+    NotYourOwn,
+    /// A family member gave a method other than DIGITAL.
+    #[error("a decision you make yourself is DIGITAL")]
+    OwnDecisionNotDigital,
+    /// A practitioner gave DIGITAL.
+    #[error("a practitioner records WRITTEN or VERBAL decisions")]
+    RecordedAsDigital,
+    /// A practitioner did not name the person.
+    #[error("name the person whose decision you are recording")]
+    NameThePerson,
+}
+
+impl AuthorityError {
+    /// The API field to fix, or `None` when the rule itself refuses
+    /// (FORBIDDEN).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AuthorityError::NotYourOwn | AuthorityError::NameThePerson => Some("grantorPersonId"),
+            AuthorityError::OwnDecisionNotDigital | AuthorityError::RecordedAsDigital => {
+                Some("method")
+            }
+            AuthorityError::NoAuthority
+            | AuthorityError::BeforeHandOver { .. }
+            | AuthorityError::AfterHandOver { .. }
+            | AuthorityError::NotActingForYoungPerson
+            | AuthorityError::NotARecorder { .. } => None,
+        }
+    }
+
+    /// True when the rule refuses, rather than the input.
+    pub fn is_forbidden(&self) -> bool {
+        self.field().is_none()
     }
 }
 
@@ -190,7 +414,7 @@ mod tests {
         let next_day = d(2026, 6, 27);
         assert!(
             f.may_decide("mum", next_day)
-                .is_err_and(|e| e.contains("26 June 2026"))
+                .is_err_and(|e| e.to_string().contains("26 June 2026"))
         );
         assert_eq!(
             f.may_decide("yp", next_day),
@@ -209,11 +433,21 @@ mod tests {
         );
         assert_eq!(f.may_decide("deputy", after), Ok(GrantorCapacity::Deputy));
         assert!(f.may_decide("yp", after).is_err());
-        assert!(f.family_view("mum", false, true, after).is_ok());
-        assert!(facts(false).family_view("mum", false, true, after).is_err());
-        assert!(facts(false).family_view("yp", true, false, after).is_ok());
+        assert!(f.family_view("mum", FamilyRole::Family, after).is_ok());
         assert!(
-            facts(false).family_view("yp", false, true, after).is_err(),
+            facts(false)
+                .family_view("mum", FamilyRole::Family, after)
+                .is_err()
+        );
+        assert!(
+            facts(false)
+                .family_view("yp", FamilyRole::YoungPerson, after)
+                .is_ok()
+        );
+        assert!(
+            facts(false)
+                .family_view("yp", FamilyRole::Family, after)
+                .is_err(),
             "the role must match"
         );
     }

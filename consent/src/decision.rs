@@ -1,7 +1,10 @@
 //! What a decision says: for each scope, allowed on a named basis or denied
 //! with a reason. A refusal is a value, never an `Err`.
 
+use chrono::{DateTime, Utc};
 use domain::Scope;
+
+use crate::{FamilyAccess, Purpose, purpose_words};
 
 domain::code_enum! {
     /// The kind of lawful basis or relationship a disclosure rests on.
@@ -15,28 +18,138 @@ domain::code_enum! {
 }
 
 /// Why a scope may be disclosed: the kind of basis and the facts it rests
-/// on, as the trace records them.
+/// on, as the trace records them. One constructor per kind, so that only
+/// CONSENT names grants, only SAFEGUARDING names an override, and the
+/// agreement version is there exactly where an agreement bounded the
+/// decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Basis {
-    pub kind: BasisKind,
-    /// In plain words, for the caller and the family.
-    pub explanation: String,
-    /// The grants relied on (CONSENT), sorted.
-    pub grant_ids: Vec<uuid::Uuid>,
-    /// The override relied on (SAFEGUARDING).
-    pub override_id: Option<uuid::Uuid>,
-    /// The agreement version that bounded the decision.
-    pub agreement_version: Option<i32>,
+pub struct Basis(Facts);
+
+/// What each kind of basis rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Facts {
+    Consent {
+        /// Sorted, never empty.
+        grant_ids: Vec<uuid::Uuid>,
+        agreement_version: i32,
+    },
+    Safeguarding {
+        override_id: uuid::Uuid,
+        until: DateTime<Utc>,
+        agreement_version: i32,
+    },
+    PublicTask {
+        purpose: Purpose,
+        agreement_version: i32,
+    },
+    Family(FamilyAccess),
+    OwnContribution,
 }
 
 impl Basis {
-    pub fn new(kind: BasisKind, explanation: impl Into<String>) -> Self {
-        Self {
-            kind,
-            explanation: explanation.into(),
-            grant_ids: Vec::new(),
-            override_id: None,
-            agreement_version: None,
+    /// Consent: the active grants relied on (sorted here), within agreement
+    /// `agreement_version`; `None` without a grant.
+    pub fn consent(mut grant_ids: Vec<uuid::Uuid>, agreement_version: i32) -> Option<Self> {
+        if grant_ids.is_empty() {
+            return None;
+        }
+        grant_ids.sort();
+        Some(Self(Facts::Consent {
+            grant_ids,
+            agreement_version,
+        }))
+    }
+
+    /// Safeguarding: the caller's override `override_id`, in force `until`.
+    pub fn safeguarding(
+        override_id: uuid::Uuid,
+        until: DateTime<Utc>,
+        agreement_version: i32,
+    ) -> Self {
+        Self(Facts::Safeguarding {
+            override_id,
+            until,
+            agreement_version,
+        })
+    }
+
+    /// Public task: a statutory rule of agreement `agreement_version` for
+    /// `purpose`.
+    pub fn public_task(purpose: Purpose, agreement_version: i32) -> Self {
+        Self(Facts::PublicTask {
+            purpose,
+            agreement_version,
+        })
+    }
+
+    /// Family: a family member's own relationship with the record.
+    pub fn family(access: FamilyAccess) -> Self {
+        Self(Facts::Family(access))
+    }
+
+    /// Own contribution: what the caller's own agency contributed.
+    pub fn own_contribution() -> Self {
+        Self(Facts::OwnContribution)
+    }
+
+    /// The kind of basis.
+    pub fn kind(&self) -> BasisKind {
+        match self.0 {
+            Facts::Consent { .. } => BasisKind::Consent,
+            Facts::Safeguarding { .. } => BasisKind::Safeguarding,
+            Facts::PublicTask { .. } => BasisKind::PublicTask,
+            Facts::Family(_) => BasisKind::Family,
+            Facts::OwnContribution => BasisKind::OwnContribution,
+        }
+    }
+
+    /// The grants relied on, sorted (CONSENT only; empty otherwise).
+    pub fn grant_ids(&self) -> &[uuid::Uuid] {
+        match &self.0 {
+            Facts::Consent { grant_ids, .. } => grant_ids,
+            _ => &[],
+        }
+    }
+
+    /// The override relied on (SAFEGUARDING only).
+    pub fn override_id(&self) -> Option<uuid::Uuid> {
+        match self.0 {
+            Facts::Safeguarding { override_id, .. } => Some(override_id),
+            _ => None,
+        }
+    }
+
+    /// The agreement version that bounded the decision (CONSENT,
+    /// SAFEGUARDING and PUBLIC_TASK).
+    pub fn agreement_version(&self) -> Option<i32> {
+        match self.0 {
+            Facts::Consent {
+                agreement_version, ..
+            }
+            | Facts::Safeguarding {
+                agreement_version, ..
+            }
+            | Facts::PublicTask {
+                agreement_version, ..
+            } => Some(agreement_version),
+            Facts::Family(_) | Facts::OwnContribution => None,
+        }
+    }
+
+    /// In plain words, for the caller and the family.
+    pub fn explanation(&self) -> String {
+        match &self.0 {
+            Facts::Consent { .. } => "the family has consented to share this with you".into(),
+            Facts::Safeguarding { until, .. } => format!(
+                "your safeguarding override (until {}) covers this",
+                until.format("%-d %B %Y %H:%M UTC")
+            ),
+            Facts::PublicTask { purpose, .. } => format!(
+                "shared by law for {} under the data-sharing agreement",
+                purpose_words(*purpose)
+            ),
+            Facts::Family(access) => access.explanation().into(),
+            Facts::OwnContribution => "your agency contributed this".into(),
         }
     }
 }
@@ -124,10 +237,7 @@ impl AccessDecision {
         scope: Scope,
     ) -> ScopeDecision {
         if reader_agency == Some(author_agency) {
-            ScopeDecision::Allowed(Basis::new(
-                BasisKind::OwnContribution,
-                "your agency contributed this",
-            ))
+            ScopeDecision::Allowed(Basis::own_contribution())
         } else {
             self.get(scope).clone()
         }

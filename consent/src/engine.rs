@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use domain::Scope;
 
 use crate::{
-    AccessDecision, Agreement, Basis, BasisKind, ChildFacts, DenialCode, Grant, Override,
-    Principal, Purpose, Role, ScopeDecision,
+    AccessDecision, Agreement, Basis, ChildFacts, DenialCode, FamilyRefusal, FamilyRole, Grant,
+    Override, Principal, Purpose, Role, ScopeDecision, purpose_words,
 };
 
 /// Everything the decision reads, loaded by the caller for this request.
@@ -52,18 +52,15 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
         && (principal.has(Role::Family) || principal.has(Role::YoungPerson))
         && !principal.is_practitioner()
     {
-        let view = input.child.family_view(
-            person,
-            principal.has(Role::YoungPerson),
-            principal.has(Role::Family),
-            today,
-        );
+        let view = FamilyRole::of(principal)
+            .ok_or(FamilyRefusal::NoRelationship)
+            .and_then(|role| input.child.family_view(person, role, today));
         return AccessDecision::from_fn(version, |scope| match view {
             Ok(_) if scope == Scope::Restricted => {
                 denied(DenialCode::NotPermitted, RESTRICTED_REASON)
             }
-            Ok(why) => ScopeDecision::Allowed(Basis::new(BasisKind::Family, why)),
-            Err(why) => denied(DenialCode::NotPermitted, why),
+            Ok(access) => ScopeDecision::Allowed(Basis::family(access)),
+            Err(why) => denied(DenialCode::NotPermitted, why.to_string()),
         });
     }
     let (Some(agency), Some(purpose), true) = (
@@ -92,15 +89,7 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
             );
         }
         if permission.statutory {
-            let mut basis = Basis::new(
-                BasisKind::PublicTask,
-                format!(
-                    "shared by law for {} under the data-sharing agreement",
-                    purpose_words(purpose)
-                ),
-            );
-            basis.agreement_version = Some(version);
-            return ScopeDecision::Allowed(basis);
+            return ScopeDecision::Allowed(Basis::public_task(purpose, version));
         }
         if purpose == Purpose::Safeguarding {
             let mut held: Vec<&Override> = input
@@ -115,22 +104,13 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
                 .collect();
             held.sort_by_key(|o| o.id);
             if let Some(o) = held.first() {
-                let mut basis = Basis::new(
-                    BasisKind::Safeguarding,
-                    format!(
-                        "your safeguarding override (until {}) covers this",
-                        o.ends_at.format("%-d %B %Y %H:%M UTC")
-                    ),
-                );
-                basis.override_id = Some(o.id);
-                basis.agreement_version = Some(version);
-                return ScopeDecision::Allowed(basis);
+                return ScopeDecision::Allowed(Basis::safeguarding(o.id, o.ends_at, version));
             }
         }
         if !scope.consentable() {
             return denied(DenialCode::NotPermitted, RESTRICTED_REASON);
         }
-        let mut grant_ids: Vec<_> = input
+        let grant_ids: Vec<_> = input
             .grants
             .iter()
             .filter(|g| {
@@ -138,7 +118,7 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
             })
             .map(|g| g.id)
             .collect();
-        if grant_ids.is_empty() {
+        let Some(basis) = Basis::consent(grant_ids, version) else {
             return denied(
                 DenialCode::ConsentRequired,
                 format!(
@@ -148,24 +128,7 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
                     purpose_words(purpose)
                 ),
             );
-        }
-        grant_ids.sort();
-        let mut basis = Basis::new(
-            BasisKind::Consent,
-            "the family has consented to share this with you",
-        );
-        basis.grant_ids = grant_ids;
-        basis.agreement_version = Some(version);
+        };
         ScopeDecision::Allowed(basis)
     })
-}
-
-/// A purpose of use in plain words.
-pub fn purpose_words(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::DirectSupport => "direct support",
-        Purpose::EhcAssessment => "an EHC needs assessment",
-        Purpose::AnnualReview => "an annual review",
-        Purpose::Safeguarding => "safeguarding",
-    }
 }

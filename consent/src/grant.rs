@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::{AgencyKind, Scope};
 use uuid::Uuid;
 
@@ -55,6 +55,22 @@ impl Recipient {
             Recipient::Kind(kind) => *kind == agency.kind,
         }
     }
+}
+
+/// Who makes a consent decision, in which capacity, how it was captured,
+/// and which practitioner recorded it (none for the family's own DIGITAL
+/// decision), as [`Decider::resolve`] finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decider {
+    /// The person whose decision it is.
+    pub person: String,
+    /// Their capacity today.
+    pub capacity: GrantorCapacity,
+    /// How the decision was captured: the method given, or DIGITAL for the
+    /// family's own and WRITTEN for a practitioner's record by default.
+    pub method: CaptureMethod,
+    /// The recording practitioner's subject.
+    pub recorded_by: Option<String>,
 }
 
 /// A withdrawal of a grant.
@@ -126,5 +142,231 @@ impl Grant {
         self.capacity == GrantorCapacity::ParentalResponsibility
             && self.confirmed_at.is_none()
             && matches!(self.status(now), GrantStatus::Active | GrantStatus::Pending)
+    }
+}
+
+/// How far in the past a grant's `valid_from` may lie: a form filled in a
+/// moment ago still speaks for "from now on" (clock skew, slow networks);
+/// anything older would cover the past.
+pub const VALID_FROM_TOLERANCE_MINUTES: i64 = 5;
+
+impl Recipient {
+    /// The recipient from "give exactly one of" an agency id (which must be
+    /// one of `agencies`) and an agency kind.
+    pub fn one_of(
+        agency_id: Option<Uuid>,
+        kind: Option<AgencyKind>,
+        agencies: &[domain::Agency],
+    ) -> Result<Recipient, GrantError> {
+        match (agency_id, kind) {
+            (Some(id), None) if agencies.iter().any(|a| a.id == id) => Ok(Recipient::Agency(id)),
+            (Some(_), None) => Err(GrantError::NoSuchAgency),
+            (None, Some(kind)) => Ok(Recipient::Kind(kind)),
+            _ => Err(GrantError::NotOneRecipient),
+        }
+    }
+}
+
+/// What a grant shares, with whom and for how long: checked by
+/// [`GrantTerms::check`] before anything is loaded, and again by
+/// [`Grant::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantTerms {
+    /// Who it shares with.
+    pub recipient: Recipient,
+    /// What it shares: at least one scope, never RESTRICTED.
+    pub scopes: BTreeSet<Scope>,
+    /// For which purposes of use: at least one.
+    pub purposes: BTreeSet<Purpose>,
+    /// From when; now if not given. Never in the past.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Until when, if it ends: after `valid_from`, and in the future.
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+impl GrantTerms {
+    /// Checks the terms at `now`, in the order the API has always reported
+    /// them, and returns the effective `valid_from`.
+    pub fn check(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, GrantError> {
+        if self.scopes.is_empty() {
+            return Err(GrantError::NoScopes);
+        }
+        if self.scopes.contains(&Scope::Restricted) {
+            return Err(GrantError::Restricted);
+        }
+        if self.purposes.is_empty() {
+            return Err(GrantError::NoPurposes);
+        }
+        let valid_from = self.valid_from.unwrap_or(now);
+        // Consent speaks for what happens from now on: it cannot cover the past.
+        if valid_from < now - Duration::minutes(VALID_FROM_TOLERANCE_MINUTES) {
+            return Err(GrantError::StartsInThePast);
+        }
+        if let Some(until) = self.valid_until
+            && (until <= valid_from || until <= now)
+        {
+            return Err(GrantError::EndsTooSoon);
+        }
+        Ok(valid_from)
+    }
+}
+
+/// A consent decision to record as a new grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRequest {
+    /// The child it is about.
+    pub child_id: Uuid,
+    /// Who decides, as [`Decider::resolve`] found them.
+    pub decider: Decider,
+    /// What is shared.
+    pub terms: GrantTerms,
+}
+
+/// A young person's confirmation of a grant a parent made for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmation {
+    /// The young person.
+    pub person_id: String,
+    /// When they confirmed it.
+    pub at: DateTime<Utc>,
+}
+
+impl Grant {
+    /// A new grant with id `id`, recorded at `now`, if its terms hold.
+    pub fn new(request: GrantRequest, id: Uuid, now: DateTime<Utc>) -> Result<Grant, GrantError> {
+        let valid_from = request.terms.check(now)?;
+        let GrantRequest {
+            child_id,
+            decider,
+            terms,
+        } = request;
+        Ok(Grant {
+            id,
+            child_id,
+            grantor_person_id: decider.person,
+            capacity: decider.capacity,
+            recipient: terms.recipient,
+            scopes: terms.scopes,
+            purposes: terms.purposes,
+            valid_from,
+            valid_until: terms.valid_until,
+            method: decider.method,
+            recorded_by: decider.recorded_by,
+            recorded_at: now,
+            withdrawal: None,
+            confirmed_at: None,
+        })
+    }
+
+    /// The withdrawal `decider` makes of this grant at `now`, with an
+    /// optional short `reason`; refused if it is already withdrawn.
+    pub fn withdraw(
+        &self,
+        decider: Decider,
+        reason: Option<&str>,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Withdrawal, GrantError> {
+        if self.withdrawal.is_some() {
+            return Err(GrantError::AlreadyWithdrawn);
+        }
+        let reason = domain::input::optional_text("reason", reason)?;
+        Ok(Withdrawal {
+            id,
+            at: now,
+            by_person_id: decider.person,
+            capacity: decider.capacity,
+            reason,
+            method: decider.method,
+            recorded_by: decider.recorded_by,
+        })
+    }
+
+    /// The young person's confirmation of a parent's grant at `now`: only
+    /// by the young person, and only while the grant awaits them.
+    pub fn confirm(
+        &self,
+        decider: &Decider,
+        now: DateTime<Utc>,
+    ) -> Result<Confirmation, ConfirmError> {
+        if decider.capacity != GrantorCapacity::YoungPerson {
+            return Err(ConfirmError::NotTheYoungPerson);
+        }
+        if !self.awaits_young_person(now) {
+            return Err(ConfirmError::NotAwaiting);
+        }
+        Ok(Confirmation {
+            person_id: decider.person.clone(),
+            at: now,
+        })
+    }
+}
+
+/// Why a grant cannot be made or withdrawn as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    /// Both or neither of an agency id and an agency kind were given.
+    #[error("give exactly one of recipientAgencyId and recipientAgencyKind")]
+    NotOneRecipient,
+    /// The agency id names no agency.
+    #[error("no such agency")]
+    NoSuchAgency,
+    /// No scope named.
+    #[error("name at least one scope")]
+    NoScopes,
+    /// RESTRICTED named: never shared by consent.
+    #[error("RESTRICTED information is never shared by consent")]
+    Restricted,
+    /// No purpose named.
+    #[error("name at least one purpose of use")]
+    NoPurposes,
+    /// `valid_from` is further in the past than the tolerance.
+    #[error("must not be in the past")]
+    StartsInThePast,
+    /// `valid_until` is not after `valid_from`, or not in the future.
+    #[error("must be after validFrom and in the future")]
+    EndsTooSoon,
+    /// The grant was withdrawn before.
+    #[error("this consent has already been withdrawn")]
+    AlreadyWithdrawn,
+    /// A submitted text (the withdrawal reason) cannot be accepted.
+    #[error("{}", .0.message)]
+    Invalid(#[from] domain::InvalidInput),
+}
+
+impl GrantError {
+    /// The API field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            GrantError::NotOneRecipient | GrantError::NoSuchAgency => "recipientAgencyId",
+            GrantError::NoScopes | GrantError::Restricted => "scopes",
+            GrantError::NoPurposes => "purposes",
+            GrantError::StartsInThePast => "validFrom",
+            GrantError::EndsTooSoon => "validUntil",
+            GrantError::AlreadyWithdrawn => "grantId",
+            GrantError::Invalid(e) => e.field,
+        }
+    }
+}
+
+/// Why a grant cannot be confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ConfirmError {
+    /// Someone other than the young person (FORBIDDEN: no field).
+    #[error("only the young person confirms consents made for them")]
+    NotTheYoungPerson,
+    /// Not a parent's live grant still waiting for the young person.
+    #[error("this consent is not waiting for your review")]
+    NotAwaiting,
+}
+
+impl ConfirmError {
+    /// The API field to fix, or `None` when the rule itself refuses
+    /// (FORBIDDEN).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ConfirmError::NotTheYoungPerson => None,
+            ConfirmError::NotAwaiting => Some("grantId"),
+        }
     }
 }

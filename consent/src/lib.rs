@@ -12,6 +12,23 @@
 //! - [`Receipt`]: the consent receipt given for each grant and withdrawal.
 //! - [`trace`]: the access trace entry, its canonical form and hash chain.
 //!
+//! Rules are constructors with typed errors; each error's `Display` is the
+//! message the API shows, and `field()` names the API field it is about
+//! (`None` where the rule itself refuses, which the API reports as
+//! FORBIDDEN):
+//!
+//! - [`Decider::resolve`] (who makes a consent decision: the family member
+//!   themself, DIGITAL, or a recording practitioner naming the person) and
+//!   [`ChildFacts::may_decide`] → [`AuthorityError`];
+//!   [`ChildFacts::family_view`] with a [`FamilyRole`] →
+//!   [`FamilyAccess`] or [`FamilyRefusal`].
+//! - [`Recipient::one_of`], [`GrantTerms::check`] (callable before the child
+//!   is loaded), [`Grant::new`] and [`Grant::withdraw`] → [`GrantError`];
+//!   [`Grant::confirm`] → [`ConfirmError`].
+//! - [`OverrideRequest::check`] and [`Override::declare`] → [`OverrideError`].
+//! - [`Basis`] has one constructor per kind, so only CONSENT names grants
+//!   and only SAFEGUARDING names an override.
+//!
 //! No IO and no async: the caller loads the facts and gets a value back.
 
 mod agreement;
@@ -27,13 +44,21 @@ pub mod trace;
 pub use agreement::{
     Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
 };
-pub use authority::{Authority, ChildFacts, NO_AUTHORITY, end_of_compulsory_school_age};
+pub use authority::{
+    Authority, AuthorityError, ChildFacts, FamilyAccess, FamilyRefusal, FamilyRole, NO_AUTHORITY,
+    end_of_compulsory_school_age,
+};
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
-pub use engine::{DecisionInput, decide, purpose_words};
-pub use grant::{CaptureMethod, Grant, GrantStatus, GrantorCapacity, Recipient, Withdrawal};
-pub use principal::{AgencyRef, Principal, Purpose, Role};
+pub use engine::{DecisionInput, decide};
+pub use grant::{
+    CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
+    GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
+};
+pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
-pub use safeguarding::{MIN_REASON_CHARS, Override, Review, ReviewOutcome};
+pub use safeguarding::{
+    MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,
+};
 
 #[cfg(test)]
 mod tests;

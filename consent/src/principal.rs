@@ -91,3 +91,13 @@ impl Principal {
         self.agency.map(|a| a.kind)
     }
 }
+
+/// A purpose of use in plain words.
+pub fn purpose_words(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::DirectSupport => "direct support",
+        Purpose::EhcAssessment => "an EHC needs assessment",
+        Purpose::AnnualReview => "an annual review",
+        Purpose::Safeguarding => "safeguarding",
+    }
+}

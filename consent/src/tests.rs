@@ -128,7 +128,7 @@ fn check(
     let d = decide(p, &input);
     for (scope, outcome) in d.iter() {
         match (expect.iter().find(|(s, _)| *s == scope), outcome) {
-            (Some((_, kind)), ScopeDecision::Allowed(b)) => assert_eq!(b.kind, *kind, "{scope}"),
+            (Some((_, kind)), ScopeDecision::Allowed(b)) => assert_eq!(b.kind(), *kind, "{scope}"),
             (None, ScopeDecision::Denied(denial)) => {
                 // Inside the agreement a practitioner is missing consent;
                 // outside it (or for RESTRICTED, families, IG) it is not permitted.
@@ -548,24 +548,24 @@ proptest! {
             prop_assert!(!p.is_ig());
             // Every allowed scope is inside the agreement.
             prop_assert!(a.permission(agency.kind, scope, purpose).read, "{scope} outside the agreement");
-            match basis.kind {
+            match basis.kind() {
                 BasisKind::Consent => {
                     // RESTRICTED is never allowed by consent.
                     prop_assert!(scope != Scope::Restricted);
                     // Every grant named is active and covers the request.
-                    prop_assert!(!basis.grant_ids.is_empty());
-                    for id in &basis.grant_ids {
+                    prop_assert!(!basis.grant_ids().is_empty());
+                    for id in basis.grant_ids() {
                         let g = grants.iter().find(|g| g.id == *id).expect("named grant exists");
                         prop_assert_eq!(g.status(now()), GrantStatus::Active);
                         prop_assert!(g.recipient.covers(&agency) && g.scopes.contains(&scope) && g.purposes.contains(&purpose));
                     }
                 }
                 BasisKind::Safeguarding => {
-                    let o = overrides.iter().find(|o| Some(o.id) == basis.override_id).expect("named override exists");
+                    let o = overrides.iter().find(|o| Some(o.id) == basis.override_id()).expect("named override exists");
                     prop_assert!(o.active(now()) && o.covers(scope) && purpose == Purpose::Safeguarding);
                 }
                 BasisKind::PublicTask => prop_assert!(a.permission(agency.kind, scope, purpose).statutory),
-                BasisKind::Family | BasisKind::OwnContribution => prop_assert!(false, "practitioner got {:?}", basis.kind),
+                BasisKind::Family | BasisKind::OwnContribution => prop_assert!(false, "practitioner got {:?}", basis.kind()),
             }
         }
         // The decision does not depend on the order of the grants.
@@ -591,7 +591,7 @@ proptest! {
         let d = decide(&p, &DecisionInput { child: &kid, grants: &dead, overrides: &[], agreement: &a, now: now() });
         for (_, outcome) in d.iter() {
             if let ScopeDecision::Allowed(b) = outcome {
-                prop_assert!(b.kind != BasisKind::Consent);
+                prop_assert!(b.kind() != BasisKind::Consent);
             }
         }
     }
@@ -616,9 +616,11 @@ proptest! {
         };
         let seen = d.for_contribution(reader, author, scope);
         if reader == Some(author) {
-            prop_assert!(matches!(&seen, ScopeDecision::Allowed(b) if b.kind == BasisKind::OwnContribution));
+            prop_assert!(matches!(&seen, ScopeDecision::Allowed(b) if b.kind() == BasisKind::OwnContribution));
         } else {
             prop_assert_eq!(&seen, d.get(scope));
         }
     }
 }
+
+mod rules;

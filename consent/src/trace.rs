@@ -157,10 +157,10 @@ impl TraceEntry {
             match outcome {
                 ScopeDecision::Allowed(b) => self.basis.push(BasisRecord {
                     scope,
-                    kind: b.kind,
-                    grant_ids: b.grant_ids.clone(),
-                    override_id: b.override_id,
-                    agreement_version: b.agreement_version,
+                    kind: b.kind(),
+                    grant_ids: b.grant_ids().to_vec(),
+                    override_id: b.override_id(),
+                    agreement_version: b.agreement_version(),
                 }),
                 ScopeDecision::Denied(d) => self.withheld.push(Withheld {
                     scope,

@@ -316,50 +316,334 @@ impl Assessment {
         out
     }
 
+    /// Still running: no final plan yet, and not decided against.
+    pub fn in_progress(&self) -> bool {
+        self.final_issued_on().is_none() && self.decision().is_none_or(|(assess, _)| assess)
+    }
+
+    /// Checks that a request received on `received_on` may start an
+    /// assessment on `today`: the first of [`Assessment::start`]'s checks,
+    /// which needs nothing loaded.
+    pub fn check_received_on(received_on: NaiveDate, today: NaiveDate) -> Result<(), StartError> {
+        if received_on > today {
+            return Err(StartError::InFuture);
+        }
+        Ok(())
+    }
+
+    /// Starts an assessment of `child_id` for a request received on
+    /// `received_on`, unless the request is dated in the future or one of
+    /// the child's `existing` assessments is still in progress.
+    pub fn start(
+        id: uuid::Uuid,
+        child_id: crate::ChildId,
+        received_on: NaiveDate,
+        existing: &[Assessment],
+        today: NaiveDate,
+    ) -> Result<Assessment, StartError> {
+        Self::check_received_on(received_on, today)?;
+        if existing.iter().any(Assessment::in_progress) {
+            return Err(StartError::InProgress);
+        }
+        Ok(Assessment {
+            id,
+            child_id,
+            request_received_on: received_on,
+            events: Vec::new(),
+            advice: Vec::new(),
+        })
+    }
+
     /// Checks that `kind` may be recorded on `on`, given what has happened.
     pub fn check_step(
         &self,
         kind: AssessmentEventKind,
         on: NaiveDate,
         today: NaiveDate,
-    ) -> Result<(), String> {
+    ) -> Result<(), StepError> {
         if on < self.request_received_on {
-            return Err("cannot be before the request was received".into());
+            return Err(StepError::BeforeRequest);
         }
         if on > today {
-            return Err("cannot be in the future".into());
+            return Err(StepError::InFuture);
         }
         let decided = self.decision();
         match kind {
             AssessmentEventKind::DecidedToAssess | AssessmentEventKind::DecidedNotToAssess => {
                 if decided.is_some() {
-                    return Err("the decision whether to assess has already been recorded".into());
+                    return Err(StepError::AlreadyDecided);
                 }
             }
             AssessmentEventKind::DraftIssued => {
                 if decided.is_none_or(|(assess, _)| !assess) {
-                    return Err("a draft plan follows a decision to assess".into());
+                    return Err(StepError::DraftBeforeDecisionToAssess);
                 }
                 if self.draft_issued_on().is_some() {
-                    return Err("the draft plan has already been issued".into());
+                    return Err(StepError::DraftAlreadyIssued);
                 }
             }
             AssessmentEventKind::FinalIssued => {
                 let Some(draft) = self.draft_issued_on() else {
-                    return Err("the final plan follows a draft plan".into());
+                    return Err(StepError::FinalBeforeDraft);
                 };
                 if self.final_issued_on().is_some() {
-                    return Err("the final plan has already been issued".into());
+                    return Err(StepError::FinalAlreadyIssued);
                 }
                 if (on - draft).num_days() < DRAFT_COMMENT_DAYS {
-                    return Err(format!(
-                        "the family has at least {DRAFT_COMMENT_DAYS} days to comment on the draft (issued {draft})"
-                    ));
+                    return Err(StepError::CommentPeriod { draft });
                 }
             }
             AssessmentEventKind::Exception => {}
         }
         Ok(())
+    }
+
+    /// Asks an agency (one of `agencies`) for advice on one scope, due on
+    /// `ask.due_on` or [`ADVICE_WEEKS`] after `today`. Advice is asked for
+    /// only once the council has decided to assess, never for RESTRICTED
+    /// information, and never due in the past.
+    pub fn request_advice(
+        &self,
+        ask: AdviceAsk,
+        agencies: &[crate::Agency],
+        today: NaiveDate,
+    ) -> Result<AdviceRequest, AdviceError> {
+        if self.decision().is_none_or(|(assess, _)| !assess) {
+            return Err(AdviceError::NotDecidedToAssess);
+        }
+        if !agencies.iter().any(|a| a.id == ask.agency_id) {
+            return Err(AdviceError::NoSuchAgency);
+        }
+        if !ask.scope.consentable() {
+            return Err(AdviceError::Restricted);
+        }
+        let due_on = ask
+            .due_on
+            .unwrap_or_else(|| weeks_after(today, ADVICE_WEEKS));
+        if due_on < today {
+            return Err(AdviceError::DueInPast);
+        }
+        Ok(AdviceRequest {
+            id: ask.id,
+            agency_id: ask.agency_id,
+            scope: ask.scope,
+            asked_on: today,
+            due_on,
+            answer: None,
+        })
+    }
+}
+
+/// The weeks an asked body has to give advice (reg 8(1)): the default due date.
+pub const ADVICE_WEEKS: i64 = 6;
+
+/// What a case officer asks for in [`Assessment::request_advice`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdviceAsk {
+    /// The new request's id.
+    pub id: uuid::Uuid,
+    /// The agency asked.
+    pub agency_id: uuid::Uuid,
+    /// The scope the advice is about.
+    pub scope: crate::Scope,
+    /// When it is due; by default [`ADVICE_WEEKS`] from today.
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Existing advice offered to answer a request (reg 6(4)), for
+/// [`AdviceRequest::reuse`].
+#[derive(Debug, Clone, Copy)]
+pub struct Reuse<'a> {
+    /// The child the request is about.
+    pub child_id: crate::ChildId,
+    /// The contribution offered, if one was found by the id given.
+    pub contribution: Option<&'a crate::Contribution>,
+    /// Every contribution to the child, to see whether a later one
+    /// supersedes the offered advice.
+    pub contributions: &'a [crate::Contribution],
+    /// Its author confirms it is still sufficient.
+    pub author_confirmed: bool,
+    /// The parent or young person confirms it is still sufficient.
+    pub family_confirmed: bool,
+}
+
+impl AdviceRequest {
+    /// Refuses a request that has already been answered.
+    pub fn check_unanswered(&self) -> Result<(), AdviceError> {
+        if self.answer.is_some() {
+            return Err(AdviceError::AlreadyAnswered);
+        }
+        Ok(())
+    }
+
+    /// The answer recorded when the asked agency submits new advice as
+    /// `contribution_id` on `today`.
+    pub fn submit(
+        &self,
+        contribution_id: uuid::Uuid,
+        today: NaiveDate,
+    ) -> Result<AdviceAnswer, AdviceError> {
+        self.check_unanswered()?;
+        Ok(AdviceAnswer {
+            contribution_id,
+            mode: AdviceAnswerMode::Submitted,
+            answered_on: today,
+        })
+    }
+
+    /// The answer recorded when existing advice is reused (SEND Regulations
+    /// 2014, reg 6(4)): only while the request is unanswered, when the
+    /// author and the family both confirm, and when the advice is this
+    /// child's, still current, and the asked agency's for the same scope.
+    pub fn reuse(&self, reuse: Reuse<'_>, today: NaiveDate) -> Result<AdviceAnswer, AdviceError> {
+        self.check_unanswered()?;
+        if !reuse.author_confirmed {
+            return Err(AdviceError::AuthorNotConfirmed);
+        }
+        if !reuse.family_confirmed {
+            return Err(AdviceError::FamilyNotConfirmed);
+        }
+        let c = reuse
+            .contribution
+            .filter(|c| c.child_id == reuse.child_id)
+            .ok_or(AdviceError::NoSuchContribution)?;
+        if reuse
+            .contributions
+            .iter()
+            .any(|later| later.supersedes == Some(c.id))
+        {
+            return Err(AdviceError::Superseded);
+        }
+        if c.agency_id != self.agency_id || c.scope != self.scope {
+            return Err(AdviceError::OtherAgencyOrScope);
+        }
+        Ok(AdviceAnswer {
+            contribution_id: c.id,
+            mode: AdviceAnswerMode::Reused,
+            answered_on: today,
+        })
+    }
+}
+
+/// Why an assessment cannot be started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// The request is dated after today.
+    #[error("cannot be in the future")]
+    InFuture,
+    /// The child already has an assessment that is neither finished nor
+    /// decided against.
+    #[error("this child already has an assessment in progress")]
+    InProgress,
+}
+
+impl StartError {
+    /// The API field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            StartError::InFuture => "requestReceivedOn",
+            StartError::InProgress => "childId",
+        }
+    }
+}
+
+/// Why a step cannot be recorded on the date given: always about its date
+/// (`on`) or its place in the regulations' order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    /// Dated before the request was received.
+    #[error("cannot be before the request was received")]
+    BeforeRequest,
+    /// Dated after today.
+    #[error("cannot be in the future")]
+    InFuture,
+    /// The decision whether to assess is made once.
+    #[error("the decision whether to assess has already been recorded")]
+    AlreadyDecided,
+    /// A draft needs a decision to assess first.
+    #[error("a draft plan follows a decision to assess")]
+    DraftBeforeDecisionToAssess,
+    /// The draft is issued once.
+    #[error("the draft plan has already been issued")]
+    DraftAlreadyIssued,
+    /// A final plan needs a draft first.
+    #[error("the final plan follows a draft plan")]
+    FinalBeforeDraft,
+    /// The final plan is issued once.
+    #[error("the final plan has already been issued")]
+    FinalAlreadyIssued,
+    /// The family's time to comment on the draft (reg 13(1)) has not run.
+    #[error(
+        "the family has at least {days} days to comment on the draft (issued {draft})",
+        days = DRAFT_COMMENT_DAYS
+    )]
+    CommentPeriod {
+        /// When the draft was issued.
+        draft: NaiveDate,
+    },
+}
+
+impl StepError {
+    /// The API field the error is about: the step's date.
+    pub fn field(&self) -> &'static str {
+        "on"
+    }
+}
+
+/// Why advice cannot be asked for, submitted or reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AdviceError {
+    /// No decision to assess has been recorded (or it was not to assess).
+    #[error("advice is asked for once the council has decided to assess")]
+    NotDecidedToAssess,
+    /// The agency asked is not one the hub knows.
+    #[error("no such agency")]
+    NoSuchAgency,
+    /// RESTRICTED information is never the subject of advice.
+    #[error("advice is not sought for restricted information")]
+    Restricted,
+    /// The due date is before today.
+    #[error("cannot be in the past")]
+    DueInPast,
+    /// The request already has an answer.
+    #[error("this request has already been answered")]
+    AlreadyAnswered,
+    /// Reuse without the author's confirmation.
+    #[error(
+        "existing advice is reused only when its author and the family both confirm it is still sufficient"
+    )]
+    AuthorNotConfirmed,
+    /// Reuse without the family's confirmation.
+    #[error(
+        "existing advice is reused only when its author and the family both confirm it is still sufficient"
+    )]
+    FamilyNotConfirmed,
+    /// The contribution offered does not exist or is about another child.
+    #[error("no such contribution to this child")]
+    NoSuchContribution,
+    /// A later contribution replaces the one offered.
+    #[error("its author has since replaced this advice: it is no longer sufficient as it stands")]
+    Superseded,
+    /// The contribution offered is another agency's, or on another scope.
+    #[error("reused advice must be the asked agency's, for the same scope")]
+    OtherAgencyOrScope,
+}
+
+impl AdviceError {
+    /// The API field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            AdviceError::NotDecidedToAssess => "assessmentId",
+            AdviceError::NoSuchAgency => "agencyId",
+            AdviceError::Restricted => "scope",
+            AdviceError::DueInPast => "dueOn",
+            AdviceError::AlreadyAnswered => "requestId",
+            AdviceError::AuthorNotConfirmed => "authorConfirmed",
+            AdviceError::FamilyNotConfirmed => "familyConfirmed",
+            AdviceError::NoSuchContribution
+            | AdviceError::Superseded
+            | AdviceError::OtherAgencyOrScope => "contributionId",
+        }
     }
 }
 
@@ -459,5 +743,486 @@ mod assessment_tests {
         assert_eq!(r.due_on, d(2026, 4, 3));
         assert_eq!(r.status(d(2026, 4, 4)), MilestoneStatus::Overdue);
         assert_eq!(r.status(d(2026, 3, 25)), MilestoneStatus::DueSoon);
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::{Agency, AgencyKind, Contribution, ContributionKind, Scope};
+
+    const CHILD: Uuid = Uuid::from_u128(1);
+    const SALT: Uuid = Uuid::from_u128(0x5a);
+    const OT: Uuid = Uuid::from_u128(0x07);
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn event(n: u128, kind: AssessmentEventKind, on: NaiveDate) -> AssessmentEvent {
+        AssessmentEvent {
+            id: Uuid::from_u128(n),
+            kind,
+            on,
+            exception: None,
+            note: None,
+        }
+    }
+
+    fn assessment(events: &[(AssessmentEventKind, NaiveDate)]) -> Assessment {
+        Assessment {
+            id: Uuid::from_u128(0xa),
+            child_id: CHILD,
+            request_received_on: d(2026, 1, 5),
+            events: events
+                .iter()
+                .enumerate()
+                .map(|(i, (k, on))| event(i as u128 + 100, *k, *on))
+                .collect(),
+            advice: Vec::new(),
+        }
+    }
+
+    fn agencies() -> Vec<Agency> {
+        [(SALT, AgencyKind::Health), (OT, AgencyKind::Health)]
+            .into_iter()
+            .map(|(id, kind)| Agency {
+                id,
+                name: format!("agency {id}"),
+                kind,
+            })
+            .collect()
+    }
+
+    fn decided() -> Assessment {
+        assessment(&[(AssessmentEventKind::DecidedToAssess, d(2026, 2, 9))])
+    }
+
+    fn ask(scope: Scope, due_on: Option<NaiveDate>) -> AdviceAsk {
+        AdviceAsk {
+            id: Uuid::from_u128(0xad),
+            agency_id: SALT,
+            scope,
+            due_on,
+        }
+    }
+
+    fn contribution(n: u128, agency_id: Uuid, scope: Scope) -> Contribution {
+        Contribution {
+            id: Uuid::from_u128(n),
+            child_id: CHILD,
+            scope,
+            agency_id,
+            agency_kind: AgencyKind::Health,
+            author: "slt".into(),
+            kind: ContributionKind::Advice,
+            title: "Speech and language advice".into(),
+            needs: None,
+            outcomes: None,
+            provision: None,
+            notes: None,
+            supersedes: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn an_assessment_starts_once_at_a_time_and_not_from_the_future() {
+        let today = d(2026, 3, 1);
+        let a = Assessment::start(Uuid::from_u128(2), CHILD, d(2026, 3, 1), &[], today)
+            .expect("today is not the future");
+        assert_eq!(
+            (a.child_id, a.request_received_on, a.events.len()),
+            (CHILD, today, 0)
+        );
+        let e = Assessment::start(Uuid::from_u128(2), CHILD, d(2026, 3, 2), &[], today)
+            .expect_err("tomorrow");
+        assert_eq!(e, StartError::InFuture);
+        assert_eq!(
+            (e.field(), e.to_string().as_str()),
+            ("requestReceivedOn", "cannot be in the future")
+        );
+        let e = Assessment::start(Uuid::from_u128(2), CHILD, today, &[decided()], today)
+            .expect_err("one in progress");
+        assert_eq!(
+            (e, e.field(), e.to_string().as_str()),
+            (
+                StartError::InProgress,
+                "childId",
+                "this child already has an assessment in progress"
+            )
+        );
+        // Finished or decided against: a new request may start.
+        let finished = assessment(&[
+            (AssessmentEventKind::DecidedToAssess, d(2026, 2, 9)),
+            (AssessmentEventKind::DraftIssued, d(2026, 4, 1)),
+            (AssessmentEventKind::FinalIssued, d(2026, 5, 1)),
+        ]);
+        let refused = assessment(&[(AssessmentEventKind::DecidedNotToAssess, d(2026, 2, 9))]);
+        assert!(
+            Assessment::start(
+                Uuid::from_u128(2),
+                CHILD,
+                today,
+                &[finished, refused],
+                today
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn each_step_error_names_the_date_and_says_why() {
+        let today = d(2026, 6, 1);
+        let none = assessment(&[]);
+        let draft = assessment(&[
+            (AssessmentEventKind::DecidedToAssess, d(2026, 2, 9)),
+            (AssessmentEventKind::DraftIssued, d(2026, 4, 10)),
+        ]);
+        let done = assessment(&[
+            (AssessmentEventKind::DecidedToAssess, d(2026, 2, 9)),
+            (AssessmentEventKind::DraftIssued, d(2026, 4, 10)),
+            (AssessmentEventKind::FinalIssued, d(2026, 5, 1)),
+        ]);
+        let cases: [(&Assessment, AssessmentEventKind, NaiveDate, StepError, &str); 8] = [
+            (
+                &none,
+                AssessmentEventKind::DecidedToAssess,
+                d(2026, 1, 4),
+                StepError::BeforeRequest,
+                "cannot be before the request was received",
+            ),
+            (
+                &none,
+                AssessmentEventKind::Exception,
+                d(2026, 6, 2),
+                StepError::InFuture,
+                "cannot be in the future",
+            ),
+            (
+                &draft,
+                AssessmentEventKind::DecidedNotToAssess,
+                today,
+                StepError::AlreadyDecided,
+                "the decision whether to assess has already been recorded",
+            ),
+            (
+                &none,
+                AssessmentEventKind::DraftIssued,
+                today,
+                StepError::DraftBeforeDecisionToAssess,
+                "a draft plan follows a decision to assess",
+            ),
+            (
+                &draft,
+                AssessmentEventKind::DraftIssued,
+                today,
+                StepError::DraftAlreadyIssued,
+                "the draft plan has already been issued",
+            ),
+            (
+                &decided(),
+                AssessmentEventKind::FinalIssued,
+                today,
+                StepError::FinalBeforeDraft,
+                "the final plan follows a draft plan",
+            ),
+            (
+                &done,
+                AssessmentEventKind::FinalIssued,
+                today,
+                StepError::FinalAlreadyIssued,
+                "the final plan has already been issued",
+            ),
+            (
+                &draft,
+                AssessmentEventKind::FinalIssued,
+                d(2026, 4, 24),
+                StepError::CommentPeriod {
+                    draft: d(2026, 4, 10),
+                },
+                "the family has at least 15 days to comment on the draft (issued 2026-04-10)",
+            ),
+        ];
+        for (a, kind, on, error, message) in cases {
+            let e = a.check_step(kind, on, today).expect_err(message);
+            assert_eq!(
+                (e, e.field(), e.to_string().as_str()),
+                (error, "on", message)
+            );
+        }
+        // Positive controls.
+        assert_eq!(
+            none.check_step(AssessmentEventKind::DecidedToAssess, d(2026, 1, 5), today),
+            Ok(())
+        );
+        assert_eq!(
+            draft.check_step(AssessmentEventKind::FinalIssued, d(2026, 4, 25), today),
+            Ok(())
+        );
+        assert_eq!(
+            done.check_step(AssessmentEventKind::Exception, today, today),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn advice_is_asked_for_after_a_decision_to_assess() {
+        let today = d(2026, 2, 20);
+        let r = decided()
+            .request_advice(ask(Scope::Communication, None), &agencies(), today)
+            .expect("asked");
+        assert_eq!(
+            (r.asked_on, r.due_on, r.agency_id, r.scope, r.answer),
+            (today, d(2026, 4, 3), SALT, Scope::Communication, None)
+        );
+        let set = decided()
+            .request_advice(ask(Scope::Communication, Some(today)), &agencies(), today)
+            .expect("due today is not the past");
+        assert_eq!(set.due_on, today);
+        let refused = assessment(&[(AssessmentEventKind::DecidedNotToAssess, d(2026, 2, 9))]);
+        let mut stranger = ask(Scope::Communication, None);
+        stranger.agency_id = Uuid::from_u128(0xdead);
+        let cases: [(&Assessment, AdviceAsk, AdviceError, &str, &str); 5] = [
+            (
+                &assessment(&[]),
+                ask(Scope::Communication, None),
+                AdviceError::NotDecidedToAssess,
+                "assessmentId",
+                "advice is asked for once the council has decided to assess",
+            ),
+            (
+                &refused,
+                ask(Scope::Communication, None),
+                AdviceError::NotDecidedToAssess,
+                "assessmentId",
+                "advice is asked for once the council has decided to assess",
+            ),
+            (
+                &decided(),
+                stranger,
+                AdviceError::NoSuchAgency,
+                "agencyId",
+                "no such agency",
+            ),
+            (
+                &decided(),
+                ask(Scope::Restricted, None),
+                AdviceError::Restricted,
+                "scope",
+                "advice is not sought for restricted information",
+            ),
+            (
+                &decided(),
+                ask(Scope::Communication, Some(d(2026, 2, 19))),
+                AdviceError::DueInPast,
+                "dueOn",
+                "cannot be in the past",
+            ),
+        ];
+        for (a, ask, error, field, message) in cases {
+            let e = a
+                .request_advice(ask, &agencies(), today)
+                .expect_err(message);
+            assert_eq!(
+                (e, e.field(), e.to_string().as_str()),
+                (error, field, message)
+            );
+        }
+    }
+
+    fn request() -> AdviceRequest {
+        decided()
+            .request_advice(ask(Scope::Communication, None), &agencies(), d(2026, 2, 20))
+            .expect("asked")
+    }
+
+    #[test]
+    fn submitted_advice_answers_an_open_request_once() {
+        let today = d(2026, 3, 1);
+        let mut r = request();
+        let answer = r.submit(Uuid::from_u128(7), today).expect("open");
+        assert_eq!(answer.mode, AdviceAnswerMode::Submitted);
+        assert_eq!(
+            (answer.contribution_id, answer.answered_on),
+            (Uuid::from_u128(7), today)
+        );
+        r.answer = Some(answer);
+        let e = r.submit(Uuid::from_u128(8), today).expect_err("answered");
+        assert_eq!(
+            (e, e.field(), e.to_string().as_str()),
+            (
+                AdviceError::AlreadyAnswered,
+                "requestId",
+                "this request has already been answered"
+            )
+        );
+    }
+
+    #[test]
+    fn advice_is_reused_only_with_both_confirmations_and_when_it_still_stands() {
+        let today = d(2026, 3, 1);
+        let advice = contribution(7, SALT, Scope::Communication);
+        let all = vec![advice.clone()];
+        let reuse = |c: Option<&Contribution>, all: &[Contribution], author: bool, family: bool| {
+            request().reuse(
+                Reuse {
+                    child_id: CHILD,
+                    contribution: c,
+                    contributions: all,
+                    author_confirmed: author,
+                    family_confirmed: family,
+                },
+                today,
+            )
+        };
+        let answer = reuse(Some(&advice), &all, true, true).expect("sufficient");
+        assert_eq!(
+            (answer.contribution_id, answer.mode, answer.answered_on),
+            (advice.id, AdviceAnswerMode::Reused, today)
+        );
+        let both = "existing advice is reused only when its author and the family both confirm it is still sufficient";
+        let mut other_child = advice.clone();
+        other_child.child_id = Uuid::from_u128(2);
+        let mut replacement = contribution(8, SALT, Scope::Communication);
+        replacement.supersedes = Some(advice.id);
+        let superseded = vec![advice.clone(), replacement];
+        let other_agency = contribution(9, OT, Scope::Communication);
+        let other_scope = contribution(10, SALT, Scope::Education);
+        let cases: [(Result<AdviceAnswer, AdviceError>, AdviceError, &str, &str); 8] = [
+            (
+                reuse(Some(&advice), &all, false, true),
+                AdviceError::AuthorNotConfirmed,
+                "authorConfirmed",
+                both,
+            ),
+            (
+                reuse(Some(&advice), &all, false, false),
+                AdviceError::AuthorNotConfirmed,
+                "authorConfirmed",
+                both,
+            ),
+            (
+                reuse(Some(&advice), &all, true, false),
+                AdviceError::FamilyNotConfirmed,
+                "familyConfirmed",
+                both,
+            ),
+            (
+                reuse(None, &all, true, true),
+                AdviceError::NoSuchContribution,
+                "contributionId",
+                "no such contribution to this child",
+            ),
+            (
+                reuse(Some(&other_child), &all, true, true),
+                AdviceError::NoSuchContribution,
+                "contributionId",
+                "no such contribution to this child",
+            ),
+            (
+                reuse(Some(&advice), &superseded, true, true),
+                AdviceError::Superseded,
+                "contributionId",
+                "its author has since replaced this advice: it is no longer sufficient as it stands",
+            ),
+            (
+                reuse(Some(&other_agency), &all, true, true),
+                AdviceError::OtherAgencyOrScope,
+                "contributionId",
+                "reused advice must be the asked agency's, for the same scope",
+            ),
+            (
+                reuse(Some(&other_scope), &all, true, true),
+                AdviceError::OtherAgencyOrScope,
+                "contributionId",
+                "reused advice must be the asked agency's, for the same scope",
+            ),
+        ];
+        for (result, error, field, message) in cases {
+            let e = result.expect_err(message);
+            assert_eq!(
+                (e, e.field(), e.to_string().as_str()),
+                (error, field, message)
+            );
+        }
+        let mut answered = request();
+        answered.answer = Some(answer);
+        let e = answered
+            .reuse(
+                Reuse {
+                    child_id: CHILD,
+                    contribution: Some(&advice),
+                    contributions: &all,
+                    author_confirmed: true,
+                    family_confirmed: true,
+                },
+                today,
+            )
+            .expect_err("answered");
+        assert_eq!(e, AdviceError::AlreadyAnswered);
+    }
+
+    fn arb_kind() -> impl Strategy<Value = AssessmentEventKind> {
+        proptest::sample::select(AssessmentEventKind::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Whatever steps are attempted, in whatever order, recording only
+        /// those `check_step` accepts keeps the regulations' order: at most
+        /// one decision, draft and final plan; a draft only after a decision
+        /// to assess; a final plan only 15 days or more after the draft.
+        #[test]
+        fn accepted_steps_keep_the_regulations_order(
+            steps in proptest::collection::vec((arb_kind(), 0i64..200), 0..12),
+        ) {
+            let start = d(2026, 1, 5);
+            let today = start + Duration::days(150);
+            let mut a = assessment(&[]);
+            for (i, (kind, offset)) in steps.into_iter().enumerate() {
+                let on = start + Duration::days(offset - 10);
+                if a.check_step(kind, on, today).is_ok() {
+                    prop_assert!(on >= start && on <= today);
+                    a.events.push(event(i as u128, kind, on));
+                }
+            }
+            let count = |k: &[AssessmentEventKind]| a.events.iter().filter(|e| k.contains(&e.kind)).count();
+            prop_assert!(count(&[AssessmentEventKind::DecidedToAssess, AssessmentEventKind::DecidedNotToAssess]) <= 1);
+            prop_assert!(count(&[AssessmentEventKind::DraftIssued]) <= 1);
+            prop_assert!(count(&[AssessmentEventKind::FinalIssued]) <= 1);
+            if let Some(draft) = a.draft_issued_on() {
+                prop_assert_eq!(a.decision().map(|d| d.0), Some(true));
+                if let Some(final_on) = a.final_issued_on() {
+                    prop_assert!((final_on - draft).num_days() >= DRAFT_COMMENT_DAYS);
+                }
+            } else {
+                prop_assert!(a.final_issued_on().is_none());
+            }
+        }
+
+        /// A request made by `request_advice` is never for RESTRICTED, never
+        /// due before it was asked, and always to a known agency.
+        #[test]
+        fn requested_advice_is_never_restricted_nor_due_in_the_past(
+            scope in proptest::sample::select(Scope::ALL.to_vec()),
+            due in proptest::option::of(-30i64..60),
+            agency in proptest::sample::select(vec![SALT, OT, Uuid::from_u128(0xdead)]),
+        ) {
+            let today = d(2026, 2, 20);
+            let ask = AdviceAsk {
+                id: Uuid::from_u128(0xad),
+                agency_id: agency,
+                scope,
+                due_on: due.map(|n| today + Duration::days(n)),
+            };
+            if let Ok(r) = decided().request_advice(ask, &agencies(), today) {
+                prop_assert!(r.scope.consentable());
+                prop_assert!(r.due_on >= today);
+                prop_assert!(agencies().iter().any(|a| a.id == r.agency_id));
+            }
+        }
     }
 }

@@ -3,6 +3,12 @@
 //! validated identifiers (`NhsNumber::parse`, `Upn::parse`), and the EHC
 //! needs assessment clock (`ehc`).
 //!
+//! Assessment rules are constructors with typed errors whose `Display` is
+//! the API's message and whose `field()` names the API field:
+//! `ehc::Assessment::start` (`StartError`), `Assessment::check_step`
+//! (`StepError`), `Assessment::request_advice`, `AdviceRequest::submit` and
+//! `AdviceRequest::reuse` (`AdviceError`).
+//!
 //! No IO and no async here: everything is a plain value, validated once at
 //! construction.
 

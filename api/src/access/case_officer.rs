@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use consent::trace::TraceAction;
 use domain::ehc::{
-    AdviceAnswer, AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEvent,
-    AssessmentEventKind, ClockException, weeks_after,
+    AdviceAsk, AdviceRequest, Assessment, AssessmentEvent, AssessmentEventKind, ClockException,
+    Reuse,
 };
 use domain::{Agency, ChildId, FamilyMember, Scope};
 use uuid::Uuid;
@@ -119,12 +119,7 @@ impl CaseOfficer<'_> {
         received_on: NaiveDate,
     ) -> Result<AssessmentOnFile> {
         let rc = self.rc;
-        if received_on > rc.today() {
-            return Err(Error::bad_input(
-                "requestReceivedOn",
-                "cannot be in the future",
-            ));
-        }
+        Assessment::check_received_on(received_on, rc.today())?;
         let store = rc.store();
         if !store.child_exists(child).await? {
             return Err(Error::NotFound("child"));
@@ -132,22 +127,7 @@ impl CaseOfficer<'_> {
         // Checked while holding the chain, so two starts cannot both pass.
         let tx = store.traced().await?;
         let existing = store.assessments(child).await?;
-        if existing
-            .iter()
-            .any(|a| a.final_issued_on().is_none() && a.decision().is_none_or(|(assess, _)| assess))
-        {
-            return Err(Error::bad_input(
-                "childId",
-                "this child already has an assessment in progress",
-            ));
-        }
-        let a = Assessment {
-            id: Uuid::now_v7(),
-            child_id: child,
-            request_received_on: received_on,
-            events: Vec::new(),
-            advice: Vec::new(),
-        };
+        let a = Assessment::start(Uuid::now_v7(), child, received_on, &existing, rc.today())?;
         tx.insert_assessment(&a, &rc.principal.subject, rc.now)
             .await?;
         tx.commit(vec![
@@ -191,8 +171,7 @@ impl CaseOfficer<'_> {
         // Checked while holding the chain, so two steps cannot both pass.
         let tx = rc.store().traced().await?;
         let mut a = self.find(assessment).await?;
-        a.check_step(kind, on, rc.today())
-            .map_err(|m| Error::bad_input("on", m))?;
+        a.check_step(kind, on, rc.today())?;
         let event = AssessmentEvent {
             id: Uuid::now_v7(),
             kind,
@@ -227,35 +206,14 @@ impl CaseOfficer<'_> {
     ) -> Result<AdviceOnFile> {
         let rc = self.rc;
         let a = self.find(assessment).await?;
-        if a.decision().is_none_or(|(assess, _)| !assess) {
-            return Err(Error::bad_input(
-                "assessmentId",
-                "advice is asked for once the council has decided to assess",
-            ));
-        }
         let agencies = rc.store().agencies().await?;
-        if !agencies.iter().any(|x| x.id == agency) {
-            return Err(Error::bad_input("agencyId", "no such agency"));
-        }
-        if !scope.consentable() {
-            return Err(Error::bad_input(
-                "scope",
-                "advice is not sought for restricted information",
-            ));
-        }
-        let today = rc.today();
-        let due = due_on.unwrap_or_else(|| weeks_after(today, 6));
-        if due < today {
-            return Err(Error::bad_input("dueOn", "cannot be in the past"));
-        }
-        let r = AdviceRequest {
+        let ask = AdviceAsk {
             id: Uuid::now_v7(),
             agency_id: agency,
             scope,
-            asked_on: today,
-            due_on: due,
-            answer: None,
+            due_on,
         };
+        let r = a.request_advice(ask, &agencies, rc.today())?;
         let tx = rc.store().traced().await?;
         tx.insert_advice_request(a.child_id, a.id, &r, &rc.principal.subject)
             .await?;
@@ -291,48 +249,26 @@ impl CaseOfficer<'_> {
             .advice_request(request)
             .await?
             .ok_or(Error::NotFound("advice request"))?;
-        if req.request.answer.is_some() {
-            return Err(Error::bad_input(
-                "requestId",
-                "this request has already been answered",
-            ));
-        }
-        if !(author_confirmed && family_confirmed) {
-            return Err(Error::bad_input(
-                if author_confirmed {
-                    "familyConfirmed"
-                } else {
-                    "authorConfirmed"
-                },
-                "existing advice is reused only when its author and the family both confirm it is still sufficient",
-            ));
-        }
-        let c = store
-            .contribution(contribution)
-            .await?
-            .filter(|c| c.child_id == req.child_id)
-            .ok_or_else(|| {
-                Error::bad_input("contributionId", "no such contribution to this child")
-            })?;
-        let all = store.contributions(req.child_id).await?;
-        if all.iter().any(|later| later.supersedes == Some(c.id)) {
-            return Err(Error::bad_input(
-                "contributionId",
-                "its author has since replaced this advice: it is no longer sufficient as it stands",
-            ));
-        }
-        if c.agency_id != req.request.agency_id || c.scope != req.request.scope {
-            return Err(Error::bad_input(
-                "contributionId",
-                "reused advice must be the asked agency's, for the same scope",
-            ));
-        }
+        let (offered, all) = tokio::try_join!(
+            store.contribution(contribution),
+            store.contributions(req.child_id)
+        )?;
         let today = rc.today();
+        let answer = req.request.reuse(
+            Reuse {
+                child_id: req.child_id,
+                contribution: offered.as_ref(),
+                contributions: &all,
+                author_confirmed,
+                family_confirmed,
+            },
+            today,
+        )?;
         tx.insert_advice_answer(
             req.child_id,
             req.request.id,
-            c.id,
-            AdviceAnswerMode::Reused,
+            answer.contribution_id,
+            answer.mode,
             true,
             true,
             today,
@@ -342,14 +278,10 @@ impl CaseOfficer<'_> {
         let entry = rc
             .child_entry(TraceAction::AdviceReused, req.child_id)
             .detail("request_id", req.request.id)
-            .detail("contribution_id", c.id);
+            .detail("contribution_id", answer.contribution_id);
         tx.commit(vec![entry]).await?;
         let mut answered = req.request.clone();
-        answered.answer = Some(AdviceAnswer {
-            contribution_id: c.id,
-            mode: AdviceAnswerMode::Reused,
-            answered_on: today,
-        });
+        answered.answer = Some(answer);
         Ok(AdviceOnFile {
             child_id: req.child_id,
             assessment_id: req.assessment_id,

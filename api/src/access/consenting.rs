@@ -5,13 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use consent::trace::TraceAction;
 use consent::{
-    Agreement, CaptureMethod, ChildFacts, Grant, GrantorCapacity, Purpose, Receipt, Recipient,
-    Role, Withdrawal,
+    Agreement, CaptureMethod, ChildFacts, Decider, Grant, GrantTerms, Purpose, Receipt, Recipient,
 };
-use domain::{ChildId, Scope};
+use domain::{AgencyKind, ChildId, Scope};
 use uuid::Uuid;
 
 use super::{NO_CHILD, RequestContext};
@@ -23,11 +22,14 @@ pub struct Consenting<'a> {
     pub(super) rc: &'a RequestContext,
 }
 
-/// A grant as asked for.
+/// A grant as asked for, before the rules have looked at it.
 #[derive(Debug, Clone)]
-pub struct GrantRequest {
+pub struct GrantAsk {
     pub child: ChildId,
-    pub recipient: Recipient,
+    /// Share with one agency …
+    pub recipient_agency_id: Option<Uuid>,
+    /// … or with every agency of a kind (exactly one of the two).
+    pub recipient_agency_kind: Option<AgencyKind>,
     pub scopes: BTreeSet<Scope>,
     pub purposes: BTreeSet<Purpose>,
     /// Defaults to now.
@@ -40,28 +42,11 @@ pub struct GrantRequest {
 
 /// A withdrawal as asked for.
 #[derive(Debug, Clone)]
-pub struct WithdrawRequest {
+pub struct WithdrawAsk {
     pub grant: Uuid,
     pub reason: Option<String>,
     pub method: Option<CaptureMethod>,
     pub grantor_person_id: Option<String>,
-}
-
-/// Who is deciding, in which capacity, and who recorded it.
-struct Decider {
-    person: String,
-    capacity: GrantorCapacity,
-    recorded_by: Option<String>,
-}
-
-impl Decider {
-    fn method(&self, asked: Option<CaptureMethod>) -> CaptureMethod {
-        asked.unwrap_or(if self.recorded_by.is_some() {
-            CaptureMethod::Written
-        } else {
-            CaptureMethod::Digital
-        })
-    }
 }
 
 fn recipient_code(r: Recipient) -> String {
@@ -94,10 +79,9 @@ impl Consenting<'_> {
         }
     }
 
-    /// Who is making a consent decision: the signed-in family member
-    /// themself (DIGITAL), or a practitioner of a recording agency naming the
-    /// person whose written or verbal decision they record. Anyone but the
-    /// current consent authority is refused with the rule.
+    /// Who is making a consent decision, in which capacity, and who
+    /// recorded it (`consent::Decider::resolve`): anyone but the current
+    /// consent authority is refused with the rule.
     fn decider(
         &self,
         facts: &ChildFacts,
@@ -105,57 +89,15 @@ impl Consenting<'_> {
         named: Option<&str>,
         method: Option<CaptureMethod>,
     ) -> Result<Decider> {
-        let p = &self.rc.principal;
-        let today = self.rc.today();
-        let is_family = (p.has(Role::Family) || p.has(Role::YoungPerson)) && !p.is_practitioner();
-        if let (true, Some(person)) = (is_family, p.person_id.as_deref()) {
-            if named.is_some_and(|n| n != person) {
-                return Err(Error::bad_input(
-                    "grantorPersonId",
-                    "you can only record your own decision",
-                ));
-            }
-            if method.is_some_and(|m| m != CaptureMethod::Digital) {
-                return Err(Error::bad_input(
-                    "method",
-                    "a decision you make yourself is DIGITAL",
-                ));
-            }
-            let capacity = facts.may_decide(person, today).map_err(Error::Forbidden)?;
-            return Ok(Decider {
-                person: person.to_owned(),
-                capacity,
-                recorded_by: None,
-            });
-        }
-        if let (true, Some(agency)) = (p.is_practitioner(), p.agency) {
-            if !agreement.consent_recorders.contains(&agency.kind) {
-                return Err(Error::Forbidden(format!(
-                    "the data-sharing agreement (version {}) does not let {} record consent decisions",
-                    agreement.version,
-                    agency.kind.label()
-                )));
-            }
-            if method == Some(CaptureMethod::Digital) {
-                return Err(Error::bad_input(
-                    "method",
-                    "a practitioner records WRITTEN or VERBAL decisions",
-                ));
-            }
-            let person = named.ok_or_else(|| {
-                Error::bad_input(
-                    "grantorPersonId",
-                    "name the person whose decision you are recording",
-                )
-            })?;
-            let capacity = facts.may_decide(person, today).map_err(Error::Forbidden)?;
-            return Ok(Decider {
-                person: person.to_owned(),
-                capacity,
-                recorded_by: Some(p.subject.clone()),
-            });
-        }
-        Err(Error::Forbidden(consent::NO_AUTHORITY.into()))
+        let rc = self.rc;
+        Ok(Decider::resolve(
+            &rc.principal,
+            facts,
+            agreement,
+            named,
+            method,
+            rc.today(),
+        )?)
     }
 
     /// Finds a grant and its child's facts.
@@ -188,71 +130,45 @@ impl Consenting<'_> {
         })
     }
 
-    /// Grants consent; returns the receipt.
-    pub async fn grant(&self, request: GrantRequest) -> Result<Receipt> {
+    /// Grants consent; returns the receipt. The terms are checked
+    /// (`consent::GrantTerms`) before the child is looked up, then the
+    /// decider, then the grant is built (`consent::Grant::new`).
+    pub async fn grant(&self, ask: GrantAsk) -> Result<Receipt> {
         let rc = self.rc;
-        if let Recipient::Agency(id) = request.recipient
-            && !rc.store().agencies().await?.iter().any(|a| a.id == id)
-        {
-            return Err(Error::bad_input("recipientAgencyId", "no such agency"));
-        }
-        let scopes = request.scopes;
-        if scopes.is_empty() {
-            return Err(Error::bad_input("scopes", "name at least one scope"));
-        }
-        if scopes.contains(&Scope::Restricted) {
-            return Err(Error::bad_input(
-                "scopes",
-                "RESTRICTED information is never shared by consent",
-            ));
-        }
-        let purposes = request.purposes;
-        if purposes.is_empty() {
-            return Err(Error::bad_input(
-                "purposes",
-                "name at least one purpose of use",
-            ));
-        }
-        let valid_from = request.valid_from.unwrap_or(rc.now);
-        // Consent speaks for what happens from now on: it cannot cover the past.
-        if valid_from < rc.now - Duration::minutes(5) {
-            return Err(Error::bad_input("validFrom", "must not be in the past"));
-        }
-        if let Some(until) = request.valid_until
-            && (until <= valid_from || until <= rc.now)
-        {
-            return Err(Error::bad_input(
-                "validUntil",
-                "must be after validFrom and in the future",
-            ));
-        }
+        let agencies = if ask.recipient_agency_id.is_some() {
+            rc.store().agencies().await?
+        } else {
+            Vec::new()
+        };
+        let recipient = Recipient::one_of(
+            ask.recipient_agency_id,
+            ask.recipient_agency_kind,
+            &agencies,
+        )?;
+        let terms = GrantTerms {
+            recipient,
+            scopes: ask.scopes,
+            purposes: ask.purposes,
+            valid_from: ask.valid_from,
+            valid_until: ask.valid_until,
+        };
+        terms.check(rc.now)?;
         let loaded = rc
-            .load(request.child)
+            .load(ask.child)
             .await?
             .ok_or_else(|| self.missing("child"))?;
         let decider = self.decider(
             &loaded.core.consent_facts(),
             &loaded.agreement,
-            request.grantor_person_id.as_deref(),
-            request.method,
+            ask.grantor_person_id.as_deref(),
+            ask.method,
         )?;
-        let method = decider.method(request.method);
-        let grant = Grant {
-            id: Uuid::now_v7(),
-            child_id: request.child,
-            grantor_person_id: decider.person,
-            capacity: decider.capacity,
-            recipient: request.recipient,
-            scopes,
-            purposes,
-            valid_from,
-            valid_until: request.valid_until,
-            method,
-            recorded_by: decider.recorded_by,
-            recorded_at: rc.now,
-            withdrawal: None,
-            confirmed_at: None,
+        let request = consent::GrantRequest {
+            child_id: ask.child,
+            decider,
+            terms,
         };
+        let grant = Grant::new(request, Uuid::now_v7(), rc.now)?;
         let tx = rc.store().traced().await?;
         tx.insert_grant(&grant).await?;
         let entry = rc
@@ -269,31 +185,16 @@ impl Consenting<'_> {
 
     /// Withdraws a grant, effective for the very next request; returns the
     /// withdrawal's receipt.
-    pub async fn withdraw(&self, request: WithdrawRequest) -> Result<Receipt> {
+    pub async fn withdraw(&self, ask: WithdrawAsk) -> Result<Receipt> {
         let rc = self.rc;
-        let (facts, agreement, mut grant) = self.find_grant(request.grant).await?;
+        let (facts, agreement, mut grant) = self.find_grant(ask.grant).await?;
         let decider = self.decider(
             &facts,
             &agreement,
-            request.grantor_person_id.as_deref(),
-            request.method,
+            ask.grantor_person_id.as_deref(),
+            ask.method,
         )?;
-        if grant.withdrawal.is_some() {
-            return Err(Error::bad_input(
-                "grantId",
-                "this consent has already been withdrawn",
-            ));
-        }
-        let reason = domain::input::optional_text("reason", request.reason.as_deref())?;
-        let withdrawal = Withdrawal {
-            id: Uuid::now_v7(),
-            at: rc.now,
-            method: decider.method(request.method),
-            by_person_id: decider.person,
-            capacity: decider.capacity,
-            reason,
-            recorded_by: decider.recorded_by,
-        };
+        let withdrawal = grant.withdraw(decider, ask.reason.as_deref(), Uuid::now_v7(), rc.now)?;
         let tx = rc.store().traced().await?;
         tx.insert_withdrawal(grant.child_id, grant.id, &withdrawal)
             .await?;
@@ -312,25 +213,20 @@ impl Consenting<'_> {
         let rc = self.rc;
         let (facts, agreement, mut grant) = self.find_grant(grant_id).await?;
         let decider = self.decider(&facts, &agreement, None, None)?;
-        if decider.capacity != GrantorCapacity::YoungPerson {
-            return Err(Error::Forbidden(
-                "only the young person confirms consents made for them".into(),
-            ));
-        }
-        if !grant.awaits_young_person(rc.now) {
-            return Err(Error::bad_input(
-                "grantId",
-                "this consent is not waiting for your review",
-            ));
-        }
+        let confirmation = grant.confirm(&decider, rc.now)?;
         let tx = rc.store().traced().await?;
-        tx.insert_confirmation(grant.child_id, grant.id, &decider.person, rc.now)
-            .await?;
+        tx.insert_confirmation(
+            grant.child_id,
+            grant.id,
+            &confirmation.person_id,
+            confirmation.at,
+        )
+        .await?;
         let entry = rc
             .child_entry(TraceAction::ConsentConfirmed, grant.child_id)
             .detail("grant_id", grant.id);
         tx.commit(vec![entry]).await?;
-        grant.confirmed_at = Some(rc.now);
+        grant.confirmed_at = Some(confirmation.at);
         Ok(grant)
     }
 

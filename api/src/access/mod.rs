@@ -33,17 +33,19 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use consent::trace::{TraceAction, TraceEntry, TraceOutcome};
-use consent::{AccessDecision, Agreement, DecisionInput, Principal, Role, ScopeDecision};
+use consent::{
+    AccessDecision, Agreement, DecisionInput, FamilyRole, Principal, Role, ScopeDecision,
+};
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
-pub use consenting::{Consenting, GrantRequest, WithdrawRequest};
+pub use consenting::{Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, ShownContribution};
 pub use family::{Family, HistoryPage};
 pub use ig::{ExportFormat, Ig, IgAdmin, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
-pub use safeguarding::{OverrideRequest, SafeguardingLead};
+pub use safeguarding::{OverrideAsk, SafeguardingLead};
 
 use crate::db::{ChildCore, ConsentState, Store};
 pub use crate::db::{NewChild, TraceFilter, TraceRow};
@@ -218,7 +220,7 @@ impl RequestContext {
         let mut kinds: Vec<&str> = decision
             .iter()
             .filter_map(|(_, d)| match d {
-                ScopeDecision::Allowed(b) => Some(b.kind.code()),
+                ScopeDecision::Allowed(b) => Some(b.kind().code()),
                 ScopeDecision::Denied(_) => None,
             })
             .collect();
@@ -260,7 +262,7 @@ impl RequestContext {
         // Overrides the caller may know of: a family sees those it is to be
         // told about; a lead sees their own.
         let is_family = decision.iter().any(
-            |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind == consent::BasisKind::Family),
+            |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind() == consent::BasisKind::Family),
         );
         let overrides = loaded
             .state
@@ -402,13 +404,11 @@ impl RequestContext {
         let Some(loaded) = self.load(child).await? else {
             return Err(not_found);
         };
+        let Some(role) = FamilyRole::of(&self.principal) else {
+            return Err(not_found);
+        };
         let facts = loaded.core.consent_facts();
-        let young_person = self.principal.has(Role::YoungPerson);
-        let family = self.principal.has(Role::Family);
-        if facts
-            .family_view(person, young_person, family, self.today())
-            .is_err()
-        {
+        if facts.family_view(person, role, self.today()).is_err() {
             return Err(not_found);
         }
         Ok(Family {

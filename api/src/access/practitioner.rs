@@ -4,7 +4,6 @@
 
 use consent::AgencyRef;
 use consent::trace::TraceAction;
-use domain::ehc::AdviceAnswerMode;
 use domain::input::{long_text, required_text};
 use domain::{ChildId, Contribution, ContributionKind, Scope};
 use uuid::Uuid;
@@ -184,12 +183,7 @@ impl Practitioner<'_> {
                 "only the agency asked for this advice may answer it".into(),
             ));
         }
-        if req.request.answer.is_some() {
-            return Err(Error::bad_input(
-                "requestId",
-                "this request has already been answered",
-            ));
-        }
+        req.request.check_unanswered()?;
         let c = self.build(
             draft,
             req.child_id,
@@ -198,15 +192,15 @@ impl Practitioner<'_> {
         )?;
         self.check_supersedes(&c).await?;
         tx.insert_contribution(&c).await?;
-        let today = rc.today();
+        let answer = req.request.submit(c.id, rc.today())?;
         tx.insert_advice_answer(
             req.child_id,
             req.request.id,
-            c.id,
-            AdviceAnswerMode::Submitted,
+            answer.contribution_id,
+            answer.mode,
             true,
             false,
-            today,
+            answer.answered_on,
             &rc.principal.subject,
         )
         .await?;

@@ -9,8 +9,7 @@ use consent::{Agreement, Grant, Override, Receipt, Recipient};
 
 use super::record::request;
 use super::types;
-use crate::access::{GrantRequest, OverrideRequest, RequestContext, WithdrawRequest};
-use crate::error::Error;
+use crate::access::{GrantAsk, OverrideAsk, RequestContext, WithdrawAsk};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -349,22 +348,16 @@ impl ConsentMutation {
     ) -> GqlResult<ConsentReceipt> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &input.child_id)?;
-        let recipient = match (&input.recipient_agency_id, input.recipient_agency_kind) {
-            (Some(id), None) => Recipient::Agency(parse_id("recipientAgencyId", id)?),
-            (None, Some(kind)) => Recipient::Kind(kind.into()),
-            _ => {
-                return Err(Error::bad_input(
-                    "recipientAgencyId",
-                    "give exactly one of recipientAgencyId and recipientAgencyKind",
-                )
-                .into());
-            }
-        };
         let receipt = rc
             .consent()
-            .grant(GrantRequest {
+            .grant(GrantAsk {
                 child,
-                recipient,
+                recipient_agency_id: input
+                    .recipient_agency_id
+                    .as_ref()
+                    .map(|id| parse_id("recipientAgencyId", id))
+                    .transpose()?,
+                recipient_agency_kind: input.recipient_agency_kind.map(Into::into),
                 scopes: input.scopes.iter().map(|s| (*s).into()).collect(),
                 purposes: input.purposes.iter().map(|p| (*p).into()).collect(),
                 valid_from: input.valid_from,
@@ -394,7 +387,7 @@ impl ConsentMutation {
         let rc = request(ctx)?;
         let receipt = rc
             .consent()
-            .withdraw(WithdrawRequest {
+            .withdraw(WithdrawAsk {
                 grant: parse_id("grantId", &grant_id)?,
                 reason,
                 method: method.map(Into::into),
@@ -449,7 +442,7 @@ impl ConsentMutation {
         let rc = request(ctx)?;
         let lead = rc.safeguarding_lead()?;
         let o = lead
-            .declare(OverrideRequest {
+            .declare(OverrideAsk {
                 child: parse_id("childId", &input.child_id)?,
                 scopes: input.scopes.iter().map(|s| (*s).into()).collect(),
                 reason: input.reason,

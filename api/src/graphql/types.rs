@@ -493,11 +493,11 @@ impl ScopeAccess {
         let (allowed, basis, explanation, denial, grant_ids, override_id) = match decision {
             consent::ScopeDecision::Allowed(b) => (
                 true,
-                Some(b.kind.into()),
-                b.explanation.clone(),
+                Some(b.kind().into()),
+                b.explanation(),
                 None,
-                b.grant_ids.iter().map(id).collect(),
-                b.override_id.as_ref().map(id),
+                b.grant_ids().iter().map(id).collect(),
+                b.override_id().as_ref().map(id),
             ),
             consent::ScopeDecision::Denied(d) => (
                 false,

@@ -1,0 +1,1015 @@
+//! The rules behind consent decisions, grants, confirmations and overrides:
+//! each accepts and refuses as the API always has, and each refusal names
+//! its field and keeps its message.
+
+use super::*;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// Born 31 August 2010: the hand-over is Friday 26 June 2026.
+fn sixteen(lacks_capacity: bool) -> ChildFacts {
+    ChildFacts {
+        id: CHILD,
+        date_of_birth: day(2010, 8, 31),
+        young_person_id: Some("yp".into()),
+        parental_responsibility: vec!["mum".into()],
+        deputies: vec!["deputy".into()],
+        lacks_capacity,
+    }
+}
+
+/// A day as (year, month, day), for tables.
+type Ymd = (i32, u32, u32);
+
+const BEFORE: Ymd = (2026, 6, 26);
+const AFTER: Ymd = (2026, 6, 27);
+
+fn on((y, m, d): Ymd) -> NaiveDate {
+    day(y, m, d)
+}
+
+// ---- may_decide ----
+
+#[test]
+fn may_decide_matrix() {
+    use GrantorCapacity as C;
+    let before = AuthorityError::BeforeHandOver {
+        hand_over: day(2026, 6, 26),
+    };
+    let after = AuthorityError::AfterHandOver {
+        hand_over: day(2026, 6, 26),
+    };
+    let cases: [(bool, &str, Ymd, Result<C, AuthorityError>); 12] = [
+        (false, "mum", BEFORE, Ok(C::ParentalResponsibility)),
+        (false, "yp", BEFORE, Err(before)),
+        (false, "deputy", BEFORE, Err(before)),
+        (false, "stranger", BEFORE, Err(AuthorityError::NoAuthority)),
+        (false, "mum", AFTER, Err(after)),
+        (false, "yp", AFTER, Ok(C::YoungPerson)),
+        (false, "deputy", AFTER, Err(after)),
+        (false, "stranger", AFTER, Err(AuthorityError::NoAuthority)),
+        (
+            true,
+            "mum",
+            AFTER,
+            Ok(C::ParentForYoungPersonLackingCapacity),
+        ),
+        (true, "deputy", AFTER, Ok(C::Deputy)),
+        (
+            true,
+            "yp",
+            AFTER,
+            Err(AuthorityError::NotActingForYoungPerson),
+        ),
+        (true, "stranger", AFTER, Err(AuthorityError::NoAuthority)),
+    ];
+    for (lacks, person, when, expected) in cases {
+        assert_eq!(
+            sixteen(lacks).may_decide(person, on(when)),
+            expected,
+            "{person} on {when:?}, lacks capacity {lacks}"
+        );
+    }
+}
+
+#[test]
+fn authority_errors_keep_their_words_and_are_forbidden() {
+    let hand_over = day(2026, 6, 26);
+    let cases = [
+        (AuthorityError::NoAuthority, NO_AUTHORITY.to_owned()),
+        (
+            AuthorityError::BeforeHandOver { hand_over },
+            "until the end of compulsory school age (26 June 2026) only a person with parental responsibility may make consent decisions for this child".to_owned(),
+        ),
+        (
+            AuthorityError::AfterHandOver { hand_over },
+            "since the end of compulsory school age (26 June 2026) the young person makes their own consent decisions; a parent or deputy may act only where the record notes they lack capacity".to_owned(),
+        ),
+        (
+            AuthorityError::NotActingForYoungPerson,
+            "the young person lacks capacity for this decision: only a deputy, attorney or parent may act for them".to_owned(),
+        ),
+        (
+            AuthorityError::NotARecorder {
+                version: 3,
+                agency: AgencyKind::YouthJustice,
+            },
+            format!(
+                "the data-sharing agreement (version 3) does not let {} record consent decisions",
+                AgencyKind::YouthJustice.label()
+            ),
+        ),
+    ];
+    for (e, message) in cases {
+        assert_eq!(e.to_string(), message);
+        assert_eq!(e.field(), None, "{e}");
+        assert!(e.is_forbidden());
+    }
+}
+
+// ---- family_view ----
+
+#[test]
+fn family_view_matrix() {
+    use FamilyAccess as A;
+    use FamilyRefusal as R;
+    use FamilyRole::{Both, Family as F, YoungPerson as Y};
+    type View = Result<A, R>;
+    let cases: [(bool, &str, FamilyRole, Ymd, View); 14] = [
+        (false, "yp", Y, BEFORE, Ok(A::OwnRecord)),
+        (false, "yp", Y, AFTER, Ok(A::OwnRecord)),
+        (false, "yp", Both, AFTER, Ok(A::OwnRecord)),
+        // The role must match the relationship.
+        (false, "yp", F, BEFORE, Err(R::NoRelationship)),
+        (false, "mum", Y, BEFORE, Err(R::NoRelationship)),
+        (false, "mum", F, BEFORE, Ok(A::ParentalResponsibility)),
+        (false, "mum", Both, BEFORE, Ok(A::ParentalResponsibility)),
+        (false, "mum", F, AFTER, Err(R::HandedOver)),
+        (true, "mum", F, AFTER, Ok(A::ActingForYoungPerson)),
+        // A deputy acts for a young person lacking capacity, not before.
+        (true, "deputy", F, BEFORE, Err(R::NoRelationship)),
+        (false, "deputy", F, AFTER, Err(R::HandedOver)),
+        (true, "deputy", F, AFTER, Ok(A::ActingForYoungPerson)),
+        (false, "stranger", Both, BEFORE, Err(R::NoRelationship)),
+        (true, "stranger", Both, AFTER, Err(R::NoRelationship)),
+    ];
+    for (lacks, person, role, when, expected) in cases {
+        assert_eq!(
+            sixteen(lacks).family_view(person, role, on(when)),
+            expected,
+            "{person} as {role:?} on {when:?}, lacks capacity {lacks}"
+        );
+    }
+}
+
+#[test]
+fn family_words_are_unchanged() {
+    assert_eq!(
+        FamilyAccess::OwnRecord.to_string(),
+        "this is your own record"
+    );
+    assert_eq!(
+        FamilyAccess::ParentalResponsibility.to_string(),
+        "you hold parental responsibility for this child"
+    );
+    assert_eq!(
+        FamilyAccess::ActingForYoungPerson.to_string(),
+        "you act for this young person, who the record notes lacks capacity"
+    );
+    assert_eq!(
+        FamilyRefusal::NoRelationship.to_string(),
+        "you have no relationship with this child's record"
+    );
+    assert_eq!(
+        FamilyRefusal::HandedOver.to_string(),
+        "this young person is past compulsory school age and decides who sees their record; ask them to share it with you"
+    );
+}
+
+#[test]
+fn family_role_comes_from_the_roles() {
+    let with = |roles: &[Role]| {
+        let mut p = family("mum", Role::Family);
+        p.roles = roles.iter().copied().collect();
+        FamilyRole::of(&p)
+    };
+    assert_eq!(with(&[Role::Family]), Some(FamilyRole::Family));
+    assert_eq!(with(&[Role::YoungPerson]), Some(FamilyRole::YoungPerson));
+    assert_eq!(
+        with(&[Role::Family, Role::YoungPerson]),
+        Some(FamilyRole::Both)
+    );
+    assert_eq!(with(&[Role::Practitioner]), None);
+    assert_eq!(with(&[]), None);
+}
+
+// ---- Decider::resolve ----
+
+fn school_worker() -> Principal {
+    practitioner(
+        AgencyKind::School,
+        SCHOOL,
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    )
+}
+
+#[test]
+fn a_family_member_decides_for_themself_digitally() {
+    let kid = nine_year_old();
+    let a = agreement();
+    let today = now().date_naive();
+    let mum = family("mum", Role::Family);
+    for (named, method) in [
+        (None, None),
+        (Some("mum"), None),
+        (None, Some(CaptureMethod::Digital)),
+    ] {
+        assert_eq!(
+            Decider::resolve(&mum, &kid, &a, named, method, today),
+            Ok(Decider {
+                person: "mum".into(),
+                capacity: GrantorCapacity::ParentalResponsibility,
+                method: CaptureMethod::Digital,
+                recorded_by: None,
+            })
+        );
+    }
+    let refuse = |p: &Principal, named, method| {
+        Decider::resolve(p, &kid, &a, named, method, today).expect_err("refused")
+    };
+    let e = refuse(&mum, Some("dad"), None);
+    assert_eq!(
+        (e, e.field(), e.to_string().as_str()),
+        (
+            AuthorityError::NotYourOwn,
+            Some("grantorPersonId"),
+            "you can only record your own decision"
+        )
+    );
+    let e = refuse(&mum, None, Some(CaptureMethod::Verbal));
+    assert_eq!(
+        (e, e.field(), e.to_string().as_str()),
+        (
+            AuthorityError::OwnDecisionNotDigital,
+            Some("method"),
+            "a decision you make yourself is DIGITAL"
+        )
+    );
+    // A nine-year-old cannot decide for themself.
+    let e = refuse(&family("yp", Role::YoungPerson), None, None);
+    assert!(matches!(e, AuthorityError::BeforeHandOver { .. }), "{e}");
+    assert!(e.is_forbidden());
+    // Someone unrelated hears nothing about the child.
+    assert_eq!(
+        refuse(&family("stranger", Role::Family), None, None),
+        AuthorityError::NoAuthority
+    );
+}
+
+#[test]
+fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
+    let kid = nine_year_old();
+    let a = agreement();
+    let today = now().date_naive();
+    let worker = school_worker();
+    for (method, recorded) in [
+        (None, CaptureMethod::Written),
+        (Some(CaptureMethod::Written), CaptureMethod::Written),
+        (Some(CaptureMethod::Verbal), CaptureMethod::Verbal),
+    ] {
+        assert_eq!(
+            Decider::resolve(&worker, &kid, &a, Some("mum"), method, today),
+            Ok(Decider {
+                person: "mum".into(),
+                capacity: GrantorCapacity::ParentalResponsibility,
+                method: recorded,
+                recorded_by: Some(worker.subject.clone()),
+            })
+        );
+    }
+    let e = Decider::resolve(
+        &worker,
+        &kid,
+        &a,
+        Some("mum"),
+        Some(CaptureMethod::Digital),
+        today,
+    )
+    .expect_err("digital");
+    assert_eq!(
+        (e, e.field(), e.to_string().as_str()),
+        (
+            AuthorityError::RecordedAsDigital,
+            Some("method"),
+            "a practitioner records WRITTEN or VERBAL decisions"
+        )
+    );
+    let e = Decider::resolve(&worker, &kid, &a, None, None, today).expect_err("unnamed");
+    assert_eq!(
+        (e, e.field(), e.to_string().as_str()),
+        (
+            AuthorityError::NameThePerson,
+            Some("grantorPersonId"),
+            "name the person whose decision you are recording"
+        )
+    );
+    let e =
+        Decider::resolve(&worker, &kid, &a, Some("stranger"), None, today).expect_err("unrelated");
+    assert_eq!(e, AuthorityError::NoAuthority);
+    let yj = practitioner(
+        AgencyKind::YouthJustice,
+        OTHER_SCHOOL,
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, today).expect_err("not a recorder");
+    assert_eq!(
+        e,
+        AuthorityError::NotARecorder {
+            version: 1,
+            agency: AgencyKind::YouthJustice
+        }
+    );
+    // The recorder rule comes before the method and the name.
+    assert_eq!(
+        Decider::resolve(&yj, &kid, &a, None, Some(CaptureMethod::Digital), today),
+        Err(e)
+    );
+    // Neither family nor practitioner: IG staff, or a family role without a person id.
+    let ig = practitioner(
+        AgencyKind::LaSend,
+        SCHOOL,
+        Purpose::DirectSupport,
+        &[Role::IgAdmin],
+    );
+    assert_eq!(
+        Decider::resolve(&ig, &kid, &a, Some("mum"), None, today),
+        Err(AuthorityError::NoAuthority)
+    );
+    let mut anonymous = family("mum", Role::Family);
+    anonymous.person_id = None;
+    assert_eq!(
+        Decider::resolve(&anonymous, &kid, &a, Some("mum"), None, today),
+        Err(AuthorityError::NoAuthority)
+    );
+}
+
+// ---- Grant::new, withdraw, confirm ----
+
+fn mum_decides() -> Decider {
+    Decider {
+        person: "mum".into(),
+        capacity: GrantorCapacity::ParentalResponsibility,
+        method: CaptureMethod::Digital,
+        recorded_by: None,
+    }
+}
+
+fn terms() -> GrantTerms {
+    GrantTerms {
+        recipient: Recipient::Kind(AgencyKind::School),
+        scopes: [Scope::Education].into_iter().collect(),
+        purposes: [Purpose::DirectSupport].into_iter().collect(),
+        valid_from: None,
+        valid_until: None,
+    }
+}
+
+fn request(terms: GrantTerms) -> GrantRequest {
+    GrantRequest {
+        child_id: CHILD,
+        decider: mum_decides(),
+        terms,
+    }
+}
+
+const GRANT: Uuid = Uuid::from_u128(0x6);
+
+#[test]
+fn a_grant_is_built_from_valid_terms() {
+    let g = Grant::new(request(terms()), GRANT, now()).expect("valid");
+    assert_eq!(g.id, GRANT);
+    assert_eq!(g.child_id, CHILD);
+    assert_eq!(g.grantor_person_id, "mum");
+    assert_eq!(g.capacity, GrantorCapacity::ParentalResponsibility);
+    assert_eq!(g.valid_from, now(), "from now by default");
+    assert_eq!(g.valid_until, None);
+    assert_eq!(
+        (g.method, g.recorded_by.as_deref()),
+        (CaptureMethod::Digital, None)
+    );
+    assert_eq!(g.recorded_at, now());
+    assert_eq!((g.withdrawal.as_ref(), g.confirmed_at), (None, None));
+    assert_eq!(g.status(now()), GrantStatus::Active);
+    // Five minutes' grace for a form filled in a moment ago; a later start
+    // and an end in the future are fine.
+    let mut t = terms();
+    t.valid_from = Some(now() - Duration::minutes(VALID_FROM_TOLERANCE_MINUTES));
+    assert!(Grant::new(request(t), GRANT, now()).is_ok());
+    let mut t = terms();
+    t.valid_from = Some(now() + Duration::days(1));
+    t.valid_until = Some(now() + Duration::days(2));
+    let g = Grant::new(request(t), GRANT, now()).expect("later");
+    assert_eq!(g.status(now()), GrantStatus::Pending);
+    // A practitioner's record keeps its method and recorder.
+    let mut r = request(terms());
+    r.decider.method = CaptureMethod::Verbal;
+    r.decider.recorded_by = Some("school-worker".into());
+    let g = Grant::new(r, GRANT, now()).expect("recorded");
+    assert_eq!(
+        (g.method, g.recorded_by.as_deref()),
+        (CaptureMethod::Verbal, Some("school-worker"))
+    );
+}
+
+#[test]
+fn grant_terms_are_refused_field_by_field() {
+    let with = |f: &dyn Fn(&mut GrantTerms)| {
+        let mut t = terms();
+        f(&mut t);
+        t
+    };
+    let cases: [(GrantTerms, GrantError, &str, &str); 7] = [
+        (
+            with(&|t| t.scopes.clear()),
+            GrantError::NoScopes,
+            "scopes",
+            "name at least one scope",
+        ),
+        (
+            with(&|t| {
+                t.scopes.insert(Scope::Restricted);
+            }),
+            GrantError::Restricted,
+            "scopes",
+            "RESTRICTED information is never shared by consent",
+        ),
+        (
+            with(&|t| t.purposes.clear()),
+            GrantError::NoPurposes,
+            "purposes",
+            "name at least one purpose of use",
+        ),
+        (
+            with(&|t| t.valid_from = Some(now() - Duration::minutes(6))),
+            GrantError::StartsInThePast,
+            "validFrom",
+            "must not be in the past",
+        ),
+        (
+            with(&|t| t.valid_until = Some(now())),
+            GrantError::EndsTooSoon,
+            "validUntil",
+            "must be after validFrom and in the future",
+        ),
+        (
+            with(&|t| {
+                t.valid_from = Some(now() + Duration::days(2));
+                t.valid_until = Some(now() + Duration::days(1));
+            }),
+            GrantError::EndsTooSoon,
+            "validUntil",
+            "must be after validFrom and in the future",
+        ),
+        (
+            with(&|t| {
+                t.valid_from = Some(now() - Duration::minutes(4));
+                t.valid_until = Some(now() - Duration::minutes(1));
+            }),
+            GrantError::EndsTooSoon,
+            "validUntil",
+            "must be after validFrom and in the future",
+        ),
+    ];
+    for (t, error, field, message) in cases {
+        assert_eq!(t.check(now()), Err(error.clone()), "{message}");
+        let e = Grant::new(request(t), GRANT, now()).expect_err(message);
+        assert_eq!((e.field(), e.to_string().as_str()), (field, message));
+        assert_eq!(e, error);
+    }
+    // The first problem is the one reported, in the API's order.
+    let all_wrong = with(&|t| {
+        t.scopes.clear();
+        t.purposes.clear();
+        t.valid_from = Some(now() - Duration::days(1));
+    });
+    assert_eq!(all_wrong.check(now()), Err(GrantError::NoScopes));
+}
+
+#[test]
+fn exactly_one_recipient_that_exists() {
+    let agencies = [domain::Agency {
+        id: SCHOOL,
+        name: "Northshire Primary".into(),
+        kind: AgencyKind::School,
+    }];
+    assert_eq!(
+        Recipient::one_of(Some(SCHOOL), None, &agencies),
+        Ok(Recipient::Agency(SCHOOL))
+    );
+    assert_eq!(
+        Recipient::one_of(None, Some(AgencyKind::Slt), &agencies),
+        Ok(Recipient::Kind(AgencyKind::Slt))
+    );
+    let cases = [
+        (
+            Some(OTHER_SCHOOL),
+            None,
+            GrantError::NoSuchAgency,
+            "no such agency",
+        ),
+        (
+            None,
+            None,
+            GrantError::NotOneRecipient,
+            "give exactly one of recipientAgencyId and recipientAgencyKind",
+        ),
+        (
+            Some(SCHOOL),
+            Some(AgencyKind::School),
+            GrantError::NotOneRecipient,
+            "give exactly one of recipientAgencyId and recipientAgencyKind",
+        ),
+    ];
+    for (id, kind, error, message) in cases {
+        let e = Recipient::one_of(id, kind, &agencies).expect_err(message);
+        assert_eq!(
+            (e.field(), e.to_string().as_str()),
+            ("recipientAgencyId", message)
+        );
+        assert_eq!(e, error);
+    }
+}
+
+#[test]
+fn a_grant_is_withdrawn_once() {
+    let g = Grant::new(request(terms()), GRANT, now()).expect("valid");
+    let later = now() + Duration::hours(1);
+    let w = g
+        .withdraw(
+            mum_decides(),
+            Some("  changed my mind  "),
+            Uuid::from_u128(7),
+            later,
+        )
+        .expect("live");
+    assert_eq!(w.id, Uuid::from_u128(7));
+    assert_eq!(w.at, later);
+    assert_eq!(
+        (w.by_person_id.as_str(), w.capacity),
+        ("mum", GrantorCapacity::ParentalResponsibility)
+    );
+    assert_eq!(w.reason.as_deref(), Some("changed my mind"));
+    assert_eq!((w.method, w.recorded_by), (CaptureMethod::Digital, None));
+    assert_eq!(
+        g.withdraw(mum_decides(), Some("   "), Uuid::from_u128(7), later)
+            .map(|w| w.reason),
+        Ok(None),
+        "a blank reason is none"
+    );
+    let e = g
+        .withdraw(
+            mum_decides(),
+            Some("bad\u{0}reason"),
+            Uuid::from_u128(7),
+            later,
+        )
+        .expect_err("control character");
+    assert_eq!(
+        (e.field(), e.to_string().as_str()),
+        ("reason", "must not contain control characters")
+    );
+    let gone = withdrawn(g, later);
+    let e = gone
+        .withdraw(mum_decides(), None, Uuid::from_u128(8), later)
+        .expect_err("withdrawn");
+    assert_eq!(
+        (e.clone(), e.field(), e.to_string().as_str()),
+        (
+            GrantError::AlreadyWithdrawn,
+            "grantId",
+            "this consent has already been withdrawn"
+        )
+    );
+}
+
+#[test]
+fn only_the_young_person_confirms_a_grant_that_awaits_them() {
+    let g = grant(
+        Recipient::Kind(AgencyKind::School),
+        &[Scope::Education],
+        &[Purpose::DirectSupport],
+    );
+    let yp = Decider {
+        person: "yp".into(),
+        capacity: GrantorCapacity::YoungPerson,
+        method: CaptureMethod::Digital,
+        recorded_by: None,
+    };
+    assert_eq!(
+        g.confirm(&yp, now()),
+        Ok(Confirmation {
+            person_id: "yp".into(),
+            at: now()
+        })
+    );
+    for capacity in [
+        GrantorCapacity::ParentalResponsibility,
+        GrantorCapacity::Deputy,
+        GrantorCapacity::ParentForYoungPersonLackingCapacity,
+    ] {
+        let someone = Decider {
+            capacity,
+            ..yp.clone()
+        };
+        let e = g
+            .confirm(&someone, now())
+            .expect_err("not the young person");
+        assert_eq!(
+            (e, e.field(), e.to_string().as_str()),
+            (
+                ConfirmError::NotTheYoungPerson,
+                None,
+                "only the young person confirms consents made for them"
+            )
+        );
+    }
+    let mut confirmed = g.clone();
+    confirmed.confirmed_at = Some(now());
+    let mut own = g.clone();
+    own.capacity = GrantorCapacity::YoungPerson;
+    for not_waiting in [confirmed, own, withdrawn(g, now())] {
+        let e = not_waiting.confirm(&yp, now()).expect_err("not waiting");
+        assert_eq!(
+            (e, e.field(), e.to_string().as_str()),
+            (
+                ConfirmError::NotAwaiting,
+                Some("grantId"),
+                "this consent is not waiting for your review"
+            )
+        );
+    }
+}
+
+// ---- Override::declare ----
+
+fn lead() -> Principal {
+    practitioner(
+        AgencyKind::SocialCare,
+        SCHOOL,
+        Purpose::Safeguarding,
+        &[Role::SafeguardingLead],
+    )
+}
+
+fn override_request() -> OverrideRequest {
+    let p = lead();
+    OverrideRequest {
+        child_id: CHILD,
+        declared_by: p.subject.clone(),
+        agency: p.agency.expect("agency"),
+        scopes: [Scope::Family, Scope::Restricted].into_iter().collect(),
+        reason: "  A disclosure at school suggests the child is at risk of harm tonight  ".into(),
+        hours: 24,
+        tell_family: true,
+        withhold_reason: None,
+    }
+}
+
+const OVERRIDE: Uuid = Uuid::from_u128(0x0e);
+
+#[test]
+fn an_override_is_declared_within_its_bounds() {
+    let a = agreement();
+    let o = Override::declare(override_request(), &a, 72, OVERRIDE, now()).expect("valid");
+    assert_eq!((o.id, o.child_id, o.agency_id), (OVERRIDE, CHILD, SCHOOL));
+    assert_eq!(o.declared_by, lead().subject);
+    assert_eq!(
+        o.reason,
+        "A disclosure at school suggests the child is at risk of harm tonight"
+    );
+    assert_eq!(
+        (o.starts_at, o.ends_at),
+        (now(), now() + Duration::hours(24))
+    );
+    assert!(o.tell_family && o.withhold_reason.is_none() && o.review.is_none());
+    assert!(o.active(now()) && o.held_by(&lead()));
+    let mut r = override_request();
+    r.hours = 72;
+    r.tell_family = false;
+    r.withhold_reason = Some("  a strategy discussion is pending  ".into());
+    let o = Override::declare(r, &a, 72, OVERRIDE, now()).expect("withheld");
+    assert_eq!(
+        o.withhold_reason.as_deref(),
+        Some("a strategy discussion is pending")
+    );
+    assert_eq!(o.ends_at, now() + Duration::hours(72));
+}
+
+#[test]
+fn override_requests_are_refused_field_by_field() {
+    let a = agreement();
+    let with = |f: &dyn Fn(&mut OverrideRequest)| {
+        let mut r = override_request();
+        f(&mut r);
+        r
+    };
+    let school_lead = practitioner(
+        AgencyKind::School,
+        SCHOOL,
+        Purpose::Safeguarding,
+        &[Role::SafeguardingLead],
+    )
+    .agency
+    .expect("agency");
+    let cases: [(OverrideRequest, OverrideError, &str, String); 8] = [
+        (
+            with(&|r| r.reason = format!("  {}  ", "x".repeat(MIN_REASON_CHARS - 1))),
+            OverrideError::ReasonTooShort,
+            "reason",
+            "write at least 30 characters saying why".into(),
+        ),
+        (
+            with(&|r| r.hours = 0),
+            OverrideError::Hours { max: 72 },
+            "hours",
+            "must be between 1 and 72".into(),
+        ),
+        (
+            with(&|r| r.hours = 73),
+            OverrideError::Hours { max: 72 },
+            "hours",
+            "must be between 1 and 72".into(),
+        ),
+        (
+            with(&|r| r.scopes.clear()),
+            OverrideError::NoScopes,
+            "scopes",
+            "name at least one scope".into(),
+        ),
+        (
+            with(&|r| r.tell_family = false),
+            OverrideError::WithholdReasonMissing,
+            "withholdReason",
+            "say why telling the family would put the child at risk".into(),
+        ),
+        (
+            with(&|r| {
+                r.tell_family = false;
+                r.withhold_reason = Some("   ".into());
+            }),
+            OverrideError::WithholdReasonMissing,
+            "withholdReason",
+            "say why telling the family would put the child at risk".into(),
+        ),
+        (
+            with(&|r| r.withhold_reason = Some("a\u{7}b".into())),
+            OverrideError::Invalid(domain::InvalidInput::new(
+                "withholdReason",
+                "must not contain control characters",
+            )),
+            "withholdReason",
+            "must not contain control characters".into(),
+        ),
+        (
+            with(&|r| r.agency = school_lead),
+            OverrideError::OutsideAgreement {
+                version: 1,
+                agency: AgencyKind::School,
+                scope: Scope::Restricted,
+            },
+            "scopes",
+            format!(
+                "the data-sharing agreement (version 1) does not let {} read RESTRICTED for safeguarding",
+                AgencyKind::School.label()
+            ),
+        ),
+    ];
+    for (r, error, field, message) in cases {
+        let e = Override::declare(r, &a, 72, OVERRIDE, now()).expect_err(&message);
+        assert_eq!((e.field(), e.to_string()), (field, message));
+        assert_eq!(e, error);
+    }
+    // The checks that need no agreement run on their own too.
+    assert_eq!(
+        with(&|r| r.hours = 100).check(72),
+        Err(OverrideError::Hours { max: 72 })
+    );
+    assert_eq!(with(&|r| r.hours = 100).check(100), Ok(()));
+    assert_eq!(with(&|r| r.agency = school_lead).check(72), Ok(()));
+}
+
+// ---- properties ----
+
+fn arb_person() -> impl Strategy<Value = String> {
+    prop::sample::select(vec!["mum", "yp", "deputy", "dad", "stranger"]).prop_map(String::from)
+}
+
+fn arb_child() -> impl Strategy<Value = ChildFacts> {
+    (
+        prop::sample::subsequence(vec!["mum", "dad"], 0..=2),
+        prop::sample::subsequence(vec!["deputy", "dad"], 0..=2),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(pr, deputies, has_yp, lacks_capacity)| ChildFacts {
+            id: CHILD,
+            date_of_birth: day(2010, 8, 31),
+            young_person_id: has_yp.then(|| "yp".into()),
+            parental_responsibility: pr.into_iter().map(String::from).collect(),
+            deputies: deputies.into_iter().map(String::from).collect(),
+            lacks_capacity,
+        })
+}
+
+fn arb_day() -> impl Strategy<Value = NaiveDate> {
+    // Two years either side of the hand-over (26 June 2026).
+    (-730i64..730).prop_map(|n| day(2026, 6, 26) + Duration::days(n))
+}
+
+fn arb_role() -> impl Strategy<Value = FamilyRole> {
+    prop::sample::select(vec![
+        FamilyRole::YoungPerson,
+        FamilyRole::Family,
+        FamilyRole::Both,
+    ])
+}
+
+fn arb_terms() -> impl Strategy<Value = GrantTerms> {
+    (
+        prop::collection::btree_set(arb_scope(), 0..4),
+        prop::collection::btree_set(arb_purpose(), 0..3),
+        prop::option::of(-20i64..20),
+        prop::option::of(-20i64..40),
+    )
+        .prop_map(|(scopes, purposes, from, until)| GrantTerms {
+            recipient: Recipient::Kind(AgencyKind::School),
+            scopes,
+            purposes,
+            valid_from: from.map(|m| now() + Duration::minutes(m)),
+            valid_until: until.map(|m| now() + Duration::minutes(m)),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Someone with no relationship to the child never decides, and hears
+    /// only the rule that says nothing about the child.
+    #[test]
+    fn may_decide_never_lets_an_unrelated_person_decide(
+        c in arb_child(), person in arb_person(), today in arb_day(),
+    ) {
+        let related = c.parental_responsibility.contains(&person)
+            || c.deputies.contains(&person)
+            || c.young_person_id.as_deref() == Some(person.as_str());
+        match c.may_decide(&person, today) {
+            Ok(capacity) => {
+                prop_assert!(related);
+                // Capacity follows the hand-over and the capacity note.
+                let handed = c.handed_over(today);
+                prop_assert_eq!(
+                    capacity == GrantorCapacity::ParentalResponsibility,
+                    !handed,
+                );
+                if matches!(capacity, GrantorCapacity::Deputy | GrantorCapacity::ParentForYoungPersonLackingCapacity) {
+                    prop_assert!(c.lacks_capacity);
+                }
+            }
+            Err(e) => {
+                prop_assert!(e.is_forbidden());
+                if !related {
+                    prop_assert_eq!(e, AuthorityError::NoAuthority);
+                }
+            }
+        }
+    }
+
+    /// After the hand-over a parent or deputy reads the young person's
+    /// record only where the record notes they lack capacity; an unrelated
+    /// person never reads it.
+    #[test]
+    fn family_view_never_admits_a_parent_after_hand_over_unless_capacity_is_lacking(
+        c in arb_child(), person in arb_person(), role in arb_role(), today in arb_day(),
+    ) {
+        let view = c.family_view(&person, role, today);
+        let own = c.young_person_id.as_deref() == Some(person.as_str());
+        if let Ok(access) = view {
+            match access {
+                FamilyAccess::OwnRecord => prop_assert!(own && role != FamilyRole::Family),
+                FamilyAccess::ParentalResponsibility => {
+                    prop_assert!(!c.handed_over(today));
+                    prop_assert!(c.parental_responsibility.contains(&person));
+                }
+                FamilyAccess::ActingForYoungPerson => {
+                    prop_assert!(c.handed_over(today) && c.lacks_capacity);
+                    prop_assert!(c.parental_responsibility.contains(&person) || c.deputies.contains(&person));
+                }
+            }
+            prop_assert!(role != FamilyRole::YoungPerson || own);
+        }
+        if !own && !c.parental_responsibility.contains(&person) && !c.deputies.contains(&person) {
+            prop_assert_eq!(view, Err(FamilyRefusal::NoRelationship));
+        }
+    }
+
+    /// A grant built by `Grant::new` never holds RESTRICTED, always has a
+    /// scope and a purpose, never starts in the past, and ends (if it ends)
+    /// after it starts and after now.
+    #[test]
+    fn grants_built_by_new_keep_their_invariants(t in arb_terms()) {
+        match Grant::new(request(t.clone()), GRANT, now()) {
+            Ok(g) => {
+                prop_assert!(!g.scopes.is_empty() && !g.purposes.is_empty());
+                prop_assert!(!g.scopes.contains(&Scope::Restricted));
+                prop_assert!(g.valid_from >= now() - Duration::minutes(VALID_FROM_TOLERANCE_MINUTES));
+                if let Some(until) = g.valid_until {
+                    prop_assert!(until > g.valid_from && until > now());
+                }
+                prop_assert_eq!((g.scopes, g.purposes, g.valid_until), (t.scopes, t.purposes, t.valid_until));
+            }
+            Err(e) => prop_assert!(
+                ["scopes", "purposes", "validFrom", "validUntil"].contains(&e.field()),
+                "{e}"
+            ),
+        }
+    }
+
+    /// A declared override always has a scope, a written reason, a window of
+    /// 1 to `max` hours from now, a withhold reason whenever the family is
+    /// not told, and only scopes the agreement lets the agency read for
+    /// safeguarding.
+    #[test]
+    fn declared_overrides_keep_their_bounds(
+        scopes in prop::collection::btree_set(arb_scope(), 0..4),
+        kind in arb_kind(),
+        hours in -2i32..100,
+        max in 1u32..96,
+        reason_len in 20usize..40,
+        tell_family in any::<bool>(),
+        withhold in prop::option::of(prop::sample::select(vec!["", "   ", "a strategy discussion is pending"])),
+    ) {
+        let a = agreement();
+        let r = OverrideRequest {
+            child_id: CHILD,
+            declared_by: "lead".into(),
+            agency: AgencyRef { id: SCHOOL, kind },
+            scopes,
+            reason: "r".repeat(reason_len),
+            hours,
+            tell_family,
+            withhold_reason: withhold.map(String::from),
+        };
+        if let Ok(o) = Override::declare(r, &a, max, OVERRIDE, now()) {
+            prop_assert!(!o.scopes.is_empty());
+            prop_assert!(o.reason.chars().count() >= MIN_REASON_CHARS);
+            let span = o.ends_at - o.starts_at;
+            prop_assert!(o.starts_at == now() && span >= Duration::hours(1) && span <= Duration::hours(i64::from(max)));
+            prop_assert!(o.tell_family || o.withhold_reason.is_some());
+            for s in &o.scopes {
+                prop_assert!(a.permission(kind, *s, Purpose::Safeguarding).read);
+            }
+        }
+    }
+}
+
+// ---- Basis ----
+
+#[test]
+fn each_basis_carries_only_its_own_facts() {
+    let (g1, g2) = (Uuid::from_u128(2), Uuid::from_u128(1));
+    let consent = Basis::consent(vec![g1, g2], 4).expect("grants");
+    assert_eq!(consent.kind(), BasisKind::Consent);
+    assert_eq!(consent.grant_ids(), &[g2, g1], "sorted");
+    assert_eq!(
+        (consent.override_id(), consent.agreement_version()),
+        (None, Some(4))
+    );
+    assert_eq!(
+        consent.explanation(),
+        "the family has consented to share this with you"
+    );
+    assert_eq!(Basis::consent(Vec::new(), 4), None, "consent names a grant");
+
+    let until = now() + Duration::hours(3);
+    let s = Basis::safeguarding(OVERRIDE, until, 4);
+    assert_eq!(s.kind(), BasisKind::Safeguarding);
+    assert_eq!(
+        (s.grant_ids(), s.override_id(), s.agreement_version()),
+        (&[][..], Some(OVERRIDE), Some(4))
+    );
+    assert_eq!(
+        s.explanation(),
+        "your safeguarding override (until 22 November 2026 15:00 UTC) covers this"
+    );
+
+    let p = Basis::public_task(Purpose::EhcAssessment, 4);
+    assert_eq!(p.kind(), BasisKind::PublicTask);
+    assert_eq!(
+        (p.grant_ids(), p.override_id(), p.agreement_version()),
+        (&[][..], None, Some(4))
+    );
+    assert_eq!(
+        p.explanation(),
+        "shared by law for an EHC needs assessment under the data-sharing agreement"
+    );
+
+    let f = Basis::family(FamilyAccess::OwnRecord);
+    assert_eq!(f.kind(), BasisKind::Family);
+    assert_eq!(
+        (f.grant_ids(), f.override_id(), f.agreement_version()),
+        (&[][..], None, None)
+    );
+    assert_eq!(f.explanation(), "this is your own record");
+
+    let o = Basis::own_contribution();
+    assert_eq!(o.kind(), BasisKind::OwnContribution);
+    assert_eq!(
+        (o.grant_ids(), o.override_id(), o.agreement_version()),
+        (&[][..], None, None)
+    );
+    assert_eq!(o.explanation(), "your agency contributed this");
+}
