@@ -3,7 +3,9 @@
 //!
 //! - [`config`]: `Settings` from defaults, file, env and flags.
 //! - [`auth`]: JWT → `consent::Principal`.
-//! - [`db`]: `Store`, the sea-orm reads and writes.
+//! - [`agreement`]: reading a data-sharing agreement's TOML source.
+//! - Storage is the `store` crate (`store::Store`); [`error`] says what its
+//!   conflicts mean to a caller.
 //! - [`graphql`]: schema, resolvers, and `access::open_child`, the one door
 //!   to record content.
 //! - [`startup`]: `Application` and the router with its layers.
@@ -14,10 +16,10 @@
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 
+pub mod agreement;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod demo;
 pub mod error;
 pub mod failed_auth;

@@ -14,9 +14,9 @@ use domain::{ChildId, ChildRecord, Scope};
 use consent::trace::{TraceAction, TraceEntry, TraceOutcome};
 
 use super::types::{Gql, OverrideNotice, ScopeAccess};
-use crate::db::{ChildCore, ConsentState, Store};
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, entry_for};
+use store::{ChildCore, ConsentState, Store};
 
 /// Rules of the deployment that resolvers apply.
 #[derive(Debug, Clone)]
@@ -347,7 +347,11 @@ impl ChildView {
         #[graphql(default)] include_superseded: bool,
     ) -> async_graphql::Result<Vec<super::tell::ContributionView>> {
         let rc = request(ctx)?;
-        let mut all = rc.store.contributions(self.record.id).await?;
+        let mut all = rc
+            .store
+            .contributions(self.record.id)
+            .await
+            .map_err(Error::from)?;
         if let Some(scope) = scope {
             let scope: Scope = scope.into();
             all.retain(|c| c.scope == scope);

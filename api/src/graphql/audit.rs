@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::access::{open_as_family, request};
 use super::types;
-use crate::db::{TraceFilter, TraceRow};
 use crate::error::{Error, Result};
+use store::{TraceFilter, TraceRow};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -368,7 +368,11 @@ impl AuditQuery {
         let filter = filter.unwrap_or_default().to_filter()?;
         let limit = page_size(first)?;
         let after = parse_cursor(after.as_deref())?;
-        let mut rows = rc.store.search_trace(&filter, after, limit + 1).await?;
+        let mut rows = rc
+            .store
+            .search_trace(&filter, after, limit + 1)
+            .await
+            .map_err(Error::from)?;
         let has_next_page = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         rc.recorder.event(
@@ -434,7 +438,11 @@ impl AuditQuery {
         if let Some(cp) = &checkpoint {
             entry = entry.detail("checkpoint_seq", cp.seq());
         }
-        let report = rc.store.verify_trace_against(checkpoint).await?;
+        let report = rc
+            .store
+            .verify_trace_against(checkpoint)
+            .await
+            .map_err(Error::from)?;
         rc.recorder.event(entry.detail("checked", report.checked));
         Ok(TraceIntegrity {
             ok: report.first_broken.is_none(),
@@ -474,7 +482,8 @@ impl AuditQuery {
             rc.store.search_trace(&filter, after, limit + 1),
             rc.store.agencies(),
             rc.store.consent_state(child),
-        )?;
+        )
+        .map_err(Error::from)?;
         // What the holder of an override kept from the family did with this
         // child for safeguarding while it ran stays hidden, as the override
         // does; so do restricted items (DPA 2018 Sch 3).

@@ -418,13 +418,18 @@ impl ConsentQuery {
         let child_id = rc
             .store
             .child_of_receipt(id)
-            .await?
+            .await
+            .map_err(Error::from)?
             .unwrap_or(super::access::NO_CHILD);
         let state = match open_as_family(rc, child_id).await {
             Ok((_, state, _)) => state,
             Err(Error::NotFound(_)) => {
                 // The practitioner who recorded the decision may read its receipt.
-                let state = rc.store.consent_state(child_id).await?;
+                let state = rc
+                    .store
+                    .consent_state(child_id)
+                    .await
+                    .map_err(Error::from)?;
                 // The practitioner who recorded a decision may read that
                 // receipt (and only that one).
                 let recorded = state.grants.iter().any(|g| {
@@ -462,9 +467,10 @@ impl ConsentQuery {
             Some(v) => rc
                 .store
                 .agreement_version(v)
-                .await?
+                .await
+                .map_err(Error::from)?
                 .ok_or(Error::NotFound("agreement version"))?,
-            None => rc.store.current_agreement().await?,
+            None => rc.store.current_agreement().await.map_err(Error::from)?,
         };
         Ok(agreement.into())
     }
@@ -476,7 +482,11 @@ impl ConsentQuery {
     ) -> GqlResult<Vec<SafeguardingOverride>> {
         let rc = request(ctx)?;
         require_ig(&rc.principal)?;
-        let overrides = rc.store.overrides_awaiting_review().await?;
+        let overrides = rc
+            .store
+            .overrides_awaiting_review()
+            .await
+            .map_err(Error::from)?;
         // IG staff's reading of the queue is traced like any other.
         for o in &overrides {
             rc.recorder.event(
@@ -543,7 +553,14 @@ impl ConsentMutation {
         let recipient = match (&input.recipient_agency_id, input.recipient_agency_kind) {
             (Some(id), None) => {
                 let id = parse_id("recipientAgencyId", id)?;
-                if !rc.store.agencies().await?.iter().any(|a| a.id == id) {
+                if !rc
+                    .store
+                    .agencies()
+                    .await
+                    .map_err(Error::from)?
+                    .iter()
+                    .any(|a| a.id == id)
+                {
                     return Err(Error::bad_input("recipientAgencyId", "no such agency").into());
                 }
                 Recipient::Agency(id)
@@ -617,8 +634,8 @@ impl ConsentMutation {
             withdrawal: None,
             confirmed_at: None,
         };
-        let tx = rc.store.traced().await?;
-        tx.insert_grant(&grant).await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
+        tx.insert_grant(&grant).await.map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::ConsentGranted, child_id)
             .detail("grant_id", grant.id)
@@ -627,7 +644,7 @@ impl ConsentMutation {
             .detail("purposes", codes(&grant.purposes))
             .detail("method", grant.method)
             .detail("capacity", grant.capacity);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         Ok(receipt(&grant, false, rc)?)
     }
 
@@ -671,15 +688,16 @@ impl ConsentMutation {
             }),
             recorded_by,
         };
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         tx.insert_withdrawal(grant.child_id, grant.id, &withdrawal)
-            .await?;
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::ConsentWithdrawn, grant.child_id)
             .detail("grant_id", grant.id)
             .detail("withdrawal_id", withdrawal.id)
             .detail("capacity", withdrawal.capacity);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         grant.withdrawal = Some(withdrawal);
         Ok(receipt(&grant, true, rc)?)
     }
@@ -700,13 +718,14 @@ impl ConsentMutation {
                 Error::bad_input("grantId", "this consent is not waiting for your review").into(),
             );
         }
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         tx.insert_confirmation(grant.child_id, grant.id, &person, rc.now)
-            .await?;
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::ConsentConfirmed, grant.child_id)
             .detail("grant_id", grant.id);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         grant.confirmed_at = Some(rc.now);
         Ok(Consent {
             grant,
@@ -726,13 +745,17 @@ impl ConsentMutation {
         let rc = request(ctx)?;
         super::require_case_officer(&rc.principal)?;
         let child_id = parse_id("childId", &child_id)?;
-        let tx = rc.store.traced().await?;
-        let found = tx.set_lacks_capacity(child_id, lacks_capacity).await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
+        let found = tx
+            .set_lacks_capacity(child_id, lacks_capacity)
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::CapacityRecorded, child_id)
             .detail("lacks_capacity", lacks_capacity);
         tx.commit(if found { vec![entry] } else { Vec::new() })
-            .await?;
+            .await
+            .map_err(Error::from)?;
         if !found {
             return Err(Error::NotFound("child").into());
         }
@@ -753,15 +776,22 @@ impl ConsentMutation {
             )
             .into());
         }
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         let agreement = tx
-            .publish_agreement(&source, &rc.principal.subject, rc.now)
-            .await?;
+            .publish_agreement(
+                crate::agreement::parse(&source)?,
+                &source,
+                &rc.principal.subject,
+                rc.now,
+            )
+            .await
+            .map_err(Error::from)?;
         tx.commit(vec![
             rc.entry(TraceAction::AgreementPublished)
                 .detail("version", agreement.version),
         ])
-        .await?;
+        .await
+        .map_err(Error::from)?;
         Ok(agreement.into())
     }
 
@@ -849,15 +879,15 @@ impl ConsentMutation {
             withhold_reason,
             review: None,
         };
-        let tx = rc.store.traced().await?;
-        tx.insert_override(&o).await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
+        tx.insert_override(&o).await.map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::OverrideDeclared, child_id)
             .detail("override_id", o.id)
             .detail("scopes", codes(&o.scopes))
             .detail("hours", input.hours)
             .detail("tell_family", o.tell_family);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         tracing::warn!(override_id = %o.id, hours = input.hours, "safeguarding override declared; queued for IG review");
         Ok(SafeguardingOverride::new(&o, rc.now))
     }
@@ -877,7 +907,8 @@ impl ConsentMutation {
         let child_id = rc
             .store
             .child_of_override(id)
-            .await?
+            .await
+            .map_err(Error::from)?
             .ok_or(Error::NotFound("override"))?;
         let review = Review {
             id: Uuid::now_v7(),
@@ -886,14 +917,20 @@ impl ConsentMutation {
             reviewer: rc.principal.subject.clone(),
             at: rc.now,
         };
-        let tx = rc.store.traced().await?;
-        tx.insert_review(child_id, id, &review).await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
+        tx.insert_review(child_id, id, &review)
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::OverrideReviewed, child_id)
             .detail("override_id", id)
             .detail("outcome", review.outcome);
-        tx.commit(vec![entry]).await?;
-        let state = rc.store.consent_state(child_id).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
+        let state = rc
+            .store
+            .consent_state(child_id)
+            .await
+            .map_err(Error::from)?;
         let o = state
             .overrides
             .iter()

@@ -24,8 +24,8 @@ use scalar::Date;
 use types::{Agency, Gql};
 
 use crate::config::Limits;
-use crate::db::NewChild;
 use crate::error::{Error, Result};
+use store::NewChild;
 
 pub type AppSchema = Schema<Query, Mutation, live::Subscription>;
 
@@ -136,7 +136,12 @@ impl Me {
             return Ok(Vec::new());
         };
         let mut views = Vec::new();
-        for id in rc.store.children_of_person(person).await? {
+        for id in rc
+            .store
+            .children_of_person(person)
+            .await
+            .map_err(Error::from)?
+        {
             if let Some(view) = open_child(rc, id).await? {
                 views.push(view);
             }
@@ -181,7 +186,11 @@ impl RecordQuery {
         let rc = request(ctx)?;
         let nhs = NhsNumber::parse(&nhs_number)
             .map_err(|e| Error::bad_input("nhsNumber", e.to_string()))?;
-        let found = rc.store.find_by_nhs_number(&nhs, date_of_birth.0).await?;
+        let found = rc
+            .store
+            .find_by_nhs_number(&nhs, date_of_birth.0)
+            .await
+            .map_err(Error::from)?;
         // The search is traced with whether it matched, never with the number.
         let mut entry = rc
             .entry(TraceAction::Search)
@@ -200,7 +209,8 @@ impl RecordQuery {
         Ok(rc
             .store
             .agencies()
-            .await?
+            .await
+            .map_err(Error::from)?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -275,14 +285,18 @@ impl RecordMutation {
         let young_person_id =
             domain::input::optional_text("youngPersonId", input.young_person_id.as_deref())
                 .map_err(Error::from)?;
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         let new = NewChild {
             identity,
             young_person_id,
         };
-        let id = tx.register_child(new, &rc.principal.subject).await?;
+        let id = tx
+            .register_child(new, &rc.principal.subject)
+            .await
+            .map_err(Error::from)?;
         tx.commit(vec![rc.child_entry(TraceAction::ChildRegistered, id)])
-            .await?;
+            .await
+            .map_err(Error::from)?;
         Ok(open_child(rc, id).await?.ok_or(Error::NotFound("child"))?)
     }
 
@@ -310,16 +324,19 @@ impl RecordMutation {
         }
         .validate()
         .map_err(Error::from)?;
-        if !rc.store.child_exists(child_id).await? {
+        if !rc.store.child_exists(child_id).await.map_err(Error::from)? {
             return Err(Error::NotFound("child").into());
         }
-        let tx = rc.store.traced().await?;
-        let member = tx.link_family_member(child_id, member).await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
+        let member = tx
+            .link_family_member(child_id, member)
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::FamilyLinked, child_id)
             .detail("family_member_id", member.id)
             .detail("parental_responsibility", member.parental_responsibility);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         // The case officer sees what they have just recorded.
         Ok(Gql(member))
     }

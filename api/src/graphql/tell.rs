@@ -420,7 +420,8 @@ impl TellQuery {
         Ok(rc
             .store
             .all_about_me_versions(child)
-            .await?
+            .await
+            .map_err(Error::from)?
             .into_iter()
             .map(Into::into)
             .collect())
@@ -437,11 +438,12 @@ impl TellQuery {
         let child = parse_id("childId", &child_id)?;
         if require_case_officer(&rc.principal).is_err() {
             open_as_family(rc, child).await?;
-        } else if !rc.store.child_exists(child).await? {
+        } else if !rc.store.child_exists(child).await.map_err(Error::from)? {
             return Err(Error::NotFound("child").into());
         }
         let (assessments, agencies) =
-            tokio::try_join!(rc.store.assessments(child), rc.store.agencies())?;
+            tokio::try_join!(rc.store.assessments(child), rc.store.agencies())
+                .map_err(Error::from)?;
         rc.recorder.event(
             rc.child_entry(TraceAction::Read, child)
                 .detail("view", "assessment"),
@@ -467,7 +469,8 @@ impl TellQuery {
         let (requests, agencies) = tokio::try_join!(
             rc.store.advice_requests_for_agency(agency.id),
             rc.store.agencies()
-        )?;
+        )
+        .map_err(Error::from)?;
         let today = rc.now.date_naive();
         for r in &requests {
             rc.recorder.event(
@@ -603,14 +606,15 @@ impl TellMutation {
             .person_id
             .clone()
             .unwrap_or_else(|| rc.principal.subject.clone());
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         let version = tx
             .insert_all_about_me(child, &content, &person, written_as, rc.now)
-            .await?;
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::AllAboutMeUpdated, child)
             .detail("version", version);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         rc.updates.publish(child, Scope::AllAboutMe, None);
         Ok(domain::AllAboutMeVersion {
             version,
@@ -667,15 +671,15 @@ impl TellMutation {
         let kind = input.kind.map_or(ContributionKind::Update, Into::into);
         let c = input.build(rc, child, scope, kind)?;
         // Checked while holding the chain, so concurrent writers see each other.
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         check_supersedes(rc, &c).await?;
-        tx.insert_contribution(&c).await?;
+        tx.insert_contribution(&c).await.map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::Contribute, child)
             .detail("contribution_id", c.id)
             .detail("scope", scope)
             .detail("kind", c.kind);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         rc.updates.publish(child, scope, Some(agency.id));
         Ok(ContributionView { c, current: true })
     }
@@ -694,12 +698,12 @@ impl TellMutation {
         if request_received_on.0 > today {
             return Err(Error::bad_input("requestReceivedOn", "cannot be in the future").into());
         }
-        if !rc.store.child_exists(child).await? {
+        if !rc.store.child_exists(child).await.map_err(Error::from)? {
             return Err(Error::NotFound("child").into());
         }
         // Checked while holding the chain, so two starts cannot both pass.
-        let tx = rc.store.traced().await?;
-        let existing = rc.store.assessments(child).await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
+        let existing = rc.store.assessments(child).await.map_err(Error::from)?;
         if existing
             .iter()
             .any(|a| a.final_issued_on().is_none() && a.decision().is_none_or(|(assess, _)| assess))
@@ -718,14 +722,20 @@ impl TellMutation {
             advice: Vec::new(),
         };
         tx.insert_assessment(&a, &rc.principal.subject, rc.now)
-            .await?;
+            .await
+            .map_err(Error::from)?;
         tx.commit(vec![
             rc.child_entry(TraceAction::AssessmentStarted, child)
                 .detail("assessment_id", a.id),
         ])
-        .await?;
+        .await
+        .map_err(Error::from)?;
         rc.updates.publish(child, Scope::SenNeeds, None);
-        Ok(assessment_view(&a, &rc.store.agencies().await?, today))
+        Ok(assessment_view(
+            &a,
+            &rc.store.agencies().await.map_err(Error::from)?,
+            today,
+        ))
     }
 
     /// Records whether the council will assess (due by week 6).
@@ -823,7 +833,7 @@ impl TellMutation {
             .into());
         }
         let agency_id = parse_id("agencyId", &agency_id)?;
-        let agencies = rc.store.agencies().await?;
+        let agencies = rc.store.agencies().await.map_err(Error::from)?;
         if !agencies.iter().any(|x| x.id == agency_id) {
             return Err(Error::bad_input("agencyId", "no such agency").into());
         }
@@ -848,15 +858,16 @@ impl TellMutation {
             due_on: due,
             answer: None,
         };
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         tx.insert_advice_request(a.child_id, a.id, &r, &rc.principal.subject)
-            .await?;
+            .await
+            .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::AdviceRequested, a.child_id)
             .detail("request_id", r.id)
             .detail("agency_id", agency_id)
             .detail("scope", scope);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         Ok(request_view(a.child_id, a.id, &r, &agencies, today))
     }
 
@@ -869,11 +880,12 @@ impl TellMutation {
     ) -> GqlResult<ContributionView> {
         let rc = request(ctx)?;
         // Checked while holding the chain: two answers cannot both pass.
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         let req = rc
             .store
             .advice_request(parse_id("requestId", &request_id)?)
-            .await?
+            .await
+            .map_err(Error::from)?
             .ok_or(Error::NotFound("advice request"))?;
         if rc.principal.agency.map(|a| a.id) != Some(req.request.agency_id)
             || !rc.principal.is_practitioner()
@@ -895,7 +907,7 @@ impl TellMutation {
             ContributionKind::Advice,
         )?;
         check_supersedes(rc, &c).await?;
-        tx.insert_contribution(&c).await?;
+        tx.insert_contribution(&c).await.map_err(Error::from)?;
         let today = rc.now.date_naive();
         tx.insert_advice_answer(
             req.child_id,
@@ -907,13 +919,14 @@ impl TellMutation {
             today,
             &rc.principal.subject,
         )
-        .await?;
+        .await
+        .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::AdviceSubmitted, req.child_id)
             .detail("request_id", req.request.id)
             .detail("contribution_id", c.id)
             .detail("scope", c.scope);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         rc.updates.publish(req.child_id, c.scope, Some(c.agency_id));
         Ok(ContributionView { c, current: true })
     }
@@ -931,12 +944,13 @@ impl TellMutation {
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         // Checked while holding the chain: two answers cannot both pass.
-        let tx = rc.store.traced().await?;
+        let tx = rc.store.traced().await.map_err(Error::from)?;
         require_case_officer(&rc.principal)?;
         let req = rc
             .store
             .advice_request(parse_id("requestId", &request_id)?)
-            .await?
+            .await
+            .map_err(Error::from)?
             .ok_or(Error::NotFound("advice request"))?;
         if req.request.answer.is_some() {
             return Err(
@@ -953,12 +967,17 @@ impl TellMutation {
         let c = rc
             .store
             .contribution(parse_id("contributionId", &contribution_id)?)
-            .await?
+            .await
+            .map_err(Error::from)?
             .filter(|c| c.child_id == req.child_id)
             .ok_or_else(|| {
                 Error::bad_input("contributionId", "no such contribution to this child")
             })?;
-        let all = rc.store.contributions(req.child_id).await?;
+        let all = rc
+            .store
+            .contributions(req.child_id)
+            .await
+            .map_err(Error::from)?;
         if all.iter().any(|later| later.supersedes == Some(c.id)) {
             return Err(Error::bad_input(
                 "contributionId",
@@ -984,12 +1003,13 @@ impl TellMutation {
             today,
             &rc.principal.subject,
         )
-        .await?;
+        .await
+        .map_err(Error::from)?;
         let entry = rc
             .child_entry(TraceAction::AdviceReused, req.child_id)
             .detail("request_id", req.request.id)
             .detail("contribution_id", c.id);
-        tx.commit(vec![entry]).await?;
+        tx.commit(vec![entry]).await.map_err(Error::from)?;
         let mut answered = req.request.clone();
         answered.answer = Some(domain::ehc::AdviceAnswer {
             contribution_id: c.id,
@@ -1000,7 +1020,7 @@ impl TellMutation {
             req.child_id,
             req.assessment_id,
             &answered,
-            &rc.store.agencies().await?,
+            &rc.store.agencies().await.map_err(Error::from)?,
             today,
         ))
     }
@@ -1019,7 +1039,7 @@ async fn step(
     let rc = request(ctx)?;
     require_case_officer(&rc.principal)?;
     // Checked while holding the chain, so two steps cannot both pass.
-    let tx = rc.store.traced().await?;
+    let tx = rc.store.traced().await.map_err(Error::from)?;
     let mut a = find_assessment(rc, assessment_id).await?;
     let today = rc.now.date_naive();
     a.check_step(kind, on.0, today)
@@ -1032,14 +1052,19 @@ async fn step(
         note,
     };
     tx.insert_assessment_event(a.child_id, a.id, &event, &rc.principal.subject, rc.now)
-        .await?;
+        .await
+        .map_err(Error::from)?;
     let entry = rc
         .child_entry(TraceAction::AssessmentStep, a.child_id)
         .detail("assessment_id", a.id)
         .detail("step", kind)
         .detail("on", on.0);
-    tx.commit(vec![entry]).await?;
+    tx.commit(vec![entry]).await.map_err(Error::from)?;
     rc.updates.publish(a.child_id, Scope::SenNeeds, None);
     a.events.push(event);
-    Ok(assessment_view(&a, &rc.store.agencies().await?, today))
+    Ok(assessment_view(
+        &a,
+        &rc.store.agencies().await.map_err(Error::from)?,
+        today,
+    ))
 }

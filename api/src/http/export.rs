@@ -11,12 +11,12 @@ use consent::BasisKind;
 use consent::trace::{TraceAction, TraceEntry};
 use serde::Deserialize;
 
-use crate::db::{TraceFilter, TraceRow};
 use crate::error::{INTERNAL_MESSAGE, code};
 use crate::http::auth::Caller;
 use crate::http::error::error_response;
 use crate::http::state::AppState;
 use crate::trace::entry_for;
+use store::{TraceFilter, TraceRow};
 
 const PAGE: u64 = 1_000;
 

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::auth::Authenticator;
-use crate::db::Store;
 use crate::failed_auth::FailedAuth;
 use crate::graphql::guard::DocumentLimits;
 use crate::graphql::{AppSchema, Policy};
 use crate::trace::TraceWriter;
+use store::Store;
 
 /// Shared by every request.
 #[derive(Clone)]

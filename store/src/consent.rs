@@ -5,14 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use consent::{
-    Agreement, AgreementSource, Grant, Override, Permission, Purpose, Recipient, Review, Withdrawal,
-};
+use consent::{Agreement, Grant, Override, Permission, Purpose, Recipient, Review, Withdrawal};
 use domain::{AgencyKind, ChildId, Scope, UnknownCode};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::entities::{
@@ -20,8 +16,7 @@ use super::entities::{
     override_review, safeguarding_override,
 };
 use super::trace::TracedTxn;
-use super::{Store, code};
-use crate::error::{Error, Result};
+use super::{Result, Store, StoreError, code};
 
 /// Codes stored as a comma-separated list.
 fn codes<T: FromStr<Err = UnknownCode> + Ord>(value: &str) -> Result<BTreeSet<T>> {
@@ -49,8 +44,9 @@ fn grant_of(
         (Some(id), _) => Recipient::Agency(id),
         (None, Some(kind)) => Recipient::Kind(code(kind)?),
         (None, None) => {
-            return Err(Error::Internal(anyhow::anyhow!(
-                "stored grant has no recipient"
+            return Err(StoreError::Corrupt(format!(
+                "grant {} has no recipient",
+                g.id
             )));
         }
     };
@@ -117,14 +113,6 @@ fn override_of(
 pub struct ConsentState {
     pub grants: Vec<Grant>,
     pub overrides: Vec<Override>,
-}
-
-/// Why an insert of a consent fact was refused.
-fn already(e: sea_orm::DbErr, what: &'static str) -> Error {
-    if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
-        return Error::bad_input("grantId", format!("this consent has already been {what}"));
-    }
-    Error::Database(e)
 }
 
 impl Store {
@@ -224,9 +212,7 @@ impl Store {
             .order_by_desc(agreement::Column::Version)
             .one(&self.db)
             .await?
-            .ok_or_else(|| {
-                Error::Internal(anyhow::anyhow!("no data-sharing agreement is published"))
-            })?;
+            .ok_or_else(|| StoreError::Corrupt("no data-sharing agreement is published".into()))?;
         self.agreement_of(latest).await
     }
 
@@ -266,15 +252,20 @@ impl Store {
         ))
     }
 
-    /// Loads the shipped default agreement as version 1 if none exists.
-    pub async fn ensure_default_agreement(&self) -> Result<()> {
+    /// Publishes `default` (the shipped agreement, already parsed, with its
+    /// `source_text`) as version 1 if no agreement exists.
+    pub async fn ensure_default_agreement(
+        &self,
+        default: Agreement,
+        source_text: &str,
+    ) -> Result<()> {
         let tx = self.traced().await?;
         if agreement::Entity::find().one(tx.conn()).await?.is_some() {
             return Ok(());
         }
-        let now = Utc::now();
+        let now = self.now();
         let agreement = tx
-            .publish_agreement(consent::DEFAULT_AGREEMENT, "tellonce", now)
+            .publish_agreement(default, source_text, "tellonce", now)
             .await?;
         let actor = consent::trace::Actor {
             subject: Some("tellonce".into()),
@@ -317,7 +308,8 @@ impl TracedTxn {
         .await?;
         Ok(())
     }
-    /// Records a withdrawal; a second withdrawal of the same grant fails.
+    /// Records a withdrawal; a second withdrawal of the same grant is a
+    /// conflict ([`crate::Constraint::WithdrawalGrant`]).
     pub async fn insert_withdrawal(
         &self,
         child_id: ChildId,
@@ -336,8 +328,7 @@ impl TracedTxn {
             recorded_by: Set(w.recorded_by.clone()),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| already(e, "withdrawn"))?;
+        .await?;
         Ok(())
     }
     pub async fn insert_confirmation(
@@ -355,8 +346,7 @@ impl TracedTxn {
             confirmed_at: Set(at),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| already(e, "confirmed"))?;
+        .await?;
         Ok(())
     }
     pub async fn insert_override(&self, o: &Override) -> Result<()> {
@@ -392,13 +382,7 @@ impl TracedTxn {
             reviewed_at: Set(r.at),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Error::bad_input("id", "this override has already been reviewed")
-            }
-            _ => Error::Database(e),
-        })?;
+        .await?;
         Ok(())
     }
     /// Notes whether the young person lacks capacity for consent decisions.
@@ -410,23 +394,23 @@ impl TracedTxn {
             .await?;
         Ok(result.rows_affected == 1)
     }
-    /// Publishes `source` as the next version, in one transaction.
+    /// Publishes `agreement` (parsed and validated by the caller from
+    /// `source_text`, which is kept) as the next version, in one
+    /// transaction. Its `version` is replaced by the next free one.
     pub async fn publish_agreement(
         &self,
+        mut built: Agreement,
         source_text: &str,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Agreement> {
-        let source =
-            AgreementSource::parse(source_text).map_err(|e| Error::bad_input("source", e))?;
         let txn = &self.txn;
         let next = agreement::Entity::find()
             .order_by_desc(agreement::Column::Version)
             .one(txn)
             .await?
             .map_or(1, |a| a.version + 1);
-        let built = Agreement::from_source(next, &source)
-            .map_err(|e| Error::bad_input("source", e.to_string()))?;
+        built.version = next;
         agreement::Entity::insert(agreement::ActiveModel {
             version: Set(next),
             title: Set(built.title.clone()),
