@@ -89,12 +89,16 @@ constraints! {
 }
 
 impl Constraint {
-    /// The constraint with this name, as PostgreSQL reports it.
+    /// The constraint with this name, as PostgreSQL reports it (and SQLite
+    /// for a `CHECK`).
     fn named(name: &str) -> Option<Self> {
-        Self::UNIQUE
+        if let Some((c, ..)) = Self::UNIQUE.iter().find(|(_, n, ..)| *n == name) {
+            return Some(*c);
+        }
+        migrations::CODE_CHECKS
             .iter()
-            .find(|(_, n, ..)| *n == name)
-            .map(|(c, ..)| *c)
+            .find(|check| check.name == name)
+            .map(|check| Constraint::Code(check.name))
     }
 
     /// The unique constraint over exactly these columns of `table`.
