@@ -10,6 +10,7 @@
 use consent::{Denial, DenialCode};
 use domain::{InvalidInput, Scope};
 use sea_orm::DbErr;
+use store::{Constraint, StoreError};
 
 /// Stable error codes, as they appear in `extensions.code`.
 pub mod code {
@@ -66,6 +67,50 @@ impl Error {
 impl From<DbErr> for Error {
     fn from(e: DbErr) -> Self {
         Self::Database(e)
+    }
+}
+
+/// What a storage failure means to the caller: the one place a constraint's
+/// name becomes a user-facing message naming an argument.
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        let conflict = |field, message: &str| Error::bad_input(field, message.to_owned());
+        match e {
+            StoreError::NotFound(what) => Error::NotFound(what),
+            StoreError::Conflict(c) => match c {
+                Constraint::ChildNhsNumber => conflict(
+                    "nhsNumber",
+                    "a child with this NHS number is already registered",
+                ),
+                Constraint::ChildUpn => {
+                    conflict("upn", "a child with this UPN is already registered")
+                }
+                Constraint::WithdrawalGrant => {
+                    conflict("grantId", "this consent has already been withdrawn")
+                }
+                Constraint::ConfirmationGrant => {
+                    conflict("grantId", "this consent has already been confirmed")
+                }
+                Constraint::ReviewOverride => {
+                    conflict("id", "this override has already been reviewed")
+                }
+                Constraint::ContributionSupersedes => {
+                    conflict("supersedes", "that contribution has already been replaced")
+                }
+                Constraint::AdviceAnswerRequest => {
+                    conflict("requestId", "this request has already been answered")
+                }
+                // Nothing a caller did: a concurrent write slipped past the
+                // chain lock, or a writer stored a bad code.
+                Constraint::AllAboutMeVersion | Constraint::Code(_) => {
+                    Error::Internal(anyhow::anyhow!("constraint {} refused the write", c.name()))
+                }
+            },
+            StoreError::Corrupt(what) => {
+                Error::Internal(anyhow::anyhow!("stored data is not valid: {what}"))
+            }
+            StoreError::Database(db) => Error::Database(db),
+        }
     }
 }
 

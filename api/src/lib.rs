@@ -6,7 +6,9 @@
 //! - [`access`]: the one door below every front end — the request context,
 //!   `RequestContext::open` → `Disclosure` for record content, and
 //!   capability handles for everything else; each operation traces itself.
-//! - [`db`]: `Store`, the sea-orm reads and writes.
+//! - [`agreement`]: reading a data-sharing agreement's TOML source.
+//! - Storage is the `store` crate (`store::Store`); [`error`] says what its
+//!   conflicts mean to a caller.
 //! - [`graphql`]: schema and resolvers: parse, call the door, shape.
 //! - [`startup`]: `Application` and the router with its layers.
 //! - [`http`]: the handlers (`graphql`, `ws`, `export`, `health`,
@@ -17,10 +19,10 @@
 //! - [`demo`]: demo data and personas.
 
 pub mod access;
+pub mod agreement;
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod demo;
 pub mod error;
 pub mod failed_auth;

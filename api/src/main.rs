@@ -4,9 +4,10 @@ use anyhow::Context as _;
 use api::cli::{Cli, Command, TraceCommand};
 use api::config::{Limits, Mode};
 use api::startup::{Application, redact_url};
-use api::{db::Store, demo, graphql, telemetry};
+use api::{demo, graphql, telemetry};
 use clap::Parser;
 use consent::trace::Checkpoint;
+use store::Store;
 
 #[tokio::main]
 async fn main() {
@@ -36,8 +37,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 })?;
             let pending = store.pending_migrations().await?;
             store.migrate().await.context("migrations failed")?;
-            store
-                .ensure_default_agreement()
+            api::agreement::ensure_default(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
             println!(

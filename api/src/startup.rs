@@ -17,13 +17,13 @@ use tower_http::trace::TraceLayer;
 use crate::access::{Hub, Policy};
 use crate::auth::Authenticator;
 use crate::config::Settings;
-use crate::db::Store;
 use crate::failed_auth::FailedAuth;
 use crate::graphql::build_schema;
 use crate::http::request_id::REQUEST_ID;
 use crate::http::state::AppState;
 use crate::http::{self, error::time_limit};
 use crate::trace::TraceWriter;
+use store::Store;
 
 /// A bound, ready-to-run server.
 #[derive(Debug)]
@@ -55,10 +55,14 @@ impl Application {
 
     /// As [`Application::build`], over an existing store (tests).
     pub async fn build_with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
+        // A fixed "now" (tests, demos) reaches the store's writes too.
+        let store = match settings.fixed_now {
+            Some(now) => store.with_clock(store::FixedClock(now)),
+            None => store,
+        };
         if settings.migrate_on_start || settings.is_sqlite() {
             store.migrate().await.context("migrations failed")?;
-            store
-                .ensure_default_agreement()
+            crate::agreement::ensure_default(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
         } else {

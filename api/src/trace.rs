@@ -18,8 +18,8 @@ use consent::{AccessDecision, Principal, ScopeDecision};
 use domain::{ChildId, Scope};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::Store;
 use crate::error::{Error, Result};
+use store::Store;
 
 /// The most entries committed in one transaction.
 const MAX_BATCH: usize = 512;

@@ -8,11 +8,16 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// The `CHECK` constraints on code columns now in force (a later migration
+/// that changes one re-exports its own list here).
+pub use m20261202_000006_code_sets::{CODE_CHECKS, CodeCheck};
+
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
 mod m20261123_000003_access_trace;
 mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
+mod m20261202_000006_code_sets;
 mod util;
 
 /// All migrations, in order.
@@ -28,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_access_trace::Migration),
             Box::new(m20261123_000004_tell_it_once::Migration),
             Box::new(m20261201_000005_readiness_probe::Migration),
+            Box::new(m20261202_000006_code_sets::Migration),
         ]
     }
 }

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use api::config::{JwtSettings, Limits, Secret, Settings};
-use api::db::Store;
 use api::startup::Application;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
@@ -21,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use store::Store;
 use uuid::Uuid;
 
 pub const ISSUER: &str = "https://idp.test.example";

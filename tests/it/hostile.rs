@@ -535,7 +535,7 @@ async fn a_token_must_name_a_registered_agency_of_its_kind() {
 
 /// AUTH_FAILED entries as (source, count).
 async fn auth_failures(app: &TestApp) -> Vec<(String, u64)> {
-    let filter = api::db::TraceFilter {
+    let filter = store::TraceFilter {
         action: Some(consent::trace::TraceAction::AuthFailed),
         ..Default::default()
     };

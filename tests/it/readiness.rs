@@ -178,7 +178,7 @@ async fn a_database_that_stops_answering_is_not_ready_within_the_bound() {
         proxy.black_hole();
         address
     } else {
-        let other = api::db::Store::connect(&app.settings.database_url)
+        let other = store::Store::connect(&app.settings.database_url)
             .await
             .expect("a second connection");
         let txn = other.connection().begin().await.expect("begin");

@@ -12,8 +12,8 @@ use domain::{Agency, ChildId, FamilyMember, Scope};
 use uuid::Uuid;
 
 use super::{Disclosure, RequestContext};
-use crate::db::NewChild;
 use crate::error::{Error, Result};
+use store::NewChild;
 
 /// A case officer of the council SEND team (see
 /// [`RequestContext::case_officer`]).

@@ -8,9 +8,9 @@ use consent::{AccessDecision, Override, ScopeDecision};
 use domain::{ChildId, ChildRecord, Contribution, Involvement, Scope};
 use uuid::Uuid;
 
-use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::trace::Recorder;
+use store::Store;
 
 /// A child's record, opened for one caller. Every section leaves only through
 /// [`Disclosure::section`] (or the involvement and contribution lists, which

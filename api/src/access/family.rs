@@ -10,8 +10,8 @@ use domain::{Agency, AllAboutMe, AllAboutMeVersion, ChildId, Scope, WrittenAs};
 
 use super::case_officer::AssessmentOnFile;
 use super::{Loaded, RequestContext};
-use crate::db::{TraceFilter, TraceRow};
 use crate::error::Result;
+use store::{TraceFilter, TraceRow};
 
 /// The caller as family of one child (see [`RequestContext::family`]).
 #[derive(Debug)]
@@ -54,7 +54,7 @@ impl Family<'_> {
     /// Every version of "all about me", with who wrote it.
     pub async fn all_about_me_history(&self) -> Result<Vec<AllAboutMeVersion>> {
         self.read("all_about_me_history");
-        self.rc.store().all_about_me_versions(self.child).await
+        Ok(self.rc.store().all_about_me_versions(self.child).await?)
     }
 
     /// Writes a new version of "all about me" (earlier ones are kept): as

@@ -8,8 +8,8 @@ use futures_util::Stream;
 use uuid::Uuid;
 
 use super::RequestContext;
-use crate::db::{TraceFilter, TraceRow};
 use crate::error::{Error, Result};
+use store::{TraceFilter, TraceRow};
 
 /// Information-governance staff (see [`RequestContext::ig`]).
 #[derive(Debug)]
@@ -111,7 +111,7 @@ impl Ig<'_> {
                         };
                         Some((Ok(rows), (store, filter, next)))
                     }
-                    Err(e) => Some((Err(e), (store, filter, None))),
+                    Err(e) => Some((Err(e.into()), (store, filter, None))),
                 }
             },
         )
@@ -175,9 +175,10 @@ impl IgAdmin<'_> {
     /// TOML form of `consent/agreements/default.toml`.
     pub async fn publish_agreement(&self, source: &str) -> Result<Agreement> {
         let rc = self.rc;
+        let parsed = crate::agreement::parse(source)?;
         let tx = rc.store().traced().await?;
         let agreement = tx
-            .publish_agreement(source, &rc.principal.subject, rc.now)
+            .publish_agreement(parsed, source, &rc.principal.subject, rc.now)
             .await?;
         tx.commit(vec![
             rc.entry(TraceAction::AgreementPublished)

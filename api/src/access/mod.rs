@@ -47,11 +47,11 @@ pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use safeguarding::{OverrideAsk, SafeguardingLead};
 
-use crate::db::{ChildCore, ConsentState, Store};
-pub use crate::db::{NewChild, TraceFilter, TraceRow};
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};
 use crate::updates::Updates;
+use store::{ChildCore, ConsentState, Store};
+pub use store::{NewChild, TraceFilter, TraceRow};
 
 /// Rules of the deployment that the door applies.
 #[derive(Debug, Clone)]
@@ -323,7 +323,7 @@ impl RequestContext {
     /// The agencies that work with the hub (the register is public to every
     /// signed-in caller).
     pub async fn agencies(&self) -> Result<Vec<Agency>> {
-        self.store().agencies().await
+        Ok(self.store().agencies().await?)
     }
 
     /// The data-sharing agreement in force, or a given version (public).
@@ -334,7 +334,7 @@ impl RequestContext {
                 .agreement_version(v)
                 .await?
                 .ok_or(Error::NotFound("agreement version")),
-            None => self.store().current_agreement().await,
+            None => Ok(self.store().current_agreement().await?),
         }
     }
 

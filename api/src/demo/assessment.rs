@@ -42,7 +42,7 @@ fn demo_contribution(
 /// year was reused (author and family agreed it still stands), social care
 /// answered, and CAMHS's advice is overdue.
 pub(super) async fn load_assessment(
-    tx: &crate::db::TracedTxn,
+    tx: &store::TracedTxn,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<()> {

@@ -7,15 +7,15 @@ use super::assessment::load_assessment;
 use super::children::children;
 use super::grants::grants;
 use super::id::JAYDEN;
-use crate::db::Store;
 use crate::error::Result;
+use store::Store;
 
 /// Loads the demo unless it is already there. Returns true if it was loaded.
 ///
 /// Demo data is loaded as seed data, not as anyone's action: it leaves no
 /// trace entries.
 pub async fn load(store: &Store, today: NaiveDate) -> Result<bool> {
-    store.ensure_default_agreement().await?;
+    crate::agreement::ensure_default(store).await?;
     let tx = store.traced().await?;
     for agency in agencies() {
         tx.upsert_agency(&agency).await?;

@@ -1,6 +1,6 @@
 //! Health endpoints for an orchestrator: `/healthz` (the process is up;
 //! never touches the database) and `/readyz` (the database takes writes,
-//! answered within [`crate::db::READY_WITHIN`]).
+//! answered within [`store::READY_WITHIN`]).
 
 use axum::Json;
 use axum::extract::State;

@@ -6,10 +6,10 @@ use chrono::Utc;
 
 use crate::access::Hub;
 use crate::auth::Authenticator;
-use crate::db::Store;
 use crate::failed_auth::FailedAuth;
 use crate::graphql::AppSchema;
 use crate::graphql::guard::DocumentLimits;
+use store::Store;
 
 /// Shared by every request.
 #[derive(Clone)]

@@ -1,9 +1,13 @@
 //! Storage: the connection, migrations, and reads/writes of the child record
-//! (sea-orm over SQLite or PostgreSQL). Everything here returns
-//! [`crate::error::Error`], so no `DbErr` text can reach a client.
+//! (sea-orm over SQLite or PostgreSQL), in domain values. The only crate
+//! that knows SQL; it knows nothing of HTTP or GraphQL. Everything here
+//! returns [`StoreError`]: `api` says what a conflict means to a caller and
+//! keeps `DbErr` text away from clients.
 
+mod clock;
 mod consent;
 pub mod entities;
+mod error;
 mod readiness;
 mod record;
 pub mod tell;
@@ -16,16 +20,16 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentState;
+pub use error::{Constraint, Result, StoreError, constraint_of};
 pub use readiness::{READY_WITHIN, Readiness};
 
-use crate::error::{Error, Result as ApiResult};
-
 /// Parses a code stored in a column; a bad one means the data is corrupt.
-fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> ApiResult<T> {
-    value.parse().map_err(|e: domain::UnknownCode| {
-        Error::Internal(anyhow::anyhow!("stored value is not valid: {e}"))
-    })
+fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> Result<T> {
+    value
+        .parse()
+        .map_err(|e: domain::UnknownCode| StoreError::Corrupt(e.to_string()))
 }
 pub use record::{ChildCore, NewChild};
 pub use trace::{TraceFilter, TraceRow, TracedTxn};
@@ -36,6 +40,7 @@ pub struct Store {
     db: DatabaseConnection,
     chain: trace::ChainLock,
     statements: Arc<AtomicU64>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
@@ -71,7 +76,19 @@ impl Store {
             db,
             chain: trace::ChainLock::default(),
             statements,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same store with another clock (a fixed one in tests).
+    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// What time the store's clock says it is.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// SQL statements run through this store so far (a metric; tests use it

@@ -5,43 +5,55 @@ use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use consent::{
-    Agreement, AgreementSource, Grant, Override, Permission, Purpose, Recipient, Review, Withdrawal,
-};
+use consent::{Agreement, Grant, Override, Permission, Purpose, Recipient, Review, Withdrawal};
 use domain::{AgencyKind, ChildId, Scope, UnknownCode};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::entities::{
-    agreement, agreement_rule, child, consent_confirmation, consent_grant, consent_withdrawal,
-    override_review, safeguarding_override,
+    agreement, agreement_consent_recorder, agreement_rule, child, consent_confirmation,
+    consent_grant, consent_grant_purpose, consent_grant_scope, consent_withdrawal, override_review,
+    safeguarding_override, safeguarding_override_scope,
 };
 use super::trace::TracedTxn;
-use super::{Store, code};
-use crate::error::{Error, Result};
+use super::{Result, Store, StoreError, code};
 
-/// Codes stored as a comma-separated list.
-fn codes<T: FromStr<Err = UnknownCode> + Ord>(value: &str) -> Result<BTreeSet<T>> {
-    value
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(code)
-        .collect()
+/// Rows of a junction table, as a set of codes per owner.
+fn sets<'a, K, T>(rows: impl IntoIterator<Item = (K, &'a str)>) -> Result<HashMap<K, BTreeSet<T>>>
+where
+    K: std::hash::Hash + Eq,
+    T: FromStr<Err = UnknownCode> + Ord,
+{
+    let mut sets: HashMap<K, BTreeSet<T>> = HashMap::new();
+    for (owner, value) in rows {
+        sets.entry(owner).or_default().insert(code(value)?);
+    }
+    Ok(sets)
 }
 
-fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
-    items
-        .into_iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+/// The scope sets of these overrides.
+async fn override_scopes<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    filter: sea_orm::Condition,
+) -> Result<HashMap<Uuid, BTreeSet<Scope>>> {
+    let rows = safeguarding_override_scope::Entity::find()
+        .filter(filter)
+        .all(db)
+        .await?;
+    sets(rows.iter().map(|r| (r.override_id, r.scope.as_str())))
+}
+
+/// The code sets of a child's (or several children's) grants.
+#[derive(Debug, Default)]
+struct GrantSets {
+    scopes: HashMap<Uuid, BTreeSet<Scope>>,
+    purposes: HashMap<Uuid, BTreeSet<Purpose>>,
 }
 
 fn grant_of(
     g: &consent_grant::Model,
+    set: &GrantSets,
     withdrawals: &HashMap<Uuid, &consent_withdrawal::Model>,
     confirmations: &HashMap<Uuid, &consent_confirmation::Model>,
 ) -> Result<Grant> {
@@ -49,8 +61,9 @@ fn grant_of(
         (Some(id), _) => Recipient::Agency(id),
         (None, Some(kind)) => Recipient::Kind(code(kind)?),
         (None, None) => {
-            return Err(Error::Internal(anyhow::anyhow!(
-                "stored grant has no recipient"
+            return Err(StoreError::Corrupt(format!(
+                "grant {} has no recipient",
+                g.id
             )));
         }
     };
@@ -72,8 +85,8 @@ fn grant_of(
         grantor_person_id: g.grantor_person_id.clone(),
         capacity: code(&g.grantor_capacity)?,
         recipient,
-        scopes: codes(&g.scopes)?,
-        purposes: codes(&g.purposes)?,
+        scopes: set.scopes.get(&g.id).cloned().unwrap_or_default(),
+        purposes: set.purposes.get(&g.id).cloned().unwrap_or_default(),
         valid_from: g.valid_from,
         valid_until: g.valid_until,
         method: code(&g.method)?,
@@ -86,6 +99,7 @@ fn grant_of(
 
 fn override_of(
     o: &safeguarding_override::Model,
+    scopes: &HashMap<Uuid, BTreeSet<Scope>>,
     review: Option<&override_review::Model>,
 ) -> Result<Override> {
     Ok(Override {
@@ -93,7 +107,7 @@ fn override_of(
         child_id: o.child_id,
         declared_by: o.declared_by.clone(),
         agency_id: o.agency_id,
-        scopes: codes(&o.scopes)?,
+        scopes: scopes.get(&o.id).cloned().unwrap_or_default(),
         reason: o.reason.clone(),
         starts_at: o.starts_at,
         ends_at: o.ends_at,
@@ -119,25 +133,32 @@ pub struct ConsentState {
     pub overrides: Vec<Override>,
 }
 
-/// Why an insert of a consent fact was refused.
-fn already(e: sea_orm::DbErr, what: &'static str) -> Error {
-    if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
-        return Error::bad_input("grantId", format!("this consent has already been {what}"));
-    }
-    Error::Database(e)
-}
-
 impl Store {
     /// Grants (with withdrawals and confirmations) and overrides (with
     /// reviews) of a child, oldest first.
     #[tracing::instrument(name = "db.consent_state", skip_all)]
     pub async fn consent_state(&self, child_id: ChildId) -> Result<ConsentState> {
         let db = &self.db;
-        let (grants, withdrawals, confirmations, overrides, reviews) = tokio::try_join!(
+        let (
+            grants,
+            grant_scopes,
+            grant_purposes,
+            withdrawals,
+            confirmations,
+            overrides,
+            override_scopes,
+            reviews,
+        ) = tokio::try_join!(
             consent_grant::Entity::find()
                 .filter(consent_grant::Column::ChildId.eq(child_id))
                 .order_by_asc(consent_grant::Column::RecordedAt)
                 .order_by_asc(consent_grant::Column::Id)
+                .all(db),
+            consent_grant_scope::Entity::find()
+                .filter(consent_grant_scope::Column::ChildId.eq(child_id))
+                .all(db),
+            consent_grant_purpose::Entity::find()
+                .filter(consent_grant_purpose::Column::ChildId.eq(child_id))
                 .all(db),
             consent_withdrawal::Entity::find()
                 .filter(consent_withdrawal::Column::ChildId.eq(child_id))
@@ -149,10 +170,26 @@ impl Store {
                 .filter(safeguarding_override::Column::ChildId.eq(child_id))
                 .order_by_asc(safeguarding_override::Column::StartsAt)
                 .all(db),
+            safeguarding_override_scope::Entity::find()
+                .filter(safeguarding_override_scope::Column::ChildId.eq(child_id))
+                .all(db),
             override_review::Entity::find()
                 .filter(override_review::Column::ChildId.eq(child_id))
                 .all(db),
         )?;
+        let override_scopes = sets(
+            override_scopes
+                .iter()
+                .map(|r| (r.override_id, r.scope.as_str())),
+        )?;
+        let set = GrantSets {
+            scopes: sets(grant_scopes.iter().map(|r| (r.grant_id, r.scope.as_str())))?,
+            purposes: sets(
+                grant_purposes
+                    .iter()
+                    .map(|r| (r.grant_id, r.purpose.as_str())),
+            )?,
+        };
         let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
         let confirmations: HashMap<Uuid, _> =
             confirmations.iter().map(|c| (c.grant_id, c)).collect();
@@ -160,11 +197,11 @@ impl Store {
         Ok(ConsentState {
             grants: grants
                 .iter()
-                .map(|g| grant_of(g, &withdrawals, &confirmations))
+                .map(|g| grant_of(g, &set, &withdrawals, &confirmations))
                 .collect::<Result<_>>()?,
             overrides: overrides
                 .iter()
-                .map(|o| override_of(o, reviews.get(&o.id).copied()))
+                .map(|o| override_of(o, &override_scopes, reviews.get(&o.id).copied()))
                 .collect::<Result<_>>()?,
         })
     }
@@ -209,11 +246,21 @@ impl Store {
         if !reviewed.is_empty() {
             query = query.filter(safeguarding_override::Column::Id.is_not_in(reviewed));
         }
-        query
-            .all(&self.db)
-            .await?
+        let overrides = query.all(&self.db).await?;
+        if overrides.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scopes = override_scopes(
+            &self.db,
+            sea_orm::Condition::all().add(
+                safeguarding_override_scope::Column::OverrideId
+                    .is_in(overrides.iter().map(|o| o.id)),
+            ),
+        )
+        .await?;
+        overrides
             .iter()
-            .map(|o| override_of(o, None))
+            .map(|o| override_of(o, &scopes, None))
             .collect()
     }
 
@@ -224,9 +271,7 @@ impl Store {
             .order_by_desc(agreement::Column::Version)
             .one(&self.db)
             .await?
-            .ok_or_else(|| {
-                Error::Internal(anyhow::anyhow!("no data-sharing agreement is published"))
-            })?;
+            .ok_or_else(|| StoreError::Corrupt("no data-sharing agreement is published".into()))?;
         self.agreement_of(latest).await
     }
 
@@ -239,10 +284,18 @@ impl Store {
     }
 
     async fn agreement_of(&self, row: agreement::Model) -> Result<Agreement> {
-        let rules = agreement_rule::Entity::find()
-            .filter(agreement_rule::Column::Version.eq(row.version))
-            .all(&self.db)
-            .await?;
+        let (rules, recorders) = tokio::try_join!(
+            agreement_rule::Entity::find()
+                .filter(agreement_rule::Column::Version.eq(row.version))
+                .all(&self.db),
+            agreement_consent_recorder::Entity::find()
+                .filter(agreement_consent_recorder::Column::Version.eq(row.version))
+                .all(&self.db),
+        )?;
+        let consent_recorders = recorders
+            .iter()
+            .map(|r| code::<AgencyKind>(&r.agency_kind))
+            .collect::<Result<_>>()?;
         let entries = rules
             .iter()
             .map(|r| {
@@ -261,20 +314,25 @@ impl Store {
         Ok(Agreement::from_entries(
             row.version,
             row.title,
-            codes(&row.consent_recorders)?,
+            consent_recorders,
             entries,
         ))
     }
 
-    /// Loads the shipped default agreement as version 1 if none exists.
-    pub async fn ensure_default_agreement(&self) -> Result<()> {
+    /// Publishes `default` (the shipped agreement, already parsed, with its
+    /// `source_text`) as version 1 if no agreement exists.
+    pub async fn ensure_default_agreement(
+        &self,
+        default: Agreement,
+        source_text: &str,
+    ) -> Result<()> {
         let tx = self.traced().await?;
         if agreement::Entity::find().one(tx.conn()).await?.is_some() {
             return Ok(());
         }
-        let now = Utc::now();
+        let now = self.now();
         let agreement = tx
-            .publish_agreement(consent::DEFAULT_AGREEMENT, "tellonce", now)
+            .publish_agreement(default, source_text, "tellonce", now)
             .await?;
         let actor = consent::trace::Actor {
             subject: Some("tellonce".into()),
@@ -305,8 +363,6 @@ impl TracedTxn {
             grantor_capacity: Set(g.capacity.code().to_owned()),
             recipient_agency_id: Set(agency_id),
             recipient_agency_kind: Set(kind),
-            scopes: Set(join(&g.scopes)),
-            purposes: Set(join(&g.purposes)),
             valid_from: Set(g.valid_from),
             valid_until: Set(g.valid_until),
             method: Set(g.method.code().to_owned()),
@@ -315,9 +371,32 @@ impl TracedTxn {
         })
         .exec(&self.txn)
         .await?;
+        if !g.scopes.is_empty() {
+            consent_grant_scope::Entity::insert_many(g.scopes.iter().map(|s| {
+                consent_grant_scope::ActiveModel {
+                    child_id: Set(g.child_id),
+                    grant_id: Set(g.id),
+                    scope: Set(s.code().to_owned()),
+                }
+            }))
+            .exec(&self.txn)
+            .await?;
+        }
+        if !g.purposes.is_empty() {
+            consent_grant_purpose::Entity::insert_many(g.purposes.iter().map(|p| {
+                consent_grant_purpose::ActiveModel {
+                    child_id: Set(g.child_id),
+                    grant_id: Set(g.id),
+                    purpose: Set(p.code().to_owned()),
+                }
+            }))
+            .exec(&self.txn)
+            .await?;
+        }
         Ok(())
     }
-    /// Records a withdrawal; a second withdrawal of the same grant fails.
+    /// Records a withdrawal; a second withdrawal of the same grant is a
+    /// conflict ([`crate::Constraint::WithdrawalGrant`]).
     pub async fn insert_withdrawal(
         &self,
         child_id: ChildId,
@@ -336,8 +415,7 @@ impl TracedTxn {
             recorded_by: Set(w.recorded_by.clone()),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| already(e, "withdrawn"))?;
+        .await?;
         Ok(())
     }
     pub async fn insert_confirmation(
@@ -355,8 +433,7 @@ impl TracedTxn {
             confirmed_at: Set(at),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| already(e, "confirmed"))?;
+        .await?;
         Ok(())
     }
     pub async fn insert_override(&self, o: &Override) -> Result<()> {
@@ -365,7 +442,6 @@ impl TracedTxn {
             id: Set(o.id),
             declared_by: Set(o.declared_by.clone()),
             agency_id: Set(o.agency_id),
-            scopes: Set(join(&o.scopes)),
             reason: Set(o.reason.clone()),
             starts_at: Set(o.starts_at),
             ends_at: Set(o.ends_at),
@@ -374,6 +450,17 @@ impl TracedTxn {
         })
         .exec(&self.txn)
         .await?;
+        if !o.scopes.is_empty() {
+            safeguarding_override_scope::Entity::insert_many(o.scopes.iter().map(|s| {
+                safeguarding_override_scope::ActiveModel {
+                    child_id: Set(o.child_id),
+                    override_id: Set(o.id),
+                    scope: Set(s.code().to_owned()),
+                }
+            }))
+            .exec(&self.txn)
+            .await?;
+        }
         Ok(())
     }
     pub async fn insert_review(
@@ -392,13 +479,7 @@ impl TracedTxn {
             reviewed_at: Set(r.at),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Error::bad_input("id", "this override has already been reviewed")
-            }
-            _ => Error::Database(e),
-        })?;
+        .await?;
         Ok(())
     }
     /// Notes whether the young person lacks capacity for consent decisions.
@@ -410,33 +491,42 @@ impl TracedTxn {
             .await?;
         Ok(result.rows_affected == 1)
     }
-    /// Publishes `source` as the next version, in one transaction.
+    /// Publishes `agreement` (parsed and validated by the caller from
+    /// `source_text`, which is kept) as the next version, in one
+    /// transaction. Its `version` is replaced by the next free one.
     pub async fn publish_agreement(
         &self,
+        mut built: Agreement,
         source_text: &str,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Agreement> {
-        let source =
-            AgreementSource::parse(source_text).map_err(|e| Error::bad_input("source", e))?;
         let txn = &self.txn;
         let next = agreement::Entity::find()
             .order_by_desc(agreement::Column::Version)
             .one(txn)
             .await?
             .map_or(1, |a| a.version + 1);
-        let built = Agreement::from_source(next, &source)
-            .map_err(|e| Error::bad_input("source", e.to_string()))?;
+        built.version = next;
         agreement::Entity::insert(agreement::ActiveModel {
             version: Set(next),
             title: Set(built.title.clone()),
-            consent_recorders: Set(join(built.consent_recorders.iter())),
             source: Set(source_text.to_owned()),
             published_at: Set(now),
             published_by: Set(by.to_owned()),
         })
         .exec(txn)
         .await?;
+        if !built.consent_recorders.is_empty() {
+            agreement_consent_recorder::Entity::insert_many(built.consent_recorders.iter().map(
+                |k| agreement_consent_recorder::ActiveModel {
+                    version: Set(next),
+                    agency_kind: Set(k.code().to_owned()),
+                },
+            ))
+            .exec(txn)
+            .await?;
+        }
         let rows: Vec<_> = built
             .entries()
             .map(|(kind, scope, purpose, p)| agreement_rule::ActiveModel {

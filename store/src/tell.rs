@@ -6,15 +6,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ehc::{AdviceAnswer, AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEvent};
 use domain::{AllAboutMe, AllAboutMeVersion, ChildId, Contribution, WrittenAs};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::entities::{
     advice_answer, advice_request, all_about_me_version, assessment, assessment_event, contribution,
 };
 use super::trace::TracedTxn;
-use super::{Store, code};
-use crate::error::{Error, Result};
+use super::{Result, Store, code};
 
 fn aam_of(v: &all_about_me_version::Model) -> Result<AllAboutMeVersion> {
     Ok(AllAboutMeVersion {
@@ -294,13 +293,7 @@ impl TracedTxn {
             created_at: Set(c.created_at),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Error::bad_input("supersedes", "that contribution has already been replaced")
-            }
-            _ => Error::Database(e),
-        })?;
+        .await?;
         Ok(())
     }
 
@@ -393,13 +386,7 @@ impl TracedTxn {
             answered_by: Set(by.to_owned()),
         })
         .exec(&self.txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                Error::bad_input("requestId", "this request has already been answered")
-            }
-            _ => Error::Database(e),
-        })?;
+        .await?;
         Ok(())
     }
 }

@@ -17,9 +17,8 @@ use sea_orm::{
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
-use super::Store;
 use super::entities::access_trace;
-use crate::error::Result;
+use super::{Clock, Result, Store, StoreError};
 
 /// Serialises traced transactions (and so appends to the chain) within this
 /// process; on PostgreSQL an advisory transaction lock taken at their start
@@ -34,6 +33,7 @@ const ADVISORY_KEY: i64 = 0x7e11_0ce0;
 #[derive(Debug)]
 pub struct TracedTxn {
     pub(super) txn: DatabaseTransaction,
+    clock: Arc<dyn Clock>,
     _chain: OwnedMutexGuard<()>,
 }
 
@@ -42,11 +42,16 @@ impl TracedTxn {
         &self.txn
     }
 
+    /// What time the store's clock says it is.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     /// Appends `entries` and commits everything. Returns the entries as
     /// stored (with sequence numbers).
     #[tracing::instrument(name = "db.trace_commit", skip_all, fields(entries = entries.len()))]
     pub async fn commit(self, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
-        let TracedTxn { txn, _chain } = self;
+        let TracedTxn { txn, _chain, .. } = self;
         match append(&txn, entries).await {
             Ok(stored) => {
                 txn.commit().await?;
@@ -87,13 +92,11 @@ async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Resul
         entry.normalise();
         let canonical = entry
             .canonical()
-            .map_err(|e| crate::error::Error::Internal(e.into()))?;
+            .map_err(|e| StoreError::Corrupt(format!("trace entry {seq}: {e}")))?;
         let hash = chain_hash(&prev, &canonical);
         // The searchable columns say only what the hashed entry says.
         let columns = IndexedColumns::of(&entry).ok_or_else(|| {
-            crate::error::Error::Internal(anyhow::anyhow!(
-                "trace entry {seq} has no RFC 3339 recorded_at"
-            ))
+            StoreError::Corrupt(format!("trace entry {seq} has no RFC 3339 recorded_at"))
         })?;
         rows.push(access_trace::ActiveModel {
             seq: Set(seq),
@@ -199,7 +202,11 @@ impl Store {
             ))
             .await?;
         }
-        Ok(TracedTxn { txn, _chain: guard })
+        Ok(TracedTxn {
+            txn,
+            clock: self.clock.clone(),
+            _chain: guard,
+        })
     }
 
     /// Appends entries in a transaction of their own.
@@ -263,10 +270,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 let entry = TraceEntry::parse(&r.entry).ok_or_else(|| {
-                    crate::error::Error::Internal(anyhow::anyhow!(
-                        "trace entry {} does not parse",
-                        r.seq
-                    ))
+                    StoreError::Corrupt(format!("trace entry {} does not parse", r.seq))
                 })?;
                 Ok(TraceRow {
                     entry,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use consent::AccessDecision;
 use domain::{
     Agency, AgencyKind, AllAboutMe, ChildId, ChildRecord, Communication, Education, FamilyMember,
@@ -13,7 +13,7 @@ use domain::{
     PreparingForAdulthood, Psychology, RestrictedItem, Scope, SenNeed, SenNeeds, SensoryPhysical,
     SocialCare, UnknownCode, Upn, input::ValidFamilyMember,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::entities::{
@@ -21,8 +21,7 @@ use super::entities::{
     sen_need,
 };
 use super::trace::TracedTxn;
-use super::{Store, code};
-use crate::error::{Error, Result};
+use super::{Constraint, Result, Store, StoreError, code};
 
 /// The always-loaded part of a record: identity and family, which the access
 /// decision itself needs (who holds parental responsibility).
@@ -69,9 +68,8 @@ fn opt_code<T: FromStr<Err = UnknownCode>>(value: Option<&str>) -> Result<Option
 }
 
 fn identity_of(m: &child::Model) -> Result<Identity> {
-    let stored = |e: domain::IdentifierError| {
-        Error::Internal(anyhow::anyhow!("stored identifier is not valid: {e}"))
-    };
+    let stored =
+        |e: domain::IdentifierError| StoreError::Corrupt(format!("stored identifier: {e}"));
     Ok(Identity {
         given_name: m.given_name.clone(),
         family_name: m.family_name.clone(),
@@ -112,7 +110,11 @@ fn family_of(m: &family_member::Model) -> Result<FamilyMember> {
     })
 }
 
-fn family_row(child_id: ChildId, m: &FamilyMember) -> family_member::ActiveModel {
+fn family_row(
+    child_id: ChildId,
+    m: &FamilyMember,
+    now: DateTime<Utc>,
+) -> family_member::ActiveModel {
     family_member::ActiveModel {
         child_id: Set(child_id),
         id: Set(m.id),
@@ -125,7 +127,7 @@ fn family_row(child_id: ChildId, m: &FamilyMember) -> family_member::ActiveModel
         phone: Set(m.phone.clone()),
         email: Set(m.email.clone()),
         main_contact: Set(m.main_contact),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     }
 }
 
@@ -226,7 +228,7 @@ fn apply_profile(
     Ok(())
 }
 
-fn profile_row(r: &ChildRecord) -> child_profile::ActiveModel {
+fn profile_row(r: &ChildRecord, now: DateTime<Utc>) -> child_profile::ActiveModel {
     let code = |c: Option<&'static str>| c.map(str::to_owned);
     child_profile::ActiveModel {
         child_id: Set(r.id),
@@ -274,7 +276,7 @@ fn profile_row(r: &ChildRecord) -> child_profile::ActiveModel {
         pfa_independent_living: Set(r.preparing_for_adulthood.independent_living.clone()),
         pfa_community: Set(r.preparing_for_adulthood.community.clone()),
         pfa_health: Set(r.preparing_for_adulthood.health.clone()),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(now),
     }
 }
 
@@ -283,6 +285,7 @@ fn child_row(
     young_person_id: Option<String>,
     i: &Identity,
     created_by: &str,
+    now: DateTime<Utc>,
 ) -> child::ActiveModel {
     child::ActiveModel {
         id: Set(id),
@@ -298,26 +301,10 @@ fn child_row(
         postcode: Set(i.postcode.clone()),
         home_language: Set(i.home_language.clone()),
         communication_needs: Set(i.communication_needs.clone()),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         created_by: Set(created_by.to_owned()),
         lacks_capacity: sea_orm::ActiveValue::NotSet,
     }
-}
-
-/// Maps a unique-index violation on an identifier to a clear input error.
-fn duplicate(e: sea_orm::DbErr) -> Error {
-    if let Some(SqlErr::UniqueConstraintViolation(message)) = e.sql_err() {
-        if message.contains("nhs_number") {
-            return Error::bad_input(
-                "nhsNumber",
-                "a child with this NHS number is already registered",
-            );
-        }
-        if message.contains("upn") {
-            return Error::bad_input("upn", "a child with this UPN is already registered");
-        }
-    }
-    Error::Database(e)
 }
 
 impl Store {
@@ -579,7 +566,9 @@ impl Store {
 }
 
 impl TracedTxn {
-    /// Registers a child; a duplicate NHS number or UPN is a clear input error.
+    /// Registers a child; a duplicate NHS number or UPN is a
+    /// [`StoreError::Conflict`] ([`Constraint::ChildNhsNumber`],
+    /// [`Constraint::ChildUpn`]).
     pub async fn register_child(&self, new: NewChild, created_by: &str) -> Result<ChildId> {
         let id = Uuid::now_v7();
         if let Some(nhs) = &new.identity.nhs_number {
@@ -588,10 +577,7 @@ impl TracedTxn {
                 .one(&self.txn)
                 .await?;
             if taken.is_some() {
-                return Err(Error::bad_input(
-                    "nhsNumber",
-                    "a child with this NHS number is already registered",
-                ));
+                return Err(StoreError::Conflict(Constraint::ChildNhsNumber));
             }
         }
         child::Entity::insert(child_row(
@@ -599,10 +585,10 @@ impl TracedTxn {
             new.young_person_id,
             &new.identity,
             created_by,
+            self.now(),
         ))
         .exec(&self.txn)
-        .await
-        .map_err(duplicate)?;
+        .await?;
         Ok(id)
     }
     /// Links a family member to an existing child.
@@ -623,7 +609,7 @@ impl TracedTxn {
             email: m.email,
             main_contact: m.main_contact,
         };
-        family_member::Entity::insert(family_row(child_id, &member))
+        family_member::Entity::insert(family_row(child_id, &member, self.now()))
             .exec(&self.txn)
             .await?;
         Ok(member)
@@ -649,20 +635,21 @@ impl TracedTxn {
     /// demo loader and by tests of the storage round trip.
     pub async fn insert_record(&self, r: &ChildRecord, created_by: &str) -> Result<()> {
         let txn = &self.txn;
+        let now = self.now();
         child::Entity::insert(child_row(
             r.id,
             r.young_person_id.clone(),
             &r.identity,
             created_by,
+            now,
         ))
         .exec(txn)
-        .await
-        .map_err(duplicate)?;
-        child_profile::Entity::insert(profile_row(r))
+        .await?;
+        child_profile::Entity::insert(profile_row(r, now))
             .exec(txn)
             .await?;
         if !r.family.is_empty() {
-            family_member::Entity::insert_many(r.family.iter().map(|m| family_row(r.id, m)))
+            family_member::Entity::insert_many(r.family.iter().map(|m| family_row(r.id, m, now)))
                 .exec(txn)
                 .await?;
         }

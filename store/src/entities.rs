@@ -253,8 +253,6 @@ child_entity!(consent_grant, "consent_grant" {
     grantor_capacity: String,
     recipient_agency_id: Option<Uuid>,
     recipient_agency_kind: Option<String>,
-    scopes: String,
-    purposes: String,
     valid_from: DateTimeUtc,
     valid_until: Option<DateTimeUtc>,
     method: String,
@@ -281,7 +279,6 @@ child_entity!(consent_confirmation, "consent_confirmation" {
 child_entity!(safeguarding_override, "safeguarding_override" {
     declared_by: String,
     agency_id: Uuid,
-    scopes: String,
     reason: String,
     starts_at: DateTimeUtc,
     ends_at: DateTimeUtc,
@@ -306,7 +303,6 @@ pub mod agreement {
         #[sea_orm(primary_key, auto_increment = false)]
         pub version: i32,
         pub title: String,
-        pub consent_recorders: String,
         pub source: String,
         pub published_at: DateTimeUtc,
         pub published_by: String,
@@ -335,6 +331,58 @@ pub mod agreement_rule {
         pub can_read: bool,
         pub can_contribute: bool,
         pub statutory: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A junction table: one code of a set per row, keyed by its owner.
+macro_rules! code_set_entity {
+    ($module:ident, $table:literal, $owner:ident: $owner_ty:ty, $code:ident) => {
+        pub mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model {
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub child_id: Uuid,
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub $owner: $owner_ty,
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub $code: String,
+            }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
+code_set_entity!(consent_grant_scope, "consent_grant_scope", grant_id: Uuid, scope);
+code_set_entity!(consent_grant_purpose, "consent_grant_purpose", grant_id: Uuid, purpose);
+code_set_entity!(
+    safeguarding_override_scope,
+    "safeguarding_override_scope",
+    override_id: Uuid,
+    scope
+);
+
+pub mod agreement_consent_recorder {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agreement_consent_recorder")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency_kind: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,588 @@
+//! Storage on in-memory SQLite, without HTTP: junction-table round trips,
+//! each named conflict, the code checks, corrupt codes and the clock.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use consent::{
+    CaptureMethod, Grant, GrantorCapacity, Override, Purpose, Recipient, Review, ReviewOutcome,
+    Withdrawal,
+};
+use domain::ehc::AdviceAnswerMode;
+use domain::{
+    AgencyKind, ChildId, Contribution, ContributionKind, Identity, NhsNumber, Scope, Upn,
+};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DbBackend,
+    EntityTrait, Statement,
+};
+use store::{Constraint, FixedClock, NewChild, Store, StoreError, entities};
+use uuid::Uuid;
+
+/// One connection: each connection to `sqlite::memory:` is its own database.
+async fn connect() -> sea_orm::DatabaseConnection {
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    Database::connect(options).await.expect("connect")
+}
+
+async fn store() -> Store {
+    let store = Store::from_connection(connect().await);
+    store.migrate().await.expect("migrate");
+    store
+}
+
+fn at(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn identity(nhs: Option<&str>, upn: Option<&str>) -> Identity {
+    Identity {
+        given_name: "Test".into(),
+        family_name: "Child".into(),
+        preferred_name: None,
+        date_of_birth: NaiveDate::from_ymd_opt(2016, 3, 1).expect("date"),
+        nhs_number: nhs.map(|n| NhsNumber::parse(n).expect("nhs")),
+        upn: upn.map(|u| Upn::parse(u).expect("upn")),
+        address_line: None,
+        town: None,
+        postcode: None,
+        home_language: None,
+        communication_needs: None,
+    }
+}
+
+async fn child(store: &Store, nhs: Option<&str>) -> ChildId {
+    let tx = store.traced().await.expect("txn");
+    let id = tx
+        .register_child(
+            NewChild {
+                identity: identity(nhs, None),
+                young_person_id: None,
+            },
+            "test",
+        )
+        .await
+        .expect("register");
+    tx.commit(vec![]).await.expect("commit");
+    id
+}
+
+fn grant(child_id: ChildId) -> Grant {
+    Grant {
+        id: Uuid::now_v7(),
+        child_id,
+        grantor_person_id: "parent-1".into(),
+        capacity: GrantorCapacity::ParentalResponsibility,
+        recipient: Recipient::Kind(AgencyKind::School),
+        scopes: BTreeSet::from([Scope::Education, Scope::SenNeeds, Scope::AllAboutMe]),
+        purposes: BTreeSet::from([Purpose::EhcAssessment, Purpose::DirectSupport]),
+        valid_from: at(1),
+        valid_until: Some(at(30)),
+        method: CaptureMethod::Digital,
+        recorded_by: None,
+        recorded_at: at(1),
+        withdrawal: None,
+        confirmed_at: None,
+    }
+}
+
+fn override_for(child_id: ChildId) -> Override {
+    Override {
+        id: Uuid::now_v7(),
+        child_id,
+        declared_by: "dsl-1".into(),
+        agency_id: Uuid::now_v7(),
+        scopes: BTreeSet::from([Scope::SocialCare, Scope::MentalHealth]),
+        reason: "s47 enquiry".into(),
+        starts_at: at(2),
+        ends_at: at(3),
+        tell_family: true,
+        withhold_reason: None,
+        review: None,
+    }
+}
+
+fn conflict<T: std::fmt::Debug>(result: store::Result<T>) -> Constraint {
+    match result {
+        Err(StoreError::Conflict(c)) => c,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn grant_scopes_and_purposes_round_trip_through_junction_tables() {
+    let store = store().await;
+    let child_id = child(&store, None).await;
+    let g = grant(child_id);
+    let o = override_for(child_id);
+    let tx = store.traced().await.expect("txn");
+    tx.insert_grant(&g).await.expect("grant");
+    tx.insert_override(&o).await.expect("override");
+    tx.commit(vec![]).await.expect("commit");
+
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(state.grants, vec![g.clone()]);
+    assert_eq!(state.overrides, vec![o.clone()]);
+    let awaiting = store.overrides_awaiting_review().await.expect("awaiting");
+    assert_eq!(awaiting, vec![o]);
+
+    // One row per code.
+    let scopes = entities::consent_grant_scope::Entity::find()
+        .all(store.connection())
+        .await
+        .expect("scopes");
+    let mut stored: Vec<&str> = scopes.iter().map(|r| r.scope.as_str()).collect();
+    stored.sort_unstable();
+    assert_eq!(stored, ["ALL_ABOUT_ME", "EDUCATION", "SEN_NEEDS"]);
+    assert!(scopes.iter().all(|r| r.grant_id == g.id));
+}
+
+#[tokio::test]
+async fn agreement_consent_recorders_round_trip() {
+    let store = store().await;
+    let source = consent::AgreementSource::parse(consent::DEFAULT_AGREEMENT).expect("parse");
+    let default = consent::Agreement::from_source(0, &source).expect("build");
+    store
+        .ensure_default_agreement(default.clone(), consent::DEFAULT_AGREEMENT)
+        .await
+        .expect("publish");
+    let current = store.current_agreement().await.expect("current");
+    assert_eq!(current.version, 1);
+    assert!(!current.consent_recorders.is_empty());
+    assert_eq!(current.consent_recorders, default.consent_recorders);
+    assert_eq!(
+        current.entries().collect::<Vec<_>>(),
+        default.entries().collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn each_unique_constraint_is_a_named_conflict() {
+    let store = store().await;
+    let child_id = child(&store, Some("9434765919")).await;
+    let tx = store.traced().await.expect("txn");
+
+    // The NHS number: found by the check before the insert, and by the
+    // index when a whole record is written.
+    let again = NewChild {
+        identity: identity(Some("9434765919"), None),
+        young_person_id: None,
+    };
+    assert_eq!(
+        conflict(tx.register_child(again, "test").await),
+        Constraint::ChildNhsNumber
+    );
+    let record = domain::ChildRecord::new(Uuid::now_v7(), None, identity(Some("9434765919"), None));
+    assert_eq!(
+        conflict(tx.insert_record(&record, "test").await),
+        Constraint::ChildNhsNumber
+    );
+    let first =
+        domain::ChildRecord::new(Uuid::now_v7(), None, identity(None, Some("B801200005001")));
+    tx.insert_record(&first, "test").await.expect("first UPN");
+    let second =
+        domain::ChildRecord::new(Uuid::now_v7(), None, identity(None, Some("B801200005001")));
+    assert_eq!(
+        conflict(tx.insert_record(&second, "test").await),
+        Constraint::ChildUpn
+    );
+
+    let g = grant(child_id);
+    tx.insert_grant(&g).await.expect("grant");
+    let withdrawal = || Withdrawal {
+        id: Uuid::now_v7(),
+        at: at(5),
+        by_person_id: "parent-1".into(),
+        capacity: GrantorCapacity::ParentalResponsibility,
+        reason: None,
+        method: CaptureMethod::Digital,
+        recorded_by: None,
+    };
+    tx.insert_withdrawal(child_id, g.id, &withdrawal())
+        .await
+        .expect("withdraw");
+    assert_eq!(
+        conflict(tx.insert_withdrawal(child_id, g.id, &withdrawal()).await),
+        Constraint::WithdrawalGrant
+    );
+
+    tx.insert_confirmation(child_id, g.id, "parent-1", at(4))
+        .await
+        .expect("confirm");
+    assert_eq!(
+        conflict(
+            tx.insert_confirmation(child_id, g.id, "parent-1", at(4))
+                .await
+        ),
+        Constraint::ConfirmationGrant
+    );
+
+    let o = override_for(child_id);
+    tx.insert_override(&o).await.expect("override");
+    let review = || Review {
+        id: Uuid::now_v7(),
+        outcome: ReviewOutcome::Upheld,
+        note: "proportionate".into(),
+        reviewer: "ig-1".into(),
+        at: at(4),
+    };
+    tx.insert_review(child_id, o.id, &review())
+        .await
+        .expect("review");
+    assert_eq!(
+        conflict(tx.insert_review(child_id, o.id, &review()).await),
+        Constraint::ReviewOverride
+    );
+
+    let original = Uuid::now_v7();
+    let contribution = |supersedes| Contribution {
+        id: Uuid::now_v7(),
+        child_id,
+        scope: Scope::Education,
+        agency_id: Uuid::now_v7(),
+        agency_kind: AgencyKind::School,
+        author: "teacher-1".into(),
+        kind: ContributionKind::Update,
+        title: "Term report".into(),
+        needs: None,
+        outcomes: None,
+        provision: None,
+        notes: None,
+        supersedes,
+        created_at: at(6),
+    };
+    tx.insert_contribution(&contribution(Some(original)))
+        .await
+        .expect("replace");
+    assert_eq!(
+        conflict(tx.insert_contribution(&contribution(Some(original))).await),
+        Constraint::ContributionSupersedes
+    );
+
+    let request = Uuid::now_v7();
+    let answer = || {
+        tx.insert_advice_answer(
+            child_id,
+            request,
+            Uuid::now_v7(),
+            AdviceAnswerMode::Submitted,
+            true,
+            false,
+            at(7).date_naive(),
+            "ep-1",
+        )
+    };
+    answer().await.expect("answer");
+    assert_eq!(conflict(answer().await), Constraint::AdviceAnswerRequest);
+}
+
+#[tokio::test]
+async fn a_check_constraint_refuses_a_bad_code() {
+    let store = store().await;
+    let child_id = child(&store, None).await;
+    let g = grant(child_id);
+    let tx = store.traced().await.expect("txn");
+    tx.insert_grant(&g).await.expect("grant");
+    tx.commit(vec![]).await.expect("commit");
+
+    let bad = entities::consent_grant_scope::ActiveModel {
+        child_id: Set(child_id),
+        grant_id: Set(g.id),
+        scope: Set("EVERYTHING".into()),
+    }
+    .insert(store.connection())
+    .await
+    .expect_err("a scope that is not a Scope");
+    assert!(matches!(
+        StoreError::from(bad),
+        StoreError::Conflict(Constraint::Code("ck_consent_grant_scope_scope"))
+    ));
+    let good = entities::consent_grant_scope::ActiveModel {
+        child_id: Set(child_id),
+        grant_id: Set(g.id),
+        scope: Set("FAMILY".into()),
+    };
+    good.insert(store.connection()).await.expect("a real scope");
+}
+
+#[tokio::test]
+async fn a_bad_stored_code_reads_as_corrupt() {
+    let store = store().await;
+    let tx = store.traced().await.expect("txn");
+    tx.upsert_agency(&domain::Agency {
+        id: Uuid::now_v7(),
+        name: "Oak School".into(),
+        kind: AgencyKind::School,
+    })
+    .await
+    .expect("agency");
+    tx.commit(vec![]).await.expect("commit");
+    assert_eq!(store.agencies().await.expect("agencies").len(), 1);
+
+    // SQLite has no CHECK on this older table (see the migration).
+    store
+        .connection()
+        .execute_unprepared("UPDATE agency SET kind = 'NOT_A_KIND'")
+        .await
+        .expect("corrupt it");
+    match store.agencies().await {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("NOT_A_KIND"), "{why}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_store_writes_with_its_clock() {
+    let fixed = at(17);
+    let store = store().await.with_clock(FixedClock(fixed));
+    assert_eq!(store.now(), fixed);
+    let child_id = child(&store, None).await;
+    let row = entities::child::Entity::find_by_id(child_id)
+        .one(store.connection())
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(row.created_at, fixed);
+
+    let source = consent::AgreementSource::parse(consent::DEFAULT_AGREEMENT).expect("parse");
+    let default = consent::Agreement::from_source(0, &source).expect("build");
+    store
+        .ensure_default_agreement(default, consent::DEFAULT_AGREEMENT)
+        .await
+        .expect("publish");
+    let published = entities::agreement::Entity::find_by_id(1)
+        .one(store.connection())
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(published.published_at, fixed);
+}
+
+fn codes<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
+    all.iter().map(|c| c.to_string()).collect()
+}
+
+/// Every code column's CHECK lists exactly its enum's codes: an enum that
+/// gains a code fails here until a migration widens the check.
+#[test]
+fn code_checks_match_the_enums() {
+    use consent::trace::{TraceAction, TraceOutcome};
+    use domain::ehc::{AssessmentEventKind, ClockException};
+    use domain::{
+        CamhsStatus, ContactPreference, EhcPlanStatus, HealthItemKind, NeedCode, Relationship,
+        RestrictedKind, SenProvision, SettingPhase, WrittenAs,
+    };
+    for check in migrations::CODE_CHECKS {
+        let expected = match (check.table, check.column) {
+            (_, "scope") => codes(Scope::ALL),
+            (_, "purpose") => codes(Purpose::ALL),
+            ("access_trace", "action") => codes(TraceAction::ALL),
+            ("access_trace", "outcome") => codes(TraceOutcome::ALL),
+            (_, "agency_kind" | "recipient_agency_kind") | ("agency", "kind") => {
+                codes(AgencyKind::ALL)
+            }
+            ("family_member", "relationship") => codes(Relationship::ALL),
+            ("family_member", "contact_preference") => codes(ContactPreference::ALL),
+            ("child_profile", "edu_setting_phase") => codes(SettingPhase::ALL),
+            ("child_profile", "sen_provision") => codes(SenProvision::ALL),
+            ("child_profile", "sen_ehc_plan_status") => codes(EhcPlanStatus::ALL),
+            ("child_profile", "mh_camhs_status") => codes(CamhsStatus::ALL),
+            ("sen_need", "code") => codes(NeedCode::ALL),
+            ("health_item", "kind") => codes(HealthItemKind::ALL),
+            ("restricted_item", "kind") => codes(RestrictedKind::ALL),
+            (_, "grantor_capacity" | "capacity") => codes(GrantorCapacity::ALL),
+            (_, "method") => codes(CaptureMethod::ALL),
+            ("override_review", "outcome") => codes(ReviewOutcome::ALL),
+            ("all_about_me_version", "written_as") => codes(WrittenAs::ALL),
+            ("contribution", "kind") => codes(ContributionKind::ALL),
+            ("assessment_event", "kind") => codes(AssessmentEventKind::ALL),
+            ("assessment_event", "exception") => codes(ClockException::ALL),
+            ("advice_answer", "mode") => codes(AdviceAnswerMode::ALL),
+            other => panic!("no enum named for the check on {other:?}"),
+        };
+        assert_eq!(check.codes, expected, "{}", check.name);
+        assert_eq!(check.name, format!("ck_{}_{}", check.table, check.column));
+    }
+}
+
+/// Old-shape rows (comma-separated codes) are carried into the junction
+/// tables by the migration, and read back through the store.
+#[tokio::test]
+async fn the_migration_carries_comma_separated_codes_over() {
+    carry_over(connect().await).await;
+}
+
+/// The same on PostgreSQL, in a database of its own, when
+/// `TELLONCE_TEST_DATABASE_URL` names a server (as for the integration
+/// suite); skipped otherwise.
+#[tokio::test]
+async fn the_migration_carries_codes_over_on_postgres() {
+    let Some(admin_url) = std::env::var("TELLONCE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("TELLONCE_TEST_DATABASE_URL is not a PostgreSQL URL: skipped");
+        return;
+    };
+    let name = format!("store_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.expect("admin");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create database");
+    let (base, _) = admin_url.rsplit_once('/').expect("a URL with a database");
+    let db = Database::connect(format!("{base}/{name}"))
+        .await
+        .expect("connect");
+    carry_over(db).await;
+
+    // PostgreSQL also checks the code columns of the older tables.
+    let db = Database::connect(format!("{base}/{name}"))
+        .await
+        .expect("connect");
+    let refused = db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO agency (id, name, kind) VALUES ($1, 'Nowhere', 'NOT_A_KIND')",
+            vec![Uuid::now_v7().into()],
+        ))
+        .await
+        .expect_err("a kind that is not an AgencyKind");
+    assert!(matches!(
+        StoreError::from(refused),
+        StoreError::Conflict(Constraint::Code("ck_agency_kind"))
+    ));
+    let _ = db.close().await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await;
+}
+
+async fn carry_over(db: sea_orm::DatabaseConnection) {
+    let backend = db.get_database_backend();
+    Migrator::up(&db, Some(5))
+        .await
+        .expect("up to the old shape");
+    let child_id = Uuid::now_v7();
+    let grant_id = Uuid::now_v7();
+    let override_id = Uuid::now_v7();
+    let run = |sql: &str, values: Vec<sea_orm::Value>| {
+        // `?` placeholders, numbered for PostgreSQL.
+        let sql = match backend {
+            DbBackend::Postgres => {
+                let mut n = 0;
+                sql.chars()
+                    .map(|c| match c {
+                        '?' => {
+                            n += 1;
+                            format!("${n}")
+                        }
+                        c => c.to_string(),
+                    })
+                    .collect()
+            }
+            _ => sql.to_owned(),
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+    };
+    run(
+        "INSERT INTO child (id, given_name, family_name, date_of_birth, created_at, created_by) \
+         VALUES (?, 'Old', 'Row', ?, ?, 'test')",
+        vec![
+            child_id.into(),
+            NaiveDate::from_ymd_opt(2015, 1, 1).expect("date").into(),
+            at(1).into(),
+        ],
+    )
+    .await
+    .expect("child");
+    run(
+        "INSERT INTO consent_grant (child_id, id, grantor_person_id, grantor_capacity, \
+         recipient_agency_kind, scopes, purposes, valid_from, method, recorded_at) \
+         VALUES (?, ?, 'parent-1', 'PARENTAL_RESPONSIBILITY', 'SCHOOL', \
+         'EDUCATION,SEN_NEEDS,ALL_ABOUT_ME', 'EHC_ASSESSMENT', ?, 'DIGITAL', ?)",
+        vec![child_id.into(), grant_id.into(), at(1).into(), at(1).into()],
+    )
+    .await
+    .expect("grant");
+    run(
+        "INSERT INTO safeguarding_override (child_id, id, declared_by, agency_id, scopes, \
+         reason, starts_at, ends_at, tell_family) \
+         VALUES (?, ?, 'dsl-1', ?, 'SOCIAL_CARE', 'enquiry', ?, ?, true)",
+        vec![
+            child_id.into(),
+            override_id.into(),
+            Uuid::now_v7().into(),
+            at(2).into(),
+            at(3).into(),
+        ],
+    )
+    .await
+    .expect("override");
+    run(
+        "INSERT INTO agreement (version, title, consent_recorders, source, published_at, \
+         published_by) VALUES (1, 'Old', 'LA_SEND,SCHOOL', '', ?, 'test')",
+        vec![at(1).into()],
+    )
+    .await
+    .expect("agreement");
+
+    Migrator::up(&db, None).await.expect("the new migration");
+    let store = Store::from_connection(db);
+    assert_eq!(
+        store.pending_migrations().await.expect("pending"),
+        Vec::<String>::new()
+    );
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(state.grants.len(), 1);
+    assert_eq!(
+        state.grants[0].scopes,
+        BTreeSet::from([Scope::Education, Scope::SenNeeds, Scope::AllAboutMe])
+    );
+    assert_eq!(
+        state.grants[0].purposes,
+        BTreeSet::from([Purpose::EhcAssessment])
+    );
+    assert_eq!(
+        state.overrides[0].scopes,
+        BTreeSet::from([Scope::SocialCare])
+    );
+    let agreement = store.current_agreement().await.expect("agreement");
+    assert_eq!(
+        agreement.consent_recorders,
+        BTreeSet::from([AgencyKind::LaSend, AgencyKind::School])
+    );
+    // The old columns are gone.
+    let old = store
+        .connection()
+        .execute_unprepared("SELECT scopes FROM consent_grant")
+        .await;
+    assert!(old.is_err());
+}
+
+/// A stored list holding a code we do not know stops the migration rather
+/// than losing it.
+#[tokio::test]
+async fn the_migration_refuses_an_unknown_stored_code() {
+    let db = connect().await;
+    Migrator::up(&db, Some(5))
+        .await
+        .expect("up to the old shape");
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "INSERT INTO agreement (version, title, consent_recorders, source, published_at, \
+         published_by) VALUES (1, 'Old', 'LA_SEND,NOT_A_KIND', '', ?, 'test')",
+        vec![at(1).into()],
+    ))
+    .await
+    .expect("agreement");
+    let refused = Migrator::up(&db, None).await.expect_err("refused");
+    assert!(format!("{refused}").contains("NOT_A_KIND"), "{refused}");
+}
