@@ -311,7 +311,8 @@ async fn every_operation_leaves_its_entry() {
         "{reviewed:?}"
     );
     let e = only_entry(&app, json!({ "action": "OVERRIDE_REVIEWED" })).await;
-    assert_eq!(e["actorSubject"], "test-ig-auditor");
+    let auditor = app.ig_auditor().await;
+    assert_eq!(e["actorSubject"], auditor.subject());
     assert_eq!(e["childId"], JAYDEN.to_string());
     assert_eq!(detail(&e, "override_id"), Some(override_id.as_str()), "{e}");
     assert_eq!(detail(&e, "outcome"), Some("UPHELD"), "{e}");
@@ -425,7 +426,7 @@ async fn every_operation_leaves_its_entry() {
     // Earlier searches, the one counting them, the empty search, the check.
     assert_eq!(searches.len(), before + 3, "{searches:#?}");
     let empty = &searches[searches.len() - 2];
-    assert_eq!(empty["actorSubject"], "test-ig-auditor");
+    assert_eq!(empty["actorSubject"], auditor.subject());
     assert_eq!(
         detail(empty, "filter"),
         Some("actor=test-nobody"),

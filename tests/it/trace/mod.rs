@@ -27,7 +27,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::fixtures::{Agency, Child};
+use crate::fixtures::{Agency, Child, Persona};
 use crate::helpers::*;
 
 /// Amira, 9, whose mother is `parent-1`, with her own words and her school
@@ -124,8 +124,7 @@ struct Page {
 
 /// An IG auditor's request (IG staff state no purpose of use).
 async fn ig(app: &TestApp, query: &str, variables: Value) -> Answer {
-    let token = app.token_for("ig-auditor");
-    app.graphql_as(Some(&token), None, query, variables).await
+    app.ig_auditor().await.graphql(query, variables).await
 }
 
 async fn trace_page(app: &TestApp, filter: &Value, first: i64, after: Option<&str>) -> Page {
@@ -252,7 +251,68 @@ async fn assert_chain_intact(app: &TestApp) -> usize {
     links.len()
 }
 
-/// Three reads after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
+/// Amira and Jayden with the agencies the trace tests read them as: a
+/// school (`senco`) and CAMHS (`camhs`), which her mother let see Amira's
+/// mental health and the things that matter to her. All of it written
+/// through the store, so the trace holds only the agreement's entry.
+struct Readers<'a> {
+    amira: Child,
+    jayden: Child,
+    senco: Persona<'a>,
+    camhs: Persona<'a>,
+}
+
+impl<'a> Readers<'a> {
+    async fn new(app: &'a TestApp) -> Self {
+        let (amira, school) = amira_and_her_school(app).await;
+        let camhs = app
+            .agency(domain::AgencyKind::Camhs)
+            .named("Northshire CAMHS")
+            .create()
+            .await;
+        let jayden = app
+            .child()
+            .named("Jayden", "Morris")
+            .aged(14)
+            .with_parent("parent-2")
+            .with_record(|r| r.education.year_group = Some("Year 9".into()))
+            .create()
+            .await;
+        app.family_member("parent-1")
+            .grant(&amira)
+            .to(&camhs)
+            .scopes([domain::Scope::MentalHealth, domain::Scope::AllAboutMe])
+            .purposes([consent::Purpose::DirectSupport])
+            .made_days_ago(30, consent::GrantorCapacity::ParentalResponsibility)
+            .await;
+        let links = app.store.trace_links(0, 1_000).await.expect("links");
+        assert_eq!(
+            links.len(),
+            1,
+            "only the agreement's entry before the reads"
+        );
+        Self {
+            amira,
+            jayden,
+            senco: app.practitioner(&school),
+            camhs: app.practitioner(&camhs),
+        }
+    }
+
+    /// Three reads after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
+    async fn three_reads(&self) {
+        for (persona, child) in [
+            (&self.senco, &self.amira),
+            (&self.camhs, &self.amira),
+            (&self.senco, &self.jayden),
+        ] {
+            let answer = persona.graphql(READ, json!({ "id": child.id })).await;
+            assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
+        }
+    }
+}
+
+/// Three reads of the demo after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
 async fn three_reads(app: &TestApp) {
     for (persona, child) in [("senco", AMIRA), ("camhs", AMIRA), ("senco", JAYDEN)] {
         let answer = app.graphql(persona, READ, json!({ "id": child })).await;
