@@ -20,7 +20,6 @@ mod search;
 /// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
 mod tamper;
 
-use api::demo::{AMIRA, JAYDEN};
 use chrono::{DateTime, Utc};
 use consent::trace::GENESIS;
 use sea_orm::ConnectionTrait;
@@ -309,13 +308,5 @@ impl<'a> Readers<'a> {
             let answer = persona.graphql(READ, json!({ "id": child.id })).await;
             assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
         }
-    }
-}
-
-/// Three reads of the demo after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
-async fn three_reads(app: &TestApp) {
-    for (persona, child) in [("senco", AMIRA), ("camhs", AMIRA), ("senco", JAYDEN)] {
-        let answer = app.graphql(persona, READ, json!({ "id": child })).await;
-        assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
     }
 }
