@@ -251,20 +251,28 @@ async fn assert_chain_intact(app: &TestApp) -> usize {
 }
 
 /// Amira and Jayden with the agencies the trace tests read them as: a
-/// school (`senco`) and CAMHS (`camhs`), which her mother let see Amira's
-/// mental health and the things that matter to her. All of it written
+/// school (`senco`), which her mother let see Amira's education, and CAMHS
+/// (`camhs`), which she let see Amira's mental health and the things that
+/// matter to her, for direct support and the EHC assessment. Jayden, 14,
+/// is `parent-2`'s son, under a youth justice order. All of it written
 /// through the store, so the trace holds only the agreement's entry.
 struct Readers<'a> {
     amira: Child,
     jayden: Child,
+    school: Agency,
+    camhs_service: Agency,
+    camhs_grant: String,
     senco: Persona<'a>,
     camhs: Persona<'a>,
 }
 
 impl<'a> Readers<'a> {
     async fn new(app: &'a TestApp) -> Self {
+        use consent::{GrantorCapacity::ParentalResponsibility, Purpose};
+        use domain::Scope;
+
         let (amira, school) = amira_and_her_school(app).await;
-        let camhs = app
+        let camhs_service = app
             .agency(domain::AgencyKind::Camhs)
             .named("Northshire CAMHS")
             .create()
@@ -274,15 +282,33 @@ impl<'a> Readers<'a> {
             .named("Jayden", "Morris")
             .aged(14)
             .with_parent("parent-2")
-            .with_record(|r| r.education.year_group = Some("Year 9".into()))
+            .with_record(|r| {
+                r.education.year_group = Some("Year 9".into());
+                r.restricted.push(domain::RestrictedItem {
+                    id: Uuid::new_v4(),
+                    kind: domain::RestrictedKind::YouthJusticeOrder,
+                    summary: "Referral order, 6 months, for criminal damage.".into(),
+                    since: None,
+                    until: None,
+                });
+                r.social_care.short_breaks = Some("Saturday club".into());
+            })
             .create()
             .await;
-        app.family_member("parent-1")
+        let mother = app.family_member("parent-1");
+        mother
             .grant(&amira)
-            .to(&camhs)
-            .scopes([domain::Scope::MentalHealth, domain::Scope::AllAboutMe])
-            .purposes([consent::Purpose::DirectSupport])
-            .made_days_ago(30, consent::GrantorCapacity::ParentalResponsibility)
+            .to(&school)
+            .scopes([Scope::Education])
+            .purposes([Purpose::DirectSupport])
+            .made_days_ago(30, ParentalResponsibility)
+            .await;
+        let camhs_grant = mother
+            .grant(&amira)
+            .to(&camhs_service)
+            .scopes([Scope::MentalHealth, Scope::AllAboutMe])
+            .purposes([Purpose::DirectSupport, Purpose::EhcAssessment])
+            .made_days_ago(30, ParentalResponsibility)
             .await;
         let links = app.store.trace_links(0, 1_000).await.expect("links");
         assert_eq!(
@@ -291,10 +317,13 @@ impl<'a> Readers<'a> {
             "only the agreement's entry before the reads"
         );
         Self {
+            senco: app.practitioner(&school),
+            camhs: app.practitioner(&camhs_service),
             amira,
             jayden,
-            senco: app.practitioner(&school),
-            camhs: app.practitioner(&camhs),
+            school,
+            camhs_service,
+            camhs_grant,
         }
     }
 
