@@ -56,9 +56,6 @@ async fn amira_and_her_school(app: &TestApp) -> (Child, Agency) {
 // Queries and helpers.
 // ---------------------------------------------------------------------------
 
-/// The demo grant from Amira's mother to CAMHS.
-const CAMHS_GRANT: Uuid = Uuid::from_u128(0x7e11_0000_0000_4000_8000_0000_0000_0702);
-
 const NODE: &str = "seq recordedAt action outcome actorSubject actorAgencyId actorAgencyKind
   actorRoles childId purpose disclosed withheld { scope code reason }
   basis { scope kind grantIds overrideId agreementVersion } details { key value }
@@ -216,11 +213,6 @@ async fn export(app: &TestApp, token: Option<&str>, query: &str) -> (u16, String
     )
 }
 
-/// An expired token for a demo persona.
-fn expired_token(app: &TestApp, persona: &str) -> String {
-    expired(app, app.claims_for(persona))
-}
-
 /// `claims`, expired an hour ago.
 fn expired(app: &TestApp, mut claims: Value) -> String {
     let now = Utc::now().timestamp();
@@ -250,8 +242,8 @@ async fn assert_chain_intact(app: &TestApp) -> usize {
     links.len()
 }
 
-/// Amira and Jayden with the agencies the trace tests read them as: a
-/// school (`senco`), which her mother let see Amira's education, and CAMHS
+/// Amira (as in `amira_and_her_school`, and waiting for CAMHS) and Jayden
+/// with the agencies the trace tests read them as: a school (`senco`), which her mother let see Amira's education, and CAMHS
 /// (`camhs`), which she let see Amira's mental health and the things that
 /// matter to her, for direct support and the EHC assessment. Jayden, 14,
 /// is `parent-2`'s son, under a youth justice order. All of it written
@@ -261,6 +253,7 @@ struct Readers<'a> {
     jayden: Child,
     school: Agency,
     camhs_service: Agency,
+    school_grant: String,
     camhs_grant: String,
     senco: Persona<'a>,
     camhs: Persona<'a>,
@@ -271,7 +264,23 @@ impl<'a> Readers<'a> {
         use consent::{GrantorCapacity::ParentalResponsibility, Purpose};
         use domain::Scope;
 
-        let (amira, school) = amira_and_her_school(app).await;
+        let school = app
+            .agency(domain::AgencyKind::School)
+            .named("Riverside Primary School")
+            .create()
+            .await;
+        let amira = app
+            .child()
+            .named("Amira", "Khan")
+            .aged(9)
+            .with_parent("parent-1")
+            .with_record(|r| {
+                r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
+                r.education.year_group = Some("Year 4".into());
+                r.mental_health.camhs_status = Some(domain::CamhsStatus::Waiting);
+            })
+            .create()
+            .await;
         let camhs_service = app
             .agency(domain::AgencyKind::Camhs)
             .named("Northshire CAMHS")
@@ -296,7 +305,7 @@ impl<'a> Readers<'a> {
             .create()
             .await;
         let mother = app.family_member("parent-1");
-        mother
+        let school_grant = mother
             .grant(&amira)
             .to(&school)
             .scopes([Scope::Education])
@@ -323,6 +332,7 @@ impl<'a> Readers<'a> {
             jayden,
             school,
             camhs_service,
+            school_grant,
             camhs_grant,
         }
     }
