@@ -242,7 +242,8 @@ async fn assert_chain_intact(app: &TestApp) -> usize {
     links.len()
 }
 
-/// Amira (as in `amira_and_her_school`, and waiting for CAMHS) and Jayden
+/// Amira (as in `amira_and_her_school`, with an NHS number, and waiting
+/// for CAMHS) and Jayden
 /// with the agencies the trace tests read them as: a school (`senco`), which her mother let see Amira's education, and CAMHS
 /// (`camhs`), which she let see Amira's mental health and the things that
 /// matter to her, for direct support and the EHC assessment. Jayden, 14,
@@ -273,6 +274,7 @@ impl<'a> Readers<'a> {
             .child()
             .named("Amira", "Khan")
             .aged(9)
+            .nhs_number(&crate::fixtures::nhs_number(1))
             .with_parent("parent-1")
             .with_record(|r| {
                 r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
