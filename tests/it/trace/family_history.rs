@@ -1,8 +1,9 @@
 use std::collections::BTreeSet;
 
-use api::demo::{AMIRA, JAYDEN};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::fixtures::Persona;
 
 use super::*;
 use crate::helpers::*;
@@ -33,47 +34,58 @@ fn history_items(answer: &Answer) -> Vec<Value> {
         .collect()
 }
 
+/// A designated safeguarding lead in the test's children's social care.
+async fn safeguarding_lead(app: &TestApp) -> Persona<'_> {
+    let social_care = app
+        .agency(domain::AgencyKind::SocialCare)
+        .named("Northshire Children's Social Care")
+        .create()
+        .await;
+    app.practitioner(&social_care)
+        .roles([consent::Role::Practitioner, consent::Role::SafeguardingLead])
+}
+
 #[tokio::test]
 async fn families_see_which_agency_looked_at_what_and_why() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    let parent = app.token_for("parent");
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let (amira, jayden) = (readers.amira.id, readers.jayden.id);
+    let (senco, camhs) = (&readers.senco, &readers.camhs);
+    let mother = app.family_member("parent-1");
+    let parent = mother.token();
     // Amira's NHS number and date of birth, as her mother sees them.
     let identity = app
         .graphql_as(
             Some(&parent),
             None,
             "query($id: ID!) { child(id: $id) { identity { nhsNumber dateOfBirth } } }",
-            json!({ "id": AMIRA }),
+            json!({ "id": amira }),
         )
         .await;
     let nhs = identity.body["data"]["child"]["identity"]["nhsNumber"].clone();
     let dob = identity.body["data"]["child"]["identity"]["dateOfBirth"].clone();
     assert!(nhs.is_string() && dob.is_string(), "{identity:?}");
 
-    app.graphql("senco", READ, json!({ "id": AMIRA })).await;
-    app.graphql("camhs", READ_CAMHS, json!({ "id": AMIRA }))
-        .await;
-    app.graphql("senco", READ, json!({ "id": JAYDEN })).await;
-    app.graphql("camhs", READ_CAMHS, json!({ "id": JAYDEN }))
-        .await;
-    let found = app
+    senco.graphql(READ, json!({ "id": amira })).await;
+    camhs.graphql(READ_CAMHS, json!({ "id": amira })).await;
+    senco.graphql(READ, json!({ "id": jayden })).await;
+    camhs.graphql(READ_CAMHS, json!({ "id": jayden })).await;
+    let found = camhs
         .graphql(
-            "camhs",
             "query($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }",
             json!({ "n": nhs, "d": dob }),
         )
         .await;
     assert_eq!(
         found.body["data"]["childByNhsNumber"]["id"],
-        AMIRA.to_string(),
+        amira.to_string(),
         "{found:?}"
     );
     // The IG auditor's search is not a look at the record.
-    trace(&app, json!({ "childId": AMIRA })).await;
+    trace(&app, json!({ "childId": amira })).await;
 
     let history = app
-        .graphql_as(Some(&parent), None, HISTORY, json!({ "id": AMIRA }))
+        .graphql_as(Some(&parent), None, HISTORY, json!({ "id": amira }))
         .await;
     let items = history_items(&history);
     // The school's read, CAMHS's read, CAMHS's search and the read it returned.
@@ -138,7 +150,7 @@ async fn families_see_which_agency_looked_at_what_and_why() {
             Some(&parent),
             None,
             HISTORY,
-            json!({ "id": AMIRA, "first": 3 }),
+            json!({ "id": amira, "first": 3 }),
         )
         .await;
     assert_eq!(history_items(&first), items[..3].to_vec());
@@ -149,7 +161,7 @@ async fn families_see_which_agency_looked_at_what_and_why() {
             Some(&parent),
             None,
             HISTORY,
-            json!({ "id": AMIRA, "first": 3, "after": info["endCursor"] }),
+            json!({ "id": amira, "first": 3, "after": info["endCursor"] }),
         )
         .await;
     assert_eq!(history_items(&rest), items[3..].to_vec());
@@ -160,7 +172,7 @@ async fn families_see_which_agency_looked_at_what_and_why() {
 
     // Another family's child, or none at all: the same NOT_FOUND.
     let other = app
-        .graphql_as(Some(&parent), None, HISTORY, json!({ "id": JAYDEN }))
+        .graphql_as(Some(&parent), None, HISTORY, json!({ "id": jayden }))
         .await;
     let missing = app
         .graphql_as(
@@ -174,47 +186,42 @@ async fn families_see_which_agency_looked_at_what_and_why() {
     assert_eq!(other.body, missing.body);
 
     // Practitioners see neither the family's history nor the IG trace.
-    let senco = app.graphql("senco", HISTORY, json!({ "id": AMIRA })).await;
-    let code = senco.codes();
+    let history = senco.graphql(HISTORY, json!({ "id": amira })).await;
+    let code = history.codes();
     assert!(
         code == vec!["NOT_FOUND"] || code == vec!["FORBIDDEN"],
-        "{senco:?}"
+        "{history:?}"
     );
-    assert!(senco.body["data"].is_null(), "{senco:?}");
+    assert!(history.body["data"].is_null(), "{history:?}");
     let search = trace_query();
-    for persona in ["senco", "parent", "case-officer"] {
+    let others = [
+        senco.clone(),
+        mother.purpose(consent::Purpose::DirectSupport),
+        app.case_officer().await,
+    ];
+    for persona in &others {
+        let who = persona.subject();
         for query in [search.as_str(), INTEGRITY] {
-            let answer = app.graphql(persona, query, json!({})).await;
-            assert_eq!(answer.codes(), vec!["FORBIDDEN"], "{persona}: {answer:?}");
-            assert!(answer.body["data"].is_null(), "{persona}: {answer:?}");
+            let answer = persona.graphql(query, json!({})).await;
+            assert_eq!(answer.codes(), vec!["FORBIDDEN"], "{who}: {answer:?}");
+            assert!(answer.body["data"].is_null(), "{who}: {answer:?}");
         }
     }
 }
 
 #[tokio::test]
 async fn families_see_the_practitioner_where_the_hub_is_set_to_show_them() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app_with(|s| s.show_practitioners_to_families = true).await;
-    app.graphql("senco", READ, json!({ "id": AMIRA })).await;
+    let app = spawn_app_with(|s| s.show_practitioners_to_families = true).await;
+    let readers = Readers::new(&app).await;
+    let amira = readers.amira.id;
+    readers.senco.graphql(READ, json!({ "id": amira })).await;
     let history = app
-        .graphql_as(
-            Some(&app.token_for("parent")),
-            None,
-            HISTORY,
-            json!({ "id": AMIRA }),
-        )
+        .family_member("parent-1")
+        .graphql(HISTORY, json!({ "id": amira }))
         .await;
     let items = history_items(&history);
     assert_eq!(items.len(), 1, "{history:?}");
-    assert_eq!(items[0]["practitioner"], "test-senco");
-}
-
-/// A family member's token (Jayden's mother).
-fn leanne_token(app: &TestApp) -> String {
-    let mut claims = app.claims_for("parent");
-    claims["sub"] = json!("test-demo-person-leanne-clarke");
-    claims["person_id"] = json!("demo-person-leanne-clarke");
-    app.hs256(&claims)
+    assert_eq!(items[0]["practitioner"], readers.senco.subject());
 }
 
 const SAFEGUARDING_READ: &str =
@@ -223,10 +230,18 @@ const SAFEGUARDING_READ: &str =
 #[tokio::test]
 async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
     for tell_family in [true, false] {
-        // TODO(fixtures): on the demo
-        let app = spawn_demo_app().await;
-        let lead = app.token_for("social-worker");
-        let mut input = declare_input(JAYDEN);
+        // Jayden, his mother (`parent-2`), a safeguarding lead and a
+        // youth justice worker.
+        let app = spawn_app().await;
+        let readers = Readers::new(&app).await;
+        let jayden = readers.jayden.id;
+        let lead = safeguarding_lead(&app).await.token();
+        let youth_justice = app
+            .agency(domain::AgencyKind::YouthJustice)
+            .named("Northshire Youth Justice Service")
+            .create()
+            .await;
+        let mut input = declare_input(jayden);
         input["input"]["tellFamily"] = json!(tell_family);
         let declared = app
             .graphql_as(Some(&lead), Some("SAFEGUARDING"), DECLARE, input)
@@ -237,23 +252,22 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
                 Some(&lead),
                 Some("SAFEGUARDING"),
                 SAFEGUARDING_READ,
-                json!({ "id": JAYDEN }),
+                json!({ "id": jayden }),
             )
             .await;
         assert!(sg.body["data"]["child"]["restricted"].is_array(), "{sg:?}");
-        let yot = app.graphql("yot", READ, json!({ "id": JAYDEN })).await;
+        let yot = app
+            .practitioner(&youth_justice)
+            .graphql(READ, json!({ "id": jayden }))
+            .await;
         assert!(yot.body["data"]["child"].is_object(), "{yot:?}");
         // IG staff see the override read.
         let overrides = trace(&app, json!({ "overridesOnly": true })).await;
         assert_eq!(overrides.len(), 1, "{overrides:#?}");
 
         let history = app
-            .graphql_as(
-                Some(&leanne_token(&app)),
-                None,
-                HISTORY,
-                json!({ "id": JAYDEN }),
-            )
+            .family_member("parent-2")
+            .graphql(HISTORY, json!({ "id": jayden }))
             .await;
         let items = history_items(&history);
         let youth_justice = items
@@ -284,12 +298,15 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
 /// paging past hidden entries still moves on.
 #[tokio::test]
 async fn family_history_hides_everything_an_undisclosed_override_holder_did() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    let lead = app.token_for("social-worker");
+    // Amira, her mother, her school, and a safeguarding lead in children's
+    // social care, whose override is kept from the family.
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let amira = readers.amira.id;
+    let lead = safeguarding_lead(&app).await.token();
     let sg = Some("SAFEGUARDING");
     let declared = app
-        .graphql_as(Some(&lead), sg, DECLARE, declare_input(AMIRA))
+        .graphql_as(Some(&lead), sg, DECLARE, declare_input(amira))
         .await;
     assert!(
         declared.body["data"]["declareSafeguardingOverride"]["id"].is_string(),
@@ -301,13 +318,13 @@ async fn family_history_hides_everything_an_undisclosed_override_holder_did() {
         "query($id: ID!) { child(id: $id) { socialCare { shortBreaks } } }",
     ] {
         let answer = app
-            .graphql_as(Some(&lead), sg, query, json!({ "id": AMIRA }))
+            .graphql_as(Some(&lead), sg, query, json!({ "id": amira }))
             .await;
         assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
     }
     // A read the family should see, after the hidden ones.
-    app.graphql("senco", READ, json!({ "id": AMIRA })).await;
-    let parent = app.token_for("parent");
+    readers.senco.graphql(READ, json!({ "id": amira })).await;
+    let parent = app.family_member("parent-1").token();
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..10 {
@@ -316,7 +333,7 @@ async fn family_history_hides_everything_an_undisclosed_override_holder_did() {
                 Some(&parent),
                 None,
                 HISTORY,
-                json!({ "id": AMIRA, "first": 1, "after": after }),
+                json!({ "id": amira, "first": 1, "after": after }),
             )
             .await;
         let connection = &page.body["data"]["accessHistory"];

@@ -20,14 +20,13 @@ mod search;
 /// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
 mod tamper;
 
-use api::demo::{AMIRA, JAYDEN};
 use chrono::{DateTime, Utc};
 use consent::trace::GENESIS;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::fixtures::{Agency, Child};
+use crate::fixtures::{Agency, Child, Persona};
 use crate::helpers::*;
 
 /// Amira, 9, whose mother is `parent-1`, with her own words and her school
@@ -56,9 +55,6 @@ async fn amira_and_her_school(app: &TestApp) -> (Child, Agency) {
 // ---------------------------------------------------------------------------
 // Queries and helpers.
 // ---------------------------------------------------------------------------
-
-/// The demo grant from Amira's mother to CAMHS.
-const CAMHS_GRANT: Uuid = Uuid::from_u128(0x7e11_0000_0000_4000_8000_0000_0000_0702);
 
 const NODE: &str = "seq recordedAt action outcome actorSubject actorAgencyId actorAgencyKind
   actorRoles childId purpose disclosed withheld { scope code reason }
@@ -124,8 +120,7 @@ struct Page {
 
 /// An IG auditor's request (IG staff state no purpose of use).
 async fn ig(app: &TestApp, query: &str, variables: Value) -> Answer {
-    let token = app.token_for("ig-auditor");
-    app.graphql_as(Some(&token), None, query, variables).await
+    app.ig_auditor().await.graphql(query, variables).await
 }
 
 async fn trace_page(app: &TestApp, filter: &Value, first: i64, after: Option<&str>) -> Page {
@@ -218,11 +213,6 @@ async fn export(app: &TestApp, token: Option<&str>, query: &str) -> (u16, String
     )
 }
 
-/// An expired token for a demo persona.
-fn expired_token(app: &TestApp, persona: &str) -> String {
-    expired(app, app.claims_for(persona))
-}
-
 /// `claims`, expired an hour ago.
 fn expired(app: &TestApp, mut claims: Value) -> String {
     let now = Utc::now().timestamp();
@@ -252,10 +242,112 @@ async fn assert_chain_intact(app: &TestApp) -> usize {
     links.len()
 }
 
-/// Three reads after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
-async fn three_reads(app: &TestApp) {
-    for (persona, child) in [("senco", AMIRA), ("camhs", AMIRA), ("senco", JAYDEN)] {
-        let answer = app.graphql(persona, READ, json!({ "id": child })).await;
-        assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
+/// Amira (as in `amira_and_her_school`, with an NHS number, and waiting
+/// for CAMHS) and Jayden
+/// with the agencies the trace tests read them as: a school (`senco`), which her mother let see Amira's education, and CAMHS
+/// (`camhs`), which she let see Amira's mental health and the things that
+/// matter to her, for direct support and the EHC assessment. Jayden, 14,
+/// is `parent-2`'s son, under a youth justice order. All of it written
+/// through the store, so the trace holds only the agreement's entry.
+struct Readers<'a> {
+    amira: Child,
+    jayden: Child,
+    school: Agency,
+    camhs_service: Agency,
+    school_grant: String,
+    camhs_grant: String,
+    senco: Persona<'a>,
+    camhs: Persona<'a>,
+}
+
+impl<'a> Readers<'a> {
+    async fn new(app: &'a TestApp) -> Self {
+        use consent::{GrantorCapacity::ParentalResponsibility, Purpose};
+        use domain::Scope;
+
+        let school = app
+            .agency(domain::AgencyKind::School)
+            .named("Riverside Primary School")
+            .create()
+            .await;
+        let amira = app
+            .child()
+            .named("Amira", "Khan")
+            .aged(9)
+            .nhs_number(&crate::fixtures::nhs_number(1))
+            .with_parent("parent-1")
+            .with_record(|r| {
+                r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
+                r.education.year_group = Some("Year 4".into());
+                r.mental_health.camhs_status = Some(domain::CamhsStatus::Waiting);
+            })
+            .create()
+            .await;
+        let camhs_service = app
+            .agency(domain::AgencyKind::Camhs)
+            .named("Northshire CAMHS")
+            .create()
+            .await;
+        let jayden = app
+            .child()
+            .named("Jayden", "Morris")
+            .aged(14)
+            .with_parent("parent-2")
+            .with_record(|r| {
+                r.education.year_group = Some("Year 9".into());
+                r.restricted.push(domain::RestrictedItem {
+                    id: Uuid::new_v4(),
+                    kind: domain::RestrictedKind::YouthJusticeOrder,
+                    summary: "Referral order, 6 months, for criminal damage.".into(),
+                    since: None,
+                    until: None,
+                });
+                r.social_care.short_breaks = Some("Saturday club".into());
+            })
+            .create()
+            .await;
+        let mother = app.family_member("parent-1");
+        let school_grant = mother
+            .grant(&amira)
+            .to(&school)
+            .scopes([Scope::Education])
+            .purposes([Purpose::DirectSupport])
+            .made_days_ago(30, ParentalResponsibility)
+            .await;
+        let camhs_grant = mother
+            .grant(&amira)
+            .to(&camhs_service)
+            .scopes([Scope::MentalHealth, Scope::AllAboutMe])
+            .purposes([Purpose::DirectSupport, Purpose::EhcAssessment])
+            .made_days_ago(30, ParentalResponsibility)
+            .await;
+        let links = app.store.trace_links(0, 1_000).await.expect("links");
+        assert_eq!(
+            links.len(),
+            1,
+            "only the agreement's entry before the reads"
+        );
+        Self {
+            senco: app.practitioner(&school),
+            camhs: app.practitioner(&camhs_service),
+            amira,
+            jayden,
+            school,
+            camhs_service,
+            school_grant,
+            camhs_grant,
+        }
+    }
+
+    /// Three reads after the agreement's entry: seq 2 (senco), 3 (camhs), 4 (senco).
+    async fn three_reads(&self) {
+        for (persona, child) in [
+            (&self.senco, &self.amira),
+            (&self.camhs, &self.amira),
+            (&self.senco, &self.jayden),
+        ] {
+            let answer = persona.graphql(READ, json!({ "id": child.id })).await;
+            assert!(answer.body["data"]["child"].is_object(), "{answer:?}");
+        }
     }
 }

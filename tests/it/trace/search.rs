@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use api::demo::{AMIRA, CAMHS, JAYDEN, SCHOOL};
 use chrono::Utc;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -100,43 +99,46 @@ async fn assert_filter(
 
 #[tokio::test]
 async fn filters_and_pagination_return_exactly_the_matching_entries() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    let read = |persona: &'static str, purpose: &'static str, query: &'static str, child: Uuid| {
-        let app = &app;
+    // Amira and Jayden, read by a school and CAMHS; Amira's mother; a
+    // safeguarding lead in children's social care.
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    let (amira_id, jayden_id) = (readers.amira.id, readers.jayden.id);
+    let social_care = app.agency(domain::AgencyKind::SocialCare).create().await;
+    let lead = app
+        .practitioner(&social_care)
+        .roles([consent::Role::Practitioner, consent::Role::SafeguardingLead])
+        .token();
+    let read = |persona: &Persona<'_>, purpose: &'static str, query: &'static str, child: Uuid| {
+        let (app, token) = (&app, persona.token());
         async move {
-            let token = app.token_for(persona);
             app.graphql_as(Some(&token), Some(purpose), query, json!({ "id": child }))
                 .await
         }
     };
-    read("senco", "DIRECT_SUPPORT", READ, AMIRA).await;
-    read("camhs", "DIRECT_SUPPORT", READ_CAMHS, AMIRA).await;
-    read("senco", "DIRECT_SUPPORT", READ, AMIRA).await;
+    let (senco, camhs) = (&readers.senco, &readers.camhs);
+    read(senco, "DIRECT_SUPPORT", READ, amira_id).await;
+    read(camhs, "DIRECT_SUPPORT", READ_CAMHS, amira_id).await;
+    read(senco, "DIRECT_SUPPORT", READ, amira_id).await;
     tokio::time::sleep(Duration::from_millis(30)).await;
     let middle = Utc::now();
     tokio::time::sleep(Duration::from_millis(30)).await;
-    read("senco", "DIRECT_SUPPORT", READ, JAYDEN).await;
-    read("camhs", "DIRECT_SUPPORT", READ_CAMHS, JAYDEN).await;
-    read("camhs", "EHC_ASSESSMENT", ALL_ABOUT_ME, AMIRA).await;
+    read(senco, "DIRECT_SUPPORT", READ, jayden_id).await;
+    read(camhs, "DIRECT_SUPPORT", READ_CAMHS, jayden_id).await;
+    read(camhs, "EHC_ASSESSMENT", ALL_ABOUT_ME, amira_id).await;
     // A parent asking for another family's child: nothing is disclosed.
     let parent = app
-        .graphql_as(
-            Some(&app.token_for("parent")),
-            None,
-            READ,
-            json!({ "id": JAYDEN }),
-        )
+        .family_member("parent-1")
+        .graphql(READ, json!({ "id": jayden_id }))
         .await;
     assert_eq!(parent.codes(), vec!["NOT_FOUND"], "{parent:?}");
     // A read under a safeguarding override.
-    let lead = app.token_for("social-worker");
     let declared = app
         .graphql_as(
             Some(&lead),
             Some("SAFEGUARDING"),
             DECLARE,
-            declare_input(JAYDEN),
+            declare_input(jayden_id),
         )
         .await;
     assert!(declared.body["errors"].is_null(), "{declared:?}");
@@ -145,20 +147,20 @@ async fn filters_and_pagination_return_exactly_the_matching_entries() {
             Some(&lead),
             Some("SAFEGUARDING"),
             "query($id: ID!) { child(id: $id) { restricted { kind } socialCare { shortBreaks } } }",
-            json!({ "id": JAYDEN }),
+            json!({ "id": jayden_id }),
         )
         .await;
     assert!(sg.body["data"]["child"]["restricted"].is_array(), "{sg:?}");
     tokio::time::sleep(Duration::from_millis(30)).await;
     let late = Utc::now();
     tokio::time::sleep(Duration::from_millis(30)).await;
-    read("senco", "ANNUAL_REVIEW", READ, AMIRA).await;
+    read(senco, "ANNUAL_REVIEW", READ, amira_id).await;
     let refused = app
         .graphql_as(
-            Some(&expired_token(&app, "senco")),
+            Some(&expired(&app, senco.claims())),
             None,
             READ,
-            json!({ "id": AMIRA }),
+            json!({ "id": amira_id }),
         )
         .await;
     assert_eq!(refused.status, 401);
@@ -177,16 +179,17 @@ async fn filters_and_pagination_return_exactly_the_matching_entries() {
     assert_eq!(ehc.len(), 1, "{snapshot:#?}");
     assert_eq!(
         ehc[0]["basis"],
-        json!([{ "scope": "ALL_ABOUT_ME", "kind": "CONSENT", "grantIds": [CAMHS_GRANT.to_string()],
+        json!([{ "scope": "ALL_ABOUT_ME", "kind": "CONSENT", "grantIds": [readers.camhs_grant],
                  "overrideId": null, "agreementVersion": 1 }]),
         "{}",
         ehc[0]
     );
 
-    let amira = AMIRA.to_string();
-    let jayden = JAYDEN.to_string();
-    let school = SCHOOL.to_string();
-    let camhs = CAMHS.to_string();
+    let amira = amira_id.to_string();
+    let jayden = jayden_id.to_string();
+    let school = readers.school.id.to_string();
+    let camhs_id = readers.camhs_service.id.to_string();
+    let (senco, camhs) = (senco.subject().to_owned(), camhs.subject().to_owned());
     let (middle_s, late_s) = (middle.to_rfc3339(), late.to_rfc3339());
     let checks: Vec<Check> = vec![
         (
@@ -223,12 +226,12 @@ async fn filters_and_pagination_return_exactly_the_matching_entries() {
             }),
         ),
         (
-            json!({ "agencyId": camhs }),
-            Box::new(move |e| e["actorAgencyId"] == camhs.as_str()),
+            json!({ "agencyId": camhs_id }),
+            Box::new(move |e| e["actorAgencyId"] == camhs_id.as_str()),
         ),
         (
-            json!({ "actorSubject": "test-camhs" }),
-            Box::new(|e| e["actorSubject"] == "test-camhs"),
+            json!({ "actorSubject": camhs }),
+            Box::new(move |e| e["actorSubject"] == camhs.as_str()),
         ),
         (
             json!({ "action": "READ" }),
@@ -263,10 +266,10 @@ async fn filters_and_pagination_return_exactly_the_matching_entries() {
             Box::new(|e| e["purpose"] == "SAFEGUARDING"),
         ),
         (
-            json!({ "childId": amira, "actorSubject": "test-senco", "action": "READ" }),
+            json!({ "childId": amira, "actorSubject": senco, "action": "READ" }),
             Box::new(move |e| {
                 e["childId"] == amira.as_str()
-                    && e["actorSubject"] == "test-senco"
+                    && e["actorSubject"] == senco.as_str()
                     && e["action"] == "READ"
             }),
         ),

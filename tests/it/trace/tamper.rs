@@ -1,7 +1,7 @@
-use api::demo::AMIRA;
 use chrono::DateTime;
 use consent::trace::{TraceEntry, chain_hash};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::*;
 use crate::helpers::*;
@@ -23,9 +23,9 @@ async fn lift_triggers(app: &TestApp) {
 
 #[tokio::test]
 async fn an_edited_entry_is_found_and_named() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     let links = app.store.trace_links(0, 100).await.expect("links");
     assert_eq!(links.len(), 4);
 
@@ -40,7 +40,10 @@ async fn an_edited_entry_is_found_and_named() {
     lift_triggers(&app).await;
     sql(
         &app,
-        "UPDATE access_trace SET entry = REPLACE(entry, 'test-camhs', 'test-someone-else') WHERE seq = 3",
+        &format!(
+            "UPDATE access_trace SET entry = REPLACE(entry, '{}', 'test-someone-else') WHERE seq = 3",
+            readers.camhs.subject()
+        ),
     )
     .await
     .expect("edit entry 3");
@@ -70,9 +73,9 @@ async fn an_edited_entry_is_found_and_named() {
 #[tokio::test]
 async fn a_removed_re_hashed_or_forged_entry_is_found() {
     // Removed: the gap is reported at the missing entry.
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     lift_triggers(&app).await;
     sql(&app, "DELETE FROM access_trace WHERE seq = 3")
         .await
@@ -80,16 +83,19 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     let report = integrity(&app).await;
     assert_eq!(report["ok"], false, "{report}");
     assert_eq!(report["firstBrokenSeq"], 3, "{report}");
+    drop(readers);
     drop(app);
 
     // Edited and re-hashed: the next link no longer holds.
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     lift_triggers(&app).await;
     let link = app.store.trace_links(2, 1).await.expect("links").remove(0);
     assert_eq!(link.seq, 3);
-    let canonical = link.canonical.replace("test-camhs", "test-someone-else");
+    let canonical = link
+        .canonical
+        .replace(readers.camhs.subject(), "test-someone-else");
     let hash = chain_hash(&link.prev_hash, &canonical);
     // The column is edited to match, so entry 3 is consistent in itself.
     sql(
@@ -105,12 +111,13 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     let report = integrity(&app).await;
     assert_eq!(report["ok"], false, "{report}");
     assert_eq!(report["firstBrokenSeq"], 4, "{report}");
+    drop(readers);
     drop(app);
 
     // A forged entry inserted after the head, with a made-up hash.
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     let head = app.store.trace_links(3, 1).await.expect("links").remove(0);
     let mut forged = TraceEntry::parse(&head.canonical).expect("entry");
     forged.seq = 5;
@@ -135,11 +142,20 @@ async fn a_removed_re_hashed_or_forged_entry_is_found() {
     assert_eq!(report["firstBrokenSeq"], 5, "{report}");
 }
 
+/// The hub after an edit to one searchable column of entry 3 (the CAMHS
+/// read of Amira), its integrity report, Amira and the CAMHS subject.
+struct Edited {
+    app: TestApp,
+    report: Value,
+    amira: Uuid,
+    camhs: String,
+}
+
 /// An edit to one searchable column of entry 3 (the CAMHS read of Amira).
-async fn edit_column(column: &str) -> (TestApp, Value) {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+async fn edit_column(column: &str) -> Edited {
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     lift_triggers(&app).await;
     let set = match column {
         // Entry 4 is about Jayden: the read of Amira moves to him.
@@ -158,7 +174,14 @@ async fn edit_column(column: &str) -> (TestApp, Value) {
     .await
     .unwrap_or_else(|e| panic!("edit {column}: {e}"));
     let report = integrity(&app).await;
-    (app, report)
+    let (amira, camhs) = (readers.amira.id, readers.camhs.subject().to_owned());
+    drop(readers);
+    Edited {
+        app,
+        report,
+        amira,
+        camhs,
+    }
 }
 
 fn assert_broken_at_3(report: &Value, column: &str) {
@@ -173,9 +196,11 @@ fn assert_broken_at_3(report: &Value, column: &str) {
 
 #[tokio::test]
 async fn an_entry_moved_to_another_child_is_found() {
-    let (app, report) = edit_column("child_id").await;
+    let Edited {
+        app, report, amira, ..
+    } = edit_column("child_id").await;
     // The edit hides the read from a search for Amira ...
-    let amira = trace(&app, json!({ "childId": AMIRA, "action": "READ" })).await;
+    let amira = trace(&app, json!({ "childId": amira, "action": "READ" })).await;
     assert!(amira.iter().all(|e| seq(e) != 3), "{amira:#?}");
     // ... and the chain says so.
     assert_broken_at_3(&report, "child_id");
@@ -183,23 +208,25 @@ async fn an_entry_moved_to_another_child_is_found() {
 
 #[tokio::test]
 async fn an_entry_given_another_actor_is_found() {
-    let (app, report) = edit_column("actor_subject").await;
-    let camhs = trace(&app, json!({ "actorSubject": "test-camhs" })).await;
+    let Edited {
+        app, report, camhs, ..
+    } = edit_column("actor_subject").await;
+    let camhs = trace(&app, json!({ "actorSubject": camhs })).await;
     assert!(camhs.is_empty(), "{camhs:#?}");
     assert_broken_at_3(&report, "actor_subject");
 }
 
 #[tokio::test]
 async fn an_entry_moved_in_time_is_found() {
-    let (_app, report) = edit_column("recorded_at").await;
+    let Edited { report, .. } = edit_column("recorded_at").await;
     assert_broken_at_3(&report, "recorded_at");
 }
 
 #[tokio::test]
 async fn the_same_instant_written_another_way_is_not_an_edit() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     lift_triggers(&app).await;
     let link = app.store.trace_links(2, 1).await.expect("links").remove(0);
     let at = DateTime::parse_from_rfc3339(
@@ -235,9 +262,9 @@ async fn integrity_at(app: &TestApp, seq: i64, hash: &str) -> Value {
 
 #[tokio::test]
 async fn a_truncated_tail_is_found_against_a_checkpoint() {
-    // TODO(fixtures): on the demo
-    let app = spawn_demo_app().await;
-    three_reads(&app).await;
+    let app = spawn_app().await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
     let checkpoint = app.store.trace_links(3, 1).await.expect("links").remove(0);
     assert_eq!(checkpoint.seq, 4);
 
