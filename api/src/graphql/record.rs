@@ -1,5 +1,5 @@
 //! The child's record over GraphQL: [`ChildView`] adapts a
-//! [`Disclosure`](crate::access::Disclosure) to the schema, passing each
+//! [`Disclosure`] to the schema, passing each
 //! section's selected field names to the door. Nothing here decides.
 
 use async_graphql::{Context, ID, Object};
