@@ -10,7 +10,7 @@ use chrono::{Datelike, Months, NaiveDate, Weekday};
 
 use domain::AgencyKind;
 
-use crate::grant::{CaptureMethod, Decider, GrantorCapacity};
+use crate::grant::{Capture, CaptureMethod, Decider, GrantorCapacity};
 use crate::{Agreement, Principal, Role};
 
 /// The rule told to someone with no relationship to the child: nothing about
@@ -260,8 +260,7 @@ impl Decider {
             return Ok(Decider {
                 person: person.to_owned(),
                 capacity,
-                method: CaptureMethod::Digital,
-                recorded_by: None,
+                capture: Capture::Digital,
             });
         }
         if let (true, Some(agency)) = (principal.is_practitioner(), principal.agency) {
@@ -279,8 +278,14 @@ impl Decider {
             return Ok(Decider {
                 person: person.to_owned(),
                 capacity,
-                method: method.unwrap_or(CaptureMethod::Written),
-                recorded_by: Some(principal.subject.clone()),
+                capture: match method {
+                    Some(CaptureMethod::Verbal) => Capture::Verbal {
+                        recorded_by: principal.subject.clone(),
+                    },
+                    _ => Capture::Written {
+                        recorded_by: principal.subject.clone(),
+                    },
+                },
             });
         }
         Err(AuthorityError::NoAuthority)

@@ -41,6 +41,49 @@ domain::code_enum! {
     }
 }
 
+/// How a consent decision was captured, with who recorded it. The family's
+/// own decision is DIGITAL and recorded by nobody; a written or verbal one is
+/// always recorded by a practitioner: no other combination can be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capture {
+    /// By the family themselves, signed in.
+    Digital,
+    /// On paper, recorded by this practitioner (their subject).
+    Written { recorded_by: String },
+    /// Spoken, recorded by this practitioner (their subject).
+    Verbal { recorded_by: String },
+}
+
+impl Capture {
+    /// The method, as the API and the database spell it.
+    pub fn method(&self) -> CaptureMethod {
+        match self {
+            Capture::Digital => CaptureMethod::Digital,
+            Capture::Written { .. } => CaptureMethod::Written,
+            Capture::Verbal { .. } => CaptureMethod::Verbal,
+        }
+    }
+
+    /// The recording practitioner; none for the family's own decision.
+    pub fn recorded_by(&self) -> Option<&str> {
+        match self {
+            Capture::Digital => None,
+            Capture::Written { recorded_by } | Capture::Verbal { recorded_by } => Some(recorded_by),
+        }
+    }
+
+    /// From its stored parts; `None` when they contradict each other (a
+    /// DIGITAL decision someone recorded, or a written one nobody did).
+    pub fn from_parts(method: CaptureMethod, recorded_by: Option<String>) -> Option<Self> {
+        match (method, recorded_by) {
+            (CaptureMethod::Digital, None) => Some(Capture::Digital),
+            (CaptureMethod::Written, Some(recorded_by)) => Some(Capture::Written { recorded_by }),
+            (CaptureMethod::Verbal, Some(recorded_by)) => Some(Capture::Verbal { recorded_by }),
+            _ => None,
+        }
+    }
+}
+
 /// Who a grant shares with: one agency, or every agency of a kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Recipient {
@@ -66,11 +109,10 @@ pub struct Decider {
     pub person: String,
     /// Their capacity today.
     pub capacity: GrantorCapacity,
-    /// How the decision was captured: the method given, or DIGITAL for the
-    /// family's own and WRITTEN for a practitioner's record by default.
-    pub method: CaptureMethod,
-    /// The recording practitioner's subject.
-    pub recorded_by: Option<String>,
+    /// How the decision was captured and who recorded it: DIGITAL for the
+    /// family's own, WRITTEN (by default) or VERBAL for a practitioner's
+    /// record.
+    pub capture: Capture,
 }
 
 /// A withdrawal of a grant.
@@ -81,10 +123,8 @@ pub struct Withdrawal {
     pub by_person_id: String,
     pub capacity: GrantorCapacity,
     pub reason: Option<String>,
-    /// How the withdrawal itself was captured.
-    pub method: CaptureMethod,
-    /// The practitioner who recorded a written or verbal withdrawal.
-    pub recorded_by: Option<String>,
+    /// How the withdrawal itself was captured, and who recorded it.
+    pub capture: Capture,
 }
 
 /// A consent grant with what has since happened to it.
@@ -99,9 +139,8 @@ pub struct Grant {
     pub purposes: BTreeSet<Purpose>,
     pub valid_from: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
-    pub method: CaptureMethod,
-    /// The practitioner who recorded a written or verbal consent.
-    pub recorded_by: Option<String>,
+    /// How the consent was captured, and who recorded it.
+    pub capture: Capture,
     pub recorded_at: DateTime<Utc>,
     pub withdrawal: Option<Withdrawal>,
     /// When the young person confirmed a grant a parent made for them.
@@ -250,8 +289,7 @@ impl Grant {
             purposes: terms.purposes,
             valid_from,
             valid_until: terms.valid_until,
-            method: decider.method,
-            recorded_by: decider.recorded_by,
+            capture: decider.capture,
             recorded_at: now,
             withdrawal: None,
             confirmed_at: None,
@@ -277,8 +315,7 @@ impl Grant {
             by_person_id: decider.person,
             capacity: decider.capacity,
             reason,
-            method: decider.method,
-            recorded_by: decider.recorded_by,
+            capture: decider.capture,
         })
     }
 

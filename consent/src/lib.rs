@@ -51,7 +51,7 @@ pub use authority::{
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
 pub use engine::{DecisionInput, decide};
 pub use grant::{
-    CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
+    Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
     GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
 };
 pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};

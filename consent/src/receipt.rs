@@ -56,8 +56,8 @@ impl Receipt {
                     w.by_person_id.clone(),
                     w.capacity,
                     w.reason.clone(),
-                    w.method,
-                    w.recorded_by.clone(),
+                    w.capture.method(),
+                    w.capture.recorded_by().map(str::to_owned),
                 )
             } else {
                 (
@@ -67,8 +67,8 @@ impl Receipt {
                     grant.grantor_person_id.clone(),
                     grant.capacity,
                     None,
-                    grant.method,
-                    grant.recorded_by.clone(),
+                    grant.capture.method(),
+                    grant.capture.recorded_by().map(str::to_owned),
                 )
             };
         Some(Self {

@@ -70,8 +70,7 @@ fn grant(recipient: Recipient, scopes: &[Scope], purposes: &[Purpose]) -> Grant 
         purposes: purposes.iter().copied().collect(),
         valid_from: now() - Duration::days(30),
         valid_until: None,
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
         recorded_at: now() - Duration::days(30),
         withdrawal: None,
         confirmed_at: None,
@@ -85,8 +84,7 @@ fn withdrawn(mut g: Grant, at: DateTime<Utc>) -> Grant {
         by_person_id: "mum".into(),
         capacity: GrantorCapacity::ParentalResponsibility,
         reason: None,
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
     });
     g
 }
@@ -471,8 +469,7 @@ fn arb_grant() -> impl Strategy<Value = Grant> {
                 by_person_id: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
                 reason: None,
-                method: CaptureMethod::Digital,
-                recorded_by: None,
+                capture: Capture::Digital,
             });
             g
         })

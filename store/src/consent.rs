@@ -5,7 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use consent::{Agreement, Grant, Override, Permission, Purpose, Recipient, Review, Withdrawal};
+use consent::{
+    Agreement, Capture, CaptureMethod, Grant, Override, Permission, Purpose, Recipient, Review,
+    Withdrawal,
+};
 use domain::{AgencyKind, ChildId, Scope, UnknownCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -74,8 +77,7 @@ fn grant_of(
             by_person_id: w.by_person_id.clone(),
             capacity: code(&w.capacity)?,
             reason: w.reason.clone(),
-            method: code(&w.method)?,
-            recorded_by: w.recorded_by.clone(),
+            capture: capture(code(&w.method)?, w.recorded_by.clone(), w.id)?,
         }),
         None => None,
     };
@@ -89,11 +91,24 @@ fn grant_of(
         purposes: set.purposes.get(&g.id).cloned().unwrap_or_default(),
         valid_from: g.valid_from,
         valid_until: g.valid_until,
-        method: code(&g.method)?,
-        recorded_by: g.recorded_by.clone(),
+        capture: capture(code(&g.method)?, g.recorded_by.clone(), g.id)?,
         recorded_at: g.recorded_at,
         withdrawal,
         confirmed_at: confirmations.get(&g.id).map(|c| c.confirmed_at),
+    })
+}
+
+/// A stored capture method and recorder, which must agree (a DIGITAL
+/// decision has no recorder; a written or verbal one has one).
+fn capture(
+    method: CaptureMethod,
+    recorded_by: Option<String>,
+    id: Uuid,
+) -> Result<Capture, StoreError> {
+    Capture::from_parts(method, recorded_by).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "consent decision {id}: its capture method and recorder disagree"
+        ))
     })
 }
 
@@ -365,8 +380,8 @@ impl TracedTxn {
             recipient_agency_kind: Set(kind),
             valid_from: Set(g.valid_from),
             valid_until: Set(g.valid_until),
-            method: Set(g.method.code().to_owned()),
-            recorded_by: Set(g.recorded_by.clone()),
+            method: Set(g.capture.method().code().to_owned()),
+            recorded_by: Set(g.capture.recorded_by().map(str::to_owned)),
             recorded_at: Set(g.recorded_at),
         })
         .exec(&self.txn)
@@ -411,8 +426,8 @@ impl TracedTxn {
             by_person_id: Set(w.by_person_id.clone()),
             capacity: Set(w.capacity.code().to_owned()),
             reason: Set(w.reason.clone()),
-            method: Set(w.method.code().to_owned()),
-            recorded_by: Set(w.recorded_by.clone()),
+            method: Set(w.capture.method().code().to_owned()),
+            recorded_by: Set(w.capture.recorded_by().map(str::to_owned)),
         })
         .exec(&self.txn)
         .await?;

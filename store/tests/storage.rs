@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use consent::{
-    CaptureMethod, Grant, GrantorCapacity, Override, Purpose, Recipient, Review, ReviewOutcome,
-    Withdrawal,
+    Capture, CaptureMethod, Grant, GrantorCapacity, Override, Purpose, Recipient, Review,
+    ReviewOutcome, Withdrawal,
 };
 use domain::ehc::AdviceAnswerMode;
 use domain::{
@@ -85,8 +85,7 @@ fn grant(child_id: ChildId) -> Grant {
         purposes: BTreeSet::from([Purpose::EhcAssessment, Purpose::DirectSupport]),
         valid_from: at(1),
         valid_until: Some(at(30)),
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
         recorded_at: at(1),
         withdrawal: None,
         confirmed_at: None,
@@ -202,8 +201,7 @@ async fn each_unique_constraint_is_a_named_conflict() {
         by_person_id: "parent-1".into(),
         capacity: GrantorCapacity::ParentalResponsibility,
         reason: None,
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
     };
     tx.insert_withdrawal(child_id, g.id, &withdrawal())
         .await
@@ -334,6 +332,33 @@ async fn a_bad_stored_code_reads_as_corrupt() {
         .expect("corrupt it");
     match store.agencies().await {
         Err(StoreError::Corrupt(why)) => assert!(why.contains("NOT_A_KIND"), "{why}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_recorded_capture_round_trips_and_a_contradictory_one_reads_as_corrupt() {
+    let store = store().await;
+    let child_id = child(&store, None).await;
+    let mut g = grant(child_id);
+    g.capture = Capture::Verbal {
+        recorded_by: "slt-1".into(),
+    };
+    let tx = store.traced().await.expect("txn");
+    tx.insert_grant(&g).await.expect("grant");
+    tx.commit(vec![]).await.expect("commit");
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(state.grants, vec![g.clone()]);
+
+    // A written consent nobody recorded cannot be built, so it cannot be
+    // read either.
+    store
+        .connection()
+        .execute_unprepared("UPDATE consent_grant SET method = 'WRITTEN', recorded_by = NULL")
+        .await
+        .expect("contradict it");
+    match store.consent_state(child_id).await {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("disagree"), "{why}"),
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }

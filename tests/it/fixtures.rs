@@ -21,7 +21,7 @@
 //! are claims built here and signed with the hub's HS256 secret.
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
-use consent::{CaptureMethod, Grant, GrantorCapacity, Purpose, Recipient, Role};
+use consent::{Capture, Grant, GrantorCapacity, Purpose, Recipient, Role};
 use domain::{
     AgencyKind, ChildRecord, ContactPreference, FamilyMember, Identity, Involvement, NhsNumber,
     Relationship, Scope,
@@ -589,8 +589,7 @@ impl GrantBuilder<'_> {
             purposes: self.purposes.into_iter().collect(),
             valid_from: at,
             valid_until: None,
-            method: CaptureMethod::Digital,
-            recorded_by: None,
+            capture: Capture::Digital,
             recorded_at: at,
             withdrawal: None,
             confirmed_at: None,

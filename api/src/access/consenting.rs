@@ -177,7 +177,7 @@ impl Consenting<'_> {
             .detail("recipient", recipient_code(grant.recipient))
             .detail("scopes", codes(&grant.scopes))
             .detail("purposes", codes(&grant.purposes))
-            .detail("method", grant.method)
+            .detail("method", grant.capture.method())
             .detail("capacity", grant.capacity);
         tx.commit(vec![entry]).await?;
         self.receipt(&grant, false)
@@ -243,10 +243,10 @@ impl Consenting<'_> {
                 let state = rc.store().consent_state(child_id).await?;
                 let me = Some(rc.principal.subject.as_str());
                 let recorded = state.grants.iter().any(|g| {
-                    (g.id == id && g.recorded_by.as_deref() == me)
+                    (g.id == id && g.capture.recorded_by() == me)
                         || g.withdrawal
                             .as_ref()
-                            .is_some_and(|w| w.id == id && w.recorded_by.as_deref() == me)
+                            .is_some_and(|w| w.id == id && w.capture.recorded_by() == me)
                 });
                 if !recorded {
                     return Err(Error::NotFound("receipt"));

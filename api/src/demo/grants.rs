@@ -1,7 +1,7 @@
 //! The demo families' consent grants.
 
 use chrono::{DateTime, Duration, Utc};
-use consent::{CaptureMethod, Grant, GrantorCapacity, Purpose, Recipient, Withdrawal};
+use consent::{Capture, Grant, GrantorCapacity, Purpose, Recipient, Withdrawal};
 use domain::{AgencyKind, Scope};
 use uuid::Uuid;
 
@@ -32,8 +32,7 @@ fn demo_grant(
         purposes: purposes.iter().copied().collect(),
         valid_from: now - Duration::days(days),
         valid_until: None,
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
         recorded_at: now - Duration::days(days),
         withdrawal: None,
         confirmed_at: None,
@@ -187,11 +186,11 @@ pub fn grants(now: DateTime<Utc>) -> Vec<Grant> {
         by_person_id: PARENT_PERSON.to_owned(),
         capacity: pr,
         reason: Some("We have moved to a private speech therapist.".to_owned()),
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
     });
     out[4].valid_until = Some(now - Duration::days(70));
-    out[6].method = CaptureMethod::Verbal;
-    out[6].recorded_by = Some("demo-slt".to_owned());
+    out[6].capture = Capture::Verbal {
+        recorded_by: "demo-slt".to_owned(),
+    };
     out
 }

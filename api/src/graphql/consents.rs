@@ -116,10 +116,10 @@ impl Consent {
         self.grant.valid_until
     }
     async fn method(&self) -> types::CaptureMethod {
-        self.grant.method.into()
+        self.grant.capture.method().into()
     }
     async fn recorded_by(&self) -> Option<&str> {
-        self.grant.recorded_by.as_deref()
+        self.grant.capture.recorded_by()
     }
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.grant.recorded_at

@@ -212,8 +212,7 @@ fn a_family_member_decides_for_themself_digitally() {
             Ok(Decider {
                 person: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
-                method: CaptureMethod::Digital,
-                recorded_by: None,
+                capture: Capture::Digital,
             })
         );
     }
@@ -265,8 +264,8 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             Ok(Decider {
                 person: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
-                method: recorded,
-                recorded_by: Some(worker.subject.clone()),
+                capture: Capture::from_parts(recorded, Some(worker.subject.clone()))
+                    .expect("a recorded capture"),
             })
         );
     }
@@ -343,8 +342,7 @@ fn mum_decides() -> Decider {
     Decider {
         person: "mum".into(),
         capacity: GrantorCapacity::ParentalResponsibility,
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
     }
 }
 
@@ -377,10 +375,7 @@ fn a_grant_is_built_from_valid_terms() {
     assert_eq!(g.capacity, GrantorCapacity::ParentalResponsibility);
     assert_eq!(g.valid_from, now(), "from now by default");
     assert_eq!(g.valid_until, None);
-    assert_eq!(
-        (g.method, g.recorded_by.as_deref()),
-        (CaptureMethod::Digital, None)
-    );
+    assert_eq!(g.capture, Capture::Digital);
     assert_eq!(g.recorded_at, now());
     assert_eq!((g.withdrawal.as_ref(), g.confirmed_at), (None, None));
     assert_eq!(g.status(now()), GrantStatus::Active);
@@ -396,11 +391,12 @@ fn a_grant_is_built_from_valid_terms() {
     assert_eq!(g.status(now()), GrantStatus::Pending);
     // A practitioner's record keeps its method and recorder.
     let mut r = request(terms());
-    r.decider.method = CaptureMethod::Verbal;
-    r.decider.recorded_by = Some("school-worker".into());
+    r.decider.capture = Capture::Verbal {
+        recorded_by: "school-worker".into(),
+    };
     let g = Grant::new(r, GRANT, now()).expect("recorded");
     assert_eq!(
-        (g.method, g.recorded_by.as_deref()),
+        (g.capture.method(), g.capture.recorded_by()),
         (CaptureMethod::Verbal, Some("school-worker"))
     );
 }
@@ -543,7 +539,7 @@ fn a_grant_is_withdrawn_once() {
         ("mum", GrantorCapacity::ParentalResponsibility)
     );
     assert_eq!(w.reason.as_deref(), Some("changed my mind"));
-    assert_eq!((w.method, w.recorded_by), (CaptureMethod::Digital, None));
+    assert_eq!(w.capture, Capture::Digital);
     assert_eq!(
         g.withdraw(mum_decides(), Some("   "), Uuid::from_u128(7), later)
             .map(|w| w.reason),
@@ -586,8 +582,7 @@ fn only_the_young_person_confirms_a_grant_that_awaits_them() {
     let yp = Decider {
         person: "yp".into(),
         capacity: GrantorCapacity::YoungPerson,
-        method: CaptureMethod::Digital,
-        recorded_by: None,
+        capture: Capture::Digital,
     };
     assert_eq!(
         g.confirm(&yp, now()),
