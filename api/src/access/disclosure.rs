@@ -1,5 +1,7 @@
-//! [`Disclosure`]: a child's record as one caller may see it in one request.
-//! The only way out for record content.
+//! [`Disclosure`]: a child's record as one caller may see it in one request:
+//! the way out for the record's sections. (The family's own versioned words
+//! and consent history leave through [`super::Family`], which exists only for
+//! the family.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

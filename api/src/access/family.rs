@@ -11,6 +11,9 @@ use domain::{Agency, AllAboutMe, AllAboutMeVersion, ChildId, Scope, WrittenAs};
 use super::case_officer::AssessmentOnFile;
 use super::{Loaded, RequestContext};
 use crate::error::Result;
+use consent::BasisKind;
+use consent::Purpose;
+use domain::AgencyKind;
 use store::{TraceFilter, TraceRow};
 
 /// The caller as family of one child (see [`RequestContext::family`]).
@@ -29,17 +32,71 @@ impl std::fmt::Debug for Loaded {
     }
 }
 
+/// One look at the record, as the family may be told of it: which agency,
+/// when, why, on what basis and at which scopes — never what was seen,
+/// never a restricted scope, and the practitioner only where the
+/// deployment names them to families.
+#[derive(Debug, Clone)]
+pub struct Look {
+    /// The trace sequence number (for paging).
+    pub seq: i64,
+    /// RFC 3339, as the trace recorded it.
+    pub at: String,
+    pub action: TraceAction,
+    /// The agency that looked, from the register (if it is still there).
+    pub agency: Option<Agency>,
+    pub agency_kind: Option<AgencyKind>,
+    /// Only where `Policy::show_practitioners_to_families` is set.
+    pub practitioner: Option<String>,
+    /// The scopes disclosed, RESTRICTED left out.
+    pub scopes: Vec<Scope>,
+    pub purpose: Option<Purpose>,
+    pub basis: Vec<BasisKind>,
+}
+
 /// One page of a child's access history, as the family may see it.
 #[derive(Debug)]
 pub struct HistoryPage {
-    /// The entries shown, oldest first.
-    pub rows: Vec<TraceRow>,
-    /// The register, to name the agencies that looked.
-    pub agencies: Vec<Agency>,
+    /// The looks shown, oldest first.
+    pub looks: Vec<Look>,
     pub has_next_page: bool,
     /// Where the next page starts: past hidden entries too, so paging never
     /// stalls.
     pub end_seq: Option<i64>,
+}
+
+/// What the family may be told of one entry; `None` when nothing (an entry
+/// about restricted information only, DPA 2018 Sch 3).
+fn look_of(e: &TraceEntry, agencies: &[Agency], show_practitioner: bool) -> Option<Look> {
+    let restricted = |s: &Scope| *s == Scope::Restricted;
+    let scopes: Vec<Scope> = e
+        .basis
+        .iter()
+        .map(|b| b.scope)
+        .filter(|s| !restricted(s))
+        .collect();
+    if scopes.is_empty() && e.basis.iter().any(|b| restricted(&b.scope)) {
+        return None;
+    }
+    Some(Look {
+        seq: e.seq,
+        at: e.recorded_at.clone(),
+        action: e.action,
+        agency: e
+            .actor
+            .agency_id
+            .and_then(|a| agencies.iter().find(|x| x.id == a))
+            .cloned(),
+        agency_kind: e.actor.agency_kind,
+        practitioner: if show_practitioner {
+            e.actor.subject.clone()
+        } else {
+            None
+        },
+        scopes,
+        purpose: e.purpose,
+        basis: e.basis_kinds(),
+    })
 }
 
 impl Family<'_> {
@@ -129,10 +186,11 @@ impl Family<'_> {
     }
 
     /// Who looked at the record: reads, searches and contributions by
-    /// agencies, after `after`, at most `limit`. What the holder of an
-    /// override kept from the family did with this child for safeguarding
-    /// while it ran stays hidden, as the override does; so do restricted
-    /// items (DPA 2018 Sch 3).
+    /// agencies, after `after`, at most `limit` entries examined. What the
+    /// holder of an override kept from the family did with this child for
+    /// safeguarding while it ran stays hidden, as the override does; so do
+    /// restricted items (DPA 2018 Sch 3), and practitioners' names unless the
+    /// deployment shows them ([`Look`]).
     pub async fn access_history(&self, after: i64, limit: u64) -> Result<HistoryPage> {
         let rc = self.rc;
         let filter = TraceFilter {
@@ -171,14 +229,15 @@ impl Family<'_> {
         let has_next_page = rows.len() as u64 > limit;
         let consumed: Vec<TraceRow> = rows.into_iter().take(limit as usize).collect();
         let end_seq = consumed.last().map(|r| r.entry.seq);
-        let rows = consumed
-            .into_iter()
+        let show = rc.policy().show_practitioners_to_families;
+        let looks = consumed
+            .iter()
             .filter(|r| !kept_from_family(&r.entry))
+            .filter_map(|r| look_of(&r.entry, &agencies, show))
             .collect();
         self.read("access_history");
         Ok(HistoryPage {
-            rows,
-            agencies,
+            looks,
             has_next_page,
             end_seq,
         })

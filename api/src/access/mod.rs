@@ -41,7 +41,7 @@ use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
 pub use consenting::{Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, ShownContribution};
-pub use family::{Family, HistoryPage};
+pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::record::request;
 use super::types;
-use crate::access::{TraceFilter, TracePage, TraceRow};
+use crate::access::{Look, TraceFilter, TracePage, TraceRow};
 use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -293,50 +293,33 @@ fn in_a_sentence(scope: domain::Scope) -> String {
     }
 }
 
-fn history_item(
-    e: &TraceEntry,
-    agencies: &[domain::Agency],
-    show_practitioner: bool,
-) -> Option<HistoryItem> {
-    let agency = e
-        .actor
-        .agency_id
-        .and_then(|a| agencies.iter().find(|x| x.id == a));
-    let who = agency.map_or_else(|| "Someone".to_owned(), |a| a.name.clone());
-    let scopes: Vec<domain::Scope> = e
-        .basis
-        .iter()
-        .map(|b| b.scope)
-        .filter(|s| *s != domain::Scope::Restricted)
-        .collect();
-    if scopes.is_empty() && e.basis.iter().any(|b| b.scope == domain::Scope::Restricted) {
-        return None;
-    }
-    let why = e.purpose.map_or("", purpose_words);
-    let summary = match (e.action, scopes.is_empty()) {
+/// A look, in the family's words.
+fn history_item(look: Look) -> HistoryItem {
+    let who = look
+        .agency
+        .as_ref()
+        .map_or_else(|| "Someone".to_owned(), |a| a.name.clone());
+    let why = look.purpose.map_or("", purpose_words);
+    let summary = match (look.action, look.scopes.is_empty()) {
         (TraceAction::Search, _) => {
             format!("{who} searched for this record by NHS number for {why}")
         }
         (_, true) => format!("{who} asked to see this record for {why}; nothing was shared"),
         (_, false) => {
-            let labels: Vec<String> = scopes.iter().map(|s| in_a_sentence(*s)).collect();
+            let labels: Vec<String> = look.scopes.iter().map(|s| in_a_sentence(*s)).collect();
             format!("{who} looked at {} for {why}", labels.join("; "))
         }
     };
-    Some(HistoryItem {
-        at: e.recorded_at.clone(),
-        agency_name: agency.map(|a| a.name.clone()),
-        agency_kind: e.actor.agency_kind.map(Into::into),
-        practitioner: if show_practitioner {
-            e.actor.subject.clone()
-        } else {
-            None
-        },
-        scopes: scopes.into_iter().map(Into::into).collect(),
-        purpose: e.purpose.map(Into::into),
-        basis: e.basis_kinds().into_iter().map(Into::into).collect(),
+    HistoryItem {
+        at: look.at,
+        agency_name: look.agency.map(|a| a.name),
+        agency_kind: look.agency_kind.map(Into::into),
+        practitioner: look.practitioner,
+        scopes: look.scopes.into_iter().map(Into::into).collect(),
+        purpose: look.purpose.map(Into::into),
+        basis: look.basis.into_iter().map(Into::into).collect(),
         summary,
-    })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -441,18 +424,11 @@ impl AuditQuery {
         let has_next_page = page.has_next_page;
         let end_cursor = page.end_seq.map(cursor);
         let edges: Vec<HistoryEdge> = page
-            .rows
-            .iter()
-            .filter_map(|r| {
-                let node = history_item(
-                    &r.entry,
-                    &page.agencies,
-                    rc.policy().show_practitioners_to_families,
-                )?;
-                Some(HistoryEdge {
-                    cursor: cursor(r.entry.seq),
-                    node,
-                })
+            .looks
+            .into_iter()
+            .map(|look| HistoryEdge {
+                cursor: cursor(look.seq),
+                node: history_item(look),
             })
             .collect();
         Ok(HistoryConnection {
