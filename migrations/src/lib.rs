@@ -10,7 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 /// The `CHECK` constraints on code columns now in force (a later migration
 /// that changes one re-exports its own list here).
-pub use m20261202_000006_code_sets::{CODE_CHECKS, CodeCheck};
+pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CODE_CHECKS, CodeCheck};
 
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;

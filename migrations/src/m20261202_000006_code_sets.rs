@@ -16,12 +16,23 @@
 //! rebuilding the append-only `access_trace` would mean disarming its
 //! triggers. On SQLite those columns stay guarded by the store, which writes
 //! only enum codes and reads a bad one back as `Corrupt`.
+//!
+//! On PostgreSQL a consent decision's capture method and its recorder must
+//! also agree ([`CAPTURE_CHECKS`]): a DIGITAL decision has no recorder, a
+//! written or verbal one has one, as `consent::Capture` makes them.
 
 use sea_orm::{DatabaseBackend, Statement};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// (table, constraint) pairs on PostgreSQL: the capture method and the
+/// recorder of a consent decision agree.
+pub const CAPTURE_CHECKS: [(&str, &str); 2] = [
+    ("consent_grant", "ck_consent_grant_capture"),
+    ("consent_withdrawal", "ck_consent_withdrawal_capture"),
+];
 
 /// A `CHECK (column IN (codes))` constraint on a code column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -380,6 +391,13 @@ impl MigrationTrait for Migration {
                 ))
                 .await?;
             }
+            for (table, name) in CAPTURE_CHECKS {
+                db.execute_unprepared(&format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} \
+                     CHECK ((method = 'DIGITAL') = (recorded_by IS NULL))"
+                ))
+                .await?;
+            }
         }
         Ok(())
     }
@@ -388,6 +406,10 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let backend = manager.get_database_backend();
         if backend == DatabaseBackend::Postgres {
+            for (table, name) in CAPTURE_CHECKS {
+                db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+                    .await?;
+            }
             for check in CODE_CHECKS.iter().filter(|c| !c.on_sqlite) {
                 db.execute_unprepared(&format!(
                     "ALTER TABLE {} DROP CONSTRAINT {}",

@@ -484,6 +484,19 @@ async fn the_migration_carries_codes_over_on_postgres() {
         StoreError::from(refused),
         StoreError::Conflict(Constraint::Code("ck_agency_kind"))
     ));
+    // And a capture method that contradicts its recorder: the carried-over
+    // grant is DIGITAL with no recorder, so WRITTEN alone is refused.
+    let refused = db
+        .execute_unprepared("UPDATE consent_grant SET method = 'WRITTEN'")
+        .await
+        .expect_err("a written consent nobody recorded");
+    assert!(
+        format!("{refused:?}").contains("ck_consent_grant_capture"),
+        "{refused:?}"
+    );
+    db.execute_unprepared("UPDATE consent_grant SET method = 'WRITTEN', recorded_by = 'slt-1'")
+        .await
+        .expect("a written consent with its recorder");
     let _ = db.close().await;
     let _ = admin
         .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
