@@ -73,9 +73,7 @@ impl Consenting<'_> {
         if self.rc.principal.is_practitioner() {
             Error::NotFound(what)
         } else {
-            Error::Forbidden(
-                "only the person who holds consent authority for this child may make consent decisions: someone with parental responsibility, or the young person once past compulsory school age".into(),
-            )
+            Error::Forbidden(consent::NO_AUTHORITY.into())
         }
     }
 
@@ -237,24 +235,30 @@ impl Consenting<'_> {
         let rc = self.rc;
         // An unknown receipt goes the same way as a hidden one.
         let child_id = rc.store().child_of_receipt(id).await?.unwrap_or(NO_CHILD);
-        let grants = match rc.family(child_id).await {
-            Ok(family) => family.loaded.state.grants,
-            Err(Error::NotFound(_)) => {
-                let state = rc.store().consent_state(child_id).await?;
-                let me = Some(rc.principal.subject.as_str());
-                let recorded = state.grants.iter().any(|g| {
-                    (g.id == id && g.capture.recorded_by() == me)
-                        || g.withdrawal
-                            .as_ref()
-                            .is_some_and(|w| w.id == id && w.capture.recorded_by() == me)
-                });
-                if !recorded {
-                    return Err(Error::NotFound("receipt"));
-                }
-                state.grants
-            }
-            Err(e) => return Err(e),
+        // Loaded once, whoever asks: the family, the recorder, or neither
+        // (and no such receipt) do the same work.
+        let Some(loaded) = rc.load(child_id).await? else {
+            return Err(Error::NotFound("receipt"));
         };
+        let family = rc
+            .principal
+            .person_id
+            .as_deref()
+            .is_some_and(|person| rc.views_as_family(person, &loaded));
+        let me = Some(rc.principal.subject.as_str());
+        // Otherwise only the practitioner who recorded that decision.
+        let recorded = || {
+            loaded.state.grants.iter().any(|g| {
+                (g.id == id && g.capture.recorded_by() == me)
+                    || g.withdrawal
+                        .as_ref()
+                        .is_some_and(|w| w.id == id && w.capture.recorded_by() == me)
+            })
+        };
+        if !family && !recorded() {
+            return Err(Error::NotFound("receipt"));
+        }
+        let grants = loaded.state.grants;
         for grant in &grants {
             let withdrawal = grant.withdrawal.as_ref().is_some_and(|w| w.id == id);
             if grant.id == id || withdrawal {

@@ -404,17 +404,24 @@ impl RequestContext {
         let Some(loaded) = self.load(child).await? else {
             return Err(not_found);
         };
-        let Some(role) = FamilyRole::of(&self.principal) else {
-            return Err(not_found);
-        };
-        let facts = loaded.core.consent_facts();
-        if facts.family_view(person, role, self.today()).is_err() {
+        if !self.views_as_family(person, &loaded) {
             return Err(not_found);
         }
         Ok(Family {
             rc: self,
             child,
             loaded,
+        })
+    }
+
+    /// Whether `person` (the caller) may view this child's record as family.
+    fn views_as_family(&self, person: &str, loaded: &Loaded) -> bool {
+        FamilyRole::of(&self.principal).is_some_and(|role| {
+            loaded
+                .core
+                .consent_facts()
+                .family_view(person, role, self.today())
+                .is_ok()
         })
     }
 
