@@ -85,9 +85,8 @@ impl From<StoreError> for Error {
                 Constraint::ChildUpn => {
                     conflict("upn", "a child with this UPN is already registered")
                 }
-                Constraint::WithdrawalGrant => {
-                    conflict("grantId", "this consent has already been withdrawn")
-                }
+                // The rule's own refusal: the write lost a race to an equal one.
+                Constraint::WithdrawalGrant => consent::GrantError::AlreadyWithdrawn.into(),
                 Constraint::ConfirmationGrant => {
                     conflict("grantId", "this consent has already been confirmed")
                 }
@@ -97,9 +96,7 @@ impl From<StoreError> for Error {
                 Constraint::ContributionSupersedes => {
                     conflict("supersedes", "that contribution has already been replaced")
                 }
-                Constraint::AdviceAnswerRequest => {
-                    conflict("requestId", "this request has already been answered")
-                }
+                Constraint::AdviceAnswerRequest => domain::ehc::AdviceError::AlreadyAnswered.into(),
                 // Nothing a caller did: a concurrent write slipped past the
                 // chain lock, or a writer stored a bad code.
                 Constraint::AllAboutMeVersion | Constraint::Code(_) => {
