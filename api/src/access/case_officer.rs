@@ -2,6 +2,8 @@
 //! register children and their families, note capacity, and run EHC needs
 //! assessments on the statutory clock.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use consent::trace::TraceAction;
 use domain::ehc::{
@@ -29,13 +31,14 @@ pub struct AssessmentOnFile {
     pub agencies: Vec<Agency>,
 }
 
-/// An advice request, where it belongs, and the register.
+/// An advice request, where it belongs, and the register (shared by every
+/// request of one answer, not copied for each).
 #[derive(Debug)]
 pub struct AdviceOnFile {
     pub child_id: ChildId,
     pub assessment_id: Uuid,
     pub request: AdviceRequest,
-    pub agencies: Vec<Agency>,
+    pub agencies: Arc<[Agency]>,
 }
 
 /// The child's latest assessment (read and traced), for the family or a
@@ -227,7 +230,7 @@ impl CaseOfficer<'_> {
             child_id: a.child_id,
             assessment_id: a.id,
             request: r,
-            agencies,
+            agencies: agencies.into(),
         })
     }
 
@@ -286,7 +289,7 @@ impl CaseOfficer<'_> {
             child_id: req.child_id,
             assessment_id: req.assessment_id,
             request: answered,
-            agencies: store.agencies().await?,
+            agencies: store.agencies().await?.into(),
         })
     }
 }

@@ -2,10 +2,12 @@
 //! see the advice requests addressed to their agency, contribute what their
 //! agency knows, and answer advice requests.
 
+use std::sync::Arc;
+
 use consent::AgencyRef;
 use consent::trace::TraceAction;
 use domain::input::{long_text, required_text};
-use domain::{ChildId, Contribution, ContributionKind, Scope};
+use domain::{Agency, ChildId, Contribution, ContributionKind, Scope};
 use uuid::Uuid;
 
 use super::RequestContext;
@@ -98,6 +100,7 @@ impl Practitioner<'_> {
             store.advice_requests_for_agency(self.agency.id),
             store.agencies()
         )?;
+        let agencies: Arc<[Agency]> = agencies.into();
         for r in &requests {
             rc.record(
                 rc.child_entry(TraceAction::Read, r.child_id)
@@ -111,7 +114,7 @@ impl Practitioner<'_> {
                 child_id: r.child_id,
                 assessment_id: r.assessment_id,
                 request: r.request,
-                agencies: agencies.clone(),
+                agencies: Arc::clone(&agencies),
             })
             .collect())
     }
