@@ -9,6 +9,8 @@
 //! - [`Override`]: safeguarding "break glass".
 //! - [`decide`]: per scope, allowed on a named [`Basis`] or denied with a
 //!   [`Denial`], as an [`AccessDecision`]. The caller passes the clock.
+//! - [`LawfulBasis`]: the Article 6 basis, Article 9 condition and
+//!   statutory gateway a disclosure rests on.
 //! - [`Receipt`]: the consent receipt given for each grant and withdrawal.
 //! - [`trace`]: the access trace entry, its canonical form and hash chain.
 //!
@@ -36,6 +38,7 @@ mod authority;
 mod decision;
 mod engine;
 mod grant;
+mod lawful;
 mod principal;
 mod receipt;
 mod safeguarding;
@@ -54,6 +57,7 @@ pub use grant::{
     Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
     GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
 };
+pub use lawful::{Article6, Condition, LawfulBasis};
 pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
 pub use safeguarding::{

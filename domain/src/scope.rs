@@ -65,6 +65,24 @@ impl Scope {
         }
     }
 
+    /// Special-category (UK GDPR Art 9) or criminal-offence (Art 10) data:
+    /// health, disability and needs, care, and restricted information. A
+    /// rule sharing it names an Article 9 condition, and a receipt covering
+    /// it is marked sensitive.
+    pub fn special_category(self) -> bool {
+        matches!(
+            self,
+            Scope::SenNeeds
+                | Scope::Psychology
+                | Scope::PhysicalHealth
+                | Scope::Communication
+                | Scope::SensoryPhysical
+                | Scope::MentalHealth
+                | Scope::SocialCare
+                | Scope::Restricted
+        )
+    }
+
     /// RESTRICTED can never be switched on by consent.
     pub fn consentable(self) -> bool {
         self != Scope::Restricted
