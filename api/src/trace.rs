@@ -126,8 +126,10 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
 struct ChildRead {
     /// The section decisions for the scopes asked for.
     scopes: BTreeMap<Scope, ScopeDecision>,
-    /// Scopes where the caller read their own agency's contributions.
-    own: BTreeSet<Scope>,
+    /// Bases of single items read on a basis of their own (the caller's
+    /// own contributions, advice the caller's council asked for), beside
+    /// their section's decision.
+    items: BTreeSet<consent::trace::BasisRecord>,
     fields: BTreeSet<String>,
     agreement_version: i32,
 }
@@ -174,20 +176,27 @@ impl Recorder {
         {
             let mut reads = self.lock(&self.reads);
             let read = reads.entry(child).or_default();
-            match decision {
-                // Reading your own contributions never stands in for the
-                // section's own decision: both are recorded.
-                ScopeDecision::Allowed(b) if b.kind() == consent::BasisKind::OwnContribution => {
-                    read.own.insert(scope);
-                }
-                _ => {
-                    read.scopes.insert(scope, decision.clone());
-                }
-            }
+            read.scopes.insert(scope, decision.clone());
             if decision.is_allowed() {
                 read.fields.extend(fields);
             }
         }
+    }
+
+    /// An item of `scope` was disclosed on a basis of its own (never
+    /// standing in for the section's decision: both are recorded).
+    pub fn item(
+        &self,
+        child: ChildId,
+        scope: Scope,
+        basis: &consent::Basis,
+        fields: impl IntoIterator<Item = String>,
+    ) {
+        let mut reads = self.lock(&self.reads);
+        let read = reads.entry(child).or_default();
+        read.items
+            .insert(consent::trace::BasisRecord::of(scope, basis));
+        read.fields.extend(fields);
     }
 
     /// Any other entry for this request.
@@ -219,16 +228,8 @@ impl Recorder {
                 let requested: Vec<Scope> = read.scopes.keys().copied().collect();
                 let mut entry = TraceEntry::new(TraceAction::Read, Actor::from(principal), now)
                     .with_decision(&decision, &requested, read.fields.iter().cloned().collect());
-                for scope in &read.own {
-                    entry.basis.push(consent::trace::BasisRecord {
-                        scope: *scope,
-                        kind: consent::BasisKind::OwnContribution,
-                        grant_ids: Vec::new(),
-                        override_id: None,
-                        agreement_version: None,
-                    });
-                }
-                if !read.own.is_empty() {
+                entry.basis.extend(read.items.iter().cloned());
+                if !read.items.is_empty() {
                     entry.outcome = consent::trace::TraceOutcome::Success;
                 }
                 entry.normalise();

@@ -1,14 +1,16 @@
 //! Data-sharing agreements: versioned data, managed by IG staff, saying which
 //! agency kind may read (and contribute to) which scope for which purpose, and
-//! which sharing is statutory (PUBLIC_TASK). They are the outer bound: no
-//! consent and no override can reach beyond them.
+//! which sharing is statutory (PUBLIC_TASK), and the law each rule rests on
+//! (its [`LawfulBasis`]: Article 6 basis, Article 9 condition, gateway).
+//! They are the outer bound: no consent and no override can reach beyond
+//! them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use domain::{AgencyKind, Scope};
 use serde::Deserialize;
 
-use crate::Purpose;
+use crate::{Article6, Condition, LawfulBasis, Purpose};
 
 /// What an agreement says for one (agency kind, scope, purpose).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,6 +31,19 @@ pub struct Agreement {
     /// by phone.
     pub consent_recorders: BTreeSet<AgencyKind>,
     rules: BTreeMap<(AgencyKind, Scope, Purpose), Permission>,
+    /// The law each entry rests on; every entry has one.
+    bases: BTreeMap<(AgencyKind, Scope, Purpose), LawfulBasis>,
+}
+
+/// One entry of an agreement: what a kind may do with a scope for a
+/// purpose, and the law it rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementEntry {
+    pub kind: AgencyKind,
+    pub scope: Scope,
+    pub purpose: Purpose,
+    pub permission: Permission,
+    pub basis: LawfulBasis,
 }
 
 /// An agreement's source form: the readable file under version control and
@@ -63,6 +78,28 @@ pub struct RuleSource {
     pub contribute: bool,
     #[serde(default)]
     pub statutory: bool,
+    /// UK GDPR Art 6(1) basis. `A_CONSENT` only for sharing no statute
+    /// needs, signed off by the DPO; otherwise a grant under this rule is
+    /// the family's agreement to share (common-law duty of confidence).
+    pub article6: Article6,
+    /// Art 9(2) / Art 10 condition: required when a scope is special
+    /// category.
+    #[serde(default)]
+    pub condition: Option<Condition>,
+    /// The statute that lets the body do the work.
+    pub gateway: String,
+}
+
+impl RuleSource {
+    fn basis(&self) -> LawfulBasis {
+        LawfulBasis::new(self.article6, self.condition, self.gateway.trim())
+    }
+
+    /// statutory > read > contribute only: where two rules cover one key,
+    /// the higher one's law applies.
+    fn rank(&self) -> u8 {
+        u8::from(self.statutory) * 2 + u8::from(self.read)
+    }
 }
 
 /// Why an agreement source cannot be published.
@@ -76,6 +113,27 @@ pub enum AgreementError {
     StatutoryWithoutRead,
     #[error("RESTRICTED may be read only for SAFEGUARDING")]
     RestrictedOutsideSafeguarding,
+    #[error(
+        "every rule must name its statutory gateway (e.g. \"Children and Families Act 2014 s.36\")"
+    )]
+    NoGateway,
+    #[error(
+        "{} is special-category data: a rule sharing it must name an Article 9 condition",
+        .0.code()
+    )]
+    NoCondition(Scope),
+    #[error("a statutory rule rests on a duty or public task, not Article 6(1)(a) consent")]
+    StatutoryConsent,
+    #[error(
+        "{} is special-category data: an Article 6(1)(a) rule sharing it needs explicit consent (condition A_EXPLICIT_CONSENT)",
+        .0.code()
+    )]
+    ConsentNotExplicit(Scope),
+    #[error(
+        "two rules of the same standing give {} {} for {} on different lawful bases",
+        .0.code(), .1.code(), .2.code()
+    )]
+    ConflictingBases(AgencyKind, Scope, Purpose),
 }
 
 impl Agreement {
@@ -86,6 +144,7 @@ impl Agreement {
             return Err(AgreementError::NoTitle);
         }
         let mut rules = BTreeMap::new();
+        let mut bases: BTreeMap<_, (u8, LawfulBasis)> = BTreeMap::new();
         for rule in &source.rules {
             if rule.agencies.is_empty() || rule.scopes.is_empty() || rule.purposes.is_empty() {
                 return Err(AgreementError::EmptyRule);
@@ -93,6 +152,26 @@ impl Agreement {
             if rule.statutory && !rule.read {
                 return Err(AgreementError::StatutoryWithoutRead);
             }
+            if rule.gateway.trim().is_empty() {
+                return Err(AgreementError::NoGateway);
+            }
+            if rule.statutory && rule.article6 == Article6::Consent {
+                return Err(AgreementError::StatutoryConsent);
+            }
+            if let Some(scope) = rule.scopes.iter().find(|s| s.special_category()) {
+                match rule.condition {
+                    None => return Err(AgreementError::NoCondition(*scope)),
+                    Some(c)
+                        if rule.article6 == Article6::Consent
+                            && c != Condition::ExplicitConsent =>
+                    {
+                        return Err(AgreementError::ConsentNotExplicit(*scope));
+                    }
+                    Some(_) => {}
+                }
+            }
+            let basis = rule.basis();
+            let rank = rule.rank();
             for kind in &rule.agencies {
                 for scope in &rule.scopes {
                     for purpose in &rule.purposes {
@@ -102,20 +181,33 @@ impl Agreement {
                         {
                             return Err(AgreementError::RestrictedOutsideSafeguarding);
                         }
-                        let p: &mut Permission =
-                            rules.entry((*kind, *scope, *purpose)).or_default();
+                        let key = (*kind, *scope, *purpose);
+                        let p: &mut Permission = rules.entry(key).or_default();
                         p.read |= rule.read;
                         p.contribute |= rule.contribute;
                         p.statutory |= rule.statutory;
+                        match bases.get(&key) {
+                            Some((r, b)) if *r == rank && *b != basis => {
+                                return Err(AgreementError::ConflictingBases(
+                                    *kind, *scope, *purpose,
+                                ));
+                            }
+                            Some((r, _)) if *r >= rank => {}
+                            _ => {
+                                bases.insert(key, (rank, basis.clone()));
+                            }
+                        }
                     }
                 }
             }
         }
+        let bases = bases.into_iter().map(|(k, (_, b))| (k, b)).collect();
         Ok(Self {
             version,
             title: source.title.trim().to_owned(),
             consent_recorders: source.consent_recorders.iter().copied().collect(),
             rules,
+            bases,
         })
     }
 
@@ -124,17 +216,21 @@ impl Agreement {
         version: i32,
         title: String,
         consent_recorders: BTreeSet<AgencyKind>,
-        entries: impl IntoIterator<Item = (AgencyKind, Scope, Purpose, Permission)>,
+        entries: impl IntoIterator<Item = AgreementEntry>,
     ) -> Self {
-        let rules = entries
-            .into_iter()
-            .map(|(k, s, p, perm)| ((k, s, p), perm))
-            .collect();
+        let mut rules = BTreeMap::new();
+        let mut bases = BTreeMap::new();
+        for e in entries {
+            let key = (e.kind, e.scope, e.purpose);
+            rules.insert(key, e.permission);
+            bases.insert(key, e.basis);
+        }
         Self {
             version,
             title,
             consent_recorders,
             rules,
+            bases,
         }
     }
 
@@ -146,11 +242,29 @@ impl Agreement {
             .unwrap_or_default()
     }
 
+    /// The law the entry for this key rests on (`None` if the agreement is
+    /// silent).
+    pub fn lawful_basis(
+        &self,
+        kind: AgencyKind,
+        scope: Scope,
+        purpose: Purpose,
+    ) -> Option<&LawfulBasis> {
+        self.bases.get(&(kind, scope, purpose))
+    }
+
     /// Every entry, in a stable order.
-    pub fn entries(&self) -> impl Iterator<Item = (AgencyKind, Scope, Purpose, Permission)> + '_ {
-        self.rules
-            .iter()
-            .map(|((k, s, p), perm)| (*k, *s, *p, *perm))
+    pub fn entries(&self) -> impl Iterator<Item = AgreementEntry> + '_ {
+        self.rules.iter().filter_map(|(key, permission)| {
+            let (kind, scope, purpose) = *key;
+            Some(AgreementEntry {
+                kind,
+                scope,
+                purpose,
+                permission: *permission,
+                basis: self.bases.get(key)?.clone(),
+            })
+        })
     }
 }
 
@@ -202,6 +316,15 @@ mod tests {
             .read
         );
         assert!(a.consent_recorders.contains(&AgencyKind::LaSend));
+        // Every entry names its law; special-category data its condition.
+        for e in a.entries() {
+            assert!(!e.basis.gateway.is_empty(), "{e:?}");
+            assert!(
+                !e.scope.special_category() || e.basis.condition.is_some(),
+                "{e:?}"
+            );
+        }
+        assert_eq!(a.entries().count(), a.rules.len());
     }
 
     fn toml_like(text: &str) -> AgreementSource {
@@ -217,6 +340,9 @@ mod tests {
             read,
             contribute: false,
             statutory,
+            article6: Article6::PublicTask,
+            condition: (scope == Scope::Restricted).then_some(Condition::Safeguarding),
+            gateway: "Education Act 1996".into(),
         };
         let src = |rules| AgreementSource {
             title: "t".into(),
@@ -237,5 +363,83 @@ mod tests {
             Agreement::from_source(2, &src(vec![empty])),
             Err(AgreementError::EmptyRule)
         );
+        let mut no_gateway = rule(false, true, Scope::Education);
+        no_gateway.gateway = "  ".into();
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![no_gateway])),
+            Err(AgreementError::NoGateway)
+        );
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![rule(false, true, Scope::MentalHealth)])),
+            Err(AgreementError::NoCondition(Scope::MentalHealth))
+        );
+        let mut statutory_consent = rule(true, true, Scope::Education);
+        statutory_consent.article6 = Article6::Consent;
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![statutory_consent])),
+            Err(AgreementError::StatutoryConsent)
+        );
+        let mut implicit = rule(false, true, Scope::PhysicalHealth);
+        implicit.article6 = Article6::Consent;
+        implicit.condition = Some(Condition::HealthOrSocialCare);
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![implicit])),
+            Err(AgreementError::ConsentNotExplicit(Scope::PhysicalHealth))
+        );
+        let mut other = rule(false, true, Scope::Education);
+        other.gateway = "Children Act 1989 s.17".into();
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![rule(false, true, Scope::Education), other])),
+            Err(AgreementError::ConflictingBases(
+                AgencyKind::School,
+                Scope::Education,
+                Purpose::DirectSupport
+            ))
+        );
+    }
+
+    #[test]
+    fn a_statutory_rule_sets_the_law_of_a_key_it_shares_with_an_agreement_rule() {
+        let mut by_agreement = RuleSourceForTest::education(false);
+        by_agreement.gateway = "Education Act 1996".into();
+        let mut statutory = RuleSourceForTest::education(true);
+        statutory.gateway = "Children and Families Act 2014 s.66".into();
+        for rules in [
+            vec![by_agreement.clone(), statutory.clone()],
+            vec![statutory.clone(), by_agreement.clone()],
+        ] {
+            let a = Agreement::from_source(
+                3,
+                &AgreementSource {
+                    title: "t".into(),
+                    consent_recorders: vec![],
+                    rules,
+                },
+            )
+            .expect("valid");
+            let basis = a
+                .lawful_basis(AgencyKind::School, Scope::Education, Purpose::DirectSupport)
+                .expect("a basis");
+            assert_eq!(basis.gateway, "Children and Families Act 2014 s.66");
+            assert_eq!(a.entries().count(), 1);
+        }
+    }
+
+    struct RuleSourceForTest;
+
+    impl RuleSourceForTest {
+        fn education(statutory: bool) -> RuleSource {
+            RuleSource {
+                agencies: vec![AgencyKind::School],
+                scopes: vec![Scope::Education],
+                purposes: vec![Purpose::DirectSupport],
+                read: true,
+                contribute: false,
+                statutory,
+                article6: Article6::PublicTask,
+                condition: None,
+                gateway: String::new(),
+            }
+        }
     }
 }

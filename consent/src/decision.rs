@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::Scope;
 
-use crate::{FamilyAccess, Purpose, purpose_words};
+use crate::{Article6, Condition, FamilyAccess, LawfulBasis, Purpose, purpose_words};
 
 domain::code_enum! {
     /// The kind of lawful basis or relationship a disclosure rests on.
@@ -14,6 +14,38 @@ domain::code_enum! {
         PublicTask = "PUBLIC_TASK",
         Family = "FAMILY",
         OwnContribution = "OWN_CONTRIBUTION",
+    }
+}
+
+domain::code_enum! {
+    /// The kind of fact a statutory disclosure is bound to.
+    pub enum BoundKind("bound fact") {
+        /// An open EHC needs assessment (CFA 2014 s.36; Regs 5-13).
+        Assessment = "ASSESSMENT",
+        /// A maintained EHC plan (CFA 2014 s.44).
+        Plan = "PLAN",
+        /// An advice request for an EHC needs assessment (Regs 6-8).
+        AdviceRequest = "ADVICE_REQUEST",
+        /// A recorded, current involvement with the child.
+        Involvement = "INVOLVEMENT",
+        /// The caller's own active safeguarding override.
+        Override = "OVERRIDE",
+    }
+}
+
+/// The fact (by kind and id) that makes a purpose true for this child and
+/// this caller, so that a decision can be replayed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct Bound {
+    pub kind: BoundKind,
+    pub id: uuid::Uuid,
+}
+
+impl Bound {
+    pub fn new(kind: BoundKind, id: uuid::Uuid) -> Self {
+        Self { kind, id }
     }
 }
 
@@ -32,24 +64,34 @@ enum Facts {
         /// Sorted, never empty.
         grant_ids: Vec<uuid::Uuid>,
         agreement_version: i32,
+        lawful: LawfulBasis,
     },
     Safeguarding {
         override_id: uuid::Uuid,
         until: DateTime<Utc>,
         agreement_version: i32,
+        lawful: LawfulBasis,
     },
     PublicTask {
         purpose: Purpose,
-        agreement_version: i32,
+        /// `None` where the agreement, not the law of this hub, gave it.
+        agreement_version: Option<i32>,
+        lawful: LawfulBasis,
+        bound: Bound,
     },
     Family(FamilyAccess),
     OwnContribution,
 }
 
 impl Basis {
-    /// Consent: the active grants relied on (sorted here), within agreement
-    /// `agreement_version`; `None` without a grant.
-    pub fn consent(mut grant_ids: Vec<uuid::Uuid>, agreement_version: i32) -> Option<Self> {
+    /// The family's agreement: the active grants relied on (sorted here),
+    /// within agreement `agreement_version`, under the rule's law; `None`
+    /// without a grant.
+    pub fn consent(
+        mut grant_ids: Vec<uuid::Uuid>,
+        agreement_version: i32,
+        lawful: LawfulBasis,
+    ) -> Option<Self> {
         if grant_ids.is_empty() {
             return None;
         }
@@ -57,6 +99,7 @@ impl Basis {
         Some(Self(Facts::Consent {
             grant_ids,
             agreement_version,
+            lawful,
         }))
     }
 
@@ -65,20 +108,30 @@ impl Basis {
         override_id: uuid::Uuid,
         until: DateTime<Utc>,
         agreement_version: i32,
+        lawful: LawfulBasis,
     ) -> Self {
         Self(Facts::Safeguarding {
             override_id,
             until,
             agreement_version,
+            lawful,
         })
     }
 
-    /// Public task: a statutory rule of agreement `agreement_version` for
-    /// `purpose`.
-    pub fn public_task(purpose: Purpose, agreement_version: i32) -> Self {
+    /// Public task for `purpose`, bound to the fact that makes the purpose
+    /// true: by a statutory rule of agreement `agreement_version`, or (with
+    /// `None`) by a duty the hub applies itself (advice requests).
+    pub fn public_task(
+        purpose: Purpose,
+        agreement_version: Option<i32>,
+        lawful: LawfulBasis,
+        bound: Bound,
+    ) -> Self {
         Self(Facts::PublicTask {
             purpose,
             agreement_version,
+            lawful,
+            bound,
         })
     }
 
@@ -103,6 +156,48 @@ impl Basis {
         }
     }
 
+    /// The law the disclosure rests on. Every basis has one: a family
+    /// member's view is the right of access (UK GDPR Art 15) exercised by
+    /// the data subject or for them, and an agency's own contribution is
+    /// its own record; neither is a disclosure to another body, so neither
+    /// needs an Article 9 condition.
+    pub fn lawful(&self) -> LawfulBasis {
+        match &self.0 {
+            Facts::Consent { lawful, .. }
+            | Facts::Safeguarding { lawful, .. }
+            | Facts::PublicTask { lawful, .. } => lawful.clone(),
+            Facts::Family(access) => LawfulBasis::new(
+                Article6::LegalObligation,
+                None,
+                match access {
+                    FamilyAccess::OwnRecord => "UK GDPR Art 15 (right of access)",
+                    FamilyAccess::ParentalResponsibility => {
+                        "UK GDPR Art 15 (right of access), exercised by a person with parental responsibility (Children Act 1989 s.3)"
+                    }
+                    FamilyAccess::ActingForYoungPerson => {
+                        "UK GDPR Art 15 (right of access), exercised for a young person lacking capacity (Mental Capacity Act 2005; CFA 2014 s.80)"
+                    }
+                },
+            ),
+            Facts::OwnContribution => LawfulBasis::new(
+                Article6::PublicTask,
+                None,
+                "the author agency's own record of its work",
+            ),
+        }
+    }
+
+    /// The fact a PUBLIC_TASK disclosure is bound to.
+    pub fn bound(&self) -> Option<Bound> {
+        match self.0 {
+            Facts::PublicTask { bound, .. } => Some(bound),
+            Facts::Safeguarding { override_id, .. } => {
+                Some(Bound::new(BoundKind::Override, override_id))
+            }
+            _ => None,
+        }
+    }
+
     /// The grants relied on, sorted (CONSENT only; empty otherwise).
     pub fn grant_ids(&self) -> &[uuid::Uuid] {
         match &self.0 {
@@ -120,7 +215,7 @@ impl Basis {
     }
 
     /// The agreement version that bounded the decision (CONSENT,
-    /// SAFEGUARDING and PUBLIC_TASK).
+    /// SAFEGUARDING and PUBLIC_TASK under a statutory rule).
     pub fn agreement_version(&self) -> Option<i32> {
         match self.0 {
             Facts::Consent {
@@ -128,29 +223,73 @@ impl Basis {
             }
             | Facts::Safeguarding {
                 agreement_version, ..
-            }
-            | Facts::PublicTask {
-                agreement_version, ..
             } => Some(agreement_version),
+            Facts::PublicTask {
+                agreement_version, ..
+            } => agreement_version,
             Facts::Family(_) | Facts::OwnContribution => None,
         }
     }
 
-    /// In plain words, for the caller and the family.
+    /// In plain words, for the caller and the family, naming the law.
     pub fn explanation(&self) -> String {
-        match &self.0 {
-            Facts::Consent { .. } => "the family has consented to share this with you".into(),
+        let why = match &self.0 {
+            Facts::Consent { lawful, .. } if lawful.is_gdpr_consent() => {
+                "the family has given their consent to share this with you".to_owned()
+            }
+            Facts::Consent { .. } => "the family has agreed to share this with you".to_owned(),
             Facts::Safeguarding { until, .. } => format!(
                 "your safeguarding override (until {}) covers this",
                 until.format("%-d %B %Y %H:%M UTC")
             ),
-            Facts::PublicTask { purpose, .. } => format!(
-                "shared by law for {} under the data-sharing agreement",
-                purpose_words(*purpose)
-            ),
+            Facts::PublicTask { purpose, bound, .. } => match bound.kind {
+                BoundKind::Assessment => {
+                    "the law requires it for this child's EHC needs assessment".to_owned()
+                }
+                BoundKind::Plan => {
+                    "the law requires it for the annual review of this child's EHC plan".to_owned()
+                }
+                BoundKind::AdviceRequest => {
+                    "the law gives it to an agency asked for advice for this child's EHC needs assessment, until the advice is given".to_owned()
+                }
+                BoundKind::Involvement => format!(
+                    "shared by law with the services working with this child, for {}",
+                    purpose_words(*purpose)
+                ),
+                BoundKind::Override => format!(
+                    "shared by law for {} under your safeguarding override",
+                    purpose_words(*purpose)
+                ),
+            },
             Facts::Family(access) => access.explanation().into(),
             Facts::OwnContribution => "your agency contributed this".into(),
-        }
+        };
+        format!("{why} ({})", self.lawful().citation())
+    }
+}
+
+/// The law of the duties the hub applies itself, outside the agreement.
+pub(crate) mod law {
+    use super::{Article6, Condition, LawfulBasis};
+
+    /// An agency asked for advice reads what the family wrote and what the
+    /// council attached (CFA 2014 s.36; SEND Regulations 2014 regs 6(3), 7,
+    /// 8 [6(3) to confirm]).
+    pub fn advice_reading() -> LawfulBasis {
+        LawfulBasis::new(
+            Article6::PublicTask,
+            Some(Condition::StatutoryPurposes),
+            "Children and Families Act 2014 ss.31, 36; SEND Regulations 2014 regs 6(3), 7, 8 [reg 6(3) to confirm]",
+        )
+    }
+
+    /// The council reads the advice it asked for (regs 6(1), 12).
+    pub fn requested_advice() -> LawfulBasis {
+        LawfulBasis::new(
+            Article6::PublicTask,
+            Some(Condition::StatutoryPurposes),
+            "Children and Families Act 2014 s.36; SEND Regulations 2014 regs 6(1), 12 (the council must seek the advice and append it to the plan)",
+        )
     }
 }
 
@@ -159,8 +298,14 @@ domain::code_enum! {
     pub enum DenialCode("denial code") {
         /// Outside the caller's agreement or role: asking the family won't help.
         NotPermitted = "NOT_PERMITTED",
-        /// Inside the agreement, but no lawful basis holds yet.
+        /// Inside the agreement, but no lawful basis holds yet: the
+        /// family's agreement would open it.
         ConsentRequired = "CONSENT_REQUIRED",
+        /// A statutory rule would open it for this purpose, but the fact the
+        /// purpose needs (an open assessment, a maintained plan, an advice
+        /// request, a current involvement) is not recorded for this child
+        /// and caller; the reason names it.
+        PurposeNotEstablished = "PURPOSE_NOT_ESTABLISHED",
     }
 }
 
@@ -196,6 +341,10 @@ impl ScopeDecision {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessDecision {
     scopes: Vec<ScopeDecision>,
+    /// Contributions the caller may read whatever their scope, because they
+    /// answer advice requests the caller's council made (PUBLIC_TASK bound
+    /// to the request), by contribution id.
+    requested_advice: std::collections::BTreeMap<uuid::Uuid, Basis>,
     /// The agreement version in force when it was taken.
     pub agreement_version: i32,
 }
@@ -205,8 +354,18 @@ impl AccessDecision {
     pub fn from_fn(agreement_version: i32, mut f: impl FnMut(Scope) -> ScopeDecision) -> Self {
         Self {
             scopes: Scope::ALL.iter().map(|s| f(*s)).collect(),
+            requested_advice: std::collections::BTreeMap::new(),
             agreement_version,
         }
+    }
+
+    /// Adds the advice the caller asked for and may read as such.
+    pub(crate) fn with_requested_advice(
+        mut self,
+        advice: impl IntoIterator<Item = (uuid::Uuid, Basis)>,
+    ) -> Self {
+        self.requested_advice.extend(advice);
+        self
     }
 
     pub fn get(&self, scope: Scope) -> &ScopeDecision {
@@ -228,16 +387,20 @@ impl AccessDecision {
     }
 
     /// Who may see a contribution: the agency that wrote it always
-    /// (OWN_CONTRIBUTION, whatever the decision says about its scope);
-    /// anyone else exactly as the decision says about `scope`.
+    /// (OWN_CONTRIBUTION, whatever the decision says about its scope); the
+    /// council that asked for it as advice, on the statutory basis bound to
+    /// its request; anyone else exactly as the decision says about `scope`.
     pub fn for_contribution(
         &self,
         reader_agency: Option<uuid::Uuid>,
+        contribution: uuid::Uuid,
         author_agency: uuid::Uuid,
         scope: Scope,
     ) -> ScopeDecision {
         if reader_agency == Some(author_agency) {
             ScopeDecision::Allowed(Basis::own_contribution())
+        } else if let Some(basis) = self.requested_advice.get(&contribution) {
+            ScopeDecision::Allowed(basis.clone())
         } else {
             self.get(scope).clone()
         }

@@ -2,22 +2,37 @@
 //! each scope is allowed on a named basis or denied with a reason.
 //!
 //! Order of reasoning for a practitioner and scope S:
-//! 1. the agreement must let the agency kind read S for the purpose
+//! 1. for EHC_ASSESSMENT, an open advice request to the caller's agency
+//!    that shares S (ALL_ABOUT_ME, or what the council attached) gives
+//!    PUBLIC_TASK bound to the request: the duty to give advisers the
+//!    family's views and evidence, which the agreement cannot narrow;
+//! 2. the agreement must let the agency kind read S for the purpose
 //!    (otherwise NOT_PERMITTED: nobody can widen it);
-//! 2. a statutory rule gives PUBLIC_TASK;
-//! 3. for the SAFEGUARDING purpose, an active override held by the caller
+//! 3. a statutory rule gives PUBLIC_TASK, bound to the fact that makes the
+//!    purpose true for this child and caller ([`CaseFacts::purpose_fact`]);
+//! 4. for the SAFEGUARDING purpose, an active override held by the caller
 //!    that covers S gives SAFEGUARDING;
-//! 4. active grants covering the agency, S and the purpose give CONSENT
-//!    (never for RESTRICTED);
-//! 5. otherwise CONSENT_REQUIRED (RESTRICTED: NOT_PERMITTED).
+//! 5. active grants covering the agency, S and the purpose give CONSENT
+//!    (the family's agreement to share; never for RESTRICTED);
+//! 6. otherwise PURPOSE_NOT_ESTABLISHED where a statutory rule lacked its
+//!    fact (the reason names it), else CONSENT_REQUIRED (RESTRICTED:
+//!    NOT_PERMITTED).
+//!
+//! Every allowed scope carries its [`crate::LawfulBasis`]: the rule's, or
+//! the law of the hub's own duty (advice). A council's SEND officer also
+//! reads the advice it asked for, whatever its scope
+//! ([`AccessDecision::for_contribution`]).
 
 use chrono::{DateTime, Utc};
 use domain::Scope;
 
+use crate::decision::law;
 use crate::{
-    AccessDecision, Agreement, Basis, ChildFacts, DenialCode, FamilyRefusal, FamilyRole, Grant,
-    Override, Principal, Purpose, Role, ScopeDecision, purpose_words,
+    AccessDecision, Agreement, Basis, Bound, BoundKind, CaseFacts, ChildFacts, DenialCode,
+    FamilyRefusal, FamilyRole, Grant, Override, Principal, Purpose, Role, ScopeDecision,
+    purpose_words,
 };
+use domain::AgencyKind;
 
 /// Everything the decision reads, loaded by the caller for this request.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +40,8 @@ pub struct DecisionInput<'a> {
     pub child: &'a ChildFacts,
     pub grants: &'a [Grant],
     pub overrides: &'a [Override],
+    /// Assessments, plans, advice requests and involvements.
+    pub case: &'a CaseFacts,
     pub agreement: &'a Agreement,
     pub now: DateTime<Utc>,
 }
@@ -75,9 +92,38 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
             )
         });
     };
-    AccessDecision::from_fn(version, |scope| {
+    let today = input.now.date_naive();
+    let la = agency.kind == AgencyKind::LaSend;
+    let held = |scope: Scope| {
+        input
+            .overrides
+            .iter()
+            .filter(|o| {
+                o.child_id == input.child.id
+                    && o.held_by(principal)
+                    && o.covers(scope)
+                    && o.active(input.now)
+            })
+            .min_by_key(|o| o.id)
+    };
+    let decision = AccessDecision::from_fn(version, |scope| {
+        if purpose == Purpose::EhcAssessment
+            && scope.consentable()
+            && let Some(request) = input.case.request_sharing(agency.id, scope)
+        {
+            return ScopeDecision::Allowed(Basis::public_task(
+                purpose,
+                None,
+                law::advice_reading(),
+                Bound::new(BoundKind::AdviceRequest, request.id),
+            ));
+        }
         let permission = input.agreement.permission(agency.kind, scope, purpose);
-        if !permission.read {
+        let lawful = input
+            .agreement
+            .lawful_basis(agency.kind, scope, purpose)
+            .cloned();
+        let (true, Some(lawful)) = (permission.read, lawful) else {
             return denied(
                 DenialCode::NotPermitted,
                 format!(
@@ -87,25 +133,34 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
                     purpose_words(purpose)
                 ),
             );
-        }
+        };
+        let override_held = if purpose == Purpose::Safeguarding {
+            held(scope)
+        } else {
+            None
+        };
+        let mut missing = None;
         if permission.statutory {
-            return ScopeDecision::Allowed(Basis::public_task(purpose, version));
-        }
-        if purpose == Purpose::Safeguarding {
-            let mut held: Vec<&Override> = input
-                .overrides
-                .iter()
-                .filter(|o| {
-                    o.child_id == input.child.id
-                        && o.held_by(principal)
-                        && o.covers(scope)
-                        && o.active(input.now)
-                })
-                .collect();
-            held.sort_by_key(|o| o.id);
-            if let Some(o) = held.first() {
-                return ScopeDecision::Allowed(Basis::safeguarding(o.id, o.ends_at, version));
+            match input.case.purpose_fact(
+                purpose,
+                agency.id,
+                la,
+                override_held.map(|o| o.id),
+                today,
+            ) {
+                Ok(bound) => {
+                    return ScopeDecision::Allowed(Basis::public_task(
+                        purpose,
+                        Some(version),
+                        lawful,
+                        bound,
+                    ));
+                }
+                Err(why) => missing = Some(why),
             }
+        }
+        if let Some(o) = override_held {
+            return ScopeDecision::Allowed(Basis::safeguarding(o.id, o.ends_at, version, lawful));
         }
         if !scope.consentable() {
             return denied(DenialCode::NotPermitted, RESTRICTED_REASON);
@@ -118,17 +173,52 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
             })
             .map(|g| g.id)
             .collect();
-        let Some(basis) = Basis::consent(grant_ids, version) else {
-            return denied(
+        match (Basis::consent(grant_ids, version, lawful), missing) {
+            (Some(basis), _) => ScopeDecision::Allowed(basis),
+            (None, Some(why)) => denied(
+                DenialCode::PurposeNotEstablished,
+                format!(
+                    "{why}, so {} is not shared by law for {}; nor has the family agreed to share it with {}",
+                    scope.label().to_lowercase(),
+                    purpose_words(purpose),
+                    agency.kind.label()
+                ),
+            ),
+            (None, None) => denied(
                 DenialCode::ConsentRequired,
                 format!(
-                    "the family has not consented to share {} with {} for {}",
+                    "the family has not agreed to share {} with {} for {}",
                     scope.label().to_lowercase(),
                     agency.kind.label(),
                     purpose_words(purpose)
                 ),
-            );
-        };
-        ScopeDecision::Allowed(basis)
-    })
+            ),
+        }
+    });
+    // The council reads the advice it asked for, whatever its scope, while
+    // the assessment is open or its plan is maintained (regs 6(1), 12).
+    let fact = match purpose {
+        Purpose::EhcAssessment => input.case.open_assessment(),
+        Purpose::AnnualReview => input.case.maintained_plan(),
+        _ => None,
+    };
+    if la && fact.is_some() {
+        let advice = input
+            .case
+            .answered_advice()
+            .map(|(request, contribution)| {
+                (
+                    contribution,
+                    Basis::public_task(
+                        purpose,
+                        None,
+                        law::requested_advice(),
+                        Bound::new(BoundKind::AdviceRequest, request),
+                    ),
+                )
+            })
+            .collect::<Vec<_>>();
+        return decision.with_requested_advice(advice);
+    }
+    decision
 }

@@ -35,6 +35,7 @@
 
 mod agreement;
 mod authority;
+mod case;
 mod decision;
 mod engine;
 mod grant;
@@ -45,13 +46,17 @@ mod safeguarding;
 pub mod trace;
 
 pub use agreement::{
-    Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
+    Agreement, AgreementEntry, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission,
+    RuleSource,
 };
 pub use authority::{
     Authority, AuthorityError, ChildFacts, FamilyAccess, FamilyRefusal, FamilyRole, NO_AUTHORITY,
     end_of_compulsory_school_age,
 };
-pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
+pub use case::{AdviceFact, AssessmentFact, CaseFacts, InvolvementFact};
+pub use decision::{
+    AccessDecision, Basis, BasisKind, Bound, BoundKind, Denial, DenialCode, ScopeDecision,
+};
 pub use engine::{DecisionInput, decide};
 pub use grant::{
     Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,

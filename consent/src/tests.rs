@@ -35,6 +35,31 @@ fn child(dob: NaiveDate) -> ChildFacts {
     }
 }
 
+/// The casework of the matrix's child: an open EHC needs assessment, and
+/// current involvements of the school, CAMHS and social care, so that every
+/// purpose the matrix uses holds (tests of purpose binding build their own).
+fn case() -> CaseFacts {
+    let involved = |n: u128, agency: Uuid| InvolvementFact {
+        id: Uuid::from_u128(0x1000 + n),
+        agency_id: agency,
+        since: NaiveDate::from_ymd_opt(2025, 9, 1),
+        until: None,
+    };
+    CaseFacts {
+        assessments: vec![AssessmentFact {
+            id: Uuid::from_u128(0xa55e55),
+            open: true,
+            plan_maintained: false,
+            advice: vec![],
+        }],
+        involvements: vec![
+            involved(1, SCHOOL),
+            involved(2, Uuid::from_u128(0xca)),
+            involved(3, Uuid::from_u128(0x5c0)),
+        ],
+    }
+}
+
 fn nine_year_old() -> ChildFacts {
     child(NaiveDate::from_ymd_opt(2017, 9, 1).expect("date"))
 }
@@ -120,6 +145,7 @@ fn check(
         child: c,
         grants,
         overrides,
+        case: &case(),
         agreement: &a,
         now: now(),
     };
@@ -214,6 +240,7 @@ fn matrix() {
             child: &kid,
             grants: std::slice::from_ref(&to_schools),
             overrides: &[],
+            case: &case(),
             agreement: &a,
             now: now(),
         },
@@ -535,7 +562,7 @@ proptest! {
     ) {
         let a = agreement();
         let kid = nine_year_old();
-        let input = DecisionInput { child: &kid, grants: &grants, overrides: &overrides, agreement: &a, now: now() };
+        let input = DecisionInput { child: &kid, grants: &grants, overrides: &overrides, case: &case(), agreement: &a, now: now() };
         let d = decide(&p, &input);
         let agency = p.agency.expect("agency");
         let purpose = p.purpose.expect("purpose");
@@ -585,7 +612,7 @@ proptest! {
             .collect();
         let a = agreement();
         let kid = nine_year_old();
-        let d = decide(&p, &DecisionInput { child: &kid, grants: &dead, overrides: &[], agreement: &a, now: now() });
+        let d = decide(&p, &DecisionInput { child: &kid, grants: &dead, overrides: &[], case: &case(), agreement: &a, now: now() });
         for (_, outcome) in d.iter() {
             if let ScopeDecision::Allowed(b) = outcome {
                 prop_assert!(b.kind() != BasisKind::Consent);
@@ -604,14 +631,14 @@ proptest! {
     ) {
         let a = agreement();
         let kid = nine_year_old();
-        let d = decide(&p, &DecisionInput { child: &kid, grants: &grants, overrides: &[], agreement: &a, now: now() });
+        let d = decide(&p, &DecisionInput { child: &kid, grants: &grants, overrides: &[], case: &case(), agreement: &a, now: now() });
         let scope = Scope::ALL[scope_index];
         let reader = p.agency.map(|x| x.id);
         let author = match (author_is_reader, reader) {
             (true, Some(id)) => id,
             _ => Uuid::from_u128(0xa17),
         };
-        let seen = d.for_contribution(reader, author, scope);
+        let seen = d.for_contribution(reader, Uuid::from_u128(0xc0), author, scope);
         if reader == Some(author) {
             prop_assert!(matches!(&seen, ScopeDecision::Allowed(b) if b.kind() == BasisKind::OwnContribution));
         } else {

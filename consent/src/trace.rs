@@ -90,6 +90,28 @@ pub struct BasisRecord {
     pub grant_ids: Vec<Uuid>,
     pub override_id: Option<Uuid>,
     pub agreement_version: Option<i32>,
+    /// The law it rested on (absent only in entries written before lawful
+    /// bases were recorded, so that their canonical form is unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lawful: Option<crate::LawfulBasis>,
+    /// The fact that made the purpose true (PUBLIC_TASK and SAFEGUARDING).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound: Option<crate::Bound>,
+}
+
+impl BasisRecord {
+    /// The record of `basis` for `scope`.
+    pub fn of(scope: Scope, basis: &crate::Basis) -> Self {
+        Self {
+            scope,
+            kind: basis.kind(),
+            grant_ids: basis.grant_ids().to_vec(),
+            override_id: basis.override_id(),
+            agreement_version: basis.agreement_version(),
+            lawful: Some(basis.lawful()),
+            bound: basis.bound(),
+        }
+    }
 }
 
 /// One trace entry. Field order is the canonical order.
@@ -155,13 +177,7 @@ impl TraceEntry {
     ) -> Self {
         for (scope, outcome) in decision.iter().filter(|(s, _)| requested.contains(s)) {
             match outcome {
-                ScopeDecision::Allowed(b) => self.basis.push(BasisRecord {
-                    scope,
-                    kind: b.kind(),
-                    grant_ids: b.grant_ids().to_vec(),
-                    override_id: b.override_id(),
-                    agreement_version: b.agreement_version(),
-                }),
+                ScopeDecision::Allowed(b) => self.basis.push(BasisRecord::of(scope, b)),
                 ScopeDecision::Denied(d) => self.withheld.push(Withheld {
                     scope,
                     code: d.code,
@@ -616,6 +632,8 @@ mod tests {
             grant_ids: vec![],
             override_id: None,
             agreement_version: None,
+            lawful: None,
+            bound: None,
         });
         let columns = IndexedColumns::of(&entry).expect("columns");
         assert_eq!(columns.basis_kinds, ",SAFEGUARDING,");

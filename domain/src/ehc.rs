@@ -216,6 +216,9 @@ pub struct AdviceRequest {
     pub id: uuid::Uuid,
     pub agency_id: uuid::Uuid,
     pub scope: crate::Scope,
+    /// Parts of the record the council shares with the request; the asked
+    /// agency reads them (and "all about me") until it answers.
+    pub attachments: std::collections::BTreeSet<crate::Scope>,
     pub asked_on: NaiveDate,
     pub due_on: NaiveDate,
     pub answer: Option<AdviceAnswer>,
@@ -265,6 +268,26 @@ impl Assessment {
             AssessmentEventKind::DecidedNotToAssess,
         ])
         .map(|e| (e.kind == AssessmentEventKind::DecidedToAssess, e.on))
+    }
+
+    /// Open from the request until the final plan or the decision not to
+    /// assess (SEND Regulations 2014 regs 5, 10, 13): while it is open,
+    /// EHC_ASSESSMENT is a true purpose for this child.
+    pub fn is_open(&self) -> bool {
+        !self.events.iter().any(|e| {
+            matches!(
+                e.kind,
+                AssessmentEventKind::DecidedNotToAssess | AssessmentEventKind::FinalIssued
+            )
+        })
+    }
+
+    /// The final plan was issued: the plan is maintained from then
+    /// (CFA 2014 s.44), until it ceases.
+    pub fn plan_maintained(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| e.kind == AssessmentEventKind::FinalIssued)
     }
 
     pub fn draft_issued_on(&self) -> Option<NaiveDate> {
@@ -417,6 +440,9 @@ impl Assessment {
         if !ask.scope.consentable() {
             return Err(AdviceError::Restricted);
         }
+        if ask.attachments.iter().any(|s| !s.consentable()) {
+            return Err(AdviceError::RestrictedAttachment);
+        }
         let due_on = ask
             .due_on
             .unwrap_or_else(|| weeks_after(today, ADVICE_WEEKS));
@@ -427,6 +453,7 @@ impl Assessment {
             id: ask.id,
             agency_id: ask.agency_id,
             scope: ask.scope,
+            attachments: ask.attachments,
             asked_on: today,
             due_on,
             answer: None,
@@ -438,7 +465,7 @@ impl Assessment {
 pub const ADVICE_WEEKS: i64 = 6;
 
 /// What a case officer asks for in [`Assessment::request_advice`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdviceAsk {
     /// The new request's id.
     pub id: uuid::Uuid,
@@ -446,6 +473,8 @@ pub struct AdviceAsk {
     pub agency_id: uuid::Uuid,
     /// The scope the advice is about.
     pub scope: crate::Scope,
+    /// Parts of the record shared with the request (never RESTRICTED).
+    pub attachments: std::collections::BTreeSet<crate::Scope>,
     /// When it is due; by default [`ADVICE_WEEKS`] from today.
     pub due_on: Option<NaiveDate>,
 }
@@ -602,6 +631,9 @@ pub enum AdviceError {
     /// RESTRICTED information is never the subject of advice.
     #[error("advice is not sought for restricted information")]
     Restricted,
+    /// RESTRICTED information is never attached to a request.
+    #[error("restricted information is never attached to an advice request")]
+    RestrictedAttachment,
     /// The due date is before today.
     #[error("cannot be in the past")]
     DueInPast,
@@ -636,6 +668,7 @@ impl AdviceError {
             AdviceError::NotDecidedToAssess => "assessmentId",
             AdviceError::NoSuchAgency => "agencyId",
             AdviceError::Restricted => "scope",
+            AdviceError::RestrictedAttachment => "attach",
             AdviceError::DueInPast => "dueOn",
             AdviceError::AlreadyAnswered => "requestId",
             AdviceError::AuthorNotConfirmed => "authorConfirmed",
@@ -736,6 +769,7 @@ mod assessment_tests {
             id: uuid::Uuid::nil(),
             agency_id: uuid::Uuid::nil(),
             scope: crate::Scope::Communication,
+            attachments: Default::default(),
             asked_on: d(2026, 2, 20),
             due_on: weeks_after(d(2026, 2, 20), 6),
             answer: None,
@@ -806,6 +840,7 @@ mod rule_tests {
             id: Uuid::from_u128(0xad),
             agency_id: SALT,
             scope,
+            attachments: [Scope::Education].into(),
             due_on,
         }
     }
@@ -986,7 +1021,7 @@ mod rule_tests {
         let refused = assessment(&[(AssessmentEventKind::DecidedNotToAssess, d(2026, 2, 9))]);
         let mut stranger = ask(Scope::Communication, None);
         stranger.agency_id = Uuid::from_u128(0xdead);
-        let cases: [(&Assessment, AdviceAsk, AdviceError, &str, &str); 5] = [
+        let cases: [(&Assessment, AdviceAsk, AdviceError, &str, &str); 6] = [
             (
                 &assessment(&[]),
                 ask(Scope::Communication, None),
@@ -1014,6 +1049,16 @@ mod rule_tests {
                 AdviceError::Restricted,
                 "scope",
                 "advice is not sought for restricted information",
+            ),
+            (
+                &decided(),
+                AdviceAsk {
+                    attachments: [Scope::Education, Scope::Restricted].into(),
+                    ..ask(Scope::Communication, None)
+                },
+                AdviceError::RestrictedAttachment,
+                "attach",
+                "restricted information is never attached to an advice request",
             ),
             (
                 &decided(),
@@ -1216,6 +1261,7 @@ mod rule_tests {
                 id: Uuid::from_u128(0xad),
                 agency_id: agency,
                 scope,
+                attachments: Default::default(),
                 due_on: due.map(|n| today + Duration::days(n)),
             };
             if let Ok(r) = decided().request_advice(ask, &agencies(), today) {

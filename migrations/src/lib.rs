@@ -8,9 +8,23 @@
 
 pub use sea_orm_migration::prelude::*;
 
-/// The `CHECK` constraints on code columns now in force (a later migration
-/// that changes one re-exports its own list here).
-pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CODE_CHECKS, CodeCheck};
+pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CodeCheck};
+
+/// The `CHECK` constraints on code columns now in force: those migration 6
+/// created, as each later migration changed or added them (its `CHANGES`,
+/// applied in order: a check of the same name replaces the earlier one).
+pub fn code_checks() -> Vec<CodeCheck> {
+    let mut all = m20261202_000006_code_sets::CODE_CHECKS.to_vec();
+    for changes in [m20261203_000007_lawful_basis::CHANGES] {
+        for change in changes {
+            match all.iter_mut().find(|c| c.name == change.name) {
+                Some(old) => *old = *change,
+                None => all.push(*change),
+            }
+        }
+    }
+    all
+}
 
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
@@ -18,6 +32,7 @@ mod m20261123_000003_access_trace;
 mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
 mod m20261202_000006_code_sets;
+mod m20261203_000007_lawful_basis;
 mod util;
 
 /// All migrations, in order.
@@ -34,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_tell_it_once::Migration),
             Box::new(m20261201_000005_readiness_probe::Migration),
             Box::new(m20261202_000006_code_sets::Migration),
+            Box::new(m20261203_000007_lawful_basis::Migration),
         ]
     }
 }

@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use consent::{
-    Agreement, Capture, CaptureMethod, Grant, Override, Permission, Purpose, Recipient, Review,
-    Withdrawal,
+    Agreement, AgreementEntry, Capture, CaptureMethod, Grant, LawfulBasis, Override, Permission,
+    Purpose, Recipient, Review, Withdrawal,
 };
 use domain::{AgencyKind, ChildId, Scope, UnknownCode};
 use sea_orm::sea_query::Expr;
@@ -314,16 +314,21 @@ impl Store {
         let entries = rules
             .iter()
             .map(|r| {
-                Ok((
-                    code::<AgencyKind>(&r.agency_kind)?,
-                    code::<Scope>(&r.scope)?,
-                    code::<Purpose>(&r.purpose)?,
-                    Permission {
+                Ok(AgreementEntry {
+                    kind: code::<AgencyKind>(&r.agency_kind)?,
+                    scope: code::<Scope>(&r.scope)?,
+                    purpose: code::<Purpose>(&r.purpose)?,
+                    permission: Permission {
                         read: r.can_read,
                         contribute: r.can_contribute,
                         statutory: r.statutory,
                     },
-                ))
+                    basis: LawfulBasis::new(
+                        code(&r.article6)?,
+                        r.special_condition.as_deref().map(code).transpose()?,
+                        r.gateway.clone(),
+                    ),
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Agreement::from_entries(
@@ -544,14 +549,17 @@ impl TracedTxn {
         }
         let rows: Vec<_> = built
             .entries()
-            .map(|(kind, scope, purpose, p)| agreement_rule::ActiveModel {
+            .map(|e| agreement_rule::ActiveModel {
                 version: Set(next),
-                agency_kind: Set(kind.code().to_owned()),
-                scope: Set(scope.code().to_owned()),
-                purpose: Set(purpose.code().to_owned()),
-                can_read: Set(p.read),
-                can_contribute: Set(p.contribute),
-                statutory: Set(p.statutory),
+                agency_kind: Set(e.kind.code().to_owned()),
+                scope: Set(e.scope.code().to_owned()),
+                purpose: Set(e.purpose.code().to_owned()),
+                can_read: Set(e.permission.read),
+                can_contribute: Set(e.permission.contribute),
+                statutory: Set(e.permission.statutory),
+                article6: Set(e.basis.article6.code().to_owned()),
+                special_condition: Set(e.basis.condition.map(|c| c.code().to_owned())),
+                gateway: Set(e.basis.gateway.clone()),
             })
             .collect();
         if !rows.is_empty() {

@@ -331,6 +331,9 @@ pub mod agreement_rule {
         pub can_read: bool,
         pub can_contribute: bool,
         pub statutory: bool,
+        pub article6: String,
+        pub special_condition: Option<String>,
+        pub gateway: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -366,6 +369,12 @@ macro_rules! code_set_entity {
 
 code_set_entity!(consent_grant_scope, "consent_grant_scope", grant_id: Uuid, scope);
 code_set_entity!(consent_grant_purpose, "consent_grant_purpose", grant_id: Uuid, purpose);
+code_set_entity!(
+    advice_request_attachment,
+    "advice_request_attachment",
+    request_id: Uuid,
+    scope
+);
 code_set_entity!(
     safeguarding_override_scope,
     "safeguarding_override_scope",

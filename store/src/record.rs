@@ -591,6 +591,30 @@ impl TracedTxn {
         .await?;
         Ok(id)
     }
+    /// Records that `agency` works with the child from today: the "legitimate
+    /// relationship" a DIRECT_SUPPORT statutory rule needs.
+    pub async fn record_involvement(
+        &self,
+        child_id: ChildId,
+        agency: &consent::AgencyRef,
+        role_title: &str,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        involvement::Entity::insert(involvement::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(id),
+            agency_id: Set(agency.id),
+            agency_kind: Set(agency.kind.code().to_owned()),
+            practitioner_name: Set(None),
+            role_title: Set(Some(role_title.to_owned())),
+            since: Set(Some(self.now().date_naive())),
+            until: Set(None),
+        })
+        .exec(&self.txn)
+        .await?;
+        Ok(id)
+    }
+
     /// Links a family member to an existing child.
     pub async fn link_family_member(
         &self,

@@ -10,7 +10,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::entities::{
-    advice_answer, advice_request, all_about_me_version, assessment, assessment_event, contribution,
+    advice_answer, advice_request, advice_request_attachment, all_about_me_version, assessment,
+    assessment_event, contribution, involvement,
 };
 use super::trace::TracedTxn;
 use super::{Result, Store, code};
@@ -114,7 +115,7 @@ impl Store {
     #[tracing::instrument(name = "db.assessments", skip_all)]
     pub async fn assessments(&self, child_id: ChildId) -> Result<Vec<Assessment>> {
         let db = &self.db;
-        let (rows, events, requests, answers) = tokio::try_join!(
+        let (rows, events, requests, answers, attachments) = tokio::try_join!(
             assessment::Entity::find()
                 .filter(assessment::Column::ChildId.eq(child_id))
                 .order_by_asc(assessment::Column::CreatedAt)
@@ -131,9 +132,16 @@ impl Store {
             advice_answer::Entity::find()
                 .filter(advice_answer::Column::ChildId.eq(child_id))
                 .all(db),
+            advice_request_attachment::Entity::find()
+                .filter(advice_request_attachment::Column::ChildId.eq(child_id))
+                .all(db),
         )?;
         let answers: HashMap<Uuid, &advice_answer::Model> =
             answers.iter().map(|a| (a.request_id, a)).collect();
+        let mut attached: HashMap<Uuid, Vec<&str>> = HashMap::new();
+        for a in &attachments {
+            attached.entry(a.request_id).or_default().push(&a.scope);
+        }
         rows.iter()
             .map(|a| {
                 Ok(Assessment {
@@ -156,11 +164,39 @@ impl Store {
                     advice: requests
                         .iter()
                         .filter(|r| r.assessment_id == a.id)
-                        .map(|r| request_of(r, answers.get(&r.id).copied()))
+                        .map(|r| {
+                            let mut request = request_of(r, answers.get(&r.id).copied())?;
+                            for scope in attached.get(&r.id).into_iter().flatten() {
+                                request.attachments.insert(code(scope)?);
+                            }
+                            Ok(request)
+                        })
                         .collect::<Result<_>>()?,
                 })
             })
             .collect()
+    }
+
+    /// The facts that bind purposes for a child: assessments (with advice
+    /// requests, answers and attachments) and involvements.
+    #[tracing::instrument(name = "db.case_facts", skip_all)]
+    pub async fn case_facts(&self, child_id: ChildId) -> Result<consent::CaseFacts> {
+        let (assessments, involvements) = tokio::try_join!(self.assessments(child_id), async {
+            Ok(involvement::Entity::find()
+                .filter(involvement::Column::ChildId.eq(child_id))
+                .all(&self.db)
+                .await?)
+        })?;
+        let involvements = involvements
+            .iter()
+            .map(|i| consent::InvolvementFact {
+                id: i.id,
+                agency_id: i.agency_id,
+                since: i.since,
+                until: i.until,
+            })
+            .collect();
+        Ok(consent::CaseFacts::new(&assessments, involvements))
     }
 
     /// The child of an assessment.
@@ -228,6 +264,7 @@ fn request_of(
         id: r.id,
         agency_id: r.agency_id,
         scope: code(&r.scope)?,
+        attachments: Default::default(),
         asked_on: r.asked_on,
         due_on: r.due_on,
         answer: match answer {
@@ -358,6 +395,17 @@ impl TracedTxn {
         })
         .exec(&self.txn)
         .await?;
+        if !r.attachments.is_empty() {
+            advice_request_attachment::Entity::insert_many(r.attachments.iter().map(|s| {
+                advice_request_attachment::ActiveModel {
+                    child_id: Set(child_id),
+                    request_id: Set(r.id),
+                    scope: Set(s.code().to_owned()),
+                }
+            }))
+            .exec(&self.txn)
+            .await?;
+        }
         Ok(())
     }
 

@@ -65,8 +65,15 @@ impl CaseOfficer<'_> {
         let rc = self.rc;
         let tx = rc.store().traced().await?;
         let id = tx.register_child(new, &rc.principal.subject).await?;
-        tx.commit(vec![rc.child_entry(TraceAction::ChildRegistered, id)])
-            .await?;
+        // The registering council works with the child from now on.
+        let mut entry = rc.child_entry(TraceAction::ChildRegistered, id);
+        if let Some(agency) = rc.principal.agency {
+            let involvement = tx
+                .record_involvement(id, &agency, "registered the child")
+                .await?;
+            entry = entry.detail("involvement_id", involvement);
+        }
+        tx.commit(vec![entry]).await?;
         rc.open(id).await?.ok_or(Error::NotFound("child"))
     }
 
@@ -205,6 +212,7 @@ impl CaseOfficer<'_> {
         assessment: Uuid,
         agency: Uuid,
         scope: Scope,
+        attachments: std::collections::BTreeSet<Scope>,
         due_on: Option<NaiveDate>,
     ) -> Result<AdviceOnFile> {
         let rc = self.rc;
@@ -214,6 +222,7 @@ impl CaseOfficer<'_> {
             id: Uuid::now_v7(),
             agency_id: agency,
             scope,
+            attachments,
             due_on,
         };
         let r = a.request_advice(ask, &agencies, rc.today())?;
@@ -224,7 +233,15 @@ impl CaseOfficer<'_> {
             .child_entry(TraceAction::AdviceRequested, a.child_id)
             .detail("request_id", r.id)
             .detail("agency_id", agency)
-            .detail("scope", scope);
+            .detail("scope", scope)
+            .detail(
+                "attachments",
+                r.attachments
+                    .iter()
+                    .map(|s| s.code())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
         tx.commit(vec![entry]).await?;
         Ok(AdviceOnFile {
             child_id: a.child_id,

@@ -3,7 +3,7 @@
 //! and consent history leave through [`super::Family`], which exists only for
 //! the family.)
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use consent::{AccessDecision, Override, ScopeDecision};
@@ -148,26 +148,38 @@ impl Disclosure {
             .map(|c| c.id)
             .collect();
         let mut shown = Vec::new();
-        let mut touched: BTreeMap<Scope, ScopeDecision> = BTreeMap::new();
+        let mut touched: BTreeSet<Scope> = BTreeSet::new();
         for c in all {
             let current = current_ids.contains(&c.id);
             if !current && !include_superseded {
                 continue;
             }
-            let outcome = self
-                .decision
-                .for_contribution(self.own_agency, c.agency_id, c.scope);
-            if outcome.is_allowed() {
-                touched.entry(c.scope).or_insert(outcome);
-                shown.push(ShownContribution {
-                    contribution: c,
-                    current,
-                });
+            let outcome =
+                self.decision
+                    .for_contribution(self.own_agency, c.id, c.agency_id, c.scope);
+            let ScopeDecision::Allowed(basis) = &outcome else {
+                continue;
+            };
+            if outcome == *self.decision.get(c.scope) {
+                touched.insert(c.scope);
+            } else {
+                // Shown on a basis of its own (the caller's own, or advice
+                // its council asked for), recorded beside the section's.
+                self.recorder
+                    .item(self.record.id, c.scope, basis, fields.iter().cloned());
             }
+            shown.push(ShownContribution {
+                contribution: c,
+                current,
+            });
         }
-        for (scope, outcome) in touched {
-            self.recorder
-                .touched(self.record.id, scope, &outcome, fields.iter().cloned());
+        for scope in touched {
+            self.recorder.touched(
+                self.record.id,
+                scope,
+                self.decision.get(scope),
+                fields.iter().cloned(),
+            );
         }
         Ok(shown)
     }

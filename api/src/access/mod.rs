@@ -130,6 +130,9 @@ const NO_CHILD: ChildId = uuid::Uuid::nil();
 struct Loaded {
     core: ChildCore,
     state: ConsentState,
+    /// Assessments, plans, advice requests, involvements: what binds
+    /// purposes to facts.
+    case: consent::CaseFacts,
     agreement: Agreement,
 }
 
@@ -180,14 +183,16 @@ impl RequestContext {
 
     async fn load(&self, id: ChildId) -> Result<Option<Loaded>> {
         let store = self.store();
-        let (core, state, agreement) = tokio::try_join!(
+        let (core, state, case, agreement) = tokio::try_join!(
             store.child_core(id),
             store.consent_state(id),
+            store.case_facts(id),
             store.current_agreement()
         )?;
         Ok(core.map(|core| Loaded {
             core,
             state,
+            case,
             agreement,
         }))
     }
@@ -199,7 +204,9 @@ impl RequestContext {
         id: ChildId,
         now: DateTime<Utc>,
     ) -> Result<Option<(Loaded, AccessDecision)>> {
-        let Some(loaded) = self.load(id).await? else {
+        // Boxed: the joined loads make a large future, and every front end
+        // awaits this one inside its own.
+        let Some(loaded) = Box::pin(self.load(id)).await? else {
             return Ok(None);
         };
         let facts = loaded.core.consent_facts();
@@ -207,6 +214,7 @@ impl RequestContext {
             child: &facts,
             grants: &loaded.state.grants,
             overrides: &loaded.state.overrides,
+            case: &loaded.case,
             agreement: &loaded.agreement,
             now,
         };

@@ -103,6 +103,7 @@ pub(super) async fn load_assessment(
         id: id(0x910 + n),
         agency_id: agency,
         scope,
+        attachments: [Scope::SenNeeds, Scope::Education].into(),
         asked_on,
         due_on: weeks_after(asked_on, 6),
         answer: None,

@@ -134,6 +134,11 @@ pub struct TraceBasis {
     pub grant_ids: Vec<ID>,
     pub override_id: Option<ID>,
     pub agreement_version: Option<i32>,
+    /// The law it rested on (absent in entries written before lawful bases
+    /// were recorded).
+    pub lawful_basis: Option<types::LawfulBasisView>,
+    /// The fact that made the purpose true.
+    pub bound_to: Option<types::BoundFact>,
 }
 
 /// An action-specific fact.
@@ -204,6 +209,8 @@ impl From<TraceRow> for TraceEntryView {
                     grant_ids: b.grant_ids.into_iter().map(id).collect(),
                     override_id: b.override_id.map(id),
                     agreement_version: b.agreement_version,
+                    lawful_basis: b.lawful.as_ref().map(Into::into),
+                    bound_to: b.bound.map(Into::into),
                 })
                 .collect(),
             details: e

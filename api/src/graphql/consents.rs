@@ -160,6 +160,8 @@ pub struct AgreementRule {
     /// Shared on the public-task basis: families are shown it but cannot
     /// switch it off.
     pub statutory: bool,
+    /// The law the rule rests on.
+    pub lawful_basis: types::LawfulBasisView,
 }
 
 /// A version of the data-sharing agreement.
@@ -179,13 +181,14 @@ impl From<Agreement> for AgreementView {
             consent_recorders: a.consent_recorders.iter().map(|k| (*k).into()).collect(),
             rules: a
                 .entries()
-                .map(|(k, s, p, perm)| AgreementRule {
-                    agency_kind: k.into(),
-                    scope: s.into(),
-                    purpose: p.into(),
-                    read: perm.read,
-                    contribute: perm.contribute,
-                    statutory: perm.statutory,
+                .map(|e| AgreementRule {
+                    agency_kind: e.kind.into(),
+                    scope: e.scope.into(),
+                    purpose: e.purpose.into(),
+                    read: e.permission.read,
+                    contribute: e.permission.contribute,
+                    statutory: e.permission.statutory,
+                    lawful_basis: (&e.basis).into(),
                 })
                 .collect(),
         }

@@ -25,6 +25,9 @@ impl From<Error> for async_graphql::Error {
                 let advice = match denial.code {
                     DenialCode::ConsentRequired => "ask the family for consent to share it",
                     DenialCode::NotPermitted => "it is not shared with you",
+                    DenialCode::PurposeNotEstablished => {
+                        "state a purpose that holds for this child, or ask the family to agree to share it"
+                    }
                 };
                 async_graphql::Error::new(format!(
                     "{} is withheld: {}; {advice}",

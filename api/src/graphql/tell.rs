@@ -472,21 +472,32 @@ impl TellMutation {
     }
 
     /// Asks an agency for advice on one scope (due 6 weeks after today unless
-    /// set otherwise).
+    /// set otherwise). `attach` names the parts of the record the council
+    /// shares with the request: until it answers, the asked agency reads
+    /// them and "all about me" on the statutory basis (SEND Regulations
+    /// 2014 regs 6-8), whatever the family has agreed.
     async fn request_advice(
         &self,
         ctx: &Context<'_>,
         assessment_id: ID,
         agency_id: ID,
         scope: types::Scope,
+        #[graphql(default)] attach: Vec<types::Scope>,
         due_on: Option<Date>,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
         let assessment = parse_id("assessmentId", &assessment_id)?;
         let agency = parse_id("agencyId", &agency_id)?;
+        let attach = attach.into_iter().map(Into::into).collect();
         let asked = officer
-            .request_advice(assessment, agency, scope.into(), due_on.map(|d| d.0))
+            .request_advice(
+                assessment,
+                agency,
+                scope.into(),
+                attach,
+                due_on.map(|d| d.0),
+            )
             .await?;
         Ok(advice_view(&asked, rc.today()))
     }

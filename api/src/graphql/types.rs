@@ -44,7 +44,7 @@ remote_enum!(
     BasisKind = "consent::BasisKind" { Consent, Safeguarding, PublicTask, Family, OwnContribution });
 remote_enum!(
     /// Why something is withheld.
-    DenialCode = "consent::DenialCode" { NotPermitted, ConsentRequired });
+    DenialCode = "consent::DenialCode" { NotPermitted, ConsentRequired, PurposeNotEstablished });
 
 remote_enum!(
     /// Where a consent grant stands now.
@@ -452,10 +452,64 @@ pub struct ScopeAccess {
     pub grant_ids: Vec<ID>,
     /// The override relied on (basis SAFEGUARDING).
     pub override_id: Option<ID>,
+    /// The law the disclosure rests on (when allowed).
+    pub lawful_basis: Option<LawfulBasisView>,
+    /// The fact that makes the purpose true for this child and caller: an
+    /// open assessment, a maintained plan, an advice request, a current
+    /// involvement, an override (PUBLIC_TASK and SAFEGUARDING).
+    pub bound_to: Option<BoundFact>,
     /// The data-sharing agreement version that bounded the decision.
     pub agreement_version: i32,
     /// The record fields this scope covers (`section.field`).
     pub fields: Vec<String>,
+}
+
+/// The law a disclosure rests on (shared/LAW.md §1).
+#[derive(SimpleObject, Debug, Clone)]
+pub struct LawfulBasisView {
+    /// UK GDPR Art 6(1) basis code: A_CONSENT, C_LEGAL_OBLIGATION,
+    /// D_VITAL_INTERESTS or E_PUBLIC_TASK.
+    pub article6: &'static str,
+    /// Art 9(2) / Art 10 condition code (special-category data), e.g.
+    /// G_SCH1_PARA6, H_SCH1_PARA2, G_SCH1_PARA18.
+    pub condition: Option<&'static str>,
+    /// The statute that lets the body do the work.
+    pub gateway: String,
+    /// Article, condition and gateway, as a data-protection officer cites them.
+    pub citation: String,
+    /// True when the family's agreement is UK GDPR Art 6(1)(a) consent;
+    /// otherwise it is their agreement to share under the common-law duty
+    /// of confidence.
+    pub gdpr_consent: bool,
+}
+
+impl From<&consent::LawfulBasis> for LawfulBasisView {
+    fn from(b: &consent::LawfulBasis) -> Self {
+        Self {
+            article6: b.article6.code(),
+            condition: b.condition.map(|c| c.code()),
+            gateway: b.gateway.clone(),
+            citation: b.citation(),
+            gdpr_consent: b.is_gdpr_consent(),
+        }
+    }
+}
+
+/// The fact a decision is bound to, by kind and id.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct BoundFact {
+    /// ASSESSMENT, PLAN, ADVICE_REQUEST, INVOLVEMENT or OVERRIDE.
+    pub kind: &'static str,
+    pub id: ID,
+}
+
+impl From<consent::Bound> for BoundFact {
+    fn from(b: consent::Bound) -> Self {
+        Self {
+            kind: b.kind.code(),
+            id: ID(b.id.to_string()),
+        }
+    }
 }
 
 /// A safeguarding override as the family (or its holder) sees it.
@@ -508,6 +562,13 @@ impl ScopeAccess {
                 None,
             ),
         };
+        let (lawful_basis, bound_to) = match decision {
+            consent::ScopeDecision::Allowed(b) => (
+                Some(LawfulBasisView::from(&b.lawful())),
+                b.bound().map(Into::into),
+            ),
+            consent::ScopeDecision::Denied(_) => (None, None),
+        };
         Self {
             scope: scope.into(),
             label: scope.label(),
@@ -517,6 +578,8 @@ impl ScopeAccess {
             denial,
             grant_ids,
             override_id,
+            lawful_basis,
+            bound_to,
             agreement_version,
             fields,
         }

@@ -954,42 +954,84 @@ proptest! {
 // ---- Basis ----
 
 #[test]
-fn each_basis_carries_only_its_own_facts() {
+fn each_basis_carries_only_its_own_facts_and_names_its_law() {
+    let law = LawfulBasis::new(
+        Article6::PublicTask,
+        Some(Condition::StatutoryPurposes),
+        "Education Act 1996",
+    );
     let (g1, g2) = (Uuid::from_u128(2), Uuid::from_u128(1));
-    let consent = Basis::consent(vec![g1, g2], 4).expect("grants");
+    let consent = Basis::consent(vec![g1, g2], 4, law.clone()).expect("grants");
     assert_eq!(consent.kind(), BasisKind::Consent);
     assert_eq!(consent.grant_ids(), &[g2, g1], "sorted");
     assert_eq!(
-        (consent.override_id(), consent.agreement_version()),
-        (None, Some(4))
+        (
+            consent.override_id(),
+            consent.agreement_version(),
+            consent.bound()
+        ),
+        (None, Some(4), None)
     );
+    assert_eq!(consent.lawful(), law);
     assert_eq!(
         consent.explanation(),
-        "the family has consented to share this with you"
+        "the family has agreed to share this with you (UK GDPR Art 6(1)(e) public task; UK GDPR Art 9(2)(g) and DPA 2018 Sch 1 para 6 (statutory purposes); Education Act 1996)"
     );
-    assert_eq!(Basis::consent(Vec::new(), 4), None, "consent names a grant");
+    let gdpr = LawfulBasis::new(
+        Article6::Consent,
+        Some(Condition::ExplicitConsent),
+        "none: optional sharing",
+    );
+    assert!(
+        Basis::consent(vec![g1], 4, gdpr)
+            .expect("grant")
+            .explanation()
+            .starts_with("the family has given their consent to share this with you (UK GDPR Art 6(1)(a) consent; UK GDPR Art 9(2)(a)"),
+        "only an Art 6(1)(a) rule is called consent"
+    );
+    assert_eq!(
+        Basis::consent(Vec::new(), 4, law.clone()),
+        None,
+        "consent names a grant"
+    );
 
     let until = now() + Duration::hours(3);
-    let s = Basis::safeguarding(OVERRIDE, until, 4);
+    let s = Basis::safeguarding(OVERRIDE, until, 4, law.clone());
     assert_eq!(s.kind(), BasisKind::Safeguarding);
     assert_eq!(
         (s.grant_ids(), s.override_id(), s.agreement_version()),
         (&[][..], Some(OVERRIDE), Some(4))
     );
-    assert_eq!(
-        s.explanation(),
-        "your safeguarding override (until 22 November 2026 15:00 UTC) covers this"
+    assert_eq!(s.bound(), Some(Bound::new(BoundKind::Override, OVERRIDE)));
+    assert!(
+        s.explanation()
+            .starts_with("your safeguarding override (until 22 November 2026 15:00 UTC) covers this (UK GDPR Art 6(1)(e)"),
+        "{}",
+        s.explanation()
     );
 
-    let p = Basis::public_task(Purpose::EhcAssessment, 4);
+    let assessment = Uuid::from_u128(0xa5);
+    let p = Basis::public_task(
+        Purpose::EhcAssessment,
+        Some(4),
+        law.clone(),
+        Bound::new(BoundKind::Assessment, assessment),
+    );
     assert_eq!(p.kind(), BasisKind::PublicTask);
     assert_eq!(
         (p.grant_ids(), p.override_id(), p.agreement_version()),
         (&[][..], None, Some(4))
     );
     assert_eq!(
-        p.explanation(),
-        "shared by law for an EHC needs assessment under the data-sharing agreement"
+        p.bound(),
+        Some(Bound::new(BoundKind::Assessment, assessment))
+    );
+    assert!(
+        p.explanation().starts_with(
+            "the law requires it for this child's EHC needs assessment (UK GDPR Art 6(1)(e)"
+        ),
+        "{}",
+        p.explanation()
     );
 
     let f = Basis::family(FamilyAccess::OwnRecord);
@@ -998,7 +1040,10 @@ fn each_basis_carries_only_its_own_facts() {
         (f.grant_ids(), f.override_id(), f.agreement_version()),
         (&[][..], None, None)
     );
-    assert_eq!(f.explanation(), "this is your own record");
+    assert_eq!(
+        f.explanation(),
+        "this is your own record (UK GDPR Art 6(1)(c) legal obligation; UK GDPR Art 15 (right of access))"
+    );
 
     let o = Basis::own_contribution();
     assert_eq!(o.kind(), BasisKind::OwnContribution);
@@ -1006,5 +1051,8 @@ fn each_basis_carries_only_its_own_facts() {
         (o.grant_ids(), o.override_id(), o.agreement_version()),
         (&[][..], None, None)
     );
-    assert_eq!(o.explanation(), "your agency contributed this");
+    assert!(
+        o.explanation()
+            .starts_with("your agency contributed this (")
+    );
 }
