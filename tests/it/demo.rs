@@ -48,8 +48,11 @@ fn involvement_section(kind: &str) -> &'static str {
 }
 
 /// What each persona sees of each child under the default agreement and the
-/// demo grants (DIRECT_SUPPORT); `None` is NOT_FOUND.
-fn expected_view(persona: &str, child: Uuid) -> Option<Vec<&'static str>> {
+/// demo grants (DIRECT_SUPPORT); `None` is NOT_FOUND. Identity is statutory
+/// for DIRECT_SUPPORT only where the persona's agency is `involved` with
+/// the child (a legitimate relationship); what the family agreed to share
+/// shows either way.
+fn expected_view(persona: &str, child: Uuid, involved: bool) -> Option<Vec<&'static str>> {
     let all_but_restricted = || {
         SECTIONS
             .iter()
@@ -58,11 +61,11 @@ fn expected_view(persona: &str, child: Uuid) -> Option<Vec<&'static str>> {
             .collect()
     };
     let only = |theirs: Uuid, sections: &[&'static str]| {
-        let mut v = vec!["identity"];
+        let mut v = if involved { vec!["identity"] } else { vec![] };
         if child == theirs {
             v.extend_from_slice(sections);
         }
-        Some(v)
+        (!v.is_empty()).then_some(v)
     };
     match persona {
         "senco" => only(
@@ -88,7 +91,7 @@ fn expected_view(persona: &str, child: Uuid) -> Option<Vec<&'static str>> {
             &["socialCare", "preparingForAdulthood", "allAboutMe"],
         ),
         "yot" => only(JAYDEN, &["education", "senNeeds", "allAboutMe"]),
-        "health" | "case-officer" => Some(vec!["identity"]),
+        "health" | "case-officer" => involved.then(|| vec!["identity"]),
         "parent" => (child == AMIRA).then(all_but_restricted),
         "young-person" => (child == CHLOE).then(all_but_restricted),
         "ig-auditor" => None,
@@ -123,7 +126,20 @@ async fn each_persona_sees_exactly_what_the_agreement_and_the_demo_grants_allow(
                 .map(|c| c.identity.given_name.clone())
                 .unwrap_or_default();
             let answer = app.graphql(persona, CHILD, json!({ "id": child })).await;
-            let Some(visible) = expected_view(persona, child) else {
+            let today = chrono::Utc::now().date_naive();
+            let agency = api::demo::personas()
+                .into_iter()
+                .find(|p| p.name == persona)
+                .and_then(|p| p.agency)
+                .map(|(id, _)| id);
+            let involved = demo.iter().filter(|c| c.id == child).any(|c| {
+                c.involvements.iter().any(|i| {
+                    Some(i.agency_id) == agency
+                        && i.since.is_none_or(|s| s <= today)
+                        && i.until.is_none_or(|u| today <= u)
+                })
+            });
+            let Some(visible) = expected_view(persona, child, involved) else {
                 if answer.codes() != ["NOT_FOUND"] || !answer.body["data"].is_null() {
                     failures.push(format!(
                         "{persona}/{name}: expected NOT_FOUND, got {answer:?}"
