@@ -647,4 +647,5 @@ proptest! {
     }
 }
 
+mod purposes;
 mod rules;
