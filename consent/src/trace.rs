@@ -45,6 +45,22 @@ domain::code_enum! {
     }
 }
 
+impl TraceAction {
+    /// The purpose an operation serves by its nature, recorded when the
+    /// caller stated none: every step of an EHC needs assessment (its
+    /// advice included) is for the assessment (CFA 2014 s.36).
+    pub fn inherent_purpose(self) -> Option<Purpose> {
+        match self {
+            TraceAction::AssessmentStarted
+            | TraceAction::AssessmentStep
+            | TraceAction::AdviceRequested
+            | TraceAction::AdviceSubmitted
+            | TraceAction::AdviceReused => Some(Purpose::EhcAssessment),
+            _ => None,
+        }
+    }
+}
+
 domain::code_enum! {
     pub enum TraceOutcome("trace outcome") {
         Success = "SUCCESS",

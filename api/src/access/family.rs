@@ -52,6 +52,161 @@ pub struct Look {
     pub scopes: Vec<Scope>,
     pub purpose: Option<Purpose>,
     pub basis: Vec<BasisKind>,
+    /// What the entry says in the family's words ([`Look::sentence`]).
+    pub summary: String,
+}
+
+/// A scope's label inside a sentence ("school and learning").
+fn in_a_sentence(scope: Scope) -> String {
+    if scope == Scope::Restricted {
+        return "restricted information".to_owned();
+    }
+    let label = scope.label();
+    let mut chars = label.chars();
+    match chars.next() {
+        // "Who I am …" keeps its capital I.
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Why, in the family's words: the purpose, naming the assessment or plan.
+fn why(purpose: Option<Purpose>) -> &'static str {
+    match purpose {
+        Some(Purpose::DirectSupport) => "to support your child",
+        Some(Purpose::EhcAssessment) => "for your child's EHC needs assessment",
+        Some(Purpose::AnnualReview) => "for the annual review of your child's EHC plan",
+        Some(Purpose::Safeguarding) => "to help keep your child safe",
+        None => "without saying why",
+    }
+}
+
+/// On what basis, in the family's words.
+fn basis_words(b: &consent::trace::BasisRecord) -> &'static str {
+    use consent::BoundKind;
+    match (b.kind, b.bound.map(|x| x.kind)) {
+        (BasisKind::Consent, _) => "you agreed to share it with them",
+        (BasisKind::Safeguarding, _) | (_, Some(BoundKind::Override)) => {
+            "the law allows it to keep a child safe"
+        }
+        (BasisKind::PublicTask, Some(BoundKind::Assessment)) => {
+            "the law requires it for your child's EHC needs assessment"
+        }
+        (BasisKind::PublicTask, Some(BoundKind::Plan)) => {
+            "the law requires it for the annual review of your child's EHC plan"
+        }
+        (BasisKind::PublicTask, Some(BoundKind::AdviceRequest)) => {
+            "the council asked them for advice for your child's EHC needs assessment, and the law gives advisers what you told the council"
+        }
+        (BasisKind::PublicTask, _) => "they work with your child and the law lets them see it",
+        (BasisKind::OwnContribution, _) => "it is what they wrote themselves",
+        (BasisKind::Family, _) => "it is your family's own record",
+    }
+}
+
+/// The words of an EHC assessment step.
+fn step_words(step: &str) -> &'static str {
+    match step {
+        "DECIDED_TO_ASSESS" => "the decision to assess",
+        "DECIDED_NOT_TO_ASSESS" => "the decision not to assess",
+        "DRAFT_ISSUED" => "the draft EHC plan",
+        "FINAL_ISSUED" => "the final EHC plan",
+        "EXCEPTION" => "a reason the time limits could not be met",
+        _ => "a step",
+    }
+}
+
+impl Look {
+    /// One true sentence for the family: who, did what, which parts, why
+    /// and on what basis (shared/LAW.md §7). `agencies` names the services
+    /// an entry mentions by id.
+    fn sentence(e: &TraceEntry, scopes: &[Scope], agencies: &[Agency]) -> String {
+        let name = |id: Option<uuid::Uuid>| {
+            id.and_then(|id| agencies.iter().find(|a| a.id == id))
+                .map(|a| a.name.clone())
+        };
+        let who = name(e.actor.agency_id)
+            .or_else(|| e.actor.agency_kind.map(|k| k.label().to_owned()))
+            .unwrap_or_else(|| "Someone".to_owned());
+        let detail = |key: &str| e.details.get(key).map(String::as_str);
+        let scope_words = |key: &str| {
+            detail(key)
+                .and_then(|s| s.parse::<Scope>().ok())
+                .map(in_a_sentence)
+                .unwrap_or_else(|| "your child".to_owned())
+        };
+        let why = why(e.purpose);
+        match e.action {
+            TraceAction::Read if !scopes.is_empty() => {
+                let labels: Vec<String> = scopes.iter().map(|s| in_a_sentence(*s)).collect();
+                let mut bases: Vec<&str> = e
+                    .basis
+                    .iter()
+                    .filter(|b| b.scope != Scope::Restricted)
+                    .map(basis_words)
+                    .collect();
+                bases.sort_unstable();
+                bases.dedup();
+                format!(
+                    "{who} looked at {} {why}, because {}",
+                    labels.join("; "),
+                    bases.join(", and ")
+                )
+            }
+            TraceAction::Read => match detail("view") {
+                Some("assessment") => {
+                    format!("{who} looked at the EHC needs assessment timeline {why}")
+                }
+                Some("consent_receipt") => format!("{who} looked at a consent receipt"),
+                Some(_) => format!("{who} looked at this record's history {why}"),
+                None if e.outcome == consent::trace::TraceOutcome::Denied => {
+                    format!("{who} asked to see this record {why}; nothing was shown to them")
+                }
+                None => format!("{who} found this record {why}, but looked at no part of it"),
+            },
+            TraceAction::Search => {
+                format!("{who} searched for this record by NHS number and date of birth {why}")
+            }
+            TraceAction::Contribute => {
+                let kind = match detail("kind") {
+                    Some("ADVICE") => "advice",
+                    Some("ASSESSMENT") => "assessment findings",
+                    _ => "an update",
+                };
+                format!("{who} added {kind} about {} {why}", scope_words("scope"))
+            }
+            TraceAction::AdviceSubmitted => format!(
+                "{who} added {} advice for your child's EHC needs assessment",
+                e.actor
+                    .agency_kind
+                    .map_or_else(|| "their".to_owned(), |k| k.label().to_lowercase()),
+            ),
+            TraceAction::AdviceReused => format!(
+                "{who} used advice already given for your child's EHC needs assessment, so you did not have to tell it again"
+            ),
+            TraceAction::AdviceRequested => format!(
+                "{who} asked {} for advice about {} for your child's EHC needs assessment",
+                detail("agency_id")
+                    .and_then(|id| id.parse().ok())
+                    .and_then(|id| name(Some(id)))
+                    .unwrap_or_else(|| "a service".to_owned()),
+                scope_words("scope")
+            ),
+            TraceAction::AssessmentStarted => {
+                format!("{who} started an EHC needs assessment for your child")
+            }
+            TraceAction::AssessmentStep => format!(
+                "{who} recorded {} in your child's EHC needs assessment",
+                step_words(detail("step").unwrap_or_default())
+            ),
+            TraceAction::ChildRegistered => format!("{who} registered your child's record"),
+            TraceAction::FamilyLinked => format!("{who} added a family member to the record"),
+            other => format!(
+                "{who} recorded {} {why}",
+                other.code().to_lowercase().replace('_', " ")
+            ),
+        }
+    }
 }
 
 /// One page of a child's access history, as the family may see it.
@@ -79,6 +234,7 @@ fn look_of(e: &TraceEntry, agencies: &[Agency], show_practitioner: bool) -> Opti
         return None;
     }
     Some(Look {
+        summary: Look::sentence(e, &scopes, agencies),
         seq: e.seq,
         at: e.recorded_at.clone(),
         action: e.action,
@@ -199,6 +355,13 @@ impl Family<'_> {
                 TraceAction::Read,
                 TraceAction::Search,
                 TraceAction::Contribute,
+                TraceAction::AdviceSubmitted,
+                TraceAction::AdviceReused,
+                TraceAction::AdviceRequested,
+                TraceAction::AssessmentStarted,
+                TraceAction::AssessmentStep,
+                TraceAction::ChildRegistered,
+                TraceAction::FamilyLinked,
             ],
             agency_actors_only: true,
             ..TraceFilter::default()

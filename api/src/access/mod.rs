@@ -166,6 +166,11 @@ impl RequestContext {
     fn entry(&self, action: TraceAction) -> TraceEntry {
         let mut entry = entry_for(&self.principal, action, &self.request_id, self.now);
         entry.trace_id.clone_from(&self.trace_id);
+        if self.principal.is_practitioner() {
+            // What the operation is for by its nature (an assessment step is
+            // for the assessment, whatever the header said).
+            entry.purpose = action.inherent_purpose().or(entry.purpose);
+        }
         entry
     }
 
@@ -246,11 +251,8 @@ impl RequestContext {
     /// indistinguishable, in the answer, the trace and the work done.
     pub async fn open(&self, id: ChildId) -> Result<Option<Disclosure>> {
         let principal = &self.principal;
-        if principal.is_practitioner() && principal.purpose.is_none() {
-            return Err(Error::bad_input(
-                "X-Purpose-Of-Use",
-                "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
-            ));
+        if principal.is_practitioner() {
+            self.stated_purpose()?;
         }
         let decided = self.decide(id, self.now).await?;
         let Some((loaded, decision)) = decided.filter(|(_, d)| d.any_allowed()) else {
@@ -347,9 +349,21 @@ impl RequestContext {
     }
 
     /// Case officers of the council SEND team.
+    /// Every practitioner operation states why (UK GDPR Art 5(1)(b), (d)):
+    /// the family's history never shows a blank purpose.
+    fn stated_purpose(&self) -> Result<consent::Purpose> {
+        self.principal.purpose.ok_or_else(|| {
+            Error::bad_input(
+                "X-Purpose-Of-Use",
+                "practitioners must state a purpose of use: DIRECT_SUPPORT, EHC_ASSESSMENT, ANNUAL_REVIEW or SAFEGUARDING",
+            )
+        })
+    }
+
     pub fn case_officer(&self) -> Result<CaseOfficer<'_>> {
         let p = &self.principal;
         if p.agency_kind() == Some(AgencyKind::LaSend) && p.has(Role::CaseOfficer) {
+            self.stated_purpose()?;
             Ok(CaseOfficer { rc: self })
         } else {
             Err(Error::Forbidden(
@@ -384,7 +398,10 @@ impl RequestContext {
     /// A practitioner of a registered agency.
     pub fn practitioner(&self) -> Result<Practitioner<'_>> {
         match (self.principal.is_practitioner(), self.principal.agency) {
-            (true, Some(agency)) => Ok(Practitioner { rc: self, agency }),
+            (true, Some(agency)) => {
+                self.stated_purpose()?;
+                Ok(Practitioner { rc: self, agency })
+            }
             _ => Err(Error::Forbidden(
                 "only an agency's practitioner may do this: advice and contributions come from agencies".into(),
             )),
@@ -394,7 +411,10 @@ impl RequestContext {
     /// A designated safeguarding lead of an agency.
     pub fn safeguarding_lead(&self) -> Result<SafeguardingLead<'_>> {
         match (self.principal.has(Role::SafeguardingLead), self.principal.agency) {
-            (true, Some(agency)) => Ok(SafeguardingLead { rc: self, agency }),
+            (true, Some(agency)) => {
+                self.stated_purpose()?;
+                Ok(SafeguardingLead { rc: self, agency })
+            }
             _ => Err(Error::Forbidden(
                 "only a designated safeguarding lead (role safeguarding_lead) may declare an override".into(),
             )),

@@ -4,8 +4,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use consent::purpose_words;
-use consent::trace::{Checkpoint, CheckpointError, TraceAction, TraceEntry};
+use consent::trace::{Checkpoint, CheckpointError, TraceEntry};
 use uuid::Uuid;
 
 use super::record::request;
@@ -286,37 +285,8 @@ pub struct HistoryConnection {
     pub page_info: PageInfo,
 }
 
-/// A scope's label inside a sentence ("school and learning").
-fn in_a_sentence(scope: domain::Scope) -> String {
-    if scope == domain::Scope::Restricted {
-        return "restricted information".to_owned();
-    }
-    let label = scope.label();
-    let mut chars = label.chars();
-    match chars.next() {
-        // "Who I am …" keeps its capital I.
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-/// A look, in the family's words.
+/// A look, as the family's history shows it.
 fn history_item(look: Look) -> HistoryItem {
-    let who = look
-        .agency
-        .as_ref()
-        .map_or_else(|| "Someone".to_owned(), |a| a.name.clone());
-    let why = look.purpose.map_or("", purpose_words);
-    let summary = match (look.action, look.scopes.is_empty()) {
-        (TraceAction::Search, _) => {
-            format!("{who} searched for this record by NHS number for {why}")
-        }
-        (_, true) => format!("{who} asked to see this record for {why}; nothing was shared"),
-        (_, false) => {
-            let labels: Vec<String> = look.scopes.iter().map(|s| in_a_sentence(*s)).collect();
-            format!("{who} looked at {} for {why}", labels.join("; "))
-        }
-    };
     HistoryItem {
         at: look.at,
         agency_name: look.agency.map(|a| a.name),
@@ -325,7 +295,7 @@ fn history_item(look: Look) -> HistoryItem {
         scopes: look.scopes.into_iter().map(Into::into).collect(),
         purpose: look.purpose.map(Into::into),
         basis: look.basis.into_iter().map(Into::into).collect(),
-        summary,
+        summary: look.summary,
     }
 }
 
