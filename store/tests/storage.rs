@@ -573,6 +573,20 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
     )
     .await
     .expect("agreement");
+    for (kind, scope, purpose, statutory) in [
+        ("LA_SEND", "SEN_NEEDS", "EHC_ASSESSMENT", true),
+        ("CAMHS", "MENTAL_HEALTH", "DIRECT_SUPPORT", false),
+        ("SOCIAL_CARE", "RESTRICTED", "SAFEGUARDING", false),
+        ("SCHOOL", "IDENTITY", "DIRECT_SUPPORT", true),
+    ] {
+        run(
+            "INSERT INTO agreement_rule (version, agency_kind, scope, purpose, can_read, \
+             can_contribute, statutory) VALUES (1, ?, ?, ?, true, false, ?)",
+            vec![kind.into(), scope.into(), purpose.into(), statutory.into()],
+        )
+        .await
+        .expect("agreement rule");
+    }
 
     Migrator::up(&db, None).await.expect("the new migration");
     let store = Store::from_connection(db);
@@ -599,6 +613,31 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
         agreement.consent_recorders,
         BTreeSet::from([AgencyKind::LaSend, AgencyKind::School])
     );
+    // Every carried-over rule names its law (migration 7): public task, the
+    // condition of the agency's work for special-category scopes, and the
+    // gateway of its kind.
+    use consent::{Article6, Condition};
+    let law = |kind, scope, purpose| {
+        agreement
+            .lawful_basis(kind, scope, purpose)
+            .cloned()
+            .expect("a lawful basis")
+    };
+    let la = law(AgencyKind::LaSend, Scope::SenNeeds, Purpose::EhcAssessment);
+    assert_eq!(
+        (la.article6, la.condition),
+        (Article6::PublicTask, Some(Condition::StatutoryPurposes))
+    );
+    assert!(la.gateway.starts_with("Children and Families Act 2014 ss.36"));
+    let camhs = law(AgencyKind::Camhs, Scope::MentalHealth, Purpose::DirectSupport);
+    assert_eq!(camhs.condition, Some(Condition::HealthOrSocialCare));
+    assert!(camhs.gateway.contains("Health and Social Care Act 2012"));
+    let safeguarding = law(AgencyKind::SocialCare, Scope::Restricted, Purpose::Safeguarding);
+    assert_eq!(safeguarding.condition, Some(Condition::Safeguarding));
+    assert!(safeguarding.gateway.starts_with("Children Act 1989 s.47"));
+    let identity = law(AgencyKind::School, Scope::Identity, Purpose::DirectSupport);
+    assert_eq!(identity.condition, None, "identity is not special category");
+    assert!(identity.gateway.starts_with("Education Act 1996"));
     // The old columns are gone.
     let old = store
         .connection()
