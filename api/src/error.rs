@@ -34,6 +34,10 @@ pub enum Error {
     Forbidden(String),
     /// No such thing, or nothing the caller may know exists.
     NotFound(&'static str),
+    /// No such child, or nothing of it may be shown to this caller; for a
+    /// practitioner, says what their purpose needs (the same words whatever
+    /// the child).
+    NoRecord(Option<consent::Purpose>),
     /// Bad input, naming the field.
     BadInput(InvalidInput),
     /// A scope withheld by the access decision.
@@ -55,7 +59,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Forbidden(_) => code::FORBIDDEN,
-            Error::NotFound(_) => code::NOT_FOUND,
+            Error::NotFound(_) | Error::NoRecord(_) => code::NOT_FOUND,
             Error::BadInput(_) => code::BAD_USER_INPUT,
             Error::Withheld(_, denial) => denial.code.code(),
             Error::NotPermitted(..) => DenialCode::NotPermitted.code(),

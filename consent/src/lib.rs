@@ -63,7 +63,7 @@ pub use grant::{
     GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
 };
 pub use lawful::{Article6, Condition, LawfulBasis};
-pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
+pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_requirement, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
 pub use safeguarding::{
     MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,

@@ -93,6 +93,25 @@ impl Principal {
 }
 
 /// A purpose of use in plain words.
+/// What a purpose needs before statutory sharing opens for it (the same
+/// words whatever the child, so they reveal nothing about one).
+pub fn purpose_requirement(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::DirectSupport => {
+            "for DIRECT_SUPPORT the law opens a record only to an agency with a recorded, current involvement with the child"
+        }
+        Purpose::EhcAssessment => {
+            "for EHC_ASSESSMENT the law opens a record only while an EHC needs assessment is open, and to an agency other than the council only while it has an open advice request for the child"
+        }
+        Purpose::AnnualReview => {
+            "for ANNUAL_REVIEW the law opens a record only while an EHC plan is maintained"
+        }
+        Purpose::Safeguarding => {
+            "for SAFEGUARDING the law opens a record only under your own active safeguarding override or with a current involvement"
+        }
+    }
+}
+
 pub fn purpose_words(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::DirectSupport => "direct support",

@@ -628,11 +628,22 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
         (la.article6, la.condition),
         (Article6::PublicTask, Some(Condition::StatutoryPurposes))
     );
-    assert!(la.gateway.starts_with("Children and Families Act 2014 ss.36"));
-    let camhs = law(AgencyKind::Camhs, Scope::MentalHealth, Purpose::DirectSupport);
+    assert!(
+        la.gateway
+            .starts_with("Children and Families Act 2014 ss.36")
+    );
+    let camhs = law(
+        AgencyKind::Camhs,
+        Scope::MentalHealth,
+        Purpose::DirectSupport,
+    );
     assert_eq!(camhs.condition, Some(Condition::HealthOrSocialCare));
     assert!(camhs.gateway.contains("Health and Social Care Act 2012"));
-    let safeguarding = law(AgencyKind::SocialCare, Scope::Restricted, Purpose::Safeguarding);
+    let safeguarding = law(
+        AgencyKind::SocialCare,
+        Scope::Restricted,
+        Purpose::Safeguarding,
+    );
     assert_eq!(safeguarding.condition, Some(Condition::Safeguarding));
     assert!(safeguarding.gateway.starts_with("Children Act 1989 s.47"));
     let identity = law(AgencyKind::School, Scope::Identity, Purpose::DirectSupport);

@@ -15,6 +15,14 @@ impl From<Error> for async_graphql::Error {
             }
             Error::NotFound(what) => async_graphql::Error::new(format!("{what} not found"))
                 .extend_with(|_, x| x.set("code", code)),
+            Error::NoRecord(purpose) => async_graphql::Error::new(match purpose {
+                Some(p) => format!(
+                    "child not found, or nothing of it may be shown to you: {}, unless the family has agreed to share with you",
+                    consent::purpose_requirement(p)
+                ),
+                None => "child not found".to_owned(),
+            })
+            .extend_with(|_, x| x.set("code", code)),
             Error::BadInput(input) => {
                 async_graphql::Error::new(input.to_string()).extend_with(|_, x| {
                     x.set("code", code);

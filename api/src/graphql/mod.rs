@@ -147,7 +147,10 @@ impl RecordQuery {
     async fn child(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChildView> {
         let rc = request(ctx)?;
         let id = parse_id("id", &id)?;
-        let disclosure = rc.open(id).await?.ok_or(Error::NotFound("child"))?;
+        let disclosure = rc
+            .open(id)
+            .await?
+            .ok_or(Error::NoRecord(rc.principal.purpose))?;
         Ok(ChildView(disclosure))
     }
 
@@ -164,7 +167,7 @@ impl RecordQuery {
         let disclosure = rc
             .open_by_nhs_number(&nhs, date_of_birth.0)
             .await?
-            .ok_or(Error::NotFound("child"))?;
+            .ok_or(Error::NoRecord(rc.principal.purpose))?;
         Ok(ChildView(disclosure))
     }
 
