@@ -21,6 +21,8 @@ mod assessment;
 mod concurrency;
 /// Contributions: within the agreement, superseded once, seen under consent.
 mod contributions;
+/// The family's history of the assessment, one true sentence per step.
+mod history;
 /// The family's view of an assessment, pinned as a snapshot at a fixed clock.
 mod timeline;
 /// Every tell-it-once write leaves its trace entry, without free text.
