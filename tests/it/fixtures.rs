@@ -95,6 +95,30 @@ impl TestApp {
             .await
     }
 
+    /// Records that `agency` works with the child `child` from today (through the
+    /// store, as `registerChild` does for the council): the current
+    /// involvement a DIRECT_SUPPORT read needs. Returns its id.
+    pub async fn involve(&self, child: Uuid, agency: &Agency) -> Uuid {
+        // Dated by the hub's clock (it may be fixed in the past), not the
+        // test's: an involvement starting after the hub's today is not
+        // current.
+        let store = self.store.clone().with_clock(store::FixedClock(self.now()));
+        let tx = store.traced().await.expect("transaction");
+        let id = tx
+            .record_involvement(
+                child,
+                &consent::AgencyRef {
+                    id: agency.id,
+                    kind: agency.kind,
+                },
+                "Test involvement",
+            )
+            .await
+            .expect("record involvement");
+        tx.commit(Vec::new()).await.expect("commit involvement");
+        id
+    }
+
     /// A child to register.
     pub fn child(&self) -> ChildBuilder<'_> {
         ChildBuilder {

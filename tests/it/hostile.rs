@@ -615,8 +615,11 @@ async fn failed_authentications_are_counted_not_chained_one_by_one() {
 async fn withheld_sections_are_null_in_data_with_their_errors() {
     let app = spawn_app().await;
     let (jayden_id, _) = jayden(&app).await;
-    let senco = app.practitioner(&app.agency(AgencyKind::School).create().await);
-    // The school may see Jayden's identity only.
+    let school = app.agency(AgencyKind::School).create().await;
+    // The school works with Jayden (an involvement), so it may see his
+    // identity only.
+    app.involve(jayden_id, &school).await;
+    let senco = app.practitioner(&school);
     let query = "query($id: ID!) { child(id: $id) { identity { familyName } education { yearGroup } mentalHealth { camhsStatus } } }";
     let answer = senco.graphql(query, json!({ "id": jayden_id })).await;
     let child = answer.body["data"]["child"]

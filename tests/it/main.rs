@@ -28,6 +28,10 @@ mod graphiql;
 /// Hostile and careless input: crash, exhaustion and flood attempts, existence
 /// probes, forged agencies, and the error shapes typed clients rely on.
 mod hostile;
+/// Purposes bound to facts (issue 10): EHC_ASSESSMENT to an open
+/// assessment or advice request, DIRECT_SUPPORT to a current involvement,
+/// with the law and the fact in the child view and the trace.
+mod lawful;
 /// Live updates over graphql-transport-ws, decided at delivery time.
 mod live;
 /// Limits, health/readiness and error hygiene.

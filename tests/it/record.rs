@@ -350,12 +350,9 @@ async fn practitioners_must_state_a_valid_purpose() {
         .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.codes(), vec!["BAD_USER_INPUT"]);
-    for purpose in [
-        "DIRECT_SUPPORT",
-        "EHC_ASSESSMENT",
-        "ANNUAL_REVIEW",
-        "SAFEGUARDING",
-    ] {
+    // The school works with Amira: its current involvement establishes
+    // direct support and safeguarding.
+    for purpose in ["DIRECT_SUPPORT", "SAFEGUARDING"] {
         let ok = app
             .graphql_as(
                 Some(&token),
@@ -367,6 +364,27 @@ async fn practitioners_must_state_a_valid_purpose() {
         assert_eq!(
             ok.body["data"]["child"]["identity"]["givenName"], "Amira",
             "{purpose}"
+        );
+    }
+    // EHC_ASSESSMENT and ANNUAL_REVIEW are valid purposes too (no
+    // BAD_USER_INPUT), but the law binds them to facts: with no open
+    // assessment and no maintained plan they are not established for
+    // Amira, and a school that may see nothing of her finds no child.
+    // (Before issue 10 the school read her identity for any purpose.)
+    for purpose in ["EHC_ASSESSMENT", "ANNUAL_REVIEW"] {
+        let refused = app
+            .graphql_as(
+                Some(&token),
+                Some(purpose),
+                "query($id: ID!) { child(id: $id) { identity { givenName } } }",
+                json!({ "id": amira_id }),
+            )
+            .await;
+        assert_eq!(refused.status, 200, "{purpose}: {refused:?}");
+        assert_eq!(refused.codes(), vec!["NOT_FOUND"], "{purpose}: {refused:?}");
+        assert!(
+            !refused.body.to_string().contains("Amira"),
+            "{purpose}: {refused:?}"
         );
     }
     let me = app
@@ -560,7 +578,11 @@ async fn finding_a_child_by_nhs_number_needs_the_date_of_birth_too() {
         .to_owned();
     let find =
         "query($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }";
-    let senco = app.practitioner(&app.agency(AgencyKind::School).create().await);
+    let school = app.agency(AgencyKind::School).create().await;
+    // The school works with the child; a school with no relationship to
+    // her would not find her at all (see lawful.rs).
+    app.involve(id.parse().expect("a child id"), &school).await;
+    let senco = app.practitioner(&school);
     let found = senco
         .graphql(find, json!({ "n": "943 476 5919", "d": "2018-05-01" }))
         .await;

@@ -80,6 +80,9 @@ async fn a_published_agreement_governs_the_very_next_decision() {
     let senco_persona = app.practitioner(&school);
     let senco = senco_persona.token();
     let health = app.practitioner(&health_service).token();
+    // The health service works with the child: its statutory rule for
+    // direct support needs that current involvement.
+    app.involve(child.id, &health_service).await;
     let ig_auditor = app.ig_auditor().await;
     let ig_admin = app.ig_admin().await;
     let parent = app.family_member("parent-1");
@@ -100,7 +103,9 @@ async fn a_published_agreement_governs_the_very_next_decision() {
         "the default agreement changed"
     );
     let source = format!(
-        "{}\n[[rule]]\nagencies = [\"HEALTH\"]\nscopes = [\"PHYSICAL_HEALTH\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\nstatutory = true\n",
+        "{}\n[[rule]]\nagencies = [\"HEALTH\"]\nscopes = [\"PHYSICAL_HEALTH\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\nstatutory = true\n\
+         article6 = \"E_PUBLIC_TASK\"\ncondition = \"H_SCH1_PARA2\"\n\
+         gateway = \"Health and Social Care Act 2012 s.251B\"\n",
         default.replace(
             school_rule,
             r#"scopes = ["PSYCHOLOGY", "PREPARING_FOR_ADULTHOOD"]"#
@@ -117,7 +122,8 @@ async fn a_published_agreement_governs_the_very_next_decision() {
         format!("{default}\nunknown_key = 1\n"),
         // RESTRICTED may be read only for safeguarding.
         format!(
-            "{default}\n[[rule]]\nagencies = [\"SCHOOL\"]\nscopes = [\"RESTRICTED\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\n"
+            "{default}\n[[rule]]\nagencies = [\"SCHOOL\"]\nscopes = [\"RESTRICTED\"]\npurposes = [\"DIRECT_SUPPORT\"]\nread = true\n\
+             article6 = \"E_PUBLIC_TASK\"\ncondition = \"G_SCH1_PARA18\"\ngateway = \"Children Act 1989 s.47\"\n"
         ),
     ] {
         let refused = ig_admin.graphql(PUBLISH, json!({ "source": bad })).await;

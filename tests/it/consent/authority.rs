@@ -91,6 +91,10 @@ async fn only_the_consent_authority_grants_and_withdraws() {
     let (amira, amira_grant) = child_aged_9_seen_by_camhs(&app).await;
     let chloe = young_person_aged_17(&app).await;
     let health_service = app.agency(AgencyKind::Health).create().await;
+    // The health service works with Chloe (a direct-support read needs a
+    // current involvement), so withdrawing her grant leaves it her identity
+    // and withholds only what the grant covered.
+    app.involve(chloe.id, &health_service).await;
     let (amira_id, chloe_id) = (amira.id, chloe.id);
     let health_physical = |child: Uuid| {
         json!({

@@ -9,6 +9,9 @@ async fn a_grant_is_seen_on_the_next_request_and_a_withdrawal_ends_it_at_once() 
     let app = spawn_app().await;
     let child = child_aged_9(&app).await;
     let health_service = app.agency(AgencyKind::Health).create().await;
+    // The health service works with the child: without that involvement
+    // it would see nothing of her before the grant (NOT_FOUND).
+    app.involve(child.id, &health_service).await;
     let parent = app.family_member("parent-1").token();
     let health = app.practitioner(&health_service).token();
     let young_person = app.young_person("someone-else").token();

@@ -59,6 +59,9 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         .await;
     let social_care = app.agency(AgencyKind::SocialCare).create().await;
     let school = app.agency(AgencyKind::School).create().await;
+    // Social care works with Jayden: without a current involvement (or
+    // its own override) a safeguarding read of him would find nothing.
+    app.involve(jayden.id, &social_care).await;
     let lead_persona = app
         .practitioner(&social_care)
         .roles([Role::Practitioner, Role::SafeguardingLead]);

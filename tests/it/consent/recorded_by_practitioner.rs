@@ -29,6 +29,9 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
     let child = child_with_a_communication_profile(&app).await;
     let slt_service = app.agency(AgencyKind::Slt).create().await;
     let yot_service = app.agency(AgencyKind::YouthJustice).create().await;
+    // Speech and language therapy works with the child (a direct-support
+    // read needs a current involvement).
+    app.involve(child.id, &slt_service).await;
     let slt_persona = app.practitioner(&slt_service);
     let slt = slt_persona.token();
     let recorder = slt_persona.subject();

@@ -62,6 +62,10 @@ async fn all_about_me_keeps_every_version_and_is_read_under_consent() {
         .with_parent_as("father-1", Relationship::Father)
         .create()
         .await;
+    // CAMHS and SLT work with Amira (a direct-support read needs a current
+    // involvement; without one, SLT would not find her at all once its
+    // consent is withdrawn).
+    involve_team(&app, amira.id, &[CAMHS, SLT]).await;
     let parent = team.get("parent");
     parent
         .grant(&amira)

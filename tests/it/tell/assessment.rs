@@ -131,6 +131,9 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         .await
         .id;
     let child = json!(amira_id);
+    // CAMHS already works with Amira (its current involvement lets it read
+    // for direct support as well as for the assessment it is asked into).
+    involve_team(&feb, amira_id, &[CAMHS]).await;
 
     // EP's existing psychology advice, written before the assessment.
     let ep_advice = feb_team
@@ -497,10 +500,24 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
             "{answer:?}"
         );
     }
-    // SLT: its own, even for a purpose no consent covers (the COMMUNICATION
+    // SLT has answered its request, so the assessment no longer gives it
+    // any reason to read Amira: for EHC_ASSESSMENT it finds no child.
+    // (Before issue 10 it read her identity for any purpose.)
+    let answered = feb_team
+        .for_purpose("slt", "EHC_ASSESSMENT")
+        .graphql(
+            &contributions(),
+            json!({ "id": amira_id, "scope": "COMMUNICATION", "all": false }),
+        )
+        .await;
+    refused(&answered, "child", "NOT_FOUND");
+    assert!(!answered.body.to_string().contains(MARK), "{answered:?}");
+    // SLT also works with Amira (an involvement): for direct support it
+    // sees its own advice, though no consent covers it (the COMMUNICATION
     // section itself stays withheld).
+    involve_team(&feb, amira_id, &[SLT]).await;
     let (answer, list) = contributions_seen_by(
-        &feb_team.for_purpose("slt", "EHC_ASSESSMENT"),
+        &feb_team.for_purpose("slt", "DIRECT_SUPPORT"),
         amira_id,
         Some("COMMUNICATION"),
         false,

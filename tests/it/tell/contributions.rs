@@ -83,6 +83,9 @@ async fn a_replacement_supersedes_the_agencys_own_contribution_once() {
     let app = spawn_app().await;
     let team = Team::new(&app).await;
     let child = app.child().aged(9).with_parent("parent-1").create().await;
+    // The whole team works with the child (a direct-support read needs a
+    // current involvement); consent still decides what each sees.
+    involve_team(&app, child.id, &[SCHOOL, SLT, CAMHS, EP, OT, YOT]).await;
     let child_id = child.id;
     let write = |title: &str, supersedes: Option<&str>| {
         json!({ "c": child_id, "i": {
@@ -176,6 +179,9 @@ async fn an_agency_always_sees_its_own_contributions_and_others_only_under_conse
     let app = spawn_app().await;
     let team = Team::new(&app).await;
     let child = app.child().aged(9).with_parent("parent-1").create().await;
+    // The whole team works with the child (a direct-support read needs a
+    // current involvement); consent still decides what each sees.
+    involve_team(&app, child.id, &[SCHOOL, SLT, CAMHS, EP, OT, YOT]).await;
     let mother = team.get("parent");
     let to_slt = mother
         .grant(&child)

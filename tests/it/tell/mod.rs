@@ -217,6 +217,32 @@ impl<'a> Team<'a> {
     }
 }
 
+/// Records a current involvement with `child` of each team agency in
+/// `agencies` (by its fixed id): the relationship a direct-support read
+/// needs.
+async fn involve_team(app: &TestApp, child: Uuid, agencies: &[Uuid]) {
+    let kinds = [
+        (SCHOOL, AgencyKind::School),
+        (SLT, AgencyKind::Slt),
+        (CAMHS, AgencyKind::Camhs),
+        (EP, AgencyKind::Ep),
+        (OT, AgencyKind::Ot),
+        (YOT, AgencyKind::YouthJustice),
+    ];
+    for id in agencies {
+        let (_, kind) = kinds
+            .iter()
+            .find(|(k, _)| k == id)
+            .unwrap_or_else(|| panic!("{id} is not a team agency"));
+        let agency = Agency {
+            id: *id,
+            name: String::new(),
+            kind: *kind,
+        };
+        app.involve(child, &agency).await;
+    }
+}
+
 /// A family member signed in as `person_id` (role family).
 fn family_token(app: &TestApp, person_id: &str) -> String {
     let mut claims = app.family_member(person_id).claims();

@@ -144,6 +144,10 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
         let readers = Readers::new(&app).await;
         let ep = app.agency(domain::AgencyKind::Ep).create().await;
         let yot = app.agency(domain::AgencyKind::YouthJustice).create().await;
+        // EP works with Amira and youth justice with Jayden (each read is
+        // for direct support, which needs a current involvement).
+        app.involve(readers.amira.id, &ep).await;
+        app.involve(readers.jayden.id, &yot).await;
         Arc::new(Cast {
             amira: readers.amira.id,
             jayden: readers.jayden.id,

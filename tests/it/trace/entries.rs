@@ -374,7 +374,11 @@ async fn every_operation_leaves_its_entry() {
     assert_eq!(entries[1]["actorSubject"], ig_admin.subject());
     assert_eq!(detail(&entries[1], "version"), Some("2"));
 
-    // SEARCH: whether it matched, never the number searched for.
+    // SEARCH: whether it matched, never the number searched for. The
+    // school works with the new child (an involvement, recorded through
+    // the store: no trace entry), or it would not find her at all.
+    app.involve(new_child.parse().expect("a child id"), &readers.school)
+        .await;
     let find =
         "query($n: String!, $d: Date!) { childByNhsNumber(nhsNumber: $n, dateOfBirth: $d) { id } }";
     let found = senco

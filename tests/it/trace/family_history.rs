@@ -241,6 +241,9 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
             .named("Northshire Youth Justice Service")
             .create()
             .await;
+        // Youth justice works with Jayden (its direct-support read needs a
+        // current involvement).
+        app.involve(jayden, &youth_justice).await;
         let mut input = declare_input(jayden);
         input["input"]["tellFamily"] = json!(tell_family);
         let declared = app

@@ -43,6 +43,8 @@ async fn amira_and_her_school(app: &TestApp) -> (Child, Agency) {
         .named("Amira", "Khan")
         .aged(9)
         .with_parent("parent-1")
+        // Her school works with her: a direct-support read needs that.
+        .involving(&school)
         .with_record(|r| {
             r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
             r.education.year_group = Some("Year 4".into());
@@ -270,12 +272,21 @@ impl<'a> Readers<'a> {
             .named("Riverside Primary School")
             .create()
             .await;
+        let camhs_service = app
+            .agency(domain::AgencyKind::Camhs)
+            .named("Northshire CAMHS")
+            .create()
+            .await;
+        // Both agencies work with Amira, and the school with Jayden: a
+        // read for direct support needs a current involvement.
         let amira = app
             .child()
             .named("Amira", "Khan")
             .aged(9)
             .nhs_number(&crate::fixtures::nhs_number(1))
             .with_parent("parent-1")
+            .involving(&school)
+            .involving(&camhs_service)
             .with_record(|r| {
                 r.all_about_me.what_matters = Some("Drawing horses and my cat Biscuit.".into());
                 r.education.year_group = Some("Year 4".into());
@@ -283,16 +294,12 @@ impl<'a> Readers<'a> {
             })
             .create()
             .await;
-        let camhs_service = app
-            .agency(domain::AgencyKind::Camhs)
-            .named("Northshire CAMHS")
-            .create()
-            .await;
         let jayden = app
             .child()
             .named("Jayden", "Morris")
             .aged(14)
             .with_parent("parent-2")
+            .involving(&school)
             .with_record(|r| {
                 r.education.year_group = Some("Year 9".into());
                 r.restricted.push(domain::RestrictedItem {
