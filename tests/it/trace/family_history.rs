@@ -101,7 +101,8 @@ async fn families_see_which_agency_looked_at_what_and_why() {
         let summary = item["summary"].as_str().expect("summary");
         let agency = item["agencyName"].as_str().expect("agency name");
         assert!(summary.contains(agency), "{item}");
-        assert!(summary.contains("direct support"), "{item}");
+        // Why, in the family's words, naming the purpose.
+        assert!(summary.contains("to support your child"), "{item}");
         // Nothing of Jayden's, and no record values.
         assert!(!item.to_string().contains("Jayden"), "{item}");
         assert!(!item.to_string().contains("Year 4"), "{item}");
@@ -123,8 +124,11 @@ async fn families_see_which_agency_looked_at_what_and_why() {
     assert!(
         school["summary"]
             .as_str()
-            .is_some_and(|s| s.contains("school and learning")),
-        "{school}"
+            .is_some_and(|s| s.contains("school and learning")
+                && s.ends_with(
+                    "because they work with your child and the law lets them see it, and you agreed to share it with them"
+                )),
+        "on what basis, in the family's words: {school}"
     );
     let camhs = &items[1];
     assert_eq!(camhs["agencyName"], "Northshire CAMHS");
