@@ -10,6 +10,10 @@
 //! 4. active grants covering the agency, S and the purpose give CONSENT
 //!    (never for RESTRICTED);
 //! 5. otherwise CONSENT_REQUIRED (RESTRICTED: NOT_PERMITTED).
+//!
+//! Before all of that, for every principal (practitioner, family or anyone
+//! else): while the child's address is withheld, CONTACT is NOT_PERMITTED,
+//! in words that do not reveal why.
 
 use chrono::{DateTime, Utc};
 use domain::Scope;
@@ -36,8 +40,29 @@ fn denied(code: DenialCode, reason: impl Into<String>) -> ScopeDecision {
     ScopeDecision::denied(code, reason)
 }
 
+/// Why CONTACT is denied while the address is withheld: the same words for
+/// everyone, never the recorded reason.
+pub const ADDRESS_WITHHELD_REASON: &str = "the address is withheld to keep the child safe";
+
 /// Decides every scope for `principal`.
 pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecision {
+    let decision = decide_on_bases(principal, input);
+    if !input.child.address_withheld {
+        return decision;
+    }
+    // The marker beats every basis (statutory, consent, override, family):
+    // LAW.md §3, "an address withheld flag overrides every view".
+    AccessDecision::from_fn(decision.agreement_version, |scope| {
+        if scope == Scope::Contact {
+            denied(DenialCode::NotPermitted, ADDRESS_WITHHELD_REASON)
+        } else {
+            decision.get(scope).clone()
+        }
+    })
+}
+
+/// Every scope for `principal` on the bases the facts give.
+fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecision {
     let version = input.agreement.version;
     if principal.is_ig() {
         return AccessDecision::from_fn(version, |_| {

@@ -28,11 +28,14 @@
 //!   is loaded), [`Grant::new`] and [`Grant::withdraw`] → [`GrantError`];
 //!   [`Grant::confirm`] → [`ConfirmError`].
 //! - [`OverrideRequest::check`] and [`Override::declare`] → [`OverrideError`].
+//! - [`AddressWithheld::new`] and [`AddressWithheld::may_keep`] →
+//!   [`AddressWithheldError`] (who may hide a child's address, and why).
 //! - [`Basis`] has one constructor per kind, so only CONSENT names grants
 //!   and only SAFEGUARDING names an override.
 //!
 //! No IO and no async: the caller loads the facts and gets a value back.
 
+mod address;
 mod agreement;
 mod authority;
 mod decision;
@@ -44,6 +47,7 @@ mod receipt;
 mod safeguarding;
 pub mod trace;
 
+pub use address::{AddressWithheld, AddressWithheldError};
 pub use agreement::{
     Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
 };
@@ -52,7 +56,7 @@ pub use authority::{
     end_of_compulsory_school_age,
 };
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
-pub use engine::{DecisionInput, decide};
+pub use engine::{ADDRESS_WITHHELD_REASON, DecisionInput, decide};
 pub use grant::{
     Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
     GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,

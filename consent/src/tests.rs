@@ -32,6 +32,7 @@ fn child(dob: NaiveDate) -> ChildFacts {
         parental_responsibility: vec!["mum".into()],
         deputies: vec![],
         lacks_capacity: false,
+        address_withheld: false,
     }
 }
 
@@ -179,13 +180,23 @@ fn matrix() {
         &[Role::SafeguardingLead],
     );
 
-    // No grants: identity only (public task), the rest needs consent.
+    // What each kind reads of who the child is by law (LAW.md §3): the
+    // school the UPN and address, health and care the NHS number.
+    let school_ids = [
+        (Identity, PublicTask),
+        (PupilNumber, PublicTask),
+        (Contact, PublicTask),
+    ];
+    let with = |ids: &[(Scope, BasisKind)],
+                more: &[(Scope, BasisKind)]|
+     -> Vec<(Scope, BasisKind)> { ids.iter().chain(more).copied().collect() };
+    // No grants: identity (public task), the rest needs consent.
     check(
         &school,
         &kid,
         &[],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // A grant to the school's kind opens what it names, within the agreement.
@@ -199,11 +210,7 @@ fn matrix() {
         &kid,
         std::slice::from_ref(&to_schools),
         &[],
-        &[
-            (Identity, PublicTask),
-            (Education, Consent),
-            (SenNeeds, Consent),
-        ],
+        &with(&school_ids, &[(Education, Consent), (SenNeeds, Consent)]),
         DenialCode::ConsentRequired,
     );
     // ... but never MENTAL_HEALTH, which the agreement keeps from schools.
@@ -236,7 +243,7 @@ fn matrix() {
         &kid,
         &[to_one],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // Wrong purpose: nothing.
@@ -250,7 +257,7 @@ fn matrix() {
         &kid,
         &[for_reviews],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // Withdrawn (even a second ago) and expired grants open nothing.
@@ -273,7 +280,7 @@ fn matrix() {
         &kid,
         &[gone, expired],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // CAMHS with a grant for mental health.
@@ -289,6 +296,7 @@ fn matrix() {
         &[],
         &[
             (Identity, PublicTask),
+            (NhsNumber, PublicTask),
             (MentalHealth, Consent),
             (PhysicalHealth, Consent),
         ],
@@ -302,6 +310,8 @@ fn matrix() {
         &[],
         &[
             (Identity, PublicTask),
+            (PupilNumber, PublicTask),
+            (Contact, PublicTask),
             (AllAboutMe, PublicTask),
             (Education, PublicTask),
             (SenNeeds, PublicTask),
@@ -324,6 +334,8 @@ fn matrix() {
         std::slice::from_ref(&o),
         &[
             (Identity, PublicTask),
+            (NhsNumber, PublicTask),
+            (Contact, PublicTask),
             (Family, PublicTask),
             (Restricted, Safeguarding),
             (SocialCare, Safeguarding),
@@ -331,6 +343,12 @@ fn matrix() {
         ],
         DenialCode::ConsentRequired,
     );
+    let social_care_ids = [
+        (Identity, PublicTask),
+        (NhsNumber, PublicTask),
+        (Contact, PublicTask),
+        (Family, PublicTask),
+    ];
     // The same override does nothing for someone else, or after it ends, or once found unjustified.
     let colleague = Principal {
         subject: "someone-else".into(),
@@ -341,7 +359,7 @@ fn matrix() {
         &kid,
         &[],
         std::slice::from_ref(&o),
-        &[(Identity, PublicTask), (Family, PublicTask)],
+        &social_care_ids,
         DenialCode::ConsentRequired,
     );
     let mut ended = o.clone();
@@ -351,7 +369,7 @@ fn matrix() {
         &kid,
         &[],
         &[ended],
-        &[(Identity, PublicTask), (Family, PublicTask)],
+        &social_care_ids,
         DenialCode::ConsentRequired,
     );
     let mut rejected = o;
@@ -367,7 +385,7 @@ fn matrix() {
         &kid,
         &[],
         &[rejected],
-        &[(Identity, PublicTask), (Family, PublicTask)],
+        &social_care_ids,
         DenialCode::ConsentRequired,
     );
     // Families: everything but RESTRICTED.
@@ -428,6 +446,100 @@ fn matrix() {
         &[Role::IgAuditor],
     );
     check(&ig, &kid, &[to_schools], &[], &[], DenialCode::NotPermitted);
+}
+
+/// While the address is withheld, CONTACT is denied on every basis that
+/// would otherwise open it, in words that do not say why; the rest of the
+/// decision is untouched.
+#[test]
+fn address_withheld_beats_every_basis() {
+    let kid = nine_year_old();
+    let hidden = ChildFacts {
+        address_withheld: true,
+        ..kid.clone()
+    };
+    let school = practitioner(
+        AgencyKind::School,
+        SCHOOL,
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let yot = practitioner(
+        AgencyKind::YouthJustice,
+        Uuid::from_u128(0x70),
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let to_yot = grant(
+        Recipient::Kind(AgencyKind::YouthJustice),
+        &[Scope::Contact],
+        &[Purpose::DirectSupport],
+    );
+    let health_lead = practitioner(
+        AgencyKind::Health,
+        Uuid::from_u128(0x4e),
+        Purpose::Safeguarding,
+        &[Role::SafeguardingLead],
+    );
+    let o = override_for(&health_lead, &[Scope::Contact, Scope::Education], 4);
+    let cases: [(&str, Principal, Vec<Grant>, Vec<Override>, BasisKind); 5] = [
+        ("statutory", school, vec![], vec![], BasisKind::PublicTask),
+        ("consent", yot, vec![to_yot], vec![], BasisKind::Consent),
+        (
+            "override",
+            health_lead,
+            vec![],
+            vec![o],
+            BasisKind::Safeguarding,
+        ),
+        (
+            "parent with PR",
+            family("mum", Role::Family),
+            vec![],
+            vec![],
+            BasisKind::Family,
+        ),
+        (
+            "young person",
+            family("yp", Role::YoungPerson),
+            vec![],
+            vec![],
+            BasisKind::Family,
+        ),
+    ];
+    let a = agreement();
+    for (what, p, grants, overrides, basis) in cases {
+        let input = DecisionInput {
+            child: &kid,
+            grants: &grants,
+            overrides: &overrides,
+            agreement: &a,
+            now: now(),
+        };
+        let open = decide(&p, &input);
+        assert!(
+            matches!(open.get(Scope::Contact), ScopeDecision::Allowed(b) if b.kind() == basis),
+            "{what}: the positive control, {:?}",
+            open.get(Scope::Contact)
+        );
+        let shut = decide(
+            &p,
+            &DecisionInput {
+                child: &hidden,
+                ..input
+            },
+        );
+        assert_eq!(
+            shut.get(Scope::Contact),
+            &ScopeDecision::denied(DenialCode::NotPermitted, ADDRESS_WITHHELD_REASON),
+            "{what}"
+        );
+        for (scope, outcome) in open.iter().filter(|(s, _)| *s != Scope::Contact) {
+            assert_eq!(shut.get(scope), outcome, "{what}: {scope}");
+        }
+        // Who the child is, and the identifiers, are still shown.
+        assert!(shut.is_allowed(Scope::Identity), "{what}");
+    }
 }
 
 // ---- properties ----
@@ -590,6 +702,34 @@ proptest! {
             if let ScopeDecision::Allowed(b) = outcome {
                 prop_assert!(b.kind() != BasisKind::Consent);
             }
+        }
+    }
+
+    /// Address withheld: CONTACT is denied to every principal, whatever the
+    /// grants and overrides, and nothing else changes.
+    #[test]
+    fn address_withheld_denies_contact_and_nothing_else(
+        p in prop_oneof![
+            arb_principal(),
+            Just(family("mum", Role::Family)),
+            Just(family("yp", Role::YoungPerson)),
+            Just(family("dad", Role::Family)),
+        ],
+        grants in prop::collection::vec(arb_grant(), 0..8),
+        overrides in prop::collection::vec(arb_override(), 0..3),
+    ) {
+        let a = agreement();
+        let kid = nine_year_old();
+        let hidden = ChildFacts { address_withheld: true, ..kid.clone() };
+        let input = DecisionInput { child: &kid, grants: &grants, overrides: &overrides, agreement: &a, now: now() };
+        let open = decide(&p, &input);
+        let shut = decide(&p, &DecisionInput { child: &hidden, ..input });
+        prop_assert_eq!(
+            shut.get(Scope::Contact),
+            &ScopeDecision::denied(DenialCode::NotPermitted, ADDRESS_WITHHELD_REASON)
+        );
+        for (scope, outcome) in open.iter().filter(|(s, _)| *s != Scope::Contact) {
+            prop_assert_eq!(shut.get(scope), outcome);
         }
     }
 

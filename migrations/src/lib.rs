@@ -8,9 +8,30 @@
 
 pub use sea_orm_migration::prelude::*;
 
-/// The `CHECK` constraints on code columns now in force (a later migration
-/// that changes one re-exports its own list here).
-pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CODE_CHECKS, CodeCheck};
+pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CodeCheck};
+
+/// Each migration's list of the code checks it creates or changes, oldest
+/// first (a migration that changes a check appends its list here).
+const CHECK_LISTS: &[&[CodeCheck]] = &[
+    m20261202_000006_code_sets::CODE_CHECKS,
+    m20261203_000010_identity_split::CODE_CHECKS,
+];
+
+/// The `CHECK` constraints on code columns now in force: for each
+/// constraint, the list of the latest migration that set it, in the order
+/// the constraints were first created.
+pub fn code_checks() -> Vec<&'static CodeCheck> {
+    let mut latest: Vec<&'static CodeCheck> = Vec::new();
+    for list in CHECK_LISTS {
+        for check in *list {
+            match latest.iter_mut().find(|c| c.name == check.name) {
+                Some(slot) => *slot = check,
+                None => latest.push(check),
+            }
+        }
+    }
+    latest
+}
 
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
@@ -18,6 +39,7 @@ mod m20261123_000003_access_trace;
 mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
 mod m20261202_000006_code_sets;
+mod m20261203_000010_identity_split;
 mod util;
 
 /// All migrations, in order.
@@ -34,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_tell_it_once::Migration),
             Box::new(m20261201_000005_readiness_probe::Migration),
             Box::new(m20261202_000006_code_sets::Migration),
+            Box::new(m20261203_000010_identity_split::Migration),
         ]
     }
 }

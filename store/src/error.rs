@@ -95,8 +95,8 @@ impl Constraint {
         if let Some((c, ..)) = Self::UNIQUE.iter().find(|(_, n, ..)| *n == name) {
             return Some(*c);
         }
-        migrations::CODE_CHECKS
-            .iter()
+        migrations::code_checks()
+            .into_iter()
             .find(|check| check.name == name)
             .map(|check| Constraint::Code(check.name))
     }
