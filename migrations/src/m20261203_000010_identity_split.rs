@@ -321,6 +321,12 @@ const AGREEMENT_ROWS: &[(&str, &str, &str)] = &[
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// One transaction on SQLite too: the rebuild (create, copy, drop,
+    /// rename) then runs on one connection, never half done.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let backend = manager.get_database_backend();

@@ -28,6 +28,9 @@ mod graphiql;
 /// Hostile and careless input: crash, exhaustion and flood attempts, existence
 /// probes, forged agencies, and the error shapes typed clients rely on.
 mod hostile;
+/// Minimum necessary identity: identifiers by audience, the address on a
+/// need-to-know basis, and the address-withheld marker over every view.
+mod identity;
 /// Live updates over graphql-transport-ws, decided at delivery time.
 mod live;
 /// Limits, health/readiness and error hygiene.
