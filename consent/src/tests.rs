@@ -448,6 +448,15 @@ fn matrix() {
     check(&ig, &kid, &[to_schools], &[], &[], DenialCode::NotPermitted);
 }
 
+/// (what, who, their grants, their overrides, the basis CONTACT rests on).
+type Case = (
+    &'static str,
+    Principal,
+    Vec<Grant>,
+    Vec<Override>,
+    BasisKind,
+);
+
 /// While the address is withheld, CONTACT is denied on every basis that
 /// would otherwise open it, in words that do not say why; the rest of the
 /// decision is untouched.
@@ -482,7 +491,7 @@ fn address_withheld_beats_every_basis() {
         &[Role::SafeguardingLead],
     );
     let o = override_for(&health_lead, &[Scope::Contact, Scope::Education], 4);
-    let cases: [(&str, Principal, Vec<Grant>, Vec<Override>, BasisKind); 5] = [
+    let cases: [Case; 5] = [
         ("statutory", school, vec![], vec![], BasisKind::PublicTask),
         ("consent", yot, vec![to_yot], vec![], BasisKind::Consent),
         (
