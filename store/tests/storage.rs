@@ -818,3 +818,47 @@ async fn the_identity_split_carries_identity_to_contact_on_postgres() {
         .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
         .await;
 }
+
+/// The address-withheld marker round trips, clears, and a half-written one
+/// (which PostgreSQL's check would refuse) reads as `Corrupt`.
+#[tokio::test]
+async fn the_address_withheld_marker_round_trips_and_a_partial_one_reads_as_corrupt() {
+    let store = store().await;
+    let id = child(&store, None).await;
+    let marker = consent::AddressWithheld {
+        reason: "Placed in a refuge with her mother".into(),
+        set_by: "dsl-1".into(),
+        set_at: at(4),
+    };
+    let tx = store.traced().await.expect("txn");
+    assert!(
+        tx.set_address_withheld(id, Some(&marker))
+            .await
+            .expect("set")
+    );
+    assert!(
+        !tx.set_address_withheld(Uuid::now_v7(), Some(&marker))
+            .await
+            .expect("no such child")
+    );
+    tx.commit(vec![]).await.expect("commit");
+    let core = store.child_core(id).await.expect("read").expect("child");
+    assert_eq!(core.address_withheld.as_ref(), Some(&marker));
+    assert!(core.consent_facts().address_withheld);
+
+    let tx = store.traced().await.expect("txn");
+    assert!(tx.set_address_withheld(id, None).await.expect("clear"));
+    tx.commit(vec![]).await.expect("commit");
+    let core = store.child_core(id).await.expect("read").expect("child");
+    assert_eq!(core.address_withheld, None);
+
+    store
+        .connection()
+        .execute_unprepared("UPDATE child SET address_withheld_reason = 'half'")
+        .await
+        .expect("corrupt it");
+    match store.child_core(id).await {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("address-withheld"), "{why}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
