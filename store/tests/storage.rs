@@ -862,3 +862,28 @@ async fn the_address_withheld_marker_round_trips_and_a_partial_one_reads_as_corr
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+/// Migration 10 can be rolled back and applied again.
+#[tokio::test]
+async fn the_identity_split_rolls_back_and_reapplies() {
+    let db = connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    Migrator::down(&db, Some(1)).await.expect("down");
+    let refused = db
+        .execute_unprepared(
+            "INSERT INTO consent_grant_scope (child_id, grant_id, scope) VALUES ('a', 'b', 'CONTACT')",
+        )
+        .await;
+    assert!(
+        format!("{refused:?}").contains("ck_consent_grant_scope_scope"),
+        "CONTACT is not a scope before the split: {refused:?}"
+    );
+    Migrator::up(&db, None).await.expect("up again");
+    assert!(
+        Store::from_connection(db)
+            .pending_migrations()
+            .await
+            .expect("pending")
+            .is_empty()
+    );
+}
