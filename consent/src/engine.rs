@@ -11,7 +11,7 @@
 //!    (never for RESTRICTED);
 //! 5. otherwise CONSENT_REQUIRED (RESTRICTED: NOT_PERMITTED).
 //!
-//! Before all of that, for every principal (practitioner, family or anyone
+//! Over all of that, for every principal (practitioner, family or anyone
 //! else): while the child's address is withheld, CONTACT is NOT_PERMITTED,
 //! in words that do not reveal why.
 
