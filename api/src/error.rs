@@ -162,7 +162,11 @@ macro_rules! forbidden_unless_field {
     )+};
 }
 
-forbidden_unless_field!(consent::AuthorityError, consent::ConfirmError);
+forbidden_unless_field!(
+    consent::AuthorityError,
+    consent::ConfirmError,
+    consent::AddressWithheldError,
+);
 
 /// The generic text shown for internal errors.
 pub const INTERNAL_MESSAGE: &str =

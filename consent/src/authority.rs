@@ -31,6 +31,11 @@ pub struct ChildFacts {
     /// The record notes that the young person lacks capacity to make
     /// information-sharing decisions.
     pub lacks_capacity: bool,
+    /// The child's address is withheld to keep them safe (a looked-after
+    /// child's placement, a refuge): CONTACT is denied to everyone
+    /// ([`crate::engine::decide`]). The reason is not a fact the decision
+    /// needs, and never reaches it.
+    pub address_withheld: bool,
 }
 
 /// The last Friday of June of the school year (1 September – 31 August) in
@@ -404,6 +409,7 @@ mod tests {
             parental_responsibility: vec!["mum".into()],
             deputies: vec!["deputy".into()],
             lacks_capacity,
+            address_withheld: false,
         }
     }
 

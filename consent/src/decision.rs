@@ -359,6 +359,13 @@ impl AccessDecision {
         }
     }
 
+    /// The same decision with `scope` decided as `outcome` instead (a rule
+    /// over every basis, such as the address-withheld marker).
+    pub(crate) fn overruled(mut self, scope: Scope, outcome: ScopeDecision) -> Self {
+        self.scopes[scope.index()] = outcome;
+        self
+    }
+
     /// Adds the advice the caller asked for and may read as such.
     pub(crate) fn with_requested_advice(
         mut self,

@@ -22,6 +22,10 @@
 //! the law of the hub's own duty (advice). A council's SEND officer also
 //! reads the advice it asked for, whatever its scope
 //! ([`AccessDecision::for_contribution`]).
+//!
+//! Over all of that, for every principal (practitioner, family or anyone
+//! else): while the child's address is withheld, CONTACT is NOT_PERMITTED,
+//! in words that do not reveal why.
 
 use chrono::{DateTime, Utc};
 use domain::Scope;
@@ -53,8 +57,26 @@ fn denied(code: DenialCode, reason: impl Into<String>) -> ScopeDecision {
     ScopeDecision::denied(code, reason)
 }
 
+/// Why CONTACT is denied while the address is withheld: the same words for
+/// everyone, never the recorded reason.
+pub const ADDRESS_WITHHELD_REASON: &str = "the address is withheld to keep the child safe";
+
 /// Decides every scope for `principal`.
 pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecision {
+    let decision = decide_on_bases(principal, input);
+    if !input.child.address_withheld {
+        return decision;
+    }
+    // The marker beats every basis (statutory, consent, override, family):
+    // LAW.md §3, "an address withheld flag overrides every view".
+    decision.overruled(
+        Scope::Contact,
+        denied(DenialCode::NotPermitted, ADDRESS_WITHHELD_REASON),
+    )
+}
+
+/// Every scope for `principal` on the bases the facts give.
+fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecision {
     let version = input.agreement.version;
     if principal.is_ig() {
         return AccessDecision::from_fn(version, |_| {

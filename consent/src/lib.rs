@@ -28,11 +28,14 @@
 //!   is loaded), [`Grant::new`] and [`Grant::withdraw`] → [`GrantError`];
 //!   [`Grant::confirm`] → [`ConfirmError`].
 //! - [`OverrideRequest::check`] and [`Override::declare`] → [`OverrideError`].
+//! - [`AddressWithheld::new`] and [`AddressWithheld::may_keep`] →
+//!   [`AddressWithheldError`] (who may hide a child's address, and why).
 //! - [`Basis`] has one constructor per kind, so only CONSENT names grants
 //!   and only SAFEGUARDING names an override.
 //!
 //! No IO and no async: the caller loads the facts and gets a value back.
 
+mod address;
 mod agreement;
 mod authority;
 mod case;
@@ -45,6 +48,7 @@ mod receipt;
 mod safeguarding;
 pub mod trace;
 
+pub use address::{AddressWithheld, AddressWithheldError};
 pub use agreement::{
     Agreement, AgreementEntry, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission,
     RuleSource,
@@ -57,7 +61,7 @@ pub use case::{AdviceFact, AssessmentFact, CaseFacts, InvolvementFact};
 pub use decision::{
     AccessDecision, Basis, BasisKind, Bound, BoundKind, Denial, DenialCode, ScopeDecision,
 };
-pub use engine::{DecisionInput, decide};
+pub use engine::{ADDRESS_WITHHELD_REASON, DecisionInput, decide};
 pub use grant::{
     Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
     GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,

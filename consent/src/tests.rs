@@ -32,11 +32,13 @@ fn child(dob: NaiveDate) -> ChildFacts {
         parental_responsibility: vec!["mum".into()],
         deputies: vec![],
         lacks_capacity: false,
+        address_withheld: false,
     }
 }
 
 /// The casework of the matrix's child: an open EHC needs assessment, and
-/// current involvements of the school, CAMHS and social care, so that every
+/// current involvements of the school, CAMHS, social care, youth justice
+/// and health, so that every
 /// purpose the matrix uses holds (tests of purpose binding build their own).
 fn case() -> CaseFacts {
     let involved = |n: u128, agency: Uuid| InvolvementFact {
@@ -56,6 +58,8 @@ fn case() -> CaseFacts {
             involved(1, SCHOOL),
             involved(2, Uuid::from_u128(0xca)),
             involved(3, Uuid::from_u128(0x5c0)),
+            involved(4, Uuid::from_u128(0x70)),
+            involved(5, Uuid::from_u128(0x4e)),
         ],
     }
 }
@@ -205,13 +209,23 @@ fn matrix() {
         &[Role::SafeguardingLead],
     );
 
-    // No grants: identity only (public task), the rest needs consent.
+    // What each kind reads of who the child is by law (LAW.md §3): the
+    // school the UPN and address, health and care the NHS number.
+    let school_ids = [
+        (Identity, PublicTask),
+        (PupilNumber, PublicTask),
+        (Contact, PublicTask),
+    ];
+    let with = |ids: &[(Scope, BasisKind)],
+                more: &[(Scope, BasisKind)]|
+     -> Vec<(Scope, BasisKind)> { ids.iter().chain(more).copied().collect() };
+    // No grants: identity (public task), the rest needs consent.
     check(
         &school,
         &kid,
         &[],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // A grant to the school's kind opens what it names, within the agreement.
@@ -225,11 +239,7 @@ fn matrix() {
         &kid,
         std::slice::from_ref(&to_schools),
         &[],
-        &[
-            (Identity, PublicTask),
-            (Education, Consent),
-            (SenNeeds, Consent),
-        ],
+        &with(&school_ids, &[(Education, Consent), (SenNeeds, Consent)]),
         DenialCode::ConsentRequired,
     );
     // ... but never MENTAL_HEALTH, which the agreement keeps from schools.
@@ -263,7 +273,7 @@ fn matrix() {
         &kid,
         &[to_one],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // Wrong purpose: nothing.
@@ -277,7 +287,7 @@ fn matrix() {
         &kid,
         &[for_reviews],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // Withdrawn (even a second ago) and expired grants open nothing.
@@ -300,7 +310,7 @@ fn matrix() {
         &kid,
         &[gone, expired],
         &[],
-        &[(Identity, PublicTask)],
+        &school_ids,
         DenialCode::ConsentRequired,
     );
     // CAMHS with a grant for mental health.
@@ -316,6 +326,7 @@ fn matrix() {
         &[],
         &[
             (Identity, PublicTask),
+            (NhsNumber, PublicTask),
             (MentalHealth, Consent),
             (PhysicalHealth, Consent),
         ],
@@ -329,6 +340,8 @@ fn matrix() {
         &[],
         &[
             (Identity, PublicTask),
+            (PupilNumber, PublicTask),
+            (Contact, PublicTask),
             (AllAboutMe, PublicTask),
             (Education, PublicTask),
             (SenNeeds, PublicTask),
@@ -351,6 +364,8 @@ fn matrix() {
         std::slice::from_ref(&o),
         &[
             (Identity, PublicTask),
+            (NhsNumber, PublicTask),
+            (Contact, PublicTask),
             (Family, PublicTask),
             (Restricted, Safeguarding),
             (SocialCare, Safeguarding),
@@ -358,6 +373,12 @@ fn matrix() {
         ],
         DenialCode::ConsentRequired,
     );
+    let social_care_ids = [
+        (Identity, PublicTask),
+        (NhsNumber, PublicTask),
+        (Contact, PublicTask),
+        (Family, PublicTask),
+    ];
     // The same override does nothing for someone else, or after it ends, or once found unjustified.
     let colleague = Principal {
         subject: "someone-else".into(),
@@ -368,7 +389,7 @@ fn matrix() {
         &kid,
         &[],
         std::slice::from_ref(&o),
-        &[(Identity, PublicTask), (Family, PublicTask)],
+        &social_care_ids,
         DenialCode::ConsentRequired,
     );
     let mut ended = o.clone();
@@ -378,7 +399,7 @@ fn matrix() {
         &kid,
         &[],
         &[ended],
-        &[(Identity, PublicTask), (Family, PublicTask)],
+        &social_care_ids,
         DenialCode::ConsentRequired,
     );
     let mut rejected = o;
@@ -394,7 +415,7 @@ fn matrix() {
         &kid,
         &[],
         &[rejected],
-        &[(Identity, PublicTask), (Family, PublicTask)],
+        &social_care_ids,
         DenialCode::ConsentRequired,
     );
     // Families: everything but RESTRICTED.
@@ -455,6 +476,110 @@ fn matrix() {
         &[Role::IgAuditor],
     );
     check(&ig, &kid, &[to_schools], &[], &[], DenialCode::NotPermitted);
+}
+
+/// (what, who, their grants, their overrides, the basis CONTACT rests on).
+type Case = (
+    &'static str,
+    Principal,
+    Vec<Grant>,
+    Vec<Override>,
+    BasisKind,
+);
+
+/// While the address is withheld, CONTACT is denied on every basis that
+/// would otherwise open it, in words that do not say why; the rest of the
+/// decision is untouched.
+#[test]
+fn address_withheld_beats_every_basis() {
+    let kid = nine_year_old();
+    let hidden = ChildFacts {
+        address_withheld: true,
+        ..kid.clone()
+    };
+    let school = practitioner(
+        AgencyKind::School,
+        SCHOOL,
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let yot = practitioner(
+        AgencyKind::YouthJustice,
+        Uuid::from_u128(0x70),
+        Purpose::DirectSupport,
+        &[Role::Practitioner],
+    );
+    let to_yot = grant(
+        Recipient::Kind(AgencyKind::YouthJustice),
+        &[Scope::Contact],
+        &[Purpose::DirectSupport],
+    );
+    let health_lead = practitioner(
+        AgencyKind::Health,
+        Uuid::from_u128(0x4e),
+        Purpose::Safeguarding,
+        &[Role::SafeguardingLead],
+    );
+    let o = override_for(&health_lead, &[Scope::Contact, Scope::Education], 4);
+    let cases: [Case; 5] = [
+        ("statutory", school, vec![], vec![], BasisKind::PublicTask),
+        ("consent", yot, vec![to_yot], vec![], BasisKind::Consent),
+        (
+            "override",
+            health_lead,
+            vec![],
+            vec![o],
+            BasisKind::Safeguarding,
+        ),
+        (
+            "parent with PR",
+            family("mum", Role::Family),
+            vec![],
+            vec![],
+            BasisKind::Family,
+        ),
+        (
+            "young person",
+            family("yp", Role::YoungPerson),
+            vec![],
+            vec![],
+            BasisKind::Family,
+        ),
+    ];
+    let a = agreement();
+    for (what, p, grants, overrides, basis) in cases {
+        let input = DecisionInput {
+            child: &kid,
+            grants: &grants,
+            overrides: &overrides,
+            case: &case(),
+            agreement: &a,
+            now: now(),
+        };
+        let open = decide(&p, &input);
+        assert!(
+            matches!(open.get(Scope::Contact), ScopeDecision::Allowed(b) if b.kind() == basis),
+            "{what}: the positive control, {:?}",
+            open.get(Scope::Contact)
+        );
+        let shut = decide(
+            &p,
+            &DecisionInput {
+                child: &hidden,
+                ..input
+            },
+        );
+        assert_eq!(
+            shut.get(Scope::Contact),
+            &ScopeDecision::denied(DenialCode::NotPermitted, ADDRESS_WITHHELD_REASON),
+            "{what}"
+        );
+        for (scope, outcome) in open.iter().filter(|(s, _)| *s != Scope::Contact) {
+            assert_eq!(shut.get(scope), outcome, "{what}: {scope}");
+        }
+        // Who the child is, and the identifiers, are still shown.
+        assert!(shut.is_allowed(Scope::Identity), "{what}");
+    }
 }
 
 // ---- properties ----
@@ -617,6 +742,34 @@ proptest! {
             if let ScopeDecision::Allowed(b) = outcome {
                 prop_assert!(b.kind() != BasisKind::Consent);
             }
+        }
+    }
+
+    /// Address withheld: CONTACT is denied to every principal, whatever the
+    /// grants and overrides, and nothing else changes.
+    #[test]
+    fn address_withheld_denies_contact_and_nothing_else(
+        p in prop_oneof![
+            arb_principal(),
+            Just(family("mum", Role::Family)),
+            Just(family("yp", Role::YoungPerson)),
+            Just(family("dad", Role::Family)),
+        ],
+        grants in prop::collection::vec(arb_grant(), 0..8),
+        overrides in prop::collection::vec(arb_override(), 0..3),
+    ) {
+        let a = agreement();
+        let kid = nine_year_old();
+        let hidden = ChildFacts { address_withheld: true, ..kid.clone() };
+        let input = DecisionInput { child: &kid, grants: &grants, overrides: &overrides, case: &case(), agreement: &a, now: now() };
+        let open = decide(&p, &input);
+        let shut = decide(&p, &DecisionInput { child: &hidden, ..input });
+        prop_assert_eq!(
+            shut.get(Scope::Contact),
+            &ScopeDecision::denied(DenialCode::NotPermitted, ADDRESS_WITHHELD_REASON)
+        );
+        for (scope, outcome) in open.iter().filter(|(s, _)| *s != Scope::Contact) {
+            prop_assert_eq!(shut.get(scope), outcome);
         }
     }
 

@@ -42,6 +42,8 @@ domain::code_enum! {
         TraceSearch = "TRACE_SEARCH",
         Export = "EXPORT",
         AuthFailed = "AUTH_FAILED",
+        AddressWithheld = "ADDRESS_WITHHELD",
+        AddressReleased = "ADDRESS_RELEASED",
     }
 }
 

@@ -27,11 +27,13 @@ crate::code_enum! {
 }
 
 impl Section {
-    /// The scope of every field in the section. `None` for involvements,
-    /// where each entry takes the scope of its service
-    /// ([`crate::AgencyKind::involvement_scope`]), and for contributions,
-    /// each of which names its scope.
-    pub fn scope(self) -> Option<Scope> {
+    /// The section's own scope: that of every field in it, except a field
+    /// that names its own ([`FieldDef::scope`]; in `identity`, the NHS number,
+    /// the UPN and the address). Without the section's own scope nothing of
+    /// the section is shown. `None` for involvements, where each entry takes
+    /// the scope of its service ([`crate::AgencyKind::involvement_scope`]),
+    /// and for contributions, each of which names its scope.
+    pub const fn scope(self) -> Option<Scope> {
         Some(match self {
             Section::Identity => Scope::Identity,
             Section::Family => Scope::Family,
@@ -52,11 +54,10 @@ impl Section {
 
     /// The section that holds a scope's fields.
     pub fn of_scope(scope: Scope) -> Section {
-        Section::ALL
+        FIELDS
             .iter()
-            .copied()
-            .find(|s| s.scope() == Some(scope))
-            .unwrap_or(Section::Involvements)
+            .find(|f| f.scope == Some(scope))
+            .map_or(Section::Involvements, |f| f.section)
     }
 }
 
@@ -68,6 +69,10 @@ pub struct FieldDef {
     pub name: &'static str,
     /// What the field holds, in plain words.
     pub label: &'static str,
+    /// The scope that governs the field: its section's, unless the
+    /// catalogue names another. `None` in involvements and contributions,
+    /// whose items each carry their own scope.
+    pub scope: Option<Scope>,
 }
 
 impl FieldDef {
@@ -78,9 +83,16 @@ impl FieldDef {
 }
 
 macro_rules! fields {
-    ($( $section:ident { $( $name:literal => $label:literal ),+ $(,)? } )+) => {
-        &[ $( $( FieldDef { section: Section::$section, name: $name, label: $label }, )+ )+ ]
+    ($( $section:ident { $( $name:literal => $label:literal $(in $scope:ident)? ),+ $(,)? } )+) => {
+        &[ $( $( FieldDef {
+            section: Section::$section,
+            name: $name,
+            label: $label,
+            scope: fields!(@scope $section $($scope)?),
+        }, )+ )+ ]
     };
+    (@scope $section:ident) => { Section::$section.scope() };
+    (@scope $section:ident $scope:ident) => { Some(Scope::$scope) };
 }
 
 /// Every field of the record, by section.
@@ -90,11 +102,11 @@ pub const FIELDS: &[FieldDef] = fields! {
         "familyName" => "Family name",
         "preferredName" => "Preferred name",
         "dateOfBirth" => "Date of birth",
-        "nhsNumber" => "NHS number",
-        "upn" => "Unique pupil number",
-        "addressLine" => "Address",
-        "town" => "Town",
-        "postcode" => "Postcode",
+        "nhsNumber" => "NHS number" in NhsNumber,
+        "upn" => "Unique pupil number" in PupilNumber,
+        "addressLine" => "Address" in Contact,
+        "town" => "Town" in Contact,
+        "postcode" => "Postcode" in Contact,
         "homeLanguage" => "Home language",
         "communicationNeeds" => "Communication and access needs",
     }
@@ -218,6 +230,11 @@ pub fn fields_of(section: Section) -> impl Iterator<Item = &'static FieldDef> {
     FIELDS.iter().filter(move |f| f.section == section)
 }
 
+/// The fields a scope governs, in order.
+pub fn fields_in(scope: Scope) -> impl Iterator<Item = &'static FieldDef> {
+    FIELDS.iter().filter(move |f| f.scope == Some(scope))
+}
+
 /// Looks a field up by section and GraphQL name.
 pub fn field(section: Section, name: &str) -> Option<&'static FieldDef> {
     fields_of(section).find(|f| f.name == name)
@@ -229,15 +246,49 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn every_scope_has_exactly_one_section_and_fields() {
+    fn every_scope_has_fields_in_exactly_one_section() {
         for scope in Scope::ALL {
-            let sections: Vec<_> = Section::ALL
-                .iter()
-                .filter(|s| s.scope() == Some(*scope))
-                .collect();
+            let sections: HashSet<Section> = fields_in(*scope).map(|f| f.section).collect();
             assert_eq!(sections.len(), 1, "{scope}");
-            assert_eq!(Section::of_scope(*scope), *sections[0]);
-            assert!(fields_of(*sections[0]).count() > 0);
+            assert!(sections.contains(&Section::of_scope(*scope)), "{scope}");
+        }
+        // A section's own scope governs at least one of its fields.
+        for section in Section::ALL {
+            if let Some(scope) = section.scope() {
+                assert_eq!(Section::of_scope(scope), *section);
+            }
+        }
+    }
+
+    /// Minimum necessary identity (LAW.md §3): who the child is, each
+    /// identifier for its audience, and the address on its own.
+    #[test]
+    fn identity_fields_are_split_by_audience() {
+        let scope_of = |name| field(Section::Identity, name).and_then(|f| f.scope);
+        for name in [
+            "givenName",
+            "familyName",
+            "preferredName",
+            "dateOfBirth",
+            "homeLanguage",
+            "communicationNeeds",
+        ] {
+            assert_eq!(scope_of(name), Some(Scope::Identity), "{name}");
+        }
+        assert_eq!(scope_of("nhsNumber"), Some(Scope::NhsNumber));
+        assert_eq!(scope_of("upn"), Some(Scope::PupilNumber));
+        for name in ["addressLine", "town", "postcode"] {
+            assert_eq!(scope_of(name), Some(Scope::Contact), "{name}");
+        }
+        assert_eq!(fields_of(Section::Identity).count(), 11);
+    }
+
+    #[test]
+    fn only_identity_names_field_scopes_of_its_own() {
+        for f in FIELDS {
+            if f.section != Section::Identity {
+                assert_eq!(f.scope, f.section.scope(), "{}", f.path());
+            }
         }
     }
 
@@ -246,8 +297,8 @@ mod tests {
         let paths: HashSet<String> = FIELDS.iter().map(FieldDef::path).collect();
         assert_eq!(paths.len(), FIELDS.len());
         assert_eq!(
-            field(Section::Education, "yearGroup").map(|f| f.section.scope()),
-            Some(Some(Scope::Education))
+            field(Section::Education, "yearGroup").and_then(|f| f.scope),
+            Some(Scope::Education)
         );
     }
 }

@@ -1,11 +1,11 @@
 //! The unified child record: one value per child, by section. Each section
-//! belongs to one scope ([`crate::catalogue::Section::scope`]); involvements
+//! belongs to one scope ([`crate::catalogue::FieldDef::scope`]); involvements
 //! take the scope of their service.
 
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::{AgencyKind, NhsNumber, Upn};
+use crate::{AgencyKind, NhsNumber, Scope, Upn};
 
 /// The hub's own opaque key for a child.
 pub type ChildId = Uuid;
@@ -137,7 +137,9 @@ crate::code_enum! {
     }
 }
 
-/// IDENTITY.
+/// Who the child is (IDENTITY), with their identifiers (NHS_NUMBER,
+/// PUPIL_NUMBER) and address (CONTACT), each field in its own scope as the
+/// catalogue says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
     pub given_name: String,
@@ -151,6 +153,25 @@ pub struct Identity {
     pub postcode: Option<String>,
     pub home_language: Option<String>,
     pub communication_needs: Option<String>,
+}
+
+impl Identity {
+    /// Empties the fields whose scope `allowed` refuses, so a value that is
+    /// withheld is never carried further (who the child is stays: without
+    /// IDENTITY nothing of the section is shown at all).
+    pub fn withhold(&mut self, allowed: impl Fn(Scope) -> bool) {
+        if !allowed(Scope::NhsNumber) {
+            self.nhs_number = None;
+        }
+        if !allowed(Scope::PupilNumber) {
+            self.upn = None;
+        }
+        if !allowed(Scope::Contact) {
+            self.address_line = None;
+            self.town = None;
+            self.postcode = None;
+        }
+    }
 }
 
 /// FAMILY: a person with parental responsibility or another carer.
@@ -356,5 +377,58 @@ impl ChildRecord {
             restricted: Vec::new(),
             involvements: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> Identity {
+        Identity {
+            given_name: "Ada".into(),
+            family_name: "Lovelace".into(),
+            preferred_name: Some("Addie".into()),
+            date_of_birth: NaiveDate::from_ymd_opt(2016, 3, 1).expect("date"),
+            nhs_number: Some(NhsNumber::parse("9434765919").expect("nhs")),
+            upn: Some(Upn::parse("B801200005001").expect("upn")),
+            address_line: Some("1 Lane".into()),
+            town: Some("Northtown".into()),
+            postcode: Some("NT1 1AA".into()),
+            home_language: Some("English".into()),
+            communication_needs: Some("Visual timetable".into()),
+        }
+    }
+
+    #[test]
+    fn withholding_empties_exactly_the_refused_scopes() {
+        let mut only_who = identity();
+        only_who.withhold(|s| s == Scope::Identity);
+        assert_eq!(
+            only_who,
+            Identity {
+                nhs_number: None,
+                upn: None,
+                address_line: None,
+                town: None,
+                postcode: None,
+                ..identity()
+            }
+        );
+        let mut all = identity();
+        all.withhold(|_| true);
+        assert_eq!(all, identity());
+        let mut no_contact = identity();
+        no_contact.withhold(|s| s != Scope::Contact);
+        assert_eq!(no_contact.nhs_number, identity().nhs_number);
+        assert_eq!(no_contact.upn, identity().upn);
+        assert_eq!(
+            (
+                no_contact.address_line,
+                no_contact.town,
+                no_contact.postcode
+            ),
+            (None, None, None)
+        );
     }
 }

@@ -1,10 +1,16 @@
 //! Scopes: what a family consents to. Every field of the record is in exactly
-//! one scope (see [`crate::catalogue`]).
+//! one scope (see [`crate::catalogue`]). Who the child is, their identifiers
+//! and where they live are separate scopes (minimum necessary: the NHS
+//! number is for health and care, the UPN for education and the council, the
+//! address on a need-to-know basis).
 
 crate::code_enum! {
     /// A consent scope. [`Scope::label`] is how it reads to a parent.
     pub enum Scope("scope") {
         Identity = "IDENTITY",
+        NhsNumber = "NHS_NUMBER",
+        PupilNumber = "PUPIL_NUMBER",
+        Contact = "CONTACT",
         Family = "FAMILY",
         AllAboutMe = "ALL_ABOUT_ME",
         Education = "EDUCATION",
@@ -22,7 +28,7 @@ crate::code_enum! {
 
 impl Scope {
     /// Number of scopes, for dense per-scope tables.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 16;
 
     /// Position in [`Scope::ALL`].
     pub fn index(self) -> usize {
@@ -32,7 +38,10 @@ impl Scope {
     /// How the scope reads to a family.
     pub fn label(self) -> &'static str {
         match self {
-            Scope::Identity => "Who I am and how to reach me",
+            Scope::Identity => "Who I am: my name, birthday, language and how I communicate",
+            Scope::NhsNumber => "My NHS number, for health and care services",
+            Scope::PupilNumber => "My pupil number, for school and the council",
+            Scope::Contact => "Where I live",
             Scope::Family => "My family and the people who care for me",
             Scope::AllAboutMe => "All about me, in our own words",
             Scope::Education => "School and learning",
@@ -61,7 +70,12 @@ impl Scope {
             Scope::Communication | Scope::SensoryPhysical => &["K", "F"],
             Scope::SocialCare => &["D", "H1", "H2"],
             Scope::PreparingForAdulthood => &["E"],
-            Scope::Identity | Scope::Family | Scope::Restricted => &[],
+            Scope::Identity
+            | Scope::NhsNumber
+            | Scope::PupilNumber
+            | Scope::Contact
+            | Scope::Family
+            | Scope::Restricted => &[],
         }
     }
 
@@ -102,5 +116,18 @@ mod tests {
         }
         assert!("NOPE".parse::<Scope>().is_err());
         assert!(!Scope::Restricted.consentable());
+    }
+
+    #[test]
+    fn who_i_am_identifiers_and_contact_are_not_special_category() {
+        for scope in [
+            Scope::Identity,
+            Scope::NhsNumber,
+            Scope::PupilNumber,
+            Scope::Contact,
+        ] {
+            assert!(!scope.special_category(), "{scope}");
+            assert!(scope.consentable(), "{scope}");
+        }
     }
 }

@@ -10,20 +10,28 @@ pub use sea_orm_migration::prelude::*;
 
 pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CodeCheck};
 
-/// The `CHECK` constraints on code columns now in force: those migration 6
-/// created, as each later migration changed or added them (its `CHANGES`,
-/// applied in order: a check of the same name replaces the earlier one).
-pub fn code_checks() -> Vec<CodeCheck> {
-    let mut all = m20261202_000006_code_sets::CODE_CHECKS.to_vec();
-    for changes in [m20261203_000007_lawful_basis::CHANGES] {
-        for change in changes {
-            match all.iter_mut().find(|c| c.name == change.name) {
-                Some(old) => *old = *change,
-                None => all.push(*change),
+/// Each migration's list of the code checks it creates or changes, oldest
+/// first (a migration that changes a check appends its list here).
+const CHECK_LISTS: &[&[CodeCheck]] = &[
+    m20261202_000006_code_sets::CODE_CHECKS,
+    m20261203_000007_lawful_basis::CHANGES,
+    m20261203_000010_identity_split::CODE_CHECKS,
+];
+
+/// The `CHECK` constraints on code columns now in force: for each
+/// constraint, the list of the latest migration that set it, in the order
+/// the constraints were first created.
+pub fn code_checks() -> Vec<&'static CodeCheck> {
+    let mut latest: Vec<&'static CodeCheck> = Vec::new();
+    for list in CHECK_LISTS {
+        for check in *list {
+            match latest.iter_mut().find(|c| c.name == check.name) {
+                Some(slot) => *slot = check,
+                None => latest.push(check),
             }
         }
     }
-    all
+    latest
 }
 
 mod m20261122_000001_child_record;
@@ -33,6 +41,7 @@ mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
 mod m20261202_000006_code_sets;
 mod m20261203_000007_lawful_basis;
+mod m20261203_000010_identity_split;
 mod util;
 
 /// All migrations, in order.
@@ -50,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_readiness_probe::Migration),
             Box::new(m20261202_000006_code_sets::Migration),
             Box::new(m20261203_000007_lawful_basis::Migration),
+            Box::new(m20261203_000010_identity_split::Migration),
         ]
     }
 }

@@ -34,8 +34,13 @@ const CONDITION: &[&str] = &[
     "H_SCH1_PARA2",
     "ART10_SCH1",
 ];
+/// Every scope, including the identity scopes migration 10 adds: this
+/// table is new, so its check lists them from the start.
 const SCOPE: &[&str] = &[
     "IDENTITY",
+    "NHS_NUMBER",
+    "PUPIL_NUMBER",
+    "CONTACT",
     "FAMILY",
     "ALL_ABOUT_ME",
     "EDUCATION",

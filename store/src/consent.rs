@@ -511,6 +511,31 @@ impl TracedTxn {
             .await?;
         Ok(result.rows_affected == 1)
     }
+    /// Sets (`Some`) or clears (`None`) the address-withheld marker; false
+    /// if there is no such child.
+    pub async fn set_address_withheld(
+        &self,
+        child_id: ChildId,
+        marker: Option<&consent::AddressWithheld>,
+    ) -> Result<bool> {
+        let result = child::Entity::update_many()
+            .col_expr(
+                child::Column::AddressWithheldReason,
+                Expr::value(marker.map(|m| m.reason.clone())),
+            )
+            .col_expr(
+                child::Column::AddressWithheldBy,
+                Expr::value(marker.map(|m| m.set_by.clone())),
+            )
+            .col_expr(
+                child::Column::AddressWithheldAt,
+                Expr::value(marker.map(|m| m.set_at)),
+            )
+            .filter(child::Column::Id.eq(child_id))
+            .exec(&self.txn)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
     /// Publishes `agreement` (parsed and validated by the caller from
     /// `source_text`, which is kept) as the next version, in one
     /// transaction. Its `version` is replaced by the next free one.

@@ -42,6 +42,10 @@ pub mod child {
         pub created_at: DateTimeUtc,
         pub created_by: String,
         pub lacks_capacity: bool,
+        /// Set (with `_by` and `_at`) while the address is withheld.
+        pub address_withheld_reason: Option<String>,
+        pub address_withheld_by: Option<String>,
+        pub address_withheld_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,8 @@ pub struct ChildCore {
     pub young_person_id: Option<String>,
     /// The record notes the young person lacks capacity for consent decisions.
     pub lacks_capacity: bool,
+    /// The address is withheld to keep the child safe, and why.
+    pub address_withheld: Option<consent::AddressWithheld>,
     pub identity: Identity,
     pub family: Vec<FamilyMember>,
 }
@@ -52,6 +54,7 @@ impl ChildCore {
             parental_responsibility: people(|m| m.parental_responsibility),
             deputies: people(|m| m.relationship == domain::Relationship::Deputy),
             lacks_capacity: self.lacks_capacity,
+            address_withheld: self.address_withheld.is_some(),
         }
     }
 }
@@ -93,6 +96,25 @@ fn identity_of(m: &child::Model) -> Result<Identity> {
         home_language: m.home_language.clone(),
         communication_needs: m.communication_needs.clone(),
     })
+}
+
+/// The marker's three columns are set together or not at all.
+fn address_withheld_of(m: &child::Model) -> Result<Option<consent::AddressWithheld>> {
+    match (
+        &m.address_withheld_reason,
+        &m.address_withheld_by,
+        m.address_withheld_at,
+    ) {
+        (None, None, None) => Ok(None),
+        (Some(reason), Some(by), Some(at)) => Ok(Some(consent::AddressWithheld {
+            reason: reason.clone(),
+            set_by: by.clone(),
+            set_at: at,
+        })),
+        _ => Err(StoreError::Corrupt(
+            "the address-withheld reason, author and time disagree".into(),
+        )),
+    }
 }
 
 fn family_of(m: &family_member::Model) -> Result<FamilyMember> {
@@ -304,6 +326,9 @@ fn child_row(
         created_at: Set(now),
         created_by: Set(created_by.to_owned()),
         lacks_capacity: sea_orm::ActiveValue::NotSet,
+        address_withheld_reason: sea_orm::ActiveValue::NotSet,
+        address_withheld_by: sea_orm::ActiveValue::NotSet,
+        address_withheld_at: sea_orm::ActiveValue::NotSet,
     }
 }
 
@@ -324,6 +349,7 @@ impl Store {
             id: child.id,
             young_person_id: child.young_person_id.clone(),
             lacks_capacity: child.lacks_capacity,
+            address_withheld: address_withheld_of(&child)?,
             identity: identity_of(&child)?,
             family: family.iter().map(family_of).collect::<Result<_>>()?,
         }))

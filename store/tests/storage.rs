@@ -404,6 +404,7 @@ fn code_checks_match_the_enums() {
         CamhsStatus, ContactPreference, EhcPlanStatus, HealthItemKind, NeedCode, Relationship,
         RestrictedKind, SenProvision, SettingPhase, WrittenAs,
     };
+    // The lists in force: a later migration's list replaces an earlier one.
     for check in migrations::code_checks() {
         let expected = match (check.table, check.column) {
             (_, "scope") => codes(Scope::ALL),
@@ -675,4 +676,266 @@ async fn the_migration_refuses_an_unknown_stored_code() {
     .expect("agreement");
     let refused = Migrator::up(&db, None).await.expect_err("refused");
     assert!(format!("{refused}").contains("NOT_A_KIND"), "{refused}");
+}
+
+/// `sql` with `?` placeholders, numbered for PostgreSQL.
+async fn exec(db: &sea_orm::DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut n = 0;
+            sql.chars()
+                .map(|c| match c {
+                    '?' => {
+                        n += 1;
+                        format!("${n}")
+                    }
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        _ => sql.to_owned(),
+    };
+    db.execute_raw(Statement::from_sql_and_values(backend, sql.clone(), values))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The identity split (migration 10) on a hub of the old shape: a grant
+/// and an override covering IDENTITY also cover CONTACT, and an agreement
+/// published under the old default (IDENTITY statutory for every kind and
+/// purpose) decides the new scopes exactly as the new default does.
+async fn identity_carry_over(db: sea_orm::DatabaseConnection) {
+    Migrator::up(&db, Some(6))
+        .await
+        .expect("up to the old shape");
+    let child_id = Uuid::now_v7();
+    let grant_id = Uuid::now_v7();
+    let override_id = Uuid::now_v7();
+    exec(
+        &db,
+        "INSERT INTO child (id, given_name, family_name, date_of_birth, created_at, created_by) \
+         VALUES (?, 'Old', 'Row', ?, ?, 'test')",
+        vec![
+            child_id.into(),
+            NaiveDate::from_ymd_opt(2015, 1, 1).expect("date").into(),
+            at(1).into(),
+        ],
+    )
+    .await;
+    exec(
+        &db,
+        "INSERT INTO consent_grant (child_id, id, grantor_person_id, grantor_capacity, \
+         recipient_agency_kind, valid_from, method, recorded_at) \
+         VALUES (?, ?, 'parent-1', 'PARENTAL_RESPONSIBILITY', 'YOUTH_JUSTICE', ?, 'DIGITAL', ?)",
+        vec![child_id.into(), grant_id.into(), at(1).into(), at(1).into()],
+    )
+    .await;
+    for scope in ["IDENTITY", "EDUCATION"] {
+        exec(
+            &db,
+            "INSERT INTO consent_grant_scope (child_id, grant_id, scope) VALUES (?, ?, ?)",
+            vec![child_id.into(), grant_id.into(), scope.into()],
+        )
+        .await;
+    }
+    exec(
+        &db,
+        "INSERT INTO consent_grant_purpose (child_id, grant_id, purpose) \
+         VALUES (?, ?, 'DIRECT_SUPPORT')",
+        vec![child_id.into(), grant_id.into()],
+    )
+    .await;
+    exec(
+        &db,
+        "INSERT INTO safeguarding_override (child_id, id, declared_by, agency_id, \
+         reason, starts_at, ends_at, tell_family) VALUES (?, ?, 'dsl-1', ?, 'enquiry', ?, ?, true)",
+        vec![
+            child_id.into(),
+            override_id.into(),
+            Uuid::now_v7().into(),
+            at(2).into(),
+            at(3).into(),
+        ],
+    )
+    .await;
+    exec(
+        &db,
+        "INSERT INTO safeguarding_override_scope (child_id, override_id, scope) \
+         VALUES (?, ?, 'IDENTITY')",
+        vec![child_id.into(), override_id.into()],
+    )
+    .await;
+    exec(
+        &db,
+        "INSERT INTO agreement (version, title, source, published_at, published_by) \
+         VALUES (1, 'Old', '', ?, 'test')",
+        vec![at(1).into()],
+    )
+    .await;
+    for kind in AgencyKind::ALL {
+        for purpose in Purpose::ALL {
+            exec(
+                &db,
+                "INSERT INTO agreement_rule (version, agency_kind, scope, purpose, can_read, \
+                 can_contribute, statutory) VALUES (1, ?, 'IDENTITY', ?, true, false, true)",
+                vec![kind.code().into(), purpose.code().into()],
+            )
+            .await;
+        }
+    }
+
+    Migrator::up(&db, None).await.expect("the identity split");
+    let store = Store::from_connection(db);
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(
+        state.grants[0].scopes,
+        BTreeSet::from([Scope::Identity, Scope::Contact, Scope::Education])
+    );
+    assert_eq!(
+        state.overrides[0].scopes,
+        BTreeSet::from([Scope::Identity, Scope::Contact])
+    );
+    let core = store
+        .child_core(child_id)
+        .await
+        .expect("core")
+        .expect("child");
+    assert_eq!(core.address_withheld, None);
+    assert!(!core.consent_facts().address_withheld);
+
+    let migrated = store.current_agreement().await.expect("agreement");
+    let source = consent::AgreementSource::parse(consent::DEFAULT_AGREEMENT).expect("parse");
+    let fresh = consent::Agreement::from_source(1, &source).expect("build");
+    for kind in AgencyKind::ALL {
+        for purpose in Purpose::ALL {
+            for scope in [
+                Scope::Identity,
+                Scope::NhsNumber,
+                Scope::PupilNumber,
+                Scope::Contact,
+            ] {
+                assert_eq!(
+                    migrated.permission(*kind, scope, *purpose),
+                    fresh.permission(*kind, scope, *purpose),
+                    "{kind} {scope} {purpose}"
+                );
+            }
+        }
+    }
+    // The widened checks take the new codes and still refuse others.
+    let conn = store.connection();
+    exec(
+        conn,
+        "INSERT INTO consent_grant_scope (child_id, grant_id, scope) VALUES (?, ?, 'NHS_NUMBER')",
+        vec![child_id.into(), grant_id.into()],
+    )
+    .await;
+    let refused = conn
+        .execute_unprepared(&format!(
+            "INSERT INTO safeguarding_override_scope (child_id, override_id, scope) \
+             VALUES ('{child_id}', '{override_id}', 'ADDRESS')"
+        ))
+        .await;
+    assert!(refused.is_err(), "a scope that does not exist");
+}
+
+#[tokio::test]
+async fn the_identity_split_carries_identity_to_contact() {
+    identity_carry_over(connect().await).await;
+}
+
+/// The same on PostgreSQL, when `TELLONCE_TEST_DATABASE_URL` names a server.
+#[tokio::test]
+async fn the_identity_split_carries_identity_to_contact_on_postgres() {
+    let Some(admin_url) = std::env::var("TELLONCE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    else {
+        eprintln!("TELLONCE_TEST_DATABASE_URL is not a PostgreSQL URL: skipped");
+        return;
+    };
+    let name = format!("store_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.expect("admin");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create database");
+    let (base, _) = admin_url.rsplit_once('/').expect("a URL with a database");
+    let db = Database::connect(format!("{base}/{name}"))
+        .await
+        .expect("connect");
+    identity_carry_over(db).await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await;
+}
+
+/// The address-withheld marker round trips, clears, and a half-written one
+/// (which PostgreSQL's check would refuse) reads as `Corrupt`.
+#[tokio::test]
+async fn the_address_withheld_marker_round_trips_and_a_partial_one_reads_as_corrupt() {
+    let store = store().await;
+    let id = child(&store, None).await;
+    let marker = consent::AddressWithheld {
+        reason: "Placed in a refuge with her mother".into(),
+        set_by: "dsl-1".into(),
+        set_at: at(4),
+    };
+    let tx = store.traced().await.expect("txn");
+    assert!(
+        tx.set_address_withheld(id, Some(&marker))
+            .await
+            .expect("set")
+    );
+    assert!(
+        !tx.set_address_withheld(Uuid::now_v7(), Some(&marker))
+            .await
+            .expect("no such child")
+    );
+    tx.commit(vec![]).await.expect("commit");
+    let core = store.child_core(id).await.expect("read").expect("child");
+    assert_eq!(core.address_withheld.as_ref(), Some(&marker));
+    assert!(core.consent_facts().address_withheld);
+
+    let tx = store.traced().await.expect("txn");
+    assert!(tx.set_address_withheld(id, None).await.expect("clear"));
+    tx.commit(vec![]).await.expect("commit");
+    let core = store.child_core(id).await.expect("read").expect("child");
+    assert_eq!(core.address_withheld, None);
+
+    store
+        .connection()
+        .execute_unprepared("UPDATE child SET address_withheld_reason = 'half'")
+        .await
+        .expect("corrupt it");
+    match store.child_core(id).await {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("address-withheld"), "{why}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+/// Migration 10 can be rolled back and applied again.
+#[tokio::test]
+async fn the_identity_split_rolls_back_and_reapplies() {
+    let db = connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    Migrator::down(&db, Some(1)).await.expect("down");
+    let refused = db
+        .execute_unprepared(
+            "INSERT INTO consent_grant_scope (child_id, grant_id, scope) VALUES ('a', 'b', 'CONTACT')",
+        )
+        .await;
+    assert!(
+        format!("{refused:?}").contains("ck_consent_grant_scope_scope"),
+        "CONTACT is not a scope before the split: {refused:?}"
+    );
+    Migrator::up(&db, None).await.expect("up again");
+    assert!(
+        Store::from_connection(db)
+            .pending_migrations()
+            .await
+            .expect("pending")
+            .is_empty()
+    );
 }

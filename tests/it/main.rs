@@ -28,6 +28,9 @@ mod graphiql;
 /// Hostile and careless input: crash, exhaustion and flood attempts, existence
 /// probes, forged agencies, and the error shapes typed clients rely on.
 mod hostile;
+/// Minimum necessary identity: identifiers by audience, the address on a
+/// need-to-know basis, and the address-withheld marker over every view.
+mod identity;
 /// Purposes bound to facts (issue 10): EHC_ASSESSMENT to an open
 /// assessment or advice request, DIRECT_SUPPORT to a current involvement,
 /// with the law and the fact in the child view and the trace.

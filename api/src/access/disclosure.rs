@@ -3,11 +3,11 @@
 //! and consent history leave through [`super::Family`], which exists only for
 //! the family.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use consent::{AccessDecision, Override, ScopeDecision};
-use domain::{ChildId, ChildRecord, Contribution, Involvement, Scope};
+use consent::{AccessDecision, Denial, Override, ScopeDecision};
+use domain::{ChildId, ChildRecord, Contribution, Involvement, Scope, Section, catalogue};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
@@ -37,15 +37,41 @@ pub struct ShownContribution {
     pub current: bool,
 }
 
+/// A section whose fields span several scopes, as one caller may see it:
+/// the value (fields of withheld scopes emptied) and, per withheld scope,
+/// the denial that [`Partial::field`] reports for each of its fields.
+#[derive(Debug)]
+pub struct Partial<T> {
+    pub value: T,
+    section: Section,
+    withheld: BTreeMap<Scope, Denial>,
+}
+
+impl<T> Partial<T> {
+    /// `Ok` if the field may be shown, else [`Error::Withheld`] with its
+    /// scope's denial.
+    pub fn field(&self, name: &str) -> Result<()> {
+        let scope = catalogue::field(self.section, name).and_then(|f| f.scope);
+        match scope.and_then(|s| self.withheld.get_key_value(&s)) {
+            Some((scope, denial)) => Err(Error::Withheld(*scope, denial.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Disclosure {
     pub(super) fn new(
-        record: ChildRecord,
+        mut record: ChildRecord,
         decision: AccessDecision,
         overrides: Vec<Override>,
         own_agency: Option<Uuid>,
         recorder: Arc<Recorder>,
         store: Store,
     ) -> Self {
+        // Identifiers and the address are always loaded with who the child
+        // is: what the caller may not see is dropped here, before any front
+        // end can reach it.
+        record.identity.withhold(|scope| decision.is_allowed(scope));
         Self {
             record,
             decision,
@@ -93,6 +119,47 @@ impl Disclosure {
             ScopeDecision::Allowed(_) => Ok(value(&self.record)),
             ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone())),
         }
+    }
+
+    /// A section whose fields span several scopes (`identity`: who the
+    /// child is, with the NHS number, UPN and address each in its own
+    /// scope). The section's own scope decides whether anything is shown
+    /// (else [`Error::Withheld`], as [`Disclosure::section`]); each other
+    /// scope among `fields` is decided and traced on its own, so the trace
+    /// holds exactly the fields disclosed, and [`Partial::field`] answers for
+    /// each field. Values of withheld scopes are already emptied in the
+    /// record `value` reads.
+    pub fn section_by_field<T, S: AsRef<str>>(
+        &self,
+        section: Section,
+        fields: impl IntoIterator<Item = S>,
+        value: impl FnOnce(&ChildRecord) -> T,
+    ) -> Result<Partial<T>> {
+        let Some(own) = section.scope() else {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "{section} has no scope of its own"
+            )));
+        };
+        let mut by_scope: BTreeMap<Scope, Vec<String>> = BTreeMap::new();
+        for name in fields {
+            let name = name.as_ref();
+            let scope = catalogue::field(section, name)
+                .and_then(|f| f.scope)
+                .unwrap_or(own);
+            by_scope.entry(scope).or_default().push(name.to_owned());
+        }
+        let value = self.section(own, by_scope.remove(&own).unwrap_or_default(), value)?;
+        let mut withheld = BTreeMap::new();
+        for (scope, names) in by_scope {
+            if let Err(Error::Withheld(scope, denial)) = self.section(scope, names, |_| ()) {
+                withheld.insert(scope, denial);
+            }
+        }
+        Ok(Partial {
+            value,
+            section,
+            withheld,
+        })
     }
 
     /// Services involved with the child whose service scope the caller may

@@ -12,6 +12,7 @@
 //!   principal holds the role — [`RequestContext::case_officer`],
 //!   [`RequestContext::ig`], [`RequestContext::ig_admin`],
 //!   [`RequestContext::practitioner`], [`RequestContext::safeguarding_lead`],
+//!   [`RequestContext::address_keeper`],
 //!   [`RequestContext::family`] — and [`RequestContext::consent`] for consent
 //!   decisions, whose authority is decided per child. Each operation writes
 //!   its own trace entry; no front end writes one by hand.
@@ -20,6 +21,7 @@
 //! request's read entries durable; nothing may leave before it returns `Ok`.
 //! No module here knows HTTP or GraphQL.
 
+mod address;
 mod case_officer;
 mod consenting;
 mod disclosure;
@@ -38,9 +40,10 @@ use consent::{
 };
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
+pub use address::AddressKeeper;
 pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
 pub use consenting::{Consenting, GrantAsk, WithdrawAsk};
-pub use disclosure::{Disclosure, ShownContribution};
+pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, TracePage};
 pub use live::Notice;
@@ -406,6 +409,14 @@ impl RequestContext {
                 "only an agency's practitioner may do this: advice and contributions come from agencies".into(),
             )),
         }
+    }
+
+    /// A case officer or safeguarding lead of children's social care or the
+    /// council SEND team, who may withhold a child's address
+    /// (`consent::AddressWithheld::may_keep`).
+    pub fn address_keeper(&self) -> Result<AddressKeeper<'_>> {
+        consent::AddressWithheld::may_keep(&self.principal)?;
+        Ok(AddressKeeper { rc: self })
     }
 
     /// A designated safeguarding lead of an agency.

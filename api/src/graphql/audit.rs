@@ -41,6 +41,8 @@ pub enum GqlTraceAction {
     TraceSearch,
     Export,
     AuthFailed,
+    AddressWithheld,
+    AddressReleased,
 }
 
 /// Filters for `accessTrace` and the export; each one narrows the result.

@@ -2,6 +2,7 @@
 //! arguments, call the door (`crate::access`) through the request context,
 //! and shape the answer; none touches storage or writes a trace entry.
 
+pub mod address;
 pub mod audit;
 pub mod consents;
 pub mod error;
@@ -66,6 +67,7 @@ pub struct Query(
     consents::ConsentQuery,
     audit::AuditQuery,
     tell::TellQuery,
+    address::AddressQuery,
 );
 
 /// Every mutation.
@@ -74,6 +76,7 @@ pub struct Mutation(
     RecordMutation,
     consents::ConsentMutation,
     tell::TellMutation,
+    address::AddressMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The

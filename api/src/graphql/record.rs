@@ -64,8 +64,15 @@ impl ChildView {
             .collect()
     }
 
-    async fn identity(&self, ctx: &Context<'_>) -> Section<Gql<domain::Identity>> {
-        self.section(ctx, Scope::Identity, |r| Gql(r.identity.clone()))
+    /// Who the child is; the NHS number, UPN and address each need their
+    /// own scope (null with an error at the field's path when withheld).
+    async fn identity(&self, ctx: &Context<'_>) -> Section<types::IdentityView> {
+        let shown = self
+            .0
+            .section_by_field(domain::Section::Identity, selected(ctx), |r| {
+                r.identity.clone()
+            })?;
+        Ok(Some(types::IdentityView(shown)))
     }
 
     async fn family(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::FamilyMember>>> {

@@ -5,6 +5,8 @@ use super::scalar::Date;
 use async_graphql::{Enum, ID, Object, SimpleObject};
 use domain::{HealthItemKind, catalogue};
 
+use crate::access::Partial;
+
 /// Declares a GraphQL enum mirroring a domain enum, checked variant by
 /// variant by async-graphql's `remote` conversion.
 macro_rules! remote_enum {
@@ -18,7 +20,7 @@ macro_rules! remote_enum {
 
 remote_enum!(
     /// A consent scope.
-    Scope = "domain::Scope" { Identity, Family, AllAboutMe, Education, SenNeeds, Psychology, PhysicalHealth,
+    Scope = "domain::Scope" { Identity, NhsNumber, PupilNumber, Contact, Family, AllAboutMe, Education, SenNeeds, Psychology, PhysicalHealth,
     Communication, SensoryPhysical, MentalHealth, SocialCare, PreparingForAdulthood, Restricted });
 remote_enum!(
     /// The kind of an agency.
@@ -62,42 +64,66 @@ remote_enum!(ReviewOutcome = "consent::ReviewOutcome" { Upheld, NotUpheld });
 #[derive(Debug)]
 pub struct Gql<T>(pub T);
 
-/// IDENTITY.
+/// Who the child is (IDENTITY), with the NHS number (NHS_NUMBER), UPN
+/// (PUPIL_NUMBER) and address (CONTACT): a field whose scope is withheld is
+/// null with its error at its own path, and the rest is shown.
+#[derive(Debug)]
+pub struct IdentityView(pub Partial<domain::Identity>);
+
+type Field<T> = async_graphql::Result<Option<T>>;
+
+impl IdentityView {
+    fn shown<'a, T>(
+        &'a self,
+        name: &str,
+        value: impl FnOnce(&'a domain::Identity) -> Option<T>,
+    ) -> Field<T> {
+        self.0.field(name)?;
+        Ok(value(&self.0.value))
+    }
+}
+
+/// Who the child is (IDENTITY), with the NHS number (NHS_NUMBER), UPN
+/// (PUPIL_NUMBER) and address (CONTACT), each in its own scope.
 #[Object(name = "Identity")]
-impl Gql<domain::Identity> {
+impl IdentityView {
     async fn given_name(&self) -> &str {
-        &self.0.given_name
+        &self.0.value.given_name
     }
     async fn family_name(&self) -> &str {
-        &self.0.family_name
+        &self.0.value.family_name
     }
     async fn preferred_name(&self) -> Option<&str> {
-        self.0.preferred_name.as_deref()
+        self.0.value.preferred_name.as_deref()
     }
     async fn date_of_birth(&self) -> Date {
-        self.0.date_of_birth.into()
+        self.0.value.date_of_birth.into()
     }
-    /// Ten digits, no spaces.
-    async fn nhs_number(&self) -> Option<&str> {
-        self.0.nhs_number.as_ref().map(|n| n.as_str())
+    /// Ten digits, no spaces (NHS_NUMBER).
+    async fn nhs_number(&self) -> Field<&str> {
+        self.shown("nhsNumber", |i| i.nhs_number.as_ref().map(|n| n.as_str()))
     }
-    async fn upn(&self) -> Option<&str> {
-        self.0.upn.as_ref().map(|u| u.as_str())
+    /// The unique pupil number (PUPIL_NUMBER).
+    async fn upn(&self) -> Field<&str> {
+        self.shown("upn", |i| i.upn.as_ref().map(|u| u.as_str()))
     }
-    async fn address_line(&self) -> Option<&str> {
-        self.0.address_line.as_deref()
+    /// CONTACT.
+    async fn address_line(&self) -> Field<&str> {
+        self.shown("addressLine", |i| i.address_line.as_deref())
     }
-    async fn town(&self) -> Option<&str> {
-        self.0.town.as_deref()
+    /// CONTACT.
+    async fn town(&self) -> Field<&str> {
+        self.shown("town", |i| i.town.as_deref())
     }
-    async fn postcode(&self) -> Option<&str> {
-        self.0.postcode.as_deref()
+    /// CONTACT.
+    async fn postcode(&self) -> Field<&str> {
+        self.shown("postcode", |i| i.postcode.as_deref())
     }
     async fn home_language(&self) -> Option<&str> {
-        self.0.home_language.as_deref()
+        self.0.value.home_language.as_deref()
     }
     async fn communication_needs(&self) -> Option<&str> {
-        self.0.communication_needs.as_deref()
+        self.0.value.communication_needs.as_deref()
     }
 }
 
@@ -540,9 +566,7 @@ impl ScopeAccess {
         decision: &consent::ScopeDecision,
         agreement_version: i32,
     ) -> Self {
-        let fields = catalogue::fields_of(catalogue::Section::of_scope(scope))
-            .map(|f| f.path())
-            .collect();
+        let fields = catalogue::fields_in(scope).map(|f| f.path()).collect();
         let id = |u: &uuid::Uuid| ID(u.to_string());
         let (allowed, basis, explanation, denial, grant_ids, override_id) = match decision {
             consent::ScopeDecision::Allowed(b) => (

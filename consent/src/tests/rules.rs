@@ -17,6 +17,7 @@ fn sixteen(lacks_capacity: bool) -> ChildFacts {
         parental_responsibility: vec!["mum".into()],
         deputies: vec!["deputy".into()],
         lacks_capacity,
+        address_withheld: false,
     }
 }
 
@@ -797,6 +798,7 @@ fn arb_child() -> impl Strategy<Value = ChildFacts> {
             parental_responsibility: pr.into_iter().map(String::from).collect(),
             deputies: deputies.into_iter().map(String::from).collect(),
             lacks_capacity,
+            address_withheld: false,
         })
 }
 
