@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::Scope;
 
-use crate::{FamilyAccess, Purpose, purpose_words};
+use crate::{FamilyAccess, OverrideGround, Purpose, purpose_words};
 
 domain::code_enum! {
     /// The kind of lawful basis or relationship a disclosure rests on.
@@ -35,6 +35,7 @@ enum Facts {
     },
     Safeguarding {
         override_id: uuid::Uuid,
+        ground: OverrideGround,
         until: DateTime<Utc>,
         agreement_version: i32,
     },
@@ -60,14 +61,17 @@ impl Basis {
         }))
     }
 
-    /// Safeguarding: the caller's override `override_id`, in force `until`.
+    /// Safeguarding: the caller's override `override_id` on `ground`, in
+    /// force `until`.
     pub fn safeguarding(
         override_id: uuid::Uuid,
+        ground: OverrideGround,
         until: DateTime<Utc>,
         agreement_version: i32,
     ) -> Self {
         Self(Facts::Safeguarding {
             override_id,
+            ground,
             until,
             agreement_version,
         })
@@ -115,6 +119,14 @@ impl Basis {
     pub fn override_id(&self) -> Option<uuid::Uuid> {
         match self.0 {
             Facts::Safeguarding { override_id, .. } => Some(override_id),
+            _ => None,
+        }
+    }
+
+    /// The legal ground of the override relied on (SAFEGUARDING only).
+    pub fn ground(&self) -> Option<OverrideGround> {
+        match self.0 {
+            Facts::Safeguarding { ground, .. } => Some(ground),
             _ => None,
         }
     }

@@ -27,7 +27,10 @@
 //! - [`Recipient::one_of`], [`GrantTerms::check`] (callable before the child
 //!   is loaded), [`Grant::new`] and [`Grant::withdraw`] → [`GrantError`];
 //!   [`Grant::confirm`] → [`ConfirmError`].
-//! - [`OverrideRequest::check`] and [`Override::declare`] → [`OverrideError`].
+//! - [`OverrideRequest::check`], [`Override::declare`] (on an
+//!   [`OverrideGround`], with a [`TellingDecision`]) and
+//!   [`TellingRequest::decide`] → [`OverrideError`]; [`Override::approve`]
+//!   → [`ApprovalError`].
 //! - [`Basis`] has one constructor per kind, so only CONSENT names grants
 //!   and only SAFEGUARDING names an override.
 //!
@@ -61,7 +64,10 @@ pub use lawful::{Article6, Condition, LawfulBasis};
 pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
 pub use safeguarding::{
-    MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,
+    Approval, ApprovalError, ApproverRole, CARRIED_OVER_FAMILY_NOTICE, MAX_FAMILY_NOTICE_CHARS,
+    MIN_FAMILY_NOTICE_CHARS, MIN_REASON_CHARS, Override, OverrideError, OverrideGround,
+    OverrideLimits, OverrideRequest, Review, ReviewOutcome, Telling, TellingChoice,
+    TellingDecision, TellingRequest,
 };
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{AccessDecision, BasisKind, DenialCode, Principal, Purpose, Role, ScopeDecision};
+use crate::{
+    AccessDecision, BasisKind, DenialCode, OverrideGround, Principal, Purpose, Role, ScopeDecision,
+};
 
 /// The "previous hash" of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -31,6 +33,8 @@ domain::code_enum! {
         ConsentConfirmed = "CONSENT_CONFIRMED",
         OverrideDeclared = "OVERRIDE_DECLARED",
         OverrideReviewed = "OVERRIDE_REVIEWED",
+        OverrideApproved = "OVERRIDE_APPROVED",
+        OverrideTellingChanged = "OVERRIDE_TELLING_CHANGED",
         AgreementPublished = "AGREEMENT_PUBLISHED",
         AllAboutMeUpdated = "ALL_ABOUT_ME_UPDATED",
         AssessmentStarted = "ASSESSMENT_STARTED",
@@ -90,6 +94,11 @@ pub struct BasisRecord {
     pub grant_ids: Vec<Uuid>,
     pub override_id: Option<Uuid>,
     pub agreement_version: Option<i32>,
+    /// The legal ground of the override relied on (SAFEGUARDING). Absent
+    /// from entries written before grounds were recorded, and left out of
+    /// the canonical form when absent, so their hashes still hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<OverrideGround>,
 }
 
 /// One trace entry. Field order is the canonical order.
@@ -161,6 +170,7 @@ impl TraceEntry {
                     grant_ids: b.grant_ids().to_vec(),
                     override_id: b.override_id(),
                     agreement_version: b.agreement_version(),
+                    ground: b.ground(),
                 }),
                 ScopeDecision::Denied(d) => self.withheld.push(Withheld {
                     scope,
@@ -616,6 +626,7 @@ mod tests {
             grant_ids: vec![],
             override_id: None,
             agreement_version: None,
+            ground: None,
         });
         let columns = IndexedColumns::of(&entry).expect("columns");
         assert_eq!(columns.basis_kinds, ",SAFEGUARDING,");
