@@ -93,6 +93,7 @@ impl From<StoreError> for Error {
                 Constraint::ReviewOverride => {
                     conflict("id", "this override has already been reviewed")
                 }
+                Constraint::ApprovalOverride => consent::ApprovalError::AlreadyApproved.into(),
                 Constraint::ContributionSupersedes => {
                     conflict("supersedes", "that contribution has already been replaced")
                 }
@@ -158,7 +159,11 @@ macro_rules! forbidden_unless_field {
     )+};
 }
 
-forbidden_unless_field!(consent::AuthorityError, consent::ConfirmError);
+forbidden_unless_field!(
+    consent::AuthorityError,
+    consent::ConfirmError,
+    consent::ApprovalError,
+);
 
 /// The generic text shown for internal errors.
 pub const INTERNAL_MESSAGE: &str =

@@ -226,6 +226,7 @@ impl Recorder {
                         grant_ids: Vec::new(),
                         override_id: None,
                         agreement_version: None,
+                        ground: None,
                     });
                 }
                 if !read.own.is_empty() {

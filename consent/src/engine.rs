@@ -104,7 +104,9 @@ pub fn decide(principal: &Principal, input: &DecisionInput<'_>) -> AccessDecisio
                 .collect();
             held.sort_by_key(|o| o.id);
             if let Some(o) = held.first() {
-                return ScopeDecision::Allowed(Basis::safeguarding(o.id, o.ground, o.ends_at, version));
+                return ScopeDecision::Allowed(Basis::safeguarding(
+                    o.id, o.ground, o.ends_at, version,
+                ));
             }
         }
         if !scope.consentable() {

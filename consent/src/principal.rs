@@ -33,7 +33,10 @@ impl Role {
     /// Information-governance roles (the Caldicott Guardian among them):
     /// they see the trace, never content.
     pub fn is_ig(self) -> bool {
-        matches!(self, Role::IgAuditor | Role::IgAdmin | Role::CaldicottGuardian)
+        matches!(
+            self,
+            Role::IgAuditor | Role::IgAdmin | Role::CaldicottGuardian
+        )
     }
 
     /// Roles that act for an agency on a child's record.

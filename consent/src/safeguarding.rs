@@ -145,7 +145,10 @@ pub enum Telling {
     /// From this date (UTC).
     On(NaiveDate),
     /// Not now, because …; reconsidered by `review_on`.
-    NotNow { because: String, review_on: NaiveDate },
+    NotNow {
+        because: String,
+        review_on: NaiveDate,
+    },
 }
 
 impl Telling {
@@ -223,8 +226,14 @@ impl TellingRequest {
         if !reason.is_empty() && notice.contains(&reason) {
             return Err(OverrideError::FamilyNoticeIsReason);
         }
-        let because = domain::input::optional_text("notNowBecause", self.not_now_because.as_deref())?;
-        let unexpected = |field| Err(OverrideError::NotForThisChoice { field, choice: self.choice });
+        let because =
+            domain::input::optional_text("notNowBecause", self.not_now_because.as_deref())?;
+        let unexpected = |field| {
+            Err(OverrideError::NotForThisChoice {
+                field,
+                choice: self.choice,
+            })
+        };
         match self.choice {
             TellingChoice::TellNow => {
                 if self.tell_on.is_some() {

@@ -159,9 +159,10 @@ fn telling_of(t: &override_telling::Model) -> Result<TellingDecision> {
 }
 
 fn override_of(o: &safeguarding_override::Model, facts: &OverrideFacts<'_>) -> Result<Override> {
-    let telling = facts.tellings.get(&o.id).ok_or_else(|| {
-        StoreError::Corrupt(format!("override {} has no telling decision", o.id))
-    })?;
+    let telling = facts
+        .tellings
+        .get(&o.id)
+        .ok_or_else(|| StoreError::Corrupt(format!("override {} has no telling decision", o.id)))?;
     Ok(Override {
         id: o.id,
         child_id: o.child_id,

@@ -665,7 +665,10 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
     assert!(told.ground_carried_over);
     assert_eq!(told.review_due_by, at(2) + chrono::Duration::hours(72));
     assert_eq!(told.telling.telling, consent::Telling::Now);
-    assert_eq!(told.telling.family_notice, consent::CARRIED_OVER_FAMILY_NOTICE);
+    assert_eq!(
+        told.telling.family_notice,
+        consent::CARRIED_OVER_FAMILY_NOTICE
+    );
     assert_eq!(told.telling.decided_at, at(2));
     let withheld = state
         .overrides

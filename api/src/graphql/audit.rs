@@ -31,6 +31,8 @@ pub enum GqlTraceAction {
     ConsentConfirmed,
     OverrideDeclared,
     OverrideReviewed,
+    OverrideApproved,
+    OverrideTellingChanged,
     AgreementPublished,
     AllAboutMeUpdated,
     AssessmentStarted,
@@ -134,6 +136,8 @@ pub struct TraceBasis {
     pub grant_ids: Vec<ID>,
     pub override_id: Option<ID>,
     pub agreement_version: Option<i32>,
+    /// The legal ground of the override relied on (SAFEGUARDING).
+    pub ground: Option<types::OverrideGround>,
 }
 
 /// An action-specific fact.
@@ -204,6 +208,7 @@ impl From<TraceRow> for TraceEntryView {
                     grant_ids: b.grant_ids.into_iter().map(id).collect(),
                     override_id: b.override_id.map(id),
                     agreement_version: b.agreement_version,
+                    ground: b.ground.map(Into::into),
                 })
                 .collect(),
             details: e

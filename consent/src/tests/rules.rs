@@ -682,7 +682,10 @@ fn an_override_is_declared_within_its_bounds() {
     let o = Override::declare(override_request(), &a, LIMITS, OVERRIDE, now()).expect("valid");
     assert_eq!((o.id, o.child_id, o.agency_id), (OVERRIDE, CHILD, SCHOOL));
     assert_eq!(o.declared_by, lead().subject);
-    assert_eq!((o.ground, o.ground_carried_over), (OverrideGround::S47, false));
+    assert_eq!(
+        (o.ground, o.ground_carried_over),
+        (OverrideGround::S47, false)
+    );
     assert_eq!(
         o.reason,
         "A disclosure at school suggests the child is at risk of harm tonight"

@@ -242,7 +242,9 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
             .create()
             .await;
         let mut input = declare_input(jayden);
-        input["input"]["tellFamily"] = json!(tell_family);
+        if tell_family {
+            input["input"]["telling"] = json!({ "decision": "TELL_NOW", "familyNotice": FAMILY_NOTICE });
+        }
         let declared = app
             .graphql_as(Some(&lead), Some("SAFEGUARDING"), DECLARE, input)
             .await;
