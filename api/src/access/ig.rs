@@ -154,7 +154,10 @@ impl Ig<'_> {
         let overrides = rc.store().overrides_awaiting_review().await?;
         let counts = ReviewCounts {
             awaiting: overrides.len(),
-            overdue: overrides.iter().filter(|o| o.review_overdue(rc.now)).count(),
+            overdue: overrides
+                .iter()
+                .filter(|o| o.review_overdue(rc.now))
+                .count(),
             ground_to_confirm: overrides.iter().filter(|o| o.ground_carried_over).count(),
         };
         rc.record(

@@ -402,7 +402,9 @@ impl RequestContext {
         {
             Ok(OverrideApprover { rc: self })
         } else {
-            Err(Error::Forbidden(consent::ApprovalError::NotAnApprover.to_string()))
+            Err(Error::Forbidden(
+                consent::ApprovalError::NotAnApprover.to_string(),
+            ))
         }
     }
 

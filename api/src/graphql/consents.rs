@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use consent::{Agreement, Grant, Override, Receipt, Recipient};
 
 use super::record::request;
+use super::scalar::Date;
 use super::types;
 use crate::access::{GrantAsk, OverrideAsk, RequestContext, WithdrawAsk};
-use super::scalar::Date;
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -593,7 +593,10 @@ impl ConsentMutation {
     /// a Caldicott Guardian; never its declarer).
     async fn approve_override(&self, ctx: &Context<'_>, id: ID) -> GqlResult<SafeguardingOverride> {
         let rc = request(ctx)?;
-        let o = rc.override_approver()?.approve(parse_id("id", &id)?).await?;
+        let o = rc
+            .override_approver()?
+            .approve(parse_id("id", &id)?)
+            .await?;
         Ok(SafeguardingOverride::new(&o, rc.now))
     }
 

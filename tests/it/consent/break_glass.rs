@@ -42,8 +42,7 @@ const TRACE: &str = "query($filter: TraceFilterInput) { accessTrace(filter: $fil
   edges { node { action details { key value } basis { scope kind overrideId ground } } } } }";
 
 /// The lead's internal reason: it names the referrer.
-const REASON: &str =
-    "Neighbour Mrs X at number 4 reported injuries to Jayden on Sunday evening; s.47 enquiry opened.";
+const REASON: &str = "Neighbour Mrs X at number 4 reported injuries to Jayden on Sunday evening; s.47 enquiry opened.";
 
 const NOTICE: &str = "A safeguarding lead in children's social care looked at parts of Jayden's record to help keep him safe.";
 
@@ -249,7 +248,9 @@ async fn not_now_hides_the_override_until_the_lead_changes_the_decision() {
     let app = spawn_app().await;
     let s = story(&app).await;
     let later = s
-        .declare(json!({ "decision": "TELL_ON", "tellOn": days_from_now(5), "familyNotice": NOTICE }))
+        .declare(
+            json!({ "decision": "TELL_ON", "tellOn": days_from_now(5), "familyNotice": NOTICE }),
+        )
         .await;
     let id = s.declare(not_now()).await;
     s.lead_reads().await;
@@ -290,7 +291,11 @@ async fn not_now_hides_the_override_until_the_lead_changes_the_decision() {
     assert_eq!(o["telling"]["decidedBy"], s.lead.subject());
     let (record, history) = s.family_sees().await;
     let shown = notices(&record);
-    assert_eq!(shown.len(), 1, "the TELL_ON one is still to come: {record:?}");
+    assert_eq!(
+        shown.len(),
+        1,
+        "the TELL_ON one is still to come: {record:?}"
+    );
     assert_eq!(shown[0]["id"], id.as_str());
     assert_ne!(shown[0]["id"], later.as_str());
     assert_eq!(shown[0]["notice"], NOTICE);
@@ -353,7 +358,10 @@ async fn the_read_entry_names_the_overrides_ground() {
         .await
         .graphql("{ traceIntegrity { ok } }", json!({}))
         .await;
-    assert_eq!(integrity.body["data"]["traceIntegrity"]["ok"], true, "{integrity:?}");
+    assert_eq!(
+        integrity.body["data"]["traceIntegrity"]["ok"], true,
+        "{integrity:?}"
+    );
 }
 
 #[tokio::test]

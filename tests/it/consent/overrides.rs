@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::*;
 use crate::helpers::*;
 
-const DECLARE: &str = "mutation($input: DeclareOverrideInput!) { declareSafeguardingOverride(input: $input) {
+const DECLARE: &str =
+    "mutation($input: DeclareOverrideInput!) { declareSafeguardingOverride(input: $input) {
   id childId declaredBy agencyId ground scopes reason startsAt endsAt active familyTold
   telling { decision notNowBecause reviewOn familyNotice } reviewOutcome
 } }";
@@ -22,8 +23,7 @@ const REVIEW: &str = "mutation($id: ID!, $outcome: ReviewOutcome!, $note: String
 const LONG_REASON: &str =
     "Police report received tonight of a serious assault; checking orders and placements now.";
 
-const FAMILY_NOTICE: &str =
-    "A safeguarding lead in children's social care looked at parts of Jayden's record to help keep him safe.";
+const FAMILY_NOTICE: &str = "A safeguarding lead in children's social care looked at parts of Jayden's record to help keep him safe.";
 
 fn declare_input(child: Uuid, scopes: &[&str], tell_family: bool) -> Value {
     let telling = if tell_family {

@@ -243,7 +243,8 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
             .await;
         let mut input = declare_input(jayden);
         if tell_family {
-            input["input"]["telling"] = json!({ "decision": "TELL_NOW", "familyNotice": FAMILY_NOTICE });
+            input["input"]["telling"] =
+                json!({ "decision": "TELL_NOW", "familyNotice": FAMILY_NOTICE });
         }
         let declared = app
             .graphql_as(Some(&lead), Some("SAFEGUARDING"), DECLARE, input)

@@ -106,8 +106,7 @@ fn declare_input(child: Uuid) -> Value {
     }})
 }
 
-const FAMILY_NOTICE: &str =
-    "A safeguarding lead in children's social care looked at parts of the record to help keep your child safe.";
+const FAMILY_NOTICE: &str = "A safeguarding lead in children's social care looked at parts of the record to help keep your child safe.";
 
 fn health_grant(child: Uuid) -> Value {
     json!({ "input": {
