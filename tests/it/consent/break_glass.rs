@@ -497,3 +497,51 @@ async fn a_review_within_its_deadline_is_not_overdue() {
     let hours = (due - chrono::Utc::now()).num_minutes();
     assert!((71 * 60..=72 * 60).contains(&hours), "{due}");
 }
+
+#[tokio::test]
+async fn a_tell_on_date_shows_the_notice_once_it_has_come() {
+    let app = spawn_app().await;
+    let s = story(&app).await;
+    let future = s
+        .declare(
+            json!({ "decision": "TELL_ON", "tellOn": days_from_now(5), "familyNotice": NOTICE }),
+        )
+        .await;
+    // An override the same lead declared three days ago, to be told of
+    // from yesterday (stored as the door would have stored it then).
+    let now = chrono::Utc::now();
+    let past = consent::Override {
+        id: Uuid::now_v7(),
+        child_id: s.jayden.id,
+        declared_by: s.lead.subject().to_owned(),
+        agency_id: s.social_care.id,
+        ground: consent::OverrideGround::S17,
+        ground_carried_over: false,
+        scopes: [domain::Scope::SocialCare].into_iter().collect(),
+        reason: REASON.into(),
+        starts_at: now - chrono::Duration::days(3),
+        ends_at: now - chrono::Duration::days(2),
+        review_due_by: now,
+        telling: consent::TellingDecision {
+            id: Uuid::now_v7(),
+            telling: consent::Telling::On(now.date_naive() - chrono::Duration::days(1)),
+            family_notice:
+                "A safeguarding lead looked at Jayden's social care information this week.".into(),
+            decided_by: s.lead.subject().to_owned(),
+            decided_at: now - chrono::Duration::days(3),
+        },
+        approval: None,
+        review: None,
+    };
+    let tx = app.store.traced().await.expect("txn");
+    tx.insert_override(&past).await.expect("override");
+    tx.commit(vec![]).await.expect("commit");
+
+    let (record, _) = s.family_sees().await;
+    let shown = notices(&record);
+    assert_eq!(shown.len(), 1, "{record:?}");
+    assert_eq!(shown[0]["id"], past.id.to_string());
+    assert_ne!(shown[0]["id"], future.as_str());
+    assert_eq!(shown[0]["scopes"], json!(["SOCIAL_CARE"]));
+    assert!(!record.body.to_string().contains("Mrs X"), "{record:?}");
+}
