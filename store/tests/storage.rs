@@ -722,3 +722,40 @@ async fn the_migration_refuses_an_unknown_stored_code() {
     let refused = Migrator::up(&db, None).await.expect_err("refused");
     assert!(format!("{refused}").contains("NOT_A_KIND"), "{refused}");
 }
+
+/// Undoing the break-glass migration puts the telling decision back into
+/// `tell_family` / `withhold_reason`, and doing it again carries it over.
+#[tokio::test]
+async fn the_break_glass_migration_can_be_undone() {
+    let db = connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    let store = Store::from_connection(db);
+    let child_id = child(&store, None).await;
+    let o = override_for(child_id);
+    let tx = store.traced().await.expect("txn");
+    tx.insert_override(&o).await.expect("override");
+    tx.commit(vec![]).await.expect("commit");
+    let db = store.connection();
+    Migrator::down(db, Some(1)).await.expect("down");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT tell_family, withhold_reason FROM safeguarding_override",
+        ))
+        .await
+        .expect("old columns are back");
+    let told: bool = rows[0].try_get("", "tell_family").expect("tell_family");
+    let why: Option<String> = rows[0].try_get("", "withhold_reason").expect("reason");
+    assert!(!told);
+    assert_eq!(why.as_deref(), Some("before the strategy discussion"));
+    Migrator::up(db, None).await.expect("up again");
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(
+        state.overrides[0].telling.telling,
+        consent::Telling::NotNow {
+            because: "before the strategy discussion".into(),
+            review_on: o.ends_at.date_naive(),
+        }
+    );
+    assert!(state.overrides[0].ground_carried_over);
+}
