@@ -115,6 +115,10 @@ impl Default for Limits {
     }
 }
 
+/// Hours from declaring an override to its review deadline, unless
+/// configured: three days, the longest an override may last by default.
+pub const DEFAULT_OVERRIDE_REVIEW_HOURS: u32 = 72;
+
 /// Everything the hub needs to run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -135,6 +139,9 @@ pub struct Settings {
     pub controller: String,
     /// The longest a safeguarding override may last, in hours.
     pub max_override_hours: u32,
+    /// Hours from declaring an override to the deadline for its IG (or
+    /// Caldicott Guardian) review.
+    pub override_review_hours: u32,
     /// Families' access history names practitioners, not only agencies.
     pub show_practitioners_to_families: bool,
     /// A fixed "now" for every request (tests and demos of the statutory
@@ -195,6 +202,9 @@ pub struct ConfigArgs {
     /// The longest a safeguarding override may last, in hours.
     #[arg(long, env = "TELLONCE_MAX_OVERRIDE_HOURS", global = true)]
     pub max_override_hours: Option<u32>,
+    /// Hours from declaring an override to its review deadline (default 72).
+    #[arg(long, env = "TELLONCE_OVERRIDE_REVIEW_HOURS", global = true)]
+    pub override_review_hours: Option<u32>,
     /// Show families which practitioner looked (default: only the agency).
     #[arg(long, env = "TELLONCE_SHOW_PRACTITIONERS_TO_FAMILIES", global = true)]
     pub show_practitioners_to_families: Option<bool>,
@@ -224,6 +234,7 @@ struct FileSettings {
     log_json: Option<bool>,
     controller: Option<String>,
     max_override_hours: Option<u32>,
+    override_review_hours: Option<u32>,
     show_practitioners_to_families: Option<bool>,
     allow_mixed_roles: Option<bool>,
 }
@@ -356,6 +367,10 @@ impl ConfigArgs {
                 .max_override_hours
                 .or(file.max_override_hours)
                 .unwrap_or(72),
+            override_review_hours: self
+                .override_review_hours
+                .or(file.override_review_hours)
+                .unwrap_or(DEFAULT_OVERRIDE_REVIEW_HOURS),
         })
     }
 }

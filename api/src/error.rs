@@ -97,6 +97,7 @@ impl From<StoreError> for Error {
                 Constraint::ReviewOverride => {
                     conflict("id", "this override has already been reviewed")
                 }
+                Constraint::ApprovalOverride => consent::ApprovalError::AlreadyApproved.into(),
                 Constraint::ContributionSupersedes => {
                     conflict("supersedes", "that contribution has already been replaced")
                 }
@@ -166,6 +167,7 @@ forbidden_unless_field!(
     consent::AuthorityError,
     consent::ConfirmError,
     consent::AddressWithheldError,
+    consent::ApprovalError,
 );
 
 /// The generic text shown for internal errors.

@@ -9,10 +9,21 @@ use clap::Parser;
 use consent::trace::Checkpoint;
 use store::Store;
 
-#[tokio::main]
-async fn main() {
+/// Each worker thread's stack: a request's GraphQL resolution nests many
+/// futures, deep in a debug build; 8 MiB leaves room (the default is 2).
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+fn main() {
     let cli = Cli::parse();
-    if let Err(e) = run(cli).await {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build();
+    let result = match runtime {
+        Ok(runtime) => runtime.block_on(run(cli)),
+        Err(e) => Err(anyhow::Error::from(e).context("cannot start the async runtime")),
+    };
+    if let Err(e) = result {
         eprintln!("tellonce: {e:#}");
         std::process::exit(1);
     }

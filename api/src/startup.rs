@@ -92,6 +92,7 @@ impl Application {
                 Policy {
                     controller: settings.controller.clone(),
                     max_override_hours: settings.max_override_hours,
+                    override_review_hours: settings.override_review_hours,
                     show_practitioners_to_families: settings.show_practitioners_to_families,
                 },
             ),

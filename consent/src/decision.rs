@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use domain::Scope;
 
-use crate::{Article6, Condition, FamilyAccess, LawfulBasis, Purpose, purpose_words};
+use crate::{
+    Article6, Condition, FamilyAccess, LawfulBasis, OverrideGround, Purpose, purpose_words,
+};
 
 domain::code_enum! {
     /// The kind of lawful basis or relationship a disclosure rests on.
@@ -68,6 +70,7 @@ enum Facts {
     },
     Safeguarding {
         override_id: uuid::Uuid,
+        ground: OverrideGround,
         until: DateTime<Utc>,
         agreement_version: i32,
         lawful: LawfulBasis,
@@ -103,15 +106,18 @@ impl Basis {
         }))
     }
 
-    /// Safeguarding: the caller's override `override_id`, in force `until`.
+    /// Safeguarding: the caller's override `override_id` on `ground`, in
+    /// force `until`.
     pub fn safeguarding(
         override_id: uuid::Uuid,
+        ground: OverrideGround,
         until: DateTime<Utc>,
         agreement_version: i32,
         lawful: LawfulBasis,
     ) -> Self {
         Self(Facts::Safeguarding {
             override_id,
+            ground,
             until,
             agreement_version,
             lawful,
@@ -210,6 +216,14 @@ impl Basis {
     pub fn override_id(&self) -> Option<uuid::Uuid> {
         match self.0 {
             Facts::Safeguarding { override_id, .. } => Some(override_id),
+            _ => None,
+        }
+    }
+
+    /// The legal ground of the override relied on (SAFEGUARDING only).
+    pub fn ground(&self) -> Option<OverrideGround> {
+        match self.0 {
+            Facts::Safeguarding { ground, .. } => Some(ground),
             _ => None,
         }
     }

@@ -182,7 +182,15 @@ fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDe
             }
         }
         if let Some(o) = override_held {
-            return ScopeDecision::Allowed(Basis::safeguarding(o.id, o.ends_at, version, lawful));
+            // The law of the override's own ground (CA 1989 s.47, DPA 2018
+            // Sch 1 para 18, ...), not the agreement rule's.
+            return ScopeDecision::Allowed(Basis::safeguarding(
+                o.id,
+                o.ground,
+                o.ends_at,
+                version,
+                o.ground.lawful_basis(),
+            ));
         }
         if !scope.consentable() {
             return denied(DenialCode::NotPermitted, RESTRICTED_REASON);

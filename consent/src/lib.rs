@@ -27,7 +27,10 @@
 //! - [`Recipient::one_of`], [`GrantTerms::check`] (callable before the child
 //!   is loaded), [`Grant::new`] and [`Grant::withdraw`] → [`GrantError`];
 //!   [`Grant::confirm`] → [`ConfirmError`].
-//! - [`OverrideRequest::check`] and [`Override::declare`] → [`OverrideError`].
+//! - [`OverrideRequest::check`], [`Override::declare`] (on an
+//!   [`OverrideGround`], with a [`TellingDecision`]) and
+//!   [`TellingRequest::decide`] → [`OverrideError`]; [`Override::approve`]
+//!   → [`ApprovalError`].
 //! - [`AddressWithheld::new`] and [`AddressWithheld::may_keep`] →
 //!   [`AddressWithheldError`] (who may hide a child's address, and why).
 //! - [`Basis`] has one constructor per kind, so only CONSENT names grants
@@ -70,7 +73,10 @@ pub use lawful::{Article6, Condition, LawfulBasis};
 pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_requirement, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
 pub use safeguarding::{
-    MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,
+    Approval, ApprovalError, ApproverRole, CARRIED_OVER_FAMILY_NOTICE, MAX_FAMILY_NOTICE_CHARS,
+    MIN_FAMILY_NOTICE_CHARS, MIN_REASON_CHARS, Override, OverrideError, OverrideGround,
+    OverrideLimits, OverrideRequest, Review, ReviewOutcome, Telling, TellingChoice,
+    TellingDecision, TellingRequest,
 };
 
 #[cfg(test)]

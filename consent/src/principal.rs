@@ -15,6 +15,9 @@ domain::code_enum! {
         SafeguardingLead = "SAFEGUARDING_LEAD",
         IgAuditor = "IG_AUDITOR",
         IgAdmin = "IG_ADMIN",
+        /// The organisation's Caldicott Guardian: reviews and may approve
+        /// safeguarding overrides; like IG staff, never reads content.
+        CaldicottGuardian = "CALDICOTT_GUARDIAN",
     }
 }
 
@@ -27,9 +30,13 @@ impl Role {
         self.code().to_ascii_lowercase()
     }
 
-    /// Information-governance roles: they see the trace, never content.
+    /// Information-governance roles (the Caldicott Guardian among them):
+    /// they see the trace, never content.
     pub fn is_ig(self) -> bool {
-        matches!(self, Role::IgAuditor | Role::IgAdmin)
+        matches!(
+            self,
+            Role::IgAuditor | Role::IgAdmin | Role::CaldicottGuardian
+        )
     }
 
     /// Roles that act for an agency on a child's record.

@@ -128,9 +128,26 @@ fn override_for(p: &Principal, scopes: &[Scope], hours: i64) -> Override {
         reason: "A disclosure at school suggests the child is at risk of harm tonight".into(),
         starts_at: now() - Duration::hours(1),
         ends_at: now() + Duration::hours(hours),
-        tell_family: false,
-        withhold_reason: None,
+        ground: OverrideGround::S47,
+        ground_carried_over: false,
+        review_due_by: now() + Duration::hours(71),
+        telling: telling(Telling::NotNow {
+            because: "a strategy discussion is pending".into(),
+            review_on: now().date_naive() + Duration::days(2),
+        }),
+        approval: None,
         review: None,
+    }
+}
+
+/// A telling decision made an hour ago with a neutral notice.
+fn telling(telling: Telling) -> TellingDecision {
+    TellingDecision {
+        id: Uuid::from_u128(0x7e11),
+        telling,
+        family_notice: CARRIED_OVER_FAMILY_NOTICE.into(),
+        decided_by: "worker".into(),
+        decided_at: now() - Duration::hours(1),
     }
 }
 
@@ -669,8 +686,11 @@ fn arb_override() -> impl Strategy<Value = Override> {
             reason: "reason long enough to be a written justification".into(),
             starts_at: now() - Duration::hours(12),
             ends_at: now() + Duration::hours(end),
-            tell_family: true,
-            withhold_reason: None,
+            ground: OverrideGround::Sch1Para18,
+            ground_carried_over: false,
+            review_due_by: now() + Duration::hours(60),
+            telling: telling(Telling::Now),
+            approval: None,
             review: None,
         })
 }

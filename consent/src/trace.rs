@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{AccessDecision, BasisKind, DenialCode, Principal, Purpose, Role, ScopeDecision};
+use crate::{
+    AccessDecision, BasisKind, DenialCode, OverrideGround, Principal, Purpose, Role, ScopeDecision,
+};
 
 /// The "previous hash" of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -31,6 +33,8 @@ domain::code_enum! {
         ConsentConfirmed = "CONSENT_CONFIRMED",
         OverrideDeclared = "OVERRIDE_DECLARED",
         OverrideReviewed = "OVERRIDE_REVIEWED",
+        OverrideApproved = "OVERRIDE_APPROVED",
+        OverrideTellingChanged = "OVERRIDE_TELLING_CHANGED",
         AgreementPublished = "AGREEMENT_PUBLISHED",
         AllAboutMeUpdated = "ALL_ABOUT_ME_UPDATED",
         AssessmentStarted = "ASSESSMENT_STARTED",
@@ -115,6 +119,11 @@ pub struct BasisRecord {
     /// The fact that made the purpose true (PUBLIC_TASK and SAFEGUARDING).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bound: Option<crate::Bound>,
+    /// The legal ground of the override relied on (SAFEGUARDING). Absent
+    /// from entries written before grounds were recorded, and left out of
+    /// the canonical form when absent, so their hashes still hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<OverrideGround>,
 }
 
 impl BasisRecord {
@@ -128,6 +137,7 @@ impl BasisRecord {
             agreement_version: basis.agreement_version(),
             lawful: Some(basis.lawful()),
             bound: basis.bound(),
+            ground: basis.ground(),
         }
     }
 }
@@ -652,6 +662,7 @@ mod tests {
             agreement_version: None,
             lawful: None,
             bound: None,
+            ground: None,
         });
         let columns = IndexedColumns::of(&entry).expect("columns");
         assert_eq!(columns.basis_kinds, ",SAFEGUARDING,");

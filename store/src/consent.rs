@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use consent::{
-    Agreement, AgreementEntry, Capture, CaptureMethod, Grant, LawfulBasis, Override, Permission,
-    Purpose, Recipient, Review, Withdrawal,
+    Agreement, AgreementEntry, Approval, Capture, CaptureMethod, Grant, LawfulBasis, Override,
+    Permission, Purpose, Recipient, Review, Telling, TellingChoice, TellingDecision, Withdrawal,
 };
 use domain::{AgencyKind, ChildId, Scope, UnknownCode};
 use sea_orm::sea_query::Expr;
@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use super::entities::{
     agreement, agreement_consent_recorder, agreement_rule, child, consent_confirmation,
-    consent_grant, consent_grant_purpose, consent_grant_scope, consent_withdrawal, override_review,
-    safeguarding_override, safeguarding_override_scope,
+    consent_grant, consent_grant_purpose, consent_grant_scope, consent_withdrawal,
+    override_approval, override_review, override_telling, safeguarding_override,
+    safeguarding_override_scope,
 };
 use super::trace::TracedTxn;
 use super::{Result, Store, StoreError, code};
@@ -33,18 +34,6 @@ where
         sets.entry(owner).or_default().insert(code(value)?);
     }
     Ok(sets)
-}
-
-/// The scope sets of these overrides.
-async fn override_scopes<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    filter: sea_orm::Condition,
-) -> Result<HashMap<Uuid, BTreeSet<Scope>>> {
-    let rows = safeguarding_override_scope::Entity::find()
-        .filter(filter)
-        .all(db)
-        .await?;
-    sets(rows.iter().map(|r| (r.override_id, r.scope.as_str())))
 }
 
 /// The code sets of a child's (or several children's) grants.
@@ -112,23 +101,91 @@ fn capture(
     })
 }
 
-fn override_of(
-    o: &safeguarding_override::Model,
-    scopes: &HashMap<Uuid, BTreeSet<Scope>>,
-    review: Option<&override_review::Model>,
-) -> Result<Override> {
+/// What belongs to a set of overrides, by override id.
+#[derive(Debug, Default)]
+struct OverrideFacts<'a> {
+    scopes: HashMap<Uuid, BTreeSet<Scope>>,
+    /// The latest telling decision of each.
+    tellings: HashMap<Uuid, &'a override_telling::Model>,
+    approvals: HashMap<Uuid, &'a override_approval::Model>,
+    reviews: HashMap<Uuid, &'a override_review::Model>,
+}
+
+impl<'a> OverrideFacts<'a> {
+    fn new(
+        scopes: &[safeguarding_override_scope::Model],
+        tellings: &'a [override_telling::Model],
+        approvals: &'a [override_approval::Model],
+        reviews: &'a [override_review::Model],
+    ) -> Result<Self> {
+        let mut latest: HashMap<Uuid, &override_telling::Model> = HashMap::new();
+        for t in tellings {
+            let e = latest.entry(t.override_id).or_insert(t);
+            if (t.decided_at, t.id) > (e.decided_at, e.id) {
+                *e = t;
+            }
+        }
+        Ok(Self {
+            scopes: sets(scopes.iter().map(|r| (r.override_id, r.scope.as_str())))?,
+            tellings: latest,
+            approvals: approvals.iter().map(|a| (a.override_id, a)).collect(),
+            reviews: reviews.iter().map(|r| (r.override_id, r)).collect(),
+        })
+    }
+}
+
+fn telling_of(t: &override_telling::Model) -> Result<TellingDecision> {
+    let telling = match (code::<TellingChoice>(&t.decision)?, t.tell_on, t.review_on) {
+        (TellingChoice::TellNow, None, None) => Telling::Now,
+        (TellingChoice::TellOn, Some(on), None) => Telling::On(on),
+        (TellingChoice::NotNow, None, Some(review_on)) => Telling::NotNow {
+            because: t.not_now_because.clone().unwrap_or_default(),
+            review_on,
+        },
+        _ => {
+            return Err(StoreError::Corrupt(format!(
+                "telling decision {}: its dates do not fit {}",
+                t.id, t.decision
+            )));
+        }
+    };
+    Ok(TellingDecision {
+        id: t.id,
+        telling,
+        family_notice: t.family_notice.clone(),
+        decided_by: t.decided_by.clone(),
+        decided_at: t.decided_at,
+    })
+}
+
+fn override_of(o: &safeguarding_override::Model, facts: &OverrideFacts<'_>) -> Result<Override> {
+    let telling = facts
+        .tellings
+        .get(&o.id)
+        .ok_or_else(|| StoreError::Corrupt(format!("override {} has no telling decision", o.id)))?;
     Ok(Override {
         id: o.id,
         child_id: o.child_id,
         declared_by: o.declared_by.clone(),
         agency_id: o.agency_id,
-        scopes: scopes.get(&o.id).cloned().unwrap_or_default(),
+        ground: code(&o.ground)?,
+        ground_carried_over: o.ground_carried_over,
+        scopes: facts.scopes.get(&o.id).cloned().unwrap_or_default(),
         reason: o.reason.clone(),
         starts_at: o.starts_at,
         ends_at: o.ends_at,
-        tell_family: o.tell_family,
-        withhold_reason: o.withhold_reason.clone(),
-        review: match review {
+        review_due_by: o.review_due_by,
+        telling: telling_of(telling)?,
+        approval: match facts.approvals.get(&o.id) {
+            Some(a) => Some(Approval {
+                id: a.id,
+                approver: a.approver.clone(),
+                role: code(&a.role)?,
+                at: a.approved_at,
+            }),
+            None => None,
+        },
+        review: match facts.reviews.get(&o.id) {
             Some(r) => Some(Review {
                 id: r.id,
                 outcome: code(&r.outcome)?,
@@ -148,6 +205,9 @@ pub struct ConsentState {
     pub overrides: Vec<Override>,
 }
 
+/// Agreement rules written per INSERT statement.
+const RULE_BATCH: usize = 100;
+
 impl Store {
     /// Grants (with withdrawals and confirmations) and overrides (with
     /// reviews) of a child, oldest first.
@@ -163,6 +223,8 @@ impl Store {
             overrides,
             override_scopes,
             reviews,
+            tellings,
+            approvals,
         ) = tokio::try_join!(
             consent_grant::Entity::find()
                 .filter(consent_grant::Column::ChildId.eq(child_id))
@@ -191,12 +253,14 @@ impl Store {
             override_review::Entity::find()
                 .filter(override_review::Column::ChildId.eq(child_id))
                 .all(db),
+            override_telling::Entity::find()
+                .filter(override_telling::Column::ChildId.eq(child_id))
+                .all(db),
+            override_approval::Entity::find()
+                .filter(override_approval::Column::ChildId.eq(child_id))
+                .all(db),
         )?;
-        let override_scopes = sets(
-            override_scopes
-                .iter()
-                .map(|r| (r.override_id, r.scope.as_str())),
-        )?;
+        let facts = OverrideFacts::new(&override_scopes, &tellings, &approvals, &reviews)?;
         let set = GrantSets {
             scopes: sets(grant_scopes.iter().map(|r| (r.grant_id, r.scope.as_str())))?,
             purposes: sets(
@@ -208,7 +272,6 @@ impl Store {
         let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
         let confirmations: HashMap<Uuid, _> =
             confirmations.iter().map(|c| (c.grant_id, c)).collect();
-        let reviews: HashMap<Uuid, _> = reviews.iter().map(|r| (r.override_id, r)).collect();
         Ok(ConsentState {
             grants: grants
                 .iter()
@@ -216,7 +279,7 @@ impl Store {
                 .collect::<Result<_>>()?,
             overrides: overrides
                 .iter()
-                .map(|o| override_of(o, &override_scopes, reviews.get(&o.id).copied()))
+                .map(|o| override_of(o, &facts))
                 .collect::<Result<_>>()?,
         })
     }
@@ -247,7 +310,8 @@ impl Store {
             .map(|o| o.child_id))
     }
 
-    /// Overrides with no review yet, oldest first (for IG staff).
+    /// Overrides with no review yet, oldest first (for IG staff and the
+    /// Caldicott Guardian).
     #[tracing::instrument(name = "db.overrides_awaiting_review", skip_all)]
     pub async fn overrides_awaiting_review(&self) -> Result<Vec<Override>> {
         let reviewed: Vec<Uuid> = override_review::Entity::find()
@@ -265,18 +329,20 @@ impl Store {
         if overrides.is_empty() {
             return Ok(Vec::new());
         }
-        let scopes = override_scopes(
-            &self.db,
-            sea_orm::Condition::all().add(
-                safeguarding_override_scope::Column::OverrideId
-                    .is_in(overrides.iter().map(|o| o.id)),
-            ),
-        )
-        .await?;
-        overrides
-            .iter()
-            .map(|o| override_of(o, &scopes, None))
-            .collect()
+        let ids: Vec<Uuid> = overrides.iter().map(|o| o.id).collect();
+        let (scopes, tellings, approvals) = tokio::try_join!(
+            safeguarding_override_scope::Entity::find()
+                .filter(safeguarding_override_scope::Column::OverrideId.is_in(ids.clone()))
+                .all(&self.db),
+            override_telling::Entity::find()
+                .filter(override_telling::Column::OverrideId.is_in(ids.clone()))
+                .all(&self.db),
+            override_approval::Entity::find()
+                .filter(override_approval::Column::OverrideId.is_in(ids))
+                .all(&self.db),
+        )?;
+        let facts = OverrideFacts::new(&scopes, &tellings, &approvals, &[])?;
+        overrides.iter().map(|o| override_of(o, &facts)).collect()
     }
 
     /// The agreement in force: the highest published version.
@@ -465,11 +531,13 @@ impl TracedTxn {
             reason: Set(o.reason.clone()),
             starts_at: Set(o.starts_at),
             ends_at: Set(o.ends_at),
-            tell_family: Set(o.tell_family),
-            withhold_reason: Set(o.withhold_reason.clone()),
+            ground: Set(o.ground.code().to_owned()),
+            ground_carried_over: Set(o.ground_carried_over),
+            review_due_by: Set(o.review_due_by),
         })
         .exec(&self.txn)
         .await?;
+        self.insert_telling(o.child_id, o.id, &o.telling).await?;
         if !o.scopes.is_empty() {
             safeguarding_override_scope::Entity::insert_many(o.scopes.iter().map(|s| {
                 safeguarding_override_scope::ActiveModel {
@@ -481,6 +549,57 @@ impl TracedTxn {
             .exec(&self.txn)
             .await?;
         }
+        Ok(())
+    }
+    /// Records a telling decision about an override (the latest is in
+    /// force).
+    pub async fn insert_telling(
+        &self,
+        child_id: ChildId,
+        override_id: Uuid,
+        t: &TellingDecision,
+    ) -> Result<()> {
+        let (tell_on, because, review_on) = match &t.telling {
+            Telling::Now => (None, None, None),
+            Telling::On(on) => (Some(*on), None, None),
+            Telling::NotNow { because, review_on } => {
+                (None, Some(because.clone()), Some(*review_on))
+            }
+        };
+        override_telling::Entity::insert(override_telling::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(t.id),
+            override_id: Set(override_id),
+            decision: Set(t.telling.choice().code().to_owned()),
+            tell_on: Set(tell_on),
+            not_now_because: Set(because),
+            review_on: Set(review_on),
+            family_notice: Set(t.family_notice.clone()),
+            decided_by: Set(t.decided_by.clone()),
+            decided_at: Set(t.decided_at),
+        })
+        .exec(&self.txn)
+        .await?;
+        Ok(())
+    }
+    /// Records a second approval; a second one for the same override is a
+    /// conflict ([`crate::Constraint::ApprovalOverride`]).
+    pub async fn insert_approval(
+        &self,
+        child_id: ChildId,
+        override_id: Uuid,
+        a: &Approval,
+    ) -> Result<()> {
+        override_approval::Entity::insert(override_approval::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(a.id),
+            override_id: Set(override_id),
+            approver: Set(a.approver.clone()),
+            role: Set(a.role.code().to_owned()),
+            approved_at: Set(a.at),
+        })
+        .exec(&self.txn)
+        .await?;
         Ok(())
     }
     pub async fn insert_review(
@@ -587,8 +706,12 @@ impl TracedTxn {
                 gateway: Set(e.basis.gateway.clone()),
             })
             .collect();
-        if !rows.is_empty() {
-            agreement_rule::Entity::insert_many(rows).exec(txn).await?;
+        // In batches: one statement for hundreds of rows builds a deep
+        // expression (and nears PostgreSQL's parameter limit).
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let batch: Vec<_> = rows.by_ref().take(RULE_BATCH).collect();
+            agreement_rule::Entity::insert_many(batch).exec(txn).await?;
         }
         Ok(built)
     }

@@ -286,8 +286,27 @@ child_entity!(safeguarding_override, "safeguarding_override" {
     reason: String,
     starts_at: DateTimeUtc,
     ends_at: DateTimeUtc,
-    tell_family: bool,
-    withhold_reason: Option<String>,
+    ground: String,
+    ground_carried_over: bool,
+    review_due_by: DateTimeUtc,
+});
+
+child_entity!(override_telling, "override_telling" {
+    override_id: Uuid,
+    decision: String,
+    tell_on: Option<Date>,
+    not_now_because: Option<String>,
+    review_on: Option<Date>,
+    family_notice: String,
+    decided_by: String,
+    decided_at: DateTimeUtc,
+});
+
+child_entity!(override_approval, "override_approval" {
+    override_id: Uuid,
+    approver: String,
+    role: String,
+    approved_at: DateTimeUtc,
 });
 
 child_entity!(override_review, "override_review" {

@@ -80,6 +80,8 @@ constraints! {
     ConfirmationGrant = "ux_consent_confirmation_grant" on "consent_confirmation" ("grant_id"),
     /// One review per override.
     ReviewOverride = "ux_override_review_override" on "override_review" ("override_id"),
+    /// One second approval per override.
+    ApprovalOverride = "ux_override_approval_override" on "override_approval" ("override_id"),
     /// A contribution is replaced at most once.
     ContributionSupersedes = "ux_contribution_supersedes" on "contribution" ("supersedes"),
     /// One answer per advice request.

@@ -102,8 +102,20 @@ fn override_for(child_id: ChildId) -> Override {
         reason: "s47 enquiry".into(),
         starts_at: at(2),
         ends_at: at(3),
-        tell_family: true,
-        withhold_reason: None,
+        ground: consent::OverrideGround::S47,
+        ground_carried_over: false,
+        review_due_by: at(5),
+        telling: consent::TellingDecision {
+            id: Uuid::now_v7(),
+            telling: consent::Telling::NotNow {
+                because: "before the strategy discussion".into(),
+                review_on: at(4).date_naive(),
+            },
+            family_notice: consent::CARRIED_OVER_FAMILY_NOTICE.into(),
+            decided_by: "dsl-1".into(),
+            decided_at: at(2),
+        },
+        approval: None,
         review: None,
     }
 }
@@ -130,7 +142,41 @@ async fn grant_scopes_and_purposes_round_trip_through_junction_tables() {
     assert_eq!(state.grants, vec![g.clone()]);
     assert_eq!(state.overrides, vec![o.clone()]);
     let awaiting = store.overrides_awaiting_review().await.expect("awaiting");
-    assert_eq!(awaiting, vec![o]);
+    assert_eq!(awaiting, vec![o.clone()]);
+
+    // A later telling decision is the one in force; a second approval of
+    // the same override is a named conflict.
+    let mut later = o.clone();
+    later.telling.id = Uuid::now_v7();
+    later.telling.telling = consent::Telling::On(at(6).date_naive());
+    later.telling.decided_at = at(3);
+    let approval = consent::Approval {
+        id: Uuid::now_v7(),
+        approver: "caldicott-1".into(),
+        role: consent::ApproverRole::CaldicottGuardian,
+        at: at(3),
+    };
+    later.approval = Some(approval.clone());
+    let tx = store.traced().await.expect("txn");
+    tx.insert_telling(child_id, o.id, &later.telling)
+        .await
+        .expect("telling");
+    tx.insert_approval(child_id, o.id, &approval)
+        .await
+        .expect("approval");
+    tx.commit(vec![]).await.expect("commit");
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(state.overrides, vec![later]);
+    let tx = store.traced().await.expect("txn");
+    let again = consent::Approval {
+        id: Uuid::now_v7(),
+        ..approval
+    };
+    assert_eq!(
+        conflict(tx.insert_approval(child_id, o.id, &again).await),
+        Constraint::ApprovalOverride
+    );
+    drop(tx);
 
     // One row per code.
     let scopes = entities::consent_grant_scope::Entity::find()
@@ -433,6 +479,9 @@ fn code_checks_match_the_enums() {
             ("advice_answer", "mode") => codes(AdviceAnswerMode::ALL),
             ("agreement_rule", "article6") => codes(consent::Article6::ALL),
             ("agreement_rule", "special_condition") => codes(consent::Condition::ALL),
+            ("safeguarding_override", "ground") => codes(consent::OverrideGround::ALL),
+            ("override_telling", "decision") => codes(consent::TellingChoice::ALL),
+            ("override_approval", "role") => codes(consent::ApproverRole::ALL),
             other => panic!("no enum named for the check on {other:?}"),
         };
         assert_eq!(check.codes, expected, "{}", check.name);
@@ -567,6 +616,22 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
     )
     .await
     .expect("override");
+    let withheld_id = Uuid::now_v7();
+    run(
+        "INSERT INTO safeguarding_override (child_id, id, declared_by, agency_id, scopes, \
+         reason, starts_at, ends_at, tell_family, withhold_reason) \
+         VALUES (?, ?, 'dsl-1', ?, 'RESTRICTED', 'Neighbour Mrs X reported injuries', ?, ?, \
+         false, 'police enquiries continue')",
+        vec![
+            child_id.into(),
+            withheld_id.into(),
+            Uuid::now_v7().into(),
+            at(2).into(),
+            at(3).into(),
+        ],
+    )
+    .await
+    .expect("override kept from the family");
     run(
         "INSERT INTO agreement (version, title, consent_recorders, source, published_at, \
          published_by) VALUES (1, 'Old', 'LA_SEND,SCHOOL', '', ?, 'test')",
@@ -605,10 +670,43 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
         state.grants[0].purposes,
         BTreeSet::from([Purpose::EhcAssessment])
     );
+    let told = state
+        .overrides
+        .iter()
+        .find(|o| o.id == override_id)
+        .expect("the told override");
+    assert_eq!(told.scopes, BTreeSet::from([Scope::SocialCare]));
+    // No ground was recorded then: carried over as Sch 1 para 18, flagged
+    // for IG to confirm; the review is due 72 hours after it started.
+    assert_eq!(told.ground, consent::OverrideGround::Sch1Para18);
+    assert!(told.ground_carried_over);
+    assert_eq!(told.review_due_by, at(2) + chrono::Duration::hours(72));
+    assert_eq!(told.telling.telling, consent::Telling::Now);
     assert_eq!(
-        state.overrides[0].scopes,
-        BTreeSet::from([Scope::SocialCare])
+        told.telling.family_notice,
+        consent::CARRIED_OVER_FAMILY_NOTICE
     );
+    assert_eq!(told.telling.decided_at, at(2));
+    let withheld = state
+        .overrides
+        .iter()
+        .find(|o| o.id == withheld_id)
+        .expect("the withheld override");
+    assert_eq!(
+        withheld.telling.telling,
+        consent::Telling::NotNow {
+            because: "police enquiries continue".into(),
+            review_on: at(3).date_naive(),
+        }
+    );
+    assert!(!withheld.telling.family_notice.contains("Mrs X"));
+    for old in ["tell_family", "withhold_reason"] {
+        let gone = store
+            .connection()
+            .execute_unprepared(&format!("SELECT {old} FROM safeguarding_override"))
+            .await;
+        assert!(gone.is_err(), "{old}");
+    }
     let agreement = store.current_agreement().await.expect("agreement");
     assert_eq!(
         agreement.consent_recorders,
@@ -938,4 +1036,48 @@ async fn the_identity_split_rolls_back_and_reapplies() {
             .expect("pending")
             .is_empty()
     );
+}
+
+/// Undoing the break-glass migration puts the telling decision back into
+/// `tell_family` / `withhold_reason`, and doing it again carries it over.
+#[tokio::test]
+async fn the_break_glass_migration_can_be_undone() {
+    let db = connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    let store = Store::from_connection(db);
+    let child_id = child(&store, None).await;
+    let o = override_for(child_id);
+    let tx = store.traced().await.expect("txn");
+    tx.insert_override(&o).await.expect("override");
+    tx.commit(vec![]).await.expect("commit");
+    let db = store.connection();
+    // Down to just before the break-glass migration, whatever follows it.
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == "m20261203_000009_break_glass")
+        .expect("the break-glass migration");
+    let steps = u32::try_from(all.len() - at).expect("a small number");
+    Migrator::down(db, Some(steps)).await.expect("down");
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT tell_family, withhold_reason FROM safeguarding_override",
+        ))
+        .await
+        .expect("old columns are back");
+    let told: bool = rows[0].try_get("", "tell_family").expect("tell_family");
+    let why: Option<String> = rows[0].try_get("", "withhold_reason").expect("reason");
+    assert!(!told);
+    assert_eq!(why.as_deref(), Some("before the strategy discussion"));
+    Migrator::up(db, None).await.expect("up again");
+    let state = store.consent_state(child_id).await.expect("state");
+    assert_eq!(
+        state.overrides[0].telling.telling,
+        consent::Telling::NotNow {
+            because: "before the strategy discussion".into(),
+            review_on: o.ends_at.date_naive(),
+        }
+    );
+    assert!(state.overrides[0].ground_carried_over);
 }

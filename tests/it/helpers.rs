@@ -272,6 +272,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         log_json: false,
         controller: "Test Council".into(),
         max_override_hours: 72,
+        override_review_hours: 72,
         show_practitioners_to_families: false,
         fixed_now: None,
     }

@@ -187,10 +187,14 @@ async fn a_withheld_address_is_hidden_from_a_parent_a_statutory_reader_and_an_ov
                declareSafeguardingOverride(input: $input) { id } }",
             json!({ "input": {
                 "childId": child.id,
+                "ground": "SCH1_PARA18",
                 "scopes": ["CONTACT"],
                 "reason": "Child did not arrive at clinic; whereabouts unknown since this morning.",
                 "hours": 4,
-                "tellFamily": true,
+                "telling": {
+                    "decision": "TELL_NOW",
+                    "familyNotice": "A health safeguarding lead looked at how to reach you, to check your child was safe.",
+                },
             } }),
         )
         .await;

@@ -376,7 +376,7 @@ impl Family<'_> {
             .state
             .overrides
             .iter()
-            .filter(|o| !o.tell_family)
+            .filter(|o| !o.family_may_be_told(rc.now))
             .collect();
         let kept_from_family = |e: &TraceEntry| {
             hidden.iter().any(|o| {

@@ -46,6 +46,17 @@ impl ExportFormat {
     }
 }
 
+/// The override review queue in numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewCounts {
+    pub awaiting: usize,
+    /// Past their review deadline.
+    pub overdue: usize,
+    /// Carried over from before grounds were recorded: the ground needs
+    /// confirming.
+    pub ground_to_confirm: usize,
+}
+
 /// Rows per page of an export.
 const EXPORT_PAGE: u64 = 1_000;
 
@@ -117,11 +128,15 @@ impl Ig<'_> {
         )
     }
 
-    /// Safeguarding overrides not yet reviewed. Reading the queue is traced
-    /// like any other read.
-    pub async fn overrides_awaiting_review(&self) -> Result<Vec<Override>> {
+    /// Safeguarding overrides not yet reviewed (only those past their
+    /// review deadline, or only those within it, when `overdue` says so).
+    /// Reading the queue is traced like any other read.
+    pub async fn overrides_awaiting_review(&self, overdue: Option<bool>) -> Result<Vec<Override>> {
         let rc = self.rc;
-        let overrides = rc.store().overrides_awaiting_review().await?;
+        let mut overrides = rc.store().overrides_awaiting_review().await?;
+        if let Some(overdue) = overdue {
+            overrides.retain(|o| o.review_overdue(rc.now) == overdue);
+        }
         for o in &overrides {
             rc.record(
                 rc.child_entry(TraceAction::Read, o.child_id)
@@ -130,6 +145,28 @@ impl Ig<'_> {
             );
         }
         Ok(overrides)
+    }
+
+    /// How many overrides await review, and how many of them are past
+    /// their deadline: the alert IG sees (there is no live channel for IG).
+    pub async fn override_review_counts(&self) -> Result<ReviewCounts> {
+        let rc = self.rc;
+        let overrides = rc.store().overrides_awaiting_review().await?;
+        let counts = ReviewCounts {
+            awaiting: overrides.len(),
+            overdue: overrides
+                .iter()
+                .filter(|o| o.review_overdue(rc.now))
+                .count(),
+            ground_to_confirm: overrides.iter().filter(|o| o.ground_carried_over).count(),
+        };
+        rc.record(
+            rc.entry(TraceAction::TraceSearch)
+                .detail("view", "override_review_counts")
+                .detail("awaiting", counts.awaiting)
+                .detail("overdue", counts.overdue),
+        );
+        Ok(counts)
     }
 
     /// Records a review of an override. NOT_UPHELD ends it at once.

@@ -45,10 +45,10 @@ pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
 pub use consenting::{Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};
-pub use ig::{ExportFormat, Ig, IgAdmin, TracePage};
+pub use ig::{ExportFormat, Ig, IgAdmin, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
-pub use safeguarding::{OverrideAsk, SafeguardingLead};
+pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};
@@ -63,6 +63,8 @@ pub struct Policy {
     pub controller: String,
     /// The longest a safeguarding override may last.
     pub max_override_hours: u32,
+    /// Hours from declaring an override to its review deadline.
+    pub override_review_hours: u32,
     /// Whether families see which practitioner looked, or only the agency.
     pub show_practitioners_to_families: bool,
 }
@@ -283,7 +285,7 @@ impl RequestContext {
             .into_iter()
             .filter(|o| {
                 if is_family {
-                    o.tell_family
+                    o.family_may_be_told(self.now)
                 } else {
                     o.held_by(principal)
                 }
@@ -381,7 +383,7 @@ impl RequestContext {
             Ok(Ig { rc: self })
         } else {
             Err(Error::Forbidden(
-                "only information-governance staff (ig_auditor, ig_admin) may read the access trace"
+                "only information-governance staff (ig_auditor, ig_admin, caldicott_guardian) may read the access trace"
                     .into(),
             ))
         }
@@ -429,6 +431,19 @@ impl RequestContext {
             _ => Err(Error::Forbidden(
                 "only a designated safeguarding lead (role safeguarding_lead) may declare an override".into(),
             )),
+        }
+    }
+
+    /// Another safeguarding lead or a Caldicott Guardian, who may give an
+    /// override its second approval.
+    pub fn override_approver(&self) -> Result<OverrideApprover<'_>> {
+        if self.principal.has(Role::SafeguardingLead) || self.principal.has(Role::CaldicottGuardian)
+        {
+            Ok(OverrideApprover { rc: self })
+        } else {
+            Err(Error::Forbidden(
+                consent::ApprovalError::NotAnApprover.to_string(),
+            ))
         }
     }
 

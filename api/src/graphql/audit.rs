@@ -30,6 +30,8 @@ pub enum GqlTraceAction {
     ConsentConfirmed,
     OverrideDeclared,
     OverrideReviewed,
+    OverrideApproved,
+    OverrideTellingChanged,
     AgreementPublished,
     AllAboutMeUpdated,
     AssessmentStarted,
@@ -140,6 +142,8 @@ pub struct TraceBasis {
     pub lawful_basis: Option<types::LawfulBasisView>,
     /// The fact that made the purpose true.
     pub bound_to: Option<types::BoundFact>,
+    /// The legal ground of the override relied on (SAFEGUARDING).
+    pub ground: Option<types::OverrideGround>,
 }
 
 /// An action-specific fact.
@@ -212,6 +216,7 @@ impl From<TraceRow> for TraceEntryView {
                     agreement_version: b.agreement_version,
                     lawful_basis: b.lawful.as_ref().map(Into::into),
                     bound_to: b.bound.map(Into::into),
+                    ground: b.ground.map(Into::into),
                 })
                 .collect(),
             details: e

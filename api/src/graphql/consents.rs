@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use consent::{Agreement, Grant, Override, Receipt, Recipient};
 
 use super::record::request;
+use super::scalar::Date;
 use super::types;
 use crate::access::{GrantAsk, OverrideAsk, RequestContext, WithdrawAsk};
 
@@ -195,20 +196,74 @@ impl From<Agreement> for AgreementView {
     }
 }
 
-/// A safeguarding override, as IG staff and its holder see it.
+/// A telling decision: whether and when the family is told, and what.
+#[derive(SimpleObject, Debug)]
+pub struct OverrideTelling {
+    pub decision: types::TellingChoice,
+    /// TELL_ON: the date the family is told from.
+    pub tell_on: Option<Date>,
+    /// NOT_NOW: why telling would raise the risk or prejudice an enquiry.
+    pub not_now_because: Option<String>,
+    /// NOT_NOW: when not telling is reconsidered.
+    pub review_on: Option<Date>,
+    /// The notice the family is shown (never the internal reason).
+    pub family_notice: String,
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl From<&consent::TellingDecision> for OverrideTelling {
+    fn from(t: &consent::TellingDecision) -> Self {
+        let (tell_on, not_now_because, review_on) = match &t.telling {
+            consent::Telling::Now => (None, None, None),
+            consent::Telling::On(on) => (Some(Date(*on)), None, None),
+            consent::Telling::NotNow { because, review_on } => {
+                (None, Some(because.clone()), Some(Date(*review_on)))
+            }
+        };
+        Self {
+            decision: t.telling.choice().into(),
+            tell_on,
+            not_now_because,
+            review_on,
+            family_notice: t.family_notice.clone(),
+            decided_by: t.decided_by.clone(),
+            decided_at: t.decided_at,
+        }
+    }
+}
+
+/// A safeguarding override, as IG staff, the Caldicott Guardian and its
+/// holder see it.
 #[derive(SimpleObject, Debug)]
 pub struct SafeguardingOverride {
     pub id: ID,
     pub child_id: ID,
     pub declared_by: String,
     pub agency_id: ID,
+    pub ground: types::OverrideGround,
+    /// True when the override predates recorded grounds: its ground was
+    /// carried over as SCH1_PARA18 and needs confirming.
+    pub ground_carried_over: bool,
+    /// The law it rests on: Art 6 basis, Art 9 condition and gateway.
+    pub lawful_basis: String,
     pub scopes: Vec<types::Scope>,
+    /// Internal: never shown to the family.
     pub reason: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub active: bool,
-    pub tell_family: bool,
-    pub withhold_reason: Option<String>,
+    /// IG or the Caldicott Guardian reviews it by then.
+    pub review_due_by: DateTime<Utc>,
+    /// Unreviewed past its deadline.
+    pub review_overdue: bool,
+    /// The telling decision in force.
+    pub telling: OverrideTelling,
+    /// Whether the family may be told of it now.
+    pub family_told: bool,
+    pub approved_by: Option<String>,
+    pub approver_role: Option<types::ApproverRole>,
+    pub approved_at: Option<DateTime<Utc>>,
     pub review_outcome: Option<types::ReviewOutcome>,
     pub review_note: Option<String>,
     pub reviewed_by: Option<String>,
@@ -222,19 +277,37 @@ impl SafeguardingOverride {
             child_id: ID(o.child_id.to_string()),
             declared_by: o.declared_by.clone(),
             agency_id: ID(o.agency_id.to_string()),
+            ground: o.ground.into(),
+            ground_carried_over: o.ground_carried_over,
+            lawful_basis: o.ground.lawful_basis().citation(),
             scopes: o.scopes.iter().map(|s| (*s).into()).collect(),
             reason: o.reason.clone(),
             starts_at: o.starts_at,
             ends_at: o.ends_at,
             active: o.active(now),
-            tell_family: o.tell_family,
-            withhold_reason: o.withhold_reason.clone(),
+            review_due_by: o.review_due_by,
+            review_overdue: o.review_overdue(now),
+            telling: (&o.telling).into(),
+            family_told: o.family_may_be_told(now),
+            approved_by: o.approval.as_ref().map(|a| a.approver.clone()),
+            approver_role: o.approval.as_ref().map(|a| a.role.into()),
+            approved_at: o.approval.as_ref().map(|a| a.at),
             review_outcome: o.review.as_ref().map(|r| r.outcome.into()),
             review_note: o.review.as_ref().map(|r| r.note.clone()),
             reviewed_by: o.review.as_ref().map(|r| r.reviewer.clone()),
             reviewed_at: o.review.as_ref().map(|r| r.at),
         }
     }
+}
+
+/// The override review queue in numbers (IG staff, Caldicott Guardian).
+#[derive(SimpleObject, Debug)]
+pub struct OverrideReviewCounts {
+    pub awaiting: i32,
+    /// Past their review deadline.
+    pub overdue: i32,
+    /// Carried over without a recorded ground: confirm it.
+    pub ground_to_confirm: i32,
 }
 
 #[derive(Debug, Default)]
@@ -289,17 +362,37 @@ impl ConsentQuery {
         Ok(rc.agreement(version).await?.into())
     }
 
-    /// Safeguarding overrides not yet reviewed (IG staff).
+    /// Safeguarding overrides not yet reviewed (IG staff and the Caldicott
+    /// Guardian); `overdue: true` gives only those past their review
+    /// deadline, `false` only those within it.
     async fn overrides_awaiting_review(
         &self,
         ctx: &Context<'_>,
+        overdue: Option<bool>,
     ) -> GqlResult<Vec<SafeguardingOverride>> {
         let rc = request(ctx)?;
-        let overrides = rc.ig()?.overrides_awaiting_review().await?;
+        let overrides = rc.ig()?.overrides_awaiting_review(overdue).await?;
         Ok(overrides
             .iter()
             .map(|o| SafeguardingOverride::new(o, rc.now))
             .collect())
+    }
+
+    /// The override review queue in numbers, overdue ones counted (IG
+    /// staff and the Caldicott Guardian).
+    async fn override_review_counts(&self, ctx: &Context<'_>) -> GqlResult<OverrideReviewCounts> {
+        let rc = request(ctx)?;
+        Ok(review_counts(rc.ig()?.override_review_counts().await?))
+    }
+}
+
+/// How many overrides await review and how many are overdue.
+fn review_counts(c: crate::access::ReviewCounts) -> OverrideReviewCounts {
+    let n = |x: usize| i32::try_from(x).unwrap_or(i32::MAX);
+    OverrideReviewCounts {
+        awaiting: n(c.awaiting),
+        overdue: n(c.overdue),
+        ground_to_confirm: n(c.ground_to_confirm),
     }
 }
 
@@ -327,15 +420,41 @@ pub struct GrantConsentInput {
 #[derive(InputObject, Debug)]
 pub struct DeclareOverrideInput {
     pub child_id: ID,
+    /// The legal ground: S47, S17, SCH1_PARA18 or VITAL_INTERESTS
+    /// (required; a missing or unknown one is refused naming `ground`).
+    pub ground: Option<String>,
     pub scopes: Vec<types::Scope>,
-    /// Why, in at least 30 characters.
+    /// Why, in at least 30 characters. Internal: never shown to the family.
     pub reason: String,
     /// How long, in hours (at most the configured maximum, 72 by default).
     pub hours: i32,
-    /// False only when telling the family would put the child at risk.
-    pub tell_family: bool,
-    /// Required when `tellFamily` is false.
-    pub withhold_reason: Option<String>,
+    /// Whether and when the family is told, and what.
+    pub telling: TellingInput,
+}
+
+/// A telling decision: TELL_NOW; TELL_ON with `tellOn`; or NOT_NOW with
+/// `notNowBecause` and `reviewOn`. The family notice is always required.
+#[derive(InputObject, Debug)]
+pub struct TellingInput {
+    pub decision: types::TellingChoice,
+    pub tell_on: Option<Date>,
+    pub not_now_because: Option<String>,
+    pub review_on: Option<Date>,
+    /// The notice the family is shown, written for them (20 to 1000
+    /// characters; never the internal reason).
+    pub family_notice: String,
+}
+
+impl From<TellingInput> for consent::TellingRequest {
+    fn from(t: TellingInput) -> Self {
+        Self {
+            choice: t.decision.into(),
+            tell_on: t.tell_on.map(|d| d.0),
+            not_now_because: t.not_now_because,
+            review_on: t.review_on.map(|d| d.0),
+            family_notice: t.family_notice,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -447,17 +566,45 @@ impl ConsentMutation {
         let o = lead
             .declare(OverrideAsk {
                 child: parse_id("childId", &input.child_id)?,
+                ground: input.ground,
                 scopes: input.scopes.iter().map(|s| (*s).into()).collect(),
                 reason: input.reason,
                 hours: input.hours,
-                tell_family: input.tell_family,
-                withhold_reason: input.withhold_reason,
+                telling: input.telling.into(),
             })
             .await?;
         Ok(SafeguardingOverride::new(&o, rc.now))
     }
 
-    /// Records an IG review of an override. NOT_UPHELD ends it at once.
+    /// Records a new decision about telling the family of an override (its
+    /// declaring lead only), e.g. after the strategy discussion.
+    async fn change_override_telling(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        telling: TellingInput,
+    ) -> GqlResult<SafeguardingOverride> {
+        let rc = request(ctx)?;
+        let lead = rc.safeguarding_lead()?;
+        let o = lead
+            .change_telling(parse_id("id", &id)?, telling.into())
+            .await?;
+        Ok(SafeguardingOverride::new(&o, rc.now))
+    }
+
+    /// Gives an override its second approval (another safeguarding lead or
+    /// a Caldicott Guardian; never its declarer).
+    async fn approve_override(&self, ctx: &Context<'_>, id: ID) -> GqlResult<SafeguardingOverride> {
+        let rc = request(ctx)?;
+        let o = rc
+            .override_approver()?
+            .approve(parse_id("id", &id)?)
+            .await?;
+        Ok(SafeguardingOverride::new(&o, rc.now))
+    }
+
+    /// Records an IG (or Caldicott Guardian) review of an override.
+    /// NOT_UPHELD ends it at once.
     async fn review_override(
         &self,
         ctx: &Context<'_>,

@@ -137,13 +137,19 @@ impl ChildView {
     }
 
     /// Safeguarding overrides on this record that you may know of: for the
-    /// family, those the lead did not withhold from them; for a lead, their own.
-    async fn safeguarding_overrides(&self) -> Vec<OverrideNotice> {
-        self.0
-            .overrides()
+    /// family, those the lead has decided they may now be told of (through
+    /// the notice written for them); for a lead, their own.
+    async fn safeguarding_overrides(&self, ctx: &Context<'_>) -> Result<Vec<OverrideNotice>> {
+        let overrides = self.0.overrides();
+        let agencies = if overrides.is_empty() {
+            Vec::new()
+        } else {
+            request(ctx)?.agencies().await?
+        };
+        Ok(overrides
             .iter()
-            .map(OverrideNotice::from)
-            .collect()
+            .map(|o| OverrideNotice::new(o, &agencies))
+            .collect())
     }
 
     /// Contributions from agencies, with their provenance: your own

@@ -40,7 +40,16 @@ remote_enum!(RestrictedKind = "domain::RestrictedKind" { ChildProtectionPlan, Ch
 remote_enum!(
     /// Purpose of use, sent as the `X-Purpose-Of-Use` header.
     Purpose = "consent::Purpose" { DirectSupport, EhcAssessment, AnnualReview, Safeguarding });
-remote_enum!(Role = "consent::Role" { Family, YoungPerson, CaseOfficer, Practitioner, SafeguardingLead, IgAuditor, IgAdmin });
+remote_enum!(Role = "consent::Role" { Family, YoungPerson, CaseOfficer, Practitioner, SafeguardingLead, IgAuditor, IgAdmin, CaldicottGuardian });
+remote_enum!(
+    /// The legal ground of a safeguarding override.
+    OverrideGround = "consent::OverrideGround" { S47, S17, #[graphql(name = "SCH1_PARA18")] Sch1Para18, VitalInterests });
+remote_enum!(
+    /// What a safeguarding lead decided about telling the family.
+    TellingChoice = "consent::TellingChoice" { TellNow, TellOn, NotNow });
+remote_enum!(
+    /// The role in which a second person approved an override.
+    ApproverRole = "consent::ApproverRole" { SafeguardingLead, CaldicottGuardian });
 remote_enum!(
     /// What a disclosure rests on.
     BasisKind = "consent::BasisKind" { Consent, Safeguarding, PublicTask, Family, OwnContribution });
@@ -538,22 +547,33 @@ impl From<consent::Bound> for BoundFact {
     }
 }
 
-/// A safeguarding override as the family (or its holder) sees it.
+/// A safeguarding override as the family (or its holder) sees it: the
+/// notice written for the family, the agency, the scopes and the dates,
+/// never the lead's internal reason.
 #[derive(SimpleObject, Debug)]
 pub struct OverrideNotice {
     pub id: ID,
+    /// The notice the lead wrote for the family.
+    pub notice: String,
+    pub agency_id: ID,
+    /// The agency's name, as registered.
+    pub agency_name: Option<String>,
     pub scopes: Vec<Scope>,
-    pub reason: String,
     pub starts_at: chrono::DateTime<chrono::Utc>,
     pub ends_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<&consent::Override> for OverrideNotice {
-    fn from(o: &consent::Override) -> Self {
+impl OverrideNotice {
+    pub fn new(o: &consent::Override, agencies: &[domain::Agency]) -> Self {
         Self {
             id: ID(o.id.to_string()),
+            notice: o.telling.family_notice.clone(),
+            agency_id: ID(o.agency_id.to_string()),
+            agency_name: agencies
+                .iter()
+                .find(|a| a.id == o.agency_id)
+                .map(|a| a.name.clone()),
             scopes: o.scopes.iter().map(|s| (*s).into()).collect(),
-            reason: o.reason.clone(),
             starts_at: o.starts_at,
             ends_at: o.ends_at,
         }

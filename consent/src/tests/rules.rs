@@ -641,48 +641,368 @@ fn lead() -> Principal {
     )
 }
 
+const NOTICE: &str = "A safeguarding lead in children's social care looked at your child's family and restricted information to help keep them safe.";
+const LIMITS: OverrideLimits = OverrideLimits {
+    max_hours: 72,
+    review_hours: 72,
+};
+
+fn tell_now() -> TellingRequest {
+    TellingRequest {
+        choice: TellingChoice::TellNow,
+        tell_on: None,
+        not_now_because: None,
+        review_on: None,
+        family_notice: NOTICE.into(),
+    }
+}
+
 fn override_request() -> OverrideRequest {
     let p = lead();
     OverrideRequest {
         child_id: CHILD,
         declared_by: p.subject.clone(),
         agency: p.agency.expect("agency"),
+        ground: Some("S47".into()),
         scopes: [Scope::Family, Scope::Restricted].into_iter().collect(),
         reason: "  A disclosure at school suggests the child is at risk of harm tonight  ".into(),
         hours: 24,
-        tell_family: true,
-        withhold_reason: None,
+        telling: tell_now(),
     }
 }
 
 const OVERRIDE: Uuid = Uuid::from_u128(0x0e);
 
+fn today() -> NaiveDate {
+    now().date_naive()
+}
+
 #[test]
 fn an_override_is_declared_within_its_bounds() {
     let a = agreement();
-    let o = Override::declare(override_request(), &a, 72, OVERRIDE, now()).expect("valid");
+    let o = Override::declare(override_request(), &a, LIMITS, OVERRIDE, now()).expect("valid");
     assert_eq!((o.id, o.child_id, o.agency_id), (OVERRIDE, CHILD, SCHOOL));
     assert_eq!(o.declared_by, lead().subject);
+    assert_eq!(
+        (o.ground, o.ground_carried_over),
+        (OverrideGround::S47, false)
+    );
     assert_eq!(
         o.reason,
         "A disclosure at school suggests the child is at risk of harm tonight"
     );
     assert_eq!(
-        (o.starts_at, o.ends_at),
-        (now(), now() + Duration::hours(24))
+        (o.starts_at, o.ends_at, o.review_due_by),
+        (
+            now(),
+            now() + Duration::hours(24),
+            now() + Duration::hours(72)
+        )
     );
-    assert!(o.tell_family && o.withhold_reason.is_none() && o.review.is_none());
-    assert!(o.active(now()) && o.held_by(&lead()));
+    assert_eq!(o.telling.telling, Telling::Now);
+    assert_eq!(o.telling.family_notice, NOTICE);
+    assert_eq!(o.telling.decided_by, lead().subject);
+    assert!(o.review.is_none() && o.approval.is_none());
+    assert!(o.active(now()) && o.held_by(&lead()) && o.family_may_be_told(now()));
     let mut r = override_request();
     r.hours = 72;
-    r.tell_family = false;
-    r.withhold_reason = Some("  a strategy discussion is pending  ".into());
-    let o = Override::declare(r, &a, 72, OVERRIDE, now()).expect("withheld");
+    r.telling = TellingRequest {
+        choice: TellingChoice::NotNow,
+        not_now_because: Some("  a strategy discussion is pending  ".into()),
+        review_on: Some(today() + Duration::days(3)),
+        ..tell_now()
+    };
+    let o = Override::declare(r, &a, LIMITS, OVERRIDE, now()).expect("not now");
     assert_eq!(
-        o.withhold_reason.as_deref(),
-        Some("a strategy discussion is pending")
+        o.telling.telling,
+        Telling::NotNow {
+            because: "a strategy discussion is pending".into(),
+            review_on: today() + Duration::days(3)
+        }
     );
+    assert!(!o.family_may_be_told(now()));
     assert_eq!(o.ends_at, now() + Duration::hours(72));
+}
+
+#[test]
+fn each_ground_names_its_lawful_basis() {
+    let cases = [
+        (
+            "S47",
+            OverrideGround::S47,
+            Article6::PublicTask,
+            Condition::Safeguarding,
+            "Children Act 1989 s.47",
+        ),
+        (
+            "S17",
+            OverrideGround::S17,
+            Article6::PublicTask,
+            Condition::Safeguarding,
+            "Children Act 1989 s.17",
+        ),
+        (
+            "SCH1_PARA18",
+            OverrideGround::Sch1Para18,
+            Article6::PublicTask,
+            Condition::Safeguarding,
+            "DPA 2018 Sch 1 para 18",
+        ),
+        (
+            "VITAL_INTERESTS",
+            OverrideGround::VitalInterests,
+            Article6::VitalInterests,
+            Condition::VitalInterests,
+            "UK GDPR Art 6(1)(d)",
+        ),
+    ];
+    assert_eq!(cases.len(), OverrideGround::ALL.len());
+    for (code, ground, article6, condition, gateway) in cases {
+        assert_eq!(OverrideGround::from_input(Some(code)), Ok(ground));
+        assert_eq!(
+            ground.lawful_basis(),
+            LawfulBasis::new(article6, Some(condition), gateway)
+        );
+        let mut r = override_request();
+        r.ground = Some(format!(" {code} "));
+        let o = Override::declare(r, &agreement(), LIMITS, OVERRIDE, now()).expect(code);
+        assert_eq!(o.ground, ground);
+    }
+}
+
+#[test]
+fn the_family_notice_is_never_the_internal_reason() {
+    let reason = "Neighbour Mrs X at number 4 reported injuries to the child on Sunday";
+    let mut r = override_request();
+    r.reason = reason.into();
+    for notice in [
+        reason.to_owned(),
+        format!("  {}  ", reason.to_uppercase()),
+        reason.replace(' ', "\n "),
+        format!("We looked because: {reason}."),
+    ] {
+        let t = TellingRequest {
+            family_notice: notice.replace('\n', " "),
+            ..tell_now()
+        };
+        assert_eq!(
+            t.check(reason, today()),
+            Err(OverrideError::FamilyNoticeIsReason),
+            "{notice}"
+        );
+        let mut r = r.clone();
+        r.telling = t;
+        let e = Override::declare(r, &agreement(), LIMITS, OVERRIDE, now()).expect_err(&notice);
+        assert_eq!(e.field(), "familyNotice");
+    }
+    for short in ["", "   ", "We looked."] {
+        let t = TellingRequest {
+            family_notice: short.into(),
+            ..tell_now()
+        };
+        assert_eq!(
+            t.check(reason, today()),
+            Err(OverrideError::FamilyNoticeLength)
+        );
+    }
+    let long = TellingRequest {
+        family_notice: "x".repeat(MAX_FAMILY_NOTICE_CHARS + 1),
+        ..tell_now()
+    };
+    assert_eq!(
+        long.check(reason, today()),
+        Err(OverrideError::FamilyNoticeLength)
+    );
+    // A notice written for the family is accepted.
+    assert_eq!(tell_now().check(reason, today()), Ok(()));
+}
+
+#[test]
+fn the_family_is_told_only_when_the_telling_decision_allows() {
+    let on = today() + Duration::days(2);
+    let decided = |t: TellingRequest| {
+        t.decide("the internal reason", "lead", OVERRIDE, now())
+            .expect("valid")
+    };
+    let now_ = decided(tell_now());
+    assert!(now_.allows_telling(today()));
+    let later = decided(TellingRequest {
+        choice: TellingChoice::TellOn,
+        tell_on: Some(on),
+        ..tell_now()
+    });
+    assert_eq!(later.telling, Telling::On(on));
+    assert!(!later.allows_telling(today()));
+    assert!(!later.allows_telling(on - Duration::days(1)));
+    assert!(later.allows_telling(on));
+    assert!(later.allows_telling(on + Duration::days(30)));
+    let not_now = decided(TellingRequest {
+        choice: TellingChoice::NotNow,
+        not_now_because: Some("before the strategy discussion".into()),
+        review_on: Some(on),
+        ..tell_now()
+    });
+    assert!(!not_now.allows_telling(today()));
+    assert!(
+        !not_now.allows_telling(on + Duration::days(365)),
+        "NOT_NOW holds until the lead changes it, even past its review date"
+    );
+}
+
+#[test]
+fn telling_decisions_are_refused_field_by_field() {
+    let with = |f: &dyn Fn(&mut TellingRequest)| {
+        let mut t = tell_now();
+        f(&mut t);
+        t
+    };
+    let cases = [
+        (
+            with(&|t| t.choice = TellingChoice::TellOn),
+            OverrideError::TellOnMissing,
+            "tellOn",
+        ),
+        (
+            with(&|t| {
+                t.choice = TellingChoice::TellOn;
+                t.tell_on = Some(today());
+            }),
+            OverrideError::TellOnNotFuture,
+            "tellOn",
+        ),
+        (
+            with(&|t| {
+                t.choice = TellingChoice::NotNow;
+                t.review_on = Some(today() + Duration::days(1));
+            }),
+            OverrideError::NotNowBecauseMissing,
+            "notNowBecause",
+        ),
+        (
+            with(&|t| {
+                t.choice = TellingChoice::NotNow;
+                t.not_now_because = Some("   ".into());
+                t.review_on = Some(today() + Duration::days(1));
+            }),
+            OverrideError::NotNowBecauseMissing,
+            "notNowBecause",
+        ),
+        (
+            with(&|t| {
+                t.choice = TellingChoice::NotNow;
+                t.not_now_because = Some("a strategy discussion is pending".into());
+            }),
+            OverrideError::ReviewOnMissing,
+            "reviewOn",
+        ),
+        (
+            with(&|t| {
+                t.choice = TellingChoice::NotNow;
+                t.not_now_because = Some("a strategy discussion is pending".into());
+                t.review_on = Some(today() - Duration::days(1));
+            }),
+            OverrideError::ReviewOnNotFuture,
+            "reviewOn",
+        ),
+        (
+            with(&|t| t.not_now_because = Some("a strategy discussion is pending".into())),
+            OverrideError::NotForThisChoice {
+                field: "notNowBecause",
+                choice: TellingChoice::TellNow,
+            },
+            "notNowBecause",
+        ),
+        (
+            with(&|t| t.tell_on = Some(today() + Duration::days(1))),
+            OverrideError::NotForThisChoice {
+                field: "tellOn",
+                choice: TellingChoice::TellNow,
+            },
+            "tellOn",
+        ),
+        (
+            with(&|t| t.family_notice = format!("{NOTICE}\u{7}")),
+            OverrideError::Invalid(domain::InvalidInput::new(
+                "familyNotice",
+                "must not contain control characters",
+            )),
+            "familyNotice",
+        ),
+    ];
+    for (t, error, field) in cases {
+        let e = t.check("the internal reason", today()).expect_err(field);
+        assert_eq!(e.field(), field, "{e}");
+        assert_eq!(e, error);
+    }
+}
+
+#[test]
+fn a_second_approver_is_someone_else_with_the_right_role() {
+    let o = Override::declare(override_request(), &agreement(), LIMITS, OVERRIDE, now())
+        .expect("valid");
+    let id = Uuid::from_u128(0xa9);
+    assert_eq!(o.approve(&lead(), id, now()), Err(ApprovalError::Declarer));
+    assert_eq!(ApprovalError::Declarer.field(), None, "FORBIDDEN");
+    let mut colleague = lead();
+    colleague.subject = "another-lead".into();
+    let approval = o.approve(&colleague, id, now()).expect("another lead");
+    assert_eq!(
+        (approval.approver.as_str(), approval.role),
+        ("another-lead", ApproverRole::SafeguardingLead)
+    );
+    let caldicott = Principal {
+        subject: "caldicott".into(),
+        agency: None,
+        roles: [Role::CaldicottGuardian].into_iter().collect(),
+        person_id: None,
+        purpose: None,
+    };
+    assert_eq!(
+        o.approve(&caldicott, id, now()).map(|a| a.role),
+        Ok(ApproverRole::CaldicottGuardian)
+    );
+    let mut practitioner_only = colleague.clone();
+    practitioner_only.roles = [Role::Practitioner].into_iter().collect();
+    assert_eq!(
+        o.approve(&practitioner_only, id, now()),
+        Err(ApprovalError::NotAnApprover)
+    );
+    let mut approved = o.clone();
+    approved.approval = Some(approval);
+    assert_eq!(
+        approved.approve(&caldicott, id, now()),
+        Err(ApprovalError::AlreadyApproved)
+    );
+}
+
+#[test]
+fn a_review_is_overdue_once_its_deadline_passes_unreviewed() {
+    let o = Override::declare(override_request(), &agreement(), LIMITS, OVERRIDE, now())
+        .expect("valid");
+    assert!(!o.review_overdue(now()));
+    assert!(!o.review_overdue(now() + Duration::hours(72) - Duration::seconds(1)));
+    assert!(o.review_overdue(now() + Duration::hours(72)));
+    let mut reviewed = o.clone();
+    reviewed.review = Some(Review {
+        id: Uuid::from_u128(0x4e),
+        outcome: ReviewOutcome::Upheld,
+        note: "Justified.".into(),
+        reviewer: "ig".into(),
+        at: now() + Duration::hours(80),
+    });
+    assert!(!reviewed.review_overdue(now() + Duration::hours(100)));
+    let short = Override::declare(
+        override_request(),
+        &agreement(),
+        OverrideLimits {
+            max_hours: 72,
+            review_hours: 24,
+        },
+        OVERRIDE,
+        now(),
+    )
+    .expect("valid");
+    assert_eq!(short.review_due_by, now() + Duration::hours(24));
 }
 
 #[test]
@@ -701,7 +1021,20 @@ fn override_requests_are_refused_field_by_field() {
     )
     .agency
     .expect("agency");
-    let cases: [(OverrideRequest, OverrideError, &str, String); 8] = [
+    let ground = OverrideError::GroundMissing.to_string();
+    let cases: [(OverrideRequest, OverrideError, &str, String); 9] = [
+        (
+            with(&|r| r.ground = None),
+            OverrideError::GroundMissing,
+            "ground",
+            ground.clone(),
+        ),
+        (
+            with(&|r| r.ground = Some("CONSENT".into())),
+            OverrideError::GroundMissing,
+            "ground",
+            ground,
+        ),
         (
             with(&|r| r.reason = format!("  {}  ", "x".repeat(MIN_REASON_CHARS - 1))),
             OverrideError::ReasonTooShort,
@@ -727,28 +1060,16 @@ fn override_requests_are_refused_field_by_field() {
             "name at least one scope".into(),
         ),
         (
-            with(&|r| r.tell_family = false),
-            OverrideError::WithholdReasonMissing,
-            "withholdReason",
-            "say why telling the family would put the child at risk".into(),
+            with(&|r| r.telling.choice = TellingChoice::NotNow),
+            OverrideError::NotNowBecauseMissing,
+            "notNowBecause",
+            "say why telling the family now would raise the risk or prejudice an enquiry".into(),
         ),
         (
-            with(&|r| {
-                r.tell_family = false;
-                r.withhold_reason = Some("   ".into());
-            }),
-            OverrideError::WithholdReasonMissing,
-            "withholdReason",
-            "say why telling the family would put the child at risk".into(),
-        ),
-        (
-            with(&|r| r.withhold_reason = Some("a\u{7}b".into())),
-            OverrideError::Invalid(domain::InvalidInput::new(
-                "withholdReason",
-                "must not contain control characters",
-            )),
-            "withholdReason",
-            "must not contain control characters".into(),
+            with(&|r| r.telling.family_notice = r.reason.clone()),
+            OverrideError::FamilyNoticeIsReason,
+            "familyNotice",
+            OverrideError::FamilyNoticeIsReason.to_string(),
         ),
         (
             with(&|r| r.agency = school_lead),
@@ -764,18 +1085,25 @@ fn override_requests_are_refused_field_by_field() {
             ),
         ),
     ];
+    assert!(cases[0].3.contains("S47") && cases[0].3.contains("VITAL_INTERESTS"));
     for (r, error, field, message) in cases {
-        let e = Override::declare(r, &a, 72, OVERRIDE, now()).expect_err(&message);
+        let e = Override::declare(r, &a, LIMITS, OVERRIDE, now()).expect_err(&message);
         assert_eq!((e.field(), e.to_string()), (field, message));
         assert_eq!(e, error);
     }
     // The checks that need no agreement run on their own too.
     assert_eq!(
-        with(&|r| r.hours = 100).check(72),
+        with(&|r| r.hours = 100).check(72, today()),
         Err(OverrideError::Hours { max: 72 })
     );
-    assert_eq!(with(&|r| r.hours = 100).check(100), Ok(()));
-    assert_eq!(with(&|r| r.agency = school_lead).check(72), Ok(()));
+    assert_eq!(
+        with(&|r| r.hours = 100).check(100, today()),
+        Ok(OverrideGround::S47)
+    );
+    assert_eq!(
+        with(&|r| r.agency = school_lead).check(72, today()),
+        Ok(OverrideGround::S47)
+    );
 }
 
 // ---- properties ----
@@ -915,10 +1243,11 @@ proptest! {
         }
     }
 
-    /// A declared override always has a scope, a written reason, a window of
-    /// 1 to `max` hours from now, a withhold reason whenever the family is
-    /// not told, and only scopes the agreement lets the agency read for
-    /// safeguarding.
+    /// A declared override always has a ground, a scope, a written
+    /// reason, a window of 1 to `max` hours from now, a review deadline, a
+    /// family notice that is not the reason, a reason for not telling
+    /// whenever the family is not told now, and only scopes the agreement
+    /// lets the agency read for safeguarding.
     #[test]
     fn declared_overrides_keep_their_bounds(
         scopes in prop::collection::btree_set(arb_scope(), 0..4),
@@ -926,26 +1255,42 @@ proptest! {
         hours in -2i32..100,
         max in 1u32..96,
         reason_len in 20usize..40,
-        tell_family in any::<bool>(),
-        withhold in prop::option::of(prop::sample::select(vec!["", "   ", "a strategy discussion is pending"])),
+        ground in prop::option::of(prop::sample::select(vec!["S47", "S17", "SCH1_PARA18", "VITAL_INTERESTS", "", "CONSENT"])),
+        choice in prop::sample::select(TellingChoice::ALL.to_vec()),
+        because in prop::option::of(prop::sample::select(vec!["", "   ", "a strategy discussion is pending"])),
+        days in prop::option::of(-2i64..5),
+        notice_is_reason in any::<bool>(),
     ) {
         let a = agreement();
+        let reason = "r".repeat(reason_len);
+        let date = days.map(|d| now().date_naive() + Duration::days(d));
         let r = OverrideRequest {
             child_id: CHILD,
             declared_by: "lead".into(),
             agency: AgencyRef { id: SCHOOL, kind },
+            ground: ground.map(String::from),
             scopes,
-            reason: "r".repeat(reason_len),
+            reason: reason.clone(),
             hours,
-            tell_family,
-            withhold_reason: withhold.map(String::from),
+            telling: TellingRequest {
+                choice,
+                tell_on: date.filter(|_| choice == TellingChoice::TellOn),
+                not_now_because: because.map(String::from),
+                review_on: date.filter(|_| choice == TellingChoice::NotNow),
+                family_notice: if notice_is_reason { reason.clone() } else { NOTICE.into() },
+            },
         };
-        if let Ok(o) = Override::declare(r, &a, max, OVERRIDE, now()) {
+        let limits = OverrideLimits { max_hours: max, review_hours: 72 };
+        if let Ok(o) = Override::declare(r, &a, limits, OVERRIDE, now()) {
             prop_assert!(!o.scopes.is_empty());
             prop_assert!(o.reason.chars().count() >= MIN_REASON_CHARS);
             let span = o.ends_at - o.starts_at;
             prop_assert!(o.starts_at == now() && span >= Duration::hours(1) && span <= Duration::hours(i64::from(max)));
-            prop_assert!(o.tell_family || o.withhold_reason.is_some());
+            prop_assert_eq!(o.review_due_by, now() + Duration::hours(72));
+            prop_assert!(!o.telling.family_notice.contains(&o.reason));
+            if let Telling::NotNow { because, review_on } = &o.telling.telling {
+                prop_assert!(!because.trim().is_empty() && *review_on > now().date_naive());
+            }
             for s in &o.scopes {
                 prop_assert!(a.permission(kind, *s, Purpose::Safeguarding).read);
             }
@@ -998,7 +1343,15 @@ fn each_basis_carries_only_its_own_facts_and_names_its_law() {
     );
 
     let until = now() + Duration::hours(3);
-    let s = Basis::safeguarding(OVERRIDE, until, 4, law.clone());
+    let s = Basis::safeguarding(
+        OVERRIDE,
+        OverrideGround::S47,
+        until,
+        4,
+        OverrideGround::S47.lawful_basis(),
+    );
+    assert_eq!(s.ground(), Some(OverrideGround::S47));
+    assert_eq!(s.lawful().gateway, "Children Act 1989 s.47");
     assert_eq!(s.kind(), BasisKind::Safeguarding);
     assert_eq!(
         (s.grant_ids(), s.override_id(), s.agreement_version()),

@@ -4,6 +4,8 @@
 mod agreements;
 /// Consent authority, its hand-over at 16, a young person's review, and capacity.
 mod authority;
+/// Break glass: grounds, telling the family, second approval, overdue review.
+mod break_glass;
 /// Withdrawal under concurrent reads: no read started after it sees the scope.
 mod concurrent_withdrawal;
 /// Grant and withdraw, each effective on the very next request, and their receipts.
@@ -62,7 +64,7 @@ pub(crate) const CHILD: &str = "query($id: ID!) { child(id: $id) {
   preparingForAdulthood { employment }
   restricted { kind summary }
   involvements { agencyKind }
-  safeguardingOverrides { id scopes reason }
+  safeguardingOverrides { id scopes notice }
   access { scope allowed basis denial grantIds overrideId agreementVersion }
 } }";
 

@@ -8,11 +8,13 @@ use uuid::Uuid;
 use super::*;
 use crate::helpers::*;
 
-const DECLARE: &str = "mutation($input: DeclareOverrideInput!) { declareSafeguardingOverride(input: $input) {
-  id childId declaredBy agencyId scopes reason startsAt endsAt active tellFamily withholdReason reviewOutcome
+const DECLARE: &str =
+    "mutation($input: DeclareOverrideInput!) { declareSafeguardingOverride(input: $input) {
+  id childId declaredBy agencyId ground scopes reason startsAt endsAt active familyTold
+  telling { decision notNowBecause reviewOn familyNotice } reviewOutcome
 } }";
 
-const AWAITING: &str = "{ overridesAwaitingReview { id childId declaredBy scopes reason active tellFamily withholdReason } }";
+const AWAITING: &str = "{ overridesAwaitingReview { id childId declaredBy scopes reason active familyTold telling { decision notNowBecause } } }";
 
 const REVIEW: &str = "mutation($id: ID!, $outcome: ReviewOutcome!, $note: String!) {
   reviewOverride(id: $id, outcome: $outcome, note: $note) { id active reviewOutcome reviewNote reviewedBy }
@@ -21,16 +23,26 @@ const REVIEW: &str = "mutation($id: ID!, $outcome: ReviewOutcome!, $note: String
 const LONG_REASON: &str =
     "Police report received tonight of a serious assault; checking orders and placements now.";
 
+const FAMILY_NOTICE: &str = "A safeguarding lead in children's social care looked at parts of Jayden's record to help keep him safe.";
+
 fn declare_input(child: Uuid, scopes: &[&str], tell_family: bool) -> Value {
+    let telling = if tell_family {
+        json!({ "decision": "TELL_NOW", "familyNotice": FAMILY_NOTICE })
+    } else {
+        json!({
+            "decision": "NOT_NOW",
+            "notNowBecause": "Telling the family could put Jayden at risk while police enquiries continue.",
+            "reviewOn": (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string(),
+            "familyNotice": FAMILY_NOTICE,
+        })
+    };
     json!({
         "childId": child,
+        "ground": "S47",
         "scopes": scopes,
         "reason": LONG_REASON,
         "hours": 24,
-        "tellFamily": tell_family,
-        "withholdReason": if tell_family { Value::Null } else {
-            json!("Telling the family could put Jayden at risk while police enquiries continue.")
-        },
+        "telling": telling,
     })
 }
 
@@ -40,10 +52,13 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     // (`leanne-1`) holds parental responsibility; a designated
     // safeguarding lead in children's social care.
     let app = spawn_app().await;
+    let social_care = app.agency(AgencyKind::SocialCare).create().await;
+    let school = app.agency(AgencyKind::School).create().await;
     let jayden = app
         .child()
         .aged(15)
         .with_parent("leanne-1")
+        .involving(&social_care)
         .with_record(|r| {
             r.restricted.push(RestrictedItem {
                 id: Uuid::new_v4(),
@@ -57,11 +72,6 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         })
         .create()
         .await;
-    let social_care = app.agency(AgencyKind::SocialCare).create().await;
-    let school = app.agency(AgencyKind::School).create().await;
-    // Social care works with Jayden: without a current involvement (or
-    // its own override) a safeguarding read of him would find nothing.
-    app.involve(jayden.id, &social_care).await;
     let lead_persona = app
         .practitioner(&social_care)
         .roles([Role::Practitioner, Role::SafeguardingLead]);
@@ -90,12 +100,12 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     let mut too_long = declare_input(jayden_id, &["RESTRICTED"], false);
     too_long["hours"] = json!(73);
     let mut unexplained = declare_input(jayden_id, &["RESTRICTED"], false);
-    unexplained["withholdReason"] = Value::Null;
+    unexplained["telling"]["notNowBecause"] = Value::Null;
     let outside = declare_input(jayden_id, &["PSYCHOLOGY"], false);
     for (input, expected) in [
         (short, "reason"),
         (too_long, "hours"),
-        (unexplained, "withholdReason"),
+        (unexplained, "notNowBecause"),
         (outside, "scopes"),
     ] {
         let refused = declare(lead.clone(), input).await;
@@ -123,7 +133,9 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
     let o = &declared.body["data"]["declareSafeguardingOverride"];
     assert_eq!(o["active"], true, "{declared:?}");
     assert_eq!(o["declaredBy"], lead_persona.subject());
-    assert_eq!(o["tellFamily"], false);
+    assert_eq!(o["familyTold"], false);
+    assert_eq!(o["ground"], "S47");
+    assert_eq!(o["telling"]["decision"], "NOT_NOW");
     let scopes: BTreeSet<&str> = o["scopes"]
         .as_array()
         .map(|s| s.iter().filter_map(Value::as_str).collect())
@@ -176,8 +188,8 @@ async fn a_safeguarding_override_is_bounded_reviewed_and_ends_when_not_upheld() 
         .unwrap_or_else(|| panic!("override not queued: {queue:?}"));
     assert_eq!(mine["childId"], jayden_id.to_string());
     assert_eq!(mine["reason"], LONG_REASON);
-    assert_eq!(mine["tellFamily"], false);
-    assert!(mine["withholdReason"].is_string(), "{mine}");
+    assert_eq!(mine["familyTold"], false);
+    assert!(mine["telling"]["notNowBecause"].is_string(), "{mine}");
 
     // The family is not told of this one, but is told of one they may know of.
     let leanne = family_token(&app, "leanne-1");

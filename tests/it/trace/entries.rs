@@ -332,7 +332,10 @@ async fn every_operation_leaves_its_entry() {
     assert_eq!(detail(&e, "override_id"), Some(override_id.as_str()), "{e}");
     assert_eq!(detail(&e, "scopes"), Some("SOCIAL_CARE,RESTRICTED"), "{e}");
     assert_eq!(detail(&e, "hours"), Some("24"), "{e}");
-    assert_eq!(detail(&e, "tell_family"), Some("false"), "{e}");
+    assert_eq!(detail(&e, "ground"), Some("S47"), "{e}");
+    assert_eq!(detail(&e, "telling"), Some("NOT_NOW"), "{e}");
+    assert!(detail(&e, "review_due_by").is_some(), "{e}");
+    assert!(!e.to_string().contains("Jayden at risk"), "{e}");
     assert!(!e.to_string().contains("Police"), "{e}");
     let reviewed = ig(
         &app,

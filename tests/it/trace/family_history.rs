@@ -249,7 +249,10 @@ async fn families_are_not_shown_reads_under_an_override_kept_from_them() {
         // current involvement).
         app.involve(jayden, &youth_justice).await;
         let mut input = declare_input(jayden);
-        input["input"]["tellFamily"] = json!(tell_family);
+        if tell_family {
+            input["input"]["telling"] =
+                json!({ "decision": "TELL_NOW", "familyNotice": FAMILY_NOTICE });
+        }
         let declared = app
             .graphql_as(Some(&lead), Some("SAFEGUARDING"), DECLARE, input)
             .await;

@@ -98,10 +98,17 @@ fn declare_input(child: Uuid) -> Value {
         "scopes": ["RESTRICTED", "SOCIAL_CARE"],
         "reason": LONG_REASON,
         "hours": 24,
-        "tellFamily": false,
-        "withholdReason": "Telling the family could put Jayden at risk while police enquiries continue.",
+        "ground": "S47",
+        "telling": {
+            "decision": "NOT_NOW",
+            "notNowBecause": "Telling the family could put Jayden at risk while police enquiries continue.",
+            "reviewOn": (chrono::Utc::now().date_naive() + chrono::Duration::days(3)).to_string(),
+            "familyNotice": FAMILY_NOTICE,
+        },
     }})
 }
+
+const FAMILY_NOTICE: &str = "A safeguarding lead in children's social care looked at parts of the record to help keep your child safe.";
 
 fn health_grant(child: Uuid) -> Value {
     json!({ "input": {
