@@ -140,6 +140,10 @@ pub struct Settings {
     /// A fixed "now" for every request (tests and demos of the statutory
     /// clock); `None` uses the system clock.
     pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The LA's autumn term start (month and day): the school year in which
+    /// a child turns 16 starts there, which fixes the end of compulsory
+    /// school age (Education Act 1996 ss.8, 579). Default 1 September.
+    pub term_start: consent::TermStart,
 }
 
 impl Settings {
@@ -201,6 +205,9 @@ pub struct ConfigArgs {
     /// Accept tokens that hold an IG role and a practitioner role at once.
     #[arg(long, env = "TELLONCE_ALLOW_MIXED_ROLES", global = true)]
     pub allow_mixed_roles: Option<bool>,
+    /// The LA's autumn term start, MM-DD (default 09-01).
+    #[arg(long, env = "TELLONCE_TERM_START", global = true)]
+    pub term_start: Option<String>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -226,6 +233,7 @@ struct FileSettings {
     max_override_hours: Option<u32>,
     show_practitioners_to_families: Option<bool>,
     allow_mixed_roles: Option<bool>,
+    term_start: Option<String>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -356,6 +364,12 @@ impl ConfigArgs {
                 .max_override_hours
                 .or(file.max_override_hours)
                 .unwrap_or(72),
+            term_start: match self.term_start.clone().or(file.term_start) {
+                Some(text) => consent::TermStart::parse(&text).map_err(|e| {
+                    anyhow::anyhow!("{e}: set TELLONCE_TERM_START to the first day of the LA's autumn term, e.g. 09-03")
+                })?,
+                None => consent::TermStart::default(),
+            },
         })
     }
 }

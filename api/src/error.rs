@@ -158,7 +158,11 @@ macro_rules! forbidden_unless_field {
     )+};
 }
 
-forbidden_unless_field!(consent::AuthorityError, consent::ConfirmError);
+forbidden_unless_field!(
+    consent::AuthorityError,
+    consent::ConfirmError,
+    consent::StandingError
+);
 
 /// The generic text shown for internal errors.
 pub const INTERNAL_MESSAGE: &str =

@@ -93,6 +93,7 @@ impl Application {
                     controller: settings.controller.clone(),
                     max_override_hours: settings.max_override_hours,
                     show_practitioners_to_families: settings.show_practitioners_to_families,
+                    term_start: settings.term_start,
                 },
             ),
             store,

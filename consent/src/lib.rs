@@ -3,7 +3,9 @@
 //! - [`Principal`], [`Role`], [`Purpose`]: the verified caller and why they ask.
 //! - [`ChildFacts`]: what the decision needs to know about a child, and
 //!   consent authority ([`ChildFacts::may_decide`],
-//!   [`end_of_compulsory_school_age`]).
+//!   [`end_of_compulsory_school_age`]), per scope, from the recorded facts
+//!   in [`PrHolding`], [`Deputyship`], [`Competence`] and
+//!   [`CapacityAssessment`] (their constructors → [`StandingError`]).
 //! - [`Grant`], [`Withdrawal`]: consent as immutable facts.
 //! - [`Agreement`]: the versioned data-sharing agreement, the outer bound.
 //! - [`Override`]: safeguarding "break glass".
@@ -42,14 +44,21 @@ mod lawful;
 mod principal;
 mod receipt;
 mod safeguarding;
+mod standing;
 pub mod trace;
 
 pub use agreement::{
     Agreement, AgreementError, AgreementSource, DEFAULT_AGREEMENT, Permission, RuleSource,
 };
 pub use authority::{
-    Authority, AuthorityError, ChildFacts, FamilyAccess, FamilyRefusal, FamilyRole, NO_AUTHORITY,
-    end_of_compulsory_school_age,
+    Authority, AuthorityError, ChildFacts, ChildRule, FamilyAccess, FamilyRefusal, FamilyRole,
+    FamilyView, NO_AUTHORITY, TermStart, end_of_compulsory_school_age,
+};
+pub use standing::{
+    Assessor, COMPETENCE_ASSESSORS, CapacityAssessment, CapacityDecision, CapacityOutcome,
+    Challenge, Competence, DeputyKind, Deputyship, HEALTH_SCOPES, MIN_CHALLENGE_REASON_CHARS,
+    MIN_DECISION_REASON_CHARS, NewPr, PrHolding, PrLimit, PrLimitKind, PrSource, StandingError,
+    is_health, sixteenth_birthday,
 };
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
 pub use engine::{DecisionInput, decide};

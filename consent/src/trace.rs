@@ -25,6 +25,7 @@ domain::code_enum! {
         Contribute = "CONTRIBUTE",
         ChildRegistered = "CHILD_REGISTERED",
         FamilyLinked = "FAMILY_LINKED",
+        /// A capacity assessment (before issue 10: the old yes/no flag).
         CapacityRecorded = "CAPACITY_RECORDED",
         ConsentGranted = "CONSENT_GRANTED",
         ConsentWithdrawn = "CONSENT_WITHDRAWN",
@@ -42,6 +43,14 @@ domain::code_enum! {
         TraceSearch = "TRACE_SEARCH",
         Export = "EXPORT",
         AuthFailed = "AUTH_FAILED",
+        /// Parental responsibility recorded.
+        PrRecorded = "PR_RECORDED",
+        /// A deputy or attorney recorded.
+        DeputyRecorded = "DEPUTY_RECORDED",
+        /// A Gillick-competence decision recorded.
+        CompetenceRecorded = "COMPETENCE_RECORDED",
+        /// The young person challenged a capacity assessment.
+        CapacityChallenged = "CAPACITY_CHALLENGED",
     }
 }
 

@@ -10,7 +10,8 @@ pub use sea_orm_migration::prelude::*;
 
 /// The `CHECK` constraints on code columns now in force (a later migration
 /// that changes one re-exports its own list here).
-pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CODE_CHECKS, CodeCheck};
+pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CodeCheck};
+pub use m20261203_000008_who_decides::CODE_CHECKS;
 
 mod m20261122_000001_child_record;
 mod m20261122_000002_consent;
@@ -18,6 +19,7 @@ mod m20261123_000003_access_trace;
 mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
 mod m20261202_000006_code_sets;
+mod m20261203_000008_who_decides;
 mod util;
 
 /// All migrations, in order.
@@ -34,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_tell_it_once::Migration),
             Box::new(m20261201_000005_readiness_probe::Migration),
             Box::new(m20261202_000006_code_sets::Migration),
+            Box::new(m20261203_000008_who_decides::Migration),
         ]
     }
 }

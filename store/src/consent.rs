@@ -10,12 +10,11 @@ use consent::{
     Withdrawal,
 };
 use domain::{AgencyKind, ChildId, Scope, UnknownCode};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::entities::{
-    agreement, agreement_consent_recorder, agreement_rule, child, consent_confirmation,
+    agreement, agreement_consent_recorder, agreement_rule, consent_confirmation,
     consent_grant, consent_grant_purpose, consent_grant_scope, consent_withdrawal, override_review,
     safeguarding_override, safeguarding_override_scope,
 };
@@ -496,15 +495,6 @@ impl TracedTxn {
         .exec(&self.txn)
         .await?;
         Ok(())
-    }
-    /// Notes whether the young person lacks capacity for consent decisions.
-    pub async fn set_lacks_capacity(&self, child_id: ChildId, lacks: bool) -> Result<bool> {
-        let result = child::Entity::update_many()
-            .col_expr(child::Column::LacksCapacity, Expr::value(lacks))
-            .filter(child::Column::Id.eq(child_id))
-            .exec(&self.txn)
-            .await?;
-        Ok(result.rows_affected == 1)
     }
     /// Publishes `agreement` (parsed and validated by the caller from
     /// `source_text`, which is kept) as the next version, in one

@@ -430,6 +430,11 @@ fn code_checks_match_the_enums() {
             ("assessment_event", "kind") => codes(AssessmentEventKind::ALL),
             ("assessment_event", "exception") => codes(ClockException::ALL),
             ("advice_answer", "mode") => codes(AdviceAnswerMode::ALL),
+            ("parental_responsibility", "source") => codes(consent::PrSource::ALL),
+            ("parental_responsibility", "limit_kind") => codes(consent::PrLimitKind::ALL),
+            ("deputyship", "kind") => codes(consent::DeputyKind::ALL),
+            ("capacity_assessment", "decision") => codes(consent::CapacityDecision::ALL),
+            ("capacity_assessment", "outcome") => codes(consent::CapacityOutcome::ALL),
             other => panic!("no enum named for the check on {other:?}"),
         };
         assert_eq!(check.codes, expected, "{}", check.name);

@@ -167,7 +167,7 @@ impl Family<'_> {
         if !self
             .loaded
             .core
-            .consent_facts()
+            .consent_facts(self.rc.policy().term_start)
             .handed_over(self.rc.today())
         {
             return Vec::new();

@@ -28,6 +28,7 @@ mod ig;
 mod live;
 mod practitioner;
 mod safeguarding;
+mod standing;
 
 use std::sync::Arc;
 
@@ -46,6 +47,7 @@ pub use ig::{ExportFormat, Ig, IgAdmin, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use safeguarding::{OverrideAsk, SafeguardingLead};
+pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
 
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};
@@ -62,6 +64,8 @@ pub struct Policy {
     pub max_override_hours: u32,
     /// Whether families see which practitioner looked, or only the agency.
     pub show_practitioners_to_families: bool,
+    /// The LA's autumn term start, for the end of compulsory school age.
+    pub term_start: consent::TermStart,
 }
 
 /// What every request's door is built from, shared by all front ends.
@@ -202,7 +206,7 @@ impl RequestContext {
         let Some(loaded) = self.load(id).await? else {
             return Ok(None);
         };
-        let facts = loaded.core.consent_facts();
+        let facts = loaded.core.consent_facts(self.policy().term_start);
         let input = DecisionInput {
             child: &facts,
             grants: &loaded.state.grants,
@@ -419,7 +423,7 @@ impl RequestContext {
         FamilyRole::of(&self.principal).is_some_and(|role| {
             loaded
                 .core
-                .consent_facts()
+                .consent_facts(self.policy().term_start)
                 .family_view(person, role, self.today())
                 .is_ok()
         })

@@ -42,6 +42,10 @@ pub enum GqlTraceAction {
     TraceSearch,
     Export,
     AuthFailed,
+    PrRecorded,
+    DeputyRecorded,
+    CompetenceRecorded,
+    CapacityChallenged,
 }
 
 /// Filters for `accessTrace` and the export; each one narrows the result.

@@ -9,6 +9,7 @@ pub mod guard;
 pub mod live;
 pub mod record;
 pub mod scalar;
+pub mod standing;
 pub mod tell;
 pub mod types;
 
@@ -66,6 +67,7 @@ pub struct Query(
     consents::ConsentQuery,
     audit::AuditQuery,
     tell::TellQuery,
+    standing::StandingQuery,
 );
 
 /// Every mutation.
@@ -74,6 +76,7 @@ pub struct Mutation(
     RecordMutation,
     consents::ConsentMutation,
     tell::TellMutation,
+    standing::StandingMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The
