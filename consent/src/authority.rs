@@ -60,8 +60,7 @@ impl TermStart {
 
     /// The term start in `year`.
     pub fn in_year(self, year: i32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(year, self.month, self.day)
-            .unwrap_or(NaiveDate::MIN)
+        NaiveDate::from_ymd_opt(year, self.month, self.day).unwrap_or(NaiveDate::MIN)
     }
 }
 
@@ -269,7 +268,9 @@ impl ChildFacts {
             Authority::ParentalResponsibility if holds_any => {
                 Err(self.pr_refusal(person, scope, today))
             }
-            Authority::ParentalResponsibility if is_health(scope) && self.is_young_person(person) => {
+            Authority::ParentalResponsibility
+                if is_health(scope) && self.is_young_person(person) =>
+            {
                 Err(AuthorityError::NotCompetent { scope })
             }
             Authority::ParentalResponsibility => {
@@ -288,7 +289,10 @@ impl ChildFacts {
                 Err(AuthorityError::AfterHandOver { hand_over, scope })
             }
             Authority::ActingForYoungPerson { .. }
-                if self.deputies.iter().any(|d| d.person_id == person && d.acts_for(scope, today)) =>
+                if self
+                    .deputies
+                    .iter()
+                    .any(|d| d.person_id == person && d.acts_for(scope, today)) =>
             {
                 Ok(GrantorCapacity::Deputy)
             }
@@ -338,7 +342,10 @@ impl ChildFacts {
         if view.scopes.values().any(Result::is_ok) {
             return Ok(view);
         }
-        Err(view.scope(Scope::Identity).err().unwrap_or(FamilyRefusal::NoRelationship))
+        Err(view
+            .scope(Scope::Identity)
+            .err()
+            .unwrap_or(FamilyRefusal::NoRelationship))
     }
 
     fn family_scope(
@@ -350,17 +357,20 @@ impl ChildFacts {
         let pr = self.holds_pr_for(person, scope, today);
         let holds_current = self.holdings(person).any(|p| p.current(today));
         let access = match self.authority(scope, today) {
-            Authority::ParentalResponsibility | Authority::YoungPerson(ChildRule::Gillick { .. })
+            Authority::ParentalResponsibility
+            | Authority::YoungPerson(ChildRule::Gillick { .. })
                 if pr =>
             {
                 FamilyAccess::ParentalResponsibility
             }
-            Authority::ParentalResponsibility | Authority::YoungPerson(ChildRule::Gillick { .. })
+            Authority::ParentalResponsibility
+            | Authority::YoungPerson(ChildRule::Gillick { .. })
                 if holds_current =>
             {
                 return Err(FamilyRefusal::Limited);
             }
-            Authority::ParentalResponsibility | Authority::YoungPerson(ChildRule::Gillick { .. }) => {
+            Authority::ParentalResponsibility
+            | Authority::YoungPerson(ChildRule::Gillick { .. }) => {
                 return Err(FamilyRefusal::NoRelationship);
             }
             Authority::YoungPerson(ChildRule::SixteenHealth) => {
@@ -493,7 +503,9 @@ pub enum FamilyRefusal {
     )]
     SixteenHealth,
     /// The holder's parental responsibility is limited for this part.
-    #[error("a court or care order limits your parental responsibility for this part of the record")]
+    #[error(
+        "a court or care order limits your parental responsibility for this part of the record"
+    )]
     Limited,
     /// Kept from parents at the child's request (DPA 2018 Sch 3 Pt 2 para 4).
     /// Says nothing of what is held.

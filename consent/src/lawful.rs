@@ -90,7 +90,11 @@ pub struct LawfulBasis {
 }
 
 impl LawfulBasis {
-    pub fn new(article6: Article6, condition: Option<Condition>, gateway: impl Into<String>) -> Self {
+    pub fn new(
+        article6: Article6,
+        condition: Option<Condition>,
+        gateway: impl Into<String>,
+    ) -> Self {
         Self {
             article6,
             condition,

@@ -54,12 +54,6 @@ pub use authority::{
     Authority, AuthorityError, ChildFacts, ChildRule, FamilyAccess, FamilyRefusal, FamilyRole,
     FamilyView, NO_AUTHORITY, TermStart, end_of_compulsory_school_age,
 };
-pub use standing::{
-    Assessor, COMPETENCE_ASSESSORS, CapacityAssessment, CapacityDecision, CapacityOutcome,
-    Challenge, Competence, DeputyKind, Deputyship, HEALTH_SCOPES, MIN_CHALLENGE_REASON_CHARS,
-    MIN_DECISION_REASON_CHARS, NewPr, PrHolding, PrLimit, PrLimitKind, PrSource, StandingError,
-    is_health, sixteenth_birthday,
-};
 pub use decision::{AccessDecision, Basis, BasisKind, Denial, DenialCode, ScopeDecision};
 pub use engine::{DecisionInput, decide};
 pub use grant::{
@@ -71,6 +65,12 @@ pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
 pub use receipt::{Receipt, ReceiptEvent};
 pub use safeguarding::{
     MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,
+};
+pub use standing::{
+    Assessor, COMPETENCE_ASSESSORS, CapacityAssessment, CapacityDecision, CapacityOutcome,
+    Challenge, Competence, DeputyKind, Deputyship, HEALTH_SCOPES, MIN_CHALLENGE_REASON_CHARS,
+    MIN_DECISION_REASON_CHARS, NewPr, PrHolding, PrLimit, PrLimitKind, PrSource, StandingError,
+    is_health, sixteenth_birthday,
 };
 
 #[cfg(test)]

@@ -459,7 +459,9 @@ pub enum StandingError {
     #[error("{0} is required")]
     Missing(&'static str),
     /// CARRIED_OVER is written only by the migration.
-    #[error("CARRIED_OVER is kept for parental responsibility carried over from old records; give the real source")]
+    #[error(
+        "CARRIED_OVER is kept for parental responsibility carried over from old records; give the real source"
+    )]
     CarriedOverIsMigrationOnly,
     /// `until` before `from`.
     #[error("the end date is before the start date")]

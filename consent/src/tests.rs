@@ -53,7 +53,11 @@ fn deputy(person: &str) -> Deputyship {
         id: Uuid::from_u128(0xDE00 + person.len() as u128),
         person_id: person.into(),
         kind: DeputyKind::CourtDeputyHealthWelfare,
-        scopes: Scope::ALL.iter().copied().filter(|s| s.consentable()).collect(),
+        scopes: Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.consentable())
+            .collect(),
         evidence: "COP order".into(),
         from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
         until: None,
@@ -67,7 +71,11 @@ fn lacking_capacity() -> CapacityAssessment {
     CapacityAssessment {
         id: Uuid::from_u128(0xCA),
         decision: CapacityDecision::InformationSharing,
-        scopes: Scope::ALL.iter().copied().filter(|s| s.consentable()).collect(),
+        scopes: Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.consentable())
+            .collect(),
         assessor: Assessor {
             subject: "la-officer".into(),
             agency_id: None,

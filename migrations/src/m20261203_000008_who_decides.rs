@@ -153,7 +153,13 @@ const NEW: &[CodeCheck] = &[
         SCOPE,
         true,
     ),
-    check("ck_deputyship_kind", "deputyship", "kind", DEPUTY_KIND, true),
+    check(
+        "ck_deputyship_kind",
+        "deputyship",
+        "kind",
+        DEPUTY_KIND,
+        true,
+    ),
     check(
         "ck_deputyship_scope_scope",
         "deputyship_scope",

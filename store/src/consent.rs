@@ -14,8 +14,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::entities::{
-    agreement, agreement_consent_recorder, agreement_rule, consent_confirmation,
-    consent_grant, consent_grant_purpose, consent_grant_scope, consent_withdrawal, override_review,
+    agreement, agreement_consent_recorder, agreement_rule, consent_confirmation, consent_grant,
+    consent_grant_purpose, consent_grant_scope, consent_withdrawal, override_review,
     safeguarding_override, safeguarding_override_scope,
 };
 use super::trace::TracedTxn;

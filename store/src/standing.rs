@@ -142,12 +142,15 @@ pub(crate) async fn load(db: &DatabaseConnection, child: ChildId) -> Result<Stan
     let mut cap_sets = scopes_by(cap_scopes.into_iter().map(|r| (r.assessment_id, r.scope)))?;
     let mut by_assessment: HashMap<Uuid, Vec<Challenge>> = HashMap::new();
     for c in challenges {
-        by_assessment.entry(c.assessment_id).or_default().push(Challenge {
-            id: c.id,
-            person_id: c.person_id,
-            reason: c.reason,
-            at: c.created_at,
-        });
+        by_assessment
+            .entry(c.assessment_id)
+            .or_default()
+            .push(Challenge {
+                id: c.id,
+                person_id: c.person_id,
+                reason: c.reason,
+                at: c.created_at,
+            });
     }
     let mut capacity = caps
         .into_iter()

@@ -199,6 +199,8 @@ impl Family<'_> {
                 TraceAction::Read,
                 TraceAction::Search,
                 TraceAction::Contribute,
+                // The young person is told of a capacity assessment (MCA).
+                TraceAction::CapacityRecorded,
             ],
             agency_actors_only: true,
             ..TraceFilter::default()

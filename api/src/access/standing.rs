@@ -275,10 +275,7 @@ impl Family<'_> {
         } else {
             Viewer::Family
         };
-        let facts = self
-            .loaded
-            .core
-            .consent_facts(self.rc.policy().term_start);
+        let facts = self.loaded.core.consent_facts(self.rc.policy().term_start);
         self.rc.who_decides(self.child, viewer, facts)
     }
 

@@ -308,6 +308,9 @@ fn history_item(look: Look) -> HistoryItem {
         (TraceAction::Search, _) => {
             format!("{who} searched for this record by NHS number for {why}")
         }
+        (TraceAction::CapacityRecorded, _) => format!(
+            "{who} recorded an assessment of the young person's capacity to decide about sharing their information; it is shown on the record, and the young person may challenge it"
+        ),
         (_, true) => format!("{who} asked to see this record for {why}; nothing was shared"),
         (_, false) => {
             let labels: Vec<String> = look.scopes.iter().map(|s| in_a_sentence(*s)).collect();

@@ -49,7 +49,9 @@ fn assessor() -> Assessor {
 
 fn competence(on: NaiveDate, competent: bool, scopes: &[Scope], nfp: &[Scope]) -> Competence {
     Competence {
-        id: Uuid::from_u128(u128::from(on.format("%Y%m%d").to_string().parse::<u32>().unwrap_or(0))),
+        id: Uuid::from_u128(u128::from(
+            on.format("%Y%m%d").to_string().parse::<u32>().unwrap_or(0),
+        )),
         assessor: assessor(),
         assessed_on: on,
         competent,
@@ -99,12 +101,27 @@ fn today() -> NaiveDate {
 fn end_of_compulsory_school_age_follows_the_school_year() {
     let sept = TermStart::default();
     // Turns 16 on 31 August 2026: the school year ending June 2026.
-    assert_eq!(end_of_compulsory_school_age(d(2010, 8, 31), sept), d(2026, 6, 26));
+    assert_eq!(
+        end_of_compulsory_school_age(d(2010, 8, 31), sept),
+        d(2026, 6, 26)
+    );
     // Turns 16 on 1 September 2026: the next school year, June 2027.
-    assert_eq!(end_of_compulsory_school_age(d(2010, 9, 1), sept), d(2027, 6, 25));
-    assert_eq!(end_of_compulsory_school_age(d(2011, 1, 15), sept), d(2027, 6, 25));
-    assert_eq!(end_of_compulsory_school_age(d(2013, 3, 1), sept), d(2029, 6, 29));
-    assert_eq!(end_of_compulsory_school_age(d(2012, 2, 29), sept), d(2028, 6, 30));
+    assert_eq!(
+        end_of_compulsory_school_age(d(2010, 9, 1), sept),
+        d(2027, 6, 25)
+    );
+    assert_eq!(
+        end_of_compulsory_school_age(d(2011, 1, 15), sept),
+        d(2027, 6, 25)
+    );
+    assert_eq!(
+        end_of_compulsory_school_age(d(2013, 3, 1), sept),
+        d(2029, 6, 29)
+    );
+    assert_eq!(
+        end_of_compulsory_school_age(d(2012, 2, 29), sept),
+        d(2028, 6, 30)
+    );
 }
 
 #[test]
@@ -112,9 +129,15 @@ fn a_birthday_before_term_start_hands_over_the_june_before() {
     let term = TermStart::parse("09-03").expect("term start");
     // 16 on 2 September 2026, before term starts on the 3rd: still the
     // school year ending June 2026.
-    assert_eq!(end_of_compulsory_school_age(d(2010, 9, 2), term), d(2026, 6, 26));
+    assert_eq!(
+        end_of_compulsory_school_age(d(2010, 9, 2), term),
+        d(2026, 6, 26)
+    );
     // On term start itself: the new school year.
-    assert_eq!(end_of_compulsory_school_age(d(2010, 9, 3), term), d(2027, 6, 25));
+    assert_eq!(
+        end_of_compulsory_school_age(d(2010, 9, 3), term),
+        d(2027, 6, 25)
+    );
     // The fallback (1 September) puts 2 September in the new year.
     assert_eq!(
         end_of_compulsory_school_age(d(2010, 9, 2), TermStart::default()),
@@ -129,7 +152,12 @@ fn a_birthday_before_term_start_hands_over_the_june_before() {
 fn only_current_unlimited_pr_gives_authority_and_a_view() {
     let mut c = fifteen();
     c.parental_responsibility = vec![
-        holding("ended", d(2011, 3, 10), Some(d(2020, 1, 1)), PrLimit::Unlimited),
+        holding(
+            "ended",
+            d(2011, 3, 10),
+            Some(d(2020, 1, 1)),
+            PrLimit::Unlimited,
+        ),
         holding("future", d(2027, 1, 1), None, PrLimit::Unlimited),
         holding(
             "limited",
@@ -198,9 +226,17 @@ fn pr_records_refuse_what_the_law_would_not_record() {
     };
     let id = Uuid::nil();
     let cases = [
-        (new(" ", None, PrLimit::Unlimited, PrSource::PrOrder), "evidence"),
         (
-            new("order", Some(d(2019, 1, 1)), PrLimit::Unlimited, PrSource::PrOrder),
+            new(" ", None, PrLimit::Unlimited, PrSource::PrOrder),
+            "evidence",
+        ),
+        (
+            new(
+                "order",
+                Some(d(2019, 1, 1)),
+                PrLimit::Unlimited,
+                PrSource::PrOrder,
+            ),
             "until",
         ),
         (
@@ -224,7 +260,10 @@ fn pr_records_refuse_what_the_law_would_not_record() {
             ),
             "orderReference",
         ),
-        (new("order", None, PrLimit::Unlimited, PrSource::CarriedOver), "source"),
+        (
+            new("order", None, PrLimit::Unlimited, PrSource::CarriedOver),
+            "source",
+        ),
     ];
     for (n, field) in cases {
         let e = PrHolding::record(n, id).expect_err(field);
@@ -245,8 +284,12 @@ fn gillick_moves_authority_only_for_the_scopes_named() {
         c.may_decide("yp", &set(&[MH]), t),
         Err(AuthorityError::NotCompetent { scope: MH })
     );
-    c.competence.push(competence(d(2026, 11, 1), true, &[MH], &[MH]));
-    assert_eq!(c.may_decide("yp", &set(&[MH]), t), Ok(GrantorCapacity::YoungPerson));
+    c.competence
+        .push(competence(d(2026, 11, 1), true, &[MH], &[MH]));
+    assert_eq!(
+        c.may_decide("yp", &set(&[MH]), t),
+        Ok(GrantorCapacity::YoungPerson)
+    );
     assert_eq!(
         c.may_decide("mum", &set(&[MH]), t),
         Err(AuthorityError::CompetentChildDecides {
@@ -271,13 +314,19 @@ fn gillick_moves_authority_only_for_the_scopes_named() {
     assert_eq!(view.scope(MH), Err(FamilyRefusal::KeptInConfidence));
     assert_eq!(view.scope(PH), Ok(FamilyAccess::ParentalResponsibility));
     assert_eq!(view.scope(EDU), Ok(FamilyAccess::ParentalResponsibility));
-    let own = c.family_view("yp", FamilyRole::YoungPerson, t).expect("own");
+    let own = c
+        .family_view("yp", FamilyRole::YoungPerson, t)
+        .expect("own");
     assert_eq!(own.scope(MH), Ok(FamilyAccess::OwnRecord));
     // The message names the scope and the rule, not the content.
     let words = FamilyRefusal::KeptInConfidence.to_string();
-    assert!(words.contains("Schedule 3") && !words.contains("mental"), "{words}");
+    assert!(
+        words.contains("Schedule 3") && !words.contains("mental"),
+        "{words}"
+    );
     // A later decision finding him not competent hands it back.
-    c.competence.push(competence(d(2026, 11, 20), false, &[MH], &[]));
+    c.competence
+        .push(competence(d(2026, 11, 20), false, &[MH], &[]));
     assert_eq!(
         c.may_decide("mum", &set(&[MH]), t),
         Ok(GrantorCapacity::ParentalResponsibility)
@@ -328,7 +377,10 @@ fn from_sixteen_the_young_person_decides_health_only() {
         c.may_decide("mum", &set(&[MH]), eve),
         Ok(GrantorCapacity::ParentalResponsibility)
     );
-    assert_eq!(c.may_decide("yp", &set(&[PH, MH]), sixteen), Ok(GrantorCapacity::YoungPerson));
+    assert_eq!(
+        c.may_decide("yp", &set(&[PH, MH]), sixteen),
+        Ok(GrantorCapacity::YoungPerson)
+    );
     assert_eq!(
         c.may_decide("mum", &set(&[PH]), sixteen),
         Err(AuthorityError::SixteenDecidesHealth { scope: PH })
@@ -345,7 +397,9 @@ fn from_sixteen_the_young_person_decides_health_only() {
             scope: EDU
         })
     );
-    let view = c.family_view("mum", FamilyRole::Family, sixteen).expect("view");
+    let view = c
+        .family_view("mum", FamilyRole::Family, sixteen)
+        .expect("view");
     assert_eq!(view.scope(PH), Err(FamilyRefusal::SixteenHealth));
     assert_eq!(view.scope(EDU), Ok(FamilyAccess::ParentalResponsibility));
     // After the hand-over, everything is theirs.
@@ -391,7 +445,11 @@ fn capacity_is_decision_and_scope_specific() {
         .expect("attorney"),
     );
     let after = d(2027, 7, 1);
-    c.capacity.push(assessment(d(2027, 6, 30), CapacityOutcome::LacksCapacity, &[MH]));
+    c.capacity.push(assessment(
+        d(2027, 6, 30),
+        CapacityOutcome::LacksCapacity,
+        &[MH],
+    ));
     assert_eq!(
         c.authority(MH, after),
         Authority::ActingForYoungPerson {
@@ -402,7 +460,10 @@ fn capacity_is_decision_and_scope_specific() {
         c.may_decide("mum", &set(&[MH]), after),
         Ok(GrantorCapacity::ParentForYoungPersonLackingCapacity)
     );
-    assert_eq!(c.may_decide("deputy", &set(&[MH]), after), Ok(GrantorCapacity::Deputy));
+    assert_eq!(
+        c.may_decide("deputy", &set(&[MH]), after),
+        Ok(GrantorCapacity::Deputy)
+    );
     assert_eq!(
         c.may_decide("money", &set(&[MH]), after),
         Err(AuthorityError::DeputyDoesNotReach { scope: MH }),
@@ -420,8 +481,13 @@ fn capacity_is_decision_and_scope_specific() {
             scope: PH
         })
     );
-    assert_eq!(c.may_decide("yp", &set(&[PH]), after), Ok(GrantorCapacity::YoungPerson));
-    let view = c.family_view("mum", FamilyRole::Family, after).expect("view");
+    assert_eq!(
+        c.may_decide("yp", &set(&[PH]), after),
+        Ok(GrantorCapacity::YoungPerson)
+    );
+    let view = c
+        .family_view("mum", FamilyRole::Family, after)
+        .expect("view");
     assert_eq!(view.scope(MH), Ok(FamilyAccess::ActingForYoungPerson));
     assert_eq!(view.scope(PH), Err(FamilyRefusal::HandedOver));
     // A later assessment finding capacity gives it back; one past review stands.
@@ -434,7 +500,10 @@ fn capacity_is_decision_and_scope_specific() {
     let mut has = assessment(d(2027, 8, 1), CapacityOutcome::HasCapacity, &[MH]);
     has.id = Uuid::from_u128(0xA6);
     c.capacity.push(has);
-    assert_eq!(c.may_decide("yp", &set(&[MH]), overdue), Ok(GrantorCapacity::YoungPerson));
+    assert_eq!(
+        c.may_decide("yp", &set(&[MH]), overdue),
+        Ok(GrantorCapacity::YoungPerson)
+    );
 }
 
 #[test]
@@ -443,25 +512,36 @@ fn capacity_records_need_reasons_and_a_review_date() {
     let mut a = assessment(t, CapacityOutcome::LacksCapacity, &[MH]);
     a.reasons = "no".into();
     assert_eq!(
-        CapacityAssessment::record(a.clone(), t).expect_err("reasons").field(),
+        CapacityAssessment::record(a.clone(), t)
+            .expect_err("reasons")
+            .field(),
         Some("reasons")
     );
     a.reasons = "could not weigh the information at all".into();
     a.review_on = t;
     assert_eq!(
-        CapacityAssessment::record(a.clone(), t).expect_err("review").field(),
+        CapacityAssessment::record(a.clone(), t)
+            .expect_err("review")
+            .field(),
         Some("reviewOn")
     );
     a.review_on = t + Duration::days(1);
     a.scopes.clear();
     assert_eq!(
-        CapacityAssessment::record(a.clone(), t).expect_err("scopes").field(),
+        CapacityAssessment::record(a.clone(), t)
+            .expect_err("scopes")
+            .field(),
         Some("scopes")
     );
     let ok = assessment(t, CapacityOutcome::LacksCapacity, &[MH]);
-    let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).single().expect("now");
+    let now = Utc
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("now");
     assert_eq!(
-        ok.challenge("yp", "no", Uuid::nil(), now).expect_err("short").field(),
+        ok.challenge("yp", "no", Uuid::nil(), now)
+            .expect_err("short")
+            .field(),
         Some("reasons")
     );
     let ch = ok

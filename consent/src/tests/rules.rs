@@ -95,16 +95,33 @@ fn authority_errors_keep_their_words_and_are_forbidden() {
     let cases = [
         (AuthorityError::NoAuthority, NO_AUTHORITY.to_owned()),
         (
-            AuthorityError::BeforeHandOver { hand_over, scope: Scope::Education },
-            format!("until the end of compulsory school age (26 June 2026) only a person with parental responsibility may make consent decisions for this child about {}", Scope::Education.label().to_lowercase()),
+            AuthorityError::BeforeHandOver {
+                hand_over,
+                scope: Scope::Education,
+            },
+            format!(
+                "until the end of compulsory school age (26 June 2026) only a person with parental responsibility may make consent decisions for this child about {}",
+                Scope::Education.label().to_lowercase()
+            ),
         ),
         (
-            AuthorityError::AfterHandOver { hand_over, scope: Scope::Education },
-            format!("since the end of compulsory school age (26 June 2026) the young person makes their own consent decisions about {}; a parent or deputy may act only under an assessment that found they lack capacity for the decision", Scope::Education.label().to_lowercase()),
+            AuthorityError::AfterHandOver {
+                hand_over,
+                scope: Scope::Education,
+            },
+            format!(
+                "since the end of compulsory school age (26 June 2026) the young person makes their own consent decisions about {}; a parent or deputy may act only under an assessment that found they lack capacity for the decision",
+                Scope::Education.label().to_lowercase()
+            ),
         ),
         (
-            AuthorityError::NotActingForYoungPerson { scope: Scope::Education },
-            format!("the young person lacks capacity for this decision about {}: only a deputy, attorney or parent may act for them", Scope::Education.label().to_lowercase()),
+            AuthorityError::NotActingForYoungPerson {
+                scope: Scope::Education,
+            },
+            format!(
+                "the young person lacks capacity for this decision about {}: only a deputy, attorney or parent may act for them",
+                Scope::Education.label().to_lowercase()
+            ),
         ),
         (
             AuthorityError::NotARecorder {
@@ -304,7 +321,8 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             "a practitioner records WRITTEN or VERBAL decisions"
         )
     );
-    let e = Decider::resolve(&worker, &kid, &a, None, None, &education(), today).expect_err("unnamed");
+    let e =
+        Decider::resolve(&worker, &kid, &a, None, None, &education(), today).expect_err("unnamed");
     assert_eq!(
         (e, e.field(), e.to_string().as_str()),
         (
@@ -313,8 +331,16 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             "name the person whose decision you are recording"
         )
     );
-    let e =
-        Decider::resolve(&worker, &kid, &a, Some("stranger"), None, &education(), today).expect_err("unrelated");
+    let e = Decider::resolve(
+        &worker,
+        &kid,
+        &a,
+        Some("stranger"),
+        None,
+        &education(),
+        today,
+    )
+    .expect_err("unrelated");
     assert_eq!(e, AuthorityError::NoAuthority);
     let yj = practitioner(
         AgencyKind::YouthJustice,
@@ -322,7 +348,8 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         Purpose::DirectSupport,
         &[Role::Practitioner],
     );
-    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, &education(), today).expect_err("not a recorder");
+    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, &education(), today)
+        .expect_err("not a recorder");
     assert_eq!(
         e,
         AuthorityError::NotARecorder {
@@ -332,7 +359,15 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
     );
     // The recorder rule comes before the method and the name.
     assert_eq!(
-        Decider::resolve(&yj, &kid, &a, None, Some(CaptureMethod::Digital), &education(), today),
+        Decider::resolve(
+            &yj,
+            &kid,
+            &a,
+            None,
+            Some(CaptureMethod::Digital),
+            &education(),
+            today
+        ),
         Err(e)
     );
     // Neither family nor practitioner: IG staff, or a family role without a person id.
@@ -814,7 +849,11 @@ fn arb_child() -> impl Strategy<Value = ChildFacts> {
             young_person_id: has_yp.then(|| "yp".into()),
             parental_responsibility: holders.into_iter().map(pr).collect(),
             deputies: deputies.into_iter().map(deputy).collect(),
-            capacity: if lacks_capacity { vec![lacking_capacity()] } else { vec![] },
+            capacity: if lacks_capacity {
+                vec![lacking_capacity()]
+            } else {
+                vec![]
+            },
             ..ChildFacts::default()
         })
 }

@@ -436,14 +436,20 @@ async fn a_parent_acts_for_a_young_person_an_assessment_finds_lacks_capacity() {
     // Only a case officer records capacity.
     let not_officer = app
         .practitioner(&school)
-        .graphql(RECORD_CAPACITY, lacks_capacity_for_physical_health(&app, chloe_id))
+        .graphql(
+            RECORD_CAPACITY,
+            lacks_capacity_for_physical_health(&app, chloe_id),
+        )
         .await;
     assert_eq!(not_officer.codes(), vec!["FORBIDDEN"], "{not_officer:?}");
     let still = grant(&app, &mother, input.clone()).await;
     assert_eq!(still.codes(), vec!["FORBIDDEN"], "{still:?}");
 
     let recorded = officer
-        .graphql(RECORD_CAPACITY, lacks_capacity_for_physical_health(&app, chloe_id))
+        .graphql(
+            RECORD_CAPACITY,
+            lacks_capacity_for_physical_health(&app, chloe_id),
+        )
         .await;
     assert_eq!(
         recorded.body["data"]["recordCapacityAssessment"]["outcome"], "LACKS_CAPACITY",

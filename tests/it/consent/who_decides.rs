@@ -62,7 +62,12 @@ async fn sam_aged_15(app: &TestApp, camhs: &crate::fixtures::Agency) -> Child {
         .await
 }
 
-fn competence_input(app: &TestApp, child: Uuid, scopes: &[&str], not_for_parents: &[&str]) -> Value {
+fn competence_input(
+    app: &TestApp,
+    child: Uuid,
+    scopes: &[&str],
+    not_for_parents: &[&str],
+) -> Value {
     json!({ "input": {
         "childId": child,
         "assessorRole": "CAMHS clinical psychologist",
@@ -92,10 +97,16 @@ async fn a_competent_15_year_old_decides_about_his_camhs_information_and_his_mot
     // A school cannot record competence; a CAMHS practitioner can.
     let by_school = app
         .practitioner(&school)
-        .graphql(COMPETENCE, competence_input(&app, sam.id, &["MENTAL_HEALTH"], &[]))
+        .graphql(
+            COMPETENCE,
+            competence_input(&app, sam.id, &["MENTAL_HEALTH"], &[]),
+        )
         .await;
     assert_eq!(by_school.codes(), vec!["FORBIDDEN"], "{by_school:?}");
-    assert!(by_school.message().contains("health practitioner"), "{by_school:?}");
+    assert!(
+        by_school.message().contains("health practitioner"),
+        "{by_school:?}"
+    );
     let recorded = app
         .practitioner(&camhs)
         .graphql(
@@ -136,7 +147,13 @@ async fn a_competent_15_year_old_decides_about_his_camhs_information_and_his_mot
     );
 
     // CAMHS reads his mental health on his own grant.
-    let by_camhs = read_child(&app, &app.practitioner(&camhs).token(), Some("DIRECT_SUPPORT"), sam.id).await;
+    let by_camhs = read_child(
+        &app,
+        &app.practitioner(&camhs).token(),
+        Some("DIRECT_SUPPORT"),
+        sam.id,
+    )
+    .await;
     assert_visible(&by_camhs, "mentalHealth");
 
     // His mother's view withholds it, saying why without saying what.
@@ -157,7 +174,11 @@ async fn a_competent_15_year_old_decides_about_his_camhs_information_and_his_mot
     let mum_who = app
         .graphql_as(Some(&mother), None, WHO_DECIDES, json!({ "id": sam.id }))
         .await;
-    assert_eq!(mum_who.body["data"]["whoDecides"]["competence"], json!([]), "{mum_who:?}");
+    assert_eq!(
+        mum_who.body["data"]["whoDecides"]["competence"],
+        json!([]),
+        "{mum_who:?}"
+    );
     let sam_who = app
         .graphql_as(Some(&sam_token), None, WHO_DECIDES, json!({ "id": sam.id }))
         .await;
@@ -175,7 +196,10 @@ async fn competence_input_is_checked_field_by_field() {
     let sam = sam_aged_15(&app, &camhs).await;
     let practitioner = app.practitioner(&camhs);
     let unknown = practitioner
-        .graphql(COMPETENCE, competence_input(&app, sam.id, &["EDUCATION"], &[]))
+        .graphql(
+            COMPETENCE,
+            competence_input(&app, sam.id, &["EDUCATION"], &[]),
+        )
         .await;
     assert_eq!(unknown.codes(), vec!["BAD_USER_INPUT"], "{unknown:?}");
     assert_eq!(field(&unknown), "scopes", "{unknown:?}");
@@ -205,7 +229,11 @@ async fn competence_input_is_checked_field_by_field() {
         .await
         .graphql(WHO_DECIDES, json!({ "id": sam.id }))
         .await;
-    assert_eq!(who.body["data"]["whoDecides"]["competence"], json!([]), "{who:?}");
+    assert_eq!(
+        who.body["data"]["whoDecides"]["competence"],
+        json!([]),
+        "{who:?}"
+    );
 }
 
 /// Chloe, 17 (`chloe-17`), past the hand-over; her mother `mum-17`.
@@ -262,7 +290,10 @@ async fn a_parent_acts_only_under_a_lacks_capacity_assessment_for_that_decision(
 
     // An assessment that finds capacity changes nothing.
     let has = officer
-        .graphql(CAPACITY, capacity_input(&app, chloe.id, "HAS_CAPACITY", &["MENTAL_HEALTH"]))
+        .graphql(
+            CAPACITY,
+            capacity_input(&app, chloe.id, "HAS_CAPACITY", &["MENTAL_HEALTH"]),
+        )
         .await;
     assert!(has.body["errors"].is_null(), "{has:?}");
     let still = grant(&app, &mother, mental.clone()).await;
@@ -270,7 +301,10 @@ async fn a_parent_acts_only_under_a_lacks_capacity_assessment_for_that_decision(
 
     // Lacking capacity for mental-health sharing lets her mother act for that only.
     let lacks = officer
-        .graphql(CAPACITY, capacity_input(&app, chloe.id, "LACKS_CAPACITY", &["MENTAL_HEALTH"]))
+        .graphql(
+            CAPACITY,
+            capacity_input(&app, chloe.id, "LACKS_CAPACITY", &["MENTAL_HEALTH"]),
+        )
         .await;
     assert_eq!(
         lacks.body["data"]["recordCapacityAssessment"]["status"], "CURRENT",
@@ -299,7 +333,10 @@ async fn the_young_person_sees_and_challenges_an_assessment_about_them() {
     let mother = family_token(&app, "mum-17");
     let chloe_token = app.young_person("chloe-17").token();
     let recorded = officer
-        .graphql(CAPACITY, capacity_input(&app, chloe.id, "LACKS_CAPACITY", &["MENTAL_HEALTH"]))
+        .graphql(
+            CAPACITY,
+            capacity_input(&app, chloe.id, "LACKS_CAPACITY", &["MENTAL_HEALTH"]),
+        )
         .await;
     let id = recorded.body["data"]["recordCapacityAssessment"]["id"]
         .as_str()
@@ -308,12 +345,22 @@ async fn the_young_person_sees_and_challenges_an_assessment_about_them() {
 
     // She sees it, with its reasons, on her record.
     let who = app
-        .graphql_as(Some(&chloe_token), None, WHO_DECIDES, json!({ "id": chloe.id }))
+        .graphql_as(
+            Some(&chloe_token),
+            None,
+            WHO_DECIDES,
+            json!({ "id": chloe.id }),
+        )
         .await;
     let seen = &who.body["data"]["whoDecides"]["capacityAssessments"][0];
     assert_eq!(seen["id"], id.as_str(), "{who:?}");
     assert_eq!(seen["outcome"], "LACKS_CAPACITY");
-    assert!(seen["reasons"].as_str().is_some_and(|r| r.contains("advocate")), "{who:?}");
+    assert!(
+        seen["reasons"]
+            .as_str()
+            .is_some_and(|r| r.contains("advocate")),
+        "{who:?}"
+    );
     let authority = who.body["data"]["whoDecides"]["authority"]
         .as_array()
         .cloned()
@@ -324,6 +371,26 @@ async fn the_young_person_sees_and_challenges_an_assessment_about_them() {
         .unwrap_or_else(|| panic!("{who:?}"));
     assert_eq!(mh["decidedBy"], "ACTING_FOR_YOUNG_PERSON");
 
+    // And in her access history.
+    let history = app
+        .graphql_as(
+            Some(&chloe_token),
+            None,
+            "query($id: ID!) { accessHistory(childId: $id) { edges { node { summary } } } }",
+            json!({ "id": chloe.id }),
+        )
+        .await;
+    let told = history.body["data"]["accessHistory"]["edges"]
+        .as_array()
+        .is_some_and(|edges| {
+            edges.iter().any(|e| {
+                e["node"]["summary"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("assessment of the young person's capacity"))
+            })
+        });
+    assert!(told, "{history:?}");
+
     // A challenge needs a reason; only she may make it.
     let vars = |reason: &str| json!({ "c": chloe.id, "a": id, "r": reason });
     let short = app
@@ -332,7 +399,12 @@ async fn the_young_person_sees_and_challenges_an_assessment_about_them() {
     assert_eq!(short.codes(), vec!["BAD_USER_INPUT"], "{short:?}");
     assert_eq!(field(&short), "reasons", "{short:?}");
     let by_mother = app
-        .graphql_as(Some(&mother), None, CHALLENGE, vars("she understood every question"))
+        .graphql_as(
+            Some(&mother),
+            None,
+            CHALLENGE,
+            vars("she understood every question"),
+        )
         .await;
     assert_eq!(by_mother.codes(), vec!["FORBIDDEN"], "{by_mother:?}");
     let stranger = app
@@ -356,14 +428,21 @@ async fn the_young_person_sees_and_challenges_an_assessment_about_them() {
     assert_eq!(after["status"], "CHALLENGED", "{challenged:?}");
 
     // The case officer sees the challenge; nothing changes automatically.
-    let who = officer.graphql(WHO_DECIDES, json!({ "id": chloe.id })).await;
+    let who = officer
+        .graphql(WHO_DECIDES, json!({ "id": chloe.id }))
+        .await;
     let seen = &who.body["data"]["whoDecides"]["capacityAssessments"][0];
     assert_eq!(seen["status"], "CHALLENGED", "{who:?}");
     assert_eq!(
         seen["challenges"][0]["reason"],
         "I understood every question and said so"
     );
-    let acts = grant(&app, &mother, grant_input(chloe.id, "CAMHS", &["MENTAL_HEALTH"])).await;
+    let acts = grant(
+        &app,
+        &mother,
+        grant_input(chloe.id, "CAMHS", &["MENTAL_HEALTH"]),
+    )
+    .await;
     assert_eq!(
         acts.body["data"]["grantConsent"]["grantorCapacity"],
         "PARENT_FOR_YOUNG_PERSON_LACKING_CAPACITY",
@@ -416,9 +495,16 @@ async fn parental_responsibility_that_ended_or_is_limited_gives_no_authority() {
 
     // Bad input and unauthorised callers.
     let no_evidence = officer
-        .graphql(PR, pr_input(&app, child.id, "dad-9", json!({ "evidence": " " })))
+        .graphql(
+            PR,
+            pr_input(&app, child.id, "dad-9", json!({ "evidence": " " })),
+        )
         .await;
-    assert_eq!(no_evidence.codes(), vec!["BAD_USER_INPUT"], "{no_evidence:?}");
+    assert_eq!(
+        no_evidence.codes(),
+        vec!["BAD_USER_INPUT"],
+        "{no_evidence:?}"
+    );
     assert_eq!(field(&no_evidence), "evidence", "{no_evidence:?}");
     let by_mother = app
         .graphql_as(
@@ -482,7 +568,12 @@ async fn parental_responsibility_that_ended_or_is_limited_gives_no_authority() {
     );
     let refused = grant(&app, &aunt, mental).await;
     assert_eq!(refused.codes(), vec!["FORBIDDEN"], "{refused:?}");
-    assert!(refused.message().contains("limits your parental responsibility"), "{refused:?}");
+    assert!(
+        refused
+            .message()
+            .contains("limits your parental responsibility"),
+        "{refused:?}"
+    );
     let view = read_child(&app, &aunt, None, child.id).await;
     assert_visible(&view, "education");
     assert_withheld(&view, "mentalHealth", "NOT_PERMITTED", "MENTAL_HEALTH");
@@ -500,4 +591,63 @@ async fn parental_responsibility_that_ended_or_is_limited_gives_no_authority() {
         )
         .await;
     assert_eq!(field(&no_order), "orderReference", "{no_order:?}");
+}
+
+const DEPUTY: &str = "mutation($input: DeputyInput!) {
+  recordDeputy(input: $input) { id kind scopes }
+}";
+
+#[tokio::test]
+async fn only_a_health_and_welfare_deputy_acts_for_information_sharing() {
+    let app = spawn_app().await;
+    let chloe = chloe_aged_17(&app).await;
+    let officer = app.case_officer().await;
+    let deputy = |person: &str, kind: &str| {
+        json!({ "input": {
+            "childId": chloe.id,
+            "personId": person,
+            "kind": kind,
+            "scopes": ["MENTAL_HEALTH"],
+            "evidence": "Court of Protection order 1234567",
+            "from": (app.today() - Duration::days(30)).to_string(),
+        } })
+    };
+    let mut no_scopes = deputy("dep-hw", "COURT_DEPUTY_HEALTH_WELFARE");
+    no_scopes["input"]["scopes"] = json!([]);
+    let refused = officer.graphql(DEPUTY, no_scopes).await;
+    assert_eq!(refused.codes(), vec!["BAD_USER_INPUT"], "{refused:?}");
+    assert_eq!(field(&refused), "scopes", "{refused:?}");
+    let by_school = app
+        .practitioner(&app.agency(AgencyKind::School).create().await)
+        .graphql(DEPUTY, deputy("dep-hw", "COURT_DEPUTY_HEALTH_WELFARE"))
+        .await;
+    assert_eq!(by_school.codes(), vec!["FORBIDDEN"], "{by_school:?}");
+    for (person, kind) in [
+        ("dep-hw", "COURT_DEPUTY_HEALTH_WELFARE"),
+        ("lpa-money", "LPA_PROPERTY_FINANCIAL"),
+    ] {
+        let recorded = officer.graphql(DEPUTY, deputy(person, kind)).await;
+        assert_eq!(
+            recorded.body["data"]["recordDeputy"]["kind"], kind,
+            "{recorded:?}"
+        );
+    }
+    let mental = grant_input(chloe.id, "CAMHS", &["MENTAL_HEALTH"]);
+    // Without a LACKS_CAPACITY assessment neither acts.
+    let early = grant(&app, &family_token(&app, "dep-hw"), mental.clone()).await;
+    assert_eq!(early.codes(), vec!["FORBIDDEN"], "{early:?}");
+    officer
+        .graphql(
+            CAPACITY,
+            capacity_input(&app, chloe.id, "LACKS_CAPACITY", &["MENTAL_HEALTH"]),
+        )
+        .await;
+    let acts = grant(&app, &family_token(&app, "dep-hw"), mental.clone()).await;
+    assert_eq!(
+        acts.body["data"]["grantConsent"]["grantorCapacity"], "DEPUTY",
+        "{acts:?}"
+    );
+    let money = grant(&app, &family_token(&app, "lpa-money"), mental).await;
+    assert_eq!(money.codes(), vec!["FORBIDDEN"], "{money:?}");
+    assert!(money.message().contains("health-and-welfare"), "{money:?}");
 }
