@@ -170,6 +170,32 @@ async fn a_competent_15_year_old_decides_about_his_camhs_information_and_his_mot
     let own_view = read_child(&app, &sam_token, None, sam.id).await;
     assert_visible(&own_view, "mentalHealth");
 
+    // Nor does her access history say CAMHS looked; his does.
+    let history = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let answer = app
+                .graphql_as(
+                    Some(&token),
+                    None,
+                    "query($id: ID!) { accessHistory(childId: $id) { edges { node { agencyKind scopes } } } }",
+                    json!({ "id": sam.id }),
+                )
+                .await;
+            answer.body["data"]["accessHistory"]["edges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| panic!("{answer:?}"))
+        }
+    };
+    let camhs_looked = |edges: &[Value]| edges.iter().any(|e| e["node"]["agencyKind"] == "CAMHS");
+    assert!(
+        !camhs_looked(&history(&mother).await),
+        "kept from his mother"
+    );
+    assert!(camhs_looked(&history(&sam_token).await), "shown to him");
+
     // His mother's whoDecides shows no competence decision; his shows it.
     let mum_who = app
         .graphql_as(Some(&mother), None, WHO_DECIDES, json!({ "id": sam.id }))
