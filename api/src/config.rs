@@ -441,4 +441,23 @@ mod tests {
         assert!(args.load(Mode::Demo).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    #[test]
+    fn term_start_defaults_to_1_september_and_a_bad_one_says_how_to_fix_it() {
+        let settings = ConfigArgs::default().load(Mode::Demo).expect("demo");
+        assert_eq!(settings.term_start, consent::TermStart::default());
+        assert_eq!(settings.term_start.to_string(), "09-01");
+        let args = ConfigArgs {
+            term_start: Some("09-04".into()),
+            ..Default::default()
+        };
+        let settings = args.load(Mode::Demo).expect("demo");
+        assert_eq!(settings.term_start.to_string(), "09-04");
+        let bad = ConfigArgs {
+            term_start: Some("4 September".into()),
+            ..Default::default()
+        };
+        let err = bad.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("TELLONCE_TERM_START"), "{err}");
+    }
 }

@@ -1,6 +1,8 @@
-//! Reading and writing the child record. A record loads in at most seven
-//! queries (child, family, profile, needs, health items, restricted items,
-//! involvements), and only the sections the access decision allows are read.
+//! Reading and writing the child record. A record's core loads with its
+//! family and who-decides facts (`standing`: nine statements, found or
+//! not); its sections in at most five more queries (profile, needs, health
+//! items, restricted items, involvements), and only the sections the access
+//! decision allows are read.
 
 use std::collections::HashMap;
 use std::str::FromStr;

@@ -41,37 +41,47 @@ fn scopes_by<K: std::hash::Hash + Eq>(
     Ok(out)
 }
 
-/// Loads a child's standing: always the same nine statements, found or not.
+/// Loads a child's standing: always the same nine statements, found or not,
+/// run in turn.
 pub(crate) async fn load(db: &DatabaseConnection, child: ChildId) -> Result<Standing> {
-    let (pr, pr_limits, deps, dep_scopes, comp, comp_scopes, caps, cap_scopes, challenges) = tokio::try_join!(
-        parental_responsibility::Entity::find()
-            .filter(parental_responsibility::Column::ChildId.eq(child))
-            .all(db),
-        parental_responsibility_limit::Entity::find()
-            .filter(parental_responsibility_limit::Column::ChildId.eq(child))
-            .all(db),
-        deputyship::Entity::find()
-            .filter(deputyship::Column::ChildId.eq(child))
-            .all(db),
-        deputyship_scope::Entity::find()
-            .filter(deputyship_scope::Column::ChildId.eq(child))
-            .all(db),
-        gillick_competence::Entity::find()
-            .filter(gillick_competence::Column::ChildId.eq(child))
-            .all(db),
-        gillick_competence_scope::Entity::find()
-            .filter(gillick_competence_scope::Column::ChildId.eq(child))
-            .all(db),
-        capacity_assessment::Entity::find()
-            .filter(capacity_assessment::Column::ChildId.eq(child))
-            .all(db),
-        capacity_assessment_scope::Entity::find()
-            .filter(capacity_assessment_scope::Column::ChildId.eq(child))
-            .all(db),
-        capacity_challenge::Entity::find()
-            .filter(capacity_challenge::Column::ChildId.eq(child))
-            .all(db),
-    )?;
+    // One after another: a request holds one connection for these, not
+    // nine (a pool shared by concurrent requests must not run dry).
+    let pr = parental_responsibility::Entity::find()
+        .filter(parental_responsibility::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let pr_limits = parental_responsibility_limit::Entity::find()
+        .filter(parental_responsibility_limit::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let deps = deputyship::Entity::find()
+        .filter(deputyship::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let dep_scopes = deputyship_scope::Entity::find()
+        .filter(deputyship_scope::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let comp = gillick_competence::Entity::find()
+        .filter(gillick_competence::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let comp_scopes = gillick_competence_scope::Entity::find()
+        .filter(gillick_competence_scope::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let caps = capacity_assessment::Entity::find()
+        .filter(capacity_assessment::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let cap_scopes = capacity_assessment_scope::Entity::find()
+        .filter(capacity_assessment_scope::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
+    let challenges = capacity_challenge::Entity::find()
+        .filter(capacity_challenge::Column::ChildId.eq(child))
+        .all(db)
+        .await?;
     let mut limits = scopes_by(pr_limits.into_iter().map(|r| (r.pr_id, r.scope)))?;
     let parental_responsibility = pr
         .into_iter()
