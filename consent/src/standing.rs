@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 /// The scopes a Gillick-competence decision, and the Mental Capacity Act
 /// presumption from 16, are about: the child's own health care and
-/// information ([1986] AC 112).
+/// information (Gillick v West Norfolk AHA, \[1986\] AC 112).
 pub const HEALTH_SCOPES: [Scope; 2] = [Scope::PhysicalHealth, Scope::MentalHealth];
 
 /// True for the scopes in [`HEALTH_SCOPES`].
