@@ -147,6 +147,10 @@ pub struct Settings {
     /// A fixed "now" for every request (tests and demos of the statutory
     /// clock); `None` uses the system clock.
     pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The LA's autumn term start (month and day): the school year in which
+    /// a child turns 16 starts there, which fixes the end of compulsory
+    /// school age (Education Act 1996 ss.8, 579). Default 1 September.
+    pub term_start: consent::TermStart,
 }
 
 impl Settings {
@@ -211,6 +215,9 @@ pub struct ConfigArgs {
     /// Accept tokens that hold an IG role and a practitioner role at once.
     #[arg(long, env = "TELLONCE_ALLOW_MIXED_ROLES", global = true)]
     pub allow_mixed_roles: Option<bool>,
+    /// The LA's autumn term start, MM-DD (default 09-01).
+    #[arg(long, env = "TELLONCE_TERM_START", global = true)]
+    pub term_start: Option<String>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -237,6 +244,7 @@ struct FileSettings {
     override_review_hours: Option<u32>,
     show_practitioners_to_families: Option<bool>,
     allow_mixed_roles: Option<bool>,
+    term_start: Option<String>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -371,6 +379,12 @@ impl ConfigArgs {
                 .override_review_hours
                 .or(file.override_review_hours)
                 .unwrap_or(DEFAULT_OVERRIDE_REVIEW_HOURS),
+            term_start: match self.term_start.clone().or(file.term_start) {
+                Some(text) => consent::TermStart::parse(&text).map_err(|e| {
+                    anyhow::anyhow!("{e}: set TELLONCE_TERM_START to the first day of the LA's autumn term, e.g. 09-03")
+                })?,
+                None => consent::TermStart::default(),
+            },
         })
     }
 }
@@ -441,5 +455,24 @@ mod tests {
         std::fs::write(&path, "nonsense = 1\n").expect("write");
         assert!(args.load(Mode::Demo).is_err());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn term_start_defaults_to_1_september_and_a_bad_one_says_how_to_fix_it() {
+        let settings = ConfigArgs::default().load(Mode::Demo).expect("demo");
+        assert_eq!(settings.term_start, consent::TermStart::default());
+        assert_eq!(settings.term_start.to_string(), "09-01");
+        let args = ConfigArgs {
+            term_start: Some("09-04".into()),
+            ..Default::default()
+        };
+        let settings = args.load(Mode::Demo).expect("demo");
+        assert_eq!(settings.term_start.to_string(), "09-04");
+        let bad = ConfigArgs {
+            term_start: Some("4 September".into()),
+            ..Default::default()
+        };
+        let err = bad.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("TELLONCE_TERM_START"), "{err}");
     }
 }

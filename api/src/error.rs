@@ -168,6 +168,7 @@ forbidden_unless_field!(
     consent::ConfirmError,
     consent::AddressWithheldError,
     consent::ApprovalError,
+    consent::StandingError,
 );
 
 /// The generic text shown for internal errors.

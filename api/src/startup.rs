@@ -94,6 +94,7 @@ impl Application {
                     max_override_hours: settings.max_override_hours,
                     override_review_hours: settings.override_review_hours,
                     show_practitioners_to_families: settings.show_practitioners_to_families,
+                    term_start: settings.term_start,
                 },
             ),
             store,

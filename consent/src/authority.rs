@@ -1,36 +1,92 @@
-//! Consent authority: who may grant and withdraw consent for a child today.
+//! Consent authority: who may grant and withdraw consent for a child today,
+//! scope by scope (LAW.md §2).
 //!
-//! Until the end of compulsory school age (the last Friday of June of the
-//! school year in which the child turns 16) a person with parental
-//! responsibility decides. After it, the young person does; a parent or
-//! deputy may act only where the record notes the young person lacks
-//! capacity for this decision (Mental Capacity Act 2005; CFA 2014 s.80).
+//! - Until the end of compulsory school age (the last Friday of June of the
+//!   school year in which the child turns 16; the school year starts at the
+//!   LA's term start) a person with current parental responsibility that is
+//!   not limited for the scope decides.
+//! - For PHYSICAL_HEALTH and MENTAL_HEALTH the child decides earlier: under
+//!   16 where a health professional recorded them Gillick competent for the
+//!   scope; from the 16th birthday because the Mental Capacity Act presumes
+//!   capacity.
+//! - Once the young person decides a scope, a parent, deputy or attorney
+//!   acts only under a capacity assessment for that decision, covering that
+//!   scope, that found them lacking capacity (MCA 2005; CFA 2014 s.80).
 
-use chrono::{Datelike, Months, NaiveDate, Weekday};
+use std::collections::{BTreeMap, BTreeSet};
 
-use domain::AgencyKind;
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use domain::{AgencyKind, Scope};
 
 use crate::grant::{Capture, CaptureMethod, Decider, GrantorCapacity};
+use crate::standing::{
+    CapacityAssessment, CapacityDecision, CapacityOutcome, Competence, Deputyship, PrHolding,
+    is_health, sixteenth_birthday,
+};
 use crate::{Agreement, Principal, Role};
 
 /// The rule told to someone with no relationship to the child: nothing about
 /// the child (age, capacity, existence) is in it.
 pub const NO_AUTHORITY: &str = "only the person who holds consent authority for this child may make consent decisions: someone with parental responsibility, or the young person once past compulsory school age";
 
+/// The first day of the autumn term, as a month and day; the school year
+/// starts there (Education Act 1996 s.579(1)). Fallback 1 September.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TermStart {
+    month: u32,
+    day: u32,
+}
+
+impl Default for TermStart {
+    fn default() -> Self {
+        TermStart { month: 9, day: 1 }
+    }
+}
+
+impl TermStart {
+    /// A term start from `MM-DD` (between 1 August and 30 September, where
+    /// English autumn terms begin), or the reason it is not one.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("term start '{s}' is not MM-DD between 08-01 and 09-30");
+        let (m, d) = s.trim().split_once('-').ok_or_else(bad)?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        let day: u32 = d.parse().map_err(|_| bad())?;
+        if !(8..=9).contains(&month) || NaiveDate::from_ymd_opt(2001, month, day).is_none() {
+            return Err(bad());
+        }
+        Ok(TermStart { month, day })
+    }
+
+    /// The term start in `year`.
+    pub fn in_year(self, year: i32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, self.month, self.day).unwrap_or(NaiveDate::MIN)
+    }
+}
+
+impl std::fmt::Display for TermStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}-{:02}", self.month, self.day)
+    }
+}
+
 /// The facts about a child that access and authority depend on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ChildFacts {
     pub id: uuid::Uuid,
     pub date_of_birth: NaiveDate,
     /// The young person's own sign-in identity, if they have one.
     pub young_person_id: Option<String>,
-    /// Person ids of family members who hold parental responsibility.
-    pub parental_responsibility: Vec<String>,
-    /// Person ids of deputies or attorneys appointed for the young person.
-    pub deputies: Vec<String>,
-    /// The record notes that the young person lacks capacity to make
-    /// information-sharing decisions.
-    pub lacks_capacity: bool,
+    /// Parental responsibility, past, present and future.
+    pub parental_responsibility: Vec<PrHolding>,
+    /// Deputies and attorneys appointed for the young person.
+    pub deputies: Vec<Deputyship>,
+    /// Gillick-competence decisions.
+    pub competence: Vec<Competence>,
+    /// Capacity assessments.
+    pub capacity: Vec<CapacityAssessment>,
+    /// The LA's autumn term start.
+    pub term_start: TermStart,
     /// The child's address is withheld to keep them safe (a looked-after
     /// child's placement, a refuge): CONTACT is denied to everyone
     /// ([`crate::engine::decide`]). The reason is not a fact the decision
@@ -38,11 +94,12 @@ pub struct ChildFacts {
     pub address_withheld: bool,
 }
 
-/// The last Friday of June of the school year (1 September – 31 August) in
-/// which someone born on `dob` turns 16.
-pub fn end_of_compulsory_school_age(dob: NaiveDate) -> NaiveDate {
-    let sixteenth = dob.checked_add_months(Months::new(16 * 12)).unwrap_or(dob);
-    let year = if sixteenth.month() >= 9 {
+/// The last Friday of June of the school year in which someone born on
+/// `dob` turns 16; the school year starts at `term_start`, so a birthday
+/// between 1 September and the term start hands over the June before.
+pub fn end_of_compulsory_school_age(dob: NaiveDate, term_start: TermStart) -> NaiveDate {
+    let sixteenth = sixteenth_birthday(dob);
+    let year = if sixteenth >= term_start.in_year(sixteenth.year()) {
         sixteenth.year() + 1
     } else {
         sixteenth.year()
@@ -53,21 +110,36 @@ pub fn end_of_compulsory_school_age(dob: NaiveDate) -> NaiveDate {
     june_30 - chrono::Duration::days(i64::from(back))
 }
 
-/// Who holds consent authority on `today`.
+/// Why the child decides a scope themself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildRule {
+    /// Under 16, recorded Gillick competent for the scope on this date.
+    Gillick { on: NaiveDate },
+    /// A health scope from the 16th birthday (MCA 2005 s.1(2)).
+    SixteenHealth,
+    /// Every scope after the end of compulsory school age.
+    HandedOver { hand_over: NaiveDate },
+}
+
+/// Who holds consent authority for one scope on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Authority {
-    /// Before the hand-over: people with parental responsibility.
+    /// People with current, unlimited parental responsibility.
     ParentalResponsibility,
-    /// After it: the young person.
-    YoungPerson,
-    /// After it, where the young person lacks capacity: parents and deputies.
-    ActingForYoungPerson,
+    /// The child or young person, by this rule.
+    YoungPerson(ChildRule),
+    /// The young person decides, but a current assessment for the decision
+    /// found them lacking capacity: parents, deputies and attorneys act.
+    ActingForYoungPerson {
+        /// The assessment that found it.
+        assessment: uuid::Uuid,
+    },
 }
 
 impl ChildFacts {
     /// The date consent authority passes to the young person.
     pub fn hand_over(&self) -> NaiveDate {
-        end_of_compulsory_school_age(self.date_of_birth)
+        end_of_compulsory_school_age(self.date_of_birth, self.term_start)
     }
 
     /// True once the young person decides (the day after the hand-over date).
@@ -75,83 +147,278 @@ impl ChildFacts {
         today > self.hand_over()
     }
 
-    pub fn authority(&self, today: NaiveDate) -> Authority {
-        match (self.handed_over(today), self.lacks_capacity) {
-            (false, _) => Authority::ParentalResponsibility,
-            (true, false) => Authority::YoungPerson,
-            (true, true) => Authority::ActingForYoungPerson,
+    /// The latest competence decision covering `scope` made by `today`.
+    pub fn competence_for(&self, scope: Scope, today: NaiveDate) -> Option<&Competence> {
+        self.competence
+            .iter()
+            .filter(|c| c.scopes.contains(&scope) && c.assessed_on <= today)
+            .max_by_key(|c| (c.assessed_on, c.id))
+    }
+
+    /// The latest information-sharing capacity assessment covering `scope`
+    /// made by `today` (past its review date it still stands).
+    pub fn capacity_for(&self, scope: Scope, today: NaiveDate) -> Option<&CapacityAssessment> {
+        self.capacity
+            .iter()
+            .filter(|a| {
+                a.decision == CapacityDecision::InformationSharing
+                    && a.scopes.contains(&scope)
+                    && a.assessed_on <= today
+            })
+            .max_by_key(|a| (a.assessed_on, a.id))
+    }
+
+    /// Whether the child asked (through a competence decision) to keep
+    /// `scope` from their parents.
+    pub fn not_for_parents(&self, scope: Scope, today: NaiveDate) -> bool {
+        self.competence_for(scope, today)
+            .is_some_and(|c| c.competent && c.not_for_parents.contains(&scope))
+    }
+
+    /// Who decides `scope` on `today`.
+    pub fn authority(&self, scope: Scope, today: NaiveDate) -> Authority {
+        let child = if self.handed_over(today) {
+            Some(ChildRule::HandedOver {
+                hand_over: self.hand_over(),
+            })
+        } else if is_health(scope) && today >= sixteenth_birthday(self.date_of_birth) {
+            Some(ChildRule::SixteenHealth)
+        } else if is_health(scope) {
+            self.competence_for(scope, today)
+                .filter(|c| c.competent)
+                .map(|c| ChildRule::Gillick { on: c.assessed_on })
+        } else {
+            None
+        };
+        match child {
+            None => Authority::ParentalResponsibility,
+            // Gillick is about an under-16's understanding; the MCA's
+            // assessments begin at 16.
+            Some(rule @ ChildRule::Gillick { .. }) => Authority::YoungPerson(rule),
+            Some(rule) => match self.capacity_for(scope, today) {
+                Some(a) if a.outcome == CapacityOutcome::LacksCapacity => {
+                    Authority::ActingForYoungPerson { assessment: a.id }
+                }
+                _ => Authority::YoungPerson(rule),
+            },
         }
     }
 
-    fn holds_pr(&self, person: &str) -> bool {
-        self.parental_responsibility.iter().any(|p| p == person)
+    fn holdings<'a>(&'a self, person: &'a str) -> impl Iterator<Item = &'a PrHolding> + 'a {
+        self.parental_responsibility
+            .iter()
+            .filter(move |p| p.person_id == person)
+    }
+
+    fn holds_pr_for(&self, person: &str, scope: Scope, today: NaiveDate) -> bool {
+        self.holdings(person).any(|p| p.exercisable(scope, today))
     }
 
     fn is_deputy(&self, person: &str) -> bool {
-        self.deputies.iter().any(|d| d == person)
+        self.deputies.iter().any(|d| d.person_id == person)
     }
 
     fn is_young_person(&self, person: &str) -> bool {
         self.young_person_id.as_deref() == Some(person)
     }
 
-    /// In which capacity `person` may make a consent decision today, or the
-    /// rule that stops them, in words fit to show.
+    fn related(&self, person: &str) -> bool {
+        self.holdings(person).next().is_some()
+            || self.is_young_person(person)
+            || self.is_deputy(person)
+    }
+
+    /// Why a PR holder's holding does not reach `scope` today.
+    fn pr_refusal(&self, person: &str, scope: Scope, today: NaiveDate) -> AuthorityError {
+        let current: Vec<&PrHolding> = self.holdings(person).filter(|p| p.current(today)).collect();
+        if current.is_empty() {
+            return AuthorityError::PrNotCurrent { scope };
+        }
+        AuthorityError::PrLimited { scope }
+    }
+
+    /// In which capacity `person` may make a consent decision about every
+    /// scope in `scopes` today, or the rule that stops them at the first
+    /// scope they may not decide, in words fit to show.
     pub fn may_decide(
         &self,
         person: &str,
+        scopes: &BTreeSet<Scope>,
         today: NaiveDate,
     ) -> Result<GrantorCapacity, AuthorityError> {
-        let related =
-            self.holds_pr(person) || self.is_young_person(person) || self.is_deputy(person);
-        if !related {
+        if !self.related(person) || scopes.is_empty() {
             // Nothing about the child (age, capacity) to someone unrelated.
             return Err(AuthorityError::NoAuthority);
         }
+        let mut capacity = None;
+        for &scope in scopes {
+            let c = self.may_decide_scope(person, scope, today)?;
+            capacity = capacity.max(Some(c));
+        }
+        capacity.ok_or(AuthorityError::NoAuthority)
+    }
+
+    fn may_decide_scope(
+        &self,
+        person: &str,
+        scope: Scope,
+        today: NaiveDate,
+    ) -> Result<GrantorCapacity, AuthorityError> {
         let hand_over = self.hand_over();
-        match self.authority(today) {
-            Authority::ParentalResponsibility if self.holds_pr(person) => {
+        let holds_any = self.holdings(person).next().is_some();
+        match self.authority(scope, today) {
+            Authority::ParentalResponsibility if self.holds_pr_for(person, scope, today) => {
                 Ok(GrantorCapacity::ParentalResponsibility)
             }
-            Authority::ParentalResponsibility => Err(AuthorityError::BeforeHandOver { hand_over }),
-            Authority::YoungPerson if self.is_young_person(person) => {
+            Authority::ParentalResponsibility if holds_any => {
+                Err(self.pr_refusal(person, scope, today))
+            }
+            Authority::ParentalResponsibility
+                if is_health(scope) && self.is_young_person(person) =>
+            {
+                Err(AuthorityError::NotCompetent { scope })
+            }
+            Authority::ParentalResponsibility => {
+                Err(AuthorityError::BeforeHandOver { hand_over, scope })
+            }
+            Authority::YoungPerson(_) if self.is_young_person(person) => {
                 Ok(GrantorCapacity::YoungPerson)
             }
-            Authority::YoungPerson => Err(AuthorityError::AfterHandOver { hand_over }),
-            Authority::ActingForYoungPerson if self.is_deputy(person) => {
+            Authority::YoungPerson(ChildRule::Gillick { on }) => {
+                Err(AuthorityError::CompetentChildDecides { scope, on })
+            }
+            Authority::YoungPerson(ChildRule::SixteenHealth) => {
+                Err(AuthorityError::SixteenDecidesHealth { scope })
+            }
+            Authority::YoungPerson(ChildRule::HandedOver { hand_over }) => {
+                Err(AuthorityError::AfterHandOver { hand_over, scope })
+            }
+            Authority::ActingForYoungPerson { .. }
+                if self
+                    .deputies
+                    .iter()
+                    .any(|d| d.person_id == person && d.acts_for(scope, today)) =>
+            {
                 Ok(GrantorCapacity::Deputy)
             }
-            Authority::ActingForYoungPerson if self.holds_pr(person) => {
+            Authority::ActingForYoungPerson { .. } if self.holds_pr_for(person, scope, today) => {
                 Ok(GrantorCapacity::ParentForYoungPersonLackingCapacity)
             }
-            Authority::ActingForYoungPerson => Err(AuthorityError::NotActingForYoungPerson),
+            Authority::ActingForYoungPerson { .. } if self.is_deputy(person) => {
+                Err(AuthorityError::DeputyDoesNotReach { scope })
+            }
+            Authority::ActingForYoungPerson { .. } if holds_any => {
+                Err(self.pr_refusal(person, scope, today))
+            }
+            Authority::ActingForYoungPerson { .. } => {
+                Err(AuthorityError::NotActingForYoungPerson { scope })
+            }
         }
     }
 
-    /// Whether a family member (not an agency) may read the record, and why.
-    /// People with parental responsibility read it while they hold consent
-    /// authority; the young person always reads their own.
+    /// Whether a family member (not an agency) may read the record, and
+    /// why, scope by scope. The young person always reads their own. A
+    /// parent or deputy reads a scope while they hold authority over it
+    /// (or, for a Gillick-competent child, hold current PR), never a scope
+    /// their PR is limited for or the child asked to keep from them.
+    /// Refused outright when no scope is visible.
     pub fn family_view(
         &self,
         person: &str,
         role: FamilyRole,
         today: NaiveDate,
-    ) -> Result<FamilyAccess, FamilyRefusal> {
+    ) -> Result<FamilyView, FamilyRefusal> {
         if role.young_person() && self.is_young_person(person) {
-            return Ok(FamilyAccess::OwnRecord);
+            return Ok(FamilyView {
+                scopes: Scope::ALL
+                    .iter()
+                    .map(|s| (*s, Ok(FamilyAccess::OwnRecord)))
+                    .collect(),
+            });
         }
-        if role.family() && (self.holds_pr(person) || self.is_deputy(person)) {
-            return match self.authority(today) {
-                Authority::ParentalResponsibility if self.holds_pr(person) => {
-                    Ok(FamilyAccess::ParentalResponsibility)
-                }
-                // A deputy acts for a young person lacking capacity, not before.
-                Authority::ParentalResponsibility => Err(FamilyRefusal::NoRelationship),
-                Authority::ActingForYoungPerson => Ok(FamilyAccess::ActingForYoungPerson),
-                Authority::YoungPerson => Err(FamilyRefusal::HandedOver),
-            };
+        if !(role.family() && (self.holdings(person).next().is_some() || self.is_deputy(person))) {
+            return Err(FamilyRefusal::NoRelationship);
         }
-        Err(FamilyRefusal::NoRelationship)
+        let scopes: BTreeMap<Scope, Result<FamilyAccess, FamilyRefusal>> = Scope::ALL
+            .iter()
+            .map(|s| (*s, self.family_scope(person, *s, today)))
+            .collect();
+        let view = FamilyView { scopes };
+        if view.scopes.values().any(Result::is_ok) {
+            return Ok(view);
+        }
+        Err(view
+            .scope(Scope::Identity)
+            .err()
+            .unwrap_or(FamilyRefusal::NoRelationship))
+    }
+
+    fn family_scope(
+        &self,
+        person: &str,
+        scope: Scope,
+        today: NaiveDate,
+    ) -> Result<FamilyAccess, FamilyRefusal> {
+        let pr = self.holds_pr_for(person, scope, today);
+        let holds_current = self.holdings(person).any(|p| p.current(today));
+        let access = match self.authority(scope, today) {
+            Authority::ParentalResponsibility
+            | Authority::YoungPerson(ChildRule::Gillick { .. })
+                if pr =>
+            {
+                FamilyAccess::ParentalResponsibility
+            }
+            Authority::ParentalResponsibility
+            | Authority::YoungPerson(ChildRule::Gillick { .. })
+                if holds_current =>
+            {
+                return Err(FamilyRefusal::Limited);
+            }
+            Authority::ParentalResponsibility
+            | Authority::YoungPerson(ChildRule::Gillick { .. }) => {
+                return Err(FamilyRefusal::NoRelationship);
+            }
+            Authority::YoungPerson(ChildRule::SixteenHealth) => {
+                return Err(FamilyRefusal::SixteenHealth);
+            }
+            Authority::YoungPerson(ChildRule::HandedOver { .. }) => {
+                return Err(FamilyRefusal::HandedOver);
+            }
+            Authority::ActingForYoungPerson { .. }
+                if pr
+                    || self
+                        .deputies
+                        .iter()
+                        .any(|d| d.person_id == person && d.acts_for(scope, today)) =>
+            {
+                FamilyAccess::ActingForYoungPerson
+            }
+            Authority::ActingForYoungPerson { .. } if self.handed_over(today) => {
+                return Err(FamilyRefusal::HandedOver);
+            }
+            Authority::ActingForYoungPerson { .. } => return Err(FamilyRefusal::SixteenHealth),
+        };
+        if self.not_for_parents(scope, today) {
+            return Err(FamilyRefusal::KeptInConfidence);
+        }
+        Ok(access)
+    }
+}
+
+/// A family member's view of one child: per scope, read on a basis or
+/// refused with a reason fit to show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyView {
+    scopes: BTreeMap<Scope, Result<FamilyAccess, FamilyRefusal>>,
+}
+
+impl FamilyView {
+    /// The view of `scope`.
+    pub fn scope(&self, scope: Scope) -> Result<FamilyAccess, FamilyRefusal> {
+        self.scopes
+            .get(&scope)
+            .copied()
+            .unwrap_or(Err(FamilyRefusal::NoRelationship))
     }
 }
 
@@ -224,7 +491,7 @@ impl std::fmt::Display for FamilyAccess {
     }
 }
 
-/// Why a family member may not read the record.
+/// Why a family member may not read the record, or a part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum FamilyRefusal {
     /// No relationship the roles claim (said the same whatever the facts).
@@ -235,6 +502,22 @@ pub enum FamilyRefusal {
         "this young person is past compulsory school age and decides who sees their record; ask them to share it with you"
     )]
     HandedOver,
+    /// A health scope from 16: the young person's own decision.
+    #[error(
+        "from 16 a young person decides who sees their health information; ask them to share it with you"
+    )]
+    SixteenHealth,
+    /// The holder's parental responsibility is limited for this part.
+    #[error(
+        "a court or care order limits your parental responsibility for this part of the record"
+    )]
+    Limited,
+    /// Kept from parents at the child's request (DPA 2018 Sch 3 Pt 2 para 4).
+    /// Says nothing of what is held.
+    #[error(
+        "this part of the record is kept in confidence for your child and is not shown to parents (Data Protection Act 2018, Schedule 3)"
+    )]
+    KeptInConfidence,
 }
 
 // `Decider` lives with the grants it signs, so that `grant` need not import
@@ -250,6 +533,7 @@ impl Decider {
         agreement: &Agreement,
         named: Option<&str>,
         method: Option<CaptureMethod>,
+        scopes: &BTreeSet<Scope>,
         today: NaiveDate,
     ) -> Result<Decider, AuthorityError> {
         let is_family = (principal.has(Role::Family) || principal.has(Role::YoungPerson))
@@ -261,7 +545,7 @@ impl Decider {
             if method.is_some_and(|m| m != CaptureMethod::Digital) {
                 return Err(AuthorityError::OwnDecisionNotDigital);
             }
-            let capacity = facts.may_decide(person, today)?;
+            let capacity = facts.may_decide(person, scopes, today)?;
             return Ok(Decider {
                 person: person.to_owned(),
                 capacity,
@@ -279,7 +563,7 @@ impl Decider {
                 return Err(AuthorityError::RecordedAsDigital);
             }
             let person = named.ok_or(AuthorityError::NameThePerson)?;
-            let capacity = facts.may_decide(person, today)?;
+            let capacity = facts.may_decide(person, scopes, today)?;
             return Ok(Decider {
                 person: person.to_owned(),
                 capacity,
@@ -308,27 +592,92 @@ pub enum AuthorityError {
     NoAuthority,
     /// Before the hand-over only a person with parental responsibility decides.
     #[error(
-        "until the end of compulsory school age ({}) only a person with parental responsibility may make consent decisions for this child",
-        .hand_over.format("%-d %B %Y")
+        "until the end of compulsory school age ({}) only a person with parental responsibility may make consent decisions for this child about {}",
+        .hand_over.format("%-d %B %Y"), .scope.label().to_lowercase()
     )]
     BeforeHandOver {
         /// The end of compulsory school age.
         hand_over: NaiveDate,
+        /// The first scope blocked.
+        scope: Scope,
     },
     /// After the hand-over the young person decides.
     #[error(
-        "since the end of compulsory school age ({}) the young person makes their own consent decisions; a parent or deputy may act only where the record notes they lack capacity",
-        .hand_over.format("%-d %B %Y")
+        "since the end of compulsory school age ({}) the young person makes their own consent decisions about {}; a parent or deputy may act only under an assessment that found they lack capacity for the decision",
+        .hand_over.format("%-d %B %Y"), .scope.label().to_lowercase()
     )]
     AfterHandOver {
         /// The end of compulsory school age.
         hand_over: NaiveDate,
+        /// The first scope blocked.
+        scope: Scope,
+    },
+    /// From 16 the young person decides their own health scopes.
+    #[error(
+        "from 16 the young person makes their own decisions about {} (Mental Capacity Act 2005: capacity is presumed); a parent or deputy may act only under an assessment that found they lack capacity for the decision",
+        .scope.label().to_lowercase()
+    )]
+    SixteenDecidesHealth {
+        /// The first scope blocked.
+        scope: Scope,
+    },
+    /// A Gillick-competent child decides this scope.
+    #[error(
+        "a health professional recorded on {} that this child is competent to decide about {} (Gillick competence): the child makes this decision",
+        .on.format("%-d %B %Y"), .scope.label().to_lowercase()
+    )]
+    CompetentChildDecides {
+        /// The first scope blocked.
+        scope: Scope,
+        /// When competence was recorded.
+        on: NaiveDate,
+    },
+    /// An under-16 without a competence decision for the scope.
+    #[error(
+        "under 16, a child decides about {} only once a health professional has recorded them competent to (Gillick competence); until then a person with parental responsibility decides",
+        .scope.label().to_lowercase()
+    )]
+    NotCompetent {
+        /// The first scope blocked.
+        scope: Scope,
+    },
+    /// The person's parental responsibility has ended or not yet begun.
+    #[error(
+        "your parental responsibility for this child is not current, so you may not make consent decisions about {}",
+        .scope.label().to_lowercase()
+    )]
+    PrNotCurrent {
+        /// The first scope blocked.
+        scope: Scope,
+    },
+    /// The person's parental responsibility is limited for the scope.
+    #[error(
+        "a court or care order limits your parental responsibility: you may not make consent decisions about {}",
+        .scope.label().to_lowercase()
+    )]
+    PrLimited {
+        /// The first scope blocked.
+        scope: Scope,
+    },
+    /// A deputy or attorney whose authority does not reach the scope (or
+    /// is for property and affairs only, or not current).
+    #[error(
+        "your appointment as deputy or attorney does not cover information-sharing decisions about {}: only a current health-and-welfare appointment covering it does",
+        .scope.label().to_lowercase()
+    )]
+    DeputyDoesNotReach {
+        /// The first scope blocked.
+        scope: Scope,
     },
     /// The young person lacks capacity, and this person may not act for them.
     #[error(
-        "the young person lacks capacity for this decision: only a deputy, attorney or parent may act for them"
+        "the young person lacks capacity for this decision about {}: only a deputy, attorney or parent may act for them",
+        .scope.label().to_lowercase()
     )]
-    NotActingForYoungPerson,
+    NotActingForYoungPerson {
+        /// The first scope blocked.
+        scope: Scope,
+    },
     /// The agreement does not let the practitioner's agency kind record
     /// consent decisions.
     #[error(
@@ -367,7 +716,13 @@ impl AuthorityError {
             AuthorityError::NoAuthority
             | AuthorityError::BeforeHandOver { .. }
             | AuthorityError::AfterHandOver { .. }
-            | AuthorityError::NotActingForYoungPerson
+            | AuthorityError::SixteenDecidesHealth { .. }
+            | AuthorityError::CompetentChildDecides { .. }
+            | AuthorityError::NotCompetent { .. }
+            | AuthorityError::PrNotCurrent { .. }
+            | AuthorityError::PrLimited { .. }
+            | AuthorityError::DeputyDoesNotReach { .. }
+            | AuthorityError::NotActingForYoungPerson { .. }
             | AuthorityError::NotARecorder { .. } => None,
         }
     }
@@ -379,87 +734,5 @@ impl AuthorityError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).expect("date")
-    }
-
-    #[test]
-    fn end_of_compulsory_school_age_follows_the_school_year() {
-        // Turns 16 on 31 August 2026: the school year ending June 2026.
-        // The last Friday of June 2026 is the 26th.
-        assert_eq!(end_of_compulsory_school_age(d(2010, 8, 31)), d(2026, 6, 26));
-        // Turns 16 on 1 September 2026: the next school year, ending June 2027 (Friday 25th).
-        assert_eq!(end_of_compulsory_school_age(d(2010, 9, 1)), d(2027, 6, 25));
-        // Turns 16 in January 2027: the same school year, June 2027.
-        assert_eq!(end_of_compulsory_school_age(d(2011, 1, 15)), d(2027, 6, 25));
-        // June 2029 ends on a Saturday: the last Friday is the 29th.
-        assert_eq!(end_of_compulsory_school_age(d(2013, 3, 1)), d(2029, 6, 29));
-        // June 2028 ends on a Friday: the 30th itself.
-        assert_eq!(end_of_compulsory_school_age(d(2012, 2, 29)), d(2028, 6, 30));
-    }
-
-    fn facts(lacks_capacity: bool) -> ChildFacts {
-        ChildFacts {
-            id: uuid::Uuid::nil(),
-            date_of_birth: d(2010, 8, 31),
-            young_person_id: Some("yp".into()),
-            parental_responsibility: vec!["mum".into()],
-            deputies: vec!["deputy".into()],
-            lacks_capacity,
-            address_withheld: false,
-        }
-    }
-
-    #[test]
-    fn authority_passes_the_day_after_the_last_friday_of_june() {
-        let f = facts(false);
-        let last_day = d(2026, 6, 26);
-        assert_eq!(
-            f.may_decide("mum", last_day),
-            Ok(GrantorCapacity::ParentalResponsibility)
-        );
-        assert!(f.may_decide("yp", last_day).is_err());
-        let next_day = d(2026, 6, 27);
-        assert!(
-            f.may_decide("mum", next_day)
-                .is_err_and(|e| e.to_string().contains("26 June 2026"))
-        );
-        assert_eq!(
-            f.may_decide("yp", next_day),
-            Ok(GrantorCapacity::YoungPerson)
-        );
-        assert!(f.may_decide("stranger", last_day).is_err());
-    }
-
-    #[test]
-    fn parents_and_deputies_act_only_where_capacity_is_lacking() {
-        let f = facts(true);
-        let after = d(2027, 1, 1);
-        assert_eq!(
-            f.may_decide("mum", after),
-            Ok(GrantorCapacity::ParentForYoungPersonLackingCapacity)
-        );
-        assert_eq!(f.may_decide("deputy", after), Ok(GrantorCapacity::Deputy));
-        assert!(f.may_decide("yp", after).is_err());
-        assert!(f.family_view("mum", FamilyRole::Family, after).is_ok());
-        assert!(
-            facts(false)
-                .family_view("mum", FamilyRole::Family, after)
-                .is_err()
-        );
-        assert!(
-            facts(false)
-                .family_view("yp", FamilyRole::YoungPerson, after)
-                .is_ok()
-        );
-        assert!(
-            facts(false)
-                .family_view("yp", FamilyRole::Family, after)
-                .is_err(),
-            "the role must match"
-        );
-    }
-}
+#[path = "tests/authority.rs"]
+mod tests;

@@ -94,12 +94,14 @@ fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDe
         let view = FamilyRole::of(principal)
             .ok_or(FamilyRefusal::NoRelationship)
             .and_then(|role| input.child.family_view(person, role, today));
-        return AccessDecision::from_fn(version, |scope| match view {
-            Ok(_) if scope == Scope::Restricted => {
-                denied(DenialCode::NotPermitted, RESTRICTED_REASON)
+        return AccessDecision::from_fn(version, |scope| {
+            match view.as_ref().map_err(|e| *e).and_then(|v| v.scope(scope)) {
+                Ok(_) if scope == Scope::Restricted => {
+                    denied(DenialCode::NotPermitted, RESTRICTED_REASON)
+                }
+                Ok(access) => ScopeDecision::Allowed(Basis::family(access)),
+                Err(why) => denied(DenialCode::NotPermitted, why.to_string()),
             }
-            Ok(access) => ScopeDecision::Allowed(Basis::family(access)),
-            Err(why) => denied(DenialCode::NotPermitted, why.to_string()),
         });
     }
     let (Some(agency), Some(purpose), true) = (

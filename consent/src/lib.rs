@@ -3,7 +3,9 @@
 //! - [`Principal`], [`Role`], [`Purpose`]: the verified caller and why they ask.
 //! - [`ChildFacts`]: what the decision needs to know about a child, and
 //!   consent authority ([`ChildFacts::may_decide`],
-//!   [`end_of_compulsory_school_age`]).
+//!   [`end_of_compulsory_school_age`]), per scope, from the recorded facts
+//!   in [`PrHolding`], [`Deputyship`], [`Competence`] and
+//!   [`CapacityAssessment`] (their constructors → [`StandingError`]).
 //! - [`Grant`], [`Withdrawal`]: consent as immutable facts.
 //! - [`Agreement`]: the versioned data-sharing agreement, the outer bound.
 //! - [`Override`]: safeguarding "break glass".
@@ -49,6 +51,7 @@ mod lawful;
 mod principal;
 mod receipt;
 mod safeguarding;
+mod standing;
 pub mod trace;
 
 pub use address::{AddressWithheld, AddressWithheldError};
@@ -57,8 +60,8 @@ pub use agreement::{
     RuleSource,
 };
 pub use authority::{
-    Authority, AuthorityError, ChildFacts, FamilyAccess, FamilyRefusal, FamilyRole, NO_AUTHORITY,
-    end_of_compulsory_school_age,
+    Authority, AuthorityError, ChildFacts, ChildRule, FamilyAccess, FamilyRefusal, FamilyRole,
+    FamilyView, NO_AUTHORITY, TermStart, end_of_compulsory_school_age,
 };
 pub use case::{AdviceFact, AssessmentFact, CaseFacts, InvolvementFact};
 pub use decision::{
@@ -77,6 +80,12 @@ pub use safeguarding::{
     MIN_FAMILY_NOTICE_CHARS, MIN_REASON_CHARS, Override, OverrideError, OverrideGround,
     OverrideLimits, OverrideRequest, Review, ReviewOutcome, Telling, TellingChoice,
     TellingDecision, TellingRequest,
+};
+pub use standing::{
+    Assessor, COMPETENCE_ASSESSORS, CapacityAssessment, CapacityDecision, CapacityOutcome,
+    Challenge, Competence, DeputyKind, Deputyship, HEALTH_SCOPES, MIN_CHALLENGE_REASON_CHARS,
+    MIN_DECISION_REASON_CHARS, NewPr, PrHolding, PrLimit, PrLimitKind, PrSource, StandingError,
+    is_health, sixteenth_birthday,
 };
 
 #[cfg(test)]

@@ -29,10 +29,64 @@ fn child(dob: NaiveDate) -> ChildFacts {
         id: CHILD,
         date_of_birth: dob,
         young_person_id: Some("yp".into()),
-        parental_responsibility: vec!["mum".into()],
-        deputies: vec![],
-        lacks_capacity: false,
-        address_withheld: false,
+        parental_responsibility: vec![pr("mum")],
+        ..ChildFacts::default()
+    }
+}
+
+/// Current, unlimited parental responsibility since 2000.
+fn pr(person: &str) -> PrHolding {
+    PrHolding {
+        id: Uuid::from_u128(0x9900 + person.len() as u128),
+        person_id: person.into(),
+        source: PrSource::BirthMother,
+        from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
+        until: None,
+        evidence: "birth certificate".into(),
+        limit: PrLimit::Unlimited,
+    }
+}
+
+/// A health-and-welfare deputy for every consentable scope.
+fn deputy(person: &str) -> Deputyship {
+    Deputyship {
+        id: Uuid::from_u128(0xDE00 + person.len() as u128),
+        person_id: person.into(),
+        kind: DeputyKind::CourtDeputyHealthWelfare,
+        scopes: Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.consentable())
+            .collect(),
+        evidence: "COP order".into(),
+        from: NaiveDate::from_ymd_opt(2000, 1, 1).expect("date"),
+        until: None,
+    }
+}
+
+/// An assessment (1 January 2026) finding the young person lacks capacity
+/// for information sharing about every consentable scope.
+fn lacking_capacity() -> CapacityAssessment {
+    let on = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    CapacityAssessment {
+        id: Uuid::from_u128(0xCA),
+        decision: CapacityDecision::InformationSharing,
+        scopes: Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.consentable())
+            .collect(),
+        assessor: Assessor {
+            subject: "la-officer".into(),
+            agency_id: None,
+            role: "social worker".into(),
+        },
+        assessed_on: on,
+        outcome: CapacityOutcome::LacksCapacity,
+        reasons: "could not retain the information".into(),
+        review_on: on + Duration::days(365),
+        carried_over: false,
+        challenges: vec![],
     }
 }
 
@@ -476,7 +530,7 @@ fn matrix() {
         DenialCode::NotPermitted,
     );
     let mut lacking = adult.clone();
-    lacking.lacks_capacity = true;
+    lacking.capacity.push(lacking_capacity());
     check(
         &family("mum", Role::Family),
         &lacking,

@@ -27,6 +27,7 @@ domain::code_enum! {
         Contribute = "CONTRIBUTE",
         ChildRegistered = "CHILD_REGISTERED",
         FamilyLinked = "FAMILY_LINKED",
+        /// A capacity assessment (before issue 10: the old yes/no flag).
         CapacityRecorded = "CAPACITY_RECORDED",
         ConsentGranted = "CONSENT_GRANTED",
         ConsentWithdrawn = "CONSENT_WITHDRAWN",
@@ -48,6 +49,14 @@ domain::code_enum! {
         AuthFailed = "AUTH_FAILED",
         AddressWithheld = "ADDRESS_WITHHELD",
         AddressReleased = "ADDRESS_RELEASED",
+        /// Parental responsibility recorded.
+        PrRecorded = "PR_RECORDED",
+        /// A deputy or attorney recorded.
+        DeputyRecorded = "DEPUTY_RECORDED",
+        /// A Gillick-competence decision recorded.
+        CompetenceRecorded = "COMPETENCE_RECORDED",
+        /// The young person challenged a capacity assessment.
+        CapacityChallenged = "CAPACITY_CHALLENGED",
     }
 }
 

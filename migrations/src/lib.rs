@@ -15,6 +15,7 @@ pub use m20261202_000006_code_sets::{CAPTURE_CHECKS, CodeCheck};
 const CHECK_LISTS: &[&[CodeCheck]] = &[
     m20261202_000006_code_sets::CODE_CHECKS,
     m20261203_000007_lawful_basis::CHANGES,
+    m20261203_000008_who_decides::CODE_CHECKS,
     m20261203_000009_break_glass::CODE_CHECKS,
     m20261203_000010_identity_split::CODE_CHECKS,
 ];
@@ -42,6 +43,7 @@ mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
 mod m20261202_000006_code_sets;
 mod m20261203_000007_lawful_basis;
+mod m20261203_000008_who_decides;
 mod m20261203_000009_break_glass;
 mod m20261203_000010_identity_split;
 mod util;
@@ -61,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_readiness_probe::Migration),
             Box::new(m20261202_000006_code_sets::Migration),
             Box::new(m20261203_000007_lawful_basis::Migration),
+            Box::new(m20261203_000008_who_decides::Migration),
             Box::new(m20261203_000009_break_glass::Migration),
             Box::new(m20261203_000010_identity_split::Migration),
         ]

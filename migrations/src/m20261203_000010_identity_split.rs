@@ -94,6 +94,10 @@ const TRACE_ACTION: &[&str] = &[
     "AUTH_FAILED",
     "ADDRESS_WITHHELD",
     "ADDRESS_RELEASED",
+    "PR_RECORDED",
+    "DEPUTY_RECORDED",
+    "COMPETENCE_RECORDED",
+    "CAPACITY_CHALLENGED",
 ];
 const OLD_TRACE_ACTION: &[&str] = &[
     "READ",

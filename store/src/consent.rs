@@ -621,15 +621,6 @@ impl TracedTxn {
         .await?;
         Ok(())
     }
-    /// Notes whether the young person lacks capacity for consent decisions.
-    pub async fn set_lacks_capacity(&self, child_id: ChildId, lacks: bool) -> Result<bool> {
-        let result = child::Entity::update_many()
-            .col_expr(child::Column::LacksCapacity, Expr::value(lacks))
-            .filter(child::Column::Id.eq(child_id))
-            .exec(&self.txn)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
     /// Sets (`Some`) or clears (`None`) the address-withheld marker; false
     /// if there is no such child.
     pub async fn set_address_withheld(

@@ -41,7 +41,6 @@ pub mod child {
         pub communication_needs: Option<String>,
         pub created_at: DateTimeUtc,
         pub created_by: String,
-        pub lacks_capacity: bool,
         /// Set (with `_by` and `_at`) while the address is withheld.
         pub address_withheld_reason: Option<String>,
         pub address_withheld_by: Option<String>,
@@ -513,4 +512,92 @@ child_entity!(advice_answer, "advice_answer" {
     family_confirmed: bool,
     answered_on: Date,
     answered_by: String,
+});
+
+child_entity!(parental_responsibility, "parental_responsibility" {
+    person_id: String,
+    source: String,
+    from_date: Date,
+    until_date: Option<Date>,
+    evidence: String,
+    limit_kind: String,
+    limit_order: Option<String>,
+    recorded_by: String,
+    created_at: DateTimeUtc,
+});
+
+code_set_entity!(
+    parental_responsibility_limit,
+    "parental_responsibility_limit",
+    pr_id: Uuid,
+    scope
+);
+
+child_entity!(deputyship, "deputyship" {
+    person_id: String,
+    kind: String,
+    evidence: String,
+    from_date: Date,
+    until_date: Option<Date>,
+    recorded_by: String,
+    created_at: DateTimeUtc,
+});
+
+code_set_entity!(deputyship_scope, "deputyship_scope", deputyship_id: Uuid, scope);
+
+child_entity!(gillick_competence, "gillick_competence" {
+    assessor_subject: String,
+    assessor_agency_id: Option<Uuid>,
+    assessor_role: String,
+    assessed_on: Date,
+    competent: bool,
+    reasons: String,
+    created_at: DateTimeUtc,
+});
+
+pub mod gillick_competence_scope {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "gillick_competence_scope")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub child_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub competence_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scope: String,
+        pub not_for_parents: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+child_entity!(capacity_assessment, "capacity_assessment" {
+    decision: String,
+    assessor_subject: String,
+    assessor_role: String,
+    assessed_on: Date,
+    outcome: String,
+    reasons: String,
+    review_on: Date,
+    carried_over: bool,
+    created_at: DateTimeUtc,
+});
+
+code_set_entity!(
+    capacity_assessment_scope,
+    "capacity_assessment_scope",
+    assessment_id: Uuid,
+    scope
+);
+
+child_entity!(capacity_challenge, "capacity_challenge" {
+    assessment_id: Uuid,
+    person_id: String,
+    reason: String,
+    created_at: DateTimeUtc,
 });

@@ -10,6 +10,7 @@ pub mod entities;
 mod error;
 mod readiness;
 mod record;
+mod standing;
 pub mod tell;
 pub mod trace;
 
@@ -32,6 +33,7 @@ fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> Result<
         .map_err(|e: domain::UnknownCode| StoreError::Corrupt(e.to_string()))
 }
 pub use record::{ChildCore, NewChild};
+pub use standing::Standing;
 pub use trace::{TraceFilter, TraceRow, TracedTxn};
 
 /// A handle on the database. Cheap to clone (a pool).

@@ -1,6 +1,8 @@
-//! Reading and writing the child record. A record loads in at most seven
-//! queries (child, family, profile, needs, health items, restricted items,
-//! involvements), and only the sections the access decision allows are read.
+//! Reading and writing the child record. A record's core loads with its
+//! family and who-decides facts (`standing`: nine statements, found or
+//! not); its sections in at most five more queries (profile, needs, health
+//! items, restricted items, involvements), and only the sections the access
+//! decision allows are read.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -29,31 +31,26 @@ use super::{Constraint, Result, Store, StoreError, code};
 pub struct ChildCore {
     pub id: ChildId,
     pub young_person_id: Option<String>,
-    /// The record notes the young person lacks capacity for consent decisions.
-    pub lacks_capacity: bool,
     /// The address is withheld to keep the child safe, and why.
     pub address_withheld: Option<consent::AddressWithheld>,
     pub identity: Identity,
     pub family: Vec<FamilyMember>,
+    /// Who decides: PR holdings, deputies, competence and capacity.
+    pub standing: super::Standing,
 }
 
 impl ChildCore {
-    /// What the consent crate needs to decide.
-    pub fn consent_facts(&self) -> consent::ChildFacts {
-        let people = |keep: fn(&FamilyMember) -> bool| -> Vec<String> {
-            self.family
-                .iter()
-                .filter(|m| keep(m))
-                .filter_map(|m| m.person_id.clone())
-                .collect()
-        };
+    /// What the consent crate needs to decide, with the LA's term start.
+    pub fn consent_facts(&self, term_start: consent::TermStart) -> consent::ChildFacts {
         consent::ChildFacts {
             id: self.id,
             date_of_birth: self.identity.date_of_birth,
             young_person_id: self.young_person_id.clone(),
-            parental_responsibility: people(|m| m.parental_responsibility),
-            deputies: people(|m| m.relationship == domain::Relationship::Deputy),
-            lacks_capacity: self.lacks_capacity,
+            parental_responsibility: self.standing.parental_responsibility.clone(),
+            deputies: self.standing.deputies.clone(),
+            competence: self.standing.competence.clone(),
+            capacity: self.standing.capacity.clone(),
+            term_start,
             address_withheld: self.address_withheld.is_some(),
         }
     }
@@ -325,7 +322,6 @@ fn child_row(
         communication_needs: Set(i.communication_needs.clone()),
         created_at: Set(now),
         created_by: Set(created_by.to_owned()),
-        lacks_capacity: sea_orm::ActiveValue::NotSet,
         address_withheld_reason: sea_orm::ActiveValue::NotSet,
         address_withheld_by: sea_orm::ActiveValue::NotSet,
         address_withheld_at: sea_orm::ActiveValue::NotSet,
@@ -336,22 +332,27 @@ impl Store {
     /// Identity and family of a child, or `None` if there is no such child.
     #[tracing::instrument(name = "db.child_core", skip_all)]
     pub async fn child_core(&self, id: ChildId) -> Result<Option<ChildCore>> {
-        let (child, family) = tokio::try_join!(
-            child::Entity::find_by_id(id).one(&self.db),
-            family_member::Entity::find()
-                .filter(family_member::Column::ChildId.eq(id))
-                .order_by_asc(family_member::Column::CreatedAt)
-                .order_by_asc(family_member::Column::Id)
-                .all(&self.db),
+        let (child, family, standing) = tokio::try_join!(
+            async { Ok(child::Entity::find_by_id(id).one(&self.db).await?) },
+            async {
+                Ok(family_member::Entity::find()
+                    .filter(family_member::Column::ChildId.eq(id))
+                    .order_by_asc(family_member::Column::CreatedAt)
+                    .order_by_asc(family_member::Column::Id)
+                    .all(&self.db)
+                    .await?)
+            },
+            // Boxed: nine queries' futures side by side are large.
+            Box::pin(super::standing::load(&self.db, id)),
         )?;
         let Some(child) = child else { return Ok(None) };
         Ok(Some(ChildCore {
             id: child.id,
             young_person_id: child.young_person_id.clone(),
-            lacks_capacity: child.lacks_capacity,
             address_withheld: address_withheld_of(&child)?,
             identity: identity_of(&child)?,
             family: family.iter().map(family_of).collect::<Result<_>>()?,
+            standing,
         }))
     }
 
@@ -662,6 +663,11 @@ impl TracedTxn {
         family_member::Entity::insert(family_row(child_id, &member, self.now()))
             .exec(&self.txn)
             .await?;
+        if let Some(pr) = super::standing::carried_over(child_id, &member, self.now()) {
+            super::entities::parental_responsibility::Entity::insert(pr)
+                .exec(&self.txn)
+                .await?;
+        }
         Ok(member)
     }
     /// Inserts an agency unless one with the same id exists.
@@ -702,6 +708,16 @@ impl TracedTxn {
             family_member::Entity::insert_many(r.family.iter().map(|m| family_row(r.id, m, now)))
                 .exec(txn)
                 .await?;
+            let holdings: Vec<_> = r
+                .family
+                .iter()
+                .filter_map(|m| super::standing::carried_over(r.id, m, now))
+                .collect();
+            if !holdings.is_empty() {
+                super::entities::parental_responsibility::Entity::insert_many(holdings)
+                    .exec(txn)
+                    .await?;
+            }
         }
         if !r.sen_needs.needs.is_empty() {
             sen_need::Entity::insert_many(r.sen_needs.needs.iter().map(|n| {

@@ -482,6 +482,11 @@ fn code_checks_match_the_enums() {
             ("safeguarding_override", "ground") => codes(consent::OverrideGround::ALL),
             ("override_telling", "decision") => codes(consent::TellingChoice::ALL),
             ("override_approval", "role") => codes(consent::ApproverRole::ALL),
+            ("parental_responsibility", "source") => codes(consent::PrSource::ALL),
+            ("parental_responsibility", "limit_kind") => codes(consent::PrLimitKind::ALL),
+            ("deputyship", "kind") => codes(consent::DeputyKind::ALL),
+            ("capacity_assessment", "decision") => codes(consent::CapacityDecision::ALL),
+            ("capacity_assessment", "outcome") => codes(consent::CapacityOutcome::ALL),
             other => panic!("no enum named for the check on {other:?}"),
         };
         assert_eq!(check.codes, expected, "{}", check.name);
@@ -653,6 +658,35 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
         .await
         .expect("agreement rule");
     }
+    // Who decides, old shape: a PR flag per family member, one capacity flag.
+    let mum = Uuid::now_v7();
+    for (id, person, pr) in [
+        (mum, Some("mum-old"), true),
+        (Uuid::now_v7(), None, true),
+        (Uuid::now_v7(), Some("gran-old"), false),
+    ] {
+        run(
+            "INSERT INTO family_member (child_id, id, person_id, full_name, relationship, \
+             parental_responsibility, pr_evidence, contact_preference, main_contact, created_at) \
+             VALUES (?, ?, ?, 'Someone', 'MOTHER', ?, ?, 'PHONE', false, ?)",
+            vec![
+                child_id.into(),
+                id.into(),
+                person.map(str::to_owned).into(),
+                pr.into(),
+                pr.then(|| "birth certificate".to_owned()).into(),
+                at(4).into(),
+            ],
+        )
+        .await
+        .expect("family member");
+    }
+    run(
+        "UPDATE child SET lacks_capacity = true WHERE id = ?",
+        vec![child_id.into()],
+    )
+    .await
+    .expect("capacity flag");
 
     Migrator::up(&db, None).await.expect("the new migration");
     let store = Store::from_connection(db);
@@ -748,12 +782,50 @@ async fn carry_over(db: sea_orm::DatabaseConnection) {
     let identity = law(AgencyKind::School, Scope::Identity, Purpose::DirectSupport);
     assert_eq!(identity.condition, None, "identity is not special category");
     assert!(identity.gateway.starts_with("Education Act 1996"));
+    // PR flags became holdings (only where someone signs in), the capacity
+    // flag an assessment to redo.
+    let core = store
+        .child_core(child_id)
+        .await
+        .expect("core")
+        .expect("the child");
+    let pr = &core.standing.parental_responsibility;
+    assert_eq!(pr.len(), 1, "{pr:?}");
+    assert_eq!(pr[0].id, mum);
+    assert_eq!(pr[0].person_id, "mum-old");
+    assert_eq!(pr[0].source, consent::PrSource::CarriedOver);
+    assert_eq!(pr[0].from, at(4).date_naive());
+    assert_eq!(pr[0].evidence, "birth certificate");
+    assert_eq!(pr[0].limit, consent::PrLimit::Unlimited);
+    let capacity = &core.standing.capacity;
+    assert_eq!(capacity.len(), 1, "{capacity:?}");
+    assert!(capacity[0].carried_over);
+    assert_eq!(capacity[0].outcome, consent::CapacityOutcome::LacksCapacity);
+    assert_eq!(capacity[0].assessor.subject, "tellonce migration");
+    assert_eq!(
+        capacity[0].reasons,
+        "carried over from the record's capacity flag; reassess"
+    );
+    assert_eq!(capacity[0].review_on, capacity[0].assessed_on);
+    assert_eq!(
+        capacity[0].scopes,
+        Scope::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.consentable())
+            .collect::<BTreeSet<_>>()
+    );
     // The old columns are gone.
     let old = store
         .connection()
         .execute_unprepared("SELECT scopes FROM consent_grant")
         .await;
     assert!(old.is_err());
+    let flag = store
+        .connection()
+        .execute_unprepared("SELECT lacks_capacity FROM child")
+        .await;
+    assert!(flag.is_err());
 }
 
 /// A stored list holding a code we do not know stops the migration rather
@@ -900,7 +972,11 @@ async fn identity_carry_over(db: sea_orm::DatabaseConnection) {
         .expect("core")
         .expect("child");
     assert_eq!(core.address_withheld, None);
-    assert!(!core.consent_facts().address_withheld);
+    assert!(
+        !core
+            .consent_facts(consent::TermStart::default())
+            .address_withheld
+    );
 
     let migrated = store.current_agreement().await.expect("agreement");
     let source = consent::AgreementSource::parse(consent::DEFAULT_AGREEMENT).expect("parse");
@@ -994,7 +1070,10 @@ async fn the_address_withheld_marker_round_trips_and_a_partial_one_reads_as_corr
     tx.commit(vec![]).await.expect("commit");
     let core = store.child_core(id).await.expect("read").expect("child");
     assert_eq!(core.address_withheld.as_ref(), Some(&marker));
-    assert!(core.consent_facts().address_withheld);
+    assert!(
+        core.consent_facts(consent::TermStart::default())
+            .address_withheld
+    );
 
     let tx = store.traced().await.expect("txn");
     assert!(tx.set_address_withheld(id, None).await.expect("clear"));

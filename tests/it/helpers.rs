@@ -275,6 +275,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         override_review_hours: 72,
         show_practitioners_to_families: false,
         fixed_now: None,
+        term_start: consent::TermStart::default(),
     }
 }
 

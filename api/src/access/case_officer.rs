@@ -1,5 +1,6 @@
 //! [`CaseOfficer`]: what a case officer of the council SEND team may do —
-//! register children and their families, note capacity, and run EHC needs
+//! register children and their families, record who decides
+//! (`standing`), and run EHC needs
 //! assessments on the statutory clock.
 
 use std::sync::Arc;
@@ -96,22 +97,6 @@ impl CaseOfficer<'_> {
             .detail("parental_responsibility", member.parental_responsibility);
         tx.commit(vec![entry]).await?;
         Ok(member)
-    }
-
-    /// Notes whether the young person lacks capacity for consent decisions.
-    pub async fn record_capacity(&self, child: ChildId, lacks_capacity: bool) -> Result<bool> {
-        let rc = self.rc;
-        let tx = rc.store().traced().await?;
-        let found = tx.set_lacks_capacity(child, lacks_capacity).await?;
-        let entry = rc
-            .child_entry(TraceAction::CapacityRecorded, child)
-            .detail("lacks_capacity", lacks_capacity);
-        tx.commit(if found { vec![entry] } else { Vec::new() })
-            .await?;
-        if !found {
-            return Err(Error::NotFound("child"));
-        }
-        Ok(lacks_capacity)
     }
 
     /// The child's latest EHC needs assessment.

@@ -86,6 +86,7 @@ impl Consenting<'_> {
         agreement: &Agreement,
         named: Option<&str>,
         method: Option<CaptureMethod>,
+        scopes: &BTreeSet<Scope>,
     ) -> Result<Decider> {
         let rc = self.rc;
         Ok(Decider::resolve(
@@ -94,6 +95,7 @@ impl Consenting<'_> {
             agreement,
             named,
             method,
+            scopes,
             rc.today(),
         )?)
     }
@@ -117,7 +119,11 @@ impl Consenting<'_> {
             .into_iter()
             .find(|g| g.id == grant_id)
             .ok_or_else(|| self.missing("consent"))?;
-        Ok((loaded.core.consent_facts(), loaded.agreement, grant))
+        Ok((
+            loaded.core.consent_facts(rc.policy().term_start),
+            loaded.agreement,
+            grant,
+        ))
     }
 
     fn receipt(&self, grant: &Grant, withdrawal: bool) -> Result<Receipt> {
@@ -156,10 +162,11 @@ impl Consenting<'_> {
             .await?
             .ok_or_else(|| self.missing("child"))?;
         let decider = self.decider(
-            &loaded.core.consent_facts(),
+            &loaded.core.consent_facts(rc.policy().term_start),
             &loaded.agreement,
             ask.grantor_person_id.as_deref(),
             ask.method,
+            &terms.scopes,
         )?;
         let request = consent::GrantRequest {
             child_id: ask.child,
@@ -191,6 +198,7 @@ impl Consenting<'_> {
             &agreement,
             ask.grantor_person_id.as_deref(),
             ask.method,
+            &grant.scopes,
         )?;
         let withdrawal = grant.withdraw(decider, ask.reason.as_deref(), Uuid::now_v7(), rc.now)?;
         let tx = rc.store().traced().await?;
@@ -210,7 +218,7 @@ impl Consenting<'_> {
     pub async fn confirm(&self, grant_id: Uuid) -> Result<Grant> {
         let rc = self.rc;
         let (facts, agreement, mut grant) = self.find_grant(grant_id).await?;
-        let decider = self.decider(&facts, &agreement, None, None)?;
+        let decider = self.decider(&facts, &agreement, None, None, &grant.scopes)?;
         let confirmation = grant.confirm(&decider, rc.now)?;
         let tx = rc.store().traced().await?;
         tx.insert_confirmation(

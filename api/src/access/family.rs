@@ -199,6 +199,9 @@ impl Look {
                 "{who} recorded {} in your child's EHC needs assessment",
                 step_words(detail("step").unwrap_or_default())
             ),
+            TraceAction::CapacityRecorded => format!(
+                "{who} recorded an assessment of the young person's capacity to decide about sharing their information; it is shown on the record, and the young person may challenge it"
+            ),
             TraceAction::ChildRegistered => format!("{who} registered your child's record"),
             TraceAction::FamilyLinked => format!("{who} added a family member to the record"),
             other => format!(
@@ -222,8 +225,25 @@ pub struct HistoryPage {
 
 /// What the family may be told of one entry; `None` when nothing (an entry
 /// about restricted information only, DPA 2018 Sch 3).
-fn look_of(e: &TraceEntry, agencies: &[Agency], show_practitioner: bool) -> Option<Look> {
-    let restricted = |s: &Scope| *s == Scope::Restricted;
+/// `withheld`: scopes kept from this family member (DPA 2018 Sch 3: a
+/// Gillick-competent child's not-for-parents scopes); a look at nothing
+/// else, or by an agency whose very involvement is in such a scope, is not
+/// shown at all, as a restricted one is not.
+fn look_of(
+    e: &TraceEntry,
+    agencies: &[Agency],
+    show_practitioner: bool,
+    withheld: &dyn Fn(Scope) -> bool,
+) -> Option<Look> {
+    // That CAMHS looked at all is mental-health information
+    // (`AgencyKind::involvement_scope`): kept back with the scope.
+    if e.actor
+        .agency_kind
+        .is_some_and(|k| withheld(k.involvement_scope()))
+    {
+        return None;
+    }
+    let restricted = |s: &Scope| *s == Scope::Restricted || withheld(*s);
     let scopes: Vec<Scope> = e
         .basis
         .iter()
@@ -323,7 +343,7 @@ impl Family<'_> {
         if !self
             .loaded
             .core
-            .consent_facts()
+            .consent_facts(self.rc.policy().term_start)
             .handed_over(self.rc.today())
         {
             return Vec::new();
@@ -362,6 +382,8 @@ impl Family<'_> {
                 TraceAction::AssessmentStep,
                 TraceAction::ChildRegistered,
                 TraceAction::FamilyLinked,
+                // The young person is told of a capacity assessment (MCA).
+                TraceAction::CapacityRecorded,
             ],
             agency_actors_only: true,
             ..TraceFilter::default()
@@ -393,10 +415,25 @@ impl Family<'_> {
         let consumed: Vec<TraceRow> = rows.into_iter().take(limit as usize).collect();
         let end_seq = consumed.last().map(|r| r.entry.seq);
         let show = rc.policy().show_practitioners_to_families;
+        let view = consent::FamilyRole::of(&rc.principal).and_then(|role| {
+            self.loaded
+                .core
+                .consent_facts(rc.policy().term_start)
+                .family_view(
+                    rc.principal.person_id.as_deref().unwrap_or_default(),
+                    role,
+                    rc.today(),
+                )
+                .ok()
+        });
+        let withheld = |scope: Scope| {
+            view.as_ref()
+                .is_some_and(|v| v.scope(scope) == Err(consent::FamilyRefusal::KeptInConfidence))
+        };
         let looks = consumed
             .iter()
             .filter(|r| !kept_from_family(&r.entry))
-            .filter_map(|r| look_of(&r.entry, &agencies, show))
+            .filter_map(|r| look_of(&r.entry, &agencies, show, &withheld))
             .collect();
         self.read("access_history");
         Ok(HistoryPage {

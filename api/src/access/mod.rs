@@ -30,6 +30,7 @@ mod ig;
 mod live;
 mod practitioner;
 mod safeguarding;
+mod standing;
 
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ pub use ig::{ExportFormat, Ig, IgAdmin, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
+pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
 
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};
@@ -67,6 +69,8 @@ pub struct Policy {
     pub override_review_hours: u32,
     /// Whether families see which practitioner looked, or only the agency.
     pub show_practitioners_to_families: bool,
+    /// The LA's autumn term start, for the end of compulsory school age.
+    pub term_start: consent::TermStart,
 }
 
 /// What every request's door is built from, shared by all front ends.
@@ -219,7 +223,7 @@ impl RequestContext {
         let Some(loaded) = Box::pin(self.load(id)).await? else {
             return Ok(None);
         };
-        let facts = loaded.core.consent_facts();
+        let facts = loaded.core.consent_facts(self.policy().term_start);
         let input = DecisionInput {
             child: &facts,
             grants: &loaded.state.grants,
@@ -473,7 +477,7 @@ impl RequestContext {
         FamilyRole::of(&self.principal).is_some_and(|role| {
             loaded
                 .core
-                .consent_facts()
+                .consent_facts(self.policy().term_start)
                 .family_view(person, role, self.today())
                 .is_ok()
         })

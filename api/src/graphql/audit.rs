@@ -45,6 +45,10 @@ pub enum GqlTraceAction {
     AuthFailed,
     AddressWithheld,
     AddressReleased,
+    PrRecorded,
+    DeputyRecorded,
+    CompetenceRecorded,
+    CapacityChallenged,
 }
 
 /// Filters for `accessTrace` and the export; each one narrows the result.

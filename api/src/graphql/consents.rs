@@ -529,20 +529,6 @@ impl ConsentMutation {
         Ok(consent_of(grant, rc))
     }
 
-    /// Notes whether the young person lacks capacity for consent decisions
-    /// (case officers of the council SEND team).
-    async fn record_capacity(
-        &self,
-        ctx: &Context<'_>,
-        child_id: ID,
-        lacks_capacity: bool,
-    ) -> GqlResult<bool> {
-        let rc = request(ctx)?;
-        let officer = rc.case_officer()?;
-        let child = parse_id("childId", &child_id)?;
-        Ok(officer.record_capacity(child, lacks_capacity).await?)
-    }
-
     /// Publishes a new version of the data-sharing agreement (role ig_admin),
     /// written in the same TOML form as `consent/agreements/default.toml`.
     async fn publish_agreement(

@@ -10,6 +10,7 @@ pub mod guard;
 pub mod live;
 pub mod record;
 pub mod scalar;
+pub mod standing;
 pub mod tell;
 pub mod types;
 
@@ -68,6 +69,7 @@ pub struct Query(
     audit::AuditQuery,
     tell::TellQuery,
     address::AddressQuery,
+    standing::StandingQuery,
 );
 
 /// Every mutation.
@@ -77,6 +79,7 @@ pub struct Mutation(
     consents::ConsentMutation,
     tell::TellMutation,
     address::AddressMutation,
+    standing::StandingMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The

@@ -644,3 +644,22 @@ remote_enum!(
     /// The regulations' exceptions to the time limits.
     ClockExceptionGql = "domain::ehc::ClockException" { SchoolClosure, ExceptionalPersonalCircumstances, FamilyAbsent, MissedAppointment });
 remote_enum!(AdviceAnswerModeGql = "domain::ehc::AdviceAnswerMode" { Submitted, Reused });
+
+remote_enum!(
+    /// Where a holder's parental responsibility comes from.
+    PrSource = "consent::PrSource" { BirthMother, FatherMarried, FatherRegistered, PrAgreement,
+    PrOrder, SpecialGuardian, Adopter, LocalAuthorityCareOrder, CarriedOver });
+remote_enum!(
+    /// How far a holder may exercise their parental responsibility.
+    PrLimitKind = "consent::PrLimitKind" { Unlimited, Scopes, MayNotExercise });
+remote_enum!(
+    /// The kind of deputy or attorney; only health-and-welfare ones act
+    /// for information-sharing decisions.
+    DeputyKind = "consent::DeputyKind" { CourtDeputyHealthWelfare, CourtDeputyPropertyAffairs,
+    LpaHealthWelfare, LpaPropertyFinancial });
+remote_enum!(
+    /// The decision a capacity assessment is about.
+    CapacityDecision = "consent::CapacityDecision" { InformationSharing });
+remote_enum!(
+    /// What a capacity assessment found.
+    CapacityOutcome = "consent::CapacityOutcome" { HasCapacity, LacksCapacity });

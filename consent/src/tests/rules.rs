@@ -14,10 +14,14 @@ fn sixteen(lacks_capacity: bool) -> ChildFacts {
         id: CHILD,
         date_of_birth: day(2010, 8, 31),
         young_person_id: Some("yp".into()),
-        parental_responsibility: vec!["mum".into()],
-        deputies: vec!["deputy".into()],
-        lacks_capacity,
-        address_withheld: false,
+        parental_responsibility: vec![pr("mum")],
+        deputies: vec![deputy("deputy")],
+        capacity: if lacks_capacity {
+            vec![lacking_capacity()]
+        } else {
+            vec![]
+        },
+        ..ChildFacts::default()
     }
 }
 
@@ -31,6 +35,12 @@ fn on((y, m, d): Ymd) -> NaiveDate {
     day(y, m, d)
 }
 
+/// A decision about education: the scope whose authority moves only at the
+/// hand-over.
+fn education() -> BTreeSet<Scope> {
+    [Scope::Education].into_iter().collect()
+}
+
 // ---- may_decide ----
 
 #[test]
@@ -38,9 +48,11 @@ fn may_decide_matrix() {
     use GrantorCapacity as C;
     let before = AuthorityError::BeforeHandOver {
         hand_over: day(2026, 6, 26),
+        scope: Scope::Education,
     };
     let after = AuthorityError::AfterHandOver {
         hand_over: day(2026, 6, 26),
+        scope: Scope::Education,
     };
     let cases: [(bool, &str, Ymd, Result<C, AuthorityError>); 12] = [
         (false, "mum", BEFORE, Ok(C::ParentalResponsibility)),
@@ -62,13 +74,15 @@ fn may_decide_matrix() {
             true,
             "yp",
             AFTER,
-            Err(AuthorityError::NotActingForYoungPerson),
+            Err(AuthorityError::NotActingForYoungPerson {
+                scope: Scope::Education,
+            }),
         ),
         (true, "stranger", AFTER, Err(AuthorityError::NoAuthority)),
     ];
     for (lacks, person, when, expected) in cases {
         assert_eq!(
-            sixteen(lacks).may_decide(person, on(when)),
+            sixteen(lacks).may_decide(person, &education(), on(when)),
             expected,
             "{person} on {when:?}, lacks capacity {lacks}"
         );
@@ -81,16 +95,33 @@ fn authority_errors_keep_their_words_and_are_forbidden() {
     let cases = [
         (AuthorityError::NoAuthority, NO_AUTHORITY.to_owned()),
         (
-            AuthorityError::BeforeHandOver { hand_over },
-            "until the end of compulsory school age (26 June 2026) only a person with parental responsibility may make consent decisions for this child".to_owned(),
+            AuthorityError::BeforeHandOver {
+                hand_over,
+                scope: Scope::Education,
+            },
+            format!(
+                "until the end of compulsory school age (26 June 2026) only a person with parental responsibility may make consent decisions for this child about {}",
+                Scope::Education.label().to_lowercase()
+            ),
         ),
         (
-            AuthorityError::AfterHandOver { hand_over },
-            "since the end of compulsory school age (26 June 2026) the young person makes their own consent decisions; a parent or deputy may act only where the record notes they lack capacity".to_owned(),
+            AuthorityError::AfterHandOver {
+                hand_over,
+                scope: Scope::Education,
+            },
+            format!(
+                "since the end of compulsory school age (26 June 2026) the young person makes their own consent decisions about {}; a parent or deputy may act only under an assessment that found they lack capacity for the decision",
+                Scope::Education.label().to_lowercase()
+            ),
         ),
         (
-            AuthorityError::NotActingForYoungPerson,
-            "the young person lacks capacity for this decision: only a deputy, attorney or parent may act for them".to_owned(),
+            AuthorityError::NotActingForYoungPerson {
+                scope: Scope::Education,
+            },
+            format!(
+                "the young person lacks capacity for this decision about {}: only a deputy, attorney or parent may act for them",
+                Scope::Education.label().to_lowercase()
+            ),
         ),
         (
             AuthorityError::NotARecorder {
@@ -138,7 +169,9 @@ fn family_view_matrix() {
     ];
     for (lacks, person, role, when, expected) in cases {
         assert_eq!(
-            sixteen(lacks).family_view(person, role, on(when)),
+            sixteen(lacks)
+                .family_view(person, role, on(when))
+                .and_then(|v| v.scope(Scope::Education)),
             expected,
             "{person} as {role:?} on {when:?}, lacks capacity {lacks}"
         );
@@ -209,7 +242,7 @@ fn a_family_member_decides_for_themself_digitally() {
         (None, Some(CaptureMethod::Digital)),
     ] {
         assert_eq!(
-            Decider::resolve(&mum, &kid, &a, named, method, today),
+            Decider::resolve(&mum, &kid, &a, named, method, &education(), today),
             Ok(Decider {
                 person: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
@@ -218,7 +251,7 @@ fn a_family_member_decides_for_themself_digitally() {
         );
     }
     let refuse = |p: &Principal, named, method| {
-        Decider::resolve(p, &kid, &a, named, method, today).expect_err("refused")
+        Decider::resolve(p, &kid, &a, named, method, &education(), today).expect_err("refused")
     };
     let e = refuse(&mum, Some("dad"), None);
     assert_eq!(
@@ -261,7 +294,7 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         (Some(CaptureMethod::Verbal), CaptureMethod::Verbal),
     ] {
         assert_eq!(
-            Decider::resolve(&worker, &kid, &a, Some("mum"), method, today),
+            Decider::resolve(&worker, &kid, &a, Some("mum"), method, &education(), today),
             Ok(Decider {
                 person: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
@@ -276,6 +309,7 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         &a,
         Some("mum"),
         Some(CaptureMethod::Digital),
+        &education(),
         today,
     )
     .expect_err("digital");
@@ -287,7 +321,8 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             "a practitioner records WRITTEN or VERBAL decisions"
         )
     );
-    let e = Decider::resolve(&worker, &kid, &a, None, None, today).expect_err("unnamed");
+    let e =
+        Decider::resolve(&worker, &kid, &a, None, None, &education(), today).expect_err("unnamed");
     assert_eq!(
         (e, e.field(), e.to_string().as_str()),
         (
@@ -296,8 +331,16 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             "name the person whose decision you are recording"
         )
     );
-    let e =
-        Decider::resolve(&worker, &kid, &a, Some("stranger"), None, today).expect_err("unrelated");
+    let e = Decider::resolve(
+        &worker,
+        &kid,
+        &a,
+        Some("stranger"),
+        None,
+        &education(),
+        today,
+    )
+    .expect_err("unrelated");
     assert_eq!(e, AuthorityError::NoAuthority);
     let yj = practitioner(
         AgencyKind::YouthJustice,
@@ -305,7 +348,8 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         Purpose::DirectSupport,
         &[Role::Practitioner],
     );
-    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, today).expect_err("not a recorder");
+    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, &education(), today)
+        .expect_err("not a recorder");
     assert_eq!(
         e,
         AuthorityError::NotARecorder {
@@ -315,7 +359,15 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
     );
     // The recorder rule comes before the method and the name.
     assert_eq!(
-        Decider::resolve(&yj, &kid, &a, None, Some(CaptureMethod::Digital), today),
+        Decider::resolve(
+            &yj,
+            &kid,
+            &a,
+            None,
+            Some(CaptureMethod::Digital),
+            &education(),
+            today
+        ),
         Err(e)
     );
     // Neither family nor practitioner: IG staff, or a family role without a person id.
@@ -326,13 +378,13 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         &[Role::IgAdmin],
     );
     assert_eq!(
-        Decider::resolve(&ig, &kid, &a, Some("mum"), None, today),
+        Decider::resolve(&ig, &kid, &a, Some("mum"), None, &education(), today),
         Err(AuthorityError::NoAuthority)
     );
     let mut anonymous = family("mum", Role::Family);
     anonymous.person_id = None;
     assert_eq!(
-        Decider::resolve(&anonymous, &kid, &a, Some("mum"), None, today),
+        Decider::resolve(&anonymous, &kid, &a, Some("mum"), None, &education(), today),
         Err(AuthorityError::NoAuthority)
     );
 }
@@ -1119,14 +1171,18 @@ fn arb_child() -> impl Strategy<Value = ChildFacts> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(pr, deputies, has_yp, lacks_capacity)| ChildFacts {
+        .prop_map(|(holders, deputies, has_yp, lacks_capacity)| ChildFacts {
             id: CHILD,
             date_of_birth: day(2010, 8, 31),
             young_person_id: has_yp.then(|| "yp".into()),
-            parental_responsibility: pr.into_iter().map(String::from).collect(),
-            deputies: deputies.into_iter().map(String::from).collect(),
-            lacks_capacity,
-            address_withheld: false,
+            parental_responsibility: holders.into_iter().map(pr).collect(),
+            deputies: deputies.into_iter().map(deputy).collect(),
+            capacity: if lacks_capacity {
+                vec![lacking_capacity()]
+            } else {
+                vec![]
+            },
+            ..ChildFacts::default()
         })
 }
 
@@ -1168,10 +1224,10 @@ proptest! {
     fn may_decide_never_lets_an_unrelated_person_decide(
         c in arb_child(), person in arb_person(), today in arb_day(),
     ) {
-        let related = c.parental_responsibility.contains(&person)
-            || c.deputies.contains(&person)
+        let related = c.parental_responsibility.iter().any(|p| p.person_id == person)
+            || c.deputies.iter().any(|d| d.person_id == person)
             || c.young_person_id.as_deref() == Some(person.as_str());
-        match c.may_decide(&person, today) {
+        match c.may_decide(&person, &education(), today) {
             Ok(capacity) => {
                 prop_assert!(related);
                 // Capacity follows the hand-over and the capacity note.
@@ -1181,7 +1237,7 @@ proptest! {
                     !handed,
                 );
                 if matches!(capacity, GrantorCapacity::Deputy | GrantorCapacity::ParentForYoungPersonLackingCapacity) {
-                    prop_assert!(c.lacks_capacity);
+                    prop_assert!(!c.capacity.is_empty());
                 }
             }
             Err(e) => {
@@ -1200,23 +1256,23 @@ proptest! {
     fn family_view_never_admits_a_parent_after_hand_over_unless_capacity_is_lacking(
         c in arb_child(), person in arb_person(), role in arb_role(), today in arb_day(),
     ) {
-        let view = c.family_view(&person, role, today);
+        let view = c.family_view(&person, role, today).and_then(|v| v.scope(Scope::Education));
         let own = c.young_person_id.as_deref() == Some(person.as_str());
         if let Ok(access) = view {
             match access {
                 FamilyAccess::OwnRecord => prop_assert!(own && role != FamilyRole::Family),
                 FamilyAccess::ParentalResponsibility => {
                     prop_assert!(!c.handed_over(today));
-                    prop_assert!(c.parental_responsibility.contains(&person));
+                    prop_assert!(c.parental_responsibility.iter().any(|p| p.person_id == person));
                 }
                 FamilyAccess::ActingForYoungPerson => {
-                    prop_assert!(c.handed_over(today) && c.lacks_capacity);
-                    prop_assert!(c.parental_responsibility.contains(&person) || c.deputies.contains(&person));
+                    prop_assert!(c.handed_over(today) && !c.capacity.is_empty());
+                    prop_assert!(c.parental_responsibility.iter().any(|p| p.person_id == person) || c.deputies.iter().any(|d| d.person_id == person));
                 }
             }
             prop_assert!(role != FamilyRole::YoungPerson || own);
         }
-        if !own && !c.parental_responsibility.contains(&person) && !c.deputies.contains(&person) {
+        if !own && !c.parental_responsibility.iter().any(|p| p.person_id == person) && !c.deputies.iter().any(|d| d.person_id == person) {
             prop_assert_eq!(view, Err(FamilyRefusal::NoRelationship));
         }
     }

@@ -82,8 +82,24 @@ const CONFIRM: &str = "mutation($id: ID!) { confirmConsent(grantId: $id) {
   id status confirmedAt awaitsYoungPerson
 } }";
 
-const RECORD_CAPACITY: &str =
-    "mutation($id: ID!, $lacks: Boolean!) { recordCapacity(childId: $id, lacksCapacity: $lacks) }";
+const RECORD_CAPACITY: &str = "mutation($input: CapacityAssessmentInput!) {
+  recordCapacityAssessment(input: $input) { id outcome scopes status }
+}";
+
+/// A LACKS_CAPACITY assessment of `child`'s information-sharing decisions
+/// about physical health, dated on the test clock's day.
+fn lacks_capacity_for_physical_health(app: &TestApp, child: Uuid) -> Value {
+    let today = app.now().date_naive();
+    json!({ "input": {
+        "childId": child,
+        "scopes": ["PHYSICAL_HEALTH"],
+        "assessorRole": "social worker",
+        "assessedOn": today.to_string(),
+        "outcome": "LACKS_CAPACITY",
+        "reasons": "could not retain or weigh what sharing her health information would mean",
+        "reviewOn": (today + chrono::Duration::days(180)).to_string(),
+    } })
+}
 
 #[tokio::test]
 async fn only_the_consent_authority_grants_and_withdraws() {
@@ -221,11 +237,13 @@ async fn consent_authority_passes_at_the_end_of_the_school_year_the_child_turns_
     let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
     let handed_over = register_with_mother(&app, 1, date(year - 16, 8, 31)).await;
     let not_yet = register_with_mother(&app, 2, date(year - 16, 9, 1)).await;
+    // Education: a scope whose authority moves only at the hand-over (from
+    // 16 the young person already decides their health scopes, LAW.md §2).
     let input = |child: &str| {
         json!({
             "childId": child,
-            "recipientAgencyKind": "HEALTH",
-            "scopes": ["PHYSICAL_HEALTH"],
+            "recipientAgencyKind": "SCHOOL",
+            "scopes": ["EDUCATION"],
             "purposes": ["DIRECT_SUPPORT"],
         })
     };
@@ -255,6 +273,21 @@ async fn consent_authority_passes_at_the_end_of_the_school_year_the_child_turns_
     );
     let own = grant(&app, &token("person-yp-2", "young_person"), input(&not_yet)).await;
     assert_eq!(own.codes(), vec!["FORBIDDEN"], "{own:?}");
+    // Already 16, she decides about her own health before the hand-over.
+    let health = json!({
+        "childId": not_yet,
+        "recipientAgencyKind": "HEALTH",
+        "scopes": ["PHYSICAL_HEALTH"],
+        "purposes": ["DIRECT_SUPPORT"],
+    });
+    let own = grant(&app, &token("person-yp-2", "young_person"), health.clone()).await;
+    assert_eq!(
+        own.body["data"]["grantConsent"]["grantorCapacity"], "YOUNG_PERSON",
+        "{own:?}"
+    );
+    let mum = grant(&app, &token("person-mum-2", "family"), health).await;
+    assert_eq!(mum.codes(), vec!["FORBIDDEN"], "{mum:?}");
+    assert!(mum.message().contains("Mental Capacity Act"), "{mum:?}");
 }
 
 /// Refusing someone with no relationship to the child names the rule but
@@ -387,7 +420,7 @@ async fn a_young_person_reviews_the_grants_a_parent_made_for_them() {
 }
 
 #[tokio::test]
-async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
+async fn a_parent_acts_for_a_young_person_an_assessment_finds_lacks_capacity() {
     let app = spawn_app().await;
     let chloe = young_person_aged_17(&app).await;
     let school = app.agency(AgencyKind::School).create().await;
@@ -407,17 +440,23 @@ async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
     // Only a case officer records capacity.
     let not_officer = app
         .practitioner(&school)
-        .graphql(RECORD_CAPACITY, json!({ "id": chloe_id, "lacks": true }))
+        .graphql(
+            RECORD_CAPACITY,
+            lacks_capacity_for_physical_health(&app, chloe_id),
+        )
         .await;
     assert_eq!(not_officer.codes(), vec!["FORBIDDEN"], "{not_officer:?}");
     let still = grant(&app, &mother, input.clone()).await;
     assert_eq!(still.codes(), vec!["FORBIDDEN"], "{still:?}");
 
     let recorded = officer
-        .graphql(RECORD_CAPACITY, json!({ "id": chloe_id, "lacks": true }))
+        .graphql(
+            RECORD_CAPACITY,
+            lacks_capacity_for_physical_health(&app, chloe_id),
+        )
         .await;
     assert_eq!(
-        recorded.body["data"]["recordCapacity"], true,
+        recorded.body["data"]["recordCapacityAssessment"]["outcome"], "LACKS_CAPACITY",
         "{recorded:?}"
     );
     let granted = grant(&app, &mother, input).await;
@@ -436,7 +475,8 @@ async fn a_parent_acts_for_a_young_person_the_record_says_lacks_capacity() {
     )
     .await;
     assert_visible(&health, "physicalHealth");
-    // Acting for her, the mother may read the record again.
+    // Acting for her, the mother reads what the decision covers, and only that.
     let record = read_child(&app, &mother, None, chloe_id).await;
-    assert_visible(&record, "allAboutMe");
+    assert_visible(&record, "physicalHealth");
+    assert_withheld(&record, "allAboutMe", "NOT_PERMITTED", "ALL_ABOUT_ME");
 }

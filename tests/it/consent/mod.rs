@@ -16,6 +16,8 @@ mod overrides;
 mod receipts;
 /// Consent and withdrawals recorded by a practitioner, and what their receipts say.
 mod recorded_by_practitioner;
+/// Who decides, scope by scope: PR with dates and limits, Gillick, capacity.
+mod who_decides;
 
 use domain::{CamhsStatus, HealthItem, HealthItemKind};
 use serde_json::{Value, json};

@@ -304,16 +304,26 @@ async fn every_operation_leaves_its_entry() {
     assert_eq!(e["actorSubject"], young_person.subject());
     assert_eq!(e["childId"], chloe.to_string());
     assert_eq!(detail(&e, "grant_id"), Some(chloe_ot_grant.as_str()));
+    let today = app.now().date_naive();
     let capacity = officer
         .graphql(
-            "mutation($id: ID!) { recordCapacity(childId: $id, lacksCapacity: false) }",
-            json!({ "id": chloe }),
+            "mutation($input: CapacityAssessmentInput!) { recordCapacityAssessment(input: $input) { id } }",
+            json!({ "input": {
+                "childId": chloe,
+                "scopes": ["MENTAL_HEALTH"],
+                "assessorRole": "social worker",
+                "assessedOn": today.to_string(),
+                "outcome": "HAS_CAPACITY",
+                "reasons": "understood, retained and weighed what sharing would mean",
+                "reviewOn": (today + chrono::Duration::days(90)).to_string(),
+            } }),
         )
         .await;
     assert!(capacity.body["errors"].is_null(), "{capacity:?}");
     let e = only_entry(&app, json!({ "action": "CAPACITY_RECORDED" })).await;
     assert_eq!(e["childId"], chloe.to_string());
-    assert_eq!(detail(&e, "lacks_capacity"), Some("false"), "{e}");
+    assert_eq!(detail(&e, "outcome"), Some("HAS_CAPACITY"), "{e}");
+    assert_eq!(detail(&e, "scopes"), Some("MENTAL_HEALTH"), "{e}");
 
     // OVERRIDE_DECLARED by the safeguarding lead, OVERRIDE_REVIEWED by IG.
     let declared = lead_persona
