@@ -59,12 +59,13 @@ pub use decision::{
 };
 pub use engine::{DecisionInput, decide};
 pub use grant::{
-    Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
-    GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
+    Capture, CaptureMethod, ConfirmError, Confirmation, Decider, EVIDENCE_NOT_RECORDED, Grant,
+    GrantError, GrantRequest, GrantStatus, GrantTerms, GrantorCapacity, MAX_EVIDENCE_CHARS,
+    Recipient, ReopenWindow, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
 };
 pub use lawful::{Article6, Condition, LawfulBasis};
 pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_words};
-pub use receipt::{Receipt, ReceiptEvent};
+pub use receipt::{AgreementKind, Controller, Receipt, ReceiptBasis, ReceiptContext, ReceiptEvent};
 pub use safeguarding::{
     MIN_REASON_CHARS, Override, OverrideError, OverrideRequest, Review, ReviewOutcome,
 };

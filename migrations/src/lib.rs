@@ -33,6 +33,7 @@ mod m20261123_000004_tell_it_once;
 mod m20261201_000005_readiness_probe;
 mod m20261202_000006_code_sets;
 mod m20261203_000007_lawful_basis;
+mod m20261203_000011_recorded_consent;
 mod util;
 
 /// All migrations, in order.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_readiness_probe::Migration),
             Box::new(m20261202_000006_code_sets::Migration),
             Box::new(m20261203_000007_lawful_basis::Migration),
+            Box::new(m20261203_000011_recorded_consent::Migration),
         ]
     }
 }

@@ -89,6 +89,9 @@ fn grant(child_id: ChildId) -> Grant {
         recorded_at: at(1),
         withdrawal: None,
         confirmed_at: None,
+        notice_version: "2026-12".into(),
+        agreement_version: 1,
+        needs_family_confirmation: false,
     }
 }
 
@@ -343,6 +346,7 @@ async fn a_recorded_capture_round_trips_and_a_contradictory_one_reads_as_corrupt
     let mut g = grant(child_id);
     g.capture = Capture::Verbal {
         recorded_by: "slt-1".into(),
+        evidence: "call 2026-12-01 10:30, ref C-12".into(),
     };
     let tx = store.traced().await.expect("txn");
     tx.insert_grant(&g).await.expect("grant");
