@@ -19,6 +19,46 @@ pub const DEMO_ISSUER: &str = "tellonce-demo";
 pub const DEMO_AUDIENCE: &str = "tellonce";
 /// The controller named on receipts unless configured.
 pub const DEFAULT_CONTROLLER: &str = "Northshire Council (demo controller)";
+/// The demo controller's privacy notice and its version, unless configured.
+pub const DEFAULT_PRIVACY_NOTICE_URL: &str = "https://northshire.example/privacy/send";
+pub const DEFAULT_PRIVACY_NOTICE_VERSION: &str = "2026-12-01";
+/// The demo controller's contact details, unless configured.
+pub const DEFAULT_CONTROLLER_ADDRESS: &str =
+    "Data Protection Officer, County Hall, Northshire NS1 1AA";
+pub const DEFAULT_CONTROLLER_EMAIL: &str = "dpo@northshire.example";
+pub const DEFAULT_CONTROLLER_PHONE: &str = "01632 960000";
+/// Days after the family withdraws a scope during which a practitioner's
+/// record cannot re-open it without the family confirming.
+pub const DEFAULT_REOPEN_WINDOW_DAYS: u32 = 30;
+
+/// What receipts say about the controller, and the re-open rule's window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptSettings {
+    /// The controller's privacy notice (Kantara `policyUrl`).
+    pub privacy_notice_url: String,
+    /// Its version: stored with each grant as the wording the family saw.
+    pub privacy_notice_version: String,
+    /// The controller's (or its DPO's) postal address.
+    pub controller_address: String,
+    pub controller_email: String,
+    pub controller_phone: String,
+    /// Days a family's withdrawal blocks a practitioner's record of the same
+    /// scope from taking effect without the family confirming it.
+    pub reopen_window_days: u32,
+}
+
+impl Default for ReceiptSettings {
+    fn default() -> Self {
+        Self {
+            privacy_notice_url: DEFAULT_PRIVACY_NOTICE_URL.to_owned(),
+            privacy_notice_version: DEFAULT_PRIVACY_NOTICE_VERSION.to_owned(),
+            controller_address: DEFAULT_CONTROLLER_ADDRESS.to_owned(),
+            controller_email: DEFAULT_CONTROLLER_EMAIL.to_owned(),
+            controller_phone: DEFAULT_CONTROLLER_PHONE.to_owned(),
+            reopen_window_days: DEFAULT_REOPEN_WINDOW_DAYS,
+        }
+    }
+}
 
 /// A value that must never be printed: `Debug` and `Display` show a mask.
 #[derive(Clone, PartialEq, Eq)]
@@ -137,6 +177,8 @@ pub struct Settings {
     pub log_json: bool,
     /// Named as the data controller on consent receipts.
     pub controller: String,
+    /// The privacy notice, controller contact and re-open window.
+    pub receipts: ReceiptSettings,
     /// The longest a safeguarding override may last, in hours.
     pub max_override_hours: u32,
     /// Hours from declaring an override to the deadline for its IG (or
@@ -203,6 +245,15 @@ pub struct ConfigArgs {
     /// The data controller named on consent receipts.
     #[arg(long, env = "TELLONCE_CONTROLLER", global = true)]
     pub controller: Option<String>,
+    /// The controller's privacy notice URL, shown on receipts.
+    #[arg(long, env = "TELLONCE_PRIVACY_NOTICE_URL", global = true)]
+    pub privacy_notice_url: Option<String>,
+    /// The privacy notice's version, recorded with each grant.
+    #[arg(long, env = "TELLONCE_PRIVACY_NOTICE_VERSION", global = true)]
+    pub privacy_notice_version: Option<String>,
+    /// Days a withdrawal blocks a practitioner's record from re-opening it.
+    #[arg(long, env = "TELLONCE_REOPEN_WINDOW_DAYS", global = true)]
+    pub reopen_window_days: Option<u32>,
     /// The longest a safeguarding override may last, in hours.
     #[arg(long, env = "TELLONCE_MAX_OVERRIDE_HOURS", global = true)]
     pub max_override_hours: Option<u32>,
@@ -240,6 +291,12 @@ struct FileSettings {
     max_complexity: Option<usize>,
     log_json: Option<bool>,
     controller: Option<String>,
+    privacy_notice_url: Option<String>,
+    privacy_notice_version: Option<String>,
+    controller_address: Option<String>,
+    controller_email: Option<String>,
+    controller_phone: Option<String>,
+    reopen_window_days: Option<u32>,
     max_override_hours: Option<u32>,
     override_review_hours: Option<u32>,
     show_practitioners_to_families: Option<bool>,
@@ -366,6 +423,28 @@ impl ConfigArgs {
                 .clone()
                 .or(file.controller)
                 .unwrap_or_else(|| DEFAULT_CONTROLLER.to_owned()),
+            receipts: {
+                let d = ReceiptSettings::default();
+                ReceiptSettings {
+                    privacy_notice_url: self
+                        .privacy_notice_url
+                        .clone()
+                        .or(file.privacy_notice_url)
+                        .unwrap_or(d.privacy_notice_url),
+                    privacy_notice_version: self
+                        .privacy_notice_version
+                        .clone()
+                        .or(file.privacy_notice_version)
+                        .unwrap_or(d.privacy_notice_version),
+                    controller_address: file.controller_address.unwrap_or(d.controller_address),
+                    controller_email: file.controller_email.unwrap_or(d.controller_email),
+                    controller_phone: file.controller_phone.unwrap_or(d.controller_phone),
+                    reopen_window_days: self
+                        .reopen_window_days
+                        .or(file.reopen_window_days)
+                        .unwrap_or(d.reopen_window_days),
+                }
+            },
             fixed_now: None,
             show_practitioners_to_families: self
                 .show_practitioners_to_families

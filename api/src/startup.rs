@@ -90,7 +90,17 @@ impl Application {
                 trace,
                 crate::updates::Updates::default(),
                 Policy {
-                    controller: settings.controller.clone(),
+                    controller: consent::Controller {
+                        name: settings.controller.clone(),
+                        address: settings.receipts.controller_address.clone(),
+                        email: settings.receipts.controller_email.clone(),
+                        phone: settings.receipts.controller_phone.clone(),
+                        privacy_notice_url: settings.receipts.privacy_notice_url.clone(),
+                    },
+                    notice_version: settings.receipts.privacy_notice_version.clone(),
+                    reopen_window: consent::ReopenWindow {
+                        days: settings.receipts.reopen_window_days,
+                    },
                     max_override_hours: settings.max_override_hours,
                     override_review_hours: settings.override_review_hours,
                     show_practitioners_to_families: settings.show_practitioners_to_families,

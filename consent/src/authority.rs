@@ -19,7 +19,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use domain::{AgencyKind, Scope};
 
-use crate::grant::{Capture, CaptureMethod, Decider, GrantorCapacity};
+use crate::grant::{Capture, CaptureMethod, Decider, GrantorCapacity, MAX_EVIDENCE_CHARS};
 use crate::standing::{
     CapacityAssessment, CapacityDecision, CapacityOutcome, Competence, Deputyship, PrHolding,
     is_health, sixteenth_birthday,
@@ -525,14 +525,17 @@ pub enum FamilyRefusal {
 impl Decider {
     /// Who is deciding: the signed-in family member themself (DIGITAL), or a
     /// practitioner of an agency the agreement lets record consent naming
-    /// the person whose written or verbal decision they record (`named`).
-    /// Anyone but the current consent authority is refused with the rule.
+    /// the person whose written or verbal decision they record (`named`)
+    /// and its `evidence` (the form's reference, or the call's date, time and
+    /// reference). Anyone but the current consent authority is refused with
+    /// the rule.
     pub fn resolve(
         principal: &Principal,
         facts: &ChildFacts,
         agreement: &Agreement,
         named: Option<&str>,
         method: Option<CaptureMethod>,
+        evidence: Option<&str>,
         scopes: &BTreeSet<Scope>,
         today: NaiveDate,
     ) -> Result<Decider, AuthorityError> {
@@ -544,6 +547,9 @@ impl Decider {
             }
             if method.is_some_and(|m| m != CaptureMethod::Digital) {
                 return Err(AuthorityError::OwnDecisionNotDigital);
+            }
+            if evidence.is_some() {
+                return Err(AuthorityError::EvidenceOfOwnDecision);
             }
             let capacity = facts.may_decide(person, scopes, today)?;
             return Ok(Decider {
@@ -563,16 +569,28 @@ impl Decider {
                 return Err(AuthorityError::RecordedAsDigital);
             }
             let person = named.ok_or(AuthorityError::NameThePerson)?;
+            let method = method.unwrap_or(CaptureMethod::Written);
+            let evidence = evidence.map(str::trim).unwrap_or_default();
+            if evidence.is_empty() {
+                return Err(AuthorityError::NoEvidence { method });
+            }
+            if evidence.chars().count() > MAX_EVIDENCE_CHARS || evidence.contains('\0') {
+                return Err(AuthorityError::EvidenceTooLong);
+            }
             let capacity = facts.may_decide(person, scopes, today)?;
+            let recorded_by = principal.subject.clone();
+            let evidence = evidence.to_owned();
             return Ok(Decider {
                 person: person.to_owned(),
                 capacity,
                 capture: match method {
-                    Some(CaptureMethod::Verbal) => Capture::Verbal {
-                        recorded_by: principal.subject.clone(),
+                    CaptureMethod::Verbal => Capture::Verbal {
+                        recorded_by,
+                        evidence,
                     },
                     _ => Capture::Written {
-                        recorded_by: principal.subject.clone(),
+                        recorded_by,
+                        evidence,
                     },
                 },
             });
@@ -702,6 +720,21 @@ pub enum AuthorityError {
     /// A practitioner did not name the person.
     #[error("name the person whose decision you are recording")]
     NameThePerson,
+    /// A practitioner's record names no evidence.
+    #[error("{}", match .method {
+        CaptureMethod::Verbal => "a VERBAL decision names its evidence: the call's date, time and reference",
+        _ => "a WRITTEN decision names its evidence: the reference of the signed form",
+    })]
+    NoEvidence {
+        /// How the decision was captured.
+        method: CaptureMethod,
+    },
+    /// The evidence is longer than a reference.
+    #[error("evidence is a reference of at most 200 characters")]
+    EvidenceTooLong,
+    /// A family member's own decision carries no evidence.
+    #[error("evidence is recorded only for a decision a practitioner records for you")]
+    EvidenceOfOwnDecision,
 }
 
 impl AuthorityError {
@@ -713,6 +746,9 @@ impl AuthorityError {
             AuthorityError::OwnDecisionNotDigital | AuthorityError::RecordedAsDigital => {
                 Some("method")
             }
+            AuthorityError::NoEvidence { .. }
+            | AuthorityError::EvidenceTooLong
+            | AuthorityError::EvidenceOfOwnDecision => Some("evidence"),
             AuthorityError::NoAuthority
             | AuthorityError::BeforeHandOver { .. }
             | AuthorityError::AfterHandOver { .. }

@@ -48,11 +48,27 @@ domain::code_enum! {
 pub enum Capture {
     /// By the family themselves, signed in.
     Digital,
-    /// On paper, recorded by this practitioner (their subject).
-    Written { recorded_by: String },
-    /// Spoken, recorded by this practitioner (their subject).
-    Verbal { recorded_by: String },
+    /// On paper, recorded by this practitioner (their subject), with the
+    /// reference of the signed form (`evidence`).
+    Written {
+        recorded_by: String,
+        evidence: String,
+    },
+    /// Spoken, recorded by this practitioner (their subject), with the call
+    /// record: its date, time and reference (`evidence`).
+    Verbal {
+        recorded_by: String,
+        evidence: String,
+    },
 }
+
+/// The evidence stored for a written or verbal decision recorded before
+/// evidence was required (migration 11).
+pub const EVIDENCE_NOT_RECORDED: &str = "not recorded (before evidence was required)";
+
+/// The longest evidence reference accepted, in characters: a form or call
+/// reference with a date, not a note.
+pub const MAX_EVIDENCE_CHARS: usize = 200;
 
 impl Capture {
     /// The method, as the API and the database spell it.
@@ -68,17 +84,39 @@ impl Capture {
     pub fn recorded_by(&self) -> Option<&str> {
         match self {
             Capture::Digital => None,
-            Capture::Written { recorded_by } | Capture::Verbal { recorded_by } => Some(recorded_by),
+            Capture::Written { recorded_by, .. } | Capture::Verbal { recorded_by, .. } => {
+                Some(recorded_by)
+            }
+        }
+    }
+
+    /// The evidence of a recorded decision (the form's reference, or the
+    /// call record); none for the family's own.
+    pub fn evidence(&self) -> Option<&str> {
+        match self {
+            Capture::Digital => None,
+            Capture::Written { evidence, .. } | Capture::Verbal { evidence, .. } => Some(evidence),
         }
     }
 
     /// From its stored parts; `None` when they contradict each other (a
-    /// DIGITAL decision someone recorded, or a written one nobody did).
-    pub fn from_parts(method: CaptureMethod, recorded_by: Option<String>) -> Option<Self> {
-        match (method, recorded_by) {
-            (CaptureMethod::Digital, None) => Some(Capture::Digital),
-            (CaptureMethod::Written, Some(recorded_by)) => Some(Capture::Written { recorded_by }),
-            (CaptureMethod::Verbal, Some(recorded_by)) => Some(Capture::Verbal { recorded_by }),
+    /// DIGITAL decision someone recorded or with evidence, or a written one
+    /// nobody did or without evidence).
+    pub fn from_parts(
+        method: CaptureMethod,
+        recorded_by: Option<String>,
+        evidence: Option<String>,
+    ) -> Option<Self> {
+        match (method, recorded_by, evidence) {
+            (CaptureMethod::Digital, None, None) => Some(Capture::Digital),
+            (CaptureMethod::Written, Some(recorded_by), Some(evidence)) => Some(Capture::Written {
+                recorded_by,
+                evidence,
+            }),
+            (CaptureMethod::Verbal, Some(recorded_by), Some(evidence)) => Some(Capture::Verbal {
+                recorded_by,
+                evidence,
+            }),
             _ => None,
         }
     }
@@ -143,8 +181,16 @@ pub struct Grant {
     pub capture: Capture,
     pub recorded_at: DateTime<Utc>,
     pub withdrawal: Option<Withdrawal>,
-    /// When the young person confirmed a grant a parent made for them.
+    /// When the young person confirmed a grant a parent made for them, or
+    /// the family confirmed one a practitioner recorded that needed it.
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// The privacy-notice (wording) version the family was shown.
+    pub notice_version: String,
+    /// The agreement version in force when the grant was made.
+    pub agreement_version: i32,
+    /// A practitioner's record that re-opens a scope the family withdrew
+    /// recently: it gives no access until the family confirms it.
+    pub needs_family_confirmation: bool,
 }
 
 impl Grant {
@@ -153,7 +199,7 @@ impl Grant {
             GrantStatus::Withdrawn
         } else if self.valid_until.is_some_and(|until| until <= now) {
             GrantStatus::Expired
-        } else if self.valid_from > now {
+        } else if self.valid_from > now || self.awaits_family() {
             GrantStatus::Pending
         } else {
             GrantStatus::Active
@@ -180,7 +226,14 @@ impl Grant {
     pub fn awaits_young_person(&self, now: DateTime<Utc>) -> bool {
         self.capacity == GrantorCapacity::ParentalResponsibility
             && self.confirmed_at.is_none()
+            && !self.needs_family_confirmation
             && matches!(self.status(now), GrantStatus::Active | GrantStatus::Pending)
+    }
+
+    /// A practitioner's record waiting for the family to confirm it (it may
+    /// since have been withdrawn or have expired: see [`Grant::status`]).
+    pub fn awaits_family(&self) -> bool {
+        self.needs_family_confirmation && self.confirmed_at.is_none()
     }
 }
 
@@ -259,6 +312,41 @@ pub struct GrantRequest {
     pub decider: Decider,
     /// What is shared.
     pub terms: GrantTerms,
+    /// The privacy-notice version shown (from configuration).
+    pub notice_version: String,
+    /// The agreement version in force.
+    pub agreement_version: i32,
+    /// Scopes the family withdrew within the re-open window
+    /// ([`ReopenWindow::recently_withdrawn`]).
+    pub recently_withdrawn: BTreeSet<Scope>,
+}
+
+/// How long after the family withdraws a scope a practitioner's record
+/// cannot re-open it without the family confirming (`reopen_window_days`
+/// in configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReopenWindow {
+    /// In days.
+    pub days: u32,
+}
+
+impl ReopenWindow {
+    /// The scopes of `grants` withdrawn within the window before `now`.
+    /// Any recipient counts: a "no" to one agency is read as a "no" to
+    /// sharing that information by phone or paper at all, until the family
+    /// says otherwise themself.
+    pub fn recently_withdrawn(&self, grants: &[Grant], now: DateTime<Utc>) -> BTreeSet<Scope> {
+        let since = now - Duration::days(i64::from(self.days));
+        grants
+            .iter()
+            .filter(|g| {
+                g.withdrawal
+                    .as_ref()
+                    .is_some_and(|w| w.at > since && w.at <= now)
+            })
+            .flat_map(|g| g.scopes.iter().copied())
+            .collect()
+    }
 }
 
 /// A young person's confirmation of a grant a parent made for them.
@@ -278,7 +366,14 @@ impl Grant {
             child_id,
             decider,
             terms,
+            notice_version,
+            agreement_version,
+            recently_withdrawn,
         } = request;
+        // The family's own decision confirms itself; a practitioner's
+        // record may not undo a recent "no" on its own.
+        let needs_family_confirmation =
+            decider.capture != Capture::Digital && !terms.scopes.is_disjoint(&recently_withdrawn);
         Ok(Grant {
             id,
             child_id,
@@ -293,6 +388,9 @@ impl Grant {
             recorded_at: now,
             withdrawal: None,
             confirmed_at: None,
+            notice_version,
+            agreement_version,
+            needs_family_confirmation,
         })
     }
 
@@ -319,13 +417,27 @@ impl Grant {
         })
     }
 
-    /// The young person's confirmation of a parent's grant at `now`: only
-    /// by the young person, and only while the grant awaits them.
+    /// The confirmation of a grant at `now`: of a practitioner's record
+    /// that awaits the family, by a family member with consent authority
+    /// themself (DIGITAL); of a parent's grant, by the young person while it
+    /// awaits them.
     pub fn confirm(
         &self,
         decider: &Decider,
         now: DateTime<Utc>,
     ) -> Result<Confirmation, ConfirmError> {
+        if self.awaits_family() {
+            if decider.capture != Capture::Digital {
+                return Err(ConfirmError::NotTheFamily);
+            }
+            if !matches!(self.status(now), GrantStatus::Pending) {
+                return Err(ConfirmError::NotAwaiting);
+            }
+            return Ok(Confirmation {
+                person_id: decider.person.clone(),
+                at: now,
+            });
+        }
         if decider.capacity != GrantorCapacity::YoungPerson {
             return Err(ConfirmError::NotTheYoungPerson);
         }
@@ -392,6 +504,12 @@ pub enum ConfirmError {
     /// Someone other than the young person (FORBIDDEN: no field).
     #[error("only the young person confirms consents made for them")]
     NotTheYoungPerson,
+    /// A practitioner tried to confirm a record awaiting the family
+    /// (FORBIDDEN: no field).
+    #[error(
+        "only the family confirms a consent recorded for them that re-opens what they recently withdrew"
+    )]
+    NotTheFamily,
     /// Not a parent's live grant still waiting for the young person.
     #[error("this consent is not waiting for your review")]
     NotAwaiting,
@@ -402,7 +520,7 @@ impl ConfirmError {
     /// (FORBIDDEN).
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            ConfirmError::NotTheYoungPerson => None,
+            ConfirmError::NotTheYoungPerson | ConfirmError::NotTheFamily => None,
             ConfirmError::NotAwaiting => Some("grantId"),
         }
     }

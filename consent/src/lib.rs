@@ -69,12 +69,13 @@ pub use decision::{
 };
 pub use engine::{ADDRESS_WITHHELD_REASON, DecisionInput, decide};
 pub use grant::{
-    Capture, CaptureMethod, ConfirmError, Confirmation, Decider, Grant, GrantError, GrantRequest,
-    GrantStatus, GrantTerms, GrantorCapacity, Recipient, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
+    Capture, CaptureMethod, ConfirmError, Confirmation, Decider, EVIDENCE_NOT_RECORDED, Grant,
+    GrantError, GrantRequest, GrantStatus, GrantTerms, GrantorCapacity, MAX_EVIDENCE_CHARS,
+    Recipient, ReopenWindow, VALID_FROM_TOLERANCE_MINUTES, Withdrawal,
 };
 pub use lawful::{Article6, Condition, LawfulBasis};
 pub use principal::{AgencyRef, Principal, Purpose, Role, purpose_requirement, purpose_words};
-pub use receipt::{Receipt, ReceiptEvent};
+pub use receipt::{AgreementKind, Controller, Receipt, ReceiptBasis, ReceiptContext, ReceiptEvent};
 pub use safeguarding::{
     Approval, ApprovalError, ApproverRole, CARRIED_OVER_FAMILY_NOTICE, MAX_FAMILY_NOTICE_CHARS,
     MIN_FAMILY_NOTICE_CHARS, MIN_REASON_CHARS, Override, OverrideError, OverrideGround,

@@ -157,6 +157,9 @@ fn grant(recipient: Recipient, scopes: &[Scope], purposes: &[Purpose]) -> Grant 
         recorded_at: now() - Duration::days(30),
         withdrawal: None,
         confirmed_at: None,
+        notice_version: "2026-12".into(),
+        agreement_version: 1,
+        needs_family_confirmation: false,
     }
 }
 

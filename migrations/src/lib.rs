@@ -46,6 +46,7 @@ mod m20261203_000007_lawful_basis;
 mod m20261203_000008_who_decides;
 mod m20261203_000009_break_glass;
 mod m20261203_000010_identity_split;
+mod m20261203_000011_recorded_consent;
 mod util;
 
 /// All migrations, in order.
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_who_decides::Migration),
             Box::new(m20261203_000009_break_glass::Migration),
             Box::new(m20261203_000010_identity_split::Migration),
+            Box::new(m20261203_000011_recorded_consent::Migration),
         ]
     }
 }

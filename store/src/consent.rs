@@ -66,7 +66,12 @@ fn grant_of(
             by_person_id: w.by_person_id.clone(),
             capacity: code(&w.capacity)?,
             reason: w.reason.clone(),
-            capture: capture(code(&w.method)?, w.recorded_by.clone(), w.id)?,
+            capture: capture(
+                code(&w.method)?,
+                w.recorded_by.clone(),
+                w.evidence.clone(),
+                w.id,
+            )?,
         }),
         None => None,
     };
@@ -80,23 +85,32 @@ fn grant_of(
         purposes: set.purposes.get(&g.id).cloned().unwrap_or_default(),
         valid_from: g.valid_from,
         valid_until: g.valid_until,
-        capture: capture(code(&g.method)?, g.recorded_by.clone(), g.id)?,
+        capture: capture(
+            code(&g.method)?,
+            g.recorded_by.clone(),
+            g.evidence.clone(),
+            g.id,
+        )?,
         recorded_at: g.recorded_at,
         withdrawal,
         confirmed_at: confirmations.get(&g.id).map(|c| c.confirmed_at),
+        notice_version: g.notice_version.clone(),
+        agreement_version: g.agreement_version,
+        needs_family_confirmation: g.needs_family_confirmation,
     })
 }
 
-/// A stored capture method and recorder, which must agree (a DIGITAL
-/// decision has no recorder; a written or verbal one has one).
+/// A stored capture method, recorder and evidence, which must agree (a
+/// DIGITAL decision has neither; a written or verbal one has both).
 fn capture(
     method: CaptureMethod,
     recorded_by: Option<String>,
+    evidence: Option<String>,
     id: Uuid,
 ) -> Result<Capture, StoreError> {
-    Capture::from_parts(method, recorded_by).ok_or_else(|| {
+    Capture::from_parts(method, recorded_by, evidence).ok_or_else(|| {
         StoreError::Corrupt(format!(
-            "consent decision {id}: its capture method and recorder disagree"
+            "consent decision {id}: its capture method, recorder and evidence disagree"
         ))
     })
 }
@@ -454,6 +468,10 @@ impl TracedTxn {
             method: Set(g.capture.method().code().to_owned()),
             recorded_by: Set(g.capture.recorded_by().map(str::to_owned)),
             recorded_at: Set(g.recorded_at),
+            evidence: Set(g.capture.evidence().map(str::to_owned)),
+            notice_version: Set(g.notice_version.clone()),
+            agreement_version: Set(g.agreement_version),
+            needs_family_confirmation: Set(g.needs_family_confirmation),
         })
         .exec(&self.txn)
         .await?;
@@ -499,6 +517,7 @@ impl TracedTxn {
             reason: Set(w.reason.clone()),
             method: Set(w.capture.method().code().to_owned()),
             recorded_by: Set(w.capture.recorded_by().map(str::to_owned)),
+            evidence: Set(w.capture.evidence().map(str::to_owned)),
         })
         .exec(&self.txn)
         .await?;

@@ -261,6 +261,10 @@ child_entity!(consent_grant, "consent_grant" {
     method: String,
     recorded_by: Option<String>,
     recorded_at: DateTimeUtc,
+    evidence: Option<String>,
+    notice_version: String,
+    agreement_version: i32,
+    needs_family_confirmation: bool,
 });
 
 child_entity!(consent_withdrawal, "consent_withdrawal" {
@@ -271,6 +275,7 @@ child_entity!(consent_withdrawal, "consent_withdrawal" {
     reason: Option<String>,
     method: String,
     recorded_by: Option<String>,
+    evidence: Option<String>,
 });
 
 child_entity!(consent_confirmation, "consent_confirmation" {

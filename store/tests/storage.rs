@@ -89,6 +89,9 @@ fn grant(child_id: ChildId) -> Grant {
         recorded_at: at(1),
         withdrawal: None,
         confirmed_at: None,
+        notice_version: "2026-12".into(),
+        agreement_version: 1,
+        needs_family_confirmation: false,
     }
 }
 
@@ -389,6 +392,7 @@ async fn a_recorded_capture_round_trips_and_a_contradictory_one_reads_as_corrupt
     let mut g = grant(child_id);
     g.capture = Capture::Verbal {
         recorded_by: "slt-1".into(),
+        evidence: "call 2026-12-01 10:30, ref C-12".into(),
     };
     let tx = store.traced().await.expect("txn");
     tx.insert_grant(&g).await.expect("grant");
@@ -551,9 +555,21 @@ async fn the_migration_carries_codes_over_on_postgres() {
         format!("{refused:?}").contains("ck_consent_grant_capture"),
         "{refused:?}"
     );
-    db.execute_unprepared("UPDATE consent_grant SET method = 'WRITTEN', recorded_by = 'slt-1'")
+    // A written consent with its recorder still needs its evidence (the
+    // form's reference), and with both it stands.
+    let refused = db
+        .execute_unprepared("UPDATE consent_grant SET method = 'WRITTEN', recorded_by = 'slt-1'")
         .await
-        .expect("a written consent with its recorder");
+        .expect_err("a written consent with no evidence");
+    assert!(
+        format!("{refused:?}").contains("ck_consent_grant_evidence"),
+        "{refused:?}"
+    );
+    db.execute_unprepared(
+        "UPDATE consent_grant SET method = 'WRITTEN', recorded_by = 'slt-1', evidence = 'FORM-17'",
+    )
+    .await
+    .expect("a written consent with its recorder and evidence");
     let _ = db.close().await;
     let _ = admin
         .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
@@ -1092,12 +1108,25 @@ async fn the_address_withheld_marker_round_trips_and_a_partial_one_reads_as_corr
     }
 }
 
+/// How many migrations `down` undoes to stand just before `name`, whatever
+/// migrations follow it.
+fn steps_back_to(name: &str) -> u32 {
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    u32::try_from(all.len() - at).expect("a small number")
+}
+
 /// Migration 10 can be rolled back and applied again.
 #[tokio::test]
 async fn the_identity_split_rolls_back_and_reapplies() {
     let db = connect().await;
     Migrator::up(&db, None).await.expect("up");
-    Migrator::down(&db, Some(1)).await.expect("down");
+    Migrator::down(&db, Some(steps_back_to("m20261203_000010_identity_split")))
+        .await
+        .expect("down");
     let refused = db
         .execute_unprepared(
             "INSERT INTO consent_grant_scope (child_id, grant_id, scope) VALUES ('a', 'b', 'CONTACT')",
@@ -1130,14 +1159,9 @@ async fn the_break_glass_migration_can_be_undone() {
     tx.insert_override(&o).await.expect("override");
     tx.commit(vec![]).await.expect("commit");
     let db = store.connection();
-    // Down to just before the break-glass migration, whatever follows it.
-    let all = Migrator::migrations();
-    let at = all
-        .iter()
-        .position(|m| m.name() == "m20261203_000009_break_glass")
-        .expect("the break-glass migration");
-    let steps = u32::try_from(all.len() - at).expect("a small number");
-    Migrator::down(db, Some(steps)).await.expect("down");
+    Migrator::down(db, Some(steps_back_to("m20261203_000009_break_glass")))
+        .await
+        .expect("down");
     let rows = db
         .query_all_raw(Statement::from_string(
             DbBackend::Sqlite,

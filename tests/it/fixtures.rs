@@ -617,6 +617,9 @@ impl GrantBuilder<'_> {
             recorded_at: at,
             withdrawal: None,
             confirmed_at: None,
+            notice_version: api::config::DEFAULT_PRIVACY_NOTICE_VERSION.to_owned(),
+            agreement_version: 1,
+            needs_family_confirmation: false,
         };
         let tx = self.by.app.store.traced().await.expect("transaction");
         tx.insert_grant(&grant).await.expect("insert grant");

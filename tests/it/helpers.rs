@@ -271,6 +271,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         limits: Limits::default(),
         log_json: false,
         controller: "Test Council".into(),
+        receipts: api::config::ReceiptSettings::default(),
         max_override_hours: 72,
         override_review_hours: 72,
         show_practitioners_to_families: false,

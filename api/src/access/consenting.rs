@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use consent::trace::TraceAction;
 use consent::{
-    Agreement, CaptureMethod, ChildFacts, Decider, Grant, GrantTerms, Purpose, Receipt, Recipient,
+    Agreement, CaptureMethod, ChildFacts, Decider, Grant, GrantTerms, Purpose, Receipt,
+    ReceiptContext, Recipient,
 };
 use domain::{AgencyKind, ChildId, Scope};
 use uuid::Uuid;
@@ -38,6 +39,9 @@ pub struct GrantAsk {
     pub method: Option<CaptureMethod>,
     /// Whose decision a practitioner is recording.
     pub grantor_person_id: Option<String>,
+    /// A practitioner's record: the signed form's reference, or the call's
+    /// date, time and reference.
+    pub evidence: Option<String>,
 }
 
 /// A withdrawal as asked for.
@@ -47,6 +51,15 @@ pub struct WithdrawAsk {
     pub reason: Option<String>,
     pub method: Option<CaptureMethod>,
     pub grantor_person_id: Option<String>,
+    pub evidence: Option<String>,
+}
+
+/// A grant with its receipts, as the family's consents view shows it.
+#[derive(Debug, Clone)]
+pub struct ConsentRecord {
+    pub grant: Grant,
+    pub receipt: Receipt,
+    pub withdrawal_receipt: Option<Receipt>,
 }
 
 fn recipient_code(r: Recipient) -> String {
@@ -86,6 +99,7 @@ impl Consenting<'_> {
         agreement: &Agreement,
         named: Option<&str>,
         method: Option<CaptureMethod>,
+        evidence: Option<&str>,
         scopes: &BTreeSet<Scope>,
     ) -> Result<Decider> {
         let rc = self.rc;
@@ -95,6 +109,7 @@ impl Consenting<'_> {
             agreement,
             named,
             method,
+            evidence,
             scopes,
             rc.today(),
         )?)
@@ -126,12 +141,78 @@ impl Consenting<'_> {
         ))
     }
 
-    fn receipt(&self, grant: &Grant, withdrawal: bool) -> Result<Receipt> {
-        Receipt::of(grant, withdrawal, &self.rc.policy().controller).ok_or_else(|| {
-            Error::Internal(anyhow::anyhow!(
-                "receipt requested for a grant without a withdrawal"
-            ))
-        })
+    async fn receipt(&self, grant: &Grant, withdrawal: bool) -> Result<Receipt> {
+        let mut records = self.records(vec![grant.clone()]).await?;
+        let record = records
+            .pop()
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("no receipt made for a grant")))?;
+        if withdrawal {
+            record.withdrawal_receipt.ok_or_else(|| {
+                Error::Internal(anyhow::anyhow!(
+                    "receipt requested for a grant without a withdrawal"
+                ))
+            })
+        } else {
+            Ok(record.receipt)
+        }
+    }
+
+    /// The receipts of `grants`, each under the agreement version it was
+    /// made under and naming the law for its recipient's kind of agency.
+    pub async fn records(&self, grants: Vec<Grant>) -> Result<Vec<ConsentRecord>> {
+        let rc = self.rc;
+        let store = rc.store();
+        let agencies = if grants
+            .iter()
+            .any(|g| matches!(g.recipient, Recipient::Agency(_)))
+        {
+            store.agencies().await?
+        } else {
+            Vec::new()
+        };
+        let mut agreements: std::collections::BTreeMap<i32, Agreement> = Default::default();
+        for version in grants.iter().map(|g| g.agreement_version) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = agreements.entry(version) {
+                let agreement = store.agreement_version(version).await?.ok_or_else(|| {
+                    Error::Internal(anyhow::anyhow!(
+                        "grant made under agreement version {version}, which is not published"
+                    ))
+                })?;
+                slot.insert(agreement);
+            }
+        }
+        let controller = &rc.policy().controller;
+        grants
+            .into_iter()
+            .map(|grant| {
+                let recipient_kind = match grant.recipient {
+                    Recipient::Kind(kind) => kind,
+                    Recipient::Agency(id) => agencies
+                        .iter()
+                        .find(|a| a.id == id)
+                        .map(|a| a.kind)
+                        .ok_or_else(|| {
+                        Error::Internal(anyhow::anyhow!("grant {} names no agency", grant.id))
+                    })?,
+                };
+                let agreement = agreements
+                    .get(&grant.agreement_version)
+                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("agreement not loaded")))?;
+                let cx = ReceiptContext {
+                    controller,
+                    agreement,
+                    recipient_kind,
+                };
+                let receipt = Receipt::of(&grant, false, cx)
+                    .ok_or_else(|| Error::Internal(anyhow::anyhow!("no grant receipt")))?;
+                let withdrawal_receipt = Receipt::of(&grant, true, cx);
+                Ok(ConsentRecord {
+                    grant,
+                    receipt,
+                    withdrawal_receipt,
+                })
+            })
+            .collect()
     }
 
     /// Grants consent; returns the receipt. The terms are checked
@@ -166,12 +247,19 @@ impl Consenting<'_> {
             &loaded.agreement,
             ask.grantor_person_id.as_deref(),
             ask.method,
+            ask.evidence.as_deref(),
             &terms.scopes,
         )?;
+        let policy = rc.policy();
         let request = consent::GrantRequest {
             child_id: ask.child,
             decider,
             terms,
+            notice_version: policy.notice_version.clone(),
+            agreement_version: loaded.agreement.version,
+            recently_withdrawn: policy
+                .reopen_window
+                .recently_withdrawn(&loaded.state.grants, rc.now),
         };
         let grant = Grant::new(request, Uuid::now_v7(), rc.now)?;
         let tx = rc.store().traced().await?;
@@ -183,9 +271,10 @@ impl Consenting<'_> {
             .detail("scopes", codes(&grant.scopes))
             .detail("purposes", codes(&grant.purposes))
             .detail("method", grant.capture.method())
-            .detail("capacity", grant.capacity);
+            .detail("capacity", grant.capacity)
+            .detail("awaits_family", grant.needs_family_confirmation);
         tx.commit(vec![entry]).await?;
-        self.receipt(&grant, false)
+        self.receipt(&grant, false).await
     }
 
     /// Withdraws a grant, effective for the very next request; returns the
@@ -198,6 +287,7 @@ impl Consenting<'_> {
             &agreement,
             ask.grantor_person_id.as_deref(),
             ask.method,
+            ask.evidence.as_deref(),
             &grant.scopes,
         )?;
         let withdrawal = grant.withdraw(decider, ask.reason.as_deref(), Uuid::now_v7(), rc.now)?;
@@ -211,14 +301,18 @@ impl Consenting<'_> {
             .detail("capacity", withdrawal.capacity);
         tx.commit(vec![entry]).await?;
         grant.withdrawal = Some(withdrawal);
-        self.receipt(&grant, true)
+        self.receipt(&grant, true).await
     }
 
-    /// The young person keeps a grant a parent made for them.
+    /// The young person keeps a grant a parent made for them; or the family
+    /// confirms a practitioner's record that re-opened what they withdrew.
     pub async fn confirm(&self, grant_id: Uuid) -> Result<Grant> {
         let rc = self.rc;
         let (facts, agreement, mut grant) = self.find_grant(grant_id).await?;
-        let decider = self.decider(&facts, &agreement, None, None, &grant.scopes)?;
+        if rc.principal.is_practitioner() && grant.awaits_family() {
+            return Err(consent::ConfirmError::NotTheFamily.into());
+        }
+        let decider = self.decider(&facts, &agreement, None, None, None, &grant.scopes)?;
         let confirmation = grant.confirm(&decider, rc.now)?;
         let tx = rc.store().traced().await?;
         tx.insert_confirmation(
@@ -275,7 +369,7 @@ impl Consenting<'_> {
                         .detail("view", "consent_receipt")
                         .detail("receipt_id", id),
                 );
-                return self.receipt(grant, withdrawal);
+                return self.receipt(grant, withdrawal).await;
             }
         }
         Err(Error::NotFound("receipt"))

@@ -43,7 +43,7 @@ use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
 pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
-pub use consenting::{Consenting, GrantAsk, WithdrawAsk};
+pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, ReviewCounts, TracePage};
@@ -61,8 +61,14 @@ pub use store::{NewChild, TraceFilter, TraceRow};
 /// Rules of the deployment that the door applies.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Named as the data controller on consent receipts.
-    pub controller: String,
+    /// Named as the data controller on consent receipts, with its contact
+    /// details and privacy notice.
+    pub controller: consent::Controller,
+    /// The privacy-notice version recorded with each new grant.
+    pub notice_version: String,
+    /// How long a withdrawal blocks a practitioner's record of the same
+    /// scope from taking effect without the family.
+    pub reopen_window: consent::ReopenWindow,
     /// The longest a safeguarding override may last.
     pub max_override_hours: u32,
     /// Hours from declaring an override to its review deadline.

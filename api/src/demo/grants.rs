@@ -36,6 +36,9 @@ fn demo_grant(
         recorded_at: now - Duration::days(days),
         withdrawal: None,
         confirmed_at: None,
+        notice_version: crate::config::DEFAULT_PRIVACY_NOTICE_VERSION.to_owned(),
+        agreement_version: 1,
+        needs_family_confirmation: false,
     }
 }
 
@@ -191,6 +194,7 @@ pub fn grants(now: DateTime<Utc>) -> Vec<Grant> {
     out[4].valid_until = Some(now - Duration::days(70));
     out[6].capture = Capture::Verbal {
         recorded_by: "demo-slt".to_owned(),
+        evidence: "phone call 3 November 2026 10:15, call log SLT-0412".to_owned(),
     };
     out
 }

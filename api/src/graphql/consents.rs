@@ -5,12 +5,12 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use consent::{Agreement, Grant, Override, Receipt, Recipient};
+use consent::{Agreement, Override, Receipt, Recipient};
 
 use super::record::request;
 use super::scalar::Date;
 use super::types;
-use crate::access::{GrantAsk, OverrideAsk, RequestContext, WithdrawAsk};
+use crate::access::{ConsentRecord, GrantAsk, OverrideAsk, RequestContext, WithdrawAsk};
 
 type GqlResult<T> = async_graphql::Result<T>;
 
@@ -24,22 +24,89 @@ pub struct ConsentReceipt {
     pub timestamp: DateTime<Utc>,
     pub version: &'static str,
     pub jurisdiction: &'static str,
+    /// The language the receipt is written in.
+    pub language: &'static str,
     /// The child the consent is about.
     pub subject: ID,
+    /// The data controller's name.
     pub controller: String,
+    /// The data controller's contact details (Kantara `piiControllers`).
+    pub controller_contact: ControllerContact,
+    /// The controller's privacy notice (Kantara `policyUrl`).
+    pub policy_url: String,
+    /// The privacy-notice (wording) version the family agreed to.
+    pub notice_version: String,
+    /// The data-sharing agreement version the grant was made under.
+    pub agreement_version: i32,
     pub grantor_person_id: String,
     pub grantor_capacity: types::GrantorCapacity,
     pub recipient_agency_id: Option<ID>,
     pub recipient_agency_kind: Option<types::AgencyKind>,
     pub scopes: Vec<types::Scope>,
     pub purposes: Vec<types::Purpose>,
+    /// The law each (scope, purpose) covered rests on, from the agreement
+    /// the grant was made under (null where it has no rule for the
+    /// recipient).
+    pub lawful_bases: Vec<ReceiptLawfulBasis>,
+    /// True when any scope is special-category data (Kantara `sensitive`).
+    pub sensitive: bool,
+    /// The special-category scopes (Kantara `spiCat`).
+    pub spi_cat: Vec<types::Scope>,
+    /// AGREEMENT_TO_SHARE (the common-law duty of confidence) or CONSENT
+    /// (UK GDPR Art 6(1)(a), only where every rule covered says so).
+    pub agreement_kind: &'static str,
+    /// How the family's agreement is named to them: "your agreement to
+    /// share" or "your consent".
+    pub agreement_words: &'static str,
     pub valid_from: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
     pub method: types::CaptureMethod,
     /// The practitioner who recorded a written or verbal decision.
     pub recorded_by: Option<String>,
+    /// What a recorded decision rests on: the signed form's reference, or
+    /// the call's date, time and reference.
+    pub evidence: Option<String>,
+    /// A practitioner's record that re-opens what the family withdrew
+    /// recently: it gives no access until the family confirms it.
+    pub awaiting_family_confirmation: bool,
+    /// For the family, in their words: who recorded it and how, and why it
+    /// waits for them.
+    pub note: Option<String>,
     pub grant_id: ID,
     pub reason: Option<String>,
+}
+
+/// The controller's contact details.
+#[derive(SimpleObject, Debug)]
+pub struct ControllerContact {
+    pub name: String,
+    pub address: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// The law one (scope, purpose) of a receipt rests on.
+#[derive(SimpleObject, Debug)]
+pub struct ReceiptLawfulBasis {
+    pub scope: types::Scope,
+    pub purpose: types::Purpose,
+    pub lawful_basis: Option<types::LawfulBasisView>,
+}
+
+/// The line a family reads on a decision a practitioner recorded for them.
+fn note_of(r: &Receipt) -> Option<String> {
+    let recorder = r.recorded_by.as_deref()?;
+    let method = match r.method {
+        consent::CaptureMethod::Verbal => "by phone or in person",
+        _ => "on paper",
+    };
+    let mut note = format!("recorded for you by {recorder} ({method})");
+    if r.awaiting_family_confirmation {
+        note.push_str(
+            "; it shares information you withdrew recently, so it does not take effect until you confirm it yourself",
+        );
+    }
+    Some(note)
 }
 
 fn recipient_fields(r: Recipient) -> (Option<ID>, Option<types::AgencyKind>) {
@@ -58,18 +125,44 @@ impl From<Receipt> for ConsentReceipt {
             timestamp: r.timestamp,
             version: r.version,
             jurisdiction: r.jurisdiction,
+            language: r.language,
             subject: ID(r.subject.to_string()),
-            controller: r.controller,
+            note: note_of(&r),
+            controller: r.controller.name.clone(),
+            controller_contact: ControllerContact {
+                name: r.controller.name,
+                address: r.controller.address,
+                email: r.controller.email,
+                phone: r.controller.phone,
+            },
+            policy_url: r.controller.privacy_notice_url,
+            notice_version: r.notice_version,
+            agreement_version: r.agreement_version,
             grantor_person_id: r.grantor_person_id,
             grantor_capacity: r.grantor_capacity.into(),
             recipient_agency_id,
             recipient_agency_kind,
             scopes: r.scopes.into_iter().map(Into::into).collect(),
             purposes: r.purposes.into_iter().map(Into::into).collect(),
+            lawful_bases: r
+                .lawful_bases
+                .iter()
+                .map(|b| ReceiptLawfulBasis {
+                    scope: b.scope.into(),
+                    purpose: b.purpose.into(),
+                    lawful_basis: b.basis.as_ref().map(Into::into),
+                })
+                .collect(),
+            sensitive: r.sensitive,
+            spi_cat: r.special_categories.into_iter().map(Into::into).collect(),
+            agreement_kind: r.agreement_kind.code(),
+            agreement_words: r.agreement_kind.words(),
             valid_from: r.valid_from,
             valid_until: r.valid_until,
             method: r.method.into(),
             recorded_by: r.recorded_by,
+            evidence: r.evidence,
+            awaiting_family_confirmation: r.awaiting_family_confirmation,
             grant_id: ID(r.grant_id.to_string()),
             reason: r.reason,
         }
@@ -79,74 +172,93 @@ impl From<Receipt> for ConsentReceipt {
 /// A consent grant and what has happened to it since.
 #[derive(Debug)]
 pub struct Consent {
-    grant: Grant,
+    record: ConsentRecord,
     now: DateTime<Utc>,
-    controller: String,
 }
 
 #[Object]
 impl Consent {
     async fn id(&self) -> ID {
-        ID(self.grant.id.to_string())
+        ID(self.record.grant.id.to_string())
     }
     async fn status(&self) -> types::GrantStatus {
-        self.grant.status(self.now).into()
+        self.record.grant.status(self.now).into()
     }
     async fn grantor_person_id(&self) -> &str {
-        &self.grant.grantor_person_id
+        &self.record.grant.grantor_person_id
     }
     async fn grantor_capacity(&self) -> types::GrantorCapacity {
-        self.grant.capacity.into()
+        self.record.grant.capacity.into()
     }
     async fn recipient_agency_id(&self) -> Option<ID> {
-        recipient_fields(self.grant.recipient).0
+        recipient_fields(self.record.grant.recipient).0
     }
     async fn recipient_agency_kind(&self) -> Option<types::AgencyKind> {
-        recipient_fields(self.grant.recipient).1
+        recipient_fields(self.record.grant.recipient).1
     }
     async fn scopes(&self) -> Vec<types::Scope> {
-        self.grant.scopes.iter().map(|s| (*s).into()).collect()
+        self.record
+            .grant
+            .scopes
+            .iter()
+            .map(|s| (*s).into())
+            .collect()
     }
     async fn purposes(&self) -> Vec<types::Purpose> {
-        self.grant.purposes.iter().map(|p| (*p).into()).collect()
+        self.record
+            .grant
+            .purposes
+            .iter()
+            .map(|p| (*p).into())
+            .collect()
     }
     async fn valid_from(&self) -> DateTime<Utc> {
-        self.grant.valid_from
+        self.record.grant.valid_from
     }
     async fn valid_until(&self) -> Option<DateTime<Utc>> {
-        self.grant.valid_until
+        self.record.grant.valid_until
     }
     async fn method(&self) -> types::CaptureMethod {
-        self.grant.capture.method().into()
+        self.record.grant.capture.method().into()
     }
     async fn recorded_by(&self) -> Option<&str> {
-        self.grant.capture.recorded_by()
+        self.record.grant.capture.recorded_by()
     }
     async fn recorded_at(&self) -> DateTime<Utc> {
-        self.grant.recorded_at
+        self.record.grant.recorded_at
     }
     async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
-        self.grant.withdrawal.as_ref().map(|w| w.at)
+        self.record.grant.withdrawal.as_ref().map(|w| w.at)
     }
     async fn withdrawal_reason(&self) -> Option<&str> {
-        self.grant
+        self.record
+            .grant
             .withdrawal
             .as_ref()
             .and_then(|w| w.reason.as_deref())
     }
     /// When the young person confirmed a grant a parent made for them.
     async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
-        self.grant.confirmed_at
+        self.record.grant.confirmed_at
     }
     /// A parent's grant the young person has yet to confirm or withdraw.
     async fn awaits_young_person(&self) -> bool {
-        self.grant.awaits_young_person(self.now)
+        self.record.grant.awaits_young_person(self.now)
+    }
+    /// Awaits the family's own confirmation: a practitioner's record that
+    /// re-opens what the family withdrew recently (no access until then).
+    async fn awaits_family(&self) -> bool {
+        self.record.grant.awaits_family()
+    }
+    /// The evidence of a recorded decision.
+    async fn evidence(&self) -> Option<&str> {
+        self.record.grant.capture.evidence()
     }
     async fn receipt(&self) -> Option<ConsentReceipt> {
-        Receipt::of(&self.grant, false, &self.controller).map(Into::into)
+        Some(self.record.receipt.clone().into())
     }
     async fn withdrawal_receipt(&self) -> Option<ConsentReceipt> {
-        Receipt::of(&self.grant, true, &self.controller).map(Into::into)
+        self.record.withdrawal_receipt.clone().map(Into::into)
     }
 }
 
@@ -313,12 +425,17 @@ pub struct OverrideReviewCounts {
 #[derive(Debug, Default)]
 pub struct ConsentQuery;
 
-fn consent_of(grant: Grant, rc: &RequestContext) -> Consent {
-    Consent {
-        grant,
-        now: rc.now,
-        controller: rc.policy().controller.clone(),
-    }
+async fn consents_of(grants: Vec<consent::Grant>, rc: &RequestContext) -> GqlResult<Vec<Consent>> {
+    Ok(rc
+        .consent()
+        .records(grants)
+        .await?
+        .into_iter()
+        .map(|record| Consent {
+            record,
+            now: rc.now,
+        })
+        .collect())
 }
 
 #[Object]
@@ -329,11 +446,7 @@ impl ConsentQuery {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         let family = rc.family(child).await?;
-        Ok(family
-            .consents()
-            .into_iter()
-            .map(|g| consent_of(g, rc))
-            .collect())
+        consents_of(family.consents(), rc).await
     }
 
     /// After the end of compulsory school age: the grants a parent made that
@@ -342,11 +455,7 @@ impl ConsentQuery {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         let family = rc.family(child).await?;
-        Ok(family
-            .consents_to_review()
-            .into_iter()
-            .map(|g| consent_of(g, rc))
-            .collect())
+        consents_of(family.consents_to_review(), rc).await
     }
 
     /// The receipt for a grant or a withdrawal, by its receipt id.
@@ -414,6 +523,9 @@ pub struct GrantConsentInput {
     pub method: Option<types::CaptureMethod>,
     /// Whose decision a practitioner is recording.
     pub grantor_person_id: Option<String>,
+    /// Required when a practitioner records it: for WRITTEN the signed
+    /// form's reference, for VERBAL the call's date, time and reference.
+    pub evidence: Option<String>,
 }
 
 /// A safeguarding override to declare.
@@ -486,6 +598,7 @@ impl ConsentMutation {
                 valid_until: input.valid_until,
                 method: input.method.map(Into::into),
                 grantor_person_id: input.grantor_person_id,
+                evidence: input.evidence,
             })
             .await?;
         Ok(receipt.into())
@@ -505,6 +618,10 @@ impl ConsentMutation {
             desc = "DIGITAL when the family withdraws themselves; WRITTEN or VERBAL when a practitioner records it."
         )]
         method: Option<types::CaptureMethod>,
+        #[graphql(
+            desc = "Required when a practitioner records it: the signed form's reference (WRITTEN) or the call's date, time and reference (VERBAL)."
+        )]
+        evidence: Option<String>,
     ) -> GqlResult<ConsentReceipt> {
         let rc = request(ctx)?;
         let receipt = rc
@@ -514,19 +631,25 @@ impl ConsentMutation {
                 reason,
                 method: method.map(Into::into),
                 grantor_person_id,
+                evidence,
             })
             .await?;
         Ok(receipt.into())
     }
 
-    /// The young person keeps a grant a parent made for them.
+    /// The young person keeps a grant a parent made for them; or the family
+    /// confirms a consent a practitioner recorded that re-opens what they
+    /// withdrew recently.
     async fn confirm_consent(&self, ctx: &Context<'_>, grant_id: ID) -> GqlResult<Consent> {
         let rc = request(ctx)?;
         let grant = rc
             .consent()
             .confirm(parse_id("grantId", &grant_id)?)
             .await?;
-        Ok(consent_of(grant, rc))
+        let mut consents = consents_of(vec![grant], rc).await?;
+        Ok(consents.pop().ok_or_else(|| {
+            crate::error::Error::Internal(anyhow::anyhow!("no record of a confirmed consent"))
+        })?)
     }
 
     /// Publishes a new version of the data-sharing agreement (role ig_admin),

@@ -242,7 +242,7 @@ fn a_family_member_decides_for_themself_digitally() {
         (None, Some(CaptureMethod::Digital)),
     ] {
         assert_eq!(
-            Decider::resolve(&mum, &kid, &a, named, method, &education(), today),
+            Decider::resolve(&mum, &kid, &a, named, method, None, &education(), today),
             Ok(Decider {
                 person: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
@@ -251,7 +251,8 @@ fn a_family_member_decides_for_themself_digitally() {
         );
     }
     let refuse = |p: &Principal, named, method| {
-        Decider::resolve(p, &kid, &a, named, method, &education(), today).expect_err("refused")
+        Decider::resolve(p, &kid, &a, named, method, None, &education(), today)
+            .expect_err("refused")
     };
     let e = refuse(&mum, Some("dad"), None);
     assert_eq!(
@@ -294,12 +295,25 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         (Some(CaptureMethod::Verbal), CaptureMethod::Verbal),
     ] {
         assert_eq!(
-            Decider::resolve(&worker, &kid, &a, Some("mum"), method, &education(), today),
+            Decider::resolve(
+                &worker,
+                &kid,
+                &a,
+                Some("mum"),
+                method,
+                Some(" FORM-17 "),
+                &education(),
+                today
+            ),
             Ok(Decider {
                 person: "mum".into(),
                 capacity: GrantorCapacity::ParentalResponsibility,
-                capture: Capture::from_parts(recorded, Some(worker.subject.clone()))
-                    .expect("a recorded capture"),
+                capture: Capture::from_parts(
+                    recorded,
+                    Some(worker.subject.clone()),
+                    Some("FORM-17".into())
+                )
+                .expect("a recorded capture"),
             })
         );
     }
@@ -309,6 +323,7 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         &a,
         Some("mum"),
         Some(CaptureMethod::Digital),
+        None,
         &education(),
         today,
     )
@@ -321,8 +336,8 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             "a practitioner records WRITTEN or VERBAL decisions"
         )
     );
-    let e =
-        Decider::resolve(&worker, &kid, &a, None, None, &education(), today).expect_err("unnamed");
+    let e = Decider::resolve(&worker, &kid, &a, None, None, None, &education(), today)
+        .expect_err("unnamed");
     assert_eq!(
         (e, e.field(), e.to_string().as_str()),
         (
@@ -337,6 +352,7 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         &a,
         Some("stranger"),
         None,
+        Some("FORM-17"),
         &education(),
         today,
     )
@@ -348,7 +364,7 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         Purpose::DirectSupport,
         &[Role::Practitioner],
     );
-    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, &education(), today)
+    let e = Decider::resolve(&yj, &kid, &a, Some("mum"), None, None, &education(), today)
         .expect_err("not a recorder");
     assert_eq!(
         e,
@@ -365,6 +381,7 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
             &a,
             None,
             Some(CaptureMethod::Digital),
+            None,
             &education(),
             today
         ),
@@ -378,13 +395,22 @@ fn a_practitioner_of_a_recording_agency_records_a_named_decision() {
         &[Role::IgAdmin],
     );
     assert_eq!(
-        Decider::resolve(&ig, &kid, &a, Some("mum"), None, &education(), today),
+        Decider::resolve(&ig, &kid, &a, Some("mum"), None, None, &education(), today),
         Err(AuthorityError::NoAuthority)
     );
     let mut anonymous = family("mum", Role::Family);
     anonymous.person_id = None;
     assert_eq!(
-        Decider::resolve(&anonymous, &kid, &a, Some("mum"), None, &education(), today),
+        Decider::resolve(
+            &anonymous,
+            &kid,
+            &a,
+            Some("mum"),
+            None,
+            None,
+            &education(),
+            today
+        ),
         Err(AuthorityError::NoAuthority)
     );
 }
@@ -414,6 +440,9 @@ fn request(terms: GrantTerms) -> GrantRequest {
         child_id: CHILD,
         decider: mum_decides(),
         terms,
+        notice_version: "2026-12".into(),
+        agreement_version: 1,
+        recently_withdrawn: BTreeSet::new(),
     }
 }
 
@@ -446,6 +475,7 @@ fn a_grant_is_built_from_valid_terms() {
     let mut r = request(terms());
     r.decider.capture = Capture::Verbal {
         recorded_by: "school-worker".into(),
+        evidence: "call 2026-12-01 10:30, ref C-12".into(),
     };
     let g = Grant::new(r, GRANT, now()).expect("recorded");
     assert_eq!(
@@ -1466,4 +1496,291 @@ fn each_basis_carries_only_its_own_facts_and_names_its_law() {
         o.explanation()
             .starts_with("your agency contributed this (")
     );
+}
+
+// ---- Evidence, re-opening a withdrawn scope, receipts (issue 10 items 7, 8) ----
+
+#[test]
+fn a_recorded_decision_names_its_evidence() {
+    let kid = nine_year_old();
+    let a = agreement();
+    let today = now().date_naive();
+    let worker = school_worker();
+    let resolve = |method, evidence| {
+        Decider::resolve(
+            &worker,
+            &kid,
+            &a,
+            Some("mum"),
+            method,
+            evidence,
+            &education(),
+            today,
+        )
+    };
+    for (method, words) in [
+        (
+            Some(CaptureMethod::Verbal),
+            "a VERBAL decision names its evidence: the call's date, time and reference",
+        ),
+        (
+            None,
+            "a WRITTEN decision names its evidence: the reference of the signed form",
+        ),
+    ] {
+        for evidence in [None, Some(""), Some("   ")] {
+            let e = resolve(method, evidence).expect_err("no evidence");
+            assert_eq!(
+                (e.field(), e.to_string().as_str()),
+                (Some("evidence"), words)
+            );
+        }
+    }
+    let long = "x".repeat(MAX_EVIDENCE_CHARS + 1);
+    let e = resolve(Some(CaptureMethod::Verbal), Some(&long)).expect_err("too long");
+    assert_eq!(
+        (e, e.field()),
+        (AuthorityError::EvidenceTooLong, Some("evidence"))
+    );
+    let d = resolve(
+        Some(CaptureMethod::Verbal),
+        Some("call 2026-11-22 10:30, ref C-12"),
+    )
+    .expect("named");
+    assert_eq!(
+        d.capture.evidence(),
+        Some("call 2026-11-22 10:30, ref C-12")
+    );
+    // The family's own decision carries none.
+    let mum = family("mum", Role::Family);
+    let e = Decider::resolve(
+        &mum,
+        &kid,
+        &a,
+        None,
+        None,
+        Some("FORM-1"),
+        &education(),
+        today,
+    )
+    .expect_err("own decision");
+    assert_eq!(
+        (e, e.field()),
+        (AuthorityError::EvidenceOfOwnDecision, Some("evidence"))
+    );
+    // A stored capture without evidence (or DIGITAL with some) is a contradiction.
+    assert_eq!(
+        Capture::from_parts(CaptureMethod::Verbal, Some("w".into()), None),
+        None
+    );
+    assert_eq!(
+        Capture::from_parts(CaptureMethod::Digital, None, Some("FORM-1".into())),
+        None
+    );
+}
+
+fn recorded_by_school() -> Decider {
+    Decider {
+        capture: Capture::Verbal {
+            recorded_by: "school-worker".into(),
+            evidence: "call 2026-11-22 10:30, ref C-12".into(),
+        },
+        ..mum_decides()
+    }
+}
+
+/// A grant of EDUCATION the family withdrew `days_ago`.
+fn withdrawn_days_ago(days_ago: i64) -> Grant {
+    let g = grant(
+        Recipient::Kind(AgencyKind::School),
+        &[Scope::Education],
+        &[Purpose::DirectSupport],
+    );
+    withdrawn(g, now() - Duration::days(days_ago))
+}
+
+#[test]
+fn a_practitioner_cannot_reopen_a_recent_withdrawal_without_the_family() {
+    let window = ReopenWindow { days: 30 };
+    let school = AgencyRef {
+        id: SCHOOL,
+        kind: AgencyKind::School,
+    };
+    for (days_ago, decider, needs) in [
+        (3, recorded_by_school(), true),
+        (29, recorded_by_school(), true),
+        (31, recorded_by_school(), false),
+        // The family's own decision is its own confirmation.
+        (3, mum_decides(), false),
+    ] {
+        let history = [withdrawn_days_ago(days_ago)];
+        let mut r = request(terms());
+        r.decider = decider;
+        r.recently_withdrawn = window.recently_withdrawn(&history, now());
+        let g = Grant::new(r, GRANT, now()).expect("recorded");
+        assert_eq!(g.needs_family_confirmation, needs, "{days_ago} days ago");
+        let (status, allows) = if needs {
+            (GrantStatus::Pending, false)
+        } else {
+            (GrantStatus::Active, true)
+        };
+        assert_eq!(g.status(now()), status, "{days_ago} days ago");
+        assert_eq!(
+            g.allows(&school, Scope::Education, Purpose::DirectSupport, now()),
+            allows
+        );
+    }
+    // Another scope is not re-opened by it.
+    let history = [withdrawn_days_ago(3)];
+    let mut t = terms();
+    t.scopes = [Scope::Communication].into_iter().collect();
+    let mut r = request(t);
+    r.decider = recorded_by_school();
+    r.recently_withdrawn = window.recently_withdrawn(&history, now());
+    assert!(
+        !Grant::new(r, GRANT, now())
+            .expect("recorded")
+            .needs_family_confirmation
+    );
+}
+
+#[test]
+fn the_family_confirms_a_reopening_record_themself() {
+    let mut r = request(terms());
+    r.decider = recorded_by_school();
+    r.recently_withdrawn = [Scope::Education].into_iter().collect();
+    let g = Grant::new(r, GRANT, now()).expect("recorded");
+    assert!(g.awaits_family());
+    assert!(!g.awaits_young_person(now()), "the family's call first");
+    // Not the practitioner, recording on the family's behalf again.
+    let e = g
+        .confirm(&recorded_by_school(), now())
+        .expect_err("practitioner");
+    assert_eq!((e, e.field()), (ConfirmError::NotTheFamily, None));
+    let c = g
+        .confirm(&mum_decides(), now())
+        .expect("the mother herself");
+    assert_eq!((c.person_id.as_str(), c.at), ("mum", now()));
+    let mut confirmed = g.clone();
+    confirmed.confirmed_at = Some(c.at);
+    assert_eq!(confirmed.status(now()), GrantStatus::Active);
+    // Withdrawn before confirming: nothing left to confirm.
+    let gone = withdrawn(g, now());
+    assert_eq!(
+        gone.confirm(&mum_decides(), now()),
+        Err(ConfirmError::NotAwaiting)
+    );
+}
+
+fn controller() -> Controller {
+    Controller {
+        name: "Northshire Council".into(),
+        address: "Town Hall, Northshire".into(),
+        email: "dpo@northshire.example".into(),
+        phone: "01234 567890".into(),
+        privacy_notice_url: "https://northshire.example/privacy".into(),
+    }
+}
+
+#[test]
+fn a_receipt_names_the_law_and_special_categories_from_the_agreement() {
+    let a = agreement();
+    let c = controller();
+    let g = grant(
+        Recipient::Kind(AgencyKind::Health),
+        &[Scope::PhysicalHealth, Scope::Education],
+        &[Purpose::DirectSupport],
+    );
+    let cx = ReceiptContext {
+        controller: &c,
+        agreement: &a,
+        recipient_kind: AgencyKind::Health,
+    };
+    let r = Receipt::of(&g, false, cx).expect("granted");
+    assert!(r.sensitive);
+    assert_eq!(
+        r.special_categories,
+        [Scope::PhysicalHealth].into_iter().collect()
+    );
+    assert_eq!(r.lawful_bases.len(), 2);
+    for b in &r.lawful_bases {
+        assert_eq!(
+            b.basis.as_ref(),
+            a.lawful_basis(AgencyKind::Health, b.scope, b.purpose),
+            "{b:?}"
+        );
+    }
+    assert_eq!(r.notice_version, "2026-12");
+    assert_eq!(r.controller, c);
+    assert_eq!(r.agreement_kind, AgreementKind::AgreementToShare);
+    assert_eq!(r.agreement_kind.words(), "your agreement to share");
+    assert_eq!((r.evidence, r.awaiting_family_confirmation), (None, false));
+    let plain = grant(
+        Recipient::Kind(AgencyKind::School),
+        &[Scope::Education],
+        &[Purpose::DirectSupport],
+    );
+    let r = Receipt::of(
+        &plain,
+        false,
+        ReceiptContext {
+            recipient_kind: AgencyKind::School,
+            ..cx
+        },
+    )
+    .expect("granted");
+    assert!(!r.sensitive && r.special_categories.is_empty());
+    assert!(Receipt::of(&plain, true, cx).is_none(), "not withdrawn");
+}
+
+#[test]
+fn only_art_6_1_a_rules_make_a_receipt_say_consent() {
+    let rule = |article6| AgreementEntry {
+        kind: AgencyKind::School,
+        scope: Scope::AllAboutMe,
+        purpose: Purpose::DirectSupport,
+        permission: Permission {
+            read: true,
+            contribute: false,
+            statutory: false,
+        },
+        basis: LawfulBasis::new(article6, None, "none needed"),
+    };
+    let c = controller();
+    let g = grant(
+        Recipient::Kind(AgencyKind::School),
+        &[Scope::AllAboutMe],
+        &[Purpose::DirectSupport],
+    );
+    for (article6, kind, words) in [
+        (Article6::Consent, AgreementKind::Consent, "your consent"),
+        (
+            Article6::PublicTask,
+            AgreementKind::AgreementToShare,
+            "your agreement to share",
+        ),
+    ] {
+        let a = Agreement::from_entries(1, "t".into(), BTreeSet::new(), [rule(article6)]);
+        let r = Receipt::of(
+            &g,
+            false,
+            ReceiptContext {
+                controller: &c,
+                agreement: &a,
+                recipient_kind: AgencyKind::School,
+            },
+        )
+        .expect("granted");
+        assert_eq!((r.agreement_kind, r.agreement_kind.words()), (kind, words));
+    }
+    // No rule for the recipient at all: never called consent.
+    let a = Agreement::from_entries(1, "t".into(), BTreeSet::new(), []);
+    let cx = ReceiptContext {
+        controller: &c,
+        agreement: &a,
+        recipient_kind: AgencyKind::School,
+    };
+    let r = Receipt::of(&g, false, cx).expect("granted");
+    assert_eq!(r.agreement_kind, AgreementKind::AgreementToShare);
+    assert_eq!(r.lawful_bases[0].basis, None);
 }

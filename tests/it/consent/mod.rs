@@ -70,9 +70,12 @@ pub(crate) const CHILD: &str = "query($id: ID!) { child(id: $id) {
   access { scope allowed basis denial grantIds overrideId agreementVersion }
 } }";
 
-const RECEIPT_FIELDS: &str = "receiptId event timestamp version jurisdiction subject controller
-  grantorPersonId grantorCapacity recipientAgencyId recipientAgencyKind scopes purposes
-  validFrom validUntil method recordedBy grantId reason";
+const RECEIPT_FIELDS: &str = "receiptId event timestamp version jurisdiction language subject
+  controller controllerContact { name address email phone } policyUrl noticeVersion
+  agreementVersion grantorPersonId grantorCapacity recipientAgencyId recipientAgencyKind scopes
+  purposes lawfulBases { scope purpose lawfulBasis { article6 condition gateway citation gdprConsent } }
+  sensitive spiCat agreementKind agreementWords validFrom validUntil method recordedBy evidence
+  awaitingFamilyConfirmation note grantId reason";
 
 fn grant_mutation() -> String {
     format!(
@@ -82,8 +85,8 @@ fn grant_mutation() -> String {
 
 fn withdraw_mutation() -> String {
     format!(
-        "mutation($id: ID!, $reason: String, $grantor: String) {{
-           withdrawConsent(grantId: $id, reason: $reason, grantorPersonId: $grantor) {{ {RECEIPT_FIELDS} }} }}"
+        "mutation($id: ID!, $reason: String, $grantor: String, $evidence: String) {{
+           withdrawConsent(grantId: $id, reason: $reason, grantorPersonId: $grantor, evidence: $evidence) {{ {RECEIPT_FIELDS} }} }}"
     )
 }
 
@@ -93,7 +96,8 @@ fn receipt_query() -> String {
 
 const CONSENTS: &str = "query($id: ID!) { consents(childId: $id) {
   id status grantorPersonId grantorCapacity recipientAgencyId recipientAgencyKind scopes purposes
-  method recordedBy withdrawnAt withdrawalReason confirmedAt awaitsYoungPerson
+  method recordedBy evidence withdrawnAt withdrawalReason confirmedAt awaitsYoungPerson awaitsFamily
+  receipt { receiptId note evidence awaitingFamilyConfirmation }
 } }";
 
 /// Claims for a family member signed in as `person_id`.

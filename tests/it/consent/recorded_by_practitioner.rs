@@ -1,18 +1,25 @@
-use domain::{AgencyKind, Relationship};
+use chrono::Duration;
+use consent::{Capture, GrantorCapacity, Withdrawal};
+use domain::{AgencyKind, Relationship, Scope};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::fixtures::Child;
+use crate::fixtures::{Agency, Child};
 use crate::helpers::*;
 
 /// The mother, who holds parental responsibility.
 const PARENT_PERSON: &str = "parent-1";
 
+/// The call record a practitioner names for a phone decision.
+const CALL: &str = "call 1 Dec 2026 10:30, SLT call log ref C-1042";
+
 /// A child aged 9 whose mother holds parental responsibility and whose
-/// grandmother (`nasreen-1`) does not, with a communication profile.
-async fn child_with_a_communication_profile(app: &TestApp) -> Child {
+/// grandmother (`nasreen-1`) does not, with a communication profile, whom
+/// `agency` currently supports.
+async fn child_with_a_communication_profile(app: &TestApp, agency: &Agency) -> Child {
     app.child()
         .aged(9)
+        .involving(agency)
         .with_parent(PARENT_PERSON)
         .with_carer("nasreen-1", Relationship::Grandparent)
         .with_record(|r| {
@@ -26,8 +33,8 @@ async fn child_with_a_communication_profile(app: &TestApp) -> Child {
 #[tokio::test]
 async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
     let app = spawn_app().await;
-    let child = child_with_a_communication_profile(&app).await;
     let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let child = child_with_a_communication_profile(&app, &slt_service).await;
     let yot_service = app.agency(AgencyKind::YouthJustice).create().await;
     // Speech and language therapy works with the child (a direct-support
     // read needs a current involvement).
@@ -44,6 +51,7 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
             "purposes": ["DIRECT_SUPPORT"],
             "method": method,
             "grantorPersonId": grantor,
+            "evidence": CALL,
         })
     };
     let before = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child_id).await;
@@ -122,8 +130,9 @@ async fn a_recording_agency_records_verbal_consent_for_the_consent_authority() {
 #[tokio::test]
 async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
     let app = spawn_app().await;
-    let child = child_with_a_communication_profile(&app).await;
-    let slt_persona = app.practitioner(&app.agency(AgencyKind::Slt).create().await);
+    let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let child = child_with_a_communication_profile(&app, &slt_service).await;
+    let slt_persona = app.practitioner(&slt_service);
     let slt = slt_persona.token();
     let parent = app.family_member(PARENT_PERSON).token();
     let child_id = child.id;
@@ -135,6 +144,7 @@ async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
             "purposes": ["DIRECT_SUPPORT"],
             "method": method,
             "grantorPersonId": grantor,
+            "evidence": if method.is_some() { Some(CALL) } else { None },
         })
     };
 
@@ -164,7 +174,7 @@ async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
             Some(&slt),
             Some("DIRECT_SUPPORT"),
             &withdraw_mutation(),
-            json!({ "id": digital_id, "grantor": PARENT_PERSON }),
+            json!({ "id": digital_id, "grantor": PARENT_PERSON, "evidence": CALL }),
         )
         .await;
     let receipt = &recorded.body["data"]["withdrawConsent"];
@@ -178,4 +188,181 @@ async fn a_withdrawal_receipt_records_how_the_withdrawal_was_made() {
         receipt["method"], "DIGITAL",
         "a practitioner records WRITTEN or VERBAL decisions: {recorded:?}"
     );
+}
+
+/// A phone decision the SLT service records, for COMMUNICATION with SLT.
+fn verbal_input(child: Uuid, evidence: Option<&str>) -> Value {
+    json!({
+        "childId": child,
+        "recipientAgencyKind": "SLT",
+        "scopes": ["COMMUNICATION"],
+        "purposes": ["DIRECT_SUPPORT"],
+        "method": "VERBAL",
+        "grantorPersonId": PARENT_PERSON,
+        "evidence": evidence,
+    })
+}
+
+/// The receipt the family sees in their consents view for `grant_id`.
+async fn family_receipt(app: &TestApp, child: Uuid, grant_id: &str) -> Value {
+    let parent = app.family_member(PARENT_PERSON).token();
+    let answer = app
+        .graphql_as(Some(&parent), None, CONSENTS, json!({ "id": child }))
+        .await;
+    answer.body["data"]["consents"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["id"] == grant_id))
+        .unwrap_or_else(|| panic!("the family does not see {grant_id}: {answer:?}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn a_recorded_decision_names_its_evidence_and_the_family_sees_it_at_once() {
+    let app = spawn_app().await;
+    let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let child = child_with_a_communication_profile(&app, &slt_service).await;
+    let slt_persona = app.practitioner(&slt_service);
+    let slt = slt_persona.token();
+
+    for missing in [None, Some("  ")] {
+        let refused = grant(&app, &slt, verbal_input(child.id, missing)).await;
+        assert_eq!(refused.codes(), vec!["BAD_USER_INPUT"], "{refused:?}");
+        assert_eq!(field(&refused), "evidence", "{refused:?}");
+        assert!(
+            refused.body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("call's date, time and reference")),
+            "{refused:?}"
+        );
+    }
+    let still = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child.id).await;
+    assert_withheld(&still, "communication", "CONSENT_REQUIRED", "COMMUNICATION");
+
+    let granted = grant(&app, &slt, verbal_input(child.id, Some(CALL))).await;
+    let receipt = &granted.body["data"]["grantConsent"];
+    assert_eq!(receipt["evidence"], CALL, "{granted:?}");
+    assert_eq!(receipt["awaitingFamilyConfirmation"], false);
+    let grant_id = receipt["grantId"].as_str().expect("granted").to_owned();
+
+    // The family's consents view has it, with its receipt, straight away.
+    let seen = family_receipt(&app, child.id, &grant_id).await;
+    assert_eq!(seen["status"], "ACTIVE", "{seen}");
+    assert_eq!(seen["evidence"], CALL, "{seen}");
+    assert_eq!(seen["receipt"]["receiptId"], grant_id.as_str(), "{seen}");
+    assert_eq!(
+        seen["receipt"]["note"],
+        format!(
+            "recorded for you by {} (by phone or in person)",
+            slt_persona.subject()
+        ),
+        "{seen}"
+    );
+    let after = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child.id).await;
+    assert_visible(&after, "communication");
+}
+
+/// Writes a withdrawal of `grant_id` dated `days` ago, by the mother
+/// herself (there is no operation for decisions in the past).
+async fn withdraw_days_ago(app: &TestApp, child: Uuid, grant_id: &str, days: i64) {
+    let withdrawal = Withdrawal {
+        id: Uuid::new_v4(),
+        at: app.now() - Duration::days(days),
+        by_person_id: PARENT_PERSON.into(),
+        capacity: GrantorCapacity::ParentalResponsibility,
+        reason: None,
+        capture: Capture::Digital,
+    };
+    let tx = app.store.traced().await.expect("transaction");
+    tx.insert_withdrawal(child, grant_id.parse().expect("uuid"), &withdrawal)
+        .await
+        .expect("insert withdrawal");
+    tx.commit(Vec::new()).await.expect("commit");
+}
+
+#[tokio::test]
+async fn a_recorded_decision_cannot_reopen_a_recent_withdrawal_until_the_family_confirms() {
+    let app = spawn_app().await;
+    let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let child = child_with_a_communication_profile(&app, &slt_service).await;
+    let slt = app.practitioner(&slt_service).token();
+    let parent = app.family_member(PARENT_PERSON);
+    // The mother shared COMMUNICATION with SLT a month ago and withdrew it
+    // three days ago.
+    let old = parent
+        .grant(&child)
+        .for_every(AgencyKind::Slt)
+        .scopes([Scope::Communication])
+        .purposes([consent::Purpose::DirectSupport])
+        .made_days_ago(40, GrantorCapacity::ParentalResponsibility)
+        .await;
+    withdraw_days_ago(&app, child.id, &old, 3).await;
+
+    let recorded = grant(&app, &slt, verbal_input(child.id, Some(CALL))).await;
+    let receipt = &recorded.body["data"]["grantConsent"];
+    assert_eq!(receipt["awaitingFamilyConfirmation"], true, "{recorded:?}");
+    assert!(
+        receipt["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("does not take effect until you confirm it yourself")),
+        "the answer says why: {recorded:?}"
+    );
+    let pending = receipt["grantId"].as_str().expect("recorded").to_owned();
+    let seen = family_receipt(&app, child.id, &pending).await;
+    assert_eq!(
+        (&seen["status"], &seen["awaitsFamily"]),
+        (&json!("PENDING"), &json!(true))
+    );
+    let read = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child.id).await;
+    assert_withheld(&read, "communication", "CONSENT_REQUIRED", "COMMUNICATION");
+
+    let confirm = "mutation($id: ID!) { confirmConsent(grantId: $id) { id status awaitsFamily } }";
+    let by_slt = app
+        .graphql_as(
+            Some(&slt),
+            Some("DIRECT_SUPPORT"),
+            confirm,
+            json!({ "id": pending }),
+        )
+        .await;
+    assert_eq!(by_slt.codes(), vec!["FORBIDDEN"], "{by_slt:?}");
+    let by_parent = app
+        .graphql_as(
+            Some(&parent.token()),
+            None,
+            confirm,
+            json!({ "id": pending }),
+        )
+        .await;
+    let confirmed = &by_parent.body["data"]["confirmConsent"];
+    assert_eq!(
+        (&confirmed["status"], &confirmed["awaitsFamily"]),
+        (&json!("ACTIVE"), &json!(false)),
+        "{by_parent:?}"
+    );
+    let read = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child.id).await;
+    assert_visible(&read, "communication");
+}
+
+#[tokio::test]
+async fn a_withdrawal_older_than_the_window_does_not_hold_a_record_back() {
+    let app = spawn_app().await;
+    let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let child = child_with_a_communication_profile(&app, &slt_service).await;
+    let slt = app.practitioner(&slt_service).token();
+    let old = app
+        .family_member(PARENT_PERSON)
+        .grant(&child)
+        .for_every(AgencyKind::Slt)
+        .scopes([Scope::Communication])
+        .purposes([consent::Purpose::DirectSupport])
+        .made_days_ago(90, GrantorCapacity::ParentalResponsibility)
+        .await;
+    withdraw_days_ago(&app, child.id, &old, 31).await;
+    let recorded = grant(&app, &slt, verbal_input(child.id, Some(CALL))).await;
+    assert_eq!(
+        recorded.body["data"]["grantConsent"]["awaitingFamilyConfirmation"], false,
+        "{recorded:?}"
+    );
+    let read = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child.id).await;
+    assert_visible(&read, "communication");
 }
