@@ -529,6 +529,10 @@ impl Decider {
     /// and its `evidence` (the form's reference, or the call's date, time and
     /// reference). Anyone but the current consent authority is refused with
     /// the rule.
+    // Each argument is a distinct input of the rule (who asks, about whom,
+    // under which agreement, naming whom, how, with what evidence, over
+    // which scopes, when); bundling them would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn resolve(
         principal: &Principal,
         facts: &ChildFacts,
