@@ -298,6 +298,77 @@ impl Store {
         })
     }
 
+    /// Consent decisions a practitioner recorded (the grant, its
+    /// withdrawal, or both WRITTEN or VERBAL), newest first: at most `limit`
+    /// grants recorded before `before` (recorded time, then id), for IG's
+    /// anomaly view.
+    #[tracing::instrument(name = "db.recorded_consents", skip_all)]
+    pub async fn recorded_consents(
+        &self,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u64,
+    ) -> Result<Vec<Grant>> {
+        use sea_orm::sea_query::{Condition, Query};
+        let db = &self.db;
+        let recorded_withdrawals = Query::select()
+            .column(consent_withdrawal::Column::GrantId)
+            .from(consent_withdrawal::Entity)
+            .and_where(consent_withdrawal::Column::Method.ne("DIGITAL"))
+            .to_owned();
+        let mut query = consent_grant::Entity::find().filter(
+            Condition::any()
+                .add(consent_grant::Column::Method.ne("DIGITAL"))
+                .add(consent_grant::Column::Id.in_subquery(recorded_withdrawals)),
+        );
+        if let Some((at, id)) = before {
+            query = query.filter(
+                Condition::any()
+                    .add(consent_grant::Column::RecordedAt.lt(at))
+                    .add(
+                        Condition::all()
+                            .add(consent_grant::Column::RecordedAt.eq(at))
+                            .add(consent_grant::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let grants = query
+            .order_by_desc(consent_grant::Column::RecordedAt)
+            .order_by_desc(consent_grant::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?;
+        let ids: Vec<Uuid> = grants.iter().map(|g| g.id).collect();
+        let (grant_scopes, grant_purposes, withdrawals, confirmations) = tokio::try_join!(
+            consent_grant_scope::Entity::find()
+                .filter(consent_grant_scope::Column::GrantId.is_in(ids.clone()))
+                .all(db),
+            consent_grant_purpose::Entity::find()
+                .filter(consent_grant_purpose::Column::GrantId.is_in(ids.clone()))
+                .all(db),
+            consent_withdrawal::Entity::find()
+                .filter(consent_withdrawal::Column::GrantId.is_in(ids.clone()))
+                .all(db),
+            consent_confirmation::Entity::find()
+                .filter(consent_confirmation::Column::GrantId.is_in(ids))
+                .all(db),
+        )?;
+        let set = GrantSets {
+            scopes: sets(grant_scopes.iter().map(|r| (r.grant_id, r.scope.as_str())))?,
+            purposes: sets(
+                grant_purposes
+                    .iter()
+                    .map(|r| (r.grant_id, r.purpose.as_str())),
+            )?,
+        };
+        let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
+        let confirmations: HashMap<Uuid, _> =
+            confirmations.iter().map(|c| (c.grant_id, c)).collect();
+        grants
+            .iter()
+            .map(|g| grant_of(g, &set, &withdrawals, &confirmations))
+            .collect()
+    }
+
     /// The child a grant or a withdrawal (by id) belongs to.
     pub async fn child_of_receipt(&self, id: Uuid) -> Result<Option<ChildId>> {
         // Both lookups always run: a receipt id that exists answers in the

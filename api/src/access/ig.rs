@@ -46,6 +46,13 @@ impl ExportFormat {
     }
 }
 
+/// One page of IG's view of practitioner-recorded consent decisions.
+#[derive(Debug)]
+pub struct RecordedConsentPage {
+    pub records: Vec<super::ConsentRecord>,
+    pub has_next_page: bool,
+}
+
 /// The override review queue in numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReviewCounts {
@@ -145,6 +152,33 @@ impl Ig<'_> {
             );
         }
         Ok(overrides)
+    }
+
+    /// Consent decisions practitioners recorded on paper or by phone,
+    /// newest first (IG's anomaly view), with their receipts: `first` at
+    /// most, recorded before the cursor `before` (recorded time and grant
+    /// id). Reading the list is traced, one entry per child shown.
+    pub async fn recorded_consents(
+        &self,
+        before: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+        first: u64,
+    ) -> Result<RecordedConsentPage> {
+        let rc = self.rc;
+        let mut grants = rc.store().recorded_consents(before, first + 1).await?;
+        let has_next_page = grants.len() as u64 > first;
+        grants.truncate(usize::try_from(first).unwrap_or(usize::MAX));
+        for g in &grants {
+            rc.record(
+                rc.child_entry(TraceAction::Read, g.child_id)
+                    .detail("view", "recorded_consents")
+                    .detail("grant_id", g.id),
+            );
+        }
+        let records = rc.consent().records(grants).await?;
+        Ok(RecordedConsentPage {
+            records,
+            has_next_page,
+        })
     }
 
     /// How many overrides await review, and how many of them are past

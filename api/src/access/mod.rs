@@ -46,7 +46,7 @@ pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
 pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};
-pub use ig::{ExportFormat, Ig, IgAdmin, ReviewCounts, TracePage};
+pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};

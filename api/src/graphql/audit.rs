@@ -115,7 +115,7 @@ pub fn parse_cursor(after: Option<&str>) -> Result<i64> {
     }
 }
 
-fn page_size(first: Option<i32>) -> Result<u64> {
+pub(super) fn page_size(first: Option<i32>) -> Result<u64> {
     match first.unwrap_or(50) {
         n @ 1..=MAX_PAGE => Ok(n as u64),
         _ => Err(Error::bad_input(

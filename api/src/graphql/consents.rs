@@ -487,12 +487,95 @@ impl ConsentQuery {
             .collect())
     }
 
+    /// Consent decisions practitioners recorded on paper or by phone
+    /// (grant or withdrawal WRITTEN or VERBAL), newest first: IG's anomaly
+    /// view, with who recorded each, its evidence, whether it re-opened a
+    /// scope the family had recently withdrawn and whether the family has
+    /// confirmed it (`ig_auditor`, `ig_admin`).
+    async fn recorded_consents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<RecordedConsentConnection> {
+        let rc = request(ctx)?;
+        let ig = rc.ig()?;
+        let first = super::audit::page_size(first)?;
+        let before = after.as_deref().map(parse_recorded_cursor).transpose()?;
+        let page = ig.recorded_consents(before, first).await?;
+        let edges: Vec<RecordedConsentEdge> = page
+            .records
+            .into_iter()
+            .map(|record| RecordedConsentEdge {
+                cursor: recorded_cursor(&record.grant),
+                node: RecordedConsent {
+                    child_id: ID(record.grant.child_id.to_string()),
+                    reopens_recent_withdrawal: record.grant.needs_family_confirmation,
+                    consent: Consent {
+                        record,
+                        now: rc.now,
+                    },
+                },
+            })
+            .collect();
+        let end_cursor = edges.last().map(|e| e.cursor.clone());
+        Ok(RecordedConsentConnection {
+            edges,
+            page_info: super::audit::PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor,
+            },
+        })
+    }
+
     /// The override review queue in numbers, overdue ones counted (IG
     /// staff and the Caldicott Guardian).
     async fn override_review_counts(&self, ctx: &Context<'_>) -> GqlResult<OverrideReviewCounts> {
         let rc = request(ctx)?;
         Ok(review_counts(rc.ig()?.override_review_counts().await?))
     }
+}
+
+/// A consent decision a practitioner recorded, for IG.
+#[derive(SimpleObject, Debug)]
+pub struct RecordedConsent {
+    pub child_id: ID,
+    /// It covers a scope the family withdrew within the configured window,
+    /// so it gives no access until the family confirms it.
+    pub reopens_recent_withdrawal: bool,
+    /// The grant, its capture (method, recorder, evidence), withdrawal,
+    /// confirmation and receipts.
+    pub consent: Consent,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct RecordedConsentEdge {
+    pub cursor: String,
+    pub node: RecordedConsent,
+}
+
+/// A page of practitioner-recorded consent decisions, newest first.
+#[derive(SimpleObject, Debug)]
+pub struct RecordedConsentConnection {
+    pub edges: Vec<RecordedConsentEdge>,
+    pub page_info: super::audit::PageInfo,
+}
+
+/// Opaque to clients; inside, the grant's recorded time and id.
+fn recorded_cursor(g: &consent::Grant) -> String {
+    format!("rec:{}:{}", g.recorded_at.timestamp_micros(), g.id)
+}
+
+fn parse_recorded_cursor(c: &str) -> Result<(DateTime<Utc>, uuid::Uuid), crate::error::Error> {
+    let bad = || crate::error::Error::bad_input("after", "is not a cursor from this connection");
+    let rest = c.strip_prefix("rec:").ok_or_else(bad)?;
+    let (micros, id) = rest.split_once(':').ok_or_else(bad)?;
+    let at = micros
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(bad)?;
+    Ok((at, id.parse().map_err(|_| bad())?))
 }
 
 /// How many overrides await review and how many are overdue.

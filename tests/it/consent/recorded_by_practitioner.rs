@@ -366,3 +366,122 @@ async fn a_withdrawal_older_than_the_window_does_not_hold_a_record_back() {
     let read = read_child(&app, &slt, Some("DIRECT_SUPPORT"), child.id).await;
     assert_visible(&read, "communication");
 }
+
+const RECORDED: &str = "query($first: Int, $after: String) {
+  recordedConsents(first: $first, after: $after) {
+    edges { cursor node { childId reopensRecentWithdrawal
+      consent { id method recordedBy evidence scopes status awaitsFamily confirmedAt } } }
+    pageInfo { hasNextPage endCursor } } }";
+
+/// IG's anomaly view lists every decision a practitioner recorded, newest
+/// first and page by page, with its recorder, evidence and whether it
+/// re-opened a recent withdrawal; a family's own digital decisions are not
+/// in it, and nobody but IG staff may read it.
+#[tokio::test]
+async fn ig_sees_practitioner_recorded_decisions_in_its_anomaly_view() {
+    let app = spawn_app().await;
+    let slt_service = app.agency(AgencyKind::Slt).create().await;
+    let child = child_with_a_communication_profile(&app, &slt_service).await;
+    let slt_persona = app.practitioner(&slt_service);
+    let slt = slt_persona.token();
+    let parent = app.family_member(PARENT_PERSON);
+    // The family's own digital grant, withdrawn three days ago.
+    let own = parent
+        .grant(&child)
+        .for_every(AgencyKind::Slt)
+        .scopes([Scope::Communication])
+        .purposes([consent::Purpose::DirectSupport])
+        .made_days_ago(40, GrantorCapacity::ParentalResponsibility)
+        .await;
+    withdraw_days_ago(&app, child.id, &own, 3).await;
+    // SLT then records a phone decision re-opening it.
+    let recorded = grant(&app, &slt, verbal_input(child.id, Some(CALL))).await;
+    let reopening = recorded.body["data"]["grantConsent"]["grantId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("recorded: {recorded:?}"))
+        .to_owned();
+    // And an earlier-dated paper decision for another child.
+    let other = child_with_a_communication_profile(&app, &slt_service).await;
+    let mut paper = verbal_input(other.id, Some("consent form FORM-17, scanned 30 Nov"));
+    paper["method"] = json!("WRITTEN");
+    let written = grant(&app, &slt, paper).await;
+    let written = written.body["data"]["grantConsent"]["grantId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("recorded: {written:?}"))
+        .to_owned();
+
+    let ig = app.ig_auditor().await;
+    let first = ig.graphql(RECORDED, json!({ "first": 1 })).await;
+    let page = &first.body["data"]["recordedConsents"];
+    let edges = page["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{first:?}"));
+    assert_eq!(edges.len(), 1, "{first:?}");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true, "{first:?}");
+    let newest = &edges[0]["node"];
+    assert_eq!(
+        newest["consent"]["id"],
+        written.as_str(),
+        "newest first: {first:?}"
+    );
+    assert_eq!(newest["consent"]["method"], "WRITTEN");
+    assert_eq!(newest["reopensRecentWithdrawal"], false);
+
+    let after = page["pageInfo"]["endCursor"].clone();
+    let second = ig
+        .graphql(RECORDED, json!({ "first": 10, "after": after }))
+        .await;
+    let page = &second.body["data"]["recordedConsents"];
+    let edges = page["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{second:?}"));
+    assert_eq!(
+        edges.len(),
+        1,
+        "the family's own grant is not listed: {second:?}"
+    );
+    assert_eq!(page["pageInfo"]["hasNextPage"], false);
+    let node = &edges[0]["node"];
+    assert_eq!(node["childId"], child.id.to_string());
+    assert_eq!(node["reopensRecentWithdrawal"], true, "{node}");
+    let consent = &node["consent"];
+    assert_eq!(consent["id"], reopening.as_str());
+    assert_eq!(consent["method"], "VERBAL");
+    assert_eq!(consent["recordedBy"], slt_persona.subject());
+    assert_eq!(consent["evidence"], CALL);
+    assert_eq!(
+        (&consent["status"], &consent["awaitsFamily"]),
+        (&json!("PENDING"), &json!(true)),
+        "{consent}"
+    );
+
+    // Reading the view is itself traced, per child shown.
+    let trace = app
+        .ig_auditor()
+        .await
+        .graphql(
+            "query($c: ID!) { accessTrace(filter: { childId: $c, action: READ }) {
+               edges { node { details { key value } } } } }",
+            json!({ "c": child.id }),
+        )
+        .await;
+    assert!(
+        trace.body.to_string().contains("recorded_consents"),
+        "{trace:?}"
+    );
+
+    let bad = ig
+        .graphql(RECORDED, json!({ "after": "rec:not-a-cursor" }))
+        .await;
+    assert_eq!(bad.codes(), vec!["BAD_USER_INPUT"], "{bad:?}");
+    assert_eq!(field(&bad), "after", "{bad:?}");
+    for who in [&slt_persona, &parent, &app.case_officer().await] {
+        let refused = who.graphql(RECORDED, json!({})).await;
+        assert_eq!(
+            refused.codes(),
+            vec!["FORBIDDEN"],
+            "{}: {refused:?}",
+            who.subject()
+        );
+    }
+}
