@@ -52,7 +52,7 @@ pub struct Look {
     pub scopes: Vec<Scope>,
     pub purpose: Option<Purpose>,
     pub basis: Vec<BasisKind>,
-    /// What the entry says in the family's words ([`Look::sentence`]).
+    /// What the entry says in the family's words, one true sentence.
     pub summary: String,
 }
 
@@ -120,7 +120,12 @@ impl Look {
     /// One true sentence for the family: who, did what, which parts, why
     /// and on what basis (shared/LAW.md §7). `agencies` names the services
     /// an entry mentions by id.
-    fn sentence(e: &TraceEntry, scopes: &[Scope], agencies: &[Agency]) -> String {
+    fn sentence(
+        e: &TraceEntry,
+        scopes: &[Scope],
+        bases: &[consent::trace::BasisRecord],
+        agencies: &[Agency],
+    ) -> String {
         let name = |id: Option<uuid::Uuid>| {
             id.and_then(|id| agencies.iter().find(|a| a.id == id))
                 .map(|a| a.name.clone())
@@ -139,12 +144,7 @@ impl Look {
         match e.action {
             TraceAction::Read if !scopes.is_empty() => {
                 let labels: Vec<String> = scopes.iter().map(|s| in_a_sentence(*s)).collect();
-                let mut bases: Vec<&str> = e
-                    .basis
-                    .iter()
-                    .filter(|b| b.scope != Scope::Restricted)
-                    .map(basis_words)
-                    .collect();
+                let mut bases: Vec<&str> = bases.iter().map(basis_words).collect();
                 bases.sort_unstable();
                 bases.dedup();
                 format!(
@@ -158,7 +158,19 @@ impl Look {
                     format!("{who} looked at the EHC needs assessment timeline {why}")
                 }
                 Some("consent_receipt") => format!("{who} looked at a consent receipt"),
-                Some(_) => format!("{who} looked at this record's history {why}"),
+                Some("who_decides") => format!(
+                    "{who} looked at who decides about sharing your child's information {why}"
+                ),
+                Some("advice_requests") => {
+                    format!("{who} looked at the advice it has been asked to give {why}")
+                }
+                Some("update_notice") => {
+                    format!("{who} was told that part of this record had changed")
+                }
+                Some("recorded_consents") => format!(
+                    "{who} checked a consent decision a practitioner recorded for you, as information-governance staff"
+                ),
+                Some(_) => format!("{who} looked at part of this record {why}"),
                 None if e.outcome == consent::trace::TraceOutcome::Denied => {
                     format!("{who} asked to see this record {why}; nothing was shown to them")
                 }
@@ -235,6 +247,16 @@ fn look_of(
     show_practitioner: bool,
     withheld: &dyn Fn(Scope) -> bool,
 ) -> Option<Look> {
+    // Internal safeguarding and safety work is not the family's to read
+    // here: the override queue (the override has its own, family-facing
+    // notice, when telling is safe) and the address-withheld marker (whose
+    // very existence can matter to a parent it protects a child from).
+    if matches!(
+        e.details.get("view").map(String::as_str),
+        Some("override_review_queue" | "override_review_counts" | "address_withheld")
+    ) {
+        return None;
+    }
     // That CAMHS looked at all is mental-health information
     // (`AgencyKind::involvement_scope`): kept back with the scope.
     if e.actor
@@ -244,6 +266,19 @@ fn look_of(
         return None;
     }
     let restricted = |s: &Scope| *s == Scope::Restricted || withheld(*s);
+    // A write or a request names its scope in its details, and an advice
+    // request the service asked: both are kept back like a read of them.
+    let named_scope = e.details.get("scope").and_then(|s| s.parse::<Scope>().ok());
+    let asked_service = e
+        .details
+        .get("agency_id")
+        .and_then(|id| id.parse::<uuid::Uuid>().ok())
+        .and_then(|id| agencies.iter().find(|a| a.id == id))
+        .map(|a| a.kind.involvement_scope());
+    if named_scope.is_some_and(|s| restricted(&s)) || asked_service.is_some_and(|s| restricted(&s))
+    {
+        return None;
+    }
     let scopes: Vec<Scope> = e
         .basis
         .iter()
@@ -253,8 +288,19 @@ fn look_of(
     if scopes.is_empty() && e.basis.iter().any(|b| restricted(&b.scope)) {
         return None;
     }
+    // Only the bases of what is shown: the basis of a hidden read is itself
+    // something the family may not be told.
+    let shown: Vec<consent::trace::BasisRecord> = e
+        .basis
+        .iter()
+        .filter(|b| scopes.contains(&b.scope))
+        .cloned()
+        .collect();
+    let mut kinds: Vec<BasisKind> = shown.iter().map(|b| b.kind).collect();
+    kinds.sort();
+    kinds.dedup();
     Some(Look {
-        summary: Look::sentence(e, &scopes, agencies),
+        summary: Look::sentence(e, &scopes, &shown, agencies),
         seq: e.seq,
         at: e.recorded_at.clone(),
         action: e.action,
@@ -271,7 +317,7 @@ fn look_of(
         },
         scopes,
         purpose: e.purpose,
-        basis: e.basis_kinds(),
+        basis: kinds,
     })
 }
 
@@ -426,10 +472,10 @@ impl Family<'_> {
                 )
                 .ok()
         });
-        let withheld = |scope: Scope| {
-            view.as_ref()
-                .is_some_and(|v| v.scope(scope) == Err(consent::FamilyRefusal::KeptInConfidence))
-        };
+        // Every scope this family member may not read (kept in confidence
+        // by a Gillick-competent child, outside a limited PR, the young
+        // person's own from 16): its lines are kept back too.
+        let withheld = |scope: Scope| view.as_ref().is_some_and(|v| v.scope(scope).is_err());
         let looks = consumed
             .iter()
             .filter(|r| !kept_from_family(&r.entry))

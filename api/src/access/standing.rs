@@ -85,13 +85,30 @@ impl WhoDecides {
         }
     }
 
-    /// Who holds authority for each consentable scope today.
+    /// Who holds authority for each consentable scope today. A parent is
+    /// not told of a scope a competent child keeps from them (DPA 2018
+    /// Sch 3 Pt 2 para 4), nor, for the others, when or by whom competence
+    /// was assessed ([`WhoDecides::competence_dated`]).
     pub fn authority(&self) -> Vec<(Scope, Authority)> {
+        let kept = |s: &Scope| {
+            self.viewer == Viewer::Family
+                && self
+                    .facts
+                    .competence
+                    .iter()
+                    .any(|c| c.competent && c.not_for_parents.contains(s))
+        };
         Scope::ALL
             .iter()
-            .filter(|s| s.consentable())
+            .filter(|s| s.consentable() && !kept(s))
             .map(|s| (*s, self.facts.authority(*s, self.today)))
             .collect()
+    }
+
+    /// Whether the viewer may see when competence was recorded (not a
+    /// parent: competence decisions are never shown to them).
+    pub fn competence_dated(&self) -> bool {
+        self.viewer != Viewer::Family
     }
 }
 

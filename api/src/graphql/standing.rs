@@ -296,7 +296,11 @@ fn view_of(w: &WhoDecides) -> WhoDecidesView {
                     ),
                     Authority::YoungPerson(ChildRule::Gillick { on }) => (
                         Decider::YoungPerson,
-                        format!("Gillick competence recorded on {on}"),
+                        if w.competence_dated() {
+                            format!("Gillick competence recorded on {on}")
+                        } else {
+                            "the young person decides about this part of their record".to_owned()
+                        },
                     ),
                     Authority::YoungPerson(ChildRule::SixteenHealth) => (
                         Decider::YoungPerson,

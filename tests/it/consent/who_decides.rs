@@ -205,6 +205,17 @@ async fn a_competent_15_year_old_decides_about_his_camhs_information_and_his_mot
         json!([]),
         "{mum_who:?}"
     );
+    // Nor does it say, scope by scope, that he decides his mental health
+    // because of a competence decision, or when it was made.
+    let authority = mum_who.body["data"]["whoDecides"]["authority"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("{mum_who:?}"));
+    assert!(
+        authority.iter().all(|a| a["scope"] != "MENTAL_HEALTH"),
+        "a kept scope is not listed for his mother: {authority:?}"
+    );
+    assert!(!mum_who.body.to_string().contains("Gillick"), "{mum_who:?}");
     let sam_who = app
         .graphql_as(Some(&sam_token), None, WHO_DECIDES, json!({ "id": sam.id }))
         .await;
@@ -212,6 +223,82 @@ async fn a_competent_15_year_old_decides_about_his_camhs_information_and_his_mot
         sam_who.body["data"]["whoDecides"]["competence"][0]["scopes"],
         json!(["MENTAL_HEALTH"]),
         "{sam_who:?}"
+    );
+
+    // The council asks CAMHS for advice about his mental health, and CAMHS
+    // adds an update about it: neither line reaches his mother's history,
+    // though both reach his.
+    let officer = app.case_officer().await;
+    let started = officer
+        .graphql(
+            "mutation($c: ID!, $on: Date!) { startAssessment(childId: $c, requestReceivedOn: $on) { id } }",
+            json!({ "c": sam.id, "on": app.today().to_string() }),
+        )
+        .await;
+    let assessment = started.body["data"]["startAssessment"]["id"].clone();
+    let decided = officer
+        .graphql(
+            "mutation($a: ID!, $on: Date!) { recordDecisionToAssess(assessmentId: $a, assess: true, on: $on) { id } }",
+            json!({ "a": assessment, "on": app.today().to_string() }),
+        )
+        .await;
+    assert!(decided.body["errors"].is_null(), "{decided:?}");
+    let asked = officer
+        .graphql(
+            "mutation($a: ID!, $agency: ID!) { requestAdvice(assessmentId: $a, agencyId: $agency, scope: MENTAL_HEALTH) { id } }",
+            json!({ "a": assessment, "agency": camhs.id }),
+        )
+        .await;
+    assert!(asked.body["errors"].is_null(), "{asked:?}");
+    let update = app
+        .practitioner(&camhs)
+        .graphql(
+            "mutation($c: ID!, $i: ContributionInput!) { contribute(childId: $c, input: $i) { id } }",
+            json!({ "c": sam.id, "i": { "scope": "MENTAL_HEALTH", "title": "Session notes", "notes": "Low mood easing" } }),
+        )
+        .await;
+    assert!(update.body["errors"].is_null(), "{update:?}");
+    let summaries = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let answer = app
+                .graphql_as(
+                    Some(&token),
+                    None,
+                    "query($id: ID!) { accessHistory(childId: $id, first: 100) { edges { node { summary } } } }",
+                    json!({ "id": sam.id }),
+                )
+                .await;
+            answer.body["data"]["accessHistory"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{answer:?}"))
+                .iter()
+                .filter_map(|e| e["node"]["summary"].as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mums = summaries(&mother).await;
+    assert!(
+        mums.iter()
+            .all(|l| !l.contains("mental health") && !l.contains("CAMHS")),
+        "kept from his mother: {mums:#?}"
+    );
+    assert!(
+        mums.iter()
+            .any(|l| l.contains("started an EHC needs assessment")),
+        "the rest of the assessment still reaches her: {mums:#?}"
+    );
+    let his = summaries(&sam_token).await;
+    assert!(
+        his.iter()
+            .any(|l| l.contains("for advice about wellbeing and mental health")),
+        "{his:#?}"
+    );
+    assert!(
+        his.iter()
+            .any(|l| l.contains("added an update about wellbeing and mental health")),
+        "{his:#?}"
     );
 }
 
