@@ -138,12 +138,12 @@ impl CaseFacts {
             .min()
     }
 
-    /// Answered advice requests: (request, answering contribution), for
-    /// assessments that are open or whose plan is maintained.
-    pub fn answered_advice(&self) -> impl Iterator<Item = (Uuid, Uuid)> + '_ {
+    /// Answered advice requests of one assessment: (request, answering
+    /// contribution).
+    pub fn answered_advice(&self, assessment: Uuid) -> impl Iterator<Item = (Uuid, Uuid)> + '_ {
         self.assessments
             .iter()
-            .filter(|a| a.open || a.plan_maintained)
+            .filter(move |a| a.id == assessment)
             .flat_map(|a| &a.advice)
             .filter_map(|r| r.answer.map(|c| (r.id, c)))
     }

@@ -2,6 +2,9 @@
 //! each scope is allowed on a named basis or denied with a reason.
 //!
 //! Order of reasoning for a practitioner and scope S:
+//! 0. EHC_ASSESSMENT without an open assessment, or ANNUAL_REVIEW without a
+//!    maintained plan, is not a true purpose: every scope is
+//!    PURPOSE_NOT_ESTABLISHED, whatever the family agreed;
 //! 1. for EHC_ASSESSMENT, an open advice request to the caller's agency
 //!    that shares S (ALL_ABOUT_ME, or what the council attached) gives
 //!    PUBLIC_TASK bound to the request: the duty to give advisers the
@@ -130,6 +133,29 @@ fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDe
             })
             .min_by_key(|o| o.id)
     };
+    // EHC_ASSESSMENT and ANNUAL_REVIEW name a fact about the child: while
+    // it does not hold, the purpose is not true, and nothing opens for it on
+    // any basis (UK GDPR Art 5(1)(b)), the family's agreement included.
+    let untrue = match purpose {
+        Purpose::EhcAssessment if input.case.open_assessment().is_none() => {
+            Some("no EHC needs assessment is open for this child")
+        }
+        Purpose::AnnualReview if input.case.maintained_plan().is_none() => {
+            Some("no EHC plan is maintained for this child")
+        }
+        _ => None,
+    };
+    if let Some(why) = untrue {
+        return AccessDecision::from_fn(version, |_| {
+            denied(
+                DenialCode::PurposeNotEstablished,
+                format!(
+                    "{why}: {} is not a purpose you can use for them",
+                    purpose.code()
+                ),
+            )
+        });
+    }
     let decision = AccessDecision::from_fn(version, |scope| {
         if purpose == Purpose::EhcAssessment
             && scope.consentable()
@@ -234,10 +260,11 @@ fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDe
         Purpose::AnnualReview => input.case.maintained_plan(),
         _ => None,
     };
-    if la && fact.is_some() {
+    if let (true, Some(assessment)) = (la, fact) {
+        // Only the advice of the assessment (or plan) in hand.
         let advice = input
             .case
-            .answered_advice()
+            .answered_advice(assessment)
             .map(|(request, contribution)| {
                 (
                     contribution,

@@ -16,6 +16,14 @@ impl From<Error> for async_graphql::Error {
             Error::NotFound(what) => async_graphql::Error::new(format!("{what} not found"))
                 .extend_with(|_, x| x.set("code", code)),
             Error::NoRecord(purpose) => async_graphql::Error::new(match purpose {
+                // These two name a fact about the child: without it not even
+                // the family's agreement opens the record.
+                Some(p @ (consent::Purpose::EhcAssessment | consent::Purpose::AnnualReview)) => {
+                    format!(
+                        "child not found, or nothing of it may be shown to you: {}",
+                        consent::purpose_requirement(p)
+                    )
+                }
                 Some(p) => format!(
                     "child not found, or nothing of it may be shown to you: {}, unless the family has agreed to share with you",
                     consent::purpose_requirement(p)

@@ -127,9 +127,13 @@ fn annual_review_needs_a_maintained_plan() {
         involvements: vec![],
     };
     let d = decide_with(&officer(Purpose::AnnualReview), &open_only, &[]);
-    assert_eq!(
-        denial(&d, Scope::Education).reason.split(',').next(),
-        Some("no EHC plan is maintained for this child")
+    let why = denial(&d, Scope::Education);
+    assert_eq!(why.code, DenialCode::PurposeNotEstablished);
+    assert!(
+        why.reason
+            .starts_with("no EHC plan is maintained for this child"),
+        "{}",
+        why.reason
     );
     let plan = CaseFacts {
         assessments: vec![assessment(false, true, vec![])],
@@ -186,6 +190,47 @@ fn direct_support_needs_a_current_involvement() {
         involvements: vec![involved(OTHER_SCHOOL, None, None)],
     };
     assert!(!decide_with(&school(), &theirs, &[]).any_allowed());
+}
+
+#[test]
+fn a_purpose_that_names_a_fact_opens_nothing_without_it_not_even_by_agreement() {
+    for (purpose, g_purpose) in [
+        (Purpose::EhcAssessment, Purpose::EhcAssessment),
+        (Purpose::AnnualReview, Purpose::AnnualReview),
+    ] {
+        let g = grant(
+            Recipient::Agency(CAMHS),
+            &[Scope::MentalHealth],
+            &[g_purpose],
+        );
+        let d = decide_with(
+            &camhs(purpose),
+            &CaseFacts::default(),
+            std::slice::from_ref(&g),
+        );
+        assert!(!d.any_allowed(), "{purpose}: {d:?}");
+        assert_eq!(
+            denial(&d, Scope::MentalHealth).code,
+            DenialCode::PurposeNotEstablished,
+            "{purpose}"
+        );
+    }
+    // With the assessment open, the family's agreement opens what it names.
+    let open = CaseFacts {
+        assessments: vec![assessment(true, false, vec![])],
+        involvements: vec![],
+    };
+    let g = grant(
+        Recipient::Agency(CAMHS),
+        &[Scope::MentalHealth],
+        &[Purpose::EhcAssessment],
+    );
+    let d = decide_with(
+        &camhs(Purpose::EhcAssessment),
+        &open,
+        std::slice::from_ref(&g),
+    );
+    assert_eq!(basis(&d, Scope::MentalHealth).kind(), BasisKind::Consent);
 }
 
 #[test]

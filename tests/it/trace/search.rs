@@ -125,6 +125,15 @@ async fn filters_and_pagination_return_exactly_the_matching_entries() {
     tokio::time::sleep(Duration::from_millis(30)).await;
     read(senco, "DIRECT_SUPPORT", READ, jayden_id).await;
     read(camhs, "DIRECT_SUPPORT", READ_CAMHS, jayden_id).await;
+    // EHC_ASSESSMENT is a true purpose only while an assessment is open.
+    let officer = app.case_officer().await;
+    let started = officer
+        .graphql(
+            "mutation($c: ID!, $on: Date!) { startAssessment(childId: $c, requestReceivedOn: $on) { id } }",
+            json!({ "c": amira_id, "on": Utc::now().date_naive().to_string() }),
+        )
+        .await;
+    assert!(started.body["errors"].is_null(), "{started:?}");
     read(camhs, "EHC_ASSESSMENT", ALL_ABOUT_ME, amira_id).await;
     // A parent asking for another family's child: nothing is disclosed.
     let parent = app
@@ -174,7 +183,7 @@ async fn filters_and_pagination_return_exactly_the_matching_entries() {
     // The EHC assessment read rests on the family's grant to CAMHS.
     let ehc: Vec<&Value> = snapshot
         .iter()
-        .filter(|e| e["purpose"] == "EHC_ASSESSMENT")
+        .filter(|e| e["purpose"] == "EHC_ASSESSMENT" && e["action"] == "READ")
         .collect();
     assert_eq!(ehc.len(), 1, "{snapshot:#?}");
     assert_eq!(
