@@ -82,6 +82,29 @@ impl Consenting<'_> {
     /// the same FORBIDDEN as for a child they have no authority over, so
     /// consent calls cannot probe which children exist; practitioners, who
     /// may identify any child, hear NOT_FOUND.
+    /// A practitioner records a family's decision only for a child their
+    /// agency currently works with, and says why; any other child reads as
+    /// missing, exactly as one that does not exist (no existence oracle).
+    fn practitioner_may_record(
+        &self,
+        case: &consent::CaseFacts,
+        agreement: &Agreement,
+        what: &'static str,
+    ) -> Result<()> {
+        let rc = self.rc;
+        let (true, Some(agency)) = (rc.principal.is_practitioner(), rc.principal.agency) else {
+            return Ok(());
+        };
+        if !agreement.consent_recorders.contains(&agency.kind) {
+            // Refused by role in `Decider::resolve`, whatever the child.
+            return Ok(());
+        }
+        rc.stated_purpose()?;
+        case.involvement(agency.id, rc.today())
+            .map(|_| ())
+            .ok_or_else(|| self.missing(what))
+    }
+
     fn missing(&self, what: &'static str) -> Error {
         if self.rc.principal.is_practitioner() {
             Error::NotFound(what)
@@ -134,6 +157,7 @@ impl Consenting<'_> {
             .into_iter()
             .find(|g| g.id == grant_id)
             .ok_or_else(|| self.missing("consent"))?;
+        self.practitioner_may_record(&loaded.case, &loaded.agreement, "consent")?;
         Ok((
             loaded.core.consent_facts(rc.policy().term_start),
             loaded.agreement,
@@ -242,6 +266,7 @@ impl Consenting<'_> {
             .load(ask.child)
             .await?
             .ok_or_else(|| self.missing("child"))?;
+        self.practitioner_may_record(&loaded.case, &loaded.agreement, "child")?;
         let decider = self.decider(
             &loaded.core.consent_facts(rc.policy().term_start),
             &loaded.agreement,

@@ -366,7 +366,7 @@ impl RequestContext {
     /// Case officers of the council SEND team.
     /// Every practitioner operation states why (UK GDPR Art 5(1)(b), (d)):
     /// the family's history never shows a blank purpose.
-    fn stated_purpose(&self) -> Result<consent::Purpose> {
+    pub(crate) fn stated_purpose(&self) -> Result<consent::Purpose> {
         self.principal.purpose.ok_or_else(|| {
             Error::bad_input(
                 "X-Purpose-Of-Use",
@@ -428,6 +428,7 @@ impl RequestContext {
     /// (`consent::AddressWithheld::may_keep`).
     pub fn address_keeper(&self) -> Result<AddressKeeper<'_>> {
         consent::AddressWithheld::may_keep(&self.principal)?;
+        self.stated_purpose()?;
         Ok(AddressKeeper { rc: self })
     }
 
@@ -449,6 +450,9 @@ impl RequestContext {
     pub fn override_approver(&self) -> Result<OverrideApprover<'_>> {
         if self.principal.has(Role::SafeguardingLead) || self.principal.has(Role::CaldicottGuardian)
         {
+            if self.principal.is_practitioner() {
+                self.stated_purpose()?;
+            }
             Ok(OverrideApprover { rc: self })
         } else {
             Err(Error::Forbidden(

@@ -391,7 +391,8 @@ async fn a_second_approval_by_the_declarer_is_forbidden() {
     let colleague = app
         .persona("another-lead")
         .roles([Role::SafeguardingLead])
-        .of(&s.social_care);
+        .of(&s.social_care)
+        .purpose(consent::Purpose::Safeguarding);
     let again = colleague.graphql(APPROVE, json!({ "id": id })).await;
     assert_eq!(again.codes(), vec!["BAD_USER_INPUT"], "{again:?}");
     assert_eq!(field(&again), "id", "{again:?}");
