@@ -122,6 +122,11 @@ pub enum AgreementError {
         .0.code()
     )]
     NoCondition(Scope),
+    #[error(
+        "{} is health or care data: Article 10 (criminal-offence data) is not an Article 9 condition for it",
+        .0.code()
+    )]
+    NotAnArticle9Condition(Scope),
     #[error("a statutory rule rests on a duty or public task, not Article 6(1)(a) consent")]
     StatutoryConsent,
     #[error(
@@ -159,6 +164,17 @@ impl Agreement {
                 return Err(AgreementError::StatutoryConsent);
             }
             if let Some(scope) = rule.scopes.iter().find(|s| s.special_category()) {
+                // Art 10 covers criminal-offence data, not health or care
+                // data: those need an Art 9 condition.
+                let health_or_care = rule
+                    .scopes
+                    .iter()
+                    .find(|s| s.special_category() && **s != Scope::Restricted);
+                if let (Some(Condition::CriminalOffence), Some(s)) =
+                    (rule.condition, health_or_care)
+                {
+                    return Err(AgreementError::NotAnArticle9Condition(*s));
+                }
                 match rule.condition {
                     None => return Err(AgreementError::NoCondition(*scope)),
                     Some(c)
@@ -378,6 +394,12 @@ mod tests {
         assert_eq!(
             Agreement::from_source(2, &src(vec![statutory_consent])),
             Err(AgreementError::StatutoryConsent)
+        );
+        let mut criminal = rule(false, true, Scope::MentalHealth);
+        criminal.condition = Some(Condition::CriminalOffence);
+        assert_eq!(
+            Agreement::from_source(2, &src(vec![criminal])),
+            Err(AgreementError::NotAnArticle9Condition(Scope::MentalHealth))
         );
         let mut implicit = rule(false, true, Scope::PhysicalHealth);
         implicit.article6 = Article6::Consent;

@@ -164,7 +164,6 @@ impl MigrationTrait for Migration {
             "UPDATE agreement_rule SET special_condition = CASE \
                WHEN purpose = 'SAFEGUARDING' THEN 'G_SCH1_PARA18' \
                WHEN agency_kind IN ('CAMHS', 'SLT', 'OT', 'HEALTH', 'SOCIAL_CARE') THEN 'H_SCH1_PARA2' \
-               WHEN agency_kind = 'YOUTH_JUSTICE' THEN 'ART10_SCH1' \
                ELSE 'G_SCH1_PARA6' END \
              WHERE scope IN ({SPECIAL})"
         ))
