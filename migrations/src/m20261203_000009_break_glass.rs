@@ -59,6 +59,11 @@ const TRACE_ACTION: &[&str] = &[
     "TRACE_SEARCH",
     "EXPORT",
     "AUTH_FAILED",
+    // Migration 8's (who decides), which runs before this one.
+    "PR_RECORDED",
+    "DEPUTY_RECORDED",
+    "COMPETENCE_RECORDED",
+    "CAPACITY_CHALLENGED",
 ];
 
 /// The neutral notice carried-over overrides are given (`consent`'s
@@ -300,10 +305,11 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let postgres = manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
         if postgres {
-            let old = previous::CODE_CHECKS
+            // Back to the list migration 8 (the one before this) set.
+            let old = crate::m20261203_000008_who_decides::CODE_CHECKS
                 .iter()
                 .find(|c| c.name == ACTION.name)
-                .expect("migration 6 checks the trace action");
+                .expect("migration 8 checks the trace action");
             db.execute_unprepared(&format!(
                 "ALTER TABLE {t} DROP CONSTRAINT {n}; \
                  ALTER TABLE {t} ADD CONSTRAINT {n} CHECK ({c} IN ({l}))",

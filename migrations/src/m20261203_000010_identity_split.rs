@@ -123,6 +123,10 @@ const OLD_TRACE_ACTION: &[&str] = &[
     "TRACE_SEARCH",
     "EXPORT",
     "AUTH_FAILED",
+    "PR_RECORDED",
+    "DEPUTY_RECORDED",
+    "COMPETENCE_RECORDED",
+    "CAPACITY_CHALLENGED",
 ];
 
 const fn check(
