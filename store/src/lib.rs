@@ -57,7 +57,15 @@ impl Store {
             // SQLite allows one writer; a small pool avoids lock contention.
             options.max_connections(4);
         } else {
-            options.max_connections(16);
+            // A decision loads a child's facts in parallel (about a dozen
+            // statements); ten connections serve that without one hub
+            // holding many, and idle ones are let go, so several hubs (or
+            // test apps) on one server stay well inside its
+            // max_connections.
+            options
+                .max_connections(10)
+                .min_connections(0)
+                .idle_timeout(Duration::from_secs(10));
         }
         let db = Database::connect(options).await?;
         if url.starts_with("sqlite:") {
