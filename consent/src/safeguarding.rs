@@ -199,11 +199,32 @@ pub struct TellingRequest {
 }
 
 /// Lower-cased words, for comparing a notice with the reason.
-fn words(text: &str) -> String {
+/// The words of `text`, lower-case, without the punctuation around them.
+fn words(text: &str) -> Vec<String> {
     text.split_whitespace()
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The fewest consecutive words of the internal reason a family notice may
+/// not repeat: enough to carry a name or a detail ("Neighbour Mrs X
+/// reported"), few enough that ordinary phrasing is not refused.
+pub const NOTICE_SHARED_WORDS: usize = 4;
+
+/// True when `notice` repeats any [`NOTICE_SHARED_WORDS`] consecutive words
+/// of `reason` (or all of a shorter reason).
+fn repeats(notice: &[String], reason: &[String]) -> bool {
+    if reason.is_empty() {
+        return false;
+    }
+    let n = NOTICE_SHARED_WORDS.min(reason.len());
+    reason
+        .windows(n)
+        .any(|run| notice.windows(n).any(|w| w == run))
 }
 
 impl TellingRequest {
@@ -222,8 +243,7 @@ impl TellingRequest {
         if !(MIN_FAMILY_NOTICE_CHARS..=MAX_FAMILY_NOTICE_CHARS).contains(&chars) {
             return Err(OverrideError::FamilyNoticeLength);
         }
-        let (notice, reason) = (words(notice), words(reason));
-        if !reason.is_empty() && notice.contains(&reason) {
+        if repeats(&words(notice), &words(reason)) {
             return Err(OverrideError::FamilyNoticeIsReason);
         }
         let because =
@@ -512,9 +532,9 @@ pub enum OverrideError {
         "write a notice for the family of {MIN_FAMILY_NOTICE_CHARS} to {MAX_FAMILY_NOTICE_CHARS} characters"
     )]
     FamilyNoticeLength,
-    /// The family notice repeats the internal reason.
+    /// The family notice repeats the internal reason, or a run of its words.
     #[error(
-        "the family notice must be written for the family, not repeat the internal reason (it may name a third party)"
+        "the family notice must be written for the family, not repeat the internal reason or any part of it (it may name a third party)"
     )]
     FamilyNoticeIsReason,
     /// TELL_ON without a date.

@@ -862,6 +862,9 @@ fn the_family_notice_is_never_the_internal_reason() {
         format!("  {}  ", reason.to_uppercase()),
         reason.replace(' ', "\n "),
         format!("We looked because: {reason}."),
+        // Part of it is enough to name the neighbour.
+        "We looked after neighbour Mrs X at number 4 spoke to us.".to_owned(),
+        "A report of injuries to the child reached us; we checked his record.".to_owned(),
     ] {
         let t = TellingRequest {
             family_notice: notice.replace('\n', " "),
@@ -877,6 +880,12 @@ fn the_family_notice_is_never_the_internal_reason() {
         let e = Override::declare(r, &agreement(), LIMITS, OVERRIDE, now()).expect_err(&notice);
         assert_eq!(e.field(), "familyNotice");
     }
+    // Written for the family, sharing no run of the reason's words: fine.
+    let fine = TellingRequest {
+        family_notice: "A safeguarding lead at the council looked at parts of your child's record to help keep them safe.".into(),
+        ..tell_now()
+    };
+    assert_eq!(fine.check(reason, today()), Ok(()));
     for short in ["", "   ", "We looked."] {
         let t = TellingRequest {
             family_notice: short.into(),
