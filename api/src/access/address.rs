@@ -32,7 +32,10 @@ impl AddressKeeper<'_> {
     /// false if it was not withheld.
     pub async fn release(&self, child: ChildId) -> Result<bool> {
         let was = self.current(child).await?.is_some();
-        self.set(child, None, TraceAction::AddressReleased).await?;
+        // Nothing withheld, nothing released: no entry says otherwise.
+        if was {
+            self.set(child, None, TraceAction::AddressReleased).await?;
+        }
         Ok(was)
     }
 
