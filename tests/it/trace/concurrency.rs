@@ -228,9 +228,7 @@ async fn the_chain_stays_linear_under_concurrent_requests() {
         count("AUTH_FAILED"),
         jobs.iter().filter(|j| matches!(j, Job::BadToken)).count()
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
-    );
+    // Bounded by count (REQUESTS, IN_FLIGHT), not by time: the suite makes
+    // no timed assertions; how long it took is for the log.
+    eprintln!("{REQUESTS} requests took {:?}", started.elapsed());
 }
