@@ -43,6 +43,27 @@ struct GrantSets {
     purposes: HashMap<Uuid, BTreeSet<Purpose>>,
 }
 
+/// Grants with their scopes, purposes, withdrawals and confirmations, from
+/// the rows of each table (in the order of `grants`).
+fn grants_of(
+    grants: &[consent_grant::Model],
+    scopes: &[consent_grant_scope::Model],
+    purposes: &[consent_grant_purpose::Model],
+    withdrawals: &[consent_withdrawal::Model],
+    confirmations: &[consent_confirmation::Model],
+) -> Result<Vec<Grant>> {
+    let set = GrantSets {
+        scopes: sets(scopes.iter().map(|r| (r.grant_id, r.scope.as_str())))?,
+        purposes: sets(purposes.iter().map(|r| (r.grant_id, r.purpose.as_str())))?,
+    };
+    let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
+    let confirmations: HashMap<Uuid, _> = confirmations.iter().map(|c| (c.grant_id, c)).collect();
+    grants
+        .iter()
+        .map(|g| grant_of(g, &set, &withdrawals, &confirmations))
+        .collect()
+}
+
 fn grant_of(
     g: &consent_grant::Model,
     set: &GrantSets,
@@ -275,22 +296,14 @@ impl Store {
                 .all(db),
         )?;
         let facts = OverrideFacts::new(&override_scopes, &tellings, &approvals, &reviews)?;
-        let set = GrantSets {
-            scopes: sets(grant_scopes.iter().map(|r| (r.grant_id, r.scope.as_str())))?,
-            purposes: sets(
-                grant_purposes
-                    .iter()
-                    .map(|r| (r.grant_id, r.purpose.as_str())),
-            )?,
-        };
-        let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
-        let confirmations: HashMap<Uuid, _> =
-            confirmations.iter().map(|c| (c.grant_id, c)).collect();
         Ok(ConsentState {
-            grants: grants
-                .iter()
-                .map(|g| grant_of(g, &set, &withdrawals, &confirmations))
-                .collect::<Result<_>>()?,
+            grants: grants_of(
+                &grants,
+                &grant_scopes,
+                &grant_purposes,
+                &withdrawals,
+                &confirmations,
+            )?,
             overrides: overrides
                 .iter()
                 .map(|o| override_of(o, &facts))
@@ -352,21 +365,13 @@ impl Store {
                 .filter(consent_confirmation::Column::GrantId.is_in(ids))
                 .all(db),
         )?;
-        let set = GrantSets {
-            scopes: sets(grant_scopes.iter().map(|r| (r.grant_id, r.scope.as_str())))?,
-            purposes: sets(
-                grant_purposes
-                    .iter()
-                    .map(|r| (r.grant_id, r.purpose.as_str())),
-            )?,
-        };
-        let withdrawals: HashMap<Uuid, _> = withdrawals.iter().map(|w| (w.grant_id, w)).collect();
-        let confirmations: HashMap<Uuid, _> =
-            confirmations.iter().map(|c| (c.grant_id, c)).collect();
-        grants
-            .iter()
-            .map(|g| grant_of(g, &set, &withdrawals, &confirmations))
-            .collect()
+        grants_of(
+            &grants,
+            &grant_scopes,
+            &grant_purposes,
+            &withdrawals,
+            &confirmations,
+        )
     }
 
     /// The child a grant or a withdrawal (by id) belongs to.
