@@ -107,26 +107,44 @@ impl CaseFacts {
             .max()
     }
 
-    /// The open advice request to `agency` in an open assessment, if any.
-    pub fn open_request(&self, agency: Uuid) -> Option<&AdviceFact> {
+    /// The open advice requests to `agency` in open assessments.
+    fn open_requests(&self, agency: Uuid) -> impl Iterator<Item = &AdviceFact> {
         self.assessments
             .iter()
             .filter(|a| a.open)
             .flat_map(|a| &a.advice)
-            .filter(|r| r.open && r.agency_id == agency)
-            .min_by_key(|r| r.id)
+            .filter(move |r| r.open && r.agency_id == agency)
+    }
+
+    /// The open advice request to `agency` in an open assessment, if any.
+    pub fn open_request(&self, agency: Uuid) -> Option<&AdviceFact> {
+        self.open_requests(agency).min_by_key(|r| r.id)
     }
 
     /// The open advice request to `agency` that shares `scope` with it:
     /// "all about me" always, and what the council attached.
     pub fn request_sharing(&self, agency: Uuid, scope: Scope) -> Option<&AdviceFact> {
-        self.assessments
-            .iter()
-            .filter(|a| a.open)
-            .flat_map(|a| &a.advice)
-            .filter(|r| r.open && r.agency_id == agency)
+        self.open_requests(agency)
             .filter(|r| scope == Scope::AllAboutMe || r.attachments.contains(&scope))
             .min_by_key(|r| r.id)
+    }
+
+    /// The fact about the child that makes `purpose` true at all: the open
+    /// assessment for EHC_ASSESSMENT, the maintained plan for
+    /// ANNUAL_REVIEW (`None` for the others, which name the caller's
+    /// relationship, not a fact about the child); else what is missing.
+    pub fn purpose_holds(&self, purpose: Purpose) -> Result<Option<Bound>, &'static str> {
+        match purpose {
+            Purpose::EhcAssessment => self
+                .open_assessment()
+                .map(|a| Some(Bound::new(BoundKind::Assessment, a)))
+                .ok_or("no EHC needs assessment is open for this child"),
+            Purpose::AnnualReview => self
+                .maintained_plan()
+                .map(|p| Some(Bound::new(BoundKind::Plan, p)))
+                .ok_or("no EHC plan is maintained for this child"),
+            Purpose::DirectSupport | Purpose::Safeguarding => Ok(None),
+        }
     }
 
     /// A current involvement of `agency`, if any.
@@ -159,22 +177,17 @@ impl CaseFacts {
         held_override: Option<Uuid>,
         today: NaiveDate,
     ) -> Result<Bound, &'static str> {
+        let fact = self.purpose_holds(purpose)?;
         match purpose {
-            Purpose::EhcAssessment => {
-                let Some(assessment) = self.open_assessment() else {
-                    return Err("no EHC needs assessment is open for this child");
-                };
-                if la {
-                    return Ok(Bound::new(BoundKind::Assessment, assessment));
-                }
-                self.open_request(agency)
-                    .map(|r| Bound::new(BoundKind::AdviceRequest, r.id))
-                    .ok_or("your agency has no open advice request for this child's EHC needs assessment")
+            // An agency other than the council needs its own request.
+            Purpose::EhcAssessment if !la => self
+                .open_request(agency)
+                .map(|r| Bound::new(BoundKind::AdviceRequest, r.id))
+                .ok_or("your agency has no open advice request for this child's EHC needs assessment"),
+            // The assessment or plan itself (always there once it holds).
+            Purpose::EhcAssessment | Purpose::AnnualReview => {
+                fact.ok_or("the fact this purpose names is not recorded")
             }
-            Purpose::AnnualReview => self
-                .maintained_plan()
-                .map(|p| Bound::new(BoundKind::Plan, p))
-                .ok_or("no EHC plan is maintained for this child"),
             Purpose::DirectSupport => self
                 .involvement(agency, today)
                 .map(|i| Bound::new(BoundKind::Involvement, i))

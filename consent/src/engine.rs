@@ -136,16 +136,7 @@ fn decide_on_bases(principal: &Principal, input: &DecisionInput<'_>) -> AccessDe
     // EHC_ASSESSMENT and ANNUAL_REVIEW name a fact about the child: while
     // it does not hold, the purpose is not true, and nothing opens for it on
     // any basis (UK GDPR Art 5(1)(b)), the family's agreement included.
-    let untrue = match purpose {
-        Purpose::EhcAssessment if input.case.open_assessment().is_none() => {
-            Some("no EHC needs assessment is open for this child")
-        }
-        Purpose::AnnualReview if input.case.maintained_plan().is_none() => {
-            Some("no EHC plan is maintained for this child")
-        }
-        _ => None,
-    };
-    if let Some(why) = untrue {
+    if let Err(why) = input.case.purpose_holds(purpose) {
         return AccessDecision::from_fn(version, |_| {
             denied(
                 DenialCode::PurposeNotEstablished,
