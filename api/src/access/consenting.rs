@@ -100,9 +100,11 @@ impl Consenting<'_> {
             return Ok(());
         }
         rc.stated_purpose()?;
-        case.involvement(agency.id, rc.today())
-            .map(|_| ())
-            .ok_or_else(|| self.missing(what))
+        if rc.works_with(case) {
+            Ok(())
+        } else {
+            Err(self.missing(what))
+        }
     }
 
     fn missing(&self, what: &'static str) -> Error {

@@ -196,6 +196,15 @@ impl RequestContext {
         entry
     }
 
+    /// True when the caller's agency has a recorded, current involvement
+    /// with the child (a "legitimate relationship"), as the decision's
+    /// DIRECT_SUPPORT rule asks.
+    fn works_with(&self, case: &consent::CaseFacts) -> bool {
+        self.principal
+            .agency
+            .is_some_and(|a| case.involvement(a.id, self.today()).is_some())
+    }
+
     /// Records an entry to be made durable with the request's reads.
     fn record(&self, entry: TraceEntry) {
         self.recorder.event(entry);
@@ -203,10 +212,19 @@ impl RequestContext {
 
     async fn load(&self, id: ChildId) -> Result<Option<Loaded>> {
         let store = self.store();
+        // Casework binds only a practitioner's purposes: a family member's
+        // or IG's decision never reads it, so it is not loaded for them.
+        let practitioner = self.principal.is_practitioner();
         let (core, state, case, agreement) = tokio::try_join!(
             store.child_core(id),
             store.consent_state(id),
-            store.case_facts(id),
+            async {
+                if practitioner {
+                    store.case_facts(id).await
+                } else {
+                    Ok(consent::CaseFacts::default())
+                }
+            },
             store.current_agreement()
         )?;
         Ok(core.map(|core| Loaded {

@@ -113,11 +113,14 @@ impl WhoDecides {
 }
 
 impl RequestContext {
+    /// A child's standing facts: the core alone (who decides needs no
+    /// grants, casework or agreement).
     async fn facts_of(&self, child: ChildId) -> Result<Option<ChildFacts>> {
         Ok(self
-            .load(child)
+            .store()
+            .child_core(child)
             .await?
-            .map(|l| l.core.consent_facts(self.policy().term_start)))
+            .map(|core| core.consent_facts(self.policy().term_start)))
     }
 
     fn who_decides(&self, child: ChildId, viewer: Viewer, facts: ChildFacts) -> WhoDecides {
@@ -247,7 +250,16 @@ impl Practitioner<'_> {
         ask: CompetenceAsk,
     ) -> Result<Competence> {
         let rc = self.rc;
-        let facts = rc.facts_of(child).await?.ok_or(Error::NotFound("child"))?;
+        // Only for a child the agency works with: any other reads as one
+        // that does not exist (no existence oracle). An agency that may not
+        // assess at all is refused by the rule, whatever the child.
+        let (facts, case) = tokio::try_join!(rc.facts_of(child), async {
+            Ok(rc.store().case_facts(child).await?)
+        })?;
+        let may_assess = consent::COMPETENCE_ASSESSORS.contains(&self.agency.kind);
+        let facts = facts
+            .filter(|_| !may_assess || rc.works_with(&case))
+            .ok_or(Error::NotFound("child"))?;
         let competence = Competence::record(
             Competence {
                 id: Uuid::now_v7(),
