@@ -146,6 +146,11 @@ impl PrHolding {
         if new.evidence.trim().is_empty() {
             return Err(StandingError::Missing("evidence"));
         }
+        short("personId", &new.person_id)?;
+        short("evidence", &new.evidence)?;
+        if let Some(order) = new.limit.order() {
+            short("orderReference", order)?;
+        }
         check_dates(new.from, new.until)?;
         match &new.limit {
             PrLimit::Unlimited => {}
@@ -240,6 +245,8 @@ impl Deputyship {
         if new.scopes.is_empty() {
             return Err(StandingError::Missing("scopes"));
         }
+        short("personId", &new.person_id)?;
+        short("evidence", &new.evidence)?;
         check_dates(new.from, new.until)?;
         new.person_id = new.person_id.trim().to_owned();
         new.evidence = new.evidence.trim().to_owned();
@@ -327,6 +334,7 @@ impl Competence {
         if new.assessor.role.trim().is_empty() {
             return Err(StandingError::Missing("assessorRole"));
         }
+        short("assessorRole", &new.assessor.role)?;
         Ok(Competence {
             reasons: new.reasons.trim().to_owned(),
             ..new
@@ -343,6 +351,15 @@ fn check_reasons(reasons: &str) -> Result<(), StandingError> {
     if reasons.trim().chars().count() < MIN_DECISION_REASON_CHARS {
         return Err(StandingError::ReasonsTooShort);
     }
+    domain::input::long_text("reasons", Some(reasons))?;
+    Ok(())
+}
+
+/// A short recorded text (a person id, a reference, a role): the bounds and
+/// characters every short input of the hub has
+/// ([`domain::input::optional_text`]).
+fn short(field: &'static str, value: &str) -> Result<(), StandingError> {
+    domain::input::optional_text(field, Some(value))?;
     Ok(())
 }
 
@@ -405,6 +422,7 @@ impl CapacityAssessment {
         if new.assessor.role.trim().is_empty() {
             return Err(StandingError::Missing("assessorRole"));
         }
+        short("assessorRole", &new.assessor.role)?;
         if new.assessed_on > today {
             return Err(StandingError::InTheFuture);
         }
@@ -441,6 +459,7 @@ impl CapacityAssessment {
         if reason.trim().chars().count() < MIN_CHALLENGE_REASON_CHARS {
             return Err(StandingError::ChallengeTooShort);
         }
+        domain::input::long_text("reasons", Some(reason))?;
         Ok(Challenge {
             id,
             person_id: person.to_owned(),
@@ -504,6 +523,9 @@ pub enum StandingError {
         .0.label()
     )]
     NotAHealthProfessional(AgencyKind),
+    /// A submitted text cannot be accepted (too long, control characters).
+    #[error("{}", .0.message)]
+    Invalid(#[from] domain::InvalidInput),
 }
 
 impl StandingError {
@@ -522,6 +544,7 @@ impl StandingError {
             StandingError::RestrictedIsNotConsentable => Some("scopes"),
             StandingError::SixteenOrOver => Some("assessedOn"),
             StandingError::NotAHealthProfessional(_) => None,
+            StandingError::Invalid(input) => Some(input.field),
         }
     }
 }

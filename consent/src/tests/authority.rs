@@ -602,3 +602,22 @@ proptest! {
         prop_assert_eq!(c.may_decide(person, &scopes, t).is_ok(), all);
     }
 }
+
+#[test]
+fn recorded_texts_have_the_bounds_of_every_other_input() {
+    let mut new = NewPr {
+        person_id: "mum".into(),
+        source: PrSource::BirthMother,
+        from: NaiveDate::from_ymd_opt(2015, 1, 1).expect("date"),
+        until: None,
+        evidence: "x".repeat(201),
+        limit: PrLimit::Unlimited,
+    };
+    let e = PrHolding::record(new.clone(), Uuid::nil()).expect_err("too long");
+    assert_eq!(e.field(), Some("evidence"));
+    assert_eq!(e.to_string(), "must be at most 200 characters");
+    new.evidence = "birth certificate".into();
+    new.person_id = "mum\u{7}".into();
+    let e = PrHolding::record(new, Uuid::nil()).expect_err("control character");
+    assert_eq!(e.field(), Some("personId"));
+}
