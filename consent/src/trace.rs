@@ -57,6 +57,25 @@ domain::code_enum! {
         CompetenceRecorded = "COMPETENCE_RECORDED",
         /// The young person challenged a capacity assessment.
         CapacityChallenged = "CAPACITY_CHALLENGED",
+        /// A version of a profession's advice template published.
+        AdviceTemplatePublished = "ADVICE_TEMPLATE_PUBLISHED",
+        /// A reg 6(1) source recorded as not required, with the reason.
+        AdviceNotRequired = "ADVICE_NOT_REQUIRED",
+        /// The author or the family confirmed, for themselves, that
+        /// existing advice is still sufficient (reg 6(4)).
+        ReuseConfirmed = "REUSE_CONFIRMED",
+        /// A version of an EHC plan issued (draft, final or amendment).
+        PlanIssued = "PLAN_ISSUED",
+        /// A draft plan's paragraphs changed by the case officer.
+        PlanEdited = "PLAN_EDITED",
+        /// The family's response to a draft plan.
+        PlanResponse = "PLAN_RESPONSE",
+        /// A plan made before the hub, imported with its dates.
+        PlanImported = "PLAN_IMPORTED",
+        /// A step of an annual review or phase transfer.
+        ReviewStep = "REVIEW_STEP",
+        /// A timeliness report (counts) read or exported.
+        Report = "REPORT",
     }
 }
 

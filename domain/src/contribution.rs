@@ -39,6 +39,8 @@ pub struct Contribution {
     pub provision: Option<String>,
     /// Anything else practice needs to say.
     pub notes: Option<String>,
+    /// Structured advice, written against a template.
+    pub content: Option<crate::template::AdviceContent>,
     pub supersedes: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -95,6 +97,7 @@ mod tests {
             notes: None,
             supersedes: supersedes.map(Uuid::from_u128),
             created_at: DateTime::<Utc>::MIN_UTC,
+            content: None,
         }
     }
 

@@ -32,6 +32,9 @@ crate::code_enum! {
         Overdue = "OVERDUE",
         Done = "DONE",
         DoneLate = "DONE_LATE",
+        /// A recorded exception lifted this milestone's time limit: it is
+        /// due "as soon as practicable" (regs 5(4), 8(2), 10(4), 13(3)).
+        ExceptionApplies = "EXCEPTION_APPLIES",
     }
 }
 
@@ -39,9 +42,63 @@ crate::code_enum! {
     /// The regulations' exceptions to the time limits (regs 8(2), 10(4), 13(3)).
     pub enum ClockException("time-limit exception") {
         SchoolClosure = "SCHOOL_CLOSURE",
+        /// An early years provider closed for 4 weeks or more (reg 10(4)(b)).
+        EarlyYearsClosure = "EARLY_YEARS_CLOSURE",
         ExceptionalPersonalCircumstances = "EXCEPTIONAL_PERSONAL_CIRCUMSTANCES",
         FamilyAbsent = "FAMILY_ABSENT",
         MissedAppointment = "MISSED_APPOINTMENT",
+    }
+}
+
+crate::code_enum! {
+    /// A statutory time limit an exception can attach to: each exception
+    /// serves one limit only (LAW.md §5).
+    pub enum TimeLimit("time limit") {
+        /// Whether to assess: 6 weeks (reg 5(1)); exceptions reg 5(4).
+        DecisionToAssess = "DECISION_TO_ASSESS",
+        /// Each piece of advice: 6 weeks from the request (reg 8(1));
+        /// exceptions reg 8(2).
+        Advice = "ADVICE",
+        /// The notice that no plan will be issued: 16 weeks (reg 10(1));
+        /// exceptions reg 10(4).
+        NoticeNotToIssue = "NOTICE_NOT_TO_ISSUE",
+        /// The final plan: 20 weeks (reg 13(2)); exceptions reg 13(3).
+        FinalPlan = "FINAL_PLAN",
+    }
+}
+
+impl TimeLimit {
+    /// The only grounds on which this limit falls away.
+    pub fn grounds(self) -> &'static [ClockException] {
+        use ClockException::*;
+        match self {
+            TimeLimit::DecisionToAssess => &[
+                SchoolClosure,
+                ExceptionalPersonalCircumstances,
+                FamilyAbsent,
+            ],
+            TimeLimit::Advice => &[
+                ExceptionalPersonalCircumstances,
+                FamilyAbsent,
+                MissedAppointment,
+            ],
+            TimeLimit::NoticeNotToIssue | TimeLimit::FinalPlan => &[
+                SchoolClosure,
+                EarlyYearsClosure,
+                ExceptionalPersonalCircumstances,
+                FamilyAbsent,
+            ],
+        }
+    }
+
+    /// The regulation that sets the limit, and the one giving its exceptions.
+    pub fn regulation(self) -> (&'static str, &'static str) {
+        match self {
+            TimeLimit::DecisionToAssess => ("reg 5(1)", "reg 5(4)"),
+            TimeLimit::Advice => ("reg 8(1)", "reg 8(2)"),
+            TimeLimit::NoticeNotToIssue => ("reg 10(1)", "reg 10(4)"),
+            TimeLimit::FinalPlan => ("reg 13(2)", "reg 13(3)"),
+        }
     }
 }
 
@@ -49,6 +106,9 @@ impl ClockException {
     pub fn label(self) -> &'static str {
         match self {
             ClockException::SchoolClosure => "the school or college was closed for 4 weeks or more",
+            ClockException::EarlyYearsClosure => {
+                "the early years setting was closed for 4 weeks or more"
+            }
             ClockException::ExceptionalPersonalCircumstances => {
                 "exceptional personal circumstances affecting the child or family"
             }
@@ -171,6 +231,9 @@ crate::code_enum! {
     pub enum AssessmentEventKind("assessment event") {
         DecidedToAssess = "DECIDED_TO_ASSESS",
         DecidedNotToAssess = "DECIDED_NOT_TO_ASSESS",
+        /// The council decided not to issue a plan, and notified the
+        /// family with their appeal rights (reg 10(1), 10(3)).
+        DecidedNotToIssue = "DECIDED_NOT_TO_ISSUE",
         DraftIssued = "DRAFT_ISSUED",
         FinalIssued = "FINAL_ISSUED",
         /// One of the regulations' exceptions to the time limits.
@@ -199,6 +262,10 @@ pub struct AssessmentEvent {
     pub kind: AssessmentEventKind,
     pub on: NaiveDate,
     pub exception: Option<ClockException>,
+    /// The time limit an exception attaches to.
+    pub limit: Option<TimeLimit>,
+    /// For an exception to the advice limit: the request it excuses.
+    pub advice_request_id: Option<uuid::Uuid>,
     pub note: Option<String>,
 }
 
@@ -216,11 +283,17 @@ pub struct AdviceRequest {
     pub id: uuid::Uuid,
     pub agency_id: uuid::Uuid,
     pub scope: crate::Scope,
+    /// The profession asked (which advice template applies).
+    pub profession: Option<crate::template::Profession>,
     /// Parts of the record the council shares with the request; the asked
     /// agency reads them (and "all about me") until it answers.
     pub attachments: std::collections::BTreeSet<crate::Scope>,
     pub asked_on: NaiveDate,
+    /// The statutory due date: never later than 6 weeks from the request
+    /// (reg 8(1)).
     pub due_on: NaiveDate,
+    /// A local, non-statutory target date, if the council set one.
+    pub target_on: Option<NaiveDate>,
     pub answer: Option<AdviceAnswer>,
 }
 
@@ -277,7 +350,9 @@ impl Assessment {
         !self.events.iter().any(|e| {
             matches!(
                 e.kind,
-                AssessmentEventKind::DecidedNotToAssess | AssessmentEventKind::FinalIssued
+                AssessmentEventKind::DecidedNotToAssess
+                    | AssessmentEventKind::DecidedNotToIssue
+                    | AssessmentEventKind::FinalIssued
             )
         })
     }
@@ -288,6 +363,12 @@ impl Assessment {
         self.events
             .iter()
             .any(|e| e.kind == AssessmentEventKind::FinalIssued)
+    }
+
+    /// The day the council decided not to issue a plan (reg 10), if it did.
+    pub fn decided_not_to_issue_on(&self) -> Option<NaiveDate> {
+        self.first(&[AssessmentEventKind::DecidedNotToIssue])
+            .map(|e| e.on)
     }
 
     pub fn draft_issued_on(&self) -> Option<NaiveDate> {
@@ -341,7 +422,9 @@ impl Assessment {
 
     /// Still running: no final plan yet, and not decided against.
     pub fn in_progress(&self) -> bool {
-        self.final_issued_on().is_none() && self.decision().is_none_or(|(assess, _)| assess)
+        self.final_issued_on().is_none()
+            && self.decided_not_to_issue_on().is_none()
+            && self.decision().is_none_or(|(assess, _)| assess)
     }
 
     /// Checks that a request received on `received_on` may start an
@@ -394,6 +477,17 @@ impl Assessment {
         match kind {
             AssessmentEventKind::DecidedToAssess | AssessmentEventKind::DecidedNotToAssess => {
                 if decided.is_some() {
+                    return Err(StepError::AlreadyDecided);
+                }
+            }
+            AssessmentEventKind::DecidedNotToIssue => {
+                if decided.is_none_or(|(assess, _)| !assess) {
+                    return Err(StepError::DraftBeforeDecisionToAssess);
+                }
+                if self.draft_issued_on().is_some() {
+                    return Err(StepError::DraftAlreadyIssued);
+                }
+                if self.decided_not_to_issue_on().is_some() {
                     return Err(StepError::AlreadyDecided);
                 }
             }
@@ -453,9 +547,11 @@ impl Assessment {
             id: ask.id,
             agency_id: ask.agency_id,
             scope: ask.scope,
+            profession: ask.profession,
             attachments: ask.attachments,
             asked_on: today,
             due_on,
+            target_on: ask.target_on,
             answer: None,
         })
     }
@@ -473,6 +569,10 @@ pub struct AdviceAsk {
     pub agency_id: uuid::Uuid,
     /// The scope the advice is about.
     pub scope: crate::Scope,
+    /// The profession asked.
+    pub profession: Option<crate::template::Profession>,
+    /// A local, non-statutory target date.
+    pub target_on: Option<NaiveDate>,
     /// Parts of the record shared with the request (never RESTRICTED).
     pub attachments: std::collections::BTreeSet<crate::Scope>,
     /// When it is due; by default [`ADVICE_WEEKS`] from today.
@@ -695,6 +795,8 @@ mod assessment_tests {
             on,
             exception: None,
             note: None,
+            advice_request_id: None,
+            limit: None,
         }
     }
 
@@ -773,6 +875,8 @@ mod assessment_tests {
             asked_on: d(2026, 2, 20),
             due_on: weeks_after(d(2026, 2, 20), 6),
             answer: None,
+            profession: None,
+            target_on: None,
         };
         assert_eq!(r.due_on, d(2026, 4, 3));
         assert_eq!(r.status(d(2026, 4, 4)), MilestoneStatus::Overdue);
@@ -803,6 +907,8 @@ mod rule_tests {
             on,
             exception: None,
             note: None,
+            advice_request_id: None,
+            limit: None,
         }
     }
 
@@ -842,6 +948,8 @@ mod rule_tests {
             scope,
             attachments: [Scope::Education].into(),
             due_on,
+            profession: None,
+            target_on: None,
         }
     }
 
@@ -861,6 +969,7 @@ mod rule_tests {
             notes: None,
             supersedes: None,
             created_at: chrono::DateTime::UNIX_EPOCH,
+            content: None,
         }
     }
 
@@ -1263,6 +1372,8 @@ mod rule_tests {
                 scope,
                 attachments: Default::default(),
                 due_on: due.map(|n| today + Duration::days(n)),
+                profession: None,
+                target_on: None,
             };
             if let Ok(r) = decided().request_advice(ask, &agencies(), today) {
                 prop_assert!(r.scope.consentable());

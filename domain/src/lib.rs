@@ -19,8 +19,10 @@ pub mod contribution;
 pub mod ehc;
 pub mod ids;
 pub mod input;
+pub mod plan;
 pub mod record;
 pub mod scope;
+pub mod template;
 
 pub use agency::{Agency, AgencyKind};
 pub use catalogue::{FIELDS, FieldDef, Section};

@@ -480,6 +480,7 @@ child_entity!(contribution, "contribution" {
     outcomes: Option<String>,
     provision: Option<String>,
     notes: Option<String>,
+    content: Option<String>,
     supersedes: Option<Uuid>,
     created_at: DateTimeUtc,
 });
@@ -495,6 +496,8 @@ child_entity!(assessment_event, "assessment_event" {
     kind: String,
     on_date: Date,
     exception: Option<String>,
+    time_limit: Option<String>,
+    advice_request_id: Option<Uuid>,
     note: Option<String>,
     recorded_by: String,
     recorded_at: DateTimeUtc,
@@ -504,8 +507,10 @@ child_entity!(advice_request, "advice_request" {
     assessment_id: Uuid,
     agency_id: Uuid,
     scope: String,
+    profession: Option<String>,
     asked_on: Date,
     due_on: Date,
+    target_on: Option<Date>,
     asked_by: String,
 });
 

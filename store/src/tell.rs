@@ -14,7 +14,7 @@ use super::entities::{
     assessment_event, contribution, involvement,
 };
 use super::trace::TracedTxn;
-use super::{Result, Store, code};
+use super::{Result, Store, StoreError, code};
 
 fn aam_of(v: &all_about_me_version::Model) -> Result<AllAboutMeVersion> {
     Ok(AllAboutMeVersion {
@@ -45,6 +45,12 @@ fn contribution_of(c: &contribution::Model) -> Result<Contribution> {
         outcomes: c.outcomes.clone(),
         provision: c.provision.clone(),
         notes: c.notes.clone(),
+        content: c
+            .content
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("advice content: {e}")))?,
         supersedes: c.supersedes,
         created_at: c.created_at,
     })
@@ -157,6 +163,8 @@ impl Store {
                                 kind: code(&e.kind)?,
                                 on: e.on_date,
                                 exception: e.exception.as_deref().map(code).transpose()?,
+                                limit: e.time_limit.as_deref().map(code).transpose()?,
+                                advice_request_id: e.advice_request_id,
                                 note: e.note.clone(),
                             })
                         })
@@ -264,9 +272,11 @@ fn request_of(
         id: r.id,
         agency_id: r.agency_id,
         scope: code(&r.scope)?,
+        profession: r.profession.as_deref().map(code).transpose()?,
         attachments: Default::default(),
         asked_on: r.asked_on,
         due_on: r.due_on,
+        target_on: r.target_on,
         answer: match answer {
             Some(a) => Some(AdviceAnswer {
                 contribution_id: a.contribution_id,
@@ -326,6 +336,12 @@ impl TracedTxn {
             outcomes: Set(c.outcomes.clone()),
             provision: Set(c.provision.clone()),
             notes: Set(c.notes.clone()),
+            content: Set(c
+                .content
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("advice content: {e}")))?),
             supersedes: Set(c.supersedes),
             created_at: Set(c.created_at),
         })
@@ -367,6 +383,8 @@ impl TracedTxn {
             kind: Set(e.kind.code().to_owned()),
             on_date: Set(e.on),
             exception: Set(e.exception.map(|x| x.code().to_owned())),
+            time_limit: Set(e.limit.map(|x| x.code().to_owned())),
+            advice_request_id: Set(e.advice_request_id),
             note: Set(e.note.clone()),
             recorded_by: Set(by.to_owned()),
             recorded_at: Set(at),
@@ -389,8 +407,10 @@ impl TracedTxn {
             assessment_id: Set(assessment_id),
             agency_id: Set(r.agency_id),
             scope: Set(r.scope.code().to_owned()),
+            profession: Set(r.profession.map(|p| p.code().to_owned())),
             asked_on: Set(r.asked_on),
             due_on: Set(r.due_on),
+            target_on: Set(r.target_on),
             asked_by: Set(by.to_owned()),
         })
         .exec(&self.txn)

@@ -304,6 +304,7 @@ async fn each_unique_constraint_is_a_named_conflict() {
         notes: None,
         supersedes,
         created_at: at(6),
+        content: None,
     };
     tx.insert_contribution(&contribution(Some(original)))
         .await
@@ -481,6 +482,8 @@ fn code_checks_match_the_enums() {
             ("assessment_event", "kind") => codes(AssessmentEventKind::ALL),
             ("assessment_event", "exception") => codes(ClockException::ALL),
             ("advice_answer", "mode") => codes(AdviceAnswerMode::ALL),
+            ("assessment_event", "time_limit") => codes(domain::ehc::TimeLimit::ALL),
+            ("advice_request", "profession") => codes(domain::template::Profession::ALL),
             ("agreement_rule", "article6") => codes(consent::Article6::ALL),
             ("agreement_rule", "special_condition") => codes(consent::Condition::ALL),
             ("safeguarding_override", "ground") => codes(consent::OverrideGround::ALL),

@@ -173,6 +173,8 @@ impl CaseOfficer<'_> {
             on,
             exception,
             note,
+            advice_request_id: None,
+            limit: None,
         };
         tx.insert_assessment_event(a.child_id, a.id, &event, &rc.principal.subject, rc.now)
             .await?;
@@ -209,6 +211,8 @@ impl CaseOfficer<'_> {
             scope,
             attachments,
             due_on,
+            profession: None,
+            target_on: None,
         };
         let r = a.request_advice(ask, &agencies, rc.today())?;
         let tx = rc.store().traced().await?;

@@ -60,6 +60,7 @@ impl Practitioner<'_> {
             notes: long_text("notes", draft.notes.as_deref())?,
             supersedes: draft.supersedes,
             created_at: rc.now,
+            content: None,
         })
     }
 

@@ -34,6 +34,7 @@ fn demo_contribution(
         notes: None,
         supersedes: None,
         created_at: at,
+        content: None,
     }
 }
 
@@ -89,6 +90,8 @@ pub(super) async fn load_assessment(
         on: weeks_after(requested, 5),
         exception: None,
         note: None,
+        advice_request_id: None,
+        limit: None,
     };
     tx.insert_assessment_event(
         JAYDEN,
@@ -107,6 +110,8 @@ pub(super) async fn load_assessment(
         asked_on,
         due_on: weeks_after(asked_on, 6),
         answer: None,
+        profession: None,
+        target_on: None,
     };
     let to_ep = request(1, EP, Scope::Psychology, asked);
     let to_sc = request(2, SOCIAL_CARE, Scope::SocialCare, asked);

@@ -49,6 +49,15 @@ pub enum GqlTraceAction {
     DeputyRecorded,
     CompetenceRecorded,
     CapacityChallenged,
+    AdviceTemplatePublished,
+    AdviceNotRequired,
+    ReuseConfirmed,
+    PlanIssued,
+    PlanEdited,
+    PlanResponse,
+    PlanImported,
+    ReviewStep,
+    Report,
 }
 
 /// Filters for `accessTrace` and the export; each one narrows the result.

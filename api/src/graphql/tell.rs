@@ -112,6 +112,7 @@ fn status_words(s: MilestoneStatus) -> &'static str {
         MilestoneStatus::Overdue => "late",
         MilestoneStatus::Done => "done on time",
         MilestoneStatus::DoneLate => "done, but late",
+        MilestoneStatus::ExceptionApplies => "delayed: the time limit does not apply",
     }
 }
 

@@ -639,10 +639,10 @@ remote_enum!(
     MilestoneGql = "domain::ehc::Milestone" { DecisionToAssess, Advice, Draft, FinalPlan, AnnualReview });
 remote_enum!(
     /// Where a milestone stands today.
-    MilestoneStatusGql = "domain::ehc::MilestoneStatus" { OnTrack, DueSoon, Overdue, Done, DoneLate });
+    MilestoneStatusGql = "domain::ehc::MilestoneStatus" { OnTrack, DueSoon, Overdue, Done, DoneLate, ExceptionApplies });
 remote_enum!(
     /// The regulations' exceptions to the time limits.
-    ClockExceptionGql = "domain::ehc::ClockException" { SchoolClosure, ExceptionalPersonalCircumstances, FamilyAbsent, MissedAppointment });
+    ClockExceptionGql = "domain::ehc::ClockException" { SchoolClosure, EarlyYearsClosure, ExceptionalPersonalCircumstances, FamilyAbsent, MissedAppointment });
 remote_enum!(AdviceAnswerModeGql = "domain::ehc::AdviceAnswerMode" { Submitted, Reused });
 
 remote_enum!(
