@@ -941,17 +941,33 @@ mod tests {
         };
         assert_eq!(named("h1").len(), 1);
         let headings: Vec<String> = named("h2").into_iter().map(text_of).collect();
-        let expected: Vec<String> = PlanSection::ALL
-            .iter()
-            .map(|s| format!("Section {} {}", s.code(), s.title()))
+        let expected: Vec<String> = std::iter::once("Contents".to_owned())
+            .chain(
+                PlanSection::ALL
+                    .iter()
+                    .map(|s| format!("Section {} {}", s.code(), s.title())),
+            )
             .collect();
         assert_eq!(headings, expected);
+        // The contents links every section, to an id that exists.
+        let links: Vec<&str> = named("a")
+            .into_iter()
+            .filter_map(|a| a.attribute("href"))
+            .collect();
+        assert_eq!(links.len(), PlanSection::ALL.len());
+        for link in links {
+            let id = link.strip_prefix('#').expect("an in-page link");
+            assert!(
+                doc.descendants().any(|n| n.attribute("id") == Some(id)),
+                "{id}"
+            );
+        }
         assert!(named("script").is_empty());
         // No external resources: nothing links or loads.
         for tag in ["link", "img", "iframe", "object"] {
             assert!(named(tag).is_empty(), "{tag}");
         }
-        assert!(!html.contains("src=") && !html.contains("href="));
+        assert!(!html.contains("src=") && !html.contains("url("));
         // Tables are captioned and their headers scoped.
         let tables = named("table");
         assert_eq!(tables.len(), 2, "F's provision and K's advice");
