@@ -579,7 +579,8 @@ fn provision_rows(item: &ProvisionItem) -> [(&'static str, &str); 4] {
 
 /// The plan for partner systems. Field names are camelCase and stable;
 /// codes are the API's codes; dates are ISO 8601; a withheld section is
-/// `{"section": "D", "withheld": true}` and nothing more.
+/// `{"section": "D", "withheld": true}` and nothing more; a child's name
+/// or date of birth withheld from the reader is `null`.
 pub fn plan_json(plan: &PlanView) -> Value {
     json!({
         "planId": plan.plan_id,
