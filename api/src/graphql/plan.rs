@@ -509,10 +509,10 @@ impl PlanMutation {
         &self,
         ctx: &Context<'_>,
         assessment_id: ID,
-        #[graphql(default)] comments: Vec<PlanCommentView>,
+        comments: Option<Vec<PlanCommentView>>,
         requested_setting: Option<RequestedSettingView>,
-        #[graphql(default)] attachments: Vec<PlanAttachmentView>,
-        #[graphql(default)] wants_meeting: bool,
+        attachments: Option<Vec<PlanAttachmentView>>,
+        wants_meeting: Option<bool>,
     ) -> GqlResult<PlanResponseView> {
         let rc = request(ctx)?;
         let assessment = parse_id("assessmentId", &assessment_id)?;
@@ -520,6 +520,7 @@ impl PlanMutation {
         let family = rc.family(child).await?;
         let input = ResponseInput {
             comments: comments
+                .unwrap_or_default()
                 .into_iter()
                 .map(|c| ResponseComment {
                     section: c.section.into(),
@@ -532,13 +533,14 @@ impl PlanMutation {
                 reason: s.reason,
             }),
             attachments: attachments
+                .unwrap_or_default()
                 .into_iter()
                 .map(|a| ResponseAttachment {
                     title: a.title,
                     text: a.text,
                 })
                 .collect(),
-            wants_meeting,
+            wants_meeting: wants_meeting.unwrap_or(false),
         };
         Ok(response_view(
             family.respond_to_draft(assessment, input).await?,
