@@ -1027,3 +1027,522 @@ impl PlanError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::contribution::{AllAboutMeVersion, ContributionKind, WrittenAs};
+    use crate::ehc::{AdviceAnswer, AdviceRequest};
+    use crate::template::{AdviceContent, SectionContent};
+    use crate::{AgencyKind, AllAboutMe};
+
+    const CHILD: Uuid = Uuid::from_u128(1);
+    const PLAN: Uuid = Uuid::from_u128(2);
+    const SLT: Uuid = Uuid::from_u128(0x51);
+    const EP: Uuid = Uuid::from_u128(0xe9);
+    const SC: Uuid = Uuid::from_u128(0x5c);
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn on(date: NaiveDate) -> DateTime<Utc> {
+        date.and_hms_opt(10, 0, 0).expect("time").and_utc()
+    }
+
+    fn advice(n: u128, agency: Uuid, scope: Scope, dated: NaiveDate) -> Contribution {
+        Contribution {
+            id: Uuid::from_u128(n),
+            child_id: CHILD,
+            scope,
+            agency_id: agency,
+            agency_kind: AgencyKind::Slt,
+            author: format!("author-{n}"),
+            kind: ContributionKind::Advice,
+            title: format!("advice {n}"),
+            needs: Some(format!("needs {n}")),
+            outcomes: Some(format!("outcomes {n}")),
+            provision: Some(format!("provision {n}")),
+            notes: None,
+            content: None,
+            supersedes: None,
+            created_at: on(dated),
+        }
+    }
+
+    fn structured(n: u128, dated: NaiveDate) -> Contribution {
+        Contribution {
+            needs: None,
+            outcomes: None,
+            provision: None,
+            content: Some(AdviceContent {
+                template: TemplateRef {
+                    profession: Profession::SpeechLanguageTherapy,
+                    version: 1,
+                },
+                sections: vec![
+                    SectionContent {
+                        key: "needs".into(),
+                        text: Some("expressive language".into()),
+                        provision: Vec::new(),
+                    },
+                    SectionContent {
+                        key: "provision".into(),
+                        text: None,
+                        provision: vec![item("therapy"), item("groups")],
+                    },
+                    SectionContent {
+                        key: "unknown".into(),
+                        text: Some("fed nowhere".into()),
+                        provision: Vec::new(),
+                    },
+                ],
+            }),
+            ..advice(n, SLT, Scope::Communication, dated)
+        }
+    }
+
+    fn item(what: &str) -> ProvisionItem {
+        ProvisionItem {
+            what: what.into(),
+            who: "therapist".into(),
+            how_often: "weekly".into(),
+            how_long: "a term".into(),
+        }
+    }
+
+    fn aam() -> AllAboutMeVersion {
+        AllAboutMeVersion {
+            version: 3,
+            content: AllAboutMe {
+                what_matters: Some("my cat".into()),
+                how_to_support: None,
+                aspirations: Some("  ".into()),
+                history: None,
+            },
+            written_by: "mum".into(),
+            written_as: WrittenAs::Parent,
+            written_at: on(d(2026, 3, 1)),
+        }
+    }
+
+    fn request(n: u128, agency: Uuid, answer: Option<(u128, AdviceAnswerMode)>) -> AdviceRequest {
+        AdviceRequest {
+            id: Uuid::from_u128(0x1000 + n),
+            agency_id: agency,
+            scope: Scope::Communication,
+            profession: None,
+            attachments: Default::default(),
+            asked_on: d(2026, 2, 2),
+            due_on: d(2026, 3, 16),
+            target_on: None,
+            answer: answer.map(|(c, mode)| AdviceAnswer {
+                contribution_id: Uuid::from_u128(c),
+                mode,
+                answered_on: d(2026, 3, 2),
+            }),
+        }
+    }
+
+    fn assessment(requests: Vec<AdviceRequest>) -> Assessment {
+        Assessment {
+            id: PLAN,
+            child_id: CHILD,
+            request_received_on: d(2026, 1, 5),
+            events: Vec::new(),
+            advice: requests,
+        }
+    }
+
+    /// The evidence of one assessment: SLT's structured advice (corrected
+    /// once), EP's reused advice of November, social care's free text, an
+    /// unanswered request, and the family's "all about me".
+    fn draft_from_evidence() -> PlanVersion {
+        let mut corrected = structured(11, d(2026, 3, 2));
+        corrected.supersedes = Some(Uuid::from_u128(10));
+        let contributions = vec![
+            advice(10, SLT, Scope::Communication, d(2026, 3, 1)),
+            corrected,
+            advice(20, EP, Scope::Psychology, d(2025, 11, 3)),
+            advice(30, SC, Scope::SocialCare, d(2026, 3, 2)),
+        ];
+        let a = assessment(vec![
+            request(1, SLT, Some((10, AdviceAnswerMode::Submitted))),
+            request(2, EP, Some((20, AdviceAnswerMode::Reused))),
+            request(3, SC, Some((30, AdviceAnswerMode::Submitted))),
+            request(4, SC, None),
+        ]);
+        let aam = aam();
+        let evidence = Evidence {
+            plan_id: PLAN,
+            child_id: CHILD,
+            advice: answered_advice(&a, &contributions),
+            all_about_me: Some(&aam),
+        };
+        compose(&evidence, &default_feeds, 1, VersionKind::Original)
+    }
+
+    fn summary(v: &PlanVersion) -> Vec<(PlanSection, &str, SourceKind, Option<u128>, Scope)> {
+        v.paragraphs
+            .iter()
+            .map(|p| {
+                (
+                    p.section,
+                    p.text.as_str(),
+                    p.provenance.kind,
+                    p.provenance.contribution_id.map(|id| id.as_u128()),
+                    p.scope,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_paragraph_names_its_source_and_scope() {
+        use PlanSection::*;
+        use SourceKind::{Advice as Adv, Family};
+        let v = draft_from_evidence();
+        assert_eq!(
+            summary(&v),
+            vec![
+                (A, "my cat", Family, None, Scope::AllAboutMe),
+                (
+                    B,
+                    "expressive language",
+                    Adv,
+                    Some(11),
+                    Scope::Communication
+                ),
+                (B, "needs 20", Adv, Some(20), Scope::Psychology),
+                (D, "needs 30", Adv, Some(30), Scope::SocialCare),
+                (E, "outcomes 20", Adv, Some(20), Scope::Psychology),
+                (E, "outcomes 30", Adv, Some(30), Scope::SocialCare),
+                (F, "therapy", Adv, Some(11), Scope::Communication),
+                (F, "groups", Adv, Some(11), Scope::Communication),
+                (F, "provision 20", Adv, Some(20), Scope::Psychology),
+                (H2, "provision 30", Adv, Some(30), Scope::SocialCare),
+            ]
+        );
+        let family = &v.paragraphs[0].provenance;
+        assert_eq!(
+            (
+                family.all_about_me_version,
+                family.section_key.as_deref(),
+                family.written_on
+            ),
+            (Some(3), Some("what_matters"), d(2026, 3, 1))
+        );
+        let slt = &v.paragraphs[1].provenance;
+        assert_eq!(
+            (
+                slt.section_key.as_deref(),
+                slt.profession,
+                slt.agency_id,
+                slt.author.as_str()
+            ),
+            (
+                Some("needs"),
+                Some(Profession::SpeechLanguageTherapy),
+                Some(SLT),
+                "author-11"
+            )
+        );
+        assert_eq!(v.status, PlanVersionStatus::InPreparation);
+    }
+
+    #[test]
+    fn provision_items_become_f_paragraphs_carrying_the_item() {
+        let v = draft_from_evidence();
+        let f: Vec<&Paragraph> = v.section(PlanSection::F).collect();
+        assert_eq!(f[0].provision, Some(item("therapy")));
+        assert_eq!(f[1].provision, Some(item("groups")));
+        // Free-text provision has no item to carry.
+        assert_eq!(f[2].provision, None);
+    }
+
+    #[test]
+    fn k_lists_reused_and_fresh_advice_with_their_own_dates() {
+        let k: Vec<(u128, NaiveDate, bool)> = draft_from_evidence()
+            .appendices
+            .iter()
+            .map(|a| (a.contribution_id.as_u128(), a.dated, a.reused))
+            .collect();
+        assert_eq!(
+            k,
+            vec![
+                (11, d(2026, 3, 2), false),
+                (20, d(2025, 11, 3), true),
+                (30, d(2026, 3, 2), false)
+            ]
+        );
+    }
+
+    fn officer(text: &str) -> ParagraphInput {
+        ParagraphInput {
+            text: text.into(),
+            provision: None,
+            replaces: None,
+        }
+    }
+
+    #[test]
+    fn an_edit_replaces_the_officers_paragraphs_and_keeps_every_source() {
+        let mut v = draft_from_evidence();
+        let today = d(2026, 4, 6);
+        v.edit_section(PlanSection::B, vec![officer("first")], "co", today)
+            .expect("edit");
+        let rewrite = ParagraphInput {
+            replaces: Some(0),
+            ..officer("expressive language, in plainer words")
+        };
+        v.edit_section(
+            PlanSection::B,
+            vec![rewrite, officer("second")],
+            "co",
+            today,
+        )
+        .expect("edit");
+        let b: Vec<&Paragraph> = v.section(PlanSection::B).collect();
+        let texts: Vec<&str> = b.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "expressive language, in plainer words",
+                "needs 20",
+                "second"
+            ]
+        );
+        let edited = &b[0].provenance;
+        assert_eq!(
+            (
+                edited.kind,
+                edited.edited_from,
+                edited.contribution_id,
+                edited.author.as_str()
+            ),
+            (
+                SourceKind::CaseOfficer,
+                Some(SourceKind::Advice),
+                Some(Uuid::from_u128(11)),
+                "co"
+            )
+        );
+        assert_eq!(b[0].scope, Scope::Communication);
+        assert_eq!(b[2].scope, Scope::SenNeeds);
+        // Recomposed from today's evidence, what the officer wrote stays and
+        // the rewritten advice paragraph does not come back.
+        let again = v.recomposed(draft_from_evidence());
+        let texts: Vec<&str> = again
+            .section(PlanSection::B)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                "needs 20",
+                "expressive language, in plainer words",
+                "second"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_edits_are_refused_naming_the_field() {
+        let today = d(2026, 4, 6);
+        let with_item = |section| {
+            let mut v = draft_from_evidence();
+            v.edit_section(
+                section,
+                vec![ParagraphInput {
+                    provision: Some(item("x")),
+                    ..officer("x")
+                }],
+                "co",
+                today,
+            )
+        };
+        assert_eq!(
+            with_item(PlanSection::B),
+            Err(PlanError::ProvisionOutsideFGH { n: 0 })
+        );
+        assert_eq!(with_item(PlanSection::G), Ok(()));
+        let edit = |section, inputs: Vec<ParagraphInput>| {
+            draft_from_evidence().edit_section(section, inputs, "co", today)
+        };
+        let cases = [
+            (edit(PlanSection::K, vec![officer("x")]), "section"),
+            (edit(PlanSection::B, vec![officer(" ")]), "paragraphs"),
+            (
+                edit(
+                    PlanSection::B,
+                    vec![officer(&"x".repeat(MAX_PARAGRAPH_CHARS + 1))],
+                ),
+                "paragraphs",
+            ),
+            (
+                edit(
+                    PlanSection::B,
+                    vec![ParagraphInput {
+                        replaces: Some(9),
+                        ..officer("x")
+                    }],
+                ),
+                "paragraphs",
+            ),
+            (
+                edit(
+                    PlanSection::B,
+                    (0..=MAX_PARAGRAPHS).map(|_| officer("x")).collect(),
+                ),
+                "paragraphs",
+            ),
+        ];
+        for (result, field) in cases {
+            assert_eq!(result.expect_err(field).field(), field);
+        }
+    }
+
+    fn issued(plan: &mut Plan, v: PlanVersion) {
+        if plan.working().is_some() {
+            plan.versions.pop();
+        }
+        plan.versions.push(v);
+    }
+
+    #[test]
+    fn versions_are_issued_draft_then_final_and_amended_as_new_versions() {
+        let today = d(2026, 6, 1);
+        let mut plan = Plan {
+            versions: vec![draft_from_evidence()],
+        };
+        assert_eq!(
+            plan.issue_final(d(2026, 5, 1), today),
+            Err(PlanError::FinalBeforeDraft)
+        );
+        assert_eq!(
+            plan.issue_draft(d(2026, 6, 2), today),
+            Err(PlanError::InFuture)
+        );
+        let draft = plan.issue_draft(d(2026, 4, 6), today).expect("draft");
+        assert_eq!((draft.version, draft.status), (1, PlanVersionStatus::Draft));
+        issued(&mut plan, draft);
+        assert_eq!(
+            plan.issue_draft(d(2026, 4, 7), today),
+            Err(PlanError::DraftWithFamily)
+        );
+        assert_eq!(
+            plan.issue_final(d(2026, 4, 20), today),
+            Err(PlanError::CommentPeriod {
+                draft: d(2026, 4, 6)
+            })
+        );
+        assert_eq!(
+            plan.issue_final(d(2026, 4, 21), today),
+            Err(PlanError::NoPlacement)
+        );
+        let mut edited = plan.to_edit().expect("a copy of the draft");
+        assert_eq!(
+            (edited.version, edited.status),
+            (2, PlanVersionStatus::InPreparation)
+        );
+        edited.placement = Some(Placement::new("Hillside", "primary").expect("placement"));
+        plan.versions.push(edited);
+        let final_plan = plan.issue_final(d(2026, 4, 21), today).expect("final");
+        assert_eq!(
+            (final_plan.version, final_plan.status, final_plan.kind),
+            (2, PlanVersionStatus::Final, VersionKind::Original)
+        );
+        issued(&mut plan, final_plan);
+        assert_eq!(plan.to_edit(), Err(PlanError::Maintained));
+        let amendment = plan.propose_amendment().expect("amendment");
+        assert_eq!(
+            (amendment.version, amendment.kind, amendment.status),
+            (3, VersionKind::Amendment, PlanVersionStatus::InPreparation)
+        );
+        plan.versions.push(amendment);
+        assert_eq!(
+            plan.propose_amendment(),
+            Err(PlanError::AmendmentInProgress)
+        );
+        assert_eq!(
+            plan.issue_draft(d(2026, 4, 20), today),
+            Err(PlanError::BeforePrevious {
+                last: d(2026, 4, 21)
+            })
+        );
+        let amended_draft = plan.issue_draft(d(2026, 5, 1), today).expect("draft");
+        issued(&mut plan, amended_draft);
+        assert_eq!(plan.latest_final().map(|v| v.version), Some(2));
+        assert_eq!(plan.issued().count(), 3);
+    }
+
+    fn said(text: &str) -> ResponseInput {
+        ResponseInput {
+            comments: vec![ResponseComment {
+                section: PlanSection::F,
+                text: text.into(),
+            }],
+            ..ResponseInput::default()
+        }
+    }
+
+    #[test]
+    fn a_response_is_kept_until_the_final_plan_and_marked_late_after_15_days() {
+        let mut plan = Plan {
+            versions: vec![draft_from_evidence()],
+        };
+        let id = Uuid::from_u128(9);
+        assert_eq!(
+            plan.respond(said("x"), id, "mum", d(2026, 4, 6)),
+            Err(PlanError::NoDraft)
+        );
+        let draft = plan
+            .issue_draft(d(2026, 4, 6), d(2026, 4, 6))
+            .expect("draft");
+        issued(&mut plan, draft);
+        let on_time = plan
+            .respond(said(" weekly "), id, "mum", d(2026, 4, 21))
+            .expect("response");
+        assert_eq!(
+            (
+                on_time.version,
+                on_time.within_time,
+                on_time.comments[0].text.as_str()
+            ),
+            (1, true, "weekly")
+        );
+        let late = plan
+            .respond(said("x"), id, "mum", d(2026, 4, 22))
+            .expect("late, but kept");
+        assert!(!late.within_time);
+        assert_eq!(
+            plan.respond(ResponseInput::default(), id, "mum", d(2026, 4, 22)),
+            Err(PlanError::EmptyResponse)
+        );
+        let oversize = ResponseInput {
+            attachments: vec![ResponseAttachment {
+                title: "report".into(),
+                text: "x".repeat(MAX_ATTACHMENT_CHARS + 1),
+            }],
+            ..ResponseInput::default()
+        };
+        assert_eq!(
+            plan.respond(oversize, id, "mum", d(2026, 4, 22))
+                .map_err(|e| e.field()),
+            Err("attachments")
+        );
+        let mut final_plan = plan.to_edit().expect("copy");
+        final_plan.placement = Some(Placement::new("Hillside", "primary").expect("placement"));
+        plan.versions.push(final_plan);
+        let final_plan = plan
+            .issue_final(d(2026, 4, 23), d(2026, 4, 23))
+            .expect("final");
+        issued(&mut plan, final_plan);
+        assert_eq!(
+            plan.respond(said("x"), id, "mum", d(2026, 4, 24)),
+            Err(PlanError::FinalIssued)
+        );
+    }
+}
