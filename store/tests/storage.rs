@@ -494,6 +494,17 @@ fn code_checks_match_the_enums() {
             ("deputyship", "kind") => codes(consent::DeputyKind::ALL),
             ("capacity_assessment", "decision") => codes(consent::CapacityDecision::ALL),
             ("capacity_assessment", "outcome") => codes(consent::CapacityOutcome::ALL),
+            ("ehc_plan_version", "kind") => codes(domain::plan::VersionKind::ALL),
+            ("ehc_plan_version", "status") => codes(domain::plan::PlanVersionStatus::ALL),
+            ("ehc_plan_paragraph" | "ehc_plan_response_comment", "section") => {
+                codes(domain::plan::PlanSection::ALL)
+            }
+            ("ehc_plan_paragraph", "source" | "edited_from") => {
+                codes(domain::plan::SourceKind::ALL)
+            }
+            ("ehc_plan_paragraph" | "ehc_plan_appendix", "profession") => {
+                codes(domain::template::Profession::ALL)
+            }
             other => panic!("no enum named for the check on {other:?}"),
         };
         assert_eq!(check.codes, expected, "{}", check.name);

@@ -39,6 +39,10 @@ mod lawful;
 mod live;
 /// Limits, health/readiness and error hygiene.
 mod ops;
+/// The EHC plan: composed from the evidence with every paragraph's source,
+/// the draft, the family's response, the final plan and amendments, and
+/// who sees which versions and sections.
+mod plan;
 /// Readiness: a rolled-back write within a bound, against a database that
 /// hangs or refuses writes.
 mod readiness;

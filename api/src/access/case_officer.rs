@@ -178,12 +178,15 @@ impl CaseOfficer<'_> {
         };
         tx.insert_assessment_event(a.child_id, a.id, &event, &rc.principal.subject, rc.now)
             .await?;
+        // Issuing the draft or final plan issues a version of the plan.
+        let plan_entries = super::plan::on_step(rc, &tx, &a, kind, on).await?;
         let entry = rc
             .child_entry(TraceAction::AssessmentStep, a.child_id)
             .detail("assessment_id", a.id)
             .detail("step", kind)
             .detail("on", on);
-        tx.commit(vec![entry]).await?;
+        tx.commit(std::iter::once(entry).chain(plan_entries).collect())
+            .await?;
         rc.hub.updates.publish(a.child_id, Scope::SenNeeds, None);
         a.events.push(event);
         Ok(AssessmentOnFile {

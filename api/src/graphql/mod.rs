@@ -8,6 +8,7 @@ pub mod consents;
 pub mod error;
 pub mod guard;
 pub mod live;
+pub mod plan;
 pub mod record;
 pub mod scalar;
 pub mod standing;
@@ -70,6 +71,7 @@ pub struct Query(
     tell::TellQuery,
     address::AddressQuery,
     standing::StandingQuery,
+    plan::PlanQuery,
 );
 
 /// Every mutation.
@@ -80,6 +82,7 @@ pub struct Mutation(
     tell::TellMutation,
     address::AddressMutation,
     standing::StandingMutation,
+    plan::PlanMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The

@@ -719,6 +719,17 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         )
         .await;
     bad_input(&too_soon, "issueFinalPlan", "on");
+    // A final plan names the setting in section I.
+    ok(
+        &june_team
+            .call(
+                "case-officer",
+                "mutation($a: ID!) { setPlacement(assessmentId: $a, name: \"Riverside Primary School\", kind: \"mainstream primary school\") { version } }",
+                json!({ "a": assessment_id }),
+            )
+            .await,
+        "setPlacement",
+    );
     let issued = june_team
         .call(
             "case-officer",

@@ -1,0 +1,596 @@
+//! The EHC plan over GraphQL: versions with every paragraph's provenance
+//! ("tell it once" made visible), the case officer's preparation, edits
+//! and amendments, and the family's response to a draft. Resolvers parse,
+//! call the door, and shape.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use domain::Agency;
+use domain::plan::{
+    AppendedAdvice, Paragraph, ParagraphInput, PlanResponse, PlanVersion, PlanVersionStatus,
+    RequestedSetting, ResponseAttachment, ResponseComment, ResponseInput,
+};
+use domain::template::ProvisionItem;
+
+use super::parse_id;
+use super::record::request;
+use super::scalar::Date;
+use super::types;
+use crate::access::{PlanReader, ShownPlan, ShownVersion};
+use crate::error::Error;
+
+type GqlResult<T> = async_graphql::Result<T>;
+
+macro_rules! remote_enum {
+    ($(#[$m:meta])* $name:ident = $remote:literal { $($(#[$vm:meta])* $variant:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+        #[graphql(remote = $remote)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+    };
+}
+
+remote_enum!(
+    /// A section of an EHC plan (reg 12(1); K appends the advice).
+    PlanSectionGql = "domain::plan::PlanSection" { A, B, C, D, E, F, G, H1, H2, I, J, K });
+remote_enum!(
+    /// Where a version of a plan stands.
+    PlanVersionStatusGql = "domain::plan::PlanVersionStatus" { InPreparation, Draft, Final });
+remote_enum!(
+    /// How a version came about.
+    PlanVersionKindGql = "domain::plan::VersionKind" { Original, Amendment, Imported });
+remote_enum!(
+    /// Who a paragraph came from.
+    ParagraphSourceGql = "domain::plan::SourceKind" { Advice, Family, CaseOfficer });
+
+/// One item of provision: what, who, how often and for how long.
+#[derive(SimpleObject, InputObject, Debug, Clone)]
+#[graphql(input_name = "ProvisionItemInput")]
+pub struct ProvisionItemView {
+    pub what: String,
+    pub who: String,
+    pub how_often: String,
+    pub how_long: String,
+}
+
+impl From<ProvisionItem> for ProvisionItemView {
+    fn from(p: ProvisionItem) -> Self {
+        Self {
+            what: p.what,
+            who: p.who,
+            how_often: p.how_often,
+            how_long: p.how_long,
+        }
+    }
+}
+
+/// Where a paragraph came from.
+#[derive(SimpleObject, Debug)]
+pub struct ProvenanceView {
+    pub source: ParagraphSourceGql,
+    /// For a case officer's rewrite of a sourced paragraph: the source.
+    pub edited_from: Option<ParagraphSourceGql>,
+    /// The advice it came from.
+    pub contribution_id: Option<ID>,
+    /// The template section of that advice (or the part of "all about me").
+    pub section_key: Option<String>,
+    /// The version of "all about me" it came from.
+    pub all_about_me_version: Option<i32>,
+    pub agency_id: Option<ID>,
+    pub agency_name: Option<String>,
+    /// The advice's profession (its code), if known.
+    pub profession: Option<String>,
+    /// Who wrote it: shown to the council only.
+    pub author: Option<String>,
+    pub written_on: Date,
+}
+
+/// One paragraph of a plan.
+#[derive(SimpleObject, Debug)]
+pub struct ParagraphView {
+    pub section: PlanSectionGql,
+    pub text: String,
+    pub provision: Option<ProvisionItemView>,
+    /// The consent scope it discloses.
+    pub scope: types::Scope,
+    pub provenance: ProvenanceView,
+}
+
+/// One section with its paragraphs.
+#[derive(SimpleObject, Debug)]
+pub struct PlanSectionView {
+    pub section: PlanSectionGql,
+    pub title: &'static str,
+    pub paragraphs: Vec<ParagraphView>,
+}
+
+/// Advice appended in section K.
+#[derive(SimpleObject, Debug)]
+pub struct AppendedAdviceView {
+    pub contribution_id: ID,
+    pub title: String,
+    pub agency_id: ID,
+    pub agency_name: Option<String>,
+    pub profession: Option<String>,
+    pub scope: types::Scope,
+    /// The advice's own date (reused advice keeps it).
+    pub dated: Date,
+    /// Reused under reg 6(4).
+    pub reused: bool,
+}
+
+/// The school or other setting named in section I.
+#[derive(SimpleObject, Debug)]
+pub struct PlacementView {
+    pub name: String,
+    pub kind: String,
+}
+
+/// A section (or part of one) kept from you, and why.
+#[derive(SimpleObject, Debug)]
+pub struct WithheldSectionView {
+    pub section: PlanSectionGql,
+    pub scope: types::Scope,
+    pub code: String,
+    pub reason: String,
+}
+
+/// One version of a plan, as you may see it.
+#[derive(SimpleObject, Debug)]
+pub struct PlanVersionView {
+    /// The assessment that made the plan.
+    pub plan_id: ID,
+    pub child_id: ID,
+    pub version: i32,
+    pub kind: PlanVersionKindGql,
+    pub status: PlanVersionStatusGql,
+    pub issued_on: Option<Date>,
+    /// Sections A–J in order, each with the paragraphs you may see.
+    pub sections: Vec<PlanSectionView>,
+    pub placement: Option<PlacementView>,
+    /// Section K.
+    pub appendices: Vec<AppendedAdviceView>,
+    /// What is kept from you, section by section: never silently missing.
+    pub withheld: Vec<WithheldSectionView>,
+}
+
+/// A comment on one section.
+#[derive(SimpleObject, InputObject, Debug)]
+#[graphql(input_name = "PlanCommentInput")]
+pub struct PlanCommentView {
+    pub section: PlanSectionGql,
+    pub text: String,
+}
+
+/// The setting the family asks to be named.
+#[derive(SimpleObject, InputObject, Debug)]
+#[graphql(input_name = "RequestedSettingInput")]
+pub struct RequestedSettingView {
+    pub name: String,
+    pub kind: String,
+    pub reason: String,
+}
+
+/// A report the family attaches.
+#[derive(SimpleObject, InputObject, Debug)]
+#[graphql(input_name = "PlanAttachmentInput")]
+pub struct PlanAttachmentView {
+    pub title: String,
+    pub text: String,
+}
+
+/// A family's response to a draft.
+#[derive(SimpleObject, Debug)]
+pub struct PlanResponseView {
+    pub id: ID,
+    pub plan_id: ID,
+    /// The draft version responded to.
+    pub version: i32,
+    pub responded_on: Date,
+    /// Within the 15 days of reg 13(1).
+    pub within_time: bool,
+    pub comments: Vec<PlanCommentView>,
+    pub requested_setting: Option<RequestedSettingView>,
+    pub attachments: Vec<PlanAttachmentView>,
+    pub wants_meeting: bool,
+    pub responded_by: String,
+}
+
+/// A child's EHC plan.
+#[derive(SimpleObject, Debug)]
+pub struct EhcPlanView {
+    pub plan_id: ID,
+    pub child_id: ID,
+    /// The latest issued version.
+    pub latest: Option<PlanVersionView>,
+    /// Every version you may see, oldest first.
+    pub versions: Vec<PlanVersionView>,
+    /// The family's responses (for the council and the family).
+    pub responses: Vec<PlanResponseView>,
+}
+
+fn agency_name(agencies: &[Agency], id: Option<uuid::Uuid>) -> Option<String> {
+    id.and_then(|id| agencies.iter().find(|a| a.id == id))
+        .map(|a| a.name.clone())
+}
+
+fn paragraph_view(p: Paragraph, agencies: &[Agency]) -> ParagraphView {
+    let v = p.provenance;
+    ParagraphView {
+        section: p.section.into(),
+        text: p.text,
+        provision: p.provision.map(Into::into),
+        scope: p.scope.into(),
+        provenance: ProvenanceView {
+            source: v.kind.into(),
+            edited_from: v.edited_from.map(Into::into),
+            contribution_id: v.contribution_id.map(|id| ID(id.to_string())),
+            section_key: v.section_key,
+            all_about_me_version: v.all_about_me_version,
+            agency_id: v.agency_id.map(|id| ID(id.to_string())),
+            agency_name: agency_name(agencies, v.agency_id),
+            profession: v.profession.map(|p| p.code().to_owned()),
+            author: Some(v.author).filter(|a| !a.is_empty()),
+            written_on: v.written_on.into(),
+        },
+    }
+}
+
+fn appendix_view(a: AppendedAdvice, agencies: &[Agency]) -> AppendedAdviceView {
+    AppendedAdviceView {
+        contribution_id: ID(a.contribution_id.to_string()),
+        title: a.title,
+        agency_name: agency_name(agencies, Some(a.agency_id)),
+        agency_id: ID(a.agency_id.to_string()),
+        profession: a.profession.map(|p| p.code().to_owned()),
+        scope: a.scope.into(),
+        dated: a.dated.into(),
+        reused: a.reused,
+    }
+}
+
+fn version_view(shown: ShownVersion, agencies: &[Agency]) -> PlanVersionView {
+    let ShownVersion { version, withheld } = shown;
+    let PlanVersion {
+        plan_id,
+        child_id,
+        version: number,
+        kind,
+        status,
+        issued_on,
+        paragraphs,
+        placement,
+        appendices,
+    } = version;
+    let mut sections: Vec<PlanSectionView> = domain::plan::PlanSection::ALL
+        .iter()
+        .filter(|s| **s != domain::plan::PlanSection::K)
+        .map(|s| PlanSectionView {
+            section: (*s).into(),
+            title: s.title(),
+            paragraphs: Vec::new(),
+        })
+        .collect();
+    for p in paragraphs {
+        let section: PlanSectionGql = p.section.into();
+        if let Some(s) = sections.iter_mut().find(|s| s.section == section) {
+            s.paragraphs.push(paragraph_view(p, agencies));
+        }
+    }
+    PlanVersionView {
+        plan_id: ID(plan_id.to_string()),
+        child_id: ID(child_id.to_string()),
+        version: number,
+        kind: kind.into(),
+        status: status.into(),
+        issued_on: issued_on.map(Into::into),
+        sections,
+        placement: placement.map(|p| PlacementView {
+            name: p.name,
+            kind: p.kind,
+        }),
+        appendices: appendices
+            .into_iter()
+            .map(|a| appendix_view(a, agencies))
+            .collect(),
+        withheld: withheld
+            .into_iter()
+            .map(|w| WithheldSectionView {
+                section: w.section.into(),
+                scope: w.scope.into(),
+                code: w.denial.code.code().to_owned(),
+                reason: w.denial.reason,
+            })
+            .collect(),
+    }
+}
+
+/// A version the case officer has just saved or issued (they see it all).
+fn officer_view(v: PlanVersion, agencies: &[Agency]) -> PlanVersionView {
+    version_view(
+        ShownVersion {
+            version: v,
+            withheld: Vec::new(),
+        },
+        agencies,
+    )
+}
+
+fn response_view(r: PlanResponse) -> PlanResponseView {
+    PlanResponseView {
+        id: ID(r.id.to_string()),
+        plan_id: ID(r.plan_id.to_string()),
+        version: r.version,
+        responded_on: r.responded_on.into(),
+        within_time: r.within_time,
+        comments: r
+            .comments
+            .into_iter()
+            .map(|c| PlanCommentView {
+                section: c.section.into(),
+                text: c.text,
+            })
+            .collect(),
+        requested_setting: r.requested_setting.map(|s| RequestedSettingView {
+            name: s.name,
+            kind: s.kind,
+            reason: s.reason,
+        }),
+        attachments: r
+            .attachments
+            .into_iter()
+            .map(|a| PlanAttachmentView {
+                title: a.title,
+                text: a.text,
+            })
+            .collect(),
+        wants_meeting: r.wants_meeting,
+        responded_by: r.responded_by,
+    }
+}
+
+fn plan_view(plan: ShownPlan) -> EhcPlanView {
+    let ShownPlan {
+        plan_id,
+        child_id,
+        reader,
+        versions,
+        responses,
+        agencies,
+    } = plan;
+    let latest_index = versions
+        .iter()
+        .rposition(|v| v.version.status != PlanVersionStatus::InPreparation);
+    let latest = latest_index.map(|i| version_view(versions[i].clone(), &agencies));
+    let responses = match reader {
+        PlanReader::Agency => Vec::new(),
+        _ => responses.into_iter().map(response_view).collect(),
+    };
+    EhcPlanView {
+        plan_id: ID(plan_id.to_string()),
+        child_id: ID(child_id.to_string()),
+        latest,
+        versions: versions
+            .into_iter()
+            .map(|v| version_view(v, &agencies))
+            .collect(),
+        responses,
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct PlanQuery;
+
+#[Object]
+impl PlanQuery {
+    /// The child's EHC plan: the latest issued version and every version
+    /// you may see. The family sees every issued version in full; the
+    /// council sees all, with authors and responses; an agency sees the
+    /// sections its basis allows, the others listed as withheld.
+    async fn ehc_plan(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<Option<EhcPlanView>> {
+        let rc = request(ctx)?;
+        let child = parse_id("childId", &child_id)?;
+        Ok(rc.ehc_plan(Some(child), None).await?.map(plan_view))
+    }
+
+    /// One version of the plan made by an assessment.
+    async fn ehc_plan_version(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        version: i32,
+    ) -> GqlResult<Option<PlanVersionView>> {
+        let rc = request(ctx)?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let Some(plan) = rc.ehc_plan(None, Some(assessment)).await? else {
+            return Ok(None);
+        };
+        let agencies = plan.agencies.clone();
+        Ok(plan
+            .versions
+            .into_iter()
+            .find(|v| v.version.version == version)
+            .map(|v| version_view(v, &agencies)))
+    }
+}
+
+/// A paragraph as the case officer writes it.
+#[derive(InputObject, Debug)]
+pub struct PlanParagraphInput {
+    pub text: String,
+    pub provision: Option<ProvisionItemView>,
+    /// The position (from 0) in the section of a paragraph from advice or
+    /// the family that this one rewrites: the rewrite keeps its source.
+    pub replaces: Option<i32>,
+}
+
+#[derive(Debug, Default)]
+pub struct PlanMutation;
+
+#[Object]
+impl PlanMutation {
+    /// Composes the plan from the assessment's advice and the family's
+    /// "all about me" as a version in preparation, or recomposes the one
+    /// in preparation from today's evidence, keeping what you wrote.
+    async fn prepare_plan(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+    ) -> GqlResult<PlanVersionView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let v = officer.prepare_plan(assessment).await?;
+        Ok(officer_view(v, &rc.agencies().await?))
+    }
+
+    /// Replaces your own paragraphs of one section of the version in
+    /// preparation; paragraphs from advice and the family stay, unless a
+    /// paragraph `replaces` one (keeping its source).
+    async fn edit_plan_section(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        section: PlanSectionGql,
+        paragraphs: Vec<PlanParagraphInput>,
+    ) -> GqlResult<PlanVersionView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let inputs = paragraphs
+            .into_iter()
+            .map(|p| {
+                let replaces = p
+                    .replaces
+                    .map(|r| {
+                        usize::try_from(r).map_err(|_| {
+                            Error::bad_input("paragraphs", "replaces is a position from 0")
+                        })
+                    })
+                    .transpose()?;
+                Ok(ParagraphInput {
+                    text: p.text,
+                    provision: p.provision.map(|i| ProvisionItem {
+                        what: i.what,
+                        who: i.who,
+                        how_often: i.how_often,
+                        how_long: i.how_long,
+                    }),
+                    replaces,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let v = officer
+            .edit_plan_section(assessment, section.into(), inputs)
+            .await?;
+        Ok(officer_view(v, &rc.agencies().await?))
+    }
+
+    /// Names the school or other setting in section I.
+    async fn set_placement(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        name: String,
+        kind: String,
+    ) -> GqlResult<PlanVersionView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let v = officer.set_placement(assessment, &name, &kind).await?;
+        Ok(officer_view(v, &rc.agencies().await?))
+    }
+
+    /// The family's response to the latest draft: comments per section, a
+    /// requested school or setting, their own reports, and whether they
+    /// want a meeting (reg 13(1)). Accepted until the final plan is issued;
+    /// marked late after 15 days.
+    #[allow(clippy::too_many_arguments)]
+    async fn respond_to_draft(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        comments: Option<Vec<PlanCommentView>>,
+        requested_setting: Option<RequestedSettingView>,
+        attachments: Option<Vec<PlanAttachmentView>>,
+        wants_meeting: Option<bool>,
+    ) -> GqlResult<PlanResponseView> {
+        let rc = request(ctx)?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let child = rc.child_of_plan(assessment).await?;
+        let family = rc.family(child).await?;
+        let input = ResponseInput {
+            comments: comments
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| ResponseComment {
+                    section: c.section.into(),
+                    text: c.text,
+                })
+                .collect(),
+            requested_setting: requested_setting.map(|s| RequestedSetting {
+                name: s.name,
+                kind: s.kind,
+                reason: s.reason,
+            }),
+            attachments: attachments
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| ResponseAttachment {
+                    title: a.title,
+                    text: a.text,
+                })
+                .collect(),
+            wants_meeting: wants_meeting.unwrap_or(false),
+        };
+        Ok(response_view(
+            family.respond_to_draft(assessment, input).await?,
+        ))
+    }
+
+    /// Starts an amendment of a maintained plan: a new version in
+    /// preparation copied from the latest final.
+    async fn propose_amendment(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+    ) -> GqlResult<PlanVersionView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let v = officer.propose_amendment(assessment).await?;
+        Ok(officer_view(v, &rc.agencies().await?))
+    }
+
+    /// Issues the amendment in preparation as a draft for the family.
+    async fn issue_amendment_draft(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        on: Date,
+    ) -> GqlResult<PlanVersionView> {
+        amend(ctx, &assessment_id, PlanVersionStatus::Draft, on).await
+    }
+
+    /// Issues the amended plan, at least 15 days after its draft.
+    async fn issue_amended_plan(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        on: Date,
+    ) -> GqlResult<PlanVersionView> {
+        amend(ctx, &assessment_id, PlanVersionStatus::Final, on).await
+    }
+}
+
+async fn amend(
+    ctx: &Context<'_>,
+    assessment_id: &ID,
+    status: PlanVersionStatus,
+    on: Date,
+) -> GqlResult<PlanVersionView> {
+    let rc = request(ctx)?;
+    let officer = rc.case_officer()?;
+    let assessment = parse_id("assessmentId", assessment_id)?;
+    let v = officer.issue_amendment(assessment, status, on.0).await?;
+    Ok(officer_view(v, &rc.agencies().await?))
+}
