@@ -754,7 +754,10 @@ mod tests {
                 author: "subject-1".to_owned(),
                 agency_id: Some(agency),
                 written_on: day(2026, 3, 3),
+                profession: None,
+                edited_from: None,
             },
+            scope: Scope::SenNeeds,
         }
     }
 
@@ -771,7 +774,10 @@ mod tests {
                 author: "officer-1".to_owned(),
                 agency_id: None,
                 written_on: day(2026, 4, 1),
+                profession: None,
+                edited_from: None,
             },
+            scope: Scope::SenNeeds,
         }
     }
 
@@ -800,7 +806,10 @@ mod tests {
                 author: "parent-1".to_owned(),
                 agency_id: None,
                 written_on: day(2026, 2, 10),
+                profession: None,
+                edited_from: None,
             },
+            scope: Scope::AllAboutMe,
         };
         PlanVersion {
             plan_id: Uuid::from_u128(0x91),
