@@ -9,6 +9,7 @@ mod consent;
 pub mod entities;
 mod error;
 mod readiness;
+mod report;
 mod record;
 mod standing;
 pub mod tell;
@@ -25,6 +26,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentState;
 pub use error::{Constraint, Result, StoreError, constraint_of};
 pub use readiness::{READY_WITHIN, Readiness};
+pub use report::REPORT_PAGE;
 
 /// Parses a code stored in a column; a bad one means the data is corrupt.
 fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> Result<T> {
