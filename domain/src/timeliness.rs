@@ -14,6 +14,11 @@
 //!   better the more late work is left undone);
 //! - a case not yet due and not done is not counted.
 //!
+//! The rule applies to decisions, advice, reviews and transfers. The final
+//! plan and notice figures count what was issued, as the DfE's do (whether
+//! a plan or a notice will come is not known until it does); assessments
+//! still open past 20 weeks are counted on their own.
+//!
 //! The figures are accumulated one assessment at a time ([`Tally::add`]),
 //! so the store can page through 100k children without holding them all.
 //! Imported assessments (plans made before the hub) are never counted in
@@ -290,8 +295,13 @@ impl Tally {
                 self.excluding.count(on_time);
             }
         }
-        if let Some((_, on)) = a.decision().filter(|(_, on)| period.contains(*on)) {
-            self.decisions.count(on <= weeks_after(r, DECISION_WEEKS));
+        if let Some(on_time) = judged(
+            &period,
+            self.today,
+            weeks_after(r, DECISION_WEEKS),
+            a.decision().map(|(_, on)| on),
+        ) {
+            self.decisions.count(on_time);
         }
         if let Some(on) = a.decided_not_to_issue_on().filter(|d| period.contains(*d)) {
             self.notices.count(on <= weeks_after(r, NOTICE_WEEKS));
@@ -772,6 +782,11 @@ mod tests {
         );
         assert_eq!(r.decisions_to_assess, rate(3, 4));
         assert_eq!(r.notices_not_to_issue, rate(1, 2));
+        assert_eq!(r.open_past_20_weeks, 1);
+        // Undecided after its 6 weeks: counted, as late.
+        let undecided = assessment(6, Vec::new());
+        let r = report(year_2026(), today, &hub(vec![undecided]), &[], &[], &[]);
+        assert_eq!(r.decisions_to_assess, rate(0, 1));
         assert_eq!(r.open_past_20_weeks, 1);
     }
 
