@@ -29,6 +29,7 @@ mod family;
 mod ig;
 mod live;
 mod practitioner;
+mod report;
 mod safeguarding;
 mod standing;
 
@@ -49,6 +50,7 @@ pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
+pub use report::{ReportFormat, Reporter, SEN2_MAX_PAGE, Sen2Page, Sen2Row};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
 

@@ -9,6 +9,7 @@ pub mod error;
 pub mod guard;
 pub mod live;
 pub mod record;
+pub mod report;
 pub mod scalar;
 pub mod standing;
 pub mod tell;
@@ -70,6 +71,7 @@ pub struct Query(
     tell::TellQuery,
     address::AddressQuery,
     standing::StandingQuery,
+    report::ReportQuery,
 );
 
 /// Every mutation.
