@@ -152,6 +152,10 @@ pub struct Sen2Page {
     pub has_next_page: bool,
 }
 
+/// What the door showed of a child: date of birth, UPN, and whether the
+/// UPN was withheld.
+type Shown = (Option<chrono::NaiveDate>, Option<Upn>, bool);
+
 /// The most rows one page of the extract returns.
 pub const SEN2_MAX_PAGE: u64 = 200;
 
@@ -180,8 +184,7 @@ impl CaseOfficer<'_> {
         let (reviews, _) = review_facts();
         let store = rc.store();
         let mut rows: Vec<Sen2Row> = Vec::new();
-        let mut people: HashMap<ChildId, (Option<chrono::NaiveDate>, Option<Upn>, bool)> =
-            HashMap::new();
+        let mut people: HashMap<ChildId, Shown> = HashMap::new();
         let mut cursor = after;
         let mut has_next_page = false;
         'pages: loop {
@@ -194,14 +197,14 @@ impl CaseOfficer<'_> {
                 let Some(request) = Sen2Request::of(a, &period, &reviews) else {
                     continue;
                 };
-                if !people.contains_key(&a.child_id) {
-                    let person = self.person(a.child_id).await?;
-                    people.insert(a.child_id, person);
-                }
-                let (date_of_birth, upn, upn_withheld) = people
-                    .get(&a.child_id)
-                    .cloned()
-                    .unwrap_or((None, None, true));
+                let (date_of_birth, upn, upn_withheld) = match people.get(&a.child_id) {
+                    Some(person) => person.clone(),
+                    None => {
+                        let person = self.person(a.child_id).await?;
+                        people.insert(a.child_id, person.clone());
+                        person
+                    }
+                };
                 rc.record(
                     rc.child_entry(TraceAction::Export, a.child_id)
                         .detail("export", "sen2")
@@ -233,10 +236,7 @@ impl CaseOfficer<'_> {
     }
 
     /// The child's date of birth and UPN, as far as the door allows them.
-    async fn person(
-        &self,
-        child: ChildId,
-    ) -> Result<(Option<chrono::NaiveDate>, Option<Upn>, bool)> {
+    async fn person(&self, child: ChildId) -> Result<Shown> {
         let Some(view) = self.rc.open(child).await? else {
             return Ok((None, None, true));
         };
