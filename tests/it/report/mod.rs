@@ -3,6 +3,8 @@
 //! the hub's clock fixed, and moved on by starting a later hub over the
 //! same database), checked against hand counts written in the tests.
 
+/// The store's report pages: bounded, in order, each with its own events.
+mod paging;
 /// The SEN2-shaped extract: case officers only, identifiers by the door.
 mod sen2;
 /// The figures, the CSV with the same numbers, who may read them.
