@@ -240,6 +240,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/trace/export", get(http::export::export))
+        .route("/exports/timeliness.csv", get(http::report::timeliness_csv))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod record;
 pub mod scope;
 pub mod template;
+pub mod timeliness;
 
 pub use agency::{Agency, AgencyKind};
 pub use catalogue::{FIELDS, FieldDef, Section};

@@ -11,6 +11,7 @@ mod error;
 pub mod plan;
 mod readiness;
 mod record;
+mod report;
 mod standing;
 pub mod tell;
 pub mod trace;
@@ -26,6 +27,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentState;
 pub use error::{Constraint, Result, StoreError, constraint_of};
 pub use readiness::{READY_WITHIN, Readiness};
+pub use report::REPORT_PAGE;
 
 /// Parses a code stored in a column; a bad one means the data is corrupt.
 fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> Result<T> {

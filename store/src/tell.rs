@@ -264,7 +264,7 @@ impl Store {
     }
 }
 
-fn request_of(
+pub(crate) fn request_of(
     r: &advice_request::Model,
     answer: Option<&advice_answer::Model>,
 ) -> Result<AdviceRequest> {

@@ -49,6 +49,8 @@ mod readiness;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;
+/// The timeliness dashboard (counts, CSV) and the SEN2-shaped extract.
+mod report;
 /// Tell it once: all-about-me versions, contributions with provenance, the EHC
 /// assessment flow on the statutory clock, advice reuse, the trace every write
 /// leaves, and requests that arrive together.

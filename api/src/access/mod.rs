@@ -30,6 +30,7 @@ mod ig;
 mod live;
 mod plan;
 mod practitioner;
+mod report;
 mod safeguarding;
 mod standing;
 
@@ -51,6 +52,7 @@ pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, Trace
 pub use live::Notice;
 pub use plan::{PlanReader, ShownPlan, ShownVersion, WithheldSection};
 pub use practitioner::{ContributionDraft, Practitioner};
+pub use report::{ReportFormat, Reporter, SEN2_MAX_PAGE, Sen2Page, Sen2Row};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
 

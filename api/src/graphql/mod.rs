@@ -10,6 +10,7 @@ pub mod guard;
 pub mod live;
 pub mod plan;
 pub mod record;
+pub mod report;
 pub mod scalar;
 pub mod standing;
 pub mod tell;
@@ -72,6 +73,7 @@ pub struct Query(
     address::AddressQuery,
     standing::StandingQuery,
     plan::PlanQuery,
+    report::ReportQuery,
 );
 
 /// Every mutation.

@@ -186,7 +186,7 @@ const CSV_HEADER: &str = "seq,recorded_at,action,outcome,actor_subject,actor_age
 /// turn into one once leading whitespace is dropped) gets a leading `'`,
 /// as OWASP advises against CSV injection; then it is quoted as RFC 4180
 /// requires. Actor subjects come from tokens, so any cell may be hostile.
-fn csv_field(out: &mut String, value: &str) {
+pub(crate) fn csv_field(out: &mut String, value: &str) {
     let neutralised;
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         neutralised = format!("'{value}");
