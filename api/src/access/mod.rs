@@ -29,6 +29,7 @@ mod family;
 mod ig;
 mod live;
 mod practitioner;
+mod reuse;
 mod safeguarding;
 mod standing;
 
@@ -42,7 +43,7 @@ use consent::{
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
-pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
+pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice};
 pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};
