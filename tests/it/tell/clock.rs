@@ -875,4 +875,40 @@ async fn reuse_is_confirmed_by_the_author_and_the_family_each_for_themselves() {
         ]
     );
     assert_eq!(shown["adviceOn"], "2026-01-12");
+
+    // The family's history says who confirmed, in a sentence, for the
+    // assessment.
+    let history = team
+        .call(
+            "parent",
+            "query($id: ID!) { accessHistory(childId: $id, first: 200) {
+               edges { node { purpose summary } } } }",
+            json!({ "id": child }),
+        )
+        .await;
+    let lines: Vec<(String, String)> = ok(&history, "accessHistory")["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            (
+                text(&e["node"]["summary"]).to_owned(),
+                e["node"]["purpose"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for sentence in [
+        format!(
+            "{EP_NAME} confirmed that advice they gave before is still right for your child's EHC needs assessment, so it can be used again"
+        ),
+        "Test Council SEND Team recorded that your family confirmed advice given before is still right for your child's EHC needs assessment".to_owned(),
+        "Test Council SEND Team recorded that the author of advice given before confirmed it is still right for your child's EHC needs assessment".to_owned(),
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|(s, purpose)| *s == sentence && purpose == "EHC_ASSESSMENT"),
+            "{sentence} in {lines:?}"
+        );
+    }
 }
