@@ -102,6 +102,10 @@ impl From<StoreError> for Error {
                     conflict("supersedes", "that contribution has already been replaced")
                 }
                 Constraint::AdviceAnswerRequest => domain::ehc::AdviceError::AlreadyAnswered.into(),
+                Constraint::ReuseConfirmationParty => conflict(
+                    "contributionId",
+                    "this confirmation has already been recorded for this request",
+                ),
                 // Nothing a caller did: a concurrent write slipped past the
                 // chain lock, or a writer stored a bad code.
                 Constraint::AllAboutMeVersion | Constraint::Code(_) => {
@@ -146,6 +150,7 @@ bad_input_from!(
     domain::ehc::StartError,
     domain::ehc::StepError,
     domain::ehc::AdviceError,
+    domain::ehc::ExceptionError,
 );
 
 /// A refusal that names no field is the rule refusing the caller:

@@ -89,7 +89,8 @@ impl TraceAction {
             | TraceAction::AssessmentStep
             | TraceAction::AdviceRequested
             | TraceAction::AdviceSubmitted
-            | TraceAction::AdviceReused => Some(Purpose::EhcAssessment),
+            | TraceAction::AdviceReused
+            | TraceAction::ReuseConfirmed => Some(Purpose::EhcAssessment),
             _ => None,
         }
     }

@@ -10,13 +10,18 @@ pub const DUE_SOON_DAYS: i64 = 14;
 crate::code_enum! {
     /// A step of an EHC needs assessment.
     pub enum Milestone("milestone") {
-        /// The LA tells the family whether it will assess (reg 5(3)): week 6.
+        /// The LA tells the family whether it will assess: week 6 (reg 5(1)).
         DecisionToAssess = "DECISION_TO_ASSESS",
-        /// Each body asked for advice replies within 6 weeks (reg 8(1)).
+        /// Each body asked for advice replies within 6 weeks of the request
+        /// (reg 8(1)).
         Advice = "ADVICE",
-        /// Draft plan, or notice that no plan will be issued (reg 10(1)): week 16.
+        /// The notice that no plan will be issued: week 16 (reg 10(1)); a
+        /// milestone only once the council decided not to issue one.
+        NoticeNotToIssue = "NOTICE_NOT_TO_ISSUE",
+        /// Draft plan: a practical target, not a statutory limit — week 20
+        /// less the family's 15 days to comment (reg 13(1)).
         Draft = "DRAFT",
-        /// Final plan (reg 13(2)): week 20.
+        /// Final plan: week 20 (reg 13(2)).
         FinalPlan = "FINAL_PLAN",
         /// Annual review: within 12 months of the plan, then of each review.
         AnnualReview = "ANNUAL_REVIEW",
@@ -100,6 +105,51 @@ impl TimeLimit {
             TimeLimit::FinalPlan => ("reg 13(2)", "reg 13(3)"),
         }
     }
+
+    /// The milestone whose due date this limit sets.
+    pub fn milestone(self) -> Milestone {
+        match self {
+            TimeLimit::DecisionToAssess => Milestone::DecisionToAssess,
+            TimeLimit::Advice => Milestone::Advice,
+            TimeLimit::NoticeNotToIssue => Milestone::NoticeNotToIssue,
+            TimeLimit::FinalPlan => Milestone::FinalPlan,
+        }
+    }
+
+    /// The weeks the limit gives, counted from the request (from the
+    /// advice request for [`TimeLimit::Advice`]).
+    pub fn weeks(self) -> i64 {
+        match self {
+            TimeLimit::DecisionToAssess => DECISION_WEEKS,
+            TimeLimit::Advice => ADVICE_WEEKS,
+            TimeLimit::NoticeNotToIssue => NOTICE_NOT_TO_ISSUE_WEEKS,
+            TimeLimit::FinalPlan => FINAL_PLAN_WEEKS,
+        }
+    }
+
+    /// Whether `ground` is one of this limit's [`TimeLimit::grounds`].
+    pub fn allows(self, ground: ClockException) -> bool {
+        self.grounds().contains(&ground)
+    }
+}
+
+/// Weeks from the request to the decision whether to assess (reg 5(1)).
+pub const DECISION_WEEKS: i64 = 6;
+/// Weeks from the request to the notice that no plan will be issued
+/// (reg 10(1)).
+pub const NOTICE_NOT_TO_ISSUE_WEEKS: i64 = 16;
+/// Weeks from the request to the final plan (reg 13(2)).
+pub const FINAL_PLAN_WEEKS: i64 = 20;
+
+/// An exception that applies to a milestone: which ground, for which limit,
+/// since when. The limit has fallen away; the step is due "as soon as
+/// practicable".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedException {
+    pub ground: ClockException,
+    pub limit: TimeLimit,
+    /// The day the circumstance arose (the exception's date).
+    pub since: NaiveDate,
 }
 
 impl ClockException {
@@ -124,7 +174,8 @@ impl Milestone {
         match self {
             Milestone::DecisionToAssess => "The council decides whether to assess",
             Milestone::Advice => "Advice from a service",
-            Milestone::Draft => "Draft plan (or a decision not to issue one)",
+            Milestone::NoticeNotToIssue => "The council's notice that it will not issue a plan",
+            Milestone::Draft => "Draft plan (a practical target, not a legal time limit)",
             Milestone::FinalPlan => "Final EHC plan",
             Milestone::AnnualReview => "Annual review",
         }
@@ -138,7 +189,9 @@ pub fn weeks_after(from: NaiveDate, weeks: i64) -> NaiveDate {
 
 /// The statutory due date of a milestone of an assessment whose request
 /// arrived on `requested_on`. Advice is due 6 weeks after it was asked for;
-/// the annual review 12 months after the final plan.
+/// the draft's is the practical target (week 20 less the family's 15 days
+/// to comment, reg 13(1)), not a statutory limit; the annual review 12
+/// months after the final plan.
 pub fn due_date(
     milestone: Milestone,
     requested_on: NaiveDate,
@@ -146,10 +199,13 @@ pub fn due_date(
     plan_issued_on: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
     match milestone {
-        Milestone::DecisionToAssess => Some(weeks_after(requested_on, 6)),
-        Milestone::Advice => asked_on.map(|a| weeks_after(a, 6)),
-        Milestone::Draft => Some(weeks_after(requested_on, 16)),
-        Milestone::FinalPlan => Some(weeks_after(requested_on, 20)),
+        Milestone::DecisionToAssess => Some(weeks_after(requested_on, DECISION_WEEKS)),
+        Milestone::Advice => asked_on.map(|a| weeks_after(a, ADVICE_WEEKS)),
+        Milestone::NoticeNotToIssue => Some(weeks_after(requested_on, NOTICE_NOT_TO_ISSUE_WEEKS)),
+        Milestone::Draft => {
+            Some(weeks_after(requested_on, FINAL_PLAN_WEEKS) - Duration::days(DRAFT_COMMENT_DAYS))
+        }
+        Milestone::FinalPlan => Some(weeks_after(requested_on, FINAL_PLAN_WEEKS)),
         Milestone::AnnualReview => {
             plan_issued_on.and_then(|p| p.checked_add_months(Months::new(12)))
         }
@@ -164,6 +220,38 @@ pub fn status(due: NaiveDate, done_on: Option<NaiveDate>, today: NaiveDate) -> M
         None if today > due => MilestoneStatus::Overdue,
         None if (due - today).num_days() <= DUE_SOON_DAYS => MilestoneStatus::DueSoon,
         None => MilestoneStatus::OnTrack,
+    }
+}
+
+/// Whether an exception that arose on `since` lifts the limit of a
+/// milestone due on `due` (done on `done_on`), as seen on `today`: the
+/// circumstance arose while the limit ran, before the step was done, and
+/// by today.
+pub fn exception_applies(
+    since: NaiveDate,
+    due: NaiveDate,
+    done_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    since <= due && since <= today && done_on.is_none_or(|done| since <= done)
+}
+
+/// A milestone's status on `today` when an exception arose on `since`
+/// (if one did): while it applies, the step is due "as soon as practicable"
+/// (EXCEPTION_APPLIES until done), and done at any date it is DONE, never
+/// DONE_LATE. Never worse than [`status`] without the exception.
+pub fn status_with_exception(
+    due: NaiveDate,
+    done_on: Option<NaiveDate>,
+    since: Option<NaiveDate>,
+    today: NaiveDate,
+) -> MilestoneStatus {
+    match since {
+        Some(since) if exception_applies(since, due, done_on, today) => match done_on {
+            Some(_) => MilestoneStatus::Done,
+            None => MilestoneStatus::ExceptionApplies,
+        },
+        _ => status(due, done_on, today),
     }
 }
 
@@ -183,8 +271,13 @@ mod tests {
             Some(d(2026, 2, 16))
         );
         assert_eq!(
-            due_date(Milestone::Draft, r, None, None),
+            due_date(Milestone::NoticeNotToIssue, r, None, None),
             Some(d(2026, 4, 27))
+        );
+        // The draft's practical target: week 20 less the 15 days to comment.
+        assert_eq!(
+            due_date(Milestone::Draft, r, None, None),
+            Some(d(2026, 5, 10))
         );
         assert_eq!(
             due_date(Milestone::FinalPlan, r, None, None),
@@ -252,6 +345,37 @@ crate::code_enum! {
     }
 }
 
+crate::code_enum! {
+    /// Who, besides the council, confirms that existing advice is still
+    /// sufficient before it is reused (reg 6(4)): each for themselves.
+    pub enum ReuseParty("reuse party") {
+        /// The person who wrote the advice.
+        Author = "AUTHOR",
+        /// The parent, or the young person who decides for themselves.
+        Family = "FAMILY",
+    }
+}
+
+impl ReuseParty {
+    /// In a sentence ("the advice's author").
+    pub fn label(self) -> &'static str {
+        match self {
+            ReuseParty::Author => "the advice's author",
+            ReuseParty::Family => "the family",
+        }
+    }
+}
+
+/// Whether the council told the family of their right to appeal with a
+/// notice not to issue a plan (reg 10(3)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppealRights {
+    /// The notice gave the family their appeal rights.
+    Notified,
+    /// It did not (and so cannot be recorded as the notice).
+    NotNotified,
+}
+
 /// The fewest days a family has to comment on a draft plan (reg 13(1)).
 pub const DRAFT_COMMENT_DAYS: i64 = 15;
 
@@ -298,6 +422,8 @@ pub struct AdviceRequest {
 }
 
 impl AdviceRequest {
+    /// The status from the statutory due date alone; with the request's
+    /// exceptions, see [`Assessment::advice_state`].
     pub fn status(&self, today: NaiveDate) -> MilestoneStatus {
         status(
             self.due_on,
@@ -324,6 +450,29 @@ pub struct MilestoneState {
     pub due: NaiveDate,
     pub done_on: Option<NaiveDate>,
     pub status: MilestoneStatus,
+    /// The exception that lifted this milestone's limit, if one applies.
+    pub exception: Option<AppliedException>,
+}
+
+impl MilestoneState {
+    /// The state on `today` of a milestone due on `due`, done on `done_on`,
+    /// under `exception` (which counts only where [`exception_applies`]).
+    pub fn new(
+        milestone: Milestone,
+        due: NaiveDate,
+        done_on: Option<NaiveDate>,
+        exception: Option<AppliedException>,
+        today: NaiveDate,
+    ) -> Self {
+        let exception = exception.filter(|x| exception_applies(x.since, due, done_on, today));
+        Self {
+            milestone,
+            due,
+            done_on,
+            status: status_with_exception(due, done_on, exception.map(|x| x.since), today),
+            exception,
+        }
+    }
 }
 
 impl Assessment {
@@ -388,36 +537,83 @@ impl Assessment {
             .filter(|e| e.kind == AssessmentEventKind::Exception)
     }
 
+    /// The earliest recorded exception to `limit` (for the advice limit,
+    /// to the request `request`). Exceptions carried over without a limit
+    /// attach to none.
+    pub fn exception_to(
+        &self,
+        limit: TimeLimit,
+        request: Option<uuid::Uuid>,
+    ) -> Option<AppliedException> {
+        self.exceptions()
+            .filter(|e| e.limit == Some(limit) && e.advice_request_id == request)
+            .filter_map(|e| {
+                e.exception.map(|ground| AppliedException {
+                    ground,
+                    limit,
+                    since: e.on,
+                })
+            })
+            .min_by_key(|x| x.since)
+    }
+
     /// The statutory milestones on `today`. After a decision not to assess,
-    /// only that decision remains; the annual review appears once the final
-    /// plan is issued.
+    /// only that decision remains; after a decision not to issue a plan,
+    /// the decision to assess and the notice not to issue (week 16); else
+    /// the draft's practical target and the final plan (week 20), and the
+    /// annual review once the final plan is issued. A milestone whose limit
+    /// an exception lifted shows EXCEPTION_APPLIES until done.
     pub fn milestones(&self, today: NaiveDate) -> Vec<MilestoneState> {
-        let state = |milestone, due: NaiveDate, done_on: Option<NaiveDate>| MilestoneState {
-            milestone,
-            due,
-            done_on,
-            status: status(due, done_on, today),
-        };
         let r = self.request_received_on;
+        let state = |milestone, done_on: Option<NaiveDate>, limit: Option<TimeLimit>| {
+            let due = due_date(milestone, r, None, self.final_issued_on()).unwrap_or(r);
+            MilestoneState::new(
+                milestone,
+                due,
+                done_on,
+                limit.and_then(|l| self.exception_to(l, None)),
+                today,
+            )
+        };
         let mut out = vec![state(
             Milestone::DecisionToAssess,
-            weeks_after(r, 6),
             self.decision().map(|d| d.1),
+            Some(TimeLimit::DecisionToAssess),
         )];
         if self.decision().is_some_and(|(assess, _)| !assess) {
             return out;
         }
-        out.push(state(
-            Milestone::Draft,
-            weeks_after(r, 16),
-            self.draft_issued_on(),
-        ));
+        if let Some(on) = self.decided_not_to_issue_on() {
+            out.push(state(
+                Milestone::NoticeNotToIssue,
+                Some(on),
+                Some(TimeLimit::NoticeNotToIssue),
+            ));
+            return out;
+        }
+        out.push(state(Milestone::Draft, self.draft_issued_on(), None));
         let final_on = self.final_issued_on();
-        out.push(state(Milestone::FinalPlan, weeks_after(r, 20), final_on));
-        if let Some(due) = due_date(Milestone::AnnualReview, r, None, final_on) {
-            out.push(state(Milestone::AnnualReview, due, None));
+        out.push(state(
+            Milestone::FinalPlan,
+            final_on,
+            Some(TimeLimit::FinalPlan),
+        ));
+        if final_on.is_some() {
+            out.push(state(Milestone::AnnualReview, None, None));
         }
         out
+    }
+
+    /// An advice request's state on `today`: due 6 weeks from asking (never
+    /// later, reg 8(1)), under its own exception (reg 8(2)), if any.
+    pub fn advice_state(&self, request: &AdviceRequest, today: NaiveDate) -> MilestoneState {
+        MilestoneState::new(
+            Milestone::Advice,
+            request.due_on,
+            request.answer.as_ref().map(|a| a.answered_on),
+            self.exception_to(TimeLimit::Advice, Some(request.id)),
+            today,
+        )
     }
 
     /// Still running: no final plan yet, and not decided against.
@@ -495,11 +691,17 @@ impl Assessment {
                 if decided.is_none_or(|(assess, _)| !assess) {
                     return Err(StepError::DraftBeforeDecisionToAssess);
                 }
+                if let Some(on) = self.decided_not_to_issue_on() {
+                    return Err(StepError::DecidedNotToIssue { on });
+                }
                 if self.draft_issued_on().is_some() {
                     return Err(StepError::DraftAlreadyIssued);
                 }
             }
             AssessmentEventKind::FinalIssued => {
+                if let Some(on) = self.decided_not_to_issue_on() {
+                    return Err(StepError::DecidedNotToIssue { on });
+                }
                 let Some(draft) = self.draft_issued_on() else {
                     return Err(StepError::FinalBeforeDraft);
                 };
@@ -511,6 +713,120 @@ impl Assessment {
                 }
             }
             AssessmentEventKind::Exception => {}
+        }
+        Ok(())
+    }
+
+    /// Checks the decision not to issue a plan (reg 10(1)) may be recorded
+    /// on `on`: only with the appeal rights given in the notice (reg
+    /// 10(3)), then as [`Assessment::check_step`].
+    pub fn check_not_to_issue(
+        &self,
+        on: NaiveDate,
+        appeal: AppealRights,
+        today: NaiveDate,
+    ) -> Result<(), StepError> {
+        if appeal != AppealRights::Notified {
+            return Err(StepError::AppealRightsNotNotified);
+        }
+        self.check_step(AssessmentEventKind::DecidedNotToIssue, on, today)
+    }
+
+    /// The due date and done date of `limit`'s milestone, if the limit runs
+    /// in this assessment (for the advice limit, of `request`).
+    fn limit_dates(
+        &self,
+        limit: TimeLimit,
+        request: Option<&AdviceRequest>,
+    ) -> Result<(NaiveDate, NaiveDate, Option<NaiveDate>), ExceptionError> {
+        let r = self.request_received_on;
+        let not_to_assess = self.decision().is_some_and(|(assess, _)| !assess);
+        let closed = |limit| {
+            if not_to_assess {
+                Err(ExceptionError::NotRunning { limit })
+            } else {
+                Ok(())
+            }
+        };
+        // (from, due, done)
+        Ok(match limit {
+            TimeLimit::DecisionToAssess => (
+                r,
+                weeks_after(r, DECISION_WEEKS),
+                self.decision().map(|d| d.1),
+            ),
+            TimeLimit::Advice => {
+                closed(limit)?;
+                let request = request.ok_or(ExceptionError::AdviceRequestNeeded)?;
+                (
+                    request.asked_on,
+                    request.due_on,
+                    request.answer.as_ref().map(|a| a.answered_on),
+                )
+            }
+            TimeLimit::NoticeNotToIssue => {
+                closed(limit)?;
+                // Once a draft is issued the council has decided to issue a
+                // plan: no notice not to issue is coming.
+                if self.draft_issued_on().is_some() {
+                    return Err(ExceptionError::NotRunning { limit });
+                }
+                (
+                    r,
+                    weeks_after(r, NOTICE_NOT_TO_ISSUE_WEEKS),
+                    self.decided_not_to_issue_on(),
+                )
+            }
+            TimeLimit::FinalPlan => {
+                closed(limit)?;
+                if self.decided_not_to_issue_on().is_some() {
+                    return Err(ExceptionError::NotRunning { limit });
+                }
+                (r, weeks_after(r, FINAL_PLAN_WEEKS), self.final_issued_on())
+            }
+        })
+    }
+
+    /// Checks an exception may be recorded: its ground is one `limit`
+    /// allows (never a waiting list: there is no such ground); an exception
+    /// to the advice limit names one of this assessment's requests, and no
+    /// other does; the limit still runs and its step is not done; and the
+    /// circumstance arose while the limit ran (on or after the request, or
+    /// the asking, and by the due date), and not in the future.
+    pub fn check_exception(
+        &self,
+        ask: &ExceptionAsk,
+        today: NaiveDate,
+    ) -> Result<(), ExceptionError> {
+        if !ask.limit.allows(ask.exception) {
+            return Err(ExceptionError::NotAGround {
+                limit: ask.limit,
+                exception: ask.exception,
+            });
+        }
+        let request = match (ask.limit, ask.advice_request_id) {
+            (TimeLimit::Advice, None) => return Err(ExceptionError::AdviceRequestNeeded),
+            (TimeLimit::Advice, Some(id)) => Some(
+                self.advice
+                    .iter()
+                    .find(|r| r.id == id)
+                    .ok_or(ExceptionError::NoSuchAdviceRequest)?,
+            ),
+            (_, Some(_)) => return Err(ExceptionError::AdviceRequestNotForThisLimit),
+            (_, None) => None,
+        };
+        let (from, due, done) = self.limit_dates(ask.limit, request)?;
+        if done.is_some() {
+            return Err(ExceptionError::AlreadyDone { limit: ask.limit });
+        }
+        if ask.on < from {
+            return Err(ExceptionError::BeforeLimitStarted { from });
+        }
+        if ask.on > today {
+            return Err(ExceptionError::InFuture);
+        }
+        if ask.on > due {
+            return Err(ExceptionError::AfterDue { due });
         }
         Ok(())
     }
@@ -528,6 +844,9 @@ impl Assessment {
         if self.decision().is_none_or(|(assess, _)| !assess) {
             return Err(AdviceError::NotDecidedToAssess);
         }
+        if self.decided_not_to_issue_on().is_some() {
+            return Err(AdviceError::DecidedNotToIssue);
+        }
         if !agencies.iter().any(|a| a.id == ask.agency_id) {
             return Err(AdviceError::NoSuchAgency);
         }
@@ -542,6 +861,13 @@ impl Assessment {
             .unwrap_or_else(|| weeks_after(today, ADVICE_WEEKS));
         if due_on < today {
             return Err(AdviceError::DueInPast);
+        }
+        let latest = weeks_after(today, ADVICE_WEEKS);
+        if due_on > latest {
+            return Err(AdviceError::DueBeyondLimit { latest });
+        }
+        if ask.target_on.is_some_and(|t| t < today) {
+            return Err(AdviceError::TargetInPast);
         }
         Ok(AdviceRequest {
             id: ask.id,
@@ -560,6 +886,20 @@ impl Assessment {
 /// The weeks an asked body has to give advice (reg 8(1)): the default due date.
 pub const ADVICE_WEEKS: i64 = 6;
 
+/// An exception as a case officer records it, for
+/// [`Assessment::check_exception`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExceptionAsk {
+    /// The time limit it lifts.
+    pub limit: TimeLimit,
+    /// The ground: one of `limit.grounds()`.
+    pub exception: ClockException,
+    /// The day the circumstance arose.
+    pub on: NaiveDate,
+    /// For the advice limit: the request it excuses.
+    pub advice_request_id: Option<uuid::Uuid>,
+}
+
 /// What a case officer asks for in [`Assessment::request_advice`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdviceAsk {
@@ -575,7 +915,8 @@ pub struct AdviceAsk {
     pub target_on: Option<NaiveDate>,
     /// Parts of the record shared with the request (never RESTRICTED).
     pub attachments: std::collections::BTreeSet<crate::Scope>,
-    /// When it is due; by default [`ADVICE_WEEKS`] from today.
+    /// When it is due; by default, and at the latest, [`ADVICE_WEEKS`]
+    /// from today.
     pub due_on: Option<NaiveDate>,
 }
 
@@ -590,10 +931,9 @@ pub struct Reuse<'a> {
     /// Every contribution to the child, to see whether a later one
     /// supersedes the offered advice.
     pub contributions: &'a [crate::Contribution],
-    /// Its author confirms it is still sufficient.
-    pub author_confirmed: bool,
-    /// The parent or young person confirms it is still sufficient.
-    pub family_confirmed: bool,
+    /// Who has confirmed, each for themselves, that this advice is still
+    /// sufficient for this request.
+    pub confirmed: &'a [ReuseParty],
 }
 
 impl AdviceRequest {
@@ -620,24 +960,28 @@ impl AdviceRequest {
         })
     }
 
-    /// The answer recorded when existing advice is reused (SEND Regulations
-    /// 2014, reg 6(4)): only while the request is unanswered, when the
-    /// author and the family both confirm, and when the advice is this
-    /// child's, still current, and the asked agency's for the same scope.
-    pub fn reuse(&self, reuse: Reuse<'_>, today: NaiveDate) -> Result<AdviceAnswer, AdviceError> {
+    /// The offered contribution, if it may answer this request as existing
+    /// advice (reg 6(4)): the request is unanswered, and the contribution is
+    /// this child's advice or assessment (never an update), still current,
+    /// and the asked agency's on the same scope. Checked before anyone
+    /// confirms, and again when it is reused.
+    pub fn check_reusable<'a>(
+        &self,
+        child_id: crate::ChildId,
+        contribution: Option<&'a crate::Contribution>,
+        contributions: &[crate::Contribution],
+    ) -> Result<&'a crate::Contribution, AdviceError> {
         self.check_unanswered()?;
-        if !reuse.author_confirmed {
-            return Err(AdviceError::AuthorNotConfirmed);
-        }
-        if !reuse.family_confirmed {
-            return Err(AdviceError::FamilyNotConfirmed);
-        }
-        let c = reuse
-            .contribution
-            .filter(|c| c.child_id == reuse.child_id)
+        let c = contribution
+            .filter(|c| c.child_id == child_id)
             .ok_or(AdviceError::NoSuchContribution)?;
-        if reuse
-            .contributions
+        if !matches!(
+            c.kind,
+            crate::ContributionKind::Advice | crate::ContributionKind::Assessment
+        ) {
+            return Err(AdviceError::NotAdvice);
+        }
+        if contributions
             .iter()
             .any(|later| later.supersedes == Some(c.id))
         {
@@ -645,6 +989,21 @@ impl AdviceRequest {
         }
         if c.agency_id != self.agency_id || c.scope != self.scope {
             return Err(AdviceError::OtherAgencyOrScope);
+        }
+        Ok(c)
+    }
+
+    /// The answer recorded when existing advice is reused (SEND Regulations
+    /// 2014, reg 6(4)): when [`AdviceRequest::check_reusable`] holds and its
+    /// author and the family have each confirmed it is still sufficient
+    /// (the council's own confirmation is the reuse itself).
+    pub fn reuse(&self, reuse: Reuse<'_>, today: NaiveDate) -> Result<AdviceAnswer, AdviceError> {
+        let c = self.check_reusable(reuse.child_id, reuse.contribution, reuse.contributions)?;
+        if !reuse.confirmed.contains(&ReuseParty::Author) {
+            return Err(AdviceError::AuthorNotConfirmed);
+        }
+        if !reuse.confirmed.contains(&ReuseParty::Family) {
+            return Err(AdviceError::FamilyNotConfirmed);
         }
         Ok(AdviceAnswer {
             contribution_id: c.id,
@@ -710,12 +1069,109 @@ pub enum StepError {
         /// When the draft was issued.
         draft: NaiveDate,
     },
+    /// The council decided not to issue a plan (reg 10): the timeline is
+    /// closed.
+    #[error("the council decided not to issue a plan on {on}: no draft or final plan follows")]
+    DecidedNotToIssue {
+        /// When it decided.
+        on: NaiveDate,
+    },
+    /// A notice not to issue a plan must give the appeal rights (reg 10(3)).
+    #[error(
+        "the notice that no plan will be issued must tell the family of their right to appeal (reg 10(3)): record it once they have been told"
+    )]
+    AppealRightsNotNotified,
 }
 
 impl StepError {
-    /// The API field the error is about: the step's date.
+    /// The API field the error is about: the step's date, or the appeal
+    /// rights.
     pub fn field(&self) -> &'static str {
-        "on"
+        match self {
+            StepError::AppealRightsNotNotified => "appealRightsNotified",
+            _ => "on",
+        }
+    }
+}
+
+/// The grounds of a limit, for a message: "A, B or C".
+fn grounds_list(limit: TimeLimit) -> String {
+    let codes: Vec<&str> = limit.grounds().iter().map(|g| g.code()).collect();
+    match codes.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// Why an exception to a time limit cannot be recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ExceptionError {
+    /// The ground is not one the limit allows (a waiting list never is).
+    #[error(
+        "{exception} is not a ground for the {limit} time limit ({set}); the only grounds are {list} ({grounds})",
+        set = limit.regulation().0,
+        grounds = limit.regulation().1,
+        list = grounds_list(*limit)
+    )]
+    NotAGround {
+        /// The limit named.
+        limit: TimeLimit,
+        /// The ground given.
+        exception: ClockException,
+    },
+    /// An exception to the advice limit names the request it excuses.
+    #[error("an exception to the ADVICE time limit names the advice request it excuses")]
+    AdviceRequestNeeded,
+    /// The request named is not one of this assessment's.
+    #[error("no such advice request in this assessment")]
+    NoSuchAdviceRequest,
+    /// Only an exception to the advice limit names a request.
+    #[error("only an exception to the ADVICE time limit names an advice request")]
+    AdviceRequestNotForThisLimit,
+    /// The limit does not run in this assessment (decided not to assess,
+    /// not to issue, or a draft issued for the notice not to issue).
+    #[error("the {limit} time limit no longer runs in this assessment")]
+    NotRunning {
+        /// The limit named.
+        limit: TimeLimit,
+    },
+    /// The limit's step is already done.
+    #[error("the step the {limit} time limit is for has already been done")]
+    AlreadyDone {
+        /// The limit named.
+        limit: TimeLimit,
+    },
+    /// Dated before the limit started running.
+    #[error("cannot be before the time limit started running on {from}")]
+    BeforeLimitStarted {
+        /// The request (or advice request) date.
+        from: NaiveDate,
+    },
+    /// Dated after today.
+    #[error("cannot be in the future")]
+    InFuture,
+    /// The circumstance arose after the limit ran out: it does not lift it.
+    #[error("the circumstance must arise while the time limit runs: this one was due on {due}")]
+    AfterDue {
+        /// The limit's due date.
+        due: NaiveDate,
+    },
+}
+
+impl ExceptionError {
+    /// The API field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ExceptionError::NotAGround { .. } => "exception",
+            ExceptionError::AdviceRequestNeeded
+            | ExceptionError::NoSuchAdviceRequest
+            | ExceptionError::AdviceRequestNotForThisLimit => "adviceRequestId",
+            ExceptionError::NotRunning { .. } | ExceptionError::AlreadyDone { .. } => "limit",
+            ExceptionError::BeforeLimitStarted { .. }
+            | ExceptionError::InFuture
+            | ExceptionError::AfterDue { .. } => "on",
+        }
     }
 }
 
@@ -737,17 +1193,34 @@ pub enum AdviceError {
     /// The due date is before today.
     #[error("cannot be in the past")]
     DueInPast,
+    /// The due date is later than the statutory limit allows.
+    #[error(
+        "the statutory limit for advice is 6 weeks from the request (reg 8(1)): due no later than {latest}; put a later local date in targetOn"
+    )]
+    DueBeyondLimit {
+        /// The latest lawful due date.
+        latest: NaiveDate,
+    },
+    /// The local target date is before today.
+    #[error("cannot be in the past")]
+    TargetInPast,
+    /// The council decided not to issue a plan: no more advice is sought.
+    #[error("the council decided not to issue a plan: advice is no longer sought")]
+    DecidedNotToIssue,
+    /// Only advice and assessments are reused (reg 6(4)), never an update.
+    #[error("only advice or assessment findings can be reused: this contribution is an update")]
+    NotAdvice,
     /// The request already has an answer.
     #[error("this request has already been answered")]
     AlreadyAnswered,
     /// Reuse without the author's confirmation.
     #[error(
-        "existing advice is reused only when its author and the family both confirm it is still sufficient"
+        "the advice's author has not confirmed it is still sufficient: they confirm with their own sign-in, or a case officer records their written or verbal confirmation"
     )]
     AuthorNotConfirmed,
     /// Reuse without the family's confirmation.
     #[error(
-        "existing advice is reused only when its author and the family both confirm it is still sufficient"
+        "the family has not confirmed the advice is still sufficient: they confirm with their own sign-in, or a case officer records their written or verbal confirmation"
     )]
     FamilyNotConfirmed,
     /// The contribution offered does not exist or is about another child.
@@ -765,15 +1238,17 @@ impl AdviceError {
     /// The API field the error is about.
     pub fn field(&self) -> &'static str {
         match self {
-            AdviceError::NotDecidedToAssess => "assessmentId",
+            AdviceError::NotDecidedToAssess | AdviceError::DecidedNotToIssue => "assessmentId",
             AdviceError::NoSuchAgency => "agencyId",
             AdviceError::Restricted => "scope",
             AdviceError::RestrictedAttachment => "attach",
-            AdviceError::DueInPast => "dueOn",
+            AdviceError::DueInPast | AdviceError::DueBeyondLimit { .. } => "dueOn",
+            AdviceError::TargetInPast => "targetOn",
             AdviceError::AlreadyAnswered => "requestId",
-            AdviceError::AuthorNotConfirmed => "authorConfirmed",
-            AdviceError::FamilyNotConfirmed => "familyConfirmed",
-            AdviceError::NoSuchContribution
+            AdviceError::AuthorNotConfirmed
+            | AdviceError::FamilyNotConfirmed
+            | AdviceError::NotAdvice
+            | AdviceError::NoSuchContribution
             | AdviceError::Superseded
             | AdviceError::OtherAgencyOrScope => "contributionId",
         }
@@ -1218,27 +1693,34 @@ mod rule_tests {
 
     #[test]
     fn advice_is_reused_only_with_both_confirmations_and_when_it_still_stands() {
+        use ReuseParty::{Author, Family};
         let today = d(2026, 3, 1);
         let advice = contribution(7, SALT, Scope::Communication);
         let all = vec![advice.clone()];
-        let reuse = |c: Option<&Contribution>, all: &[Contribution], author: bool, family: bool| {
+        let reuse = |c: Option<&Contribution>, all: &[Contribution], confirmed: &[ReuseParty]| {
             request().reuse(
                 Reuse {
                     child_id: CHILD,
                     contribution: c,
                     contributions: all,
-                    author_confirmed: author,
-                    family_confirmed: family,
+                    confirmed,
                 },
                 today,
             )
         };
-        let answer = reuse(Some(&advice), &all, true, true).expect("sufficient");
+        let answer = reuse(Some(&advice), &all, &[Family, Author]).expect("sufficient");
         assert_eq!(
             (answer.contribution_id, answer.mode, answer.answered_on),
             (advice.id, AdviceAnswerMode::Reused, today)
         );
-        let both = "existing advice is reused only when its author and the family both confirm it is still sufficient";
+        let mut assessed = contribution(11, SALT, Scope::Communication);
+        assessed.kind = ContributionKind::Assessment;
+        assert!(
+            reuse(Some(&assessed), &[assessed.clone()], &[Author, Family]).is_ok(),
+            "assessment findings are reused like advice"
+        );
+        let author = "the advice's author has not confirmed it is still sufficient: they confirm with their own sign-in, or a case officer records their written or verbal confirmation";
+        let family = "the family has not confirmed the advice is still sufficient: they confirm with their own sign-in, or a case officer records their written or verbal confirmation";
         let mut other_child = advice.clone();
         other_child.child_id = Uuid::from_u128(2);
         let mut replacement = contribution(8, SALT, Scope::Communication);
@@ -1246,61 +1728,61 @@ mod rule_tests {
         let superseded = vec![advice.clone(), replacement];
         let other_agency = contribution(9, OT, Scope::Communication);
         let other_scope = contribution(10, SALT, Scope::Education);
-        let cases: [(Result<AdviceAnswer, AdviceError>, AdviceError, &str, &str); 8] = [
+        let mut update = contribution(12, SALT, Scope::Communication);
+        update.kind = ContributionKind::Update;
+        let both = [Author, Family];
+        let cases: [(Result<AdviceAnswer, AdviceError>, AdviceError, &str); 9] = [
             (
-                reuse(Some(&advice), &all, false, true),
+                reuse(Some(&advice), &all, &[Family]),
                 AdviceError::AuthorNotConfirmed,
-                "authorConfirmed",
-                both,
+                author,
             ),
             (
-                reuse(Some(&advice), &all, false, false),
+                reuse(Some(&advice), &all, &[]),
                 AdviceError::AuthorNotConfirmed,
-                "authorConfirmed",
-                both,
+                author,
             ),
             (
-                reuse(Some(&advice), &all, true, false),
+                reuse(Some(&advice), &all, &[Author]),
                 AdviceError::FamilyNotConfirmed,
-                "familyConfirmed",
-                both,
+                family,
             ),
             (
-                reuse(None, &all, true, true),
+                reuse(None, &all, &both),
                 AdviceError::NoSuchContribution,
-                "contributionId",
                 "no such contribution to this child",
             ),
             (
-                reuse(Some(&other_child), &all, true, true),
+                reuse(Some(&other_child), &all, &both),
                 AdviceError::NoSuchContribution,
-                "contributionId",
                 "no such contribution to this child",
             ),
             (
-                reuse(Some(&advice), &superseded, true, true),
+                reuse(Some(&advice), &superseded, &both),
                 AdviceError::Superseded,
-                "contributionId",
                 "its author has since replaced this advice: it is no longer sufficient as it stands",
             ),
             (
-                reuse(Some(&other_agency), &all, true, true),
+                reuse(Some(&other_agency), &all, &both),
                 AdviceError::OtherAgencyOrScope,
-                "contributionId",
                 "reused advice must be the asked agency's, for the same scope",
             ),
             (
-                reuse(Some(&other_scope), &all, true, true),
+                reuse(Some(&other_scope), &all, &both),
                 AdviceError::OtherAgencyOrScope,
-                "contributionId",
                 "reused advice must be the asked agency's, for the same scope",
             ),
+            (
+                reuse(Some(&update), &[update.clone()], &both),
+                AdviceError::NotAdvice,
+                "only advice or assessment findings can be reused: this contribution is an update",
+            ),
         ];
-        for (result, error, field, message) in cases {
+        for (result, error, message) in cases {
             let e = result.expect_err(message);
             assert_eq!(
                 (e, e.field(), e.to_string().as_str()),
-                (error, field, message)
+                (error, "contributionId", message)
             );
         }
         let mut answered = request();
@@ -1311,13 +1793,17 @@ mod rule_tests {
                     child_id: CHILD,
                     contribution: Some(&advice),
                     contributions: &all,
-                    author_confirmed: true,
-                    family_confirmed: true,
+                    confirmed: &both,
                 },
                 today,
             )
             .expect_err("answered");
         assert_eq!(e, AdviceError::AlreadyAnswered);
+        assert_eq!(
+            answered.check_reusable(CHILD, Some(&advice), &all),
+            Err(AdviceError::AlreadyAnswered),
+            "nobody confirms reuse for an answered request"
+        );
     }
 
     fn arb_kind() -> impl Strategy<Value = AssessmentEventKind> {
@@ -1380,6 +1866,856 @@ mod rule_tests {
                 prop_assert!(r.due_on >= today);
                 prop_assert!(agencies().iter().any(|a| a.id == r.agency_id));
             }
+        }
+    }
+}
+
+/// The clock right to the day: every limit's grounds, what an exception
+/// does (and never does), the notice not to issue, and the six-week cap on
+/// advice, with fixed dates.
+#[cfg(test)]
+mod clock_tests {
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::{Agency, AgencyKind, Scope};
+
+    const SALT: Uuid = Uuid::from_u128(0x5a);
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    /// The request arrives on Monday 5 January 2026: week 6 is 16 February,
+    /// week 16 is 27 April, week 20 is 25 May (the draft's target 10 May).
+    const fn received() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 5).expect("date")
+    }
+
+    fn event(n: u128, kind: AssessmentEventKind, on: NaiveDate) -> AssessmentEvent {
+        AssessmentEvent {
+            id: Uuid::from_u128(n),
+            kind,
+            on,
+            exception: None,
+            note: None,
+            advice_request_id: None,
+            limit: None,
+        }
+    }
+
+    fn exception(
+        n: u128,
+        limit: Option<TimeLimit>,
+        ground: ClockException,
+        on: NaiveDate,
+        request: Option<Uuid>,
+    ) -> AssessmentEvent {
+        AssessmentEvent {
+            exception: Some(ground),
+            limit,
+            advice_request_id: request,
+            ..event(n, AssessmentEventKind::Exception, on)
+        }
+    }
+
+    fn assessment(events: &[(AssessmentEventKind, NaiveDate)]) -> Assessment {
+        Assessment {
+            id: Uuid::from_u128(0xa),
+            child_id: Uuid::from_u128(1),
+            request_received_on: received(),
+            events: events
+                .iter()
+                .enumerate()
+                .map(|(i, (k, on))| event(i as u128 + 100, *k, *on))
+                .collect(),
+            advice: Vec::new(),
+        }
+    }
+
+    fn decided() -> Assessment {
+        assessment(&[(AssessmentEventKind::DecidedToAssess, d(2026, 2, 9))])
+    }
+
+    fn asked(n: u128, on: NaiveDate) -> AdviceRequest {
+        AdviceRequest {
+            id: Uuid::from_u128(n),
+            agency_id: SALT,
+            scope: Scope::Communication,
+            profession: None,
+            attachments: Default::default(),
+            asked_on: on,
+            due_on: weeks_after(on, ADVICE_WEEKS),
+            target_on: None,
+            answer: None,
+        }
+    }
+
+    /// Decided to assess, with one advice request asked on 20 February
+    /// (due 3 April).
+    fn with_request() -> Assessment {
+        let mut a = decided();
+        a.advice.push(asked(0xad, d(2026, 2, 20)));
+        a
+    }
+
+    fn ask(limit: TimeLimit, exception: ClockException, on: NaiveDate) -> ExceptionAsk {
+        ExceptionAsk {
+            limit,
+            exception,
+            on,
+            advice_request_id: (limit == TimeLimit::Advice).then(|| Uuid::from_u128(0xad)),
+        }
+    }
+
+    fn state(a: &Assessment, m: Milestone, today: NaiveDate) -> MilestoneState {
+        *a.milestones(today)
+            .iter()
+            .find(|s| s.milestone == m)
+            .unwrap_or_else(|| panic!("no {m} on {today}"))
+    }
+
+    #[test]
+    fn due_dates_to_the_day_and_the_day_after_is_overdue() {
+        let a = decided();
+        let cases = [
+            (Milestone::DecisionToAssess, d(2026, 2, 16)),
+            (Milestone::Draft, d(2026, 5, 10)),
+            (Milestone::FinalPlan, d(2026, 5, 25)),
+        ];
+        let fresh = assessment(&[]);
+        for (m, due) in cases {
+            let on = if m == Milestone::DecisionToAssess {
+                &fresh
+            } else {
+                &a
+            };
+            assert_eq!(state(on, m, due).due, due, "{m}");
+            assert_eq!(due_date(m, received(), None, None), Some(due), "{m}");
+            assert_eq!(
+                state(on, m, due).status,
+                MilestoneStatus::DueSoon,
+                "{m} on the day"
+            );
+            assert_eq!(
+                state(on, m, due + Duration::days(1)).status,
+                MilestoneStatus::Overdue,
+                "{m} the day after"
+            );
+        }
+        // Week 16 binds only the notice not to issue, a milestone only once
+        // the council decided not to issue a plan.
+        assert!(
+            a.milestones(d(2026, 4, 1))
+                .iter()
+                .all(|s| s.milestone != Milestone::NoticeNotToIssue)
+        );
+        assert_eq!(
+            due_date(Milestone::NoticeNotToIssue, received(), None, None),
+            Some(d(2026, 4, 27))
+        );
+        // Each advice request: 6 weeks from asking.
+        let a = with_request();
+        let r = &a.advice[0];
+        assert_eq!(r.due_on, d(2026, 4, 3));
+        assert_eq!(
+            due_date(Milestone::Advice, received(), Some(r.asked_on), None),
+            Some(r.due_on)
+        );
+        assert_eq!(
+            a.advice_state(r, d(2026, 4, 3)).status,
+            MilestoneStatus::DueSoon
+        );
+        assert_eq!(
+            a.advice_state(r, d(2026, 4, 4)).status,
+            MilestoneStatus::Overdue
+        );
+        assert_eq!(
+            a.advice_state(r, d(2026, 3, 19)).status,
+            MilestoneStatus::OnTrack
+        );
+        assert_eq!(
+            a.advice_state(r, d(2026, 3, 20)).status,
+            MilestoneStatus::DueSoon
+        );
+    }
+
+    /// Each limit's own running assessment, and a date inside it.
+    fn running(limit: TimeLimit) -> (Assessment, NaiveDate) {
+        match limit {
+            TimeLimit::DecisionToAssess => (assessment(&[]), d(2026, 1, 20)),
+            _ => (with_request(), d(2026, 3, 1)),
+        }
+    }
+
+    #[test]
+    fn every_limit_accepts_only_its_own_grounds() {
+        use ClockException::*;
+        let expected: [(TimeLimit, &[ClockException]); 4] = [
+            (
+                TimeLimit::DecisionToAssess,
+                &[
+                    SchoolClosure,
+                    ExceptionalPersonalCircumstances,
+                    FamilyAbsent,
+                ],
+            ),
+            (
+                TimeLimit::Advice,
+                &[
+                    ExceptionalPersonalCircumstances,
+                    FamilyAbsent,
+                    MissedAppointment,
+                ],
+            ),
+            (
+                TimeLimit::NoticeNotToIssue,
+                &[
+                    SchoolClosure,
+                    EarlyYearsClosure,
+                    ExceptionalPersonalCircumstances,
+                    FamilyAbsent,
+                ],
+            ),
+            (
+                TimeLimit::FinalPlan,
+                &[
+                    SchoolClosure,
+                    EarlyYearsClosure,
+                    ExceptionalPersonalCircumstances,
+                    FamilyAbsent,
+                ],
+            ),
+        ];
+        for (limit, allowed) in expected {
+            assert_eq!(limit.grounds(), allowed, "{limit}");
+            let (a, on) = running(limit);
+            for ground in ClockException::ALL.iter().copied() {
+                let result = a.check_exception(&ask(limit, ground, on), on);
+                if allowed.contains(&ground) {
+                    assert_eq!(result, Ok(()), "{ground} for {limit}");
+                } else {
+                    let e = result.expect_err("not a ground");
+                    assert_eq!(
+                        e,
+                        ExceptionError::NotAGround {
+                            limit,
+                            exception: ground
+                        }
+                    );
+                    assert_eq!(e.field(), "exception");
+                    let message = e.to_string();
+                    for g in allowed {
+                        assert!(message.contains(g.code()), "{message} names {g}");
+                    }
+                    assert!(message.contains(limit.regulation().1), "{message}");
+                }
+            }
+        }
+        let e = with_request()
+            .check_exception(
+                &ask(TimeLimit::Advice, SchoolClosure, d(2026, 3, 1)),
+                d(2026, 3, 1),
+            )
+            .expect_err("not an advice ground");
+        assert_eq!(
+            e.to_string(),
+            "SCHOOL_CLOSURE is not a ground for the ADVICE time limit (reg 8(1)); the only grounds are EXCEPTIONAL_PERSONAL_CIRCUMSTANCES, FAMILY_ABSENT or MISSED_APPOINTMENT (reg 8(2))"
+        );
+    }
+
+    #[test]
+    fn an_exception_arises_while_its_limit_runs_and_before_its_step_is_done() {
+        use ClockException::FamilyAbsent;
+        let today = d(2026, 3, 1);
+        let r = Uuid::from_u128(0xad);
+        let asking = |limit, request, on| ExceptionAsk {
+            limit,
+            exception: FamilyAbsent,
+            on,
+            advice_request_id: request,
+        };
+        let mut answered = with_request();
+        answered.advice[0].answer = Some(AdviceAnswer {
+            contribution_id: Uuid::from_u128(7),
+            mode: AdviceAnswerMode::Submitted,
+            answered_on: d(2026, 2, 27),
+        });
+        let not_to_assess = assessment(&[(AssessmentEventKind::DecidedNotToAssess, d(2026, 2, 1))]);
+        let mut not_to_issue = with_request();
+        not_to_issue.events.push(event(
+            1,
+            AssessmentEventKind::DecidedNotToIssue,
+            d(2026, 2, 25),
+        ));
+        let mut drafted = with_request();
+        drafted
+            .events
+            .push(event(2, AssessmentEventKind::DraftIssued, d(2026, 2, 25)));
+        let mut finished = drafted.clone();
+        finished
+            .events
+            .push(event(3, AssessmentEventKind::FinalIssued, d(2026, 2, 28)));
+        let fresh = assessment(&[]);
+        let on_time = d(2026, 2, 16);
+        let cases: [(&Assessment, ExceptionAsk, NaiveDate, ExceptionError, &str); 13] = [
+            (
+                &with_request(),
+                asking(TimeLimit::Advice, None, today),
+                today,
+                ExceptionError::AdviceRequestNeeded,
+                "adviceRequestId",
+            ),
+            (
+                &with_request(),
+                asking(TimeLimit::Advice, Some(Uuid::from_u128(9)), today),
+                today,
+                ExceptionError::NoSuchAdviceRequest,
+                "adviceRequestId",
+            ),
+            (
+                &with_request(),
+                asking(TimeLimit::FinalPlan, Some(r), today),
+                today,
+                ExceptionError::AdviceRequestNotForThisLimit,
+                "adviceRequestId",
+            ),
+            (
+                &with_request(),
+                asking(TimeLimit::DecisionToAssess, None, today),
+                today,
+                ExceptionError::AlreadyDone {
+                    limit: TimeLimit::DecisionToAssess,
+                },
+                "limit",
+            ),
+            (
+                &answered,
+                asking(TimeLimit::Advice, Some(r), today),
+                today,
+                ExceptionError::AlreadyDone {
+                    limit: TimeLimit::Advice,
+                },
+                "limit",
+            ),
+            (
+                &finished,
+                asking(TimeLimit::FinalPlan, None, today),
+                today,
+                ExceptionError::AlreadyDone {
+                    limit: TimeLimit::FinalPlan,
+                },
+                "limit",
+            ),
+            (
+                &not_to_assess,
+                asking(TimeLimit::FinalPlan, None, today),
+                today,
+                ExceptionError::NotRunning {
+                    limit: TimeLimit::FinalPlan,
+                },
+                "limit",
+            ),
+            (
+                &not_to_issue,
+                asking(TimeLimit::FinalPlan, None, today),
+                today,
+                ExceptionError::NotRunning {
+                    limit: TimeLimit::FinalPlan,
+                },
+                "limit",
+            ),
+            (
+                &drafted,
+                asking(TimeLimit::NoticeNotToIssue, None, today),
+                today,
+                ExceptionError::NotRunning {
+                    limit: TimeLimit::NoticeNotToIssue,
+                },
+                "limit",
+            ),
+            (
+                &fresh,
+                asking(TimeLimit::DecisionToAssess, None, d(2026, 1, 4)),
+                today,
+                ExceptionError::BeforeLimitStarted { from: received() },
+                "on",
+            ),
+            (
+                &with_request(),
+                asking(TimeLimit::Advice, Some(r), d(2026, 2, 19)),
+                today,
+                ExceptionError::BeforeLimitStarted {
+                    from: d(2026, 2, 20),
+                },
+                "on",
+            ),
+            (
+                &fresh,
+                asking(TimeLimit::DecisionToAssess, None, d(2026, 1, 21)),
+                d(2026, 1, 20),
+                ExceptionError::InFuture,
+                "on",
+            ),
+            (
+                &fresh,
+                asking(
+                    TimeLimit::DecisionToAssess,
+                    None,
+                    on_time + Duration::days(1),
+                ),
+                today,
+                ExceptionError::AfterDue { due: on_time },
+                "on",
+            ),
+        ];
+        for (a, ask, today, error, field) in cases {
+            let e = a.check_exception(&ask, today).expect_err(field);
+            assert_eq!((e, e.field()), (error, field), "{ask:?}");
+        }
+        assert_eq!(
+            ExceptionError::AfterDue { due: on_time }.to_string(),
+            "the circumstance must arise while the time limit runs: this one was due on 2026-02-16"
+        );
+        // Positive controls: on the due date itself, and for the notice
+        // while no draft is issued.
+        assert_eq!(
+            fresh.check_exception(&asking(TimeLimit::DecisionToAssess, None, on_time), today),
+            Ok(())
+        );
+        assert_eq!(
+            with_request()
+                .check_exception(&asking(TimeLimit::NoticeNotToIssue, None, today), today),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn an_exception_lifts_only_its_own_limit_and_a_late_step_is_then_done() {
+        let mut a = with_request();
+        a.events.push(exception(
+            1,
+            Some(TimeLimit::FinalPlan),
+            ClockException::SchoolClosure,
+            d(2026, 5, 1),
+            None,
+        ));
+        let today = d(2026, 6, 1);
+        let final_plan = state(&a, Milestone::FinalPlan, today);
+        assert_eq!(final_plan.status, MilestoneStatus::ExceptionApplies);
+        assert_eq!(final_plan.due, d(2026, 5, 25), "the due date is not moved");
+        assert_eq!(
+            final_plan.exception,
+            Some(AppliedException {
+                ground: ClockException::SchoolClosure,
+                limit: TimeLimit::FinalPlan,
+                since: d(2026, 5, 1),
+            })
+        );
+        // Before the circumstance arose it did not apply.
+        assert_eq!(
+            state(&a, Milestone::FinalPlan, d(2026, 4, 30)).status,
+            MilestoneStatus::OnTrack
+        );
+        // The draft's target and the advice are not excused by it.
+        assert_eq!(
+            state(&a, Milestone::Draft, today).status,
+            MilestoneStatus::Overdue
+        );
+        assert_eq!(state(&a, Milestone::Draft, today).exception, None);
+        assert_eq!(
+            a.advice_state(&a.advice[0], today).status,
+            MilestoneStatus::Overdue
+        );
+        // Issued after week 20 with the exception applying: DONE.
+        a.events
+            .push(event(2, AssessmentEventKind::DraftIssued, d(2026, 6, 10)));
+        a.events
+            .push(event(3, AssessmentEventKind::FinalIssued, d(2026, 7, 1)));
+        assert_eq!(
+            state(&a, Milestone::FinalPlan, d(2026, 7, 2)).status,
+            MilestoneStatus::Done
+        );
+        a.events
+            .retain(|e| e.kind != AssessmentEventKind::Exception);
+        assert_eq!(
+            state(&a, Milestone::FinalPlan, d(2026, 7, 2)).status,
+            MilestoneStatus::DoneLate,
+            "without it: late"
+        );
+    }
+
+    #[test]
+    fn an_advice_exception_excuses_only_its_own_request() {
+        let mut a = with_request();
+        a.advice.push(asked(0xae, d(2026, 2, 20)));
+        a.events.push(exception(
+            1,
+            Some(TimeLimit::Advice),
+            ClockException::MissedAppointment,
+            d(2026, 3, 20),
+            Some(Uuid::from_u128(0xae)),
+        ));
+        let today = d(2026, 4, 10);
+        assert_eq!(
+            a.advice_state(&a.advice[0], today).status,
+            MilestoneStatus::Overdue
+        );
+        let excused = a.advice_state(&a.advice[1], today);
+        assert_eq!(excused.status, MilestoneStatus::ExceptionApplies);
+        assert_eq!(
+            excused.exception.map(|x| x.ground),
+            Some(ClockException::MissedAppointment)
+        );
+        assert_eq!(state(&a, Milestone::FinalPlan, today).exception, None);
+    }
+
+    #[test]
+    fn an_exception_carried_over_without_a_limit_changes_nothing() {
+        let mut a = with_request();
+        let before = a.milestones(d(2026, 6, 1));
+        a.events.push(exception(
+            1,
+            None,
+            ClockException::MissedAppointment,
+            d(2026, 3, 1),
+            None,
+        ));
+        assert_eq!(a.milestones(d(2026, 6, 1)), before);
+        assert_eq!(
+            a.advice_state(&a.advice[0], d(2026, 6, 1)).status,
+            MilestoneStatus::Overdue
+        );
+    }
+
+    #[test]
+    fn deciding_not_to_issue_closes_the_timeline_with_the_appeal_rights() {
+        let a = with_request();
+        let today = d(2026, 5, 1);
+        let e = a
+            .check_not_to_issue(d(2026, 4, 20), AppealRights::NotNotified, today)
+            .expect_err("no appeal rights");
+        assert_eq!(
+            (e, e.field()),
+            (StepError::AppealRightsNotNotified, "appealRightsNotified")
+        );
+        assert_eq!(
+            a.check_not_to_issue(d(2026, 4, 20), AppealRights::Notified, today),
+            Ok(())
+        );
+        let mut closed = a.clone();
+        closed.events.push(event(
+            1,
+            AssessmentEventKind::DecidedNotToIssue,
+            d(2026, 4, 20),
+        ));
+        assert!(!closed.is_open() && !closed.in_progress());
+        let m = closed.milestones(today);
+        assert_eq!(
+            m.iter()
+                .map(|s| (s.milestone, s.status))
+                .collect::<Vec<_>>(),
+            vec![
+                (Milestone::DecisionToAssess, MilestoneStatus::Done),
+                (Milestone::NoticeNotToIssue, MilestoneStatus::Done),
+            ]
+        );
+        assert_eq!(m[1].due, d(2026, 4, 27));
+        for kind in [
+            AssessmentEventKind::DraftIssued,
+            AssessmentEventKind::FinalIssued,
+        ] {
+            let e = closed.check_step(kind, today, today).expect_err("closed");
+            assert_eq!(e, StepError::DecidedNotToIssue { on: d(2026, 4, 20) });
+            assert_eq!(
+                e.to_string(),
+                "the council decided not to issue a plan on 2026-04-20: no draft or final plan follows"
+            );
+        }
+        let again = closed.check_not_to_issue(today, AppealRights::Notified, today);
+        assert_eq!(again, Err(StepError::AlreadyDecided));
+        let agencies = [Agency {
+            id: SALT,
+            name: "SLT".into(),
+            kind: AgencyKind::Health,
+        }];
+        let more = closed.request_advice(
+            AdviceAsk {
+                id: Uuid::from_u128(0xaf),
+                agency_id: SALT,
+                scope: Scope::Communication,
+                profession: None,
+                target_on: None,
+                attachments: Default::default(),
+                due_on: None,
+            },
+            &agencies,
+            today,
+        );
+        assert_eq!(more, Err(AdviceError::DecidedNotToIssue));
+        // After week 16: late, unless an exception to the notice's limit applies.
+        let mut late = a.clone();
+        late.events.push(event(
+            1,
+            AssessmentEventKind::DecidedNotToIssue,
+            d(2026, 4, 28),
+        ));
+        assert_eq!(
+            state(&late, Milestone::NoticeNotToIssue, today).status,
+            MilestoneStatus::DoneLate
+        );
+        late.events.push(exception(
+            2,
+            Some(TimeLimit::NoticeNotToIssue),
+            ClockException::EarlyYearsClosure,
+            d(2026, 4, 1),
+            None,
+        ));
+        assert_eq!(
+            state(&late, Milestone::NoticeNotToIssue, today).status,
+            MilestoneStatus::Done
+        );
+    }
+
+    #[test]
+    fn advice_is_due_within_six_weeks_and_a_later_target_is_separate() {
+        let today = d(2026, 2, 20);
+        let agencies = [Agency {
+            id: SALT,
+            name: "SLT".into(),
+            kind: AgencyKind::Health,
+        }];
+        let asking = |due_on, target_on| AdviceAsk {
+            id: Uuid::from_u128(0xaf),
+            agency_id: SALT,
+            scope: Scope::Communication,
+            profession: None,
+            target_on,
+            attachments: Default::default(),
+            due_on,
+        };
+        let latest = d(2026, 4, 3);
+        let r = decided()
+            .request_advice(asking(Some(latest), Some(d(2026, 5, 1))), &agencies, today)
+            .expect("six weeks, with a later local target");
+        assert_eq!((r.due_on, r.target_on), (latest, Some(d(2026, 5, 1))));
+        let e = decided()
+            .request_advice(
+                asking(Some(latest + Duration::days(1)), None),
+                &agencies,
+                today,
+            )
+            .expect_err("beyond six weeks");
+        assert_eq!(
+            (e, e.field()),
+            (AdviceError::DueBeyondLimit { latest }, "dueOn")
+        );
+        assert_eq!(
+            e.to_string(),
+            "the statutory limit for advice is 6 weeks from the request (reg 8(1)): due no later than 2026-04-03; put a later local date in targetOn"
+        );
+        let e = decided()
+            .request_advice(
+                asking(None, Some(today - Duration::days(1))),
+                &agencies,
+                today,
+            )
+            .expect_err("target in the past");
+        assert_eq!((e, e.field()), (AdviceError::TargetInPast, "targetOn"));
+        let r = decided()
+            .request_advice(asking(None, Some(today)), &agencies, today)
+            .expect("default due date");
+        assert_eq!(r.due_on, latest);
+    }
+
+    /// How bad a status is: an exception may only lower it.
+    fn concern(s: MilestoneStatus) -> u8 {
+        match s {
+            MilestoneStatus::Done => 0,
+            MilestoneStatus::OnTrack | MilestoneStatus::ExceptionApplies => 1,
+            MilestoneStatus::DueSoon => 2,
+            MilestoneStatus::DoneLate => 3,
+            MilestoneStatus::Overdue => 4,
+        }
+    }
+
+    /// How far along a milestone is: never goes back as today advances.
+    fn phase(s: MilestoneStatus) -> u8 {
+        match s {
+            MilestoneStatus::OnTrack => 0,
+            MilestoneStatus::DueSoon => 1,
+            MilestoneStatus::Overdue | MilestoneStatus::ExceptionApplies => 2,
+            MilestoneStatus::Done | MilestoneStatus::DoneLate => 3,
+        }
+    }
+
+    /// An assessment's facts as days after the request: the decision (to
+    /// assess or not), a draft, a final plan, a decision not to issue, an
+    /// advice request and its answer, and exceptions (limit, ground, day).
+    #[derive(Debug, Clone)]
+    struct Facts {
+        decision: Option<(bool, i64)>,
+        draft: Option<i64>,
+        final_plan: Option<i64>,
+        not_to_issue: Option<i64>,
+        asked: Option<(i64, Option<i64>)>,
+        exceptions: Vec<(TimeLimit, ClockException, i64)>,
+    }
+
+    fn arb_facts() -> impl Strategy<Value = Facts> {
+        let day = 0i64..220;
+        (
+            proptest::option::of((any::<bool>(), day.clone())),
+            proptest::option::of(day.clone()),
+            proptest::option::of(day.clone()),
+            proptest::option::weighted(0.2, day.clone()),
+            proptest::option::of((day.clone(), proptest::option::of(0i64..80))),
+            proptest::collection::vec(
+                (
+                    proptest::sample::select(TimeLimit::ALL.to_vec()),
+                    proptest::sample::select(ClockException::ALL.to_vec()),
+                    day,
+                ),
+                0..3,
+            ),
+        )
+            .prop_map(
+                |(decision, draft, final_plan, not_to_issue, asked, exceptions)| Facts {
+                    decision,
+                    draft,
+                    final_plan,
+                    not_to_issue,
+                    asked,
+                    exceptions,
+                },
+            )
+    }
+
+    /// The assessment as known on `known` (facts dated after it have not
+    /// happened yet), with or without its exceptions.
+    fn build(f: &Facts, known: NaiveDate, with_exceptions: bool) -> Assessment {
+        let at = |n: i64| received() + Duration::days(n);
+        let mut a = assessment(&[]);
+        let mut push = |kind, n: Option<i64>| {
+            if let Some(n) = n.filter(|n| at(*n) <= known) {
+                let i = a.events.len() as u128;
+                a.events.push(event(i, kind, at(n)));
+            }
+        };
+        if let Some((assess, n)) = f.decision {
+            let kind = if assess {
+                AssessmentEventKind::DecidedToAssess
+            } else {
+                AssessmentEventKind::DecidedNotToAssess
+            };
+            push(kind, Some(n));
+        }
+        push(AssessmentEventKind::DraftIssued, f.draft);
+        push(AssessmentEventKind::FinalIssued, f.final_plan);
+        push(AssessmentEventKind::DecidedNotToIssue, f.not_to_issue);
+        if let Some((n, answer)) = f.asked.filter(|(n, _)| at(*n) <= known) {
+            let mut r = asked(0xad, at(n));
+            r.answer = answer
+                .map(|m| at(n + m))
+                .filter(|on| *on <= known)
+                .map(|answered_on| AdviceAnswer {
+                    contribution_id: Uuid::from_u128(7),
+                    mode: AdviceAnswerMode::Submitted,
+                    answered_on,
+                });
+            a.advice.push(r);
+        }
+        if with_exceptions {
+            for (i, (limit, ground, n)) in f.exceptions.iter().enumerate() {
+                if at(*n) <= known {
+                    let request = (*limit == TimeLimit::Advice).then(|| Uuid::from_u128(0xad));
+                    a.events.push(exception(
+                        50 + i as u128,
+                        Some(*limit),
+                        *ground,
+                        at(*n),
+                        request,
+                    ));
+                }
+            }
+        }
+        a
+    }
+
+    /// Every milestone and the advice request's state, on `today`.
+    fn states(a: &Assessment, today: NaiveDate) -> Vec<MilestoneState> {
+        let mut out = a.milestones(today);
+        out.extend(a.advice.iter().map(|r| a.advice_state(r, today)));
+        out
+    }
+
+    proptest! {
+        /// An exception never moves a due date and never makes a status
+        /// worse than without it.
+        #[test]
+        fn an_exception_never_makes_a_milestone_later_or_worse(
+            f in arb_facts(),
+            today in 0i64..260,
+        ) {
+            let today = received() + Duration::days(today);
+            let with = states(&build(&f, today, true), today);
+            let without = states(&build(&f, today, false), today);
+            prop_assert_eq!(with.len(), without.len());
+            for (w, o) in with.iter().zip(&without) {
+                prop_assert_eq!((w.milestone, w.due, w.done_on), (o.milestone, o.due, o.done_on));
+                prop_assert!(
+                    concern(w.status) <= concern(o.status),
+                    "{:?} is worse than {:?}", w, o
+                );
+                if w.exception.is_none() {
+                    prop_assert_eq!(w.status, o.status);
+                }
+            }
+        }
+
+        /// As today advances (and facts happen on their days), a status
+        /// never goes back: ON_TRACK → DUE_SOON → OVERDUE, EXCEPTION_APPLIES
+        /// stays until done, and a done status never changes.
+        #[test]
+        fn statuses_are_monotone_in_time(f in arb_facts()) {
+            let mut previous: Vec<MilestoneState> = Vec::new();
+            for n in 0..260 {
+                let today = received() + Duration::days(n);
+                let now = states(&build(&f, today, true), today);
+                for s in &now {
+                    let Some(p) = previous.iter().find(|p| p.milestone == s.milestone) else {
+                        continue;
+                    };
+                    prop_assert!(phase(s.status) >= phase(p.status), "{:?} then {:?}", p, s);
+                    match p.status {
+                        MilestoneStatus::Done | MilestoneStatus::DoneLate => {
+                            prop_assert_eq!(s.status, p.status)
+                        }
+                        MilestoneStatus::ExceptionApplies => prop_assert!(
+                            matches!(s.status, MilestoneStatus::ExceptionApplies | MilestoneStatus::Done),
+                            "{:?} then {:?}", p, s
+                        ),
+                        _ => {}
+                    }
+                }
+                previous = now;
+            }
+        }
+
+        /// The pure rule alone: with any exception date, done or not.
+        #[test]
+        fn status_with_an_exception_is_never_worse(
+            due in 0i64..100,
+            done in proptest::option::of(0i64..200),
+            since in proptest::option::of(0i64..200),
+            today in 0i64..200,
+        ) {
+            let at = |n: i64| received() + Duration::days(n);
+            let done = done.map(at).filter(|d| *d <= at(today));
+            let with = status_with_exception(at(due), done, since.map(at), at(today));
+            let without = status(at(due), done, at(today));
+            prop_assert!(concern(with) <= concern(without));
         }
     }
 }

@@ -524,6 +524,17 @@ child_entity!(advice_answer, "advice_answer" {
     answered_by: String,
 });
 
+child_entity!(advice_reuse_confirmation, "advice_reuse_confirmation" {
+    request_id: Uuid,
+    contribution_id: Uuid,
+    party: String,
+    confirmed_by: Option<String>,
+    method: String,
+    recorded_by: Option<String>,
+    evidence: Option<String>,
+    confirmed_at: DateTimeUtc,
+});
+
 child_entity!(parental_responsibility, "parental_responsibility" {
     person_id: String,
     source: String,

@@ -86,6 +86,8 @@ constraints! {
     ContributionSupersedes = "ux_contribution_supersedes" on "contribution" ("supersedes"),
     /// One answer per advice request.
     AdviceAnswerRequest = "ux_advice_answer_request" on "advice_answer" ("request_id"),
+    /// One confirmation of reuse per party, request and contribution.
+    ReuseConfirmationParty = "ux_advice_reuse_confirmation_party" on "advice_reuse_confirmation" ("child_id", "request_id", "contribution_id", "party"),
     /// One "all about me" per (child, version).
     AllAboutMeVersion = "ux_aam_version" on "all_about_me_version" ("child_id", "version"),
 }

@@ -10,8 +10,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::entities::{
-    advice_answer, advice_request, advice_request_attachment, all_about_me_version, assessment,
-    assessment_event, contribution, involvement,
+    advice_answer, advice_request, advice_request_attachment, advice_reuse_confirmation,
+    all_about_me_version, assessment, assessment_event, contribution, involvement,
 };
 use super::trace::TracedTxn;
 use super::{Result, Store, StoreError, code};
@@ -53,6 +53,40 @@ fn contribution_of(c: &contribution::Model) -> Result<Contribution> {
             .map_err(|e| StoreError::Corrupt(format!("advice content: {e}")))?,
         supersedes: c.supersedes,
         created_at: c.created_at,
+    })
+}
+
+/// One person's confirmation that existing advice is still sufficient for
+/// an advice request (SEND Regulations 2014 reg 6(4)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReuseConfirmation {
+    pub id: Uuid,
+    pub request_id: Uuid,
+    pub contribution_id: Uuid,
+    pub party: domain::ehc::ReuseParty,
+    /// The person's own subject, where known: their sign-in, or the
+    /// advice's author. A family's confirmation on paper names no one.
+    pub confirmed_by: Option<String>,
+    /// Their own sign-in (DIGITAL), or written or verbal, recorded by a
+    /// case officer with its evidence.
+    pub capture: consent::Capture,
+    pub at: DateTime<Utc>,
+}
+
+fn confirmation_of(c: &advice_reuse_confirmation::Model) -> Result<ReuseConfirmation> {
+    Ok(ReuseConfirmation {
+        id: c.id,
+        request_id: c.request_id,
+        contribution_id: c.contribution_id,
+        party: code(&c.party)?,
+        confirmed_by: c.confirmed_by.clone(),
+        capture: consent::Capture::from_parts(
+            code(&c.method)?,
+            c.recorded_by.clone(),
+            c.evidence.clone(),
+        )
+        .ok_or_else(|| StoreError::Corrupt(format!("reuse confirmation {}: capture", c.id)))?,
+        at: c.confirmed_at,
     })
 }
 
@@ -264,6 +298,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every confirmation of reuse recorded for a child's advice requests,
+    /// oldest first.
+    #[tracing::instrument(name = "db.reuse_confirmations", skip_all)]
+    pub async fn reuse_confirmations(&self, child_id: ChildId) -> Result<Vec<ReuseConfirmation>> {
+        advice_reuse_confirmation::Entity::find()
+            .filter(advice_reuse_confirmation::Column::ChildId.eq(child_id))
+            .order_by_asc(advice_reuse_confirmation::Column::ConfirmedAt)
+            .order_by_asc(advice_reuse_confirmation::Column::Id)
+            .all(&self.db)
+            .await?
+            .iter()
+            .map(confirmation_of)
+            .collect()
+    }
+}
+
 pub(crate) fn request_of(
     r: &advice_request::Model,
     answer: Option<&advice_answer::Model>,
@@ -452,6 +503,31 @@ impl TracedTxn {
             family_confirmed: Set(family_confirmed),
             answered_on: Set(on),
             answered_by: Set(by.to_owned()),
+        })
+        .exec(&self.txn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records one person's confirmation of reuse; a second by the same
+    /// party for the same request and contribution is refused
+    /// ([`crate::Constraint::ReuseConfirmationParty`]).
+    pub async fn insert_reuse_confirmation(
+        &self,
+        child_id: ChildId,
+        c: &ReuseConfirmation,
+    ) -> Result<()> {
+        advice_reuse_confirmation::Entity::insert(advice_reuse_confirmation::ActiveModel {
+            child_id: Set(child_id),
+            id: Set(c.id),
+            request_id: Set(c.request_id),
+            contribution_id: Set(c.contribution_id),
+            party: Set(c.party.code().to_owned()),
+            confirmed_by: Set(c.confirmed_by.clone()),
+            method: Set(c.capture.method().code().to_owned()),
+            recorded_by: Set(c.capture.recorded_by().map(str::to_owned)),
+            evidence: Set(c.capture.evidence().map(str::to_owned)),
+            confirmed_at: Set(c.at),
         })
         .exec(&self.txn)
         .await?;

@@ -3,13 +3,14 @@
 //! (`standing`), and run EHC needs
 //! assessments on the statutory clock.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use consent::trace::TraceAction;
 use domain::ehc::{
-    AdviceAsk, AdviceRequest, Assessment, AssessmentEvent, AssessmentEventKind, ClockException,
-    Reuse,
+    AdviceAsk, AdviceRequest, AppealRights, Assessment, AssessmentEvent, AssessmentEventKind,
+    ClockException, ExceptionAsk, Reuse, ReuseParty,
 };
 use domain::{Agency, ChildId, FamilyMember, Scope};
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 use super::{Disclosure, RequestContext};
 use crate::error::{Error, Result};
 use store::NewChild;
+use store::tell::ReuseConfirmation;
 
 /// A case officer of the council SEND team (see
 /// [`RequestContext::case_officer`]).
@@ -30,6 +32,48 @@ pub struct CaseOfficer<'a> {
 pub struct AssessmentOnFile {
     pub assessment: Assessment,
     pub agencies: Vec<Agency>,
+    /// The confirmations of reuse and the reused advice's own dates.
+    pub reuse: ReuseFacts,
+}
+
+/// What the views say of reused advice (reg 6(4)): who confirmed it, and
+/// the date the advice itself was written.
+#[derive(Debug, Default, Clone)]
+pub struct ReuseFacts {
+    /// Every confirmation recorded for the child's advice requests.
+    pub confirmations: Vec<ReuseConfirmation>,
+    /// The date each answering contribution was written, by its id.
+    pub advice_dates: HashMap<Uuid, NaiveDate>,
+}
+
+impl ReuseFacts {
+    /// Loads them for a child.
+    pub(super) async fn load(rc: &RequestContext, child: ChildId) -> Result<Self> {
+        let store = rc.store();
+        let (confirmations, contributions) =
+            tokio::try_join!(store.reuse_confirmations(child), store.contributions(child))?;
+        Ok(Self {
+            confirmations,
+            advice_dates: contributions
+                .iter()
+                .map(|c| (c.id, c.created_at.date_naive()))
+                .collect(),
+        })
+    }
+
+    /// The confirmations for one request.
+    pub fn of_request(&self, request: Uuid) -> impl Iterator<Item = &ReuseConfirmation> {
+        self.confirmations
+            .iter()
+            .filter(move |c| c.request_id == request)
+    }
+}
+
+/// An advice request answered by reuse, with the confirmations behind it.
+#[derive(Debug)]
+pub struct ReusedAdvice {
+    pub on_file: AdviceOnFile,
+    pub reuse: ReuseFacts,
 }
 
 /// An advice request, where it belongs, and the register (shared by every
@@ -54,9 +98,13 @@ pub(super) async fn latest_assessment(
         rc.child_entry(TraceAction::Read, child)
             .detail("view", "assessment"),
     );
-    Ok(assessments.pop().map(|assessment| AssessmentOnFile {
+    let Some(assessment) = assessments.pop() else {
+        return Ok(None);
+    };
+    Ok(Some(AssessmentOnFile {
         assessment,
         agencies,
+        reuse: ReuseFacts::load(rc, child).await?,
     }))
 }
 
@@ -134,6 +182,7 @@ impl CaseOfficer<'_> {
         Ok(AssessmentOnFile {
             assessment: a,
             agencies: store.agencies().await?,
+            reuse: ReuseFacts::default(),
         })
     }
 
@@ -162,34 +211,107 @@ impl CaseOfficer<'_> {
         exception: Option<ClockException>,
         note: Option<String>,
     ) -> Result<AssessmentOnFile> {
+        self.record_event(assessment, kind, on, |a| {
+            a.check_step(kind, on, self.rc.today())?;
+            Ok(Recorded {
+                exception,
+                note,
+                ..Recorded::default()
+            })
+        })
+        .await
+    }
+
+    /// Records an exception to one time limit (regs 5(4), 8(2), 10(4),
+    /// 13(3)): only a ground that limit allows, while it runs.
+    pub async fn record_exception(
+        &self,
+        assessment: Uuid,
+        ask: ExceptionAsk,
+        note: Option<String>,
+    ) -> Result<AssessmentOnFile> {
+        self.record_event(assessment, AssessmentEventKind::Exception, ask.on, |a| {
+            a.check_exception(&ask, self.rc.today())?;
+            Ok(Recorded {
+                exception: Some(ask.exception),
+                limit: Some(ask.limit),
+                advice_request_id: ask.advice_request_id,
+                note,
+                ..Recorded::default()
+            })
+        })
+        .await
+    }
+
+    /// Records the council's decision not to issue a plan (reg 10(1)),
+    /// notified with the appeal rights (reg 10(3)): the timeline closes.
+    pub async fn decide_not_to_issue(
+        &self,
+        assessment: Uuid,
+        on: NaiveDate,
+        appeal: AppealRights,
+    ) -> Result<AssessmentOnFile> {
+        let kind = AssessmentEventKind::DecidedNotToIssue;
+        self.record_event(assessment, kind, on, |a| {
+            a.check_not_to_issue(on, appeal, self.rc.today())?;
+            Ok(Recorded {
+                appeal_rights_notified: true,
+                ..Recorded::default()
+            })
+        })
+        .await
+    }
+
+    /// Records an event of `kind` on `on` once `check` (run on the
+    /// assessment while holding the chain, so two steps cannot both pass)
+    /// allows it.
+    async fn record_event(
+        &self,
+        assessment: Uuid,
+        kind: AssessmentEventKind,
+        on: NaiveDate,
+        check: impl FnOnce(&Assessment) -> Result<Recorded>,
+    ) -> Result<AssessmentOnFile> {
         let rc = self.rc;
-        // Checked while holding the chain, so two steps cannot both pass.
         let tx = rc.store().traced().await?;
         let mut a = self.find(assessment).await?;
-        a.check_step(kind, on, rc.today())?;
+        let recorded = check(&a)?;
         let event = AssessmentEvent {
             id: Uuid::now_v7(),
             kind,
             on,
-            exception,
-            note,
-            advice_request_id: None,
-            limit: None,
+            exception: recorded.exception,
+            note: recorded.note,
+            advice_request_id: recorded.advice_request_id,
+            limit: recorded.limit,
         };
         tx.insert_assessment_event(a.child_id, a.id, &event, &rc.principal.subject, rc.now)
             .await?;
         // Issuing the draft or final plan issues a version of the plan.
         let plan_entries = super::plan::on_step(rc, &tx, &a, kind, on).await?;
-        let entry = rc
+        let mut entry = rc
             .child_entry(TraceAction::AssessmentStep, a.child_id)
             .detail("assessment_id", a.id)
             .detail("step", kind)
             .detail("on", on);
+        if let Some(limit) = event.limit {
+            entry = entry.detail("limit", limit);
+        }
+        if let Some(exception) = event.exception {
+            entry = entry.detail("exception", exception);
+        }
+        if let Some(request) = event.advice_request_id {
+            entry = entry.detail("request_id", request);
+        }
+        if recorded.appeal_rights_notified {
+            entry = entry.detail("appeal_rights", "notified");
+        }
         tx.commit(std::iter::once(entry).chain(plan_entries).collect())
             .await?;
         rc.hub.updates.publish(a.child_id, Scope::SenNeeds, None);
         a.events.push(event);
         Ok(AssessmentOnFile {
+            reuse: ReuseFacts::load(rc, a.child_id).await?,
             assessment: a,
             agencies: rc.store().agencies().await?,
         })
@@ -204,6 +326,7 @@ impl CaseOfficer<'_> {
         scope: Scope,
         attachments: std::collections::BTreeSet<Scope>,
         due_on: Option<NaiveDate>,
+        target_on: Option<NaiveDate>,
     ) -> Result<AdviceOnFile> {
         let rc = self.rc;
         let a = self.find(assessment).await?;
@@ -215,7 +338,7 @@ impl CaseOfficer<'_> {
             attachments,
             due_on,
             profession: None,
-            target_on: None,
+            target_on,
         };
         let r = a.request_advice(ask, &agencies, rc.today())?;
         let tx = rc.store().traced().await?;
@@ -243,16 +366,11 @@ impl CaseOfficer<'_> {
         })
     }
 
-    /// Answers a request with existing advice, when its author and the
-    /// family both confirm it is still sufficient (SEND Regulations 2014,
-    /// reg 6(4)): the family is not asked to tell it again.
-    pub async fn reuse_advice(
-        &self,
-        request: Uuid,
-        contribution: Uuid,
-        author_confirmed: bool,
-        family_confirmed: bool,
-    ) -> Result<AdviceOnFile> {
+    /// Answers a request with existing advice (SEND Regulations 2014, reg
+    /// 6(4)): the council's own confirmation, given only once its author
+    /// and the family have each confirmed it is still sufficient. The
+    /// family is not asked to tell it again.
+    pub async fn reuse_advice(&self, request: Uuid, contribution: Uuid) -> Result<ReusedAdvice> {
         let rc = self.rc;
         let store = rc.store();
         // Checked while holding the chain: two answers cannot both pass.
@@ -263,19 +381,25 @@ impl CaseOfficer<'_> {
             .ok_or(Error::NotFound("advice request"))?;
         let (offered, all) = tokio::try_join!(
             store.contribution(contribution),
-            store.contributions(req.child_id)
+            store.contributions(req.child_id),
         )?;
+        let reuse = ReuseFacts::load(rc, req.child_id).await?;
+        let confirmed: Vec<ReuseParty> = reuse
+            .of_request(req.request.id)
+            .filter(|c| c.contribution_id == contribution)
+            .map(|c| c.party)
+            .collect();
         let today = rc.today();
         let answer = req.request.reuse(
             Reuse {
                 child_id: req.child_id,
                 contribution: offered.as_ref(),
                 contributions: &all,
-                author_confirmed,
-                family_confirmed,
+                confirmed: &confirmed,
             },
             today,
         )?;
+        // The old columns say what the confirmations now show.
         tx.insert_advice_answer(
             req.child_id,
             req.request.id,
@@ -294,11 +418,76 @@ impl CaseOfficer<'_> {
         tx.commit(vec![entry]).await?;
         let mut answered = req.request.clone();
         answered.answer = Some(answer);
-        Ok(AdviceOnFile {
-            child_id: req.child_id,
-            assessment_id: req.assessment_id,
-            request: answered,
-            agencies: store.agencies().await?.into(),
+        Ok(ReusedAdvice {
+            on_file: AdviceOnFile {
+                child_id: req.child_id,
+                assessment_id: req.assessment_id,
+                request: answered,
+                agencies: store.agencies().await?.into(),
+            },
+            reuse,
         })
     }
+
+    /// Records the author's or the family's written or verbal confirmation
+    /// that existing advice is still sufficient for a request (reg 6(4)),
+    /// with its evidence (bounded as a consent decision's is), as a consent
+    /// decision is recorded.
+    pub async fn record_reuse_confirmation(
+        &self,
+        request: Uuid,
+        contribution: Uuid,
+        party: ReuseParty,
+        method: consent::CaptureMethod,
+        evidence: &str,
+    ) -> Result<ReuseConfirmation> {
+        let rc = self.rc;
+        let evidence = evidence.trim();
+        if evidence.is_empty() {
+            return Err(Error::bad_input(
+                "evidence",
+                "name the evidence: the signed form's reference, or the call's date, time and reference",
+            ));
+        }
+        if evidence.chars().count() > consent::MAX_EVIDENCE_CHARS || evidence.contains('\0') {
+            return Err(Error::bad_input(
+                "evidence",
+                format!(
+                    "evidence is a reference of at most {} characters, not a note",
+                    consent::MAX_EVIDENCE_CHARS
+                ),
+            ));
+        }
+        let recorded_by = rc.principal.subject.clone();
+        let evidence = evidence.to_owned();
+        let capture = match method {
+            consent::CaptureMethod::Written => consent::Capture::Written {
+                recorded_by,
+                evidence,
+            },
+            consent::CaptureMethod::Verbal => consent::Capture::Verbal {
+                recorded_by,
+                evidence,
+            },
+            consent::CaptureMethod::Digital => {
+                return Err(Error::bad_input(
+                    "method",
+                    "a case officer records a WRITTEN or VERBAL confirmation: a DIGITAL one is made by the person with their own sign-in",
+                ));
+            }
+        };
+        // The author is known from the advice; a family member confirming
+        // on paper is not named.
+        super::reuse::confirm(rc, request, contribution, party, None, capture).await
+    }
+}
+
+/// What an event records besides its kind and date.
+#[derive(Debug, Default)]
+struct Recorded {
+    exception: Option<ClockException>,
+    limit: Option<domain::ehc::TimeLimit>,
+    advice_request_id: Option<Uuid>,
+    note: Option<String>,
+    appeal_rights_notified: bool,
 }

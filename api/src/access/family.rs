@@ -109,6 +109,9 @@ fn step_words(step: &str) -> &'static str {
     match step {
         "DECIDED_TO_ASSESS" => "the decision to assess",
         "DECIDED_NOT_TO_ASSESS" => "the decision not to assess",
+        "DECIDED_NOT_TO_ISSUE" => {
+            "the decision not to issue an EHC plan, with your right to appeal"
+        }
         "DRAFT_ISSUED" => "the draft EHC plan",
         "FINAL_ISSUED" => "the final EHC plan",
         "EXCEPTION" => "a reason the time limits could not be met",
@@ -196,6 +199,17 @@ impl Look {
             TraceAction::AdviceReused => format!(
                 "{who} used advice already given for your child's EHC needs assessment, so you did not have to tell it again"
             ),
+            TraceAction::ReuseConfirmed => match (detail("party"), detail("method")) {
+                (Some("AUTHOR"), Some("DIGITAL")) => format!(
+                    "{who} confirmed that advice they gave before is still right for your child's EHC needs assessment, so it can be used again"
+                ),
+                (Some("AUTHOR"), _) => format!(
+                    "{who} recorded that the author of advice given before confirmed it is still right for your child's EHC needs assessment"
+                ),
+                _ => format!(
+                    "{who} recorded that your family confirmed advice given before is still right for your child's EHC needs assessment"
+                ),
+            },
             TraceAction::AdviceRequested => format!(
                 "{who} asked {} for advice about {} for your child's EHC needs assessment",
                 detail("agency_id")
@@ -423,6 +437,7 @@ impl Family<'_> {
                 TraceAction::Contribute,
                 TraceAction::AdviceSubmitted,
                 TraceAction::AdviceReused,
+                TraceAction::ReuseConfirmed,
                 TraceAction::AdviceRequested,
                 TraceAction::AssessmentStarted,
                 TraceAction::AssessmentStep,

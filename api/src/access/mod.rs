@@ -31,6 +31,7 @@ mod live;
 mod plan;
 mod practitioner;
 mod report;
+mod reuse;
 mod safeguarding;
 mod standing;
 
@@ -44,7 +45,7 @@ use consent::{
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
-pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer};
+pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice};
 pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};

@@ -120,6 +120,40 @@ pub(super) async fn load_assessment(
         tx.insert_advice_request(JAYDEN, assessment.id, r, "demo-case-officer")
             .await?;
     }
+    // Reg 6(4): the psychologist confirmed with their own sign-in, and
+    // Jayden's mother on the form the case officer recorded.
+    let confirmed = asked + Duration::days(2);
+    for (n, party, confirmed_by, capture) in [
+        (
+            0x921,
+            domain::ehc::ReuseParty::Author,
+            Some("demo-ep".to_owned()),
+            consent::Capture::Digital,
+        ),
+        (
+            0x922,
+            domain::ehc::ReuseParty::Family,
+            None,
+            consent::Capture::Written {
+                recorded_by: "demo-case-officer".into(),
+                evidence: "Reuse form RF-0412, signed by Leanne Clarke".into(),
+            },
+        ),
+    ] {
+        tx.insert_reuse_confirmation(
+            JAYDEN,
+            &store::tell::ReuseConfirmation {
+                id: id(n),
+                request_id: to_ep.id,
+                contribution_id: ep_advice.id,
+                party,
+                confirmed_by,
+                capture,
+                at: at(confirmed),
+            },
+        )
+        .await?;
+    }
     tx.insert_advice_answer(
         JAYDEN,
         to_ep.id,

@@ -5,8 +5,8 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ehc::{
-    AdviceAnswerMode, AdviceRequest, Assessment, AssessmentEventKind, ClockException, Milestone,
-    MilestoneStatus,
+    AdviceAnswerMode, AdviceRequest, AppealRights, AppliedException, AssessmentEventKind,
+    ClockException, ExceptionAsk, Milestone, MilestoneState, MilestoneStatus,
 };
 use domain::{AllAboutMe, Scope};
 use uuid::Uuid;
@@ -14,10 +14,10 @@ use uuid::Uuid;
 use super::record::{ContributionView, request};
 use super::scalar::Date;
 use super::types::{
-    self, AdviceAnswerModeGql, ClockExceptionGql, ContributionKindGql, MilestoneGql,
-    MilestoneStatusGql, WrittenAsGql,
+    self, AdviceAnswerModeGql, CaptureMethod, ClockExceptionGql, ContributionKindGql, MilestoneGql,
+    MilestoneStatusGql, ReusePartyGql, TimeLimitGql, WrittenAsGql,
 };
-use crate::access::{AdviceOnFile, AssessmentOnFile, ContributionDraft};
+use crate::access::{AdviceOnFile, AssessmentOnFile, ContributionDraft, ReuseFacts};
 use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -52,6 +52,31 @@ impl From<domain::AllAboutMeVersion> for AllAboutMeVersionView {
     }
 }
 
+/// An exception that lifted a time limit: the step is due "as soon as
+/// practicable".
+#[derive(SimpleObject, Debug, Clone)]
+pub struct AppliedExceptionView {
+    /// The ground.
+    pub exception: ClockExceptionGql,
+    /// The ground in a parent's words.
+    pub label: &'static str,
+    /// The limit it lifted.
+    pub limit: TimeLimitGql,
+    /// The day the circumstance arose.
+    pub since: Date,
+}
+
+impl From<AppliedException> for AppliedExceptionView {
+    fn from(x: AppliedException) -> Self {
+        Self {
+            exception: x.ground.into(),
+            label: x.ground.label(),
+            limit: x.limit.into(),
+            since: x.since.into(),
+        }
+    }
+}
+
 /// A statutory milestone on today's date.
 #[derive(SimpleObject, Debug)]
 pub struct MilestoneView {
@@ -61,6 +86,49 @@ pub struct MilestoneView {
     pub due_on: Date,
     pub done_on: Option<Date>,
     pub status: MilestoneStatusGql,
+    /// Where it stands, in a parent's words ("delayed because …" where an
+    /// exception applies, never "late").
+    pub words: String,
+    /// The exception that lifted its time limit, if one applies.
+    pub exception: Option<AppliedExceptionView>,
+}
+
+/// One person's confirmation that existing advice is still sufficient
+/// (reg 6(4)).
+#[derive(SimpleObject, Debug)]
+pub struct ReuseConfirmationView {
+    pub id: ID,
+    pub request_id: ID,
+    pub contribution_id: ID,
+    pub party: ReusePartyGql,
+    /// DIGITAL (their own sign-in), or WRITTEN / VERBAL recorded by a case
+    /// officer.
+    pub method: CaptureMethod,
+    pub confirmed_on: Date,
+    /// Who confirmed (their subject), where known: for the council only.
+    pub confirmed_by: Option<String>,
+    /// Who recorded a written or verbal confirmation: for the council only.
+    pub recorded_by: Option<String>,
+}
+
+impl ReuseConfirmationView {
+    /// `council`: whether the caller may see subjects.
+    pub fn of(c: &store::tell::ReuseConfirmation, council: bool) -> Self {
+        Self {
+            id: ID(c.id.to_string()),
+            request_id: ID(c.request_id.to_string()),
+            contribution_id: ID(c.contribution_id.to_string()),
+            party: c.party.into(),
+            method: c.capture.method().into(),
+            confirmed_on: c.at.date_naive().into(),
+            confirmed_by: c.confirmed_by.clone().filter(|_| council),
+            recorded_by: c
+                .capture
+                .recorded_by()
+                .map(str::to_owned)
+                .filter(|_| council),
+        }
+    }
 }
 
 /// A request for advice, and how it was answered.
@@ -74,11 +142,23 @@ pub struct AdviceRequestView {
     pub agency_kind: Option<types::AgencyKind>,
     pub scope: types::Scope,
     pub asked_on: Date,
+    /// The statutory due date: never more than 6 weeks from the request
+    /// (reg 8(1)). The status is always from it.
     pub due_on: Date,
+    /// A local, non-statutory target date, if the council set one.
+    pub target_on: Option<Date>,
     pub status: MilestoneStatusGql,
+    /// The exception that lifted this request's time limit, if one applies.
+    pub exception: Option<AppliedExceptionView>,
     pub answered_on: Option<Date>,
     pub answer: Option<AdviceAnswerModeGql>,
     pub contribution_id: Option<ID>,
+    /// The date the answering advice itself was written (for reused
+    /// advice, before the request).
+    pub advice_on: Option<Date>,
+    /// The confirmations that existing advice is still sufficient for this
+    /// request, by each person.
+    pub reuse_confirmations: Vec<ReuseConfirmationView>,
     /// In a parent's words.
     pub summary: String,
 }
@@ -88,6 +168,11 @@ pub struct AdviceRequestView {
 pub struct ClockExceptionView {
     pub exception: ClockExceptionGql,
     pub label: &'static str,
+    /// The limit it attaches to (none for one carried over that no limit
+    /// accepts).
+    pub limit: Option<TimeLimitGql>,
+    /// For the advice limit: the request it excuses.
+    pub advice_request_id: Option<ID>,
     pub on: Date,
     pub note: Option<String>,
 }
@@ -105,120 +190,194 @@ pub struct AssessmentView {
     pub summary: String,
 }
 
-fn status_words(s: MilestoneStatus) -> &'static str {
-    match s {
-        MilestoneStatus::OnTrack => "on track",
-        MilestoneStatus::DueSoon => "due within two weeks",
-        MilestoneStatus::Overdue => "late",
-        MilestoneStatus::Done => "done on time",
-        MilestoneStatus::DoneLate => "done, but late",
-        MilestoneStatus::ExceptionApplies => "delayed: the time limit does not apply",
+fn day(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+/// Where a milestone stands, in a parent's words: an excused one is
+/// "delayed because …", never "late".
+fn status_words(s: &MilestoneState) -> String {
+    match (s.status, s.exception) {
+        (MilestoneStatus::ExceptionApplies, Some(x)) => format!(
+            "delayed because {}: due as soon as practicable",
+            x.ground.label()
+        ),
+        (MilestoneStatus::Done, Some(x)) if s.done_on.is_some_and(|d| d > s.due) => {
+            format!("done; delayed because {}", x.ground.label())
+        }
+        (MilestoneStatus::OnTrack, _) => "on track".to_owned(),
+        (MilestoneStatus::DueSoon, _) => "due within two weeks".to_owned(),
+        (MilestoneStatus::Overdue, _) => "late".to_owned(),
+        (MilestoneStatus::Done, _) => "done on time".to_owned(),
+        (MilestoneStatus::DoneLate, _) => "done, but late".to_owned(),
+        (MilestoneStatus::ExceptionApplies, None) => {
+            "delayed: the time limit does not apply".to_owned()
+        }
     }
 }
 
-fn request_view(
+/// One advice request's view: `state` is its status under its exception,
+/// `reuse` the confirmations (subjects shown only to the `council`).
+struct RequestShown<'a> {
     child_id: Uuid,
     assessment_id: Uuid,
+    agencies: &'a [domain::Agency],
+    reuse: Option<&'a ReuseFacts>,
+    council: bool,
+}
+
+fn request_view(
+    shown: &RequestShown<'_>,
     r: &AdviceRequest,
-    agencies: &[domain::Agency],
-    today: NaiveDate,
+    state: &MilestoneState,
 ) -> AdviceRequestView {
-    let agency = agencies.iter().find(|a| a.id == r.agency_id);
-    let status = r.status(today);
+    let agency = shown.agencies.iter().find(|a| a.id == r.agency_id);
     let who = agency.map_or("A service".to_owned(), |a| a.name.clone());
+    let advice_on = r.answer.as_ref().map(|a| {
+        shown
+            .reuse
+            .and_then(|x| x.advice_dates.get(&a.contribution_id).copied())
+            .unwrap_or(a.answered_on)
+    });
     let summary = match &r.answer {
-        Some(a) if a.mode == AdviceAnswerMode::Reused => {
-            format!(
-                "{who}'s existing advice was reused: you and its author agreed it is still right, so you were not asked again"
-            )
-        }
-        Some(a) => format!(
-            "{who} sent their advice on {}",
-            a.answered_on.format("%-d %B %Y")
+        Some(a) if a.mode == AdviceAnswerMode::Reused => format!(
+            "{who}'s existing advice{} was reused: you, its author and the council each agreed it is still right, so you were not asked again",
+            advice_on.map_or(String::new(), |d| format!(" (written {})", day(d)))
         ),
+        Some(a) => format!("{who} sent their advice on {}", day(a.answered_on)),
         None => format!(
             "{who} was asked for advice, due {} ({})",
-            r.due_on.format("%-d %B %Y"),
-            status_words(status)
+            day(r.due_on),
+            status_words(state)
         ),
     };
     AdviceRequestView {
         id: ID(r.id.to_string()),
-        child_id: ID(child_id.to_string()),
-        assessment_id: ID(assessment_id.to_string()),
+        child_id: ID(shown.child_id.to_string()),
+        assessment_id: ID(shown.assessment_id.to_string()),
         agency_id: ID(r.agency_id.to_string()),
         agency_name: agency.map(|a| a.name.clone()),
         agency_kind: agency.map(|a| a.kind.into()),
         scope: r.scope.into(),
         asked_on: r.asked_on.into(),
         due_on: r.due_on.into(),
-        status: status.into(),
+        target_on: r.target_on.map(Into::into),
+        status: state.status.into(),
+        exception: state.exception.map(Into::into),
         answered_on: r.answer.as_ref().map(|a| a.answered_on.into()),
         answer: r.answer.as_ref().map(|a| a.mode.into()),
         contribution_id: r.answer.as_ref().map(|a| ID(a.contribution_id.to_string())),
+        advice_on: advice_on.map(Into::into),
+        reuse_confirmations: shown
+            .reuse
+            .map(|x| {
+                x.of_request(r.id)
+                    .map(|c| ReuseConfirmationView::of(c, shown.council))
+                    .collect()
+            })
+            .unwrap_or_default(),
         summary,
     }
 }
 
-fn assessment_view(
-    a: &Assessment,
-    agencies: &[domain::Agency],
-    today: NaiveDate,
-) -> AssessmentView {
-    let milestones: Vec<MilestoneView> = a
-        .milestones(today)
-        .into_iter()
+/// The family's summary once the council decided not to issue a plan
+/// (reg 10): the decision, the right to appeal, and mediation first.
+fn not_to_issue_words(on: NaiveDate) -> String {
+    format!(
+        "The council decided not to issue an EHC plan on {}. You can appeal to the First-tier Tribunal (Special Educational Needs and Disability); before you appeal you must first consider mediation and get mediation advice.",
+        day(on)
+    )
+}
+
+fn assessment_view(a: &AssessmentOnFile, council: bool, today: NaiveDate) -> AssessmentView {
+    let (agencies, reuse, a) = (&a.agencies, &a.reuse, &a.assessment);
+    let states = a.milestones(today);
+    let milestones: Vec<MilestoneView> = states
+        .iter()
         .map(|m| MilestoneView {
             milestone: m.milestone.into(),
             label: m.milestone.label(),
             due_on: m.due.into(),
             done_on: m.done_on.map(Into::into),
             status: m.status.into(),
+            words: status_words(m),
+            exception: m.exception.map(Into::into),
         })
         .collect();
-    let mut late: Vec<String> = a
-        .milestones(today)
+    let advice: Vec<(&AdviceRequest, MilestoneState)> = a
+        .advice
+        .iter()
+        .map(|r| (r, a.advice_state(r, today)))
+        .collect();
+    let service = |r: &AdviceRequest| {
+        agencies
+            .iter()
+            .find(|x| x.id == r.agency_id)
+            .map_or("a service", |x| x.name.as_str())
+            .to_owned()
+    };
+    let mut late: Vec<String> = states
         .iter()
         .filter(|m| m.status == MilestoneStatus::Overdue)
         .map(|m| m.milestone.label().to_lowercase())
         .collect();
     late.extend(
-        a.advice
+        advice
             .iter()
-            .filter(|r| r.status(today) == MilestoneStatus::Overdue)
-            .map(|r| {
-                let who = agencies
-                    .iter()
-                    .find(|x| x.id == r.agency_id)
-                    .map_or("a service", |x| x.name.as_str());
-                format!("advice from {who}")
-            }),
+            .filter(|(_, s)| s.status == MilestoneStatus::Overdue)
+            .map(|(r, _)| format!("advice from {}", service(r))),
     );
-    let next = a
-        .milestones(today)
-        .into_iter()
+    let mut delayed: Vec<String> = states
+        .iter()
+        .filter(|m| m.status == MilestoneStatus::ExceptionApplies)
+        .map(|m| {
+            format!(
+                "{} ({})",
+                m.milestone.label().to_lowercase(),
+                status_words(m)
+            )
+        })
+        .collect();
+    delayed.extend(
+        advice
+            .iter()
+            .filter(|(_, s)| s.status == MilestoneStatus::ExceptionApplies)
+            .map(|(r, s)| format!("advice from {} ({})", service(r), status_words(s))),
+    );
+    let next = states
+        .iter()
         .find(|m| m.done_on.is_none() && m.milestone != Milestone::AnnualReview);
-    let mut summary = match next {
-        Some(m) => format!(
+    let mut summary = match (a.decided_not_to_issue_on(), next) {
+        (Some(on), _) => not_to_issue_words(on),
+        (None, Some(m)) => format!(
             "Next: {} by {} ({}).",
             m.milestone.label().to_lowercase(),
-            m.due.format("%-d %B %Y"),
-            status_words(m.status)
+            day(m.due),
+            status_words(m)
         ),
-        None => "All statutory steps are done.".to_owned(),
+        (None, None) => "All statutory steps are done.".to_owned(),
     };
+    if !delayed.is_empty() {
+        summary.push_str(&format!(" Delayed: {}.", delayed.join("; ")));
+    }
     if !late.is_empty() {
         summary.push_str(&format!(" Late: {}.", late.join("; ")));
     }
+    let shown = RequestShown {
+        child_id: a.child_id,
+        assessment_id: a.id,
+        agencies,
+        reuse: Some(reuse),
+        council,
+    };
     AssessmentView {
         id: ID(a.id.to_string()),
         child_id: ID(a.child_id.to_string()),
         request_received_on: a.request_received_on.into(),
         milestones,
-        advice_requests: a
-            .advice
+        advice_requests: advice
             .iter()
-            .map(|r| request_view(a.child_id, a.id, r, agencies, today))
+            .map(|(r, state)| request_view(&shown, r, state))
             .collect(),
         exceptions: a
             .exceptions()
@@ -226,6 +385,8 @@ fn assessment_view(
                 e.exception.map(|x| ClockExceptionView {
                     exception: x.into(),
                     label: x.label(),
+                    limit: e.limit.map(Into::into),
+                    advice_request_id: e.advice_request_id.map(|r| ID(r.to_string())),
                     on: e.on.into(),
                     note: e.note.clone(),
                 })
@@ -235,12 +396,33 @@ fn assessment_view(
     }
 }
 
-fn on_file(a: &AssessmentOnFile, today: NaiveDate) -> AssessmentView {
-    assessment_view(&a.assessment, &a.agencies, today)
+fn on_file(a: &AssessmentOnFile, council: bool, today: NaiveDate) -> AssessmentView {
+    assessment_view(a, council, today)
 }
 
-fn advice_view(a: &AdviceOnFile, today: NaiveDate) -> AdviceRequestView {
-    request_view(a.child_id, a.assessment_id, &a.request, &a.agencies, today)
+/// A request on its own (without its assessment's exceptions: the status
+/// from its statutory due date).
+fn advice_view(
+    a: &AdviceOnFile,
+    reuse: Option<&ReuseFacts>,
+    today: NaiveDate,
+) -> AdviceRequestView {
+    let r = &a.request;
+    let state = MilestoneState::new(
+        Milestone::Advice,
+        r.due_on,
+        r.answer.as_ref().map(|x| x.answered_on),
+        None,
+        today,
+    );
+    let shown = RequestShown {
+        child_id: a.child_id,
+        assessment_id: a.assessment_id,
+        agencies: &a.agencies,
+        reuse,
+        council: reuse.is_some(),
+    };
+    request_view(&shown, r, &state)
 }
 
 #[derive(Debug, Default)]
@@ -274,11 +456,11 @@ impl TellQuery {
     ) -> GqlResult<Option<AssessmentView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
-        let found = match rc.case_officer() {
-            Ok(officer) => officer.assessment(child).await?,
-            Err(_) => rc.family(child).await?.assessment().await?,
+        let (found, council) = match rc.case_officer() {
+            Ok(officer) => (officer.assessment(child).await?, true),
+            Err(_) => (rc.family(child).await?.assessment().await?, false),
         };
-        Ok(found.map(|a| on_file(&a, rc.today())))
+        Ok(found.map(|a| on_file(&a, council, rc.today())))
     }
 
     /// Advice requests addressed to your agency (statutory: you see them
@@ -288,7 +470,7 @@ impl TellQuery {
         let requests = rc.practitioner()?.advice_requests().await?;
         Ok(requests
             .iter()
-            .map(|r| advice_view(r, rc.today()))
+            .map(|r| advice_view(r, None, rc.today()))
             .collect())
     }
 }
@@ -395,7 +577,7 @@ impl TellMutation {
         let a = officer
             .start_assessment(child, request_received_on.0)
             .await?;
-        Ok(on_file(&a, rc.today()))
+        Ok(on_file(&a, true, rc.today()))
     }
 
     /// Records whether the council will assess (due by week 6).
@@ -451,32 +633,74 @@ impl TellMutation {
         .await
     }
 
-    /// Records one of the regulations' exceptions to the time limits.
+    /// Records one of the regulations' exceptions to one time limit (regs
+    /// 5(4), 8(2), 10(4), 13(3)): only a ground `limit` allows, arising
+    /// while it runs (by its due date, not before it started, not in the
+    /// future) and before its step is done. An exception to the ADVICE
+    /// limit names the `adviceRequestId` it excuses; no other does. A
+    /// waiting list is never a ground.
+    #[allow(clippy::too_many_arguments)]
     async fn record_exception(
         &self,
         ctx: &Context<'_>,
         assessment_id: ID,
+        limit: TimeLimitGql,
         exception: ClockExceptionGql,
         on: Date,
+        advice_request_id: Option<ID>,
         note: Option<String>,
     ) -> GqlResult<AssessmentView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let advice_request_id = advice_request_id
+            .as_ref()
+            .map(|r| parse_id("adviceRequestId", r))
+            .transpose()?;
         let note = domain::input::optional_text("note", note.as_deref()).map_err(Error::from)?;
-        step(
-            ctx,
-            &assessment_id,
-            AssessmentEventKind::Exception,
-            on,
-            Some(exception.into()),
-            note,
-        )
-        .await
+        let ask = ExceptionAsk {
+            limit: limit.into(),
+            exception: exception.into(),
+            on: on.0,
+            advice_request_id,
+        };
+        let a = officer.record_exception(assessment, ask, note).await?;
+        Ok(on_file(&a, true, rc.today()))
     }
 
-    /// Asks an agency for advice on one scope (due 6 weeks after today unless
-    /// set otherwise). `attach` names the parts of the record the council
-    /// shares with the request: until it answers, the asked agency reads
-    /// them and "all about me" on the statutory basis (SEND Regulations
-    /// 2014 regs 6-8), whatever the family has agreed.
+    /// Records the council's decision not to issue a plan (reg 10(1)), by
+    /// week 16: only once the family has been told of their right to
+    /// appeal (reg 10(3)). The timeline closes: no draft, final plan or
+    /// advice follows.
+    async fn decide_not_to_issue(
+        &self,
+        ctx: &Context<'_>,
+        assessment_id: ID,
+        on: Date,
+        appeal_rights_notified: bool,
+    ) -> GqlResult<AssessmentView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let appeal = if appeal_rights_notified {
+            AppealRights::Notified
+        } else {
+            AppealRights::NotNotified
+        };
+        let a = officer
+            .decide_not_to_issue(assessment, on.0, appeal)
+            .await?;
+        Ok(on_file(&a, true, rc.today()))
+    }
+
+    /// Asks an agency for advice on one scope, due 6 weeks after today (the
+    /// statutory limit, reg 8(1)) unless an earlier `dueOn` is set; a later
+    /// local date goes in `targetOn` (not statutory). `attach` names the
+    /// parts of the record the council shares with the request: until it
+    /// answers, the asked agency reads them and "all about me" on the
+    /// statutory basis (SEND Regulations 2014 regs 6-8), whatever the
+    /// family has agreed.
+    #[allow(clippy::too_many_arguments)]
     async fn request_advice(
         &self,
         ctx: &Context<'_>,
@@ -485,6 +709,7 @@ impl TellMutation {
         scope: types::Scope,
         #[graphql(default)] attach: Vec<types::Scope>,
         due_on: Option<Date>,
+        target_on: Option<Date>,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -498,9 +723,10 @@ impl TellMutation {
                 scope.into(),
                 attach,
                 due_on.map(|d| d.0),
+                target_on.map(|d| d.0),
             )
             .await?;
-        Ok(advice_view(&asked, rc.today()))
+        Ok(advice_view(&asked, None, rc.today()))
     }
 
     /// The asked agency answers an advice request with new advice.
@@ -519,25 +745,74 @@ impl TellMutation {
         Ok(ContributionView { c, current: true })
     }
 
-    /// Answers a request with existing advice, when its author and the
-    /// family both confirm it is still sufficient (SEND Regulations 2014,
-    /// reg 6(4)): the family is not asked to tell it again.
+    /// Answers a request with existing advice (SEND Regulations 2014, reg
+    /// 6(4)): the council's own confirmation, accepted once the advice's
+    /// author and the family have each confirmed it is still sufficient
+    /// (`confirmAdviceReuse`, or `recordReuseConfirmation` on paper). Only
+    /// advice or assessment findings, the asked agency's, current, on the
+    /// same scope. The family is not asked to tell it again.
     async fn reuse_advice(
         &self,
         ctx: &Context<'_>,
         request_id: ID,
         contribution_id: ID,
-        author_confirmed: bool,
-        family_confirmed: bool,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
         let request_id = parse_id("requestId", &request_id)?;
         let contribution = parse_id("contributionId", &contribution_id)?;
-        let answered = officer
-            .reuse_advice(request_id, contribution, author_confirmed, family_confirmed)
+        let answered = officer.reuse_advice(request_id, contribution).await?;
+        Ok(advice_view(
+            &answered.on_file,
+            Some(&answered.reuse),
+            rc.today(),
+        ))
+    }
+
+    /// Confirms, for yourself, that existing advice is still sufficient to
+    /// answer an advice request (reg 6(4)): as the practitioner who wrote
+    /// it, or as the child's family (a parent who decides for the child, or
+    /// the young person who decides for themselves).
+    async fn confirm_advice_reuse(
+        &self,
+        ctx: &Context<'_>,
+        request_id: ID,
+        contribution_id: ID,
+    ) -> GqlResult<ReuseConfirmationView> {
+        let rc = request(ctx)?;
+        let request_id = parse_id("requestId", &request_id)?;
+        let contribution = parse_id("contributionId", &contribution_id)?;
+        let c = rc.confirm_advice_reuse(request_id, contribution).await?;
+        Ok(ReuseConfirmationView::of(&c, false))
+    }
+
+    /// Records the author's or the family's WRITTEN or VERBAL confirmation
+    /// that existing advice is still sufficient (reg 6(4)), with its
+    /// `evidence` (the signed form's reference, or the call's date, time
+    /// and reference), as a consent decision is recorded (case officers).
+    async fn record_reuse_confirmation(
+        &self,
+        ctx: &Context<'_>,
+        request_id: ID,
+        contribution_id: ID,
+        party: ReusePartyGql,
+        method: CaptureMethod,
+        evidence: String,
+    ) -> GqlResult<ReuseConfirmationView> {
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let request_id = parse_id("requestId", &request_id)?;
+        let contribution = parse_id("contributionId", &contribution_id)?;
+        let c = officer
+            .record_reuse_confirmation(
+                request_id,
+                contribution,
+                party.into(),
+                method.into(),
+                &evidence,
+            )
             .await?;
-        Ok(advice_view(&answered, rc.today()))
+        Ok(ReuseConfirmationView::of(&c, true))
     }
 }
 
@@ -557,5 +832,5 @@ async fn step(
     let a = officer
         .step(assessment, kind, on.0, exception, note)
         .await?;
-    Ok(on_file(&a, rc.today()))
+    Ok(on_file(&a, true, rc.today()))
 }

@@ -636,7 +636,7 @@ remote_enum!(
 remote_enum!(WrittenAsGql = "domain::WrittenAs" { Parent, YoungPerson });
 remote_enum!(
     /// A step of an EHC needs assessment.
-    MilestoneGql = "domain::ehc::Milestone" { DecisionToAssess, Advice, Draft, FinalPlan, AnnualReview });
+    MilestoneGql = "domain::ehc::Milestone" { DecisionToAssess, Advice, NoticeNotToIssue, Draft, FinalPlan, AnnualReview });
 remote_enum!(
     /// Where a milestone stands today.
     MilestoneStatusGql = "domain::ehc::MilestoneStatus" { OnTrack, DueSoon, Overdue, Done, DoneLate, ExceptionApplies });
@@ -644,6 +644,12 @@ remote_enum!(
     /// The regulations' exceptions to the time limits.
     ClockExceptionGql = "domain::ehc::ClockException" { SchoolClosure, EarlyYearsClosure, ExceptionalPersonalCircumstances, FamilyAbsent, MissedAppointment });
 remote_enum!(AdviceAnswerModeGql = "domain::ehc::AdviceAnswerMode" { Submitted, Reused });
+remote_enum!(
+    /// A statutory time limit an exception attaches to (each serves one).
+    TimeLimitGql = "domain::ehc::TimeLimit" { DecisionToAssess, Advice, NoticeNotToIssue, FinalPlan });
+remote_enum!(
+    /// Who confirms, for themselves, that existing advice is still sufficient (reg 6(4)).
+    ReusePartyGql = "domain::ehc::ReuseParty" { Author, Family });
 
 remote_enum!(
     /// Where a holder's parental responsibility comes from.

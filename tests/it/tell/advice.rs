@@ -84,7 +84,7 @@ async fn only_current_advice_of_the_asked_agency_about_the_child_is_reused() {
         )
         .await;
     let request_id = id_of(&ok(&asked, "requestAdvice"));
-    let reuse = |contribution: &str| json!({ "r": request_id, "c": contribution, "author": true, "family": true });
+    let reuse = |contribution: &str| json!({ "r": request_id, "c": contribution });
     for (contribution, why) in [
         (&others, "another child's advice"),
         (&slt_advice, "another agency's advice"),
@@ -101,6 +101,19 @@ async fn only_current_advice_of_the_asked_agency_about_the_child_is_reused() {
             "{why}: {answer:?}"
         );
     }
+    // Nobody confirms what may not be reused, either.
+    let confirm = ep.graphql(&confirm_reuse(), reuse(&old)).await;
+    assert_eq!(confirm.codes(), vec!["BAD_USER_INPUT"], "{confirm:?}");
+    ok(
+        &ep.graphql(&confirm_reuse(), reuse(&new)).await,
+        "confirmAdviceReuse",
+    );
+    let mut family = reuse(&new);
+    family["party"] = json!("FAMILY");
+    ok(
+        &officer.graphql(&record_reuse(), family).await,
+        "recordReuseConfirmation",
+    );
     let reused = officer.graphql(&reuse_advice(), reuse(&new)).await;
     let request = ok(&reused, "reuseAdvice");
     assert_eq!(request["answer"], "REUSED");

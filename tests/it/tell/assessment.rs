@@ -113,7 +113,8 @@ fn about(inbox: &Value, child: Uuid) -> Value {
 /// received 5 January 2026), decides to assess, asks SLT, EP and CAMHS for
 /// advice; SLT submits, EP's existing advice is reused with both
 /// confirmations, CAMHS never answers. The family follows the timeline as
-/// days pass: decision due 16 February, draft 27 April, final plan 25 May
+/// days pass: decision due 16 February, draft in practice by 10 May (week 20
+/// less 15 days), final plan 25 May
 /// (at least 15 days after the draft), annual review 12 months after the
 /// final plan. CAMHS never reads the SLT advice; SLT always reads its own.
 #[tokio::test]
@@ -179,7 +180,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         timeline(&view),
         vec![
             m("DECISION_TO_ASSESS", "2026-02-16", None, "DUE_SOON"),
-            m("DRAFT", "2026-04-27", None, "ON_TRACK"),
+            m("DRAFT", "2026-05-10", None, "ON_TRACK"),
             m("FINAL_PLAN", "2026-05-25", None, "ON_TRACK"),
         ],
         "{view}"
@@ -360,42 +361,51 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     bad_input(&twice, "submitAdvice", "requestId");
 
     // EP's existing advice is reused only when its author and the family
-    // both confirm it is still sufficient, and only by the case officer.
-    let reuse = |author: bool, family: bool, contribution: &str| json!({ "r": ep_request_id, "c": contribution, "author": author, "family": family });
+    // have each confirmed it is still sufficient, for themselves, and only
+    // by the case officer.
+    let reuse = |contribution: &str| json!({ "r": ep_request_id, "c": contribution });
     let by_ep = feb_team
-        .call("ep", &reuse_advice(), reuse(true, true, &ep_advice_id))
+        .call("ep", &reuse_advice(), reuse(&ep_advice_id))
         .await;
     refused(&by_ep, "reuseAdvice", "FORBIDDEN");
     let no_author = feb_team
-        .call(
-            "case-officer",
-            &reuse_advice(),
-            reuse(false, true, &ep_advice_id),
-        )
+        .call("case-officer", &reuse_advice(), reuse(&ep_advice_id))
         .await;
-    bad_input(&no_author, "reuseAdvice", "authorConfirmed");
+    bad_input(&no_author, "reuseAdvice", "contributionId");
+    assert!(
+        no_author.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the advice's author has not confirmed")),
+        "{no_author:?}"
+    );
+    ok(
+        &feb_team
+            .call("ep", &confirm_reuse(), reuse(&ep_advice_id))
+            .await,
+        "confirmAdviceReuse",
+    );
     let no_family = feb_team
-        .call(
-            "case-officer",
-            &reuse_advice(),
-            reuse(true, false, &ep_advice_id),
-        )
+        .call("case-officer", &reuse_advice(), reuse(&ep_advice_id))
         .await;
-    bad_input(&no_family, "reuseAdvice", "familyConfirmed");
+    bad_input(&no_family, "reuseAdvice", "contributionId");
+    assert!(
+        no_family.body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the family has not confirmed")),
+        "{no_family:?}"
+    );
+    ok(
+        &feb_team
+            .call("parent", &confirm_reuse(), reuse(&ep_advice_id))
+            .await,
+        "confirmAdviceReuse",
+    );
     let not_eps = feb_team
-        .call(
-            "case-officer",
-            &reuse_advice(),
-            reuse(true, true, &slt_advice_id),
-        )
+        .call("case-officer", &reuse_advice(), reuse(&slt_advice_id))
         .await;
     bad_input(&not_eps, "reuseAdvice", "contributionId");
     let reused = feb_team
-        .call(
-            "case-officer",
-            &reuse_advice(),
-            reuse(true, true, &ep_advice_id),
-        )
+        .call("case-officer", &reuse_advice(), reuse(&ep_advice_id))
         .await;
     let ep_request = ok(&reused, "reuseAdvice");
     assert_eq!(ep_request["answer"], "REUSED");
@@ -408,11 +418,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         "{summary}"
     );
     let again = feb_team
-        .call(
-            "case-officer",
-            &reuse_advice(),
-            reuse(true, true, &ep_advice_id),
-        )
+        .call("case-officer", &reuse_advice(), reuse(&ep_advice_id))
         .await;
     bad_input(&again, "reuseAdvice", "requestId");
 
@@ -433,7 +439,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
                 Some("2026-02-09"),
                 "DONE"
             ),
-            m("DRAFT", "2026-04-27", None, "ON_TRACK"),
+            m("DRAFT", "2026-05-10", None, "ON_TRACK"),
             m("FINAL_PLAN", "2026-05-25", None, "ON_TRACK"),
         ]
     );
@@ -464,7 +470,8 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         "{words}"
     );
     let summary = family_view["summary"].as_str().expect("summary");
-    assert!(summary.contains("27 April 2026"), "{summary}");
+    // The draft's practical target: week 20 less the 15 days to comment.
+    assert!(summary.contains("10 May 2026"), "{summary}");
     assert!(!summary.contains("Late"), "nothing is late yet: {summary}");
     // A family with no link to Amira learns nothing.
     let stranger = family_token(&feb, "person-stranger");
@@ -576,7 +583,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
                 Some("2026-02-09"),
                 "DONE"
             ),
-            m("DRAFT", "2026-04-27", None, "DUE_SOON"),
+            m("DRAFT", "2026-05-10", None, "ON_TRACK"),
             m("FINAL_PLAN", "2026-05-25", None, "ON_TRACK"),
         ]
     );
@@ -591,7 +598,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
     assert_eq!(request_to(&view, SLT)["status"], "DONE");
     let summary = view["summary"].as_str().expect("summary");
     assert!(
-        summary.contains("27 April 2026") && summary.contains("due within two weeks"),
+        summary.contains("10 May 2026") && summary.contains("on track"),
         "{summary}"
     );
     assert!(
@@ -620,7 +627,10 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
         .call(
             "case-officer",
             &exception(),
-            json!({ "a": assessment_id, "on": "2026-03-02", "note": note }),
+            // Attached to the notice not to issue's limit, which changes no
+            // milestone here: the final plan stays late.
+            json!({ "a": assessment_id, "on": "2026-03-02", "note": note,
+                    "limit": "NOTICE_NOT_TO_ISSUE" }),
         )
         .await;
     let view = ok(&recorded, "recordException");
@@ -691,7 +701,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
                 Some("2026-02-09"),
                 "DONE"
             ),
-            m("DRAFT", "2026-04-27", Some("2026-04-20"), "DONE"),
+            m("DRAFT", "2026-05-10", Some("2026-04-20"), "DONE"),
             m("FINAL_PLAN", "2026-05-25", None, "OVERDUE"),
         ]
     );
@@ -747,7 +757,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
                 Some("2026-02-09"),
                 "DONE"
             ),
-            m("DRAFT", "2026-04-27", Some("2026-04-20"), "DONE"),
+            m("DRAFT", "2026-05-10", Some("2026-04-20"), "DONE"),
             m("FINAL_PLAN", "2026-05-25", Some("2026-05-28"), "DONE_LATE"),
             m("ANNUAL_REVIEW", "2027-05-28", None, "ON_TRACK"),
         ]
@@ -1044,7 +1054,7 @@ async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() 
             .call(
                 persona,
                 &reuse_advice(),
-                json!({ "r": request_id, "c": advice_id, "author": true, "family": true }),
+                json!({ "r": request_id, "c": advice_id }),
             )
             .await;
         refused(&answer, "reuseAdvice", "FORBIDDEN");
@@ -1053,7 +1063,7 @@ async fn only_case_officers_run_assessments_and_only_the_asked_agency_answers() 
         .call(
             "case-officer",
             &reuse_advice(),
-            json!({ "r": request_id, "c": advice_id, "author": true, "family": true }),
+            json!({ "r": request_id, "c": advice_id }),
         )
         .await;
     bad_input(&answered, "reuseAdvice", "requestId");

@@ -17,6 +17,10 @@ mod advice;
 mod all_about_me;
 /// The EHC needs assessment on the statutory clock, and who runs and answers it.
 mod assessment;
+/// The statutory clock right in every case: exceptions per limit, the
+/// six-week cap on advice, the notice not to issue, reuse confirmed by each
+/// person.
+mod clock;
 /// Requests that arrive together: one replacement, one assessment.
 mod concurrency;
 /// Contributions: within the agreement, superseded once, seen under consent.
@@ -95,10 +99,15 @@ fn decide() -> String {
     )
 }
 
+/// An exception: by default the family's absence, attached to the final
+/// plan's limit (`$limit`, `$exception` and `$r`, the advice request, may
+/// be given).
 fn exception() -> String {
     format!(
-        "mutation($a: ID!, $on: Date!, $note: String) {{
-           recordException(assessmentId: $a, exception: FAMILY_ABSENT, on: $on, note: $note) {{ {} }} }}",
+        "mutation($a: ID!, $on: Date!, $note: String, $limit: TimeLimitGql! = FINAL_PLAN,
+                  $exception: ClockExceptionGql! = FAMILY_ABSENT, $r: ID) {{
+           recordException(assessmentId: $a, limit: $limit, exception: $exception, on: $on,
+                           adviceRequestId: $r, note: $note) {{ {} }} }}",
         assessment_fields()
     )
 }
@@ -118,9 +127,46 @@ fn submit_advice() -> String {
 
 fn reuse_advice() -> String {
     format!(
-        "mutation($r: ID!, $c: ID!, $author: Boolean!, $family: Boolean!) {{
-           reuseAdvice(requestId: $r, contributionId: $c, authorConfirmed: $author, familyConfirmed: $family) {{ {REQUEST_FIELDS} }} }}"
+        "mutation($r: ID!, $c: ID!) {{
+           reuseAdvice(requestId: $r, contributionId: $c) {{ {REQUEST_FIELDS} }} }}"
     )
+}
+
+const CONFIRMATION_FIELDS: &str =
+    "id requestId contributionId party method confirmedOn confirmedBy recordedBy";
+
+/// The caller confirms, for themself, that advice may be reused.
+fn confirm_reuse() -> String {
+    format!(
+        "mutation($r: ID!, $c: ID!) {{
+           confirmAdviceReuse(requestId: $r, contributionId: $c) {{ {CONFIRMATION_FIELDS} }} }}"
+    )
+}
+
+/// A case officer records a written or verbal confirmation.
+fn record_reuse() -> String {
+    format!(
+        "mutation($r: ID!, $c: ID!, $party: ReusePartyGql!, $method: CaptureMethod! = WRITTEN,
+                  $evidence: String! = \"Reuse form RF-1 ({MARK})\") {{
+           recordReuseConfirmation(requestId: $r, contributionId: $c, party: $party,
+                                   method: $method, evidence: $evidence) {{ {CONFIRMATION_FIELDS} }} }}"
+    )
+}
+
+/// The author (as `author`, a team member) and the family (recorded on
+/// paper by the case officer) confirm `contribution` for `request`.
+async fn confirm_both(team: &Team<'_>, author: &str, request: &str, contribution: &str) {
+    let vars = json!({ "r": request, "c": contribution });
+    ok(
+        &team.call(author, &confirm_reuse(), vars.clone()).await,
+        "confirmAdviceReuse",
+    );
+    let mut family = vars;
+    family["party"] = json!("FAMILY");
+    ok(
+        &team.call("case-officer", &record_reuse(), family).await,
+        "recordReuseConfirmation",
+    );
 }
 
 const TRACE: &str = "query($filter: TraceFilterInput, $first: Int) {

@@ -102,12 +102,13 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
         )
         .await;
     let slt_advice = id_of(&ok(&submitted, "submitAdvice"));
+    confirm_both(&team, "ep", &ep_request, &ep_id).await;
     ok(
         &team
             .call(
                 "case-officer",
                 &reuse_advice(),
-                json!({ "r": ep_request, "c": ep_id, "author": true, "family": true }),
+                json!({ "r": ep_request, "c": ep_id }),
             )
             .await,
         "reuseAdvice",
@@ -194,8 +195,41 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
         "ADVICE_REUSED",
     );
     assert_eq!(e["actorSubject"], team.get("case-officer").subject());
-    assert_eq!(detail(&e, "request_id"), Some(ep_request));
-    assert_eq!(detail(&e, "contribution_id"), Some(ep_id));
+    assert_eq!(detail(&e, "request_id"), Some(ep_request.clone()));
+    assert_eq!(detail(&e, "contribution_id"), Some(ep_id.clone()));
+
+    // Each confirmation of reuse: who, for which party, how; never the
+    // evidence's words.
+    let mut confirmed: Vec<(String, Option<String>, Option<String>)> =
+        trace_seen_by_ig(&app, of("REUSE_CONFIRMED"))
+            .await
+            .iter()
+            .map(|e| {
+                assert_eq!(detail(e, "request_id"), Some(ep_request.clone()));
+                assert_eq!(detail(e, "contribution_id"), Some(ep_id.clone()));
+                assert_eq!(e["purpose"], "EHC_ASSESSMENT");
+                (
+                    e["actorSubject"].as_str().unwrap_or_default().to_owned(),
+                    detail(e, "party"),
+                    detail(e, "method"),
+                )
+            })
+            .collect();
+    confirmed.sort();
+    let mut expected = vec![
+        (
+            team.get("ep").subject().to_owned(),
+            Some("AUTHOR".to_owned()),
+            Some("DIGITAL".to_owned()),
+        ),
+        (
+            team.get("case-officer").subject().to_owned(),
+            Some("FAMILY".to_owned()),
+            Some("WRITTEN".to_owned()),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(confirmed, expected);
 
     // None of the words written reach the trace, in any entry.
     let everything = trace_seen_by_ig(&app, json!({})).await;
