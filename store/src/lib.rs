@@ -10,6 +10,7 @@ pub mod entities;
 mod error;
 mod readiness;
 mod record;
+pub mod review;
 mod standing;
 pub mod tell;
 pub mod trace;
