@@ -534,6 +534,22 @@ impl PlanReviews {
         }
     }
 
+    /// The review whose decision to amend awaits its amended plan (where
+    /// the plan's amendment flow records the amended plan issued).
+    pub fn amending(&self) -> Option<&ReviewCycle> {
+        self.cycles.iter().rev().find(|c| {
+            matches!(c.decision(), Some((Decision::Amend, _)))
+                && c.done_on(ReviewStep::AmendedPlanIssued).is_none()
+        })
+    }
+
+    /// Every amended plan issued after a review, oldest first.
+    pub fn amended_plans(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.cycles
+            .iter()
+            .filter_map(|c| c.done_on(ReviewStep::AmendedPlanIssued))
+    }
+
     /// Refuses any step once the plan has ceased.
     pub fn check_maintained(&self) -> Result<(), ReviewError> {
         match self.ceased_on {
