@@ -29,6 +29,7 @@ mod family;
 mod ig;
 mod live;
 mod practitioner;
+mod review;
 mod safeguarding;
 mod standing;
 
@@ -49,6 +50,7 @@ pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
+pub use review::{MeetingOnFile, ReviewsOnFile, StepAsk};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
 
@@ -77,6 +79,8 @@ pub struct Policy {
     pub show_practitioners_to_families: bool,
     /// The LA's autumn term start, for the end of compulsory school age.
     pub term_start: consent::TermStart,
+    /// The review interval for under-5s (annual reviews).
+    pub review: domain::review::ReviewPolicy,
 }
 
 /// What every request's door is built from, shared by all front ends.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod guard;
 pub mod live;
 pub mod record;
+pub mod review;
 pub mod scalar;
 pub mod standing;
 pub mod tell;
@@ -70,6 +71,7 @@ pub struct Query(
     tell::TellQuery,
     address::AddressQuery,
     standing::StandingQuery,
+    review::ReviewQuery,
 );
 
 /// Every mutation.
@@ -80,6 +82,7 @@ pub struct Mutation(
     tell::TellMutation,
     address::AddressMutation,
     standing::StandingMutation,
+    review::ReviewMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The
