@@ -45,6 +45,10 @@ mod readiness;
 /// The record over GraphQL: registration, identifiers, the interim access
 /// rule per kind of principal, and attempts to reach withheld fields.
 mod record;
+/// Annual reviews and phase transfers: imported plans, the reg 20 steps on
+/// their timers, the council's decision, who sees the review, and the plan
+/// status derived from the facts.
+mod review;
 /// Tell it once: all-about-me versions, contributions with provenance, the EHC
 /// assessment flow on the statutory clock, advice reuse, the trace every write
 /// leaves, and requests that arrive together.
