@@ -193,6 +193,9 @@ pub struct Settings {
     /// a child turns 16 starts there, which fixes the end of compulsory
     /// school age (Education Act 1996 ss.8, 579). Default 1 September.
     pub term_start: consent::TermStart,
+    /// How often plans of children under 5 are reviewed: 3 to 6 months
+    /// (CoP 9.178), default 6; everyone else's within 12 (s.44(1)).
+    pub review: domain::review::ReviewPolicy,
 }
 
 impl Settings {
@@ -269,6 +272,9 @@ pub struct ConfigArgs {
     /// The LA's autumn term start, MM-DD (default 09-01).
     #[arg(long, env = "TELLONCE_TERM_START", global = true)]
     pub term_start: Option<String>,
+    /// Months between reviews of an under-5's EHC plan, 3 to 6 (default 6).
+    #[arg(long, env = "TELLONCE_UNDER_FIVE_REVIEW_MONTHS", global = true)]
+    pub under_five_review_months: Option<u32>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -302,6 +308,7 @@ struct FileSettings {
     show_practitioners_to_families: Option<bool>,
     allow_mixed_roles: Option<bool>,
     term_start: Option<String>,
+    under_five_review_months: Option<u32>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -464,6 +471,15 @@ impl ConfigArgs {
                 })?,
                 None => consent::TermStart::default(),
             },
+            review: match self
+                .under_five_review_months
+                .or(file.under_five_review_months)
+            {
+                Some(months) => domain::review::ReviewPolicy::new(months).map_err(|e| {
+                    anyhow::anyhow!("{e}: set TELLONCE_UNDER_FIVE_REVIEW_MONTHS to 3, 4, 5 or 6")
+                })?,
+                None => domain::review::ReviewPolicy::default(),
+            },
         })
     }
 }
@@ -553,5 +569,27 @@ mod tests {
         };
         let err = bad.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("TELLONCE_TERM_START"), "{err}");
+    }
+
+    #[test]
+    fn the_under_five_review_interval_is_3_to_6_months() {
+        let settings = ConfigArgs::default().load(Mode::Demo).expect("demo");
+        assert_eq!(settings.review.under_five_months(), 6);
+        let args = ConfigArgs {
+            under_five_review_months: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(
+            args.load(Mode::Demo).expect("3").review.under_five_months(),
+            3
+        );
+        for months in [2, 7] {
+            let bad = ConfigArgs {
+                under_five_review_months: Some(months),
+                ..Default::default()
+            };
+            let err = bad.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+            assert!(err.contains("TELLONCE_UNDER_FIVE_REVIEW_MONTHS"), "{err}");
+        }
     }
 }

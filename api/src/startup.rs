@@ -105,6 +105,7 @@ impl Application {
                     override_review_hours: settings.override_review_hours,
                     show_practitioners_to_families: settings.show_practitioners_to_families,
                     term_start: settings.term_start,
+                    review: settings.review,
                 },
             ),
             store,

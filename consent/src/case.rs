@@ -89,6 +89,17 @@ impl CaseFacts {
         }
     }
 
+    /// Marks the plans that a review's decision ceased (CFA 2014 s.45): they
+    /// are no longer maintained, so ANNUAL_REVIEW no longer holds for them.
+    pub fn ceased(mut self, plans: &BTreeSet<Uuid>) -> Self {
+        for a in &mut self.assessments {
+            if plans.contains(&a.id) {
+                a.plan_maintained = false;
+            }
+        }
+        self
+    }
+
     /// The open assessment, if any (the lowest id, should there be two).
     pub fn open_assessment(&self) -> Option<Uuid> {
         self.assessments

@@ -82,7 +82,8 @@ domain::code_enum! {
 impl TraceAction {
     /// The purpose an operation serves by its nature, recorded when the
     /// caller stated none: every step of an EHC needs assessment (its
-    /// advice included) is for the assessment (CFA 2014 s.36).
+    /// advice included) is for the assessment (CFA 2014 s.36); every step of
+    /// an annual review is for the review of the plan (s.44).
     pub fn inherent_purpose(self) -> Option<Purpose> {
         match self {
             TraceAction::AssessmentStarted
@@ -91,6 +92,7 @@ impl TraceAction {
             | TraceAction::AdviceSubmitted
             | TraceAction::AdviceReused
             | TraceAction::ReuseConfirmed => Some(Purpose::EhcAssessment),
+            TraceAction::ReviewStep => Some(Purpose::AnnualReview),
             _ => None,
         }
     }

@@ -9,6 +9,9 @@
 //! (`StepError`), `Assessment::request_advice`, `AdviceRequest::submit` and
 //! `AdviceRequest::reuse` (`AdviceError`).
 //!
+//! Annual reviews, phase transfers and the derived plan status are in
+//! `review` (`ReviewCycle::check`, `ReviewError`; `plan_status`).
+//!
 //! No IO and no async here: everything is a plain value, validated once at
 //! construction.
 
@@ -21,6 +24,7 @@ pub mod ids;
 pub mod input;
 pub mod plan;
 pub mod record;
+pub mod review;
 pub mod scope;
 pub mod template;
 pub mod timeliness;

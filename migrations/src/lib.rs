@@ -21,6 +21,7 @@ const CHECK_LISTS: &[&[CodeCheck]] = &[
     m20261204_000012_ehc_clock::CODE_CHECKS,
     m20261204_000013_reuse_confirmation::CODE_CHECKS,
     m20261204_000015_ehc_plan::CODE_CHECKS,
+    m20261204_000016_reviews::CODE_CHECKS,
 ];
 
 /// The `CHECK` constraints on code columns now in force: for each
@@ -53,6 +54,7 @@ mod m20261203_000011_recorded_consent;
 mod m20261204_000012_ehc_clock;
 mod m20261204_000013_reuse_confirmation;
 mod m20261204_000015_ehc_plan;
+mod m20261204_000016_reviews;
 mod util;
 
 /// All migrations, in order.
@@ -77,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_ehc_clock::Migration),
             Box::new(m20261204_000013_reuse_confirmation::Migration),
             Box::new(m20261204_000015_ehc_plan::Migration),
+            Box::new(m20261204_000016_reviews::Migration),
         ]
     }
 }

@@ -489,6 +489,7 @@ child_entity!(assessment, "assessment" {
     request_received_on: Date,
     started_by: String,
     created_at: DateTimeUtc,
+    imported: bool,
 });
 
 child_entity!(assessment_event, "assessment_event" {

@@ -12,6 +12,7 @@ pub mod plan;
 mod readiness;
 mod record;
 mod report;
+pub mod review;
 mod standing;
 pub mod tell;
 pub mod trace;

@@ -471,6 +471,10 @@ impl Store {
             ..Default::default()
         });
         apply_profile(&mut record, &profile, &allowed)?;
+        if allowed(Scope::SenNeeds) {
+            // Derived from the assessment and review facts, never stored twice.
+            self.derive_plan_status(id, &mut record.sen_needs).await?;
+        }
         if allowed(Scope::AllAboutMe)
             && let Some(latest) = self.latest_all_about_me(id).await?
         {

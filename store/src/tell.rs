@@ -223,12 +223,16 @@ impl Store {
     /// requests, answers and attachments) and involvements.
     #[tracing::instrument(name = "db.case_facts", skip_all)]
     pub async fn case_facts(&self, child_id: ChildId) -> Result<consent::CaseFacts> {
-        let (assessments, involvements) = tokio::try_join!(self.assessments(child_id), async {
-            Ok(involvement::Entity::find()
-                .filter(involvement::Column::ChildId.eq(child_id))
-                .all(&self.db)
-                .await?)
-        })?;
+        let (assessments, involvements, ceased) = tokio::try_join!(
+            self.assessments(child_id),
+            async {
+                Ok(involvement::Entity::find()
+                    .filter(involvement::Column::ChildId.eq(child_id))
+                    .all(&self.db)
+                    .await?)
+            },
+            self.ceased_plans(child_id)
+        )?;
         let involvements = involvements
             .iter()
             .map(|i| consent::InvolvementFact {
@@ -238,7 +242,7 @@ impl Store {
                 until: i.until,
             })
             .collect();
-        Ok(consent::CaseFacts::new(&assessments, involvements))
+        Ok(consent::CaseFacts::new(&assessments, involvements).ceased(&ceased))
     }
 
     /// The child of an assessment.
@@ -413,6 +417,7 @@ impl TracedTxn {
             request_received_on: Set(a.request_received_on),
             started_by: Set(by.to_owned()),
             created_at: Set(at),
+            imported: Set(false),
         })
         .exec(&self.txn)
         .await?;

@@ -506,6 +506,12 @@ fn code_checks_match_the_enums() {
             ("ehc_plan_paragraph" | "ehc_plan_appendix", "profession") => {
                 codes(domain::template::Profession::ALL)
             }
+            ("annual_review_step", "step") => codes(domain::review::ReviewStep::ALL),
+            ("annual_review_step", "decision") => codes(domain::review::ReviewDecision::ALL),
+            ("annual_review_step", "cease_ground") | ("plan_cessation", "ground") => {
+                codes(domain::review::CeaseGround::ALL)
+            }
+            ("phase_transfer", "from_phase" | "to_phase") => codes(SettingPhase::ALL),
             other => panic!("no enum named for the check on {other:?}"),
         };
         assert_eq!(check.codes, expected, "{}", check.name);

@@ -277,6 +277,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         show_practitioners_to_families: false,
         fixed_now: None,
         term_start: consent::TermStart::default(),
+        review: Default::default(),
     }
 }
 

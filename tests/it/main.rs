@@ -51,6 +51,10 @@ mod readiness;
 mod record;
 /// The timeliness dashboard (counts, CSV) and the SEN2-shaped extract.
 mod report;
+/// Annual reviews and phase transfers: imported plans, the reg 20 steps on
+/// their timers, the council's decision, who sees the review, and the plan
+/// status derived from the facts.
+mod review;
 /// Tell it once: all-about-me versions, contributions with provenance, the EHC
 /// assessment flow on the statutory clock, advice reuse, the trace every write
 /// leaves, and requests that arrive together.

@@ -32,6 +32,7 @@ mod plan;
 mod practitioner;
 mod report;
 mod reuse;
+mod review;
 mod safeguarding;
 mod standing;
 
@@ -54,6 +55,7 @@ pub use live::Notice;
 pub use plan::{PlanReader, ShownPlan, ShownVersion, WithheldSection};
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use report::{ReportFormat, Reporter, SEN2_MAX_PAGE, Sen2Page, Sen2Row};
+pub use review::{MeetingOnFile, ReviewsOnFile, StepAsk};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
 
@@ -82,6 +84,8 @@ pub struct Policy {
     pub show_practitioners_to_families: bool,
     /// The LA's autumn term start, for the end of compulsory school age.
     pub term_start: consent::TermStart,
+    /// The review interval for under-5s (annual reviews).
+    pub review: domain::review::ReviewPolicy,
 }
 
 /// What every request's door is built from, shared by all front ends.

@@ -11,6 +11,7 @@ pub mod live;
 pub mod plan;
 pub mod record;
 pub mod report;
+pub mod review;
 pub mod scalar;
 pub mod standing;
 pub mod tell;
@@ -74,6 +75,7 @@ pub struct Query(
     standing::StandingQuery,
     plan::PlanQuery,
     report::ReportQuery,
+    review::ReviewQuery,
 );
 
 /// Every mutation.
@@ -85,6 +87,7 @@ pub struct Mutation(
     address::AddressMutation,
     standing::StandingMutation,
     plan::PlanMutation,
+    review::ReviewMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The

@@ -147,6 +147,24 @@ fn annual_review_needs_a_maintained_plan() {
 }
 
 #[test]
+fn a_ceased_plan_is_no_longer_maintained() {
+    let plan = CaseFacts {
+        assessments: vec![assessment(false, true, vec![])],
+        involvements: vec![],
+    };
+    let ceased = plan.clone().ceased(&[ASSESSMENT].into());
+    assert_eq!(ceased.maintained_plan(), None);
+    let d = decide_with(&officer(Purpose::AnnualReview), &ceased, &[]);
+    assert_eq!(
+        denial(&d, Scope::Education).code,
+        DenialCode::PurposeNotEstablished
+    );
+    // Positive control: another plan's cessation changes nothing.
+    let other = plan.ceased(&[Uuid::from_u128(0xbad)].into());
+    assert_eq!(other.maintained_plan(), Some(ASSESSMENT));
+}
+
+#[test]
 fn direct_support_needs_a_current_involvement() {
     let today = now().date_naive();
     let cases = [
