@@ -14,6 +14,7 @@
 
 pub mod agency;
 pub mod catalogue;
+pub mod checklist;
 mod codes;
 pub mod contribution;
 pub mod ehc;
