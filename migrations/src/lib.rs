@@ -19,6 +19,7 @@ const CHECK_LISTS: &[&[CodeCheck]] = &[
     m20261203_000009_break_glass::CODE_CHECKS,
     m20261203_000010_identity_split::CODE_CHECKS,
     m20261204_000012_ehc_clock::CODE_CHECKS,
+    m20261204_000014_advice_templates::CODE_CHECKS,
 ];
 
 /// The `CHECK` constraints on code columns now in force: for each
@@ -49,6 +50,7 @@ mod m20261203_000009_break_glass;
 mod m20261203_000010_identity_split;
 mod m20261203_000011_recorded_consent;
 mod m20261204_000012_ehc_clock;
+mod m20261204_000014_advice_templates;
 mod util;
 
 /// All migrations, in order.
@@ -71,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_identity_split::Migration),
             Box::new(m20261203_000011_recorded_consent::Migration),
             Box::new(m20261204_000012_ehc_clock::Migration),
+            Box::new(m20261204_000014_advice_templates::Migration),
         ]
     }
 }

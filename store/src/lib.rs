@@ -12,6 +12,7 @@ mod readiness;
 mod record;
 mod standing;
 pub mod tell;
+mod template;
 pub mod trace;
 
 use std::sync::Arc;

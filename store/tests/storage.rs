@@ -484,6 +484,8 @@ fn code_checks_match_the_enums() {
             ("advice_answer", "mode") => codes(AdviceAnswerMode::ALL),
             ("assessment_event", "time_limit") => codes(domain::ehc::TimeLimit::ALL),
             ("advice_request", "profession") => codes(domain::template::Profession::ALL),
+            ("advice_template", "profession") => codes(domain::template::Profession::ALL),
+            ("advice_not_required", "profession") => codes(domain::template::Profession::ALL),
             ("agreement_rule", "article6") => codes(consent::Article6::ALL),
             ("agreement_rule", "special_condition") => codes(consent::Condition::ALL),
             ("safeguarding_override", "ground") => codes(consent::OverrideGround::ALL),
