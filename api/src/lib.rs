@@ -30,5 +30,6 @@ pub mod graphql;
 pub mod http;
 pub mod startup;
 pub mod telemetry;
+pub mod template;
 pub mod trace;
 pub mod updates;

@@ -66,8 +66,11 @@ impl Store {
     }
 
     /// Publishes each of `shipped` (parsed, with its source) as version 1
-    /// of its profession where that profession has none yet, each with its
-    /// trace entry.
+    /// of its profession where that profession has none yet. Shipped
+    /// templates are part of the release, as seed data is, not anyone's
+    /// action: they leave no trace entry (they disclose nothing and change
+    /// no one's access); every later version is published by an IG admin,
+    /// whose entry names it.
     pub async fn ensure_default_advice_templates(
         &self,
         shipped: Vec<(AdviceTemplate, &'static str)>,
@@ -75,7 +78,6 @@ impl Store {
         let tx = self.traced().await?;
         let existing = advice_template::Entity::find().all(tx.conn()).await?;
         let now = self.now();
-        let mut entries = Vec::new();
         for (template, source) in shipped {
             if existing
                 .iter()
@@ -83,28 +85,10 @@ impl Store {
             {
                 continue;
             }
-            let published = tx
-                .publish_advice_template(template, source, HUB, now)
+            tx.publish_advice_template(template, source, HUB, now)
                 .await?;
-            let actor = consent::trace::Actor {
-                subject: Some(HUB.into()),
-                ..Default::default()
-            };
-            entries.push(
-                consent::trace::TraceEntry::new(
-                    consent::trace::TraceAction::AdviceTemplatePublished,
-                    actor,
-                    now,
-                )
-                .detail("profession", published.profession)
-                .detail("version", published.version)
-                .detail("source", "the default template shipped with tellonce"),
-            );
         }
-        if entries.is_empty() {
-            return Ok(());
-        }
-        tx.commit(entries).await?;
+        tx.commit(Vec::new()).await?;
         Ok(())
     }
 

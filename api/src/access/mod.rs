@@ -31,6 +31,7 @@ mod live;
 mod practitioner;
 mod safeguarding;
 mod standing;
+mod templates;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub use live::Notice;
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
+pub use templates::ChecklistOnFile;
 
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};

@@ -12,6 +12,7 @@ pub mod record;
 pub mod scalar;
 pub mod standing;
 pub mod tell;
+pub mod templates;
 pub mod types;
 
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Schema, SimpleObject};
@@ -70,6 +71,7 @@ pub struct Query(
     tell::TellQuery,
     address::AddressQuery,
     standing::StandingQuery,
+    templates::TemplateQuery,
 );
 
 /// Every mutation.
@@ -80,6 +82,7 @@ pub struct Mutation(
     tell::TellMutation,
     address::AddressMutation,
     standing::StandingMutation,
+    templates::TemplateMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The
