@@ -81,35 +81,35 @@ impl IgAdmin<'_> {
 
 impl CaseOfficer<'_> {
     /// The child's facts the checklist is derived from, read through the
-    /// door on the case officer's stated purpose: date of birth
-    /// (IDENTITY), year group and phase (EDUCATION), need codes
-    /// (SEN_NEEDS). What the decision withholds counts as not known.
+    /// door on the case officer's stated purpose (EHC_ASSESSMENT): date of
+    /// birth (IDENTITY), year group and phase (EDUCATION), need codes
+    /// (SEN_NEEDS). A withheld section refuses the checklist with the
+    /// door's own error: a list derived from facts it could not see would
+    /// leave out sources the law requires.
     async fn checklist_facts(&self, child: ChildId) -> Result<ChildFacts> {
         let rc = self.rc;
-        let mut facts = ChildFacts {
-            all_about_me_written: rc.store().latest_all_about_me(child).await?.is_some(),
-            ..Default::default()
-        };
-        let Some(d) = rc.open(child).await? else {
-            return Ok(facts);
-        };
-        if let Ok(dob) = d.section_by_field(Section::Identity, ["dateOfBirth"], |r| {
+        let all_about_me_written = rc.store().latest_all_about_me(child).await?.is_some();
+        let d = rc
+            .open(child)
+            .await?
+            .ok_or(Error::NoRecord(rc.principal.purpose))?;
+        let dob = d.section_by_field(Section::Identity, ["dateOfBirth"], |r| {
             r.identity.date_of_birth
-        }) {
-            facts.date_of_birth = Some(dob.value);
-        }
-        if let Ok((year, phase)) = d.section(Scope::Education, ["yearGroup", "settingPhase"], |r| {
-            (r.education.year_group.clone(), r.education.setting_phase)
-        }) {
-            facts.year_group = year;
-            facts.setting_phase = phase;
-        }
-        if let Ok(needs) = d.section(Scope::SenNeeds, ["needs"], |r| {
+        })?;
+        let (year_group, setting_phase) =
+            d.section(Scope::Education, ["yearGroup", "settingPhase"], |r| {
+                (r.education.year_group.clone(), r.education.setting_phase)
+            })?;
+        let needs = d.section(Scope::SenNeeds, ["needs"], |r| {
             r.sen_needs.needs.iter().map(|n| n.code).collect()
-        }) {
-            facts.needs = needs;
-        }
-        Ok(facts)
+        })?;
+        Ok(ChildFacts {
+            date_of_birth: Some(dob.value),
+            year_group,
+            setting_phase,
+            needs,
+            all_about_me_written,
+        })
     }
 
     /// The checklist of an assessment already loaded.
@@ -237,20 +237,38 @@ impl CaseOfficer<'_> {
         let a = self.find(assessment).await?;
         // The regulations' order first: its refusal is the clearer one.
         a.check_step(kind, on, rc.today())?;
-        let list = self.checklist_of(&a).await?;
-        checklist::check_draft(&list.items, reason.as_deref())?;
-        let open: Vec<String> = list
-            .items
-            .iter()
-            .filter(|i| i.blocks_draft())
-            .map(ChecklistItem::name)
-            .collect();
-        let note = reason.filter(|_| !open.is_empty()).map(|r| {
-            format!(
+        // With a reason the draft goes ahead even if the checklist cannot
+        // be derived (facts withheld on the purpose stated); without one,
+        // that refusal is the answer.
+        let list = match self.checklist_of(&a).await {
+            Ok(list) => Some(list),
+            Err(e) if reason.is_none() => return Err(e),
+            Err(_) => None,
+        };
+        let open: Option<Vec<String>> = match &list {
+            Some(list) => {
+                checklist::check_draft(&list.items, reason.as_deref())?;
+                Some(
+                    list.items
+                        .iter()
+                        .filter(|i| i.blocks_draft())
+                        .map(ChecklistItem::name)
+                        .collect(),
+                )
+            }
+            None => None,
+        };
+        let note = match (reason, open) {
+            (Some(r), Some(open)) if !open.is_empty() => Some(format!(
                 "Draft issued with open advice checklist items ({}): {r}",
                 open.join("; ")
-            )
-        });
+            )),
+            (Some(_), Some(_)) => None,
+            (Some(r), None) => Some(format!(
+                "Draft issued without the advice checklist (not derivable on the purpose stated): {r}"
+            )),
+            (None, _) => None,
+        };
         self.step(assessment, kind, on, None, note).await
     }
 }

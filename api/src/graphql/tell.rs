@@ -489,6 +489,8 @@ impl TellMutation {
     /// shares with the request: until it answers, the asked agency reads
     /// them and "all about me" on the statutory basis (SEND Regulations
     /// 2014 regs 6-8), whatever the family has agreed.
+    // Each argument is one GraphQL argument of the mutation.
+    #[allow(clippy::too_many_arguments)]
     async fn request_advice(
         &self,
         ctx: &Context<'_>,
