@@ -40,6 +40,14 @@ pub enum Error {
     NoRecord(Option<consent::Purpose>),
     /// Bad input, naming the field.
     BadInput(InvalidInput),
+    /// Bad input with several problems, each at its path inside `field`
+    /// (structured advice that does not fit its template).
+    Problems {
+        field: &'static str,
+        message: String,
+        /// (path, what is wrong there).
+        problems: Vec<(String, String)>,
+    },
     /// A scope withheld by the access decision.
     Withheld(Scope, Denial),
     /// An action on a scope that the agreement or role never allows.
@@ -60,7 +68,7 @@ impl Error {
         match self {
             Error::Forbidden(_) => code::FORBIDDEN,
             Error::NotFound(_) | Error::NoRecord(_) => code::NOT_FOUND,
-            Error::BadInput(_) => code::BAD_USER_INPUT,
+            Error::BadInput(_) | Error::Problems { .. } => code::BAD_USER_INPUT,
             Error::Withheld(_, denial) => denial.code.code(),
             Error::NotPermitted(..) => DenialCode::NotPermitted.code(),
             Error::Database(_) | Error::Internal(_) => code::INTERNAL,
@@ -145,6 +153,9 @@ macro_rules! bad_input_from {
 }
 
 bad_input_from!(
+    domain::template::TemplateError,
+    domain::checklist::NotRequiredError,
+    domain::checklist::OpenItems,
     consent::GrantError,
     consent::OverrideError,
     domain::ehc::StartError,
@@ -152,6 +163,22 @@ bad_input_from!(
     domain::ehc::AdviceError,
     domain::ehc::ExceptionError,
 );
+
+/// Structured advice that does not fit its template: every problem, at
+/// its path, in one error.
+impl From<domain::template::ContentError> for Error {
+    fn from(e: domain::template::ContentError) -> Self {
+        Self::Problems {
+            field: e.field(),
+            message: e.to_string(),
+            problems: e
+                .problems
+                .iter()
+                .map(|p| (p.path.clone(), p.kind.to_string()))
+                .collect(),
+        }
+    }
+}
 
 /// A refusal that names no field is the rule refusing the caller:
 /// FORBIDDEN, with the rule's words.

@@ -31,5 +31,6 @@ pub mod http;
 pub mod render;
 pub mod startup;
 pub mod telemetry;
+pub mod template;
 pub mod trace;
 pub mod updates;

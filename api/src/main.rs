@@ -51,6 +51,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             api::agreement::ensure_default(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
+            api::template::ensure_default(&store).await.map_err(|e| {
+                anyhow::anyhow!("loading the default advice templates failed: {e:?}")
+            })?;
             println!(
                 "applied {} migration(s); the database is up to date",
                 pending.len()

@@ -65,6 +65,9 @@ impl Application {
             crate::agreement::ensure_default(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
+            crate::template::ensure_default(&store).await.map_err(|e| {
+                anyhow::anyhow!("loading the default advice templates failed: {e:?}")
+            })?;
         } else {
             let pending = store
                 .pending_migrations()

@@ -17,6 +17,7 @@
 
 pub mod agency;
 pub mod catalogue;
+pub mod checklist;
 mod codes;
 pub mod contribution;
 pub mod ehc;

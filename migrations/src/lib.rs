@@ -20,6 +20,7 @@ const CHECK_LISTS: &[&[CodeCheck]] = &[
     m20261203_000010_identity_split::CODE_CHECKS,
     m20261204_000012_ehc_clock::CODE_CHECKS,
     m20261204_000013_reuse_confirmation::CODE_CHECKS,
+    m20261204_000014_advice_templates::CODE_CHECKS,
     m20261204_000015_ehc_plan::CODE_CHECKS,
     m20261204_000016_reviews::CODE_CHECKS,
 ];
@@ -53,6 +54,7 @@ mod m20261203_000010_identity_split;
 mod m20261203_000011_recorded_consent;
 mod m20261204_000012_ehc_clock;
 mod m20261204_000013_reuse_confirmation;
+mod m20261204_000014_advice_templates;
 mod m20261204_000015_ehc_plan;
 mod m20261204_000016_reviews;
 mod util;
@@ -78,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_recorded_consent::Migration),
             Box::new(m20261204_000012_ehc_clock::Migration),
             Box::new(m20261204_000013_reuse_confirmation::Migration),
+            Box::new(m20261204_000014_advice_templates::Migration),
             Box::new(m20261204_000015_ehc_plan::Migration),
             Box::new(m20261204_000016_reviews::Migration),
         ]

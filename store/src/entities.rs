@@ -623,3 +623,33 @@ child_entity!(capacity_challenge, "capacity_challenge" {
     reason: String,
     created_at: DateTimeUtc,
 });
+
+pub mod advice_template {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "advice_template")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub profession: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i32,
+        pub title: String,
+        pub source: String,
+        pub published_by: String,
+        pub published_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+child_entity!(advice_not_required, "advice_not_required" {
+    assessment_id: Uuid,
+    profession: String,
+    reason: String,
+    recorded_by: String,
+    recorded_at: DateTimeUtc,
+});

@@ -15,6 +15,7 @@ mod report;
 pub mod review;
 mod standing;
 pub mod tell;
+mod template;
 pub mod trace;
 
 use std::sync::Arc;

@@ -485,6 +485,8 @@ fn code_checks_match_the_enums() {
             ("assessment_event", "time_limit") => codes(domain::ehc::TimeLimit::ALL),
             ("advice_request", "profession") => codes(domain::template::Profession::ALL),
             ("advice_reuse_confirmation", "party") => codes(domain::ehc::ReuseParty::ALL),
+            ("advice_template", "profession") => codes(domain::template::Profession::ALL),
+            ("advice_not_required", "profession") => codes(domain::template::Profession::ALL),
             ("agreement_rule", "article6") => codes(consent::Article6::ALL),
             ("agreement_rule", "special_condition") => codes(consent::Condition::ALL),
             ("safeguarding_override", "ground") => codes(consent::OverrideGround::ALL),
@@ -1204,4 +1206,61 @@ async fn the_break_glass_migration_can_be_undone() {
         }
     );
     assert!(state.overrides[0].ground_carried_over);
+}
+
+/// Shipped templates become version 1 once; a published one is the next
+/// version, and earlier versions stay readable.
+#[tokio::test]
+async fn advice_templates_are_versioned_per_profession() {
+    use domain::template::{AdviceTemplate, Profession};
+    let store = store().await;
+    let shipped = || {
+        Profession::ALL
+            .iter()
+            .map(|p| {
+                (
+                    AdviceTemplate::shipped(*p).expect("shipped"),
+                    p.shipped_source(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    store
+        .ensure_default_advice_templates(shipped())
+        .await
+        .expect("defaults");
+    store
+        .ensure_default_advice_templates(shipped())
+        .await
+        .expect("defaults again");
+    let latest = store.latest_advice_templates().await.expect("latest");
+    assert_eq!(latest.len(), Profession::ALL.len());
+    assert!(latest.iter().all(|t| t.version == 1));
+
+    let p = Profession::Camhs;
+    let source = p
+        .shipped_source()
+        .replacen("required = false", "required = true", 1);
+    let parsed = AdviceTemplate::parse(&source, Some(p)).expect("parse");
+    let tx = store.traced().await.expect("tx");
+    let published = tx
+        .publish_advice_template(parsed, &source, "ig-admin", at(3))
+        .await
+        .expect("publish");
+    tx.commit(Vec::new()).await.expect("commit");
+    assert_eq!(published.version, 2);
+    let now = store.advice_template(p, None).await.expect("read");
+    assert_eq!(now.map(|t| t.version), Some(2));
+    let first = store.advice_template(p, Some(1)).await.expect("read v1");
+    assert_eq!(
+        first,
+        Some(AdviceTemplate {
+            version: 1,
+            ..AdviceTemplate::shipped(p).expect("shipped")
+        })
+    );
+    assert_eq!(
+        store.advice_template(p, Some(3)).await.expect("read v3"),
+        None
+    );
 }

@@ -107,6 +107,8 @@ fn advice(title: &str) -> Value {
         "needs": "Anxiety in unstructured times.",
         "outcomes": "Manages transitions with a named adult.",
         "provision": "A quiet space and a key worker.",
+        "profession": "CAMHS",
+        "content": crate::tell::templates::advice_content(domain::template::Profession::Camhs),
     })
 }
 

@@ -187,7 +187,7 @@ impl CaseOfficer<'_> {
     }
 
     /// Loads an assessment by id.
-    async fn find(&self, id: Uuid) -> Result<Assessment> {
+    pub(super) async fn find(&self, id: Uuid) -> Result<Assessment> {
         let store = self.rc.store();
         let child = store
             .child_of_assessment(id)
@@ -327,17 +327,19 @@ impl CaseOfficer<'_> {
         attachments: std::collections::BTreeSet<Scope>,
         due_on: Option<NaiveDate>,
         target_on: Option<NaiveDate>,
+        profession: Option<domain::template::Profession>,
     ) -> Result<AdviceOnFile> {
         let rc = self.rc;
         let a = self.find(assessment).await?;
         let agencies = rc.store().agencies().await?;
+        let profession = super::templates::profession_asked(profession, agency, &agencies)?;
         let ask = AdviceAsk {
             id: Uuid::now_v7(),
             agency_id: agency,
             scope,
             attachments,
             due_on,
-            profession: None,
+            profession,
             target_on,
         };
         let r = a.request_advice(ask, &agencies, rc.today())?;
@@ -349,6 +351,7 @@ impl CaseOfficer<'_> {
             .detail("request_id", r.id)
             .detail("agency_id", agency)
             .detail("scope", scope)
+            .detail("profession", profession.map_or("", |p| p.code()))
             .detail(
                 "attachments",
                 r.attachments

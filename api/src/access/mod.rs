@@ -35,6 +35,7 @@ mod reuse;
 mod review;
 mod safeguarding;
 mod standing;
+mod templates;
 
 use std::sync::Arc;
 
@@ -58,6 +59,7 @@ pub use report::{ReportFormat, Reporter, SEN2_MAX_PAGE, Sen2Page, Sen2Row};
 pub use review::{MeetingOnFile, ReviewsOnFile, StepAsk};
 pub use safeguarding::{OverrideApprover, OverrideAsk, SafeguardingLead};
 pub use standing::{CapacityAsk, CompetenceAsk, DeputyAsk, Viewer, WhoDecides};
+pub use templates::ChecklistOnFile;
 
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use consent::AgencyRef;
 use consent::trace::TraceAction;
 use domain::input::{long_text, required_text};
+use domain::template::{Profession, SectionContent};
 use domain::{Agency, ChildId, Contribution, ContributionKind, Scope};
 use uuid::Uuid;
 
@@ -33,6 +34,12 @@ pub struct ContributionDraft {
     pub notes: Option<String>,
     /// A contribution of the agency's that this one replaces.
     pub supersedes: Option<Uuid>,
+    /// Structured advice (ADVICE, ASSESSMENT): its sections, checked
+    /// against the latest template of the profession.
+    pub content: Option<Vec<SectionContent>>,
+    /// The template's profession, for `contribute` (`submitAdvice` takes
+    /// the request's).
+    pub profession: Option<Profession>,
 }
 
 impl Practitioner<'_> {
@@ -45,6 +52,12 @@ impl Practitioner<'_> {
         kind: ContributionKind,
     ) -> Result<Contribution> {
         let rc = self.rc;
+        if draft.content.is_some() && kind == ContributionKind::Update {
+            return Err(Error::bad_input(
+                "content",
+                "an UPDATE is free text: structured content is for ADVICE and ASSESSMENT",
+            ));
+        }
         Ok(Contribution {
             id: Uuid::now_v7(),
             child_id,
@@ -62,6 +75,23 @@ impl Practitioner<'_> {
             created_at: rc.now,
             content: None,
         })
+    }
+
+    /// Checks structured advice against `profession`'s latest template.
+    async fn structured(
+        &self,
+        profession: Profession,
+        content: Option<Vec<SectionContent>>,
+    ) -> Result<domain::template::AdviceContent> {
+        let sections = content.ok_or_else(|| {
+            Error::bad_input(
+                "content",
+                format!(
+                    "advice is written against the {profession} template: give content.sections (see adviceTemplate)"
+                ),
+            )
+        })?;
+        self.rc.structured_advice(profession, sections).await
     }
 
     /// Checks `supersedes` points at a current contribution of the same
@@ -152,7 +182,20 @@ impl Practitioner<'_> {
             ));
         }
         let kind = draft.kind.unwrap_or(ContributionKind::Update);
-        let c = self.build(draft, child, scope, kind)?;
+        let structured = match kind {
+            ContributionKind::Update => None,
+            ContributionKind::Advice | ContributionKind::Assessment => {
+                let profession = draft.profession.ok_or_else(|| {
+                    Error::bad_input(
+                        "profession",
+                        "advice and assessments are written against a profession's template: name it",
+                    )
+                })?;
+                Some(self.structured(profession, draft.content.clone()).await?)
+            }
+        };
+        let mut c = self.build(draft, child, scope, kind)?;
+        c.content = structured;
         // Checked while holding the chain, so concurrent writers see each other.
         let tx = rc.store().traced().await?;
         self.check_supersedes(&c).await?;
@@ -188,12 +231,15 @@ impl Practitioner<'_> {
             ));
         }
         req.request.check_unanswered()?;
-        let c = self.build(
+        let profession = super::templates::profession_answering(&req.request, self.agency.kind)?;
+        let content = self.structured(profession, draft.content.clone()).await?;
+        let mut c = self.build(
             draft,
             req.child_id,
             req.request.scope,
             ContributionKind::Advice,
         )?;
+        c.content = Some(content);
         self.check_supersedes(&c).await?;
         tx.insert_contribution(&c).await?;
         let answer = req.request.submit(c.id, rc.today())?;

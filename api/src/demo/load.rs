@@ -16,6 +16,7 @@ use store::Store;
 /// trace entries.
 pub async fn load(store: &Store, today: NaiveDate) -> Result<bool> {
     crate::agreement::ensure_default(store).await?;
+    crate::template::ensure_default(store).await?;
     let tx = store.traced().await?;
     for agency in agencies() {
         tx.upsert_agency(&agency).await?;

@@ -37,6 +37,30 @@ impl From<Error> for async_graphql::Error {
                     x.set("field", input.field);
                 })
             }
+            Error::Problems {
+                field,
+                message,
+                problems,
+            } => async_graphql::Error::new(message).extend_with(|_, x| {
+                x.set("code", code);
+                x.set("field", field);
+                let list: Vec<async_graphql::Value> = problems
+                    .iter()
+                    .map(|(path, problem)| {
+                        let mut m = async_graphql::indexmap::IndexMap::new();
+                        m.insert(
+                            async_graphql::Name::new("path"),
+                            async_graphql::Value::from(path.as_str()),
+                        );
+                        m.insert(
+                            async_graphql::Name::new("message"),
+                            async_graphql::Value::from(problem.as_str()),
+                        );
+                        async_graphql::Value::Object(m)
+                    })
+                    .collect();
+                x.set("problems", list);
+            }),
             Error::Withheld(scope, denial) => {
                 let advice = match denial.code {
                     DenialCode::ConsentRequired => "ask the family for consent to share it",

@@ -15,6 +15,7 @@ pub mod review;
 pub mod scalar;
 pub mod standing;
 pub mod tell;
+pub mod templates;
 pub mod types;
 
 use async_graphql::{Context, ID, InputObject, MergedObject, Object, Schema, SimpleObject};
@@ -76,6 +77,7 @@ pub struct Query(
     plan::PlanQuery,
     report::ReportQuery,
     review::ReviewQuery,
+    templates::TemplateQuery,
 );
 
 /// Every mutation.
@@ -88,6 +90,7 @@ pub struct Mutation(
     standing::StandingMutation,
     plan::PlanMutation,
     review::ReviewMutation,
+    templates::TemplateMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The

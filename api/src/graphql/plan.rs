@@ -29,9 +29,7 @@ macro_rules! remote_enum {
     };
 }
 
-remote_enum!(
-    /// A section of an EHC plan (reg 12(1); K appends the advice).
-    PlanSectionGql = "domain::plan::PlanSection" { A, B, C, D, E, F, G, H1, H2, I, J, K });
+use super::templates::PlanSectionGql;
 remote_enum!(
     /// Where a version of a plan stands.
     PlanVersionStatusGql = "domain::plan::PlanVersionStatus" { InPreparation, Draft, Final });
@@ -44,7 +42,7 @@ remote_enum!(
 
 /// One item of provision: what, who, how often and for how long.
 #[derive(SimpleObject, InputObject, Debug, Clone)]
-#[graphql(input_name = "ProvisionItemInput")]
+#[graphql(input_name = "PlanProvisionItemInput")]
 pub struct ProvisionItemView {
     pub what: String,
     pub who: String,

@@ -230,6 +230,15 @@ impl ContributionView {
     async fn supersedes(&self) -> Option<ID> {
         self.c.supersedes.map(|s| ID(s.to_string()))
     }
+    /// Structured advice, section by section, with the plan section each
+    /// feeds; null for free text (updates, and advice given before
+    /// templates, which is still shown by its flat fields).
+    async fn content(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::templates::AdviceContentView>> {
+        super::templates::contribution_content(ctx, &self.c).await
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.c.created_at
     }

@@ -179,6 +179,7 @@ pub struct ClockExceptionView {
 
 /// An EHC needs assessment on today's date.
 #[derive(SimpleObject, Debug)]
+#[graphql(complex)]
 pub struct AssessmentView {
     pub id: ID,
     pub child_id: ID,
@@ -497,6 +498,12 @@ pub struct ContributionInput {
     pub notes: Option<String>,
     /// A contribution of yours this one replaces.
     pub supersedes: Option<ID>,
+    /// Structured advice (ADVICE and ASSESSMENT; required for them),
+    /// checked against the latest template of its profession.
+    pub content: Option<super::templates::AdviceContentInput>,
+    /// The template's profession, for `contribute` with ADVICE or
+    /// ASSESSMENT (`submitAdvice` answers as the request's profession).
+    pub profession: Option<super::templates::ProfessionGql>,
 }
 
 impl ContributionInput {
@@ -513,6 +520,8 @@ impl ContributionInput {
             outcomes: self.outcomes,
             provision: self.provision,
             notes: self.notes,
+            content: self.content.map(|c| c.sections()),
+            profession: self.profession.map(Into::into),
         })
     }
 }
@@ -596,22 +605,25 @@ impl TellMutation {
         step(ctx, &assessment_id, kind, on, None, None).await
     }
 
-    /// Records that the draft plan was issued (by week 16).
+    /// Records that the draft plan was issued (by week 16). Refused while
+    /// a required source of the reg 6(1) advice checklist is open (neither
+    /// requested, answered, reused nor recorded as not required), unless
+    /// `openItemsReason` says why the draft goes ahead; it is kept as the
+    /// step's note.
     async fn issue_draft(
         &self,
         ctx: &Context<'_>,
         assessment_id: ID,
         on: Date,
+        open_items_reason: Option<String>,
     ) -> GqlResult<AssessmentView> {
-        step(
-            ctx,
-            &assessment_id,
-            AssessmentEventKind::DraftIssued,
-            on,
-            None,
-            None,
-        )
-        .await
+        let rc = request(ctx)?;
+        let officer = rc.case_officer()?;
+        let assessment = parse_id("assessmentId", &assessment_id)?;
+        let a = officer
+            .issue_draft(assessment, on.0, open_items_reason)
+            .await?;
+        Ok(on_file(&a, true, rc.today()))
     }
 
     /// Records that the final plan was issued (by week 20); the first annual
@@ -700,6 +712,7 @@ impl TellMutation {
     /// answers, the asked agency reads them and "all about me" on the
     /// statutory basis (SEND Regulations 2014 regs 6-8), whatever the
     /// family has agreed.
+    // Each argument is one GraphQL argument of the mutation.
     #[allow(clippy::too_many_arguments)]
     async fn request_advice(
         &self,
@@ -710,6 +723,10 @@ impl TellMutation {
         #[graphql(default)] attach: Vec<types::Scope>,
         due_on: Option<Date>,
         target_on: Option<Date>,
+        #[graphql(
+            desc = "The profession asked (which advice template applies); by default the agency's: school SCHOOL_SETTING, EP EDUCATIONAL_PSYCHOLOGY, SLT SPEECH_LANGUAGE_THERAPY, OT OCCUPATIONAL_THERAPY_PHYSIOTHERAPY, health PAEDIATRIC_HEALTH, CAMHS, social care SOCIAL_CARE."
+        )]
+        profession: Option<super::templates::ProfessionGql>,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -724,6 +741,7 @@ impl TellMutation {
                 attach,
                 due_on.map(|d| d.0),
                 target_on.map(|d| d.0),
+                profession.map(Into::into),
             )
             .await?;
         Ok(advice_view(&asked, None, rc.today()))

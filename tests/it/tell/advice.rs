@@ -31,7 +31,11 @@ async fn only_current_advice_of_the_asked_agency_about_the_child_is_reused() {
     let slt = app.practitioner(&app.agency(AgencyKind::Slt).create().await);
     let officer = app.case_officer().await;
     let today = Utc::now().date_naive();
-    let write = |scope: &str, title: &str, supersedes: Option<&str>| json!({ "scope": scope, "kind": "ADVICE", "title": title, "supersedes": supersedes });
+    let write = |scope: &str, title: &str, supersedes: Option<&str>| {
+        json!({ "scope": scope, "kind": "ADVICE", "title": title, "supersedes": supersedes,
+            "profession": "EDUCATIONAL_PSYCHOLOGY",
+            "content": super::templates::advice_content(domain::template::Profession::EducationalPsychology) })
+    };
     let old = ep
         .graphql(
             &contribute(),

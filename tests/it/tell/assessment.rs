@@ -8,7 +8,7 @@ use crate::helpers::*;
 
 fn draft() -> String {
     format!(
-        "mutation($a: ID!, $on: Date!) {{ issueDraft(assessmentId: $a, on: $on) {{ {} }} }}",
+        "mutation($a: ID!, $on: Date!) {{ issueDraft(assessmentId: $a, on: $on, openItemsReason: \"The clock is tested here; see tell::checklist\") {{ {} }} }}",
         assessment_fields()
     )
 }
@@ -143,6 +143,8 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
             &contribute(),
             json!({ "c": child, "i": { "scope": "PSYCHOLOGY", "kind": "ADVICE",
             "title": format!("Cognitive assessment ({MARK})"),
+            "profession": "EDUCATIONAL_PSYCHOLOGY",
+            "content": templates::advice_content(domain::template::Profession::EducationalPsychology),
             "needs": format!("{MARK}: working memory well below her reasoning."),
             "provision": format!("{MARK}: visual supports; pre-teaching.") } }),
         )

@@ -91,6 +91,8 @@ async fn a_replacement_supersedes_the_agencys_own_contribution_once() {
         json!({ "c": child_id, "i": {
             "scope": "COMMUNICATION", "kind": "ASSESSMENT",
             "title": format!("{title} ({MARK})"),
+            "profession": "SPEECH_LANGUAGE_THERAPY",
+            "content": templates::advice_content(domain::template::Profession::SpeechLanguageTherapy),
             "needs": format!("{MARK}: word-finding difficulties."),
             "supersedes": supersedes } })
     };

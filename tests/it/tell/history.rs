@@ -56,7 +56,8 @@ async fn the_family_reads_each_step_of_the_assessment_as_a_sentence() {
     let advice = ep
         .graphql(
             &submit_advice(),
-            json!({ "r": request, "i": { "title": format!("{MARK} advice"), "needs": "Working memory" } }),
+            json!({ "r": request, "i": { "title": format!("{MARK} advice"), "needs": "Working memory",
+                "content": super::templates::advice_content(domain::template::Profession::EducationalPsychology) } }),
         )
         .await;
     ok(&advice, "submitAdvice");

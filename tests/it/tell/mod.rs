@@ -21,12 +21,17 @@ mod assessment;
 /// six-week cap on advice, the notice not to issue, reuse confirmed by each
 /// person.
 mod clock;
+/// The reg 6(1) advice checklist and the draft it holds back.
+mod checklist;
 /// Requests that arrive together: one replacement, one assessment.
 mod concurrency;
 /// Contributions: within the agreement, superseded once, seen under consent.
 mod contributions;
 /// The family's history of the assessment, one true sentence per step.
 mod history;
+/// Advice templates served and published; structured advice checked
+/// against them, every problem named at once.
+pub(crate) mod templates;
 /// The family's view of an assessment, pinned as a snapshot at a fixed clock.
 mod timeline;
 /// Every tell-it-once write leaves its trace entry, without free text.
@@ -405,6 +410,7 @@ fn advice_input(title: &str) -> Value {
         "outcomes": format!("{MARK}: outcomes sought."),
         "provision": format!("{MARK}: provision required."),
         "notes": format!("{MARK}: anything else."),
+        "content": templates::advice_content(domain::template::Profession::SpeechLanguageTherapy),
     })
 }
 

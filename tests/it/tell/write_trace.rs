@@ -45,6 +45,8 @@ async fn every_write_leaves_its_trace_entry_without_free_text() {
             &contribute(),
             json!({ "c": child, "i": {
             "scope": "PSYCHOLOGY", "kind": "ADVICE", "title": format!("EP advice ({MARK})"),
+            "profession": "EDUCATIONAL_PSYCHOLOGY",
+            "content": templates::advice_content(domain::template::Profession::EducationalPsychology),
             "needs": format!("{MARK} needs"), "notes": format!("{MARK} notes") } }),
         )
         .await;
