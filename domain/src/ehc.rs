@@ -2,7 +2,7 @@
 //! the local authority receives the request. Pure date arithmetic: the caller
 //! passes "today".
 
-use chrono::{Duration, Months, NaiveDate};
+use chrono::{Duration, NaiveDate};
 
 /// Days before a due date from which a milestone shows as due soon.
 pub const DUE_SOON_DAYS: i64 = 14;
@@ -206,9 +206,9 @@ pub fn due_date(
             Some(weeks_after(requested_on, FINAL_PLAN_WEEKS) - Duration::days(DRAFT_COMMENT_DAYS))
         }
         Milestone::FinalPlan => Some(weeks_after(requested_on, FINAL_PLAN_WEEKS)),
-        Milestone::AnnualReview => {
-            plan_issued_on.and_then(|p| p.checked_add_months(Months::new(12)))
-        }
+        // Within the 12 months starting with the day the plan was made
+        // (CFA 2014 s.44(1)): by the day before the anniversary.
+        Milestone::AnnualReview => plan_issued_on.map(crate::review::review_due),
     }
 }
 
@@ -288,10 +288,11 @@ mod tests {
             Some(d(2026, 4, 3))
         );
         assert_eq!(due_date(Milestone::Advice, r, None, None), None);
-        // 12 months after the plan; a plan issued on 29 February is reviewed by 28 February.
+        // By the day before the anniversary (s.44(1)); a plan made on 29
+        // February 2028 has its anniversary on 1 March 2029.
         assert_eq!(
             due_date(Milestone::AnnualReview, r, None, Some(d(2026, 5, 20))),
-            Some(d(2027, 5, 20))
+            Some(d(2027, 5, 19))
         );
         assert_eq!(
             due_date(Milestone::AnnualReview, r, None, Some(d(2028, 2, 29))),
