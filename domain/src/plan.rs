@@ -241,8 +241,8 @@ pub fn default_feeds(_template: &TemplateRef, key: &str) -> Option<PlanSection> 
         "outcomes" => PlanSection::E,
         "provision" => PlanSection::F,
         "health_provision" => PlanSection::G,
-        "social_care_provision_csdpa" => PlanSection::H1,
-        "social_care_provision" => PlanSection::H2,
+        "social_care_provision" | "social_care_provision_csdpa" => PlanSection::H1,
+        "other_social_care_provision" => PlanSection::H2,
         _ => return None,
     })
 }

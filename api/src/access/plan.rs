@@ -4,7 +4,7 @@
 //! it, the family every issued version, an agency the paragraphs whose
 //! scope its decision allows, the other sections listed as withheld.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use consent::trace::{TraceAction, TraceEntry};
@@ -30,10 +30,35 @@ impl From<PlanError> for Error {
     }
 }
 
-/// Which plan section a template section feeds. Until the published
-/// templates are plugged in here, the keys every template uses.
-fn feeds(template: &TemplateRef, key: &str) -> Option<PlanSection> {
-    domain::plan::default_feeds(template, key)
+/// The published templates the advice was written against, by reference:
+/// each section feeds the plan section its own template version says.
+async fn templates_of(
+    rc: &RequestContext,
+    advice: &[domain::plan::AdviceEvidence<'_>],
+) -> Result<HashMap<TemplateRef, domain::template::AdviceTemplate>> {
+    let mut out = HashMap::new();
+    for r in advice.iter().filter_map(|a| a.contribution.content.as_ref().map(|c| c.template)) {
+        if out.contains_key(&r) {
+            continue;
+        }
+        if let Some(t) = rc.store().advice_template(r.profession, Some(r.version)).await? {
+            out.insert(r, t);
+        }
+    }
+    Ok(out)
+}
+
+/// Which plan section a template section feeds: its published template's
+/// word, or (for a template no longer on file) the keys' usual sections.
+fn feeds(
+    templates: &HashMap<TemplateRef, domain::template::AdviceTemplate>,
+    template: &TemplateRef,
+    key: &str,
+) -> Option<PlanSection> {
+    match templates.get(template) {
+        Some(t) => t.section(key).map(|s| s.feeds),
+        None => domain::plan::default_feeds(template, key),
+    }
 }
 
 /// Who is reading a plan, which decides what they see of it.
@@ -121,6 +146,8 @@ async fn composed(
         advice: answered_advice(a, &contributions),
         all_about_me: all_about_me.as_ref(),
     };
+    let templates = templates_of(rc, &evidence.advice).await?;
+    let feeds = |t: &TemplateRef, key: &str| feeds(&templates, t, key);
     Ok(compose(&evidence, &feeds, version, kind))
 }
 
