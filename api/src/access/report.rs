@@ -58,14 +58,71 @@ impl ReportFormat {
 
 /// Whether an assessment was run on the hub's clock. Nothing is imported
 /// yet; when imported plans are stored, this reads their mark.
-fn origin(_: &Assessment) -> Origin {
-    Origin::Hub
+/// What the reviews' store knows of the plans among a page of
+/// assessments: which were imported (left out of the 20-week figures), and
+/// each plan's reviews (recorded cycles and the one due now) and the phase
+/// transfer the council set, as the dashboard's inputs. One read of the
+/// child's plans per child on the page.
+#[derive(Debug, Default)]
+struct PlanFacts {
+    imported: std::collections::HashSet<Uuid>,
+    reviews: Vec<ReviewFact>,
+    transfers: Vec<TransferFact>,
 }
 
-/// The annual reviews and phase transfers the reviews' rules derive.
-/// Empty until that store exists: the lead feeds them at merge.
-fn review_facts() -> (Vec<ReviewFact>, Vec<TransferFact>) {
-    (Vec::new(), Vec::new())
+impl PlanFacts {
+    async fn add_page(&mut self, rc: &RequestContext, page: &[Assessment]) -> Result<()> {
+        let children: std::collections::BTreeSet<ChildId> = page
+            .iter()
+            .filter(|a| a.final_issued_on().is_some())
+            .map(|a| a.child_id)
+            .collect();
+        let on_page: std::collections::HashSet<Uuid> = page.iter().map(|a| a.id).collect();
+        for child in children {
+            for plan in rc.store().plans(child).await? {
+                let id = plan.assessment.id;
+                if !on_page.contains(&id) {
+                    continue;
+                }
+                if plan.imported {
+                    self.imported.insert(id);
+                }
+                let cycles = plan.reviews.cycles.iter().cloned().chain(
+                    plan.reviews
+                        .current(None, rc.policy().review)
+                        .filter(|c| !plan.reviews.cycles.contains(c)),
+                );
+                for c in cycles {
+                    self.reviews.push(ReviewFact {
+                        plan_id: id,
+                        due_on: c.due_on,
+                        held_on: c.held_on(),
+                    });
+                }
+                if let Some(t) = plan.transfer_set {
+                    // The amended plan naming the next setting: the first
+                    // issued in the year before the move.
+                    let amended_on = plan.reviews.amended_plans().find(|d| {
+                        *d <= t.transfer_on && *d > t.transfer_on - chrono::Duration::days(366)
+                    });
+                    self.transfers.push(TransferFact {
+                        plan_id: id,
+                        deadline: t.deadline,
+                        amended_on,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn origin(&self, a: &Assessment) -> Origin {
+        if self.imported.contains(&a.id) {
+            Origin::Imported
+        } else {
+            Origin::Hub
+        }
+    }
 }
 
 impl RequestContext {
@@ -105,17 +162,18 @@ impl Reporter<'_> {
             let page = store
                 .assessments_page(period.to(), after, REPORT_PAGE)
                 .await?;
+            let mut facts = PlanFacts::default();
+            facts.add_page(rc, &page).await?;
             for a in &page {
-                tally.add(a, origin(a));
+                tally.add(a, facts.origin(a));
             }
+            tally.add_reviews(&facts.reviews);
+            tally.add_transfers(&facts.transfers);
             match page.last() {
                 Some(last) if page.len() as u64 == REPORT_PAGE => after = Some(last.id),
                 _ => break,
             }
         }
-        let (reviews, transfers) = review_facts();
-        tally.add_reviews(&reviews);
-        tally.add_transfers(&transfers);
         let report = tally.finish(&store.agencies().await?);
         rc.record(
             rc.entry(TraceAction::Report)
@@ -181,7 +239,6 @@ impl CaseOfficer<'_> {
                 format!("must be between 1 and {SEN2_MAX_PAGE}"),
             ));
         }
-        let (reviews, _) = review_facts();
         let store = rc.store();
         let mut rows: Vec<Sen2Row> = Vec::new();
         let mut people: HashMap<ChildId, Shown> = HashMap::new();
@@ -192,9 +249,11 @@ impl CaseOfficer<'_> {
                 .assessments_page(period.to(), cursor, REPORT_PAGE)
                 .await?;
             let full = page.len() as u64 == REPORT_PAGE;
+            let mut facts = PlanFacts::default();
+            facts.add_page(rc, &page).await?;
             for (i, a) in page.iter().enumerate() {
                 cursor = Some(a.id);
-                let Some(request) = Sen2Request::of(a, &period, &reviews) else {
+                let Some(request) = Sen2Request::of(a, &period, &facts.reviews) else {
                     continue;
                 };
                 let (date_of_birth, upn, upn_withheld) = match people.get(&a.child_id) {
