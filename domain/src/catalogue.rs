@@ -219,6 +219,7 @@ pub const FIELDS: &[FieldDef] = fields! {
         "outcomes" => "Outcomes sought",
         "provision" => "Provision required",
         "notes" => "Notes",
+        "content" => "Structured advice, section by section, against its template",
         "supersedes" => "The contribution it replaces",
         "createdAt" => "When",
         "current" => "Still current",
