@@ -37,11 +37,18 @@ async fn templates_of(
     advice: &[domain::plan::AdviceEvidence<'_>],
 ) -> Result<HashMap<TemplateRef, domain::template::AdviceTemplate>> {
     let mut out = HashMap::new();
-    for r in advice.iter().filter_map(|a| a.contribution.content.as_ref().map(|c| c.template)) {
+    for r in advice
+        .iter()
+        .filter_map(|a| a.contribution.content.as_ref().map(|c| c.template))
+    {
         if out.contains_key(&r) {
             continue;
         }
-        if let Some(t) = rc.store().advice_template(r.profession, Some(r.version)).await? {
+        if let Some(t) = rc
+            .store()
+            .advice_template(r.profession, Some(r.version))
+            .await?
+        {
             out.insert(r, t);
         }
     }
@@ -303,8 +310,13 @@ impl CaseOfficer<'_> {
         };
         tx.insert_plan_version(&v, &rc.principal.subject, rc.now)
             .await?;
-        tx.commit(vec![plan_entry(rc, TraceAction::PlanIssued, &v)])
-            .await?;
+        let mut entries = vec![plan_entry(rc, TraceAction::PlanIssued, &v)];
+        // The amended plan concludes the review that decided to amend.
+        if status == PlanVersionStatus::Final {
+            entries
+                .extend(super::review::amended_plan_issued(rc, &tx, a.child_id, a.id, on).await?);
+        }
+        tx.commit(entries).await?;
         rc.hub.updates.publish(v.child_id, Scope::SenNeeds, None);
         Ok(v)
     }

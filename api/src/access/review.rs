@@ -441,3 +441,56 @@ impl Practitioner<'_> {
             .collect())
     }
 }
+
+/// When an amended plan is issued as final (`access::plan`): the review
+/// whose decision to amend awaited it records AMENDED_PLAN_ISSUED (reg
+/// 22(3): within 8 weeks of the decision notice), in the same transaction
+/// as the plan's version. Returns the trace entry, or none when no review
+/// was amending the plan (an amendment for a phase transfer or a change of
+/// circumstances).
+pub(super) async fn amended_plan_issued(
+    rc: &RequestContext,
+    tx: &store::TracedTxn,
+    child: ChildId,
+    plan: Uuid,
+    on: NaiveDate,
+) -> Result<Option<consent::trace::TraceEntry>> {
+    let Some(stored) = rc
+        .store()
+        .plans(child)
+        .await?
+        .into_iter()
+        .find(|p| p.reviews.plan_id == plan)
+    else {
+        return Ok(None);
+    };
+    let Some(cycle) = stored.reviews.amending().cloned() else {
+        return Ok(None);
+    };
+    let Some(review_id) = cycle.id else {
+        return Ok(None);
+    };
+    let event = ReviewEvent::AmendedPlanIssued;
+    cycle.check(&event, on, rc.today()).map_err(review_error)?;
+    let fact = ReviewFact {
+        id: Uuid::now_v7(),
+        on,
+        event,
+    };
+    tx.insert_review_fact(
+        child,
+        review_id,
+        &fact,
+        false,
+        &rc.principal.subject,
+        rc.now,
+    )
+    .await?;
+    Ok(Some(
+        rc.child_entry(TraceAction::ReviewStep, child)
+            .detail("plan_id", plan)
+            .detail("review_id", review_id)
+            .detail("step", fact.event.step())
+            .detail("on", on),
+    ))
+}
