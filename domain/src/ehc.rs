@@ -1328,7 +1328,7 @@ mod assessment_tests {
         let m = a.milestones(d(2026, 6, 1));
         assert_eq!(m[2].status, MilestoneStatus::DoneLate, "final due 25 May");
         assert_eq!(m[3].milestone, Milestone::AnnualReview);
-        assert_eq!(m[3].due, d(2027, 5, 28));
+        assert_eq!(m[3].due, d(2027, 5, 27));
     }
 
     #[test]

@@ -1,5 +1,4 @@
-use domain::template::{AdviceContent, Profession, ProvisionItem, SectionContent, TemplateRef};
-use domain::{Contribution, ContributionKind, Scope};
+use domain::Scope;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -12,7 +11,11 @@ const SUBMIT: &str =
 const CONTRIBUTE: &str =
     "mutation($c: ID!, $i: ContributionInput!) { contribute(childId: $c, input: $i) { id } }";
 const REUSE: &str = "mutation($r: ID!, $c: ID!) {
-  reuseAdvice(requestId: $r, contributionId: $c, authorConfirmed: true, familyConfirmed: true) { id answer } }";
+  reuseAdvice(requestId: $r, contributionId: $c) { id answer } }";
+const CONFIRM: &str = "mutation($r: ID!, $c: ID!) {
+  confirmAdviceReuse(requestId: $r, contributionId: $c) { party } }";
+const NOT_REQUIRED: &str = "mutation($a: ID!, $p: Profession!, $why: String!) {
+  recordAdviceNotRequired(assessmentId: $a, profession: $p, reason: $why) { assessmentId } }";
 const START: &str =
     "mutation($c: ID!, $on: Date!) { startAssessment(childId: $c, requestReceivedOn: $on) { id } }";
 const DECIDE: &str = "mutation($a: ID!, $on: Date!) { recordDecisionToAssess(assessmentId: $a, assess: true, on: $on) { id } }";
@@ -32,14 +35,14 @@ struct Drafted {
     slt_advice: Uuid,
     /// Educational psychology's advice from November, reused.
     ep_advice: String,
-    /// Social care's free-text advice.
+    /// Social care's advice.
     social_care_advice: String,
 }
 
 /// The request (5 January 2026) to the draft (6 April): educational
 /// psychology's advice of November 2025 reused, fresh advice from speech and
 /// language therapy (structured, written against its template) and social
-/// care (free text), the family's "all about me"; the plan prepared,
+/// care, the family's "all about me"; the plan prepared,
 /// section F given the case officer's own provision, and the draft issued.
 async fn drafted() -> Drafted {
     // --- 3 November 2025: educational psychology advises, before any request.
@@ -58,9 +61,16 @@ async fn drafted() -> Drafted {
             CONTRIBUTE,
             json!({ "c": child, "i": {
                 "scope": "PSYCHOLOGY", "kind": "ADVICE", "title": "Educational psychology advice",
-                "needs": "Working memory well below age expectations.",
-                "outcomes": "Recall three-step instructions by the end of Year 4.",
-                "provision": "Pre-teaching of vocabulary, 3 times a week."
+                "profession": "EDUCATIONAL_PSYCHOLOGY",
+                "content": { "sections": [
+                    { "key": "views", "text": "She says reading 'makes her head tired'." },
+                    { "key": "strengths", "text": "Curious, kind, and good with her hands." },
+                    { "key": "needs", "text": "Working memory well below age expectations." },
+                    { "key": "outcomes", "text": "Recall three-step instructions by the end of Year 4." },
+                    { "key": "provision", "provision": [{
+                        "what": "Pre-teaching of vocabulary", "who": "Teaching assistant",
+                        "howOften": "3 times a week", "howLong": "Until the annual review" }] }
+                ] }
             } }),
         )
         .await;
@@ -96,6 +106,19 @@ async fn drafted() -> Drafted {
     let slt_request = ask(SLT, "COMMUNICATION").await;
     let ep_request = ask(EP, "PSYCHOLOGY").await;
     let social_care_request = ask(SOCIAL_CARE, "SOCIAL_CARE").await;
+    // Reg 6(4): its author and the family each confirm it still stands.
+    let pair = json!({ "r": ep_request, "c": ep_advice });
+    ok(
+        &february
+            .practitioner(&agency(EP))
+            .graphql(CONFIRM, pair.clone())
+            .await,
+        "confirmAdviceReuse",
+    );
+    ok(
+        &february.family_member(MUM).graphql(CONFIRM, pair).await,
+        "confirmAdviceReuse",
+    );
     let reused = officer
         .graphql(REUSE, json!({ "r": ep_request, "c": ep_advice }))
         .await;
@@ -107,23 +130,35 @@ async fn drafted() -> Drafted {
         .practitioner(&agency(SLT))
         .graphql(
             SUBMIT,
-            json!({ "r": slt_request, "i": { "kind": "ADVICE", "title": "Speech and language therapy advice" } }),
+            json!({ "r": slt_request, "i": {
+                "kind": "ADVICE", "title": "Speech and language therapy advice",
+                "content": { "sections": [
+                    { "key": "needs", "text": "Expressive language two years behind; understands more than she can say." },
+                    { "key": "outcomes", "text": "Tell a short story with a beginning, middle and end." },
+                    { "key": "provision", "provision": [{
+                        "what": "Direct speech and language therapy", "who": "Speech and language therapist",
+                        "howOften": "30 minutes weekly", "howLong": "Two terms" }] }
+                ] }
+            } }),
         )
         .await;
-    let slt_submitted: Uuid = id_of(&ok(&submitted, "submitAdvice"))
+    // Written against the SLT template, section by section.
+    let slt_advice: Uuid = id_of(&ok(&submitted, "submitAdvice"))
         .parse()
         .expect("uuid");
-    // Its author's structured version, written against the SLT template
-    // (until `submitAdvice` takes structured content, through the store).
-    let slt_advice = structured_correction(&march, child, slt_submitted).await;
     let social = march
         .practitioner(&agency(SOCIAL_CARE))
         .graphql(
             SUBMIT,
             json!({ "r": social_care_request, "i": {
                 "kind": "ADVICE", "title": "Social care advice",
-                "needs": "Mum is a young carer's only support at home.",
-                "provision": "Short breaks: one weekend a month."
+                "content": { "sections": [
+                    { "key": "social_care_needs", "text": "Mum is a young carer's only support at home." },
+                    { "key": "outcomes", "text": "Time with friends outside school every month." },
+                    { "key": "other_social_care_provision", "provision": [{
+                        "what": "Short breaks: one weekend a month", "who": "Children's social care",
+                        "howOften": "One weekend a month", "howLong": "Until the annual review" }] }
+                ] }
             } }),
         )
         .await;
@@ -144,7 +179,32 @@ async fn drafted() -> Drafted {
 
     // --- 6 April 2026: the plan is prepared and the draft issued.
     let april = hub_at(Some(&november), "2026-04-06T10:00:00Z").await;
-    let officer = april.case_officer().await;
+    let officer = april
+        .case_officer()
+        .await
+        .purpose(consent::Purpose::EhcAssessment);
+    // The reg 6(1) checklist: the sources not asked are recorded as not
+    // required, with the reason, before the draft.
+    for (profession, why) in [
+        (
+            "SCHOOL_SETTING",
+            "The school's SEN support plan and report came with the request.",
+        ),
+        (
+            "PAEDIATRIC_HEALTH",
+            "The community paediatrician's report of December 2025 came with the request.",
+        ),
+    ] {
+        ok(
+            &officer
+                .graphql(
+                    NOT_REQUIRED,
+                    json!({ "a": assessment, "p": profession, "why": why }),
+                )
+                .await,
+            "recordAdviceNotRequired",
+        );
+    }
     let prepared = ok(
         &officer
             .graphql(&prepare(), json!({ "a": assessment }))
@@ -185,64 +245,6 @@ async fn drafted() -> Drafted {
     }
 }
 
-/// Writes, as SLT's practitioner, a structured version of `replaces`.
-async fn structured_correction(app: &TestApp, child: Uuid, replaces: Uuid) -> Uuid {
-    let slt = agency(SLT);
-    let c = Contribution {
-        id: Uuid::now_v7(),
-        child_id: child,
-        scope: Scope::Communication,
-        agency_id: slt.id,
-        agency_kind: slt.kind,
-        author: "practitioner-slt".into(),
-        kind: ContributionKind::Advice,
-        title: "Speech and language therapy advice".into(),
-        needs: None,
-        outcomes: None,
-        provision: None,
-        notes: None,
-        content: Some(AdviceContent {
-            template: TemplateRef {
-                profession: Profession::SpeechLanguageTherapy,
-                version: 1,
-            },
-            sections: vec![
-                SectionContent {
-                    key: "needs".into(),
-                    text: Some(
-                        "Expressive language two years behind; understands more than she can say."
-                            .into(),
-                    ),
-                    provision: Vec::new(),
-                },
-                SectionContent {
-                    key: "outcomes".into(),
-                    text: Some("Tell a short story with a beginning, middle and end.".into()),
-                    provision: Vec::new(),
-                },
-                SectionContent {
-                    key: "provision".into(),
-                    text: None,
-                    provision: vec![ProvisionItem {
-                        what: "Direct speech and language therapy".into(),
-                        who: "Speech and language therapist".into(),
-                        how_often: "30 minutes weekly".into(),
-                        how_long: "Two terms".into(),
-                    }],
-                },
-            ],
-        }),
-        supersedes: Some(replaces),
-        created_at: app.now(),
-    };
-    let tx = app.store.traced().await.expect("transaction");
-    tx.insert_contribution(&c)
-        .await
-        .expect("insert contribution");
-    tx.commit(Vec::new()).await.expect("commit");
-    c.id
-}
-
 fn paragraph_with<'a>(list: &'a [Value], text: &str) -> &'a Value {
     list.iter()
         .find(|p| p["text"].as_str().is_some_and(|t| t.contains(text)))
@@ -274,7 +276,7 @@ async fn a_plan_from_the_evidence_to_the_final_plan_keeps_every_source() {
     assert_eq!(mine["provenance"]["allAboutMeVersion"], 1);
     assert_eq!(mine["provenance"]["writtenOn"], "2026-03-02");
     assert_eq!(mine["scope"], "ALL_ABOUT_ME");
-    // B: structured SLT advice, the reused EP advice (free text).
+    // B: structured SLT advice, and the reused EP advice.
     let b = section(draft, "B");
     let slt = paragraph_with(b, "Expressive language");
     assert_eq!(slt["provenance"]["source"], "ADVICE");
@@ -296,7 +298,7 @@ async fn a_plan_from_the_evidence_to_the_final_plan_keeps_every_source() {
     let ep = paragraph_with(b, "Working memory");
     assert_eq!(ep["provenance"]["contributionId"], d.ep_advice);
     assert_eq!(ep["provenance"]["writtenOn"], "2025-11-03");
-    // D and H2: social care's free-text advice goes to the social care sections.
+    // D and H2: social care's advice goes to the social care sections.
     assert_eq!(
         paragraph_with(section(draft, "D"), "young carer")["provenance"]["contributionId"],
         d.social_care_advice
@@ -305,7 +307,7 @@ async fn a_plan_from_the_evidence_to_the_final_plan_keeps_every_source() {
         paragraph_with(section(draft, "H2"), "Short breaks")["scope"],
         "SOCIAL_CARE"
     );
-    // F: the SLT provision item, EP's free text, and the case officer's own.
+    // F: the SLT and EP provision items, and the case officer's own.
     let f = section(draft, "F");
     let therapy = paragraph_with(f, "Direct speech");
     assert_eq!(
@@ -501,7 +503,7 @@ async fn a_plan_from_the_evidence_to_the_final_plan_keeps_every_source() {
         "ehcPlan",
     );
     let latest = &seen["latest"];
-    assert_eq!(withheld(latest), vec!["D", "H2", "K"], "{latest}");
+    assert_eq!(withheld(latest), vec!["D", "E", "H2", "K"], "{latest}");
     assert!(section(latest, "D").is_empty() && section(latest, "H2").is_empty());
     assert!(!section(latest, "B").is_empty() && !section(latest, "F").is_empty());
     assert_eq!(latest["placement"]["name"], "Hillside Primary School");

@@ -102,7 +102,7 @@ fn prepare() -> String {
 
 fn edit() -> String {
     format!(
-        "mutation($a: ID!, $s: PlanSectionGql!, $p: [PlanParagraphInput!]!) {{
+        "mutation($a: ID!, $s: PlanSection!, $p: [PlanParagraphInput!]!) {{
            editPlanSection(assessmentId: $a, section: $s, paragraphs: $p) {{ {} }} }}",
         version_fields()
     )

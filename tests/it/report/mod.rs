@@ -61,12 +61,25 @@ async fn step(officer: &Persona<'_>, mutation: &str, assessment: &str, on: &str)
             "assessmentId: $a, assess: true, on: $on",
             json!({ "a": assessment, "on": on }),
         )
+    } else if mutation == "issueDraft" {
+        // The checklist's gate is tested in tell::checklist.
+        (
+            "assessmentId: $a, on: $on, openItemsReason: \"Advice checklist tested elsewhere\"",
+            json!({ "a": assessment, "on": on }),
+        )
     } else {
         (
             "assessmentId: $a, on: $on",
             json!({ "a": assessment, "on": on }),
         )
     };
+    if mutation == "issueFinalPlan" {
+        // A final plan names its school or setting (section I).
+        let placed = officer
+            .graphql("mutation($a: ID!) { setPlacement(assessmentId: $a, name: \"Riverside Primary School\", kind: \"Mainstream primary school\") { version } }", json!({ "a": assessment }))
+            .await;
+        ok(&placed, "setPlacement");
+    }
     let answer = officer
         .graphql(
             &format!("mutation($a: ID!, $on: Date!) {{ {mutation}({args}) {{ id }} }}"),

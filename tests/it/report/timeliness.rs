@@ -120,7 +120,9 @@ async fn caseload() -> TestApp {
         .graphql(
             "mutation($c: ID!, $i: ContributionInput!) { contribute(childId: $c, input: $i) { id } }",
             json!({ "c": c4, "i": { "scope": "PSYCHOLOGY", "kind": "ADVICE",
-                    "title": "Cognitive assessment", "needs": "Working memory." } }),
+                    "title": "Cognitive assessment", "profession": "EDUCATIONAL_PSYCHOLOGY",
+                    "content": crate::tell::templates::advice_content(
+                        domain::template::Profession::EducationalPsychology) } }),
         )
         .await;
     let ep_advice = ok(&written, "contribute")["id"]
@@ -136,14 +138,25 @@ async fn caseload() -> TestApp {
         .graphql(
             "mutation($r: ID!, $i: ContributionInput!) { submitAdvice(requestId: $r, input: $i) { id } }",
             json!({ "r": slt_request, "i": { "kind": "ADVICE", "title": "Speech and language",
-                    "needs": "Expressive language." } }),
+                    "content": crate::tell::templates::advice_content(
+                        domain::template::Profession::SpeechLanguageTherapy) } }),
         )
         .await;
     ok(&submitted, "submitAdvice");
+    // Reg 6(4): the author and the family each confirm it still stands.
+    let confirm = "mutation($r: ID!, $c: ID!) { confirmAdviceReuse(requestId: $r, contributionId: $c) { party } }";
+    let pair = json!({ "r": ep_request, "c": ep_advice });
+    ok(
+        &app.practitioner(&ep).graphql(confirm, pair.clone()).await,
+        "confirmAdviceReuse",
+    );
+    ok(
+        &app.family_member("p1").graphql(confirm, pair).await,
+        "confirmAdviceReuse",
+    );
     let reused = officer
         .graphql(
-            "mutation($r: ID!, $c: ID!) { reuseAdvice(requestId: $r, contributionId: $c,
-               authorConfirmed: true, familyConfirmed: true) { id } }",
+            "mutation($r: ID!, $c: ID!) { reuseAdvice(requestId: $r, contributionId: $c) { id } }",
             json!({ "r": ep_request, "c": ep_advice }),
         )
         .await;
@@ -220,10 +233,14 @@ async fn the_figures_match_a_hand_count() {
             { "agencyName": "Northshire EP", "advice": group(1, 1, Some(100.0), 1) },
         ])
     );
-    // No request recorded a profession.
+    // Each request names the profession asked (by default the agency's).
     assert_eq!(
         report["adviceByProfession"],
-        json!([{ "profession": null, "advice": group(2, 3, Some(66.7), 1) }])
+        json!([
+            { "profession": "EDUCATIONAL_PSYCHOLOGY", "advice": group(1, 1, Some(100.0), 1) },
+            { "profession": "SPEECH_LANGUAGE_THERAPY", "advice": group(1, 1, Some(100.0), 0) },
+            { "profession": "CAMHS", "advice": group(0, 1, Some(0.0), 0) },
+        ])
     );
 
     // The CSV carries the same numbers, the hostile name one inert cell.
@@ -252,7 +269,9 @@ async fn the_figures_match_a_hand_count() {
         "advice_within_6_weeks_by_agency,\"'=Northshire \"\"SLT\"\", Riverside\",1,1,100.0",
         "advice_within_6_weeks_by_agency,Northshire CAMHS,0,1,0.0",
         "advice_reused_by_agency,Northshire EP,1,,",
-        "advice_within_6_weeks_by_profession,NOT_RECORDED,2,3,66.7",
+        "advice_within_6_weeks_by_profession,EDUCATIONAL_PSYCHOLOGY,1,1,100.0",
+        "advice_within_6_weeks_by_profession,SPEECH_LANGUAGE_THERAPY,1,1,100.0",
+        "advice_within_6_weeks_by_profession,CAMHS,0,1,0.0",
         "annual_reviews_on_time,all,0,0,",
         "phase_transfers_on_time,all,0,0,",
     ] {

@@ -54,11 +54,12 @@ async fn the_plan_status_on_the_record_follows_the_assessment() {
     assert_eq!(status(&parent, &c).await["ehcPlanStatus"], "ASSESSING");
     step(
         &officer,
-        "mutation($a: ID!) { issueDraft(assessmentId: $a, on: \"2026-09-01\") { id } }",
+        "mutation($a: ID!) { issueDraft(assessmentId: $a, on: \"2026-09-01\", openItemsReason: \"The checklist is tested in tell::checklist\") { id } }",
         json!({ "a": a }),
     )
     .await;
     assert_eq!(status(&parent, &c).await["ehcPlanStatus"], "DRAFT_ISSUED");
+    step(&officer, "mutation($a: ID!) { setPlacement(assessmentId: $a, name: \"Riverside Primary School\", kind: \"Mainstream primary school\") { version } }", json!({ "a": a })).await;
     step(
         &officer,
         "mutation($a: ID!) { issueFinalPlan(assessmentId: $a, on: \"2026-10-01\") { id } }",

@@ -761,7 +761,7 @@ async fn the_ehc_assessment_runs_on_the_statutory_clock_and_the_family_follows_i
             ),
             m("DRAFT", "2026-05-10", Some("2026-04-20"), "DONE"),
             m("FINAL_PLAN", "2026-05-25", Some("2026-05-28"), "DONE_LATE"),
-            m("ANNUAL_REVIEW", "2027-05-28", None, "ON_TRACK"),
+            m("ANNUAL_REVIEW", "2027-05-27", None, "ON_TRACK"),
         ]
     );
     let family_view = ok(
