@@ -752,3 +752,222 @@ async fn bad_plan_input_is_refused() {
         "respondToDraft",
     );
 }
+
+const REVIEWS: &str = "query($c: ID!) { annualReviews(childId: $c) { planId madeOn nextReviewDueOn
+  current { dueOn status } concluded { dueOn heldOn decision concludedOn amendedPlanDueOn
+  steps { step dueOn doneOn status } } } }";
+const SCHEDULE: &str =
+    "mutation($p: ID!, $on: Date!) { scheduleReview(planId: $p, meetingOn: $on) { planId } }";
+const REVIEW_STEP: &str =
+    "mutation($p: ID!, $s: RecordableReviewStep!, $on: Date!, $inv: [AgencyKind!], $fam: Boolean) {
+  recordReviewStep(planId: $p, step: $s, on: $on, invited: $inv, familyInvited: $fam) { planId } }";
+const DECISION: &str = "mutation($p: ID!, $on: Date!) {
+  recordReviewDecision(planId: $p, decision: AMEND, on: $on, appealRightsNotified: true) { planId } }";
+
+/// The annual review that amends the plan (CFA 2014 s.44; SEND Regulations
+/// 2014 regs 20 and 22): the reg 20 steps on their timers, the decision to
+/// amend, the amendment as a new draft the family answers, and the amended
+/// plan issued as final, which concludes the review on time and starts the
+/// next review's 12 months from the decision notice.
+#[tokio::test]
+async fn an_annual_review_that_amends_the_plan_makes_a_new_version_and_concludes() {
+    let d = drafted().await;
+    let may = hub_at(Some(&d.app), "2026-05-04T10:00:00Z").await;
+    let officer = may.case_officer().await;
+    ok(
+        &officer
+            .graphql(
+                &set_placement(),
+                json!({ "a": d.assessment, "name": "Riverside Primary School", "kind": "mainstream primary school" }),
+            )
+            .await,
+        "setPlacement",
+    );
+    ok(
+        &officer
+            .graphql(
+                &step("issueFinalPlan"),
+                json!({ "a": d.assessment, "on": "2026-05-04" }),
+            )
+            .await,
+        "issueFinalPlan",
+    );
+
+    // --- March 2027: the review is arranged; made 4 May 2026, due by 3 May 2027.
+    let march = hub_at(Some(&d.app), "2027-03-22T10:00:00Z").await;
+    let officer = march.case_officer().await;
+    let plan = json!(d.assessment);
+    let reviews = ok(
+        &officer.graphql(REVIEWS, json!({ "c": d.child })).await,
+        "annualReviews",
+    );
+    assert_eq!(reviews[0]["current"]["dueOn"], "2027-05-03");
+    ok(
+        &officer
+            .graphql(SCHEDULE, json!({ "p": plan, "on": "2027-04-12" }))
+            .await,
+        "scheduleReview",
+    );
+    for (s, on) in [
+        ("INVITATIONS_SENT", "2027-03-15"),
+        ("PAPERS_CIRCULATED", "2027-03-22"),
+    ] {
+        ok(
+            &officer
+                .graphql(
+                    REVIEW_STEP,
+                    json!({ "p": plan, "s": s, "on": on, "inv": ["SCHOOL", "SLT", "SOCIAL_CARE"], "fam": true }),
+                )
+                .await,
+            "recordReviewStep",
+        );
+    }
+    // --- April 2027: the meeting, the report, and the decision to amend.
+    let april = hub_at(Some(&d.app), "2027-04-26T10:00:00Z").await;
+    let officer = april.case_officer().await;
+    for (s, on) in [
+        ("MEETING_HELD", "2027-04-12"),
+        ("REPORT_SENT", "2027-04-19"),
+    ] {
+        ok(
+            &officer
+                .graphql(REVIEW_STEP, json!({ "p": plan, "s": s, "on": on }))
+                .await,
+            "recordReviewStep",
+        );
+    }
+    ok(
+        &officer
+            .graphql(DECISION, json!({ "p": plan, "on": "2027-04-26" }))
+            .await,
+        "recordReviewDecision",
+    );
+    let proposed = ok(
+        &officer
+            .graphql(
+                &amendment("proposeAmendment", false),
+                json!({ "a": d.assessment }),
+            )
+            .await,
+        "proposeAmendment",
+    );
+    assert_eq!(
+        (&proposed["version"], &proposed["kind"]),
+        (&json!(3), &json!("AMENDMENT"))
+    );
+    let e = json!([{ "text": "Take part in a lunchtime club once a week by the next review." }]);
+    ok(
+        &officer
+            .graphql(&edit(), json!({ "a": d.assessment, "s": "E", "p": e }))
+            .await,
+        "editPlanSection",
+    );
+    ok(
+        &officer
+            .graphql(
+                &amendment("issueAmendmentDraft", true),
+                json!({ "a": d.assessment, "on": "2027-04-26" }),
+            )
+            .await,
+        "issueAmendmentDraft",
+    );
+    // --- May 2027: the family answers the amendment; the amended plan.
+    let june = hub_at(Some(&d.app), "2027-05-17T10:00:00Z").await;
+    let answered = ok(
+        &june
+            .family_member(MUM)
+            .graphql(
+                &respond(),
+                json!({ "a": d.assessment, "comments": [{ "section": "E", "text": "Yes: the art club." }] }),
+            )
+            .await,
+        "respondToDraft",
+    );
+    assert_eq!(
+        (&answered["version"], &answered["withinTime"]),
+        (&json!(3), &json!(false)),
+        "21 days after the amendment draft: after the 15 days"
+    );
+    let officer = june.case_officer().await;
+    let amended = ok(
+        &officer
+            .graphql(
+                &amendment("issueAmendedPlan", true),
+                json!({ "a": d.assessment, "on": "2027-05-17" }),
+            )
+            .await,
+        "issueAmendedPlan",
+    );
+    assert_eq!(
+        (&amended["version"], &amended["kind"], &amended["status"]),
+        (&json!(4), &json!("AMENDMENT"), &json!("FINAL"))
+    );
+    assert!(
+        section(&amended, "E").iter().any(|p| p["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("lunchtime club"))),
+        "{amended}"
+    );
+
+    // The review concluded on time, its amended plan inside 8 weeks of the
+    // decision notice, recorded by issuing the plan; the next review is
+    // due 12 months from the decision, less a day.
+    let reviews = ok(
+        &officer.graphql(REVIEWS, json!({ "c": d.child })).await,
+        "annualReviews",
+    );
+    let done = &reviews[0]["concluded"][0];
+    assert_eq!(
+        (&done["heldOn"], &done["decision"], &done["concludedOn"]),
+        (&json!("2027-04-12"), &json!("AMEND"), &json!("2027-04-26"))
+    );
+    assert_eq!(done["amendedPlanDueOn"], "2027-06-21");
+    let steps: Vec<(String, Value, String)> = done["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().unwrap_or_default().to_owned(),
+                s["doneOn"].clone(),
+                s["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let amended_step = steps
+        .iter()
+        .find(|s| s.0 == "AMENDED_PLAN_ISSUED")
+        .expect("the amended plan step");
+    assert_eq!(
+        (&amended_step.1, amended_step.2.as_str()),
+        (&json!("2027-05-17"), "DONE")
+    );
+    assert!(
+        steps.iter().all(|s| s.2 == "DONE"),
+        "every reg 20 step on time: {steps:?}"
+    );
+    assert_eq!(reviews[0]["nextReviewDueOn"], "2028-04-25");
+    // Every issued version stays readable to the family.
+    let view = ok(
+        &june
+            .family_member(MUM)
+            .graphql(&ehc_plan(), json!({ "c": d.child }))
+            .await,
+        "ehcPlan",
+    );
+    let versions: Vec<(Value, Value)> = view["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| (v["version"].clone(), v["status"].clone()))
+        .collect();
+    assert_eq!(
+        versions,
+        vec![
+            (json!(1), json!("DRAFT")),
+            (json!(2), json!("FINAL")),
+            (json!(3), json!("DRAFT")),
+            (json!(4), json!("FINAL")),
+        ]
+    );
+}
