@@ -823,3 +823,33 @@ async fn a_connection_may_start_only_so_many_subscriptions() {
     assert_eq!(closed["code"], 1008, "{closed}");
     still_up(&app).await;
 }
+
+/// A `null` for an argument that takes no null but has a default, inline
+/// or as a variable, is the client's mistake: a client error code, never
+/// INTERNAL.
+#[tokio::test]
+async fn a_null_for_a_defaulted_argument_is_the_clients_error() {
+    let app = spawn_app().await;
+    let child = amira(&app).await;
+    let parent = app.family_member("parent-1");
+    for (query, vars) in [
+        (
+            "query($c: ID!) { child(id: $c) { contributions(includeSuperseded: null) { id } } }",
+            json!({ "c": child }),
+        ),
+        (
+            "query($c: ID!, $x: Boolean) { child(id: $c) { contributions(includeSuperseded: $x) { id } } }",
+            json!({ "c": child, "x": null }),
+        ),
+    ] {
+        let answer = parent.graphql(query, vars).await;
+        let codes = answer.codes();
+        assert!(
+            !codes.is_empty()
+                && codes
+                    .iter()
+                    .all(|c| c == "BAD_USER_INPUT" || c == "GRAPHQL_VALIDATION_FAILED"),
+            "{answer:?}"
+        );
+    }
+}

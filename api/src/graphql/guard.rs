@@ -569,7 +569,9 @@ impl Extension for GuardRequest {
 }
 
 /// Errors async-graphql raises itself (validation, unknown operation) carry
-/// no code: they are the client's document.
+/// no code: they are the client's document. So is an argument it could not
+/// parse while resolving a field (a `null` variable for an argument that
+/// takes none but has a default): BAD_USER_INPUT, not INTERNAL.
 pub fn fill_codes(errors: &mut [ServerError]) {
     for error in errors {
         let has_code = error
@@ -579,6 +581,8 @@ pub fn fill_codes(errors: &mut [ServerError]) {
         if !has_code {
             let code = if error.path.is_empty() {
                 code::GRAPHQL_VALIDATION_FAILED
+            } else if is_argument_error(&error.message) {
+                code::BAD_USER_INPUT
             } else {
                 code::INTERNAL
             };
@@ -590,9 +594,42 @@ pub fn fill_codes(errors: &mut [ServerError]) {
     }
 }
 
+/// async-graphql's words for an argument or input value it could not parse
+/// (`Invalid value for argument "x", expected type "Boolean"`, `Failed to
+/// parse "Boolean": …`).
+fn is_argument_error(message: &str) -> bool {
+    message.starts_with("Invalid value for argument") || message.starts_with("Failed to parse")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unparsable_argument_is_the_clients_error() {
+        let mut errors = vec![
+            ServerError {
+                path: vec![async_graphql::PathSegment::Field("child".into())],
+                ..ServerError::new(
+                    "Failed to parse \"Boolean\": Expected input type \"Boolean\", found null.",
+                    None,
+                )
+            },
+            ServerError {
+                path: vec![async_graphql::PathSegment::Field("child".into())],
+                ..ServerError::new("something broke", None)
+            },
+        ];
+        fill_codes(&mut errors);
+        let code = |e: &ServerError| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code").cloned())
+                .map(|v| v.to_string())
+        };
+        assert_eq!(code(&errors[0]).as_deref(), Some("\"BAD_USER_INPUT\""));
+        assert_eq!(code(&errors[1]).as_deref(), Some("\"INTERNAL\""));
+    }
 
     fn limits() -> DocumentLimits {
         DocumentLimits::from(&Limits::default())
