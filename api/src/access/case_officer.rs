@@ -76,6 +76,23 @@ pub struct ReusedAdvice {
     pub reuse: ReuseFacts,
 }
 
+/// What a case officer asks for in [`CaseOfficer::request_advice`].
+#[derive(Debug, Clone)]
+pub struct AdviceWanted {
+    /// The agency asked.
+    pub agency: Uuid,
+    /// The scope the advice is about.
+    pub scope: Scope,
+    /// Parts of the record shared with the request.
+    pub attachments: std::collections::BTreeSet<Scope>,
+    /// The statutory due date, if sooner than 6 weeks.
+    pub due_on: Option<NaiveDate>,
+    /// A local, non-statutory target.
+    pub target_on: Option<NaiveDate>,
+    /// The profession asked; by default the agency kind's.
+    pub profession: Option<domain::template::Profession>,
+}
+
 /// An advice request, where it belongs, and the register (shared by every
 /// request of one answer, not copied for each).
 #[derive(Debug)]
@@ -322,13 +339,16 @@ impl CaseOfficer<'_> {
     pub async fn request_advice(
         &self,
         assessment: Uuid,
-        agency: Uuid,
-        scope: Scope,
-        attachments: std::collections::BTreeSet<Scope>,
-        due_on: Option<NaiveDate>,
-        target_on: Option<NaiveDate>,
-        profession: Option<domain::template::Profession>,
+        wanted: AdviceWanted,
     ) -> Result<AdviceOnFile> {
+        let AdviceWanted {
+            agency,
+            scope,
+            attachments,
+            due_on,
+            target_on,
+            profession,
+        } = wanted;
         let rc = self.rc;
         let a = self.find(assessment).await?;
         let agencies = rc.store().agencies().await?;

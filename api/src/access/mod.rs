@@ -47,7 +47,9 @@ use consent::{
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
-pub use case_officer::{AdviceOnFile, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice};
+pub use case_officer::{
+    AdviceOnFile, AdviceWanted, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice,
+};
 pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};

@@ -733,17 +733,15 @@ impl TellMutation {
         let assessment = parse_id("assessmentId", &assessment_id)?;
         let agency = parse_id("agencyId", &agency_id)?;
         let attach = attach.into_iter().map(Into::into).collect();
-        let asked = officer
-            .request_advice(
-                assessment,
-                agency,
-                scope.into(),
-                attach,
-                due_on.map(|d| d.0),
-                target_on.map(|d| d.0),
-                profession.map(Into::into),
-            )
-            .await?;
+        let wanted = crate::access::AdviceWanted {
+            agency,
+            scope: scope.into(),
+            attachments: attach,
+            due_on: due_on.map(|d| d.0),
+            target_on: target_on.map(|d| d.0),
+            profession: profession.map(Into::into),
+        };
+        let asked = officer.request_advice(assessment, wanted).await?;
         Ok(advice_view(&asked, None, rc.today()))
     }
 
