@@ -208,7 +208,7 @@ pub fn due_date(
         Milestone::FinalPlan => Some(weeks_after(requested_on, FINAL_PLAN_WEEKS)),
         // Within the 12 months starting with the day the plan was made
         // (CFA 2014 s.44(1)): by the day before the anniversary.
-        Milestone::AnnualReview => plan_issued_on.map(crate::review::review_due),
+        Milestone::AnnualReview => plan_issued_on.map(crate::calendar::review_due),
     }
 }
 

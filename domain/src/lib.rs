@@ -16,6 +16,7 @@
 //! construction.
 
 pub mod agency;
+pub mod calendar;
 pub mod catalogue;
 pub mod checklist;
 mod codes;
@@ -24,6 +25,7 @@ pub mod ehc;
 pub mod ids;
 pub mod input;
 pub mod plan;
+pub mod plan_section;
 pub mod record;
 pub mod review;
 pub mod scope;

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::PlanSection;
+use crate::plan_section::PlanSection;
 
 crate::code_enum! {
     /// The profession an advice template is for, and an advice request

@@ -18,9 +18,7 @@ use domain::template::TemplateRef;
 use domain::{Agency, ChildId, Scope};
 use uuid::Uuid;
 
-use super::RequestContext;
-use super::case_officer::CaseOfficer;
-use super::family::Family;
+use super::{CaseOfficer, Family, RequestContext};
 use crate::error::{Error, Result};
 use store::TracedTxn;
 

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod audit;
 pub mod consents;
+pub mod context;
 pub mod error;
 pub mod guard;
 pub mod live;

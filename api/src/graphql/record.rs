@@ -8,14 +8,10 @@ use domain::Contribution;
 use domain::Scope;
 
 use super::types::{self, Gql, OverrideNotice, ScopeAccess};
-use crate::access::{Disclosure, RequestContext};
-use crate::error::{Error, Result};
+use crate::access::Disclosure;
+use crate::error::Result;
 
-/// The request context of a resolver.
-pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext> {
-    ctx.data::<RequestContext>()
-        .map_err(|_| Error::Internal(anyhow::anyhow!("request context missing")))
-}
+pub use super::context::request;
 
 /// The names of the fields selected under the current field.
 pub fn selected(ctx: &Context<'_>) -> Vec<String> {

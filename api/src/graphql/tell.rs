@@ -2,7 +2,7 @@
 //! contributions with provenance, and EHC needs assessments on the statutory
 //! clock, with advice asked for once and reused when still sufficient.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ehc::{
     AdviceAnswerMode, AdviceRequest, AppealRights, AppliedException, AssessmentEventKind,
@@ -849,4 +849,21 @@ async fn step(
         .step(assessment, kind, on.0, exception, note)
         .await?;
     Ok(on_file(&a, true, rc.today()))
+}
+
+#[ComplexObject]
+impl AssessmentView {
+    /// The reg 6(1) advice checklist (case officers; null for anyone
+    /// else).
+    async fn checklist(
+        &self,
+        ctx: &Context<'_>,
+    ) -> GqlResult<Option<super::templates::ChecklistView>> {
+        let rc = request(ctx)?;
+        let Ok(officer) = rc.case_officer() else {
+            return Ok(None);
+        };
+        let id = parse_id("id", &self.id)?;
+        Ok(Some(officer.advice_checklist(id).await?.into()))
+    }
 }

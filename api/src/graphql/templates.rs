@@ -4,17 +4,16 @@
 //! input and output types, `adviceChecklist` and `recordAdviceNotRequired`
 //! (case officers).
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use domain::Contribution;
 use domain::checklist::ChecklistItem;
 use domain::template::{
     AdviceContent, AdviceTemplate, ProvisionItem, SectionContent, TemplateSection,
 };
 
+use super::context::request;
 use super::parse_id;
-use super::record::request;
 use super::scalar::Date;
-use super::tell::AssessmentView;
 use super::types::MilestoneStatusGql;
 use crate::access::ChecklistOnFile;
 
@@ -327,20 +326,6 @@ impl From<ChecklistOnFile> for ChecklistView {
             ready_for_draft: !c.items.iter().any(|i| i.blocks_draft()),
             items: c.items.into_iter().map(Into::into).collect(),
         }
-    }
-}
-
-#[ComplexObject]
-impl AssessmentView {
-    /// The reg 6(1) advice checklist (case officers; null for anyone
-    /// else).
-    async fn checklist(&self, ctx: &Context<'_>) -> GqlResult<Option<ChecklistView>> {
-        let rc = request(ctx)?;
-        let Ok(officer) = rc.case_officer() else {
-            return Ok(None);
-        };
-        let id = parse_id("id", &self.id)?;
-        Ok(Some(officer.advice_checklist(id).await?.into()))
     }
 }
 
