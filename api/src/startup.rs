@@ -245,6 +245,8 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/readyz", get(http::health::readyz))
         .route("/trace/export", get(http::export::export))
         .route("/exports/timeliness.csv", get(http::report::timeliness_csv))
+        .route("/plans/{assessment}/versions/{file}", get(http::plan::version))
+        .route("/plans/{assessment}/{file}", get(http::plan::latest))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

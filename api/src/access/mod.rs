@@ -55,7 +55,9 @@ pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
 pub use live::Notice;
-pub use plan::{PlanReader, ShownPlan, ShownVersion, WithheldSection};
+pub use plan::{
+    PlanChild, PlanDocument, PlanReader, ShownPlan, ShownVersion, VersionWanted, WithheldSection,
+};
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use report::{ReportFormat, Reporter, SEN2_MAX_PAGE, Sen2Page, Sen2Row};
 pub use review::{MeetingOnFile, ReviewsOnFile, StepAsk};

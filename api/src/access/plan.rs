@@ -536,3 +536,139 @@ impl RequestContext {
         }))
     }
 }
+
+/// Which version of a plan a document is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionWanted {
+    /// This version number (the council may name one in preparation).
+    Number(i32),
+    /// The latest issued version the reader may see.
+    LatestIssued,
+}
+
+/// Who the plan is for, as far as the door shows IDENTITY to the reader:
+/// `None` where it is withheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChild {
+    pub name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+}
+
+/// One version of a plan as one reader may see it, with what a rendering
+/// needs: the sections withheld as a whole, the child as far as IDENTITY
+/// is shown, the local authority and the register (to name agencies).
+#[derive(Debug, Clone)]
+pub struct PlanDocument {
+    pub reader: PlanReader,
+    /// The version as `ehc_plan` shows it (withheld parts left out and
+    /// listed).
+    pub shown: ShownVersion,
+    /// Sections withheld as a whole: something of them (or the section's
+    /// own scope, so even an empty section says so) is denied to the
+    /// reader and nothing of them is left to show.
+    pub withheld_sections: BTreeMap<PlanSection, Denial>,
+    /// Sections shown with some of their content kept from the reader
+    /// (with the first reason): shown with a note, never silently short.
+    pub partly_withheld_sections: BTreeMap<PlanSection, Denial>,
+    pub child: PlanChild,
+    /// The local authority that maintains the plan (the controller).
+    pub local_authority: String,
+    pub agencies: Vec<Agency>,
+}
+
+impl RequestContext {
+    /// One version of the plan made by `assessment` as this reader may see
+    /// it, for rendering: the same door as [`RequestContext::ehc_plan`]
+    /// (and its trace), then IDENTITY through [`RequestContext::open`] for
+    /// the child's name and date of birth. NOT_FOUND alike for no such
+    /// plan or version and for one the caller may not see.
+    pub async fn plan_document(
+        &self,
+        assessment: Uuid,
+        wanted: VersionWanted,
+    ) -> Result<PlanDocument> {
+        let not_found = || Error::NotFound("plan version");
+        let plan = self
+            .ehc_plan(None, Some(assessment))
+            .await?
+            .ok_or_else(not_found)?;
+        let shown = match wanted {
+            VersionWanted::LatestIssued => plan.latest().cloned(),
+            VersionWanted::Number(n) => plan
+                .versions
+                .iter()
+                .find(|v| v.version.version == n)
+                .cloned(),
+        }
+        .ok_or_else(not_found)?;
+        let disclosure = self.open(plan.child_id).await?;
+        let mut own_denied = BTreeMap::new();
+        let mut child = PlanChild {
+            name: None,
+            date_of_birth: None,
+        };
+        if let Some(d) = &disclosure {
+            if let Ok((name, dob)) = d.section(
+                Scope::Identity,
+                ["givenName", "familyName", "dateOfBirth"],
+                |r| {
+                    (
+                        format!("{} {}", r.identity.given_name, r.identity.family_name),
+                        r.identity.date_of_birth,
+                    )
+                },
+            ) {
+                child = PlanChild {
+                    name: Some(name),
+                    date_of_birth: Some(dob),
+                };
+            }
+            if plan.reader == PlanReader::Agency {
+                for &section in PlanSection::ALL {
+                    if let Err(Error::Withheld(_, denial)) =
+                        d.section(section.scope(), ["ehc_plan"], |_| ())
+                    {
+                        own_denied.insert(section, denial);
+                    }
+                }
+            }
+        } else if plan.reader == PlanReader::Agency {
+            return Err(not_found());
+        }
+        let mut withheld_sections = BTreeMap::new();
+        let mut partly_withheld_sections = BTreeMap::new();
+        for &section in PlanSection::ALL {
+            let reason = shown
+                .withheld
+                .iter()
+                .find(|w| w.section == section)
+                .map(|w| &w.denial)
+                .or_else(|| own_denied.get(&section));
+            let Some(reason) = reason.cloned() else {
+                continue;
+            };
+            let v = &shown.version;
+            let left = match section {
+                PlanSection::K => !v.appendices.is_empty(),
+                PlanSection::I => {
+                    v.placement.is_some() || v.paragraphs.iter().any(|p| p.section == section)
+                }
+                s => v.paragraphs.iter().any(|p| p.section == s),
+            };
+            if left {
+                partly_withheld_sections.insert(section, reason);
+            } else {
+                withheld_sections.insert(section, reason);
+            }
+        }
+        Ok(PlanDocument {
+            reader: plan.reader,
+            shown,
+            withheld_sections,
+            partly_withheld_sections,
+            child,
+            local_authority: self.policy().controller.name.clone(),
+            agencies: plan.agencies,
+        })
+    }
+}

@@ -9,6 +9,7 @@ pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod plan;
 pub mod report;
 pub mod request_id;
 pub mod state;

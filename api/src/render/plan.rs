@@ -23,6 +23,10 @@ use super::pdf::{self, Block, Document, Style};
 /// to comment, request a school and ask for a meeting).
 pub const DRAFT_NOTICE: &str = "Draft: you have at least 15 days to comment";
 
+/// The note on a section shown with some of its content kept from the
+/// reader.
+pub const PARTLY_WITHHELD: &str = "Part of this section is withheld";
+
 /// Why a plan could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
@@ -40,6 +44,12 @@ pub trait PlanReader {
     /// `Some(reason)` when this section is withheld from the reader, in
     /// words for them ("Your agency's basis covers health sections only").
     fn withheld(&self, section: PlanSection) -> Option<String>;
+    /// `Some(reason)` when the section is shown but some of its content is
+    /// kept from the reader: it carries a note, so it is never silently
+    /// short.
+    fn partly_withheld(&self, _section: PlanSection) -> Option<String> {
+        None
+    }
 }
 
 /// Who the plan is for. Either part may be withheld from a reader.
@@ -186,6 +196,8 @@ pub enum SectionBody {
 pub struct SectionView {
     pub section: PlanSection,
     pub body: SectionBody,
+    /// Shown, but with some content kept from the reader, and why.
+    pub partly_withheld: Option<String>,
 }
 
 impl SectionView {
@@ -208,6 +220,11 @@ impl SectionView {
             SectionBody::Withheld { reason } => Some(reason),
             _ => None,
         }
+    }
+
+    /// The reason some of a shown section's content is kept from the reader.
+    pub fn partly_withheld(&self) -> Option<&str> {
+        self.partly_withheld.as_deref()
     }
 
     pub fn paragraphs(&self) -> &[ParagraphView] {
@@ -283,11 +300,16 @@ impl PlanView {
     ) -> PlanView {
         let sections = PlanSection::ALL
             .iter()
-            .map(|&section| SectionView {
-                section,
-                body: match reader.withheld(section) {
-                    Some(reason) => SectionBody::Withheld { reason },
-                    None => body_of(version, section, reader),
+            .map(|&section| match reader.withheld(section) {
+                Some(reason) => SectionView {
+                    section,
+                    body: SectionBody::Withheld { reason },
+                    partly_withheld: None,
+                },
+                None => SectionView {
+                    section,
+                    body: body_of(version, section, reader),
+                    partly_withheld: reader.partly_withheld(section),
                 },
             })
             .collect();
@@ -521,6 +543,12 @@ pub fn plan_pdf(plan: &PlanView) -> Result<Vec<u8>, RenderError> {
             blocks.push(Block::new(Style::Body, format!("Withheld: {reason}")));
             continue;
         }
+        if let Some(reason) = section.partly_withheld() {
+            blocks.push(Block::new(
+                Style::Body,
+                format!("{PARTLY_WITHHELD}: {reason}"),
+            ));
+        }
         if section.is_empty() {
             blocks.push(Block::new(Style::Body, "Nothing recorded in this section."));
             continue;
@@ -579,7 +607,9 @@ fn provision_rows(item: &ProvisionItem) -> [(&'static str, &str); 4] {
 
 /// The plan for partner systems. Field names are camelCase and stable;
 /// codes are the API's codes; dates are ISO 8601; a withheld section is
-/// `{"section": "D", "withheld": true}` and nothing more; a child's name
+/// `{"section": "D", "withheld": true}` and nothing more, a section shown
+/// with some content kept from the reader adds `"partlyWithheld": true`;
+/// a child's name
 /// or date of birth withheld from the reader is `null`.
 pub fn plan_json(plan: &PlanView) -> Value {
     json!({
@@ -598,6 +628,16 @@ pub fn plan_json(plan: &PlanView) -> Value {
 }
 
 fn section_json(section: &SectionView) -> Value {
+    let mut value = section_body_json(section);
+    if section.partly_withheld().is_some()
+        && let Value::Object(fields) = &mut value
+    {
+        fields.insert("partlyWithheld".into(), Value::Bool(true));
+    }
+    value
+}
+
+fn section_body_json(section: &SectionView) -> Value {
     let code = section.section.code();
     match &section.body {
         SectionBody::Withheld { .. } => json!({ "section": code, "withheld": true }),
@@ -706,6 +746,7 @@ mod tests {
     struct Reader {
         agencies: HashMap<Uuid, String>,
         withheld: Vec<PlanSection>,
+        partly: Vec<PlanSection>,
     }
 
     impl Reader {
@@ -716,6 +757,7 @@ mod tests {
                     (SCHOOL, "Hillside Primary School".to_owned()),
                 ]),
                 withheld: Vec::new(),
+                partly: Vec::new(),
             }
         }
 
@@ -738,6 +780,12 @@ mod tests {
             self.withheld
                 .contains(&section)
                 .then(|| "Your agency's basis does not cover social care".to_owned())
+        }
+
+        fn partly_withheld(&self, section: PlanSection) -> Option<String> {
+            self.partly
+                .contains(&section)
+                .then(|| "Your agency's basis does not cover communication".to_owned())
         }
     }
 
@@ -1018,6 +1066,31 @@ mod tests {
         assert!(!html.contains("Short breaks at weekends."));
         // The heading stays: the reader knows the section exists.
         assert!(html.contains(PlanSection::H2.title()));
+    }
+
+    #[test]
+    fn a_partly_withheld_section_is_shown_with_a_note_in_every_rendering() {
+        let mut reader = Reader::health_agency();
+        reader.partly = vec![PlanSection::B];
+        let plan = view(PlanVersionStatus::Final, &reader);
+        let html = plan_html(&plan);
+        assert_eq!(html.matches(PARTLY_WITHHELD).count(), 1, "{html}");
+        assert!(html.contains("Your agency&#39;s basis does not cover communication"));
+        assert!(
+            html.contains("Sam finds noisy rooms hard."),
+            "B is still shown"
+        );
+        let json = plan_json(&plan);
+        assert_eq!(json["sections"][1]["partlyWithheld"], true);
+        assert_eq!(
+            json["sections"][1]["paragraphs"].as_array().map(Vec::len),
+            Some(2)
+        );
+        assert!(json["sections"][0].get("partlyWithheld").is_none());
+        let (_, text) = parsed(&plan_pdf(&plan).expect("renders"));
+        assert!(flat(&text).contains(&format!(
+            "{PARTLY_WITHHELD}: Your agency's basis does not cover communication"
+        )));
     }
 
     #[test]

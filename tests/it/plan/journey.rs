@@ -21,16 +21,16 @@ const START: &str =
 const DECIDE: &str = "mutation($a: ID!, $on: Date!) { recordDecisionToAssess(assessmentId: $a, assess: true, on: $on) { id } }";
 const AAM: &str = "mutation($c: ID!, $i: AllAboutMeInput!) { updateAllAboutMe(childId: $c, input: $i) { version } }";
 
-const MUM: &str = "plan-mum";
+pub(super) const MUM: &str = "plan-mum";
 
 /// What the story has made by the time the draft is with the family.
-struct Drafted {
+pub(super) struct Drafted {
     /// The first hub, which owns the database (dropping it drops the data).
     _base: TestApp,
     /// The last hub (13 April 2026) and its database.
-    app: TestApp,
-    child: Uuid,
-    assessment: String,
+    pub(super) app: TestApp,
+    pub(super) child: Uuid,
+    pub(super) assessment: String,
     /// Speech and language therapy's structured advice (the current version).
     slt_advice: Uuid,
     /// Educational psychology's advice from November, reused.
@@ -44,7 +44,7 @@ struct Drafted {
 /// language therapy (structured, written against its template) and social
 /// care, the family's "all about me"; the plan prepared,
 /// section F given the case officer's own provision, and the draft issued.
-async fn drafted() -> Drafted {
+pub(super) async fn drafted() -> Drafted {
     // --- 3 November 2025: educational psychology advises, before any request.
     let november = hub_at(None, "2025-11-03T10:00:00Z").await;
     register_agencies(&november).await;

@@ -8,6 +8,8 @@
 
 /// The journey from the request to the final plan, and who sees what.
 mod journey;
+/// The plan as HTML, PDF and JSON over `GET /plans/…`, and who gets what.
+mod routes;
 
 use chrono::{DateTime, Utc};
 use domain::AgencyKind;
