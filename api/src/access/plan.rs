@@ -37,11 +37,18 @@ async fn templates_of(
     advice: &[domain::plan::AdviceEvidence<'_>],
 ) -> Result<HashMap<TemplateRef, domain::template::AdviceTemplate>> {
     let mut out = HashMap::new();
-    for r in advice.iter().filter_map(|a| a.contribution.content.as_ref().map(|c| c.template)) {
+    for r in advice
+        .iter()
+        .filter_map(|a| a.contribution.content.as_ref().map(|c| c.template))
+    {
         if out.contains_key(&r) {
             continue;
         }
-        if let Some(t) = rc.store().advice_template(r.profession, Some(r.version)).await? {
+        if let Some(t) = rc
+            .store()
+            .advice_template(r.profession, Some(r.version))
+            .await?
+        {
             out.insert(r, t);
         }
     }

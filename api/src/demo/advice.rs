@@ -12,7 +12,10 @@ use domain::ehc::{
 };
 use domain::plan::{Evidence, PlanSection, PlanVersion, VersionKind, answered_advice, compose};
 use domain::template::{Profession, ProvisionItem, SectionContent, TemplateRef};
-use domain::{AgencyKind, ChildId, Contribution, ContributionKind, Scope};
+use domain::{
+    AgencyKind, AllAboutMe, AllAboutMeVersion, ChildId, Contribution, ContributionKind, Scope,
+    WrittenAs,
+};
 use uuid::Uuid;
 
 use super::id::id;
@@ -171,19 +174,41 @@ pub(super) async fn ask_and_answer(
     Ok(out)
 }
 
+/// Writes the family's "all about me" (section A of the plan) as its
+/// first version, by `person` on `at`.
+pub(super) async fn family_views(
+    tx: &store::TracedTxn,
+    child: ChildId,
+    content: AllAboutMe,
+    person: &str,
+    at: DateTime<Utc>,
+) -> Result<AllAboutMeVersion> {
+    let version = tx
+        .insert_all_about_me(child, &content, person, WrittenAs::Parent, at)
+        .await?;
+    Ok(AllAboutMeVersion {
+        version,
+        content,
+        written_by: person.to_owned(),
+        written_as: WrittenAs::Parent,
+        written_at: at,
+    })
+}
+
 /// A version in preparation composed from the assessment's answered
-/// advice, each template section in the plan section its published
-/// template says.
+/// advice and the family's views, each template section in the plan
+/// section its published template says.
 pub(super) async fn composed(
     store: &store::Store,
     a: &Assessment,
     contributions: &[Contribution],
+    all_about_me: &AllAboutMeVersion,
 ) -> Result<PlanVersion> {
     let evidence = Evidence {
         plan_id: a.id,
         child_id: a.child_id,
         advice: answered_advice(a, contributions),
-        all_about_me: None,
+        all_about_me: Some(all_about_me),
     };
     let mut templates = HashMap::new();
     for r in evidence

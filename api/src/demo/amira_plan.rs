@@ -15,7 +15,8 @@ use domain::plan::{Placement, Plan};
 use domain::template::Profession as P;
 
 use super::advice::{
-    Author, ask_and_answer, composed, event, free_text, provision, request, structured, text,
+    Author, ask_and_answer, composed, event, family_views, free_text, provision, request,
+    structured, text,
 };
 use super::assessment::CASE_OFFICER;
 use super::id::{AMIRA, EP, SCHOOL, SLT, id};
@@ -238,7 +239,15 @@ pub(super) async fn load_plan(
     );
     // The draft at week 15; the final plan at week 19, naming the school.
     let advice = [ep_advice, school_advice, slt_advice];
-    let working = composed(store, &a, &advice).await?;
+    let views = family_views(
+        tx,
+        AMIRA,
+        super::amira::record(today).all_about_me,
+        super::id::PARENT_PERSON,
+        at(requested + Duration::weeks(1)),
+    )
+    .await?;
+    let working = composed(store, &a, &advice, &views).await?;
     let (draft_on, final_on) = (week(15), week(19));
     let draft = Plan {
         versions: vec![working],

@@ -9,10 +9,14 @@ use domain::AgencyKind as K;
 use domain::Scope;
 use domain::ehc::{AdviceAnswerMode, Assessment, AssessmentEventKind as E, weeks_after};
 use domain::plan::Plan;
+use domain::template::Profession as P;
 
-use super::advice::{Author, ask_and_answer, composed, event, free_text, request};
+use super::advice::{Author, ask_and_answer, composed, event, family_views, free_text, request};
 use super::id::{CAMHS, EP, JAYDEN, SOCIAL_CARE, id};
 use crate::error::Result;
+
+/// Jayden's assessment (and so his plan's id).
+pub const JAYDEN_ASSESSMENT: uuid::Uuid = id(0x900);
 
 /// The case officer's subject in the demo.
 pub(super) const CASE_OFFICER: &str = "demo-case-officer";
@@ -74,7 +78,7 @@ pub(super) async fn load_assessment(
         at(weeks_after(requested, 13)),
     );
     let mut a = Assessment {
-        id: id(0x900),
+        id: JAYDEN_ASSESSMENT,
         child_id: JAYDEN,
         request_received_on: requested,
         events: Vec::new(),
@@ -86,13 +90,25 @@ pub(super) async fn load_assessment(
     tx.insert_assessment_event(JAYDEN, a.id, &decided, CASE_OFFICER, at(decided.on))
         .await?;
     let asked = weeks_after(requested, 5);
-    let to_ep = request(0x911, EP, Scope::Psychology, None, asked);
-    let to_sc = request(0x912, SOCIAL_CARE, Scope::SocialCare, None, asked);
+    let to_ep = request(
+        0x911,
+        EP,
+        Scope::Psychology,
+        Some(P::EducationalPsychology),
+        asked,
+    );
+    let to_sc = request(
+        0x912,
+        SOCIAL_CARE,
+        Scope::SocialCare,
+        Some(P::SocialCare),
+        asked,
+    );
     let to_camhs = request(
         0x913,
         CAMHS,
         Scope::MentalHealth,
-        None,
+        Some(P::Camhs),
         weeks_after(requested, 6),
     );
     // Reg 6(4): the psychologist confirmed with their own sign-in, and
@@ -174,10 +190,47 @@ pub(super) async fn load_assessment(
         )
         .await?,
     );
+    // Reg 6(1): what was not asked through the hub, and why.
+    for (n, profession, reason) in [
+        (
+            0x931,
+            P::SchoolSetting,
+            "Educational advice from Northshire Academy's SENCO was received on paper at week 9 and is filed with the assessment papers; the academy is not yet connected to the hub.",
+        ),
+        (
+            0x932,
+            P::PaediatricHealth,
+            "No health needs beyond those CAMHS advised on: the GP confirmed there is no paediatric involvement, and the designated clinical officer agreed no further health advice is needed.",
+        ),
+        (
+            0x933,
+            P::PreparingForAdulthood,
+            "Jayden's careers adviser contributed to the social care advice on his college plans; the preparing-for-adulthood adviser agreed no separate advice is needed.",
+        ),
+    ] {
+        let record = domain::checklist::NotRequired::new(
+            id(n),
+            &a,
+            profession,
+            reason,
+            CASE_OFFICER,
+            at(weeks_after(requested, 13)),
+        )
+        .map_err(|e| crate::error::Error::bad_input(e.field(), e.to_string()))?;
+        tx.insert_advice_not_required(JAYDEN, &record).await?;
+    }
     // The draft, composed from the advice, issued 5 days ago.
     let draft_on = today - Duration::days(5);
     let advice = [ep_advice, sc_advice, camhs_advice];
-    let working = composed(store, &a, &advice).await?;
+    let views = family_views(
+        tx,
+        JAYDEN,
+        super::jayden::record(today).all_about_me,
+        "demo-person-leanne-clarke",
+        at(requested + Duration::weeks(1)),
+    )
+    .await?;
+    let working = composed(store, &a, &advice, &views).await?;
     let draft = Plan {
         versions: vec![working],
     }

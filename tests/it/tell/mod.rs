@@ -17,12 +17,12 @@ mod advice;
 mod all_about_me;
 /// The EHC needs assessment on the statutory clock, and who runs and answers it.
 mod assessment;
+/// The reg 6(1) advice checklist and the draft it holds back.
+mod checklist;
 /// The statutory clock right in every case: exceptions per limit, the
 /// six-week cap on advice, the notice not to issue, reuse confirmed by each
 /// person.
 mod clock;
-/// The reg 6(1) advice checklist and the draft it holds back.
-mod checklist;
 /// Requests that arrive together: one replacement, one assessment.
 mod concurrency;
 /// Contributions: within the agreement, superseded once, seen under consent.
