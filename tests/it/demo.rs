@@ -414,7 +414,8 @@ async fn the_demo_has_a_draft_with_the_family_an_overdue_review_and_a_transfer()
     assert!(reviews["current"]["dueOn"].as_str() < Some(today.to_string().as_str()));
     assert_eq!(reviews["phaseTransfer"]["kind"], "POST_16_TO_POST_16");
     assert_eq!(reviews["phaseTransfer"]["derived"], false);
-    assert!(reviews["phaseTransfer"]["deadline"].is_string());
+    assert_eq!(reviews["phaseTransfer"]["status"], "ON_TRACK");
+    assert!(reviews["phaseTransfer"]["deadline"].as_str() > Some(today.to_string().as_str()));
 }
 
 #[tokio::test]

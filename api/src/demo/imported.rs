@@ -1,6 +1,6 @@
 //! Chloe's plan, made before the hub and imported with its dates: made 13
 //! months ago and not reviewed since (the annual review is overdue), and a
-//! move between post-16 settings next September set by the council.
+//! move between post-16 settings set by the council, its deadline ahead.
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use domain::SettingPhase;
@@ -36,9 +36,10 @@ pub(super) async fn load_imported(
         advice: Vec::new(),
     };
     tx.insert_imported_plan(&a, CASE_OFFICER, now).await?;
-    // From her college course to a supported internship next September.
-    let september = NaiveDate::from_ymd_opt(today.year() + i32::from(today.month() >= 9), 9, 1)
-        .ok_or(Error::NotFound("date"))?;
+    // From her college course to a supported internship in the first
+    // September whose 5-month deadline (1 April) is still ahead.
+    let year = today.year() + i32::from(today.month() >= 4);
+    let september = NaiveDate::from_ymd_opt(year, 9, 1).ok_or(Error::NotFound("date"))?;
     let transfer = PhaseTransfer::set(
         Some(SettingPhase::PostSixteen),
         SettingPhase::PostSixteen,
