@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use api::demo::{AMIRA, CHLOE, JAYDEN, POPPY};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::consent::{CHILD, access};
@@ -257,4 +257,202 @@ async fn the_demo_answers_with_its_printed_tokens() {
             .await
             .expect("reload")
     );
+}
+
+/// A case officer's (or IG auditor's) request with a purpose.
+async fn as_council(app: &TestApp, persona: &str, purpose: Option<&str>, query: &str) -> Answer {
+    let token = app.token_for(persona);
+    app.graphql_as(Some(&token), purpose, query, json!({}))
+        .await
+}
+
+#[tokio::test]
+async fn the_demo_shows_a_plan_start_to_finish_with_its_provenance() {
+    let app = spawn_demo_app().await;
+    let today = chrono::Utc::now().date_naive();
+    let requested = today - chrono::Duration::weeks(30);
+    let query = format!(
+        "{{ ehcPlan(childId: \"{AMIRA}\") {{ planId versions {{ version status issuedOn }} \
+         latest {{ placement {{ name kind }} \
+         sections {{ section paragraphs {{ text provision {{ what who howOften howLong }} \
+         provenance {{ source profession sectionKey allAboutMeVersion writtenOn }} }} }} \
+         appendices {{ title profession dated reused }} }} }} }}"
+    );
+    let parent = app.token_for("parent");
+    let answer = app.graphql_as(Some(&parent), None, &query, json!({})).await;
+    let plan = &answer.body["data"]["ehcPlan"];
+    assert_eq!(
+        plan["planId"],
+        api::demo::AMIRA_PLAN.to_string(),
+        "{answer:?}"
+    );
+    let week = |n: i64| (requested + chrono::Duration::weeks(n)).to_string();
+    assert_eq!(
+        plan["versions"],
+        json!([
+            { "version": 1, "status": "DRAFT", "issuedOn": week(15) },
+            { "version": 2, "status": "FINAL", "issuedOn": week(19) },
+        ])
+    );
+    let latest = &plan["latest"];
+    assert_eq!(latest["placement"]["name"], "Riverside Primary School");
+    // Section K: the reused advice keeps its own (earlier) date.
+    let appendices = latest["appendices"].as_array().expect("appendices");
+    let reused: Vec<&Value> = appendices.iter().filter(|a| a["reused"] == true).collect();
+    assert_eq!(reused.len(), 1, "{appendices:?}");
+    assert_eq!(reused[0]["profession"], "EDUCATIONAL_PSYCHOLOGY");
+    assert!(
+        reused[0]["dated"]
+            .as_str()
+            .is_some_and(|d| d < requested.to_string().as_str())
+    );
+    let fresh: BTreeSet<&str> = appendices
+        .iter()
+        .filter(|a| a["reused"] == false)
+        .filter_map(|a| a["profession"].as_str())
+        .collect();
+    assert_eq!(
+        fresh,
+        BTreeSet::from(["SCHOOL_SETTING", "SPEECH_LANGUAGE_THERAPY"])
+    );
+    // Every paragraph names its source; section A is the family's own
+    // words, section F the structured provision of the fresh advice.
+    let sections = latest["sections"].as_array().expect("sections");
+    let section = |code: &str| {
+        sections
+            .iter()
+            .find(|s| s["section"] == code)
+            .and_then(|s| s["paragraphs"].as_array())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let a = section("A");
+    assert!(!a.is_empty());
+    assert!(a.iter().all(
+        |p| p["provenance"]["source"] == "FAMILY" && p["provenance"]["allAboutMeVersion"] == 1
+    ));
+    let f = section("F");
+    let structured: BTreeSet<&str> = f
+        .iter()
+        .filter(|p| p["provision"]["howOften"].is_string())
+        .filter(|p| p["provenance"]["sectionKey"] == "provision")
+        .filter_map(|p| p["provenance"]["profession"].as_str())
+        .collect();
+    assert_eq!(
+        structured,
+        BTreeSet::from(["SCHOOL_SETTING", "SPEECH_LANGUAGE_THERAPY"]),
+        "{f:?}"
+    );
+    assert!(
+        f.iter()
+            .any(|p| p["provision"]["howOften"] == "15 hours a week")
+    );
+    assert!(
+        sections
+            .iter()
+            .flat_map(|s| s["paragraphs"].as_array().cloned().unwrap_or_default())
+            .all(|p| p["provenance"]["source"] != "CASE_OFFICER"
+                && p["provenance"]["writtenOn"].is_string())
+    );
+}
+
+#[tokio::test]
+async fn the_demo_has_a_draft_with_the_family_an_overdue_review_and_a_transfer() {
+    let app = spawn_demo_app().await;
+    let today = chrono::Utc::now().date_naive();
+    // Jayden's draft, issued 5 days ago, awaits his family's response; the
+    // clock is coherent: every request answered, the checklist complete.
+    let jayden = as_council(
+        &app,
+        "case-officer",
+        Some("EHC_ASSESSMENT"),
+        &format!(
+            "{{ ehcPlan(childId: \"{JAYDEN}\") {{ versions {{ status issuedOn }} responses {{ id }} }} \
+             assessment(childId: \"{JAYDEN}\") {{ milestones {{ milestone status }} adviceRequests {{ status }} }} \
+             adviceChecklist(assessmentId: \"{}\") {{ readyForDraft }} }}",
+            api::demo::JAYDEN_ASSESSMENT
+        ),
+    )
+    .await;
+    let data = &jayden.body["data"];
+    assert_eq!(
+        data["ehcPlan"]["versions"],
+        json!([{ "status": "DRAFT", "issuedOn": (today - chrono::Duration::days(5)).to_string() }]),
+        "{jayden:?}"
+    );
+    assert_eq!(data["ehcPlan"]["responses"], json!([]));
+    assert_eq!(
+        data["assessment"]["milestones"],
+        json!([
+            { "milestone": "DECISION_TO_ASSESS", "status": "DONE" },
+            { "milestone": "DRAFT", "status": "DONE" },
+            { "milestone": "FINAL_PLAN", "status": "ON_TRACK" },
+        ])
+    );
+    let statuses: Vec<&str> = data["assessment"]["adviceRequests"]
+        .as_array()
+        .map(|l| l.iter().filter_map(|r| r["status"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(statuses, ["DONE", "DONE", "DONE_LATE"]);
+    assert_eq!(data["adviceChecklist"]["readyForDraft"], true);
+    // Chloe's imported plan: made 13 months ago, never reviewed here.
+    let chloe = as_council(
+        &app,
+        "case-officer",
+        Some("ANNUAL_REVIEW"),
+        &format!(
+            "{{ annualReviews(childId: \"{CHLOE}\") {{ madeOn imported current {{ dueOn status }} \
+             phaseTransfer {{ kind deadline derived status }} }} }}"
+        ),
+    )
+    .await;
+    let reviews = &chloe.body["data"]["annualReviews"][0];
+    let made = api::demo::chloe_plan_made(today);
+    assert_eq!(reviews["madeOn"], made.to_string(), "{chloe:?}");
+    assert_eq!(reviews["imported"], true);
+    assert_eq!(reviews["current"]["status"], "OVERDUE");
+    assert!(reviews["current"]["dueOn"].as_str() < Some(today.to_string().as_str()));
+    assert_eq!(reviews["phaseTransfer"]["kind"], "POST_16_TO_POST_16");
+    assert_eq!(reviews["phaseTransfer"]["derived"], false);
+    assert_eq!(reviews["phaseTransfer"]["status"], "ON_TRACK");
+    assert!(reviews["phaseTransfer"]["deadline"].as_str() > Some(today.to_string().as_str()));
+}
+
+#[tokio::test]
+async fn the_demo_dashboard_shows_real_figures() {
+    let app = spawn_demo_app().await;
+    let today = chrono::Utc::now().date_naive();
+    let from = today - chrono::Duration::days(364);
+    let rate = "{ onTime counted }";
+    let answer = as_council(
+        &app,
+        "ig-auditor",
+        None,
+        &format!(
+            "{{ timeliness(from: \"{from}\", to: \"{today}\") {{ \
+             finalPlansWithin20Weeks {{ includingExceptions {rate} }} \
+             decisionsToAssessWithin6Weeks {rate} \
+             advice {{ withinDueDate {rate} reused }} \
+             adviceByAgency {{ agencyName advice {{ withinDueDate {rate} }} }} \
+             annualReviewsOnTime {rate} }} }}"
+        ),
+    )
+    .await;
+    let t = &answer.body["data"]["timeliness"];
+    let r = |on: i64, of: i64| json!({ "onTime": on, "counted": of });
+    assert_eq!(
+        t["finalPlansWithin20Weeks"]["includingExceptions"],
+        r(1, 1),
+        "{answer:?}"
+    );
+    assert_eq!(t["decisionsToAssessWithin6Weeks"], r(2, 2));
+    assert_eq!(t["advice"]["withinDueDate"], r(5, 6));
+    assert_eq!(t["advice"]["reused"], 2);
+    let camhs = t["adviceByAgency"]
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["agencyName"] == "Northshire CAMHS"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(camhs["advice"]["withinDueDate"], r(0, 1));
+    assert_eq!(t["annualReviewsOnTime"], r(0, 1));
 }

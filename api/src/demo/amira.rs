@@ -84,7 +84,7 @@ pub(super) fn record(today: NaiveDate) -> ChildRecord {
     amira.sen_needs = SenNeeds {
         provision: Some(SenProvision::EhcPlan),
         ehc_plan_status: Some(EhcPlanStatus::Final),
-        ehc_plan_issued_on: Some(ago(1, 3)),
+        ehc_plan_issued_on: Some(today - chrono::Duration::weeks(11)),
         needs: vec![
             SenNeed {
                 code: NeedCode::Asd,

@@ -58,7 +58,7 @@ pub(super) fn record(today: NaiveDate) -> ChildRecord {
     chloe.sen_needs = SenNeeds {
         provision: Some(SenProvision::EhcPlan),
         ehc_plan_status: Some(EhcPlanStatus::Final),
-        ehc_plan_issued_on: Some(ago(6, 0)),
+        ehc_plan_issued_on: Some(crate::demo::chloe_plan_made(today)),
         needs: vec![
             SenNeed {
                 code: NeedCode::Pd,

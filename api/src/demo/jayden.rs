@@ -71,7 +71,7 @@ pub(super) fn record(today: NaiveDate) -> ChildRecord {
     };
     jayden.sen_needs = SenNeeds {
         provision: Some(SenProvision::SenSupport),
-        ehc_plan_status: Some(EhcPlanStatus::Assessing),
+        ehc_plan_status: Some(EhcPlanStatus::DraftIssued),
         ehc_plan_issued_on: None,
         needs: vec![
             SenNeed {

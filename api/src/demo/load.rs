@@ -6,7 +6,7 @@ use super::agencies::agencies;
 use super::assessment::load_assessment;
 use super::children::children;
 use super::grants::grants;
-use super::id::JAYDEN;
+use super::id::{AMIRA, CHLOE, JAYDEN};
 use crate::error::Result;
 use store::Store;
 
@@ -33,8 +33,11 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<bool> {
                     tx.insert_withdrawal(grant.child_id, grant.id, w).await?;
                 }
             }
-            if child.id == JAYDEN {
-                load_assessment(&tx, today, now).await?;
+            match child.id {
+                JAYDEN => load_assessment(store, &tx, today, now).await?,
+                AMIRA => super::amira_plan::load_plan(store, &tx, today, now).await?,
+                CHLOE => super::imported::load_imported(&tx, today, now).await?,
+                _ => {}
             }
             loaded = true;
         }
