@@ -605,7 +605,8 @@ impl TellMutation {
         step(ctx, &assessment_id, kind, on, None, None).await
     }
 
-    /// Records that the draft plan was issued (by week 16). Refused while
+    /// Records that the draft plan was issued (in practice by week 20 less
+    /// the family's 15 days; no statutory limit of its own). Refused while
     /// a required source of the reg 6(1) advice checklist is open (neither
     /// requested, answered, reused nor recorded as not required), unless
     /// `openItemsReason` says why the draft goes ahead; it is kept as the
