@@ -78,7 +78,7 @@ pub struct Paragraph {
     /// For sections F, G, H1, H2: the provision, specific and quantified.
     pub provision: Option<ProvisionItem>,
     pub provenance: Provenance,
-    /// The consent scope the paragraph discloses (see [`paragraph_scope`]):
+    /// The consent scope the paragraph discloses (its source's, or [`PlanSection::scope`] for the council's own):
     /// an agency sees it only where its decision allows this scope.
     pub scope: Scope,
 }

@@ -29,7 +29,7 @@ pub const REPORT_DAYS: i64 = 14;
 /// The council decides within 4 weeks of the meeting (reg 20(10)).
 pub const DECISION_DAYS: i64 = 28;
 /// An amended plan is final within 8 weeks of the amendment notice
-/// (reg 22(3); R (L, M and P) v Devon CC [2022] EWHC 493 (Admin)).
+/// (reg 22(3); R (L, M and P) v Devon CC \[2022\] EWHC 493 (Admin)).
 pub const AMENDED_PLAN_DAYS: i64 = 56;
 /// A child is "under 5" for the shorter review interval (CoP 9.178).
 pub const UNDER_FIVE_YEARS: u32 = 5;
