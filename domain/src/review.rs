@@ -337,8 +337,12 @@ impl ReviewCycle {
     /// Where the review stands: it is held by the meeting, on or before
     /// the due date to be on time.
     pub fn status(&self, today: NaiveDate) -> MilestoneStatus {
-        let held = self.held_on().or(self.imported_concluded_on);
-        status(self.due_on, held, today)
+        if self.imported_concluded_on.is_some() {
+            // Held before the hub: only its conclusion is known, not
+            // whether it was on time.
+            return MilestoneStatus::Done;
+        }
+        status(self.due_on, self.held_on(), today)
     }
 
     /// Each reg 20 step with its due date and status on `today`. Before the

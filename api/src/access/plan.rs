@@ -356,30 +356,23 @@ impl Family<'_> {
     }
 }
 
-/// The reader's view of one version: for an agency, only the paragraphs,
-/// appendices and placement whose scope `allowed` says, the rest listed.
+/// The reader's view of one version: only the paragraphs, appendices and
+/// placement whose scope `allowed` says. The sections listed as withheld
+/// are those whose own scope the reader is refused, whatever the version
+/// holds: a list that followed the content dropped would tell an agency
+/// which hidden services wrote about the child.
 fn shown(v: PlanVersion, allowed: &dyn Fn(Scope) -> Option<Denial>, council: bool) -> ShownVersion {
     let mut v = v;
     let mut withheld: BTreeMap<(PlanSection, Scope), Denial> = BTreeMap::new();
-    v.paragraphs.retain(|p| match allowed(p.scope) {
-        Some(denial) => {
-            withheld.insert((p.section, p.scope), denial);
-            false
-        }
-        None => true,
-    });
-    v.appendices.retain(|a| match allowed(a.scope) {
-        Some(denial) => {
-            withheld.insert((PlanSection::K, a.scope), denial);
-            false
-        }
-        None => true,
-    });
-    if v.placement.is_some()
-        && let Some(denial) = allowed(PlanSection::I.scope())
-    {
+    v.paragraphs.retain(|p| allowed(p.scope).is_none());
+    v.appendices.retain(|a| allowed(a.scope).is_none());
+    if v.placement.is_some() && allowed(PlanSection::I.scope()).is_some() {
         v.placement = None;
-        withheld.insert((PlanSection::I, PlanSection::I.scope()), denial);
+    }
+    for &section in PlanSection::ALL {
+        if let Some(denial) = allowed(section.scope()) {
+            withheld.insert((section, section.scope()), denial);
+        }
     }
     if !council {
         // Who wrote a paragraph (a subject) is for the council only.
@@ -419,6 +412,11 @@ impl RequestContext {
         child: Option<ChildId>,
         assessment: Option<Uuid>,
     ) -> Result<Option<ShownPlan>> {
+        // Before anything is looked up: a missing purpose must not answer
+        // differently for a real assessment and a made-up one.
+        if self.principal.is_practitioner() {
+            self.stated_purpose()?;
+        }
         let store = self.store();
         let child = match (child, assessment) {
             (Some(c), _) => c,
@@ -439,9 +437,14 @@ impl RequestContext {
         } else {
             PlanReader::Agency
         };
+        // The family, too, sees only what their view of the record shows
+        // them: a Gillick-competent child's confidences, health before the
+        // hand-over, a limited holding (LAW.md §2).
         let disclosure = match reader {
-            PlanReader::Agency => Some(self.open(child).await?.ok_or(Error::NotFound("child"))?),
-            _ => None,
+            PlanReader::Agency | PlanReader::Family => {
+                Some(self.open(child).await?.ok_or(Error::NotFound("child"))?)
+            }
+            PlanReader::Council => None,
         };
         let mut plan = Plan::default();
         let mut plan_id = None;
@@ -495,6 +498,14 @@ impl RequestContext {
                     .collect()
             }
             Some(d) => {
+                if reader == PlanReader::Family {
+                    // The family's history names the plan they read.
+                    self.record(
+                        self.child_entry(TraceAction::Read, child)
+                            .detail("view", "ehc_plan")
+                            .detail("plan_id", plan_id),
+                    );
+                }
                 // Each scope the plan holds is decided (and traced) once.
                 let mut scopes: BTreeSet<Scope> = BTreeSet::new();
                 for v in &versions {
@@ -623,7 +634,7 @@ impl RequestContext {
                     date_of_birth: Some(dob),
                 };
             }
-            if plan.reader == PlanReader::Agency {
+            if plan.reader != PlanReader::Council {
                 for &section in PlanSection::ALL {
                     if let Err(Error::Withheld(_, denial)) =
                         d.section(section.scope(), ["ehc_plan"], |_| ())

@@ -92,7 +92,9 @@ impl PlanFacts {
                         .current(None, rc.policy().review)
                         .filter(|c| !plan.reviews.cycles.contains(c)),
                 );
-                for c in cycles {
+                // A review imported with its plan has no known due date:
+                // it is in no timeliness figure.
+                for c in cycles.filter(|c| c.imported_concluded_on.is_none()) {
                     self.reviews.push(ReviewFact {
                         plan_id: id,
                         due_on: c.due_on,

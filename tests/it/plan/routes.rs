@@ -300,13 +300,11 @@ async fn an_agency_sees_the_social_care_sections_withheld() {
         );
     }
     assert!(html_section(&html, "B").contains("Expressive language"));
-    // E (social care's outcome) and K (its advice) are shown, with a note.
+    // E and K are shown without social care's outcome and advice, and
+    // without a note: one would tell the school social care wrote.
     for code in ["E", "K"] {
         let part = html_section(&html, code);
-        assert!(
-            part.contains("Part of this section is withheld"),
-            "{code}: {part}"
-        );
+        assert!(!part.contains("withheld"), "{code}: {part}");
     }
     assert!(html_section(&html, "E").contains("From the speech and language therapy advice"));
     for secret in ["young carer", "Short breaks", "Social care advice"] {
@@ -332,10 +330,10 @@ async fn an_agency_sees_the_social_care_sections_withheld() {
             assert_eq!(s["withheld"], false, "{code}: {s}");
         }
     }
+    // No section is marked partly withheld for what social care wrote.
     for (i, code) in SECTIONS.iter().enumerate() {
         let partly = json["sections"][i].get("partlyWithheld").cloned();
-        let expected = ["E", "K"].contains(code).then_some(json!(true));
-        assert_eq!(partly, expected, "{code}");
+        assert_eq!(partly, None, "{code}");
     }
     let text = json.to_string();
     for secret in ["young carer", "Short breaks", "Social care advice"] {
