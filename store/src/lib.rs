@@ -56,7 +56,7 @@ impl Store {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             // SQLite allows one writer; a small pool avoids lock contention.
