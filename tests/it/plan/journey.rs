@@ -977,3 +977,77 @@ async fn an_annual_review_that_amends_the_plan_makes_a_new_version_and_concludes
         ]
     );
 }
+
+const COMPETENCE: &str =
+    "mutation($input: CompetenceInput!) { recordCompetence(input: $input) { id } }";
+
+/// A parent reads the plan through their view of the record: a health
+/// paragraph a Gillick-competent child keeps from their parents (LAW.md
+/// §2) is withheld from the plan as from the record.
+#[tokio::test]
+async fn a_parent_does_not_read_in_the_plan_what_the_child_keeps_from_them() {
+    let d = drafted().await;
+    let may = hub_at(Some(&d.app), "2026-05-04T10:00:00Z").await;
+    let officer = may.case_officer().await;
+    let c = json!([{ "text": "An asthma care plan is kept by the school office." }]);
+    ok(
+        &officer
+            .graphql(&edit(), json!({ "a": d.assessment, "s": "C", "p": c }))
+            .await,
+        "editPlanSection",
+    );
+    ok(
+        &officer
+            .graphql(
+                &set_placement(),
+                json!({ "a": d.assessment, "name": "Riverside Primary School", "kind": "mainstream primary school" }),
+            )
+            .await,
+        "setPlacement",
+    );
+    ok(
+        &officer
+            .graphql(
+                &step("issueFinalPlan"),
+                json!({ "a": d.assessment, "on": "2026-05-04" }),
+            )
+            .await,
+        "issueFinalPlan",
+    );
+    let mum = may.family_member(MUM);
+    let read = |answer: &Answer| ok(answer, "ehcPlan")["latest"].clone();
+    // Before any competence decision, her mother reads section C.
+    let before = read(&mum.graphql(&ehc_plan(), json!({ "c": d.child })).await);
+    assert!(
+        section(&before, "C")
+            .iter()
+            .any(|p| p["text"].as_str().is_some_and(|t| t.contains("asthma"))),
+        "{before}"
+    );
+    // A health practitioner finds her competent, and she keeps her
+    // physical health from her parents.
+    let health = may.agency(AgencyKind::Health).create().await;
+    may.involve(d.child, &health).await;
+    let recorded = may
+        .practitioner(&health)
+        .graphql(
+            COMPETENCE,
+            json!({ "input": {
+                "childId": d.child,
+                "assessorRole": "Community paediatrician",
+                "assessedOn": "2026-05-04",
+                "competent": true,
+                "scopes": ["PHYSICAL_HEALTH"],
+                "notForParents": ["PHYSICAL_HEALTH"],
+                "reasons": "understands her asthma care and who would see her notes",
+            } }),
+        )
+        .await;
+    ok(&recorded, "recordCompetence");
+    let after = read(&mum.graphql(&ehc_plan(), json!({ "c": d.child })).await);
+    assert!(section(&after, "C").is_empty(), "{after}");
+    assert!(withheld(&after).contains(&"C".to_owned()), "{after}");
+    assert!(!after.to_string().contains("asthma"), "{after}");
+    // The rest of her plan is still hers to read.
+    assert!(!section(&after, "B").is_empty() && !section(&after, "F").is_empty());
+}
