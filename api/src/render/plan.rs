@@ -1247,20 +1247,4 @@ mod tests {
         let json = plan_json(&view(PlanVersionStatus::Final, &Reader::health_agency()));
         insta::assert_json_snapshot!(json);
     }
-
-    /// Writes a sample draft as HTML and PDF under `target/render-samples`
-    /// for a person to look at: `cargo test -p api --lib write_samples --
-    /// --ignored`.
-    #[test]
-    #[ignore = "writes files for a person to look at"]
-    fn write_samples() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/render-samples");
-        std::fs::create_dir_all(&dir).expect("a directory");
-        let plan = view(PlanVersionStatus::Draft, &Reader::health_agency());
-        std::fs::write(dir.join("plan.html"), plan_html(&plan)).expect("written");
-        std::fs::write(dir.join("plan.pdf"), plan_pdf(&plan).expect("renders")).expect("written");
-        let fin = view(PlanVersionStatus::Final, &Reader::family());
-        std::fs::write(dir.join("final.html"), plan_html(&fin)).expect("written");
-        std::fs::write(dir.join("final.pdf"), plan_pdf(&fin).expect("renders")).expect("written");
-    }
 }
