@@ -672,6 +672,21 @@ fn an_import_is_refused_with_a_plan_maintained_or_bad_dates() {
     );
 }
 
+#[test]
+fn a_plan_concluded_on_29_february_is_reviewed_by_28_february() {
+    // Found by the property below: the period runs to the end of February.
+    let policy = ReviewPolicy::default();
+    let school_age = Some(d(1994, 3, 1));
+    assert_eq!(policy.due(d(2004, 2, 29), school_age), d(2005, 2, 28));
+    let under_five = Some(d(2000, 1, 1));
+    assert_eq!(
+        ReviewPolicy::new(3)
+            .expect("3")
+            .due(d(2004, 2, 29), under_five),
+        d(2004, 5, 28)
+    );
+}
+
 fn rank(s: MilestoneStatus) -> u8 {
     // Time only moves an open step forward: on track → due soon → overdue.
     match s {
@@ -693,9 +708,17 @@ proptest! {
         let dob = start - Duration::days(age_days);
         let policy = ReviewPolicy::new(months).expect("3..=6");
         let due = policy.due(start, Some(dob));
-        let limit = start
+        // The first day outside 12 months starting with `start`: the
+        // corresponding day a year on, or the 1st of the next month where
+        // that month has no such day (29 February -> 1 March).
+        let same_day = start
             .checked_add_months(Months::new(12))
             .expect("date");
+        let limit = if same_day.day() == start.day() {
+            same_day
+        } else {
+            same_day.succ_opt().expect("date")
+        };
         prop_assert!(due < limit, "{start} -> {due}");
         prop_assert!(due >= start);
         prop_assert!(due <= review_due(start));
