@@ -196,6 +196,45 @@ pub struct Settings {
     /// How often plans of children under 5 are reviewed: 3 to 6 months
     /// (CoP 9.178), default 6; everyone else's within 12 (s.44(1)).
     pub review: domain::review::ReviewPolicy,
+    /// The family and provider pages: sessions and sign-in.
+    pub web: WebSettings,
+}
+
+/// The hub's own pages (`/family`, `/provider`): where they are served
+/// from, how long a session lasts, and how people sign in.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The address people reach the hub at (`https://…` in production):
+    /// OIDC redirects are built from it, and session cookies are marked
+    /// `Secure` when it is `https`. `None`: the address requests arrive on.
+    pub public_url: Option<String>,
+    /// A session ends after this long without a request.
+    pub session_idle: Duration,
+    /// A session ends this long after signing in, however busy.
+    pub session_max: Duration,
+    /// The demo's persona picker instead of an identity provider
+    /// (development only).
+    pub personas: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            session_idle: Duration::from_secs(30 * 60),
+            session_max: Duration::from_secs(8 * 60 * 60),
+            personas: false,
+        }
+    }
+}
+
+impl WebSettings {
+    /// Cookies are `Secure` when the hub is served over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
 }
 
 impl Settings {
@@ -275,6 +314,9 @@ pub struct ConfigArgs {
     /// Months between reviews of an under-5's EHC plan, 3 to 6 (default 6).
     #[arg(long, env = "TELLONCE_UNDER_FIVE_REVIEW_MONTHS", global = true)]
     pub under_five_review_months: Option<u32>,
+    /// The address people reach the hub at, e.g. https://tellonce.example.gov.uk.
+    #[arg(long, env = "TELLONCE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -309,6 +351,9 @@ struct FileSettings {
     allow_mixed_roles: Option<bool>,
     term_start: Option<String>,
     under_five_review_months: Option<u32>,
+    public_url: Option<String>,
+    session_idle_minutes: Option<u64>,
+    session_hours: Option<u64>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -479,6 +524,33 @@ impl ConfigArgs {
                     anyhow::anyhow!("{e}: set TELLONCE_UNDER_FIVE_REVIEW_MONTHS to 3, 4, 5 or 6")
                 })?,
                 None => domain::review::ReviewPolicy::default(),
+            },
+            web: {
+                let d = WebSettings::default();
+                let public_url = self.public_url.clone().or(file.public_url);
+                if let Some(url) = &public_url
+                    && !(url.starts_with("https://") || url.starts_with("http://"))
+                {
+                    bail!("TELLONCE_PUBLIC_URL must be an http(s):// address");
+                }
+                let positive = |v: u64, name: &str| {
+                    if v == 0 {
+                        bail!("{name} must be at least 1")
+                    }
+                    Ok(v)
+                };
+                WebSettings {
+                    public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                    session_idle: match file.session_idle_minutes {
+                        Some(m) => Duration::from_secs(positive(m, "session_idle_minutes")? * 60),
+                        None => d.session_idle,
+                    },
+                    session_max: match file.session_hours {
+                        Some(h) => Duration::from_secs(positive(h, "session_hours")? * 3600),
+                        None => d.session_max,
+                    },
+                    personas: development,
+                }
             },
         })
     }

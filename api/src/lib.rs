@@ -34,3 +34,4 @@ pub mod telemetry;
 pub mod template;
 pub mod trace;
 pub mod updates;
+pub mod web;

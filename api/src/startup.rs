@@ -120,6 +120,7 @@ impl Application {
             shutdown: shutdown_rx,
             max_message_bytes: settings.limits.max_body_bytes,
             document_limits: (&settings.limits).into(),
+            web: Arc::new(settings.web.clone()),
         };
         let hub = state.hub.clone();
         let router = router(
@@ -247,6 +248,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/exports/timeliness.csv", get(http::report::timeliness_csv))
         .route("/plans/{assessment}/versions/{file}", get(http::plan::version))
         .route("/plans/{assessment}/{file}", get(http::plan::latest))
+        .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

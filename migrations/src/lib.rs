@@ -57,6 +57,7 @@ mod m20261204_000013_reuse_confirmation;
 mod m20261204_000014_advice_templates;
 mod m20261204_000015_ehc_plan;
 mod m20261204_000016_reviews;
+mod m20261205_000017_web_session;
 mod util;
 
 /// All migrations, in order.
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_advice_templates::Migration),
             Box::new(m20261204_000015_ehc_plan::Migration),
             Box::new(m20261204_000016_reviews::Migration),
+            Box::new(m20261205_000017_web_session::Migration),
         ]
     }
 }

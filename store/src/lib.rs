@@ -13,6 +13,7 @@ mod readiness;
 mod record;
 mod report;
 pub mod review;
+mod session;
 mod standing;
 pub mod tell;
 mod template;
@@ -30,6 +31,7 @@ pub use consent::ConsentState;
 pub use error::{Constraint, Result, StoreError, constraint_of};
 pub use readiness::{READY_WITHIN, Readiness};
 pub use report::REPORT_PAGE;
+pub use session::{WebLogin, WebSession};
 
 /// Parses a code stored in a column; a bad one means the data is corrupt.
 fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> Result<T> {

@@ -278,6 +278,10 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         fixed_now: None,
         term_start: consent::TermStart::default(),
         review: Default::default(),
+        web: api::config::WebSettings {
+            personas: true,
+            ..Default::default()
+        },
     }
 }
 

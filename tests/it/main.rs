@@ -39,6 +39,9 @@ mod lawful;
 mod live;
 /// Limits, health/readiness and error hygiene.
 mod ops;
+/// The family and provider pages: sessions, CSRF, what each person sees
+/// and does, over HTTP as a browser without JavaScript.
+mod pages;
 /// The EHC plan: composed from the evidence with every paragraph's source,
 /// the draft, the family's response, the final plan and amendments, and
 /// who sees which versions and sections.

@@ -20,13 +20,24 @@ pub fn sign_token(
         anyhow::anyhow!("no HS256 secret: set TELLONCE_JWT_SECRET (development only)")
     })?;
     let now = Utc::now().timestamp();
+    let mut claims = persona_claims(persona);
+    claims["iss"] = json!(jwt.issuer);
+    claims["aud"] = json!(jwt.audience);
+    claims["iat"] = json!(now);
+    claims["nbf"] = json!(now);
+    claims["exp"] = json!(now + valid_for.num_seconds());
+    Ok(jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.expose().as_bytes()),
+    )?)
+}
+
+/// What a persona's identity claims say (subject, roles, agency, person),
+/// without issuer or times: a token adds those, a page session keeps these.
+pub fn persona_claims(persona: &Persona) -> serde_json::Value {
     let mut claims = json!({
         "sub": format!("demo-{}", persona.name),
-        "iss": jwt.issuer,
-        "aud": jwt.audience,
-        "iat": now,
-        "nbf": now,
-        "exp": now + valid_for.num_seconds(),
         "roles": persona.roles.iter().map(|r| r.claim()).collect::<Vec<_>>(),
     });
     if let Some((agency_id, kind)) = persona.agency {
@@ -36,11 +47,7 @@ pub fn sign_token(
     if let Some(person) = persona.person_id {
         claims["person_id"] = json!(person);
     }
-    Ok(jsonwebtoken::encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.expose().as_bytes()),
-    )?)
+    claims
 }
 
 /// The lines `serve --demo` prints: a token and a curl command per persona.

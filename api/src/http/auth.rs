@@ -139,7 +139,7 @@ pub(crate) async fn authenticate(
 
 /// The principal if its agency is registered with the kind it claims;
 /// `Err(None)` when the registry cannot be read.
-async fn registered(
+pub(crate) async fn registered(
     state: &AppState,
     principal: consent::Principal,
 ) -> Result<consent::Principal, Option<AuthError>> {

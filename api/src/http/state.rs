@@ -30,6 +30,8 @@ pub struct AppState {
     /// The largest WebSocket message accepted (the body limit).
     pub max_message_bytes: usize,
     pub document_limits: DocumentLimits,
+    /// The family and provider pages.
+    pub web: Arc<crate::config::WebSettings>,
 }
 
 impl std::fmt::Debug for AppState {
