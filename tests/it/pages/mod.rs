@@ -150,6 +150,28 @@ impl Browser {
         self.get(to).await
     }
 
+    /// Signs in with these identity claims (a fixture persona's
+    /// `claims()`), as the end of an identity provider's sign-in would: a
+    /// session row made as the hub makes one, its cookie in the jar.
+    pub async fn sign_in_with_claims(&mut self, app: &TestApp, claims: &serde_json::Value) {
+        let token = api::web::session::random_token();
+        let now = chrono::Utc::now();
+        app.store
+            .create_web_session(&store::WebSession {
+                token_hash: api::web::session::hash(&token),
+                claims: claims.to_string(),
+                csrf: api::web::session::random_token(),
+                provider: "TEST".to_owned(),
+                signed_in_at: now,
+                idle_until: now + chrono::Duration::minutes(30),
+                expires_at: now + chrono::Duration::hours(8),
+            })
+            .await
+            .expect("a session");
+        self.cookies
+            .insert(api::web::session::SESSION_COOKIE.to_owned(), token);
+    }
+
     /// Signs in as a demo persona with the picker, as a person would.
     pub async fn sign_in_as(&mut self, persona: &str) -> Page {
         let signin = self.get("/signin").await;
