@@ -22,6 +22,7 @@
 
 pub mod assets;
 pub mod family;
+pub mod form;
 pub mod gql;
 pub mod headers;
 pub mod provider;

@@ -4,7 +4,6 @@
 //! session holds identity claims that make a principal exactly as an API
 //! token's do.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,6 +11,7 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::form::PageForm;
 use super::session::{self, SIGNIN_COOKIE, SigninGuard, Visitor, safe_next};
 use super::view::{PageError, render};
 use crate::http::state::AppState;
@@ -40,25 +40,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let guard = SigninGuard::of(&headers);
     let next = q.next.as_deref().and_then(safe_next).unwrap_or("");
-    let personas: Vec<_> = if state.web.personas {
-        crate::demo::personas()
-            .into_iter()
-            .filter(|p| p.agency.is_none() || p.roles.contains(&consent::Role::Practitioner))
-            .filter(|p| {
-                p.roles.iter().any(|r| {
-                    matches!(
-                        r,
-                        consent::Role::Family
-                            | consent::Role::YoungPerson
-                            | consent::Role::Practitioner
-                    )
-                })
-            })
-            .map(|p| context! { name => p.name, description => p.description })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let personas = demo_personas(&state);
     let html = render(
         "signin.html",
         context! {
@@ -67,6 +49,7 @@ pub async fn page(
             next => next,
             ended => q.ended.is_some(),
             signin_token => guard.token,
+            error => None::<&str>,
         },
     )?;
     let mut response = html.into_response();
@@ -79,8 +62,35 @@ pub async fn page(
     Ok(response)
 }
 
+/// The personas the picker offers: families and practitioners (case
+/// officers and IG staff work through the API).
+fn offered(p: &crate::demo::Persona) -> bool {
+    p.roles.iter().any(|r| {
+        matches!(
+            r,
+            consent::Role::Family | consent::Role::YoungPerson | consent::Role::Practitioner
+        )
+    })
+}
+
+/// The picker's choices, families first, as `{name, description, family}`.
+fn demo_personas(state: &AppState) -> Vec<minijinja::Value> {
+    if !state.web.personas {
+        return Vec::new();
+    }
+    let mut personas: Vec<_> = crate::demo::personas().into_iter().filter(offered).collect();
+    personas.sort_by_key(|p| p.agency.is_some());
+    personas
+        .into_iter()
+        .map(|p| {
+            context! { name => p.name, description => p.description, family => p.agency.is_none() }
+        })
+        .collect()
+}
+
 #[derive(Debug, Deserialize)]
 pub struct DemoForm {
+    #[serde(default)]
     persona: String,
     signin_token: String,
     #[serde(default)]
@@ -91,7 +101,7 @@ pub struct DemoForm {
 pub async fn demo(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<DemoForm>,
+    PageForm(form): PageForm<DemoForm>,
 ) -> Result<Response, PageError> {
     if !state.web.personas {
         return Err(PageError::NotFound);
@@ -133,7 +143,7 @@ pub async fn signout(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    Form(form): Form<SignoutForm>,
+    PageForm(form): PageForm<SignoutForm>,
 ) -> Result<Response, PageError> {
     visitor.check_csrf(&form.csrf)?;
     let cleared = session::end(&state, &headers).await;
