@@ -122,6 +122,7 @@ impl Application {
             document_limits: (&settings.limits).into(),
             web: Arc::new(settings.web.clone()),
         };
+        crate::web::session::spawn_sweeper(state.store.clone(), state.clock);
         let hub = state.hub.clone();
         let router = router(
             state,

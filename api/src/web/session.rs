@@ -305,6 +305,26 @@ pub async fn end(state: &AppState, headers: &HeaderMap) -> HeaderValue {
     set_cookie(state, SESSION_COOKIE, "", 0)
 }
 
+/// Deletes ended sessions and abandoned sign-ins every ten minutes, for as
+/// long as the runtime runs (their rows are refused once ended anyway:
+/// this only keeps the table small).
+pub fn spawn_sweeper(store: store::Store, clock: Option<DateTime<Utc>>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match store
+                .sweep_web_sessions(clock.unwrap_or_else(Utc::now))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(rows = n, "swept ended web sessions"),
+                Err(e) => tracing::warn!(error = ?e, "sweeping web sessions failed"),
+            }
+        }
+    });
+}
+
 /// The sign-in form's token: read from its cookie, or made afresh (the
 /// page then sets the cookie).
 #[derive(Debug, Clone)]

@@ -78,7 +78,10 @@ fn demo_personas(state: &AppState) -> Vec<minijinja::Value> {
     if !state.web.personas {
         return Vec::new();
     }
-    let mut personas: Vec<_> = crate::demo::personas().into_iter().filter(offered).collect();
+    let mut personas: Vec<_> = crate::demo::personas()
+        .into_iter()
+        .filter(offered)
+        .collect();
     personas.sort_by_key(|p| p.agency.is_some());
     personas
         .into_iter()
@@ -111,6 +114,8 @@ pub async fn demo(
         .ok_or_else(|| PageError::BadRequest("Choose one of the people listed.".to_owned()))?;
     let mut claims = crate::demo::persona_claims(&persona);
     claims["name"] = json!(persona.description);
+    // A session this browser had ends: one person, one session.
+    session::end(&state, &headers).await;
     let cookie = session::start(&state, &claims, "DEMO").await?;
     let to = safe_next(&form.next).map_or_else(
         || {
