@@ -16,6 +16,8 @@ use crate::helpers::*;
 
 const MUM: &str = "page-plan-mum";
 const OTHER: &str = "page-plan-other-parent";
+/// Holds parental responsibility limited by an order: not for SEN.
+const AUNT: &str = "page-plan-aunt";
 
 const START: &str =
     "mutation($c: ID!, $on: Date!) { startAssessment(childId: $c, requestReceivedOn: $on) { id } }";
@@ -28,6 +30,11 @@ const SUBMIT: &str =
 const PREPARE: &str = "mutation($a: ID!) { preparePlan(assessmentId: $a) { version } }";
 const ISSUE: &str = "mutation($a: ID!, $on: Date!, $why: String) {
   issueDraft(assessmentId: $a, on: $on, openItemsReason: $why) { id } }";
+const EXCEPTION: &str = "mutation($a: ID!, $r: ID!, $on: Date!) {
+  recordException(assessmentId: $a, limit: ADVICE, exception: FAMILY_ABSENT, on: $on,
+    adviceRequestId: $r) { id } }";
+const PR: &str = "mutation($input: ParentalResponsibilityInput!) {
+  recordParentalResponsibility(input: $input) { id } }";
 const RESPONSES: &str = "query($c: ID!) { ehcPlan(childId: $c) { responses {
   version comments { section text } requestedSetting { name kind reason } wantsMeeting } } }";
 
@@ -60,8 +67,10 @@ fn id_of(v: &Value) -> String {
 /// A family with a draft out: Maya Brook's assessment requested on 5
 /// January 2026, the decision on 9 February (on time), speech and
 /// language therapy's advice on 16 March (on time), educational
-/// psychology's never sent (late), the draft issued on 6 April; the hub
-/// reads 13 April. Another family's child stands beside her.
+/// psychology's never sent (late), social care's delayed (the family was
+/// away from 2 March), the draft issued on 6 April; the hub reads 13
+/// April. Her aunt holds parental responsibility limited by an order
+/// (not for SEN); another family's child stands beside her.
 struct Story {
     /// The first hub, which owns the database.
     _base: TestApp,
@@ -88,6 +97,7 @@ async fn drafted() -> Story {
         .named("Maya", "Brook")
         .born_on(chrono::NaiveDate::from_ymd_opt(2017, 3, 1).expect("date"))
         .with_parent(MUM)
+        .with_carer(AUNT, domain::Relationship::Other)
         .create()
         .await
         .id;
@@ -98,7 +108,26 @@ async fn drafted() -> Story {
         .create()
         .await
         .id;
+    let social_care = base
+        .agency(AgencyKind::SocialCare)
+        .named("Northshire Children's Social Care")
+        .create()
+        .await;
     let officer = base.case_officer().await;
+    ok(
+        &officer
+            .graphql(
+                PR,
+                json!({ "input": {
+                    "childId": child, "personId": AUNT, "source": "PR_ORDER",
+                    "from": "2025-01-06", "evidence": "Family court order FD24P00123",
+                    "limit": "SCOPES", "limitedScopes": ["SEN_NEEDS"],
+                    "orderReference": "Order CO-2025-7",
+                } }),
+            )
+            .await,
+        "recordParentalResponsibility",
+    );
     let assessment = id_of(&ok(
         &officer
             .graphql(START, json!({ "c": child, "on": "2026-01-05" }))
@@ -123,8 +152,25 @@ async fn drafted() -> Story {
         &officer.graphql(REQUEST, ask(&ep, "PSYCHOLOGY")).await,
         "requestAdvice",
     );
+    let social_care_request = id_of(&ok(
+        &officer
+            .graphql(REQUEST, ask(&social_care, "SOCIAL_CARE"))
+            .await,
+        "requestAdvice",
+    ));
 
     let march = hub_at(Some(&base), "2026-03-16T10:00:00Z").await;
+    ok(
+        &march
+            .case_officer()
+            .await
+            .graphql(
+                EXCEPTION,
+                json!({ "a": assessment, "r": social_care_request, "on": "2026-03-02" }),
+            )
+            .await,
+        "recordException",
+    );
     ok(
         &march
             .practitioner(&slt)
@@ -280,6 +326,7 @@ async fn the_advice_requests_name_each_service_and_what_they_sent() {
         "Who we asked for advice",
         "Northshire Speech and Language Therapy 9 February 2026 23 March 2026 Done Sent on 16 March 2026",
         "Northshire Educational Psychology Service 9 February 2026 23 March 2026 Late Not sent yet",
+        "Northshire Children's Social Care 9 February 2026 23 March 2026 Delayed Not sent yet. Delayed because the family was away from the area for 4 weeks or more",
     ] {
         assert!(text.contains(expected), "no {expected:?} in {text}");
     }
@@ -494,5 +541,39 @@ async fn bad_input_is_shown_next_to_its_field_and_kept() {
     }
     assert!(half.body.contains("value=\"Hillside\""));
 
+    assert!(responses(&story).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_parent_who_may_not_decide_sees_no_form_and_why() {
+    let story = drafted().await;
+    let mut browser = signed_in(&story.app, AUNT).await;
+    let page = browser.get(&plan_path(&story)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let text = page.main_text();
+    assert!(!page.body.contains("Send your response"), "{text}");
+    for expected in [
+        "You cannot reply to this draft from your account.",
+        "Only the person who makes decisions about Maya Brook's special educational needs can reply.",
+        "limits your parental responsibility",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    no_codes(&page);
+    // Sent anyway: refused in words, nothing recorded.
+    let refused = browser
+        .post(
+            &plan_path(&story),
+            &[("csrf", &page.csrf()), ("meeting", "yes")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused
+            .main_text()
+            .contains("You cannot reply to this draft from your account"),
+        "{}",
+        refused.main_text()
+    );
     assert!(responses(&story).await.is_empty());
 }

@@ -280,6 +280,20 @@ fn words_for(e: &ApiError, sent: &[(&str, &str)]) -> Problem {
     }
 }
 
+/// The rule's first clause, as a sentence ("A court or care order limits
+/// your parental responsibility"): the rest names the scope in the
+/// API's words, which can lower-case a code ("ehc plan"). `None` if even
+/// the first clause would show one.
+fn first_clause(why: &str) -> Option<String> {
+    let clause = why
+        .split([':', ';'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .trim_end_matches('.');
+    (!clause.is_empty() && !clause.contains("ehc")).then(|| sentence(clause))
+}
+
 /// `item 3 is …` → 3.
 fn item_number(message: &str) -> Option<usize> {
     let rest = &message[message.find("item ")? + 5..];
@@ -451,7 +465,7 @@ fn shape(
         let why = plan
             .and_then(|p| p.get("whyYouMayNotRespond"))
             .and_then(Value::as_str)
-            .map(|w| sentence(w.trim_end_matches('.')));
+            .and_then(first_clause);
         let sections: Vec<Value> = SECTIONS
             .iter()
             .map(|(c, _)| {
@@ -786,6 +800,16 @@ mod tests {
         assert_eq!(gaps, ["setting-kind", "setting-reason"]);
         e.setting_name.clear();
         assert!(setting_gaps(&e).is_empty());
+    }
+
+    #[test]
+    fn a_refusal_is_told_by_its_first_clause_without_codes() {
+        assert_eq!(
+            first_clause("A court or care order limits your parental responsibility: you may not make consent decisions about my special educational needs and ehc plan").as_deref(),
+            Some("A court or care order limits your parental responsibility")
+        );
+        assert_eq!(first_clause("about my ehc plan; more"), None);
+        assert_eq!(first_clause(""), None);
     }
 
     #[test]
