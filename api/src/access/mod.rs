@@ -56,7 +56,8 @@ pub use family::{Family, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use plan::{
-    PlanChild, PlanDocument, PlanReader, ShownPlan, ShownVersion, VersionWanted, WithheldSection,
+    PlanChild, PlanDocument, PlanReader, Responder, ShownPlan, ShownVersion, VersionWanted,
+    WithheldSection,
 };
 pub use practitioner::{ContributionDraft, Practitioner};
 pub use report::{ReportFormat, Reporter, SEN2_MAX_PAGE, Sen2Page, Sen2Row};

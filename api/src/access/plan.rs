@@ -107,6 +107,17 @@ pub struct ShownPlan {
     pub responses: Vec<PlanResponse>,
     /// The register, to name agencies.
     pub agencies: Vec<Agency>,
+    /// For a family reader: whether they may respond to a draft.
+    pub responder: Option<Responder>,
+}
+
+/// Whether the family member reading a plan may respond to its drafts
+/// today (reg 13(1)): the person who decides about SEN information.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Responder {
+    MayRespond,
+    /// Why not, in words fit to show them.
+    MayNot(String),
 }
 
 impl ShownPlan {
@@ -321,6 +332,19 @@ impl CaseOfficer<'_> {
 }
 
 impl Family<'_> {
+    /// Whether this family member may respond to a draft of the child's
+    /// plan today: they decide about SEN information (a person with
+    /// parental responsibility, or the young person past the hand-over).
+    pub fn may_respond(&self) -> std::result::Result<(), consent::AuthorityError> {
+        let rc = self.rc;
+        let person = rc.principal.person_id.clone().unwrap_or_default();
+        self.loaded
+            .core
+            .consent_facts(rc.policy().term_start)
+            .may_decide(&person, &BTreeSet::from([Scope::SenNeeds]), rc.today())
+            .map(|_| ())
+    }
+
     /// The family's response to the latest draft of the plan made by
     /// `assessment` (reg 13(1)): from a person with parental
     /// responsibility or the young person, whoever decides about SEN
@@ -333,10 +357,7 @@ impl Family<'_> {
     ) -> Result<PlanResponse> {
         let rc = self.rc;
         let person = rc.principal.person_id.clone().unwrap_or_default();
-        self.loaded
-            .core
-            .consent_facts(rc.policy().term_start)
-            .may_decide(&person, &BTreeSet::from([Scope::SenNeeds]), rc.today())?;
+        self.may_respond()?;
         let tx = rc.store().traced().await?;
         let plan = rc.store().plan(self.child, assessment).await?;
         let response = plan.respond(input, Uuid::now_v7(), &person, rc.today())?;
@@ -426,13 +447,18 @@ impl RequestContext {
                 .ok_or(Error::NotFound("child"))?,
             (None, None) => return Err(Error::NotFound("child")),
         };
+        let mut responder = None;
         let reader = if self.case_officer().is_ok() {
             if !store.child_exists(child).await? {
                 return Err(Error::NotFound("child"));
             }
             PlanReader::Council
         } else if self.principal.has(Role::Family) || self.principal.has(Role::YoungPerson) {
-            self.family(child).await?;
+            let family = self.family(child).await?;
+            responder = Some(match family.may_respond() {
+                Ok(()) => Responder::MayRespond,
+                Err(why) => Responder::MayNot(why.to_string()),
+            });
             PlanReader::Family
         } else {
             PlanReader::Agency
@@ -544,6 +570,7 @@ impl RequestContext {
             versions: shown_versions,
             responses,
             agencies: store.agencies().await?,
+            responder,
         }))
     }
 }

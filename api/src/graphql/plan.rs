@@ -15,7 +15,7 @@ use super::parse_id;
 use super::record::request;
 use super::scalar::Date;
 use super::types;
-use crate::access::{PlanReader, ShownPlan, ShownVersion};
+use crate::access::{PlanReader, Responder, ShownPlan, ShownVersion};
 use crate::error::Error;
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -204,6 +204,12 @@ pub struct EhcPlanView {
     pub versions: Vec<PlanVersionView>,
     /// The family's responses (for the council and the family).
     pub responses: Vec<PlanResponseView>,
+    /// For the family: whether you may respond to a draft today (you
+    /// decide about special educational needs information); null for
+    /// anyone else.
+    pub you_may_respond: Option<bool>,
+    /// Why you may not respond to a draft, in words; null when you may.
+    pub why_you_may_not_respond: Option<String>,
 }
 
 fn agency_name(agencies: &[Agency], id: Option<uuid::Uuid>) -> Option<String> {
@@ -354,6 +360,7 @@ fn plan_view(plan: ShownPlan) -> EhcPlanView {
         versions,
         responses,
         agencies,
+        responder,
     } = plan;
     let latest_index = versions
         .iter()
@@ -372,6 +379,13 @@ fn plan_view(plan: ShownPlan) -> EhcPlanView {
             .map(|v| version_view(v, &agencies))
             .collect(),
         responses,
+        you_may_respond: responder
+            .as_ref()
+            .map(|r| matches!(r, Responder::MayRespond)),
+        why_you_may_not_respond: match responder {
+            Some(Responder::MayNot(why)) => Some(why),
+            _ => None,
+        },
     }
 }
 

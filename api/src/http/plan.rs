@@ -55,7 +55,7 @@ impl Format {
 }
 
 /// `3.pdf` → (3, PDF); `latest.html` → (latest, HTML).
-fn split(file: &str) -> Result<(&str, Format), String> {
+pub fn split(file: &str) -> Result<(&str, Format), String> {
     let (stem, extension) = file
         .rsplit_once('.')
         .ok_or_else(|| "format: must be .html, .pdf or .json".to_owned())?;
@@ -69,7 +69,7 @@ fn assessment_id(value: &str) -> Result<Uuid, String> {
 }
 
 /// A version number: a whole number from 1, digits only.
-fn version_number(value: &str) -> Result<i32, String> {
+pub fn version_number(value: &str) -> Result<i32, String> {
     let bad = || "version: must be a whole number from 1".to_owned();
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
@@ -123,17 +123,56 @@ async fn document(
     wanted: VersionWanted,
     format: Format,
 ) -> Response {
-    let rc = context_for(
+    render(
         state,
         caller.principal,
         caller.request_id,
+        Wanted {
+            assessment,
+            version: wanted,
+            format,
+            child: None,
+        },
+    )
+    .await
+    .unwrap_or_else(failure)
+}
+
+/// Which document a reader asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted {
+    pub assessment: Uuid,
+    pub version: VersionWanted,
+    pub format: Format,
+    /// The child the reader expects the plan to be about (the family
+    /// pages' address names one): another child's plan is NOT_FOUND.
+    pub child: Option<Uuid>,
+}
+
+/// The document as `principal` may see it, traced before it is returned:
+/// the one rendering behind `/plans/…` and the family pages' copies.
+pub async fn render(
+    state: &AppState,
+    principal: consent::Principal,
+    request_id: String,
+    wanted: Wanted,
+) -> Result<Response, Error> {
+    let rc = context_for(
+        state,
+        principal,
+        request_id,
         crate::telemetry::current_trace_id(),
         state.clock.unwrap_or_else(Utc::now),
     );
-    let doc = match rc.plan_document(assessment, wanted).await {
-        Ok(doc) => doc,
-        Err(e) => return failure(e),
-    };
+    let format = wanted.format;
+    let doc = rc.plan_document(wanted.assessment, wanted.version).await?;
+    if wanted
+        .child
+        .is_some_and(|c| c != doc.shown.version.child_id)
+    {
+        // Nothing is sent, so nothing is traced.
+        return Err(Error::NotFound("plan version"));
+    }
     let view = PlanView::new(
         &doc.shown.version,
         ChildDetails {
@@ -152,12 +191,12 @@ async fn document(
         ),
         Format::Pdf => match plan_pdf(&view) {
             Ok(bytes) => (bytes, "application/pdf"),
-            Err(e) => return failure(Error::Internal(e.into())),
+            Err(e) => return Err(Error::Internal(e.into())),
         },
     };
     // The read is traced before the first byte is sent.
     if rc.finish().await.is_err() {
-        return failure(Error::Internal(anyhow::anyhow!("trace append failed")));
+        return Err(Error::Internal(anyhow::anyhow!("trace append failed")));
     }
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -178,7 +217,7 @@ async fn document(
         }
         Format::Json => {}
     }
-    private(response)
+    Ok(private(response))
 }
 
 /// Names agencies from the register and withholds what the door withheld.

@@ -10,13 +10,17 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; 
 
 /// Adds the Content-Security-Policy and its companions; pages (not
 /// assets) are never stored by caches or the browser's history cache, as
-/// they hold a child's information.
+/// they hold a child's information. A response that sets its own policy
+/// keeps it: the plan document's (no scripts or resources at all, only its
+/// one inline style), served on the family pages too.
 pub async fn secure(mut response: Response) -> Response {
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

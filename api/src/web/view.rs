@@ -31,6 +31,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/family/children.html"),
     ),
     (
+        "family/plan.html",
+        include_str!("templates/family/plan.html"),
+    ),
+    (
         "provider/base.html",
         include_str!("templates/provider/base.html"),
     ),
