@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{Browser, Page};
 use crate::fixtures::{Agency, Child};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_demo_app};
 
 /// A speech and language therapy service asked for advice about Sam in an
 /// EHC needs assessment the council started 30 days ago.
@@ -451,4 +451,59 @@ async fn a_family_account_is_told_the_provider_pages_are_not_for_it() {
             page.main_text()
         );
     }
+}
+
+#[tokio::test]
+async fn the_demo_camhs_clinician_sees_their_late_answer_and_the_record_for_direct_support() {
+    let app = spawn_demo_app().await;
+    let mut browser = Browser::new(&app);
+    let home = browser.sign_in_as("camhs").await;
+    assert_eq!(home.status, 200, "{}", home.body);
+    let text = home.main_text();
+    assert!(text.contains("Advice requests"), "{text}");
+    assert!(text.contains("Done late"), "{text}");
+    let start = home
+        .body
+        .find("href=\"/provider/requests/")
+        .expect("a request link")
+        + 6;
+    let end = home.body[start..].find('"').expect("link end") + start;
+    let link = home.body[start..end].to_owned();
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let text = page.main_text();
+    assert!(text.contains("Advice sent on"), "{text}");
+    assert!(
+        text.contains("CAMHS advice for the EHC needs assessment"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Fortnightly CAMHS sessions for six months"),
+        "{text}"
+    );
+    assert!(!text.contains("Write your advice"), "{text}");
+    assert!(
+        text.contains("You cannot see any part of this child's record for this assessment"),
+        "the answered request no longer opens the record: {text}"
+    );
+    // CAMHS works with Jayden: for direct support the door shows more.
+    let direct = browser.get(&format!("{link}?purpose=direct-support")).await;
+    assert_eq!(direct.status, 200, "{}", direct.body);
+    let text = direct.main_text();
+    assert!(text.contains("Advice for JJ Clarke"), "{text}");
+    assert!(
+        text.contains("Who the child is Shared because the law requires it"),
+        "{text}"
+    );
+    assert!(text.contains("Given name Jayden"), "{text}");
+    assert!(
+        text.contains("Parts of the record you cannot see"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the family has not agreed to share all about me"),
+        "withheld, with why: {text}"
+    );
+    let odd = browser.get(&format!("{link}?purpose=SAFEGUARDING")).await;
+    assert_eq!(odd.status, 400, "{}", odd.body);
 }

@@ -40,7 +40,7 @@ const RECORD: &str = "query($id: ID!) { child(id: $id) {
 
 /// The agency's own advice answering the request.
 const ADVICE: &str = "query($r: ID!) { adviceAnswer(requestId: $r) { id title createdAt
-  content { templateVersion sections { key title feedsTitle text
+  needs outcomes provision notes content { templateVersion sections { key title feedsTitle text
     provision { what who howOften howLong } } } } }";
 
 /// How a value is shown.
@@ -338,6 +338,20 @@ fn record_view(child: &Value) -> (Vec<Value>, Vec<Value>) {
 #[derive(Debug, Deserialize)]
 pub(super) struct Shown {
     sent: Option<String>,
+    /// Why the record is looked at: `ehc-assessment` (the default) or
+    /// `direct-support` (the agency works with the child).
+    purpose: Option<String>,
+}
+
+/// The purpose a page's `purpose` parameter names.
+fn purpose_of(raw: Option<&str>) -> Result<consent::Purpose, PageError> {
+    match raw {
+        None | Some("ehc-assessment") => Ok(consent::Purpose::EhcAssessment),
+        Some("direct-support") => Ok(consent::Purpose::DirectSupport),
+        Some(_) => Err(PageError::BadRequest(
+            "Choose why you are looking at the record: for the EHC needs assessment, or to support the child directly.".to_owned(),
+        )),
+    }
 }
 
 /// `GET /provider/requests/{id}`.
@@ -349,13 +363,21 @@ pub(super) async fn show(
 ) -> Result<Response, PageError> {
     let visitor = visitor.practitioner()?;
     let id = request_id(&id)?;
+    let purpose = purpose_of(shown_as.purpose.as_deref())?;
     let request = one_request(&state, &visitor, id).await?;
     let child_id = request
         .get("childId")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let answer = gql::run(&state, &visitor, PURPOSE, RECORD, json!({ "id": child_id })).await?;
+    let answer = gql::run(
+        &state,
+        &visitor,
+        Some(purpose),
+        RECORD,
+        json!({ "id": child_id }),
+    )
+    .await?;
     // A child of whom nothing may be seen is no error here: the request
     // is the agency's; the record simply shows nothing.
     let child = answer
@@ -392,6 +414,7 @@ pub(super) async fn show(
             seen => child.is_object(),
             advice => advice,
             sent => shown_as.sent.is_some(),
+            direct_support => purpose == consent::Purpose::DirectSupport,
         },
     )
 }
@@ -399,6 +422,19 @@ pub(super) async fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_purpose_is_one_of_two_or_refused() {
+        assert_eq!(purpose_of(None), Ok(consent::Purpose::EhcAssessment));
+        assert_eq!(
+            purpose_of(Some("direct-support")),
+            Ok(consent::Purpose::DirectSupport)
+        );
+        assert!(matches!(
+            purpose_of(Some("SAFEGUARDING")),
+            Err(PageError::BadRequest(_))
+        ));
+    }
 
     #[test]
     fn sections_show_what_the_door_gave_and_list_what_it_withheld() {
