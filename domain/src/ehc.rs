@@ -432,6 +432,55 @@ impl AdviceRequest {
             today,
         )
     }
+
+    /// The profession whose template answers the request, when the asked
+    /// agency is of `kind`: the one the request names, else the agency's
+    /// default ([`Profession::default_for`]); none for an agency with no
+    /// default asked without naming one.
+    ///
+    /// [`Profession::default_for`]: crate::template::Profession::default_for
+    pub fn answering_profession(
+        &self,
+        kind: crate::AgencyKind,
+    ) -> Option<crate::template::Profession> {
+        self.profession
+            .or_else(|| crate::template::Profession::default_for(kind))
+    }
+}
+
+#[cfg(test)]
+mod answering_profession_tests {
+    use super::*;
+    use crate::AgencyKind;
+    use crate::template::Profession;
+
+    fn asked(profession: Option<Profession>) -> AdviceRequest {
+        let on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+        AdviceRequest {
+            id: uuid::Uuid::nil(),
+            agency_id: uuid::Uuid::nil(),
+            scope: crate::Scope::Communication,
+            profession,
+            attachments: Default::default(),
+            asked_on: on,
+            due_on: on,
+            target_on: None,
+            answer: None,
+        }
+    }
+
+    #[test]
+    fn the_request_names_the_profession_else_the_agency_kind_does() {
+        assert_eq!(
+            asked(None).answering_profession(AgencyKind::Slt),
+            Some(Profession::SpeechLanguageTherapy)
+        );
+        assert_eq!(
+            asked(Some(Profession::SensorySpecialistTeacher)).answering_profession(AgencyKind::Slt),
+            Some(Profession::SensorySpecialistTeacher)
+        );
+        assert_eq!(asked(None).answering_profession(AgencyKind::LaSend), None);
+    }
 }
 
 /// An EHC needs assessment: the request date and what has happened since.

@@ -150,6 +150,57 @@ impl Practitioner<'_> {
             .collect())
     }
 
+    /// One advice request addressed to the agency, traced as a read like
+    /// the list. Another agency's request is the same `NOT_FOUND` as one
+    /// that does not exist.
+    pub async fn advice_request(&self, id: Uuid) -> Result<AdviceOnFile> {
+        let rc = self.rc;
+        let store = rc.store();
+        let (found, agencies) = tokio::try_join!(store.advice_request(id), store.agencies())?;
+        let Some(r) = found.filter(|r| r.request.agency_id == self.agency.id) else {
+            return Err(Error::NotFound("advice request"));
+        };
+        rc.record(
+            rc.child_entry(TraceAction::Read, r.child_id)
+                .detail("view", "advice_request")
+                .detail("request_id", r.request.id),
+        );
+        Ok(AdviceOnFile {
+            child_id: r.child_id,
+            assessment_id: r.assessment_id,
+            request: r.request,
+            agencies: agencies.into(),
+        })
+    }
+
+    /// The agency's own advice answering one of its requests, and whether
+    /// it is still current: an agency always reads what it contributed,
+    /// even once the request no longer opens the child's record. `None`
+    /// while the request is unanswered.
+    pub async fn advice_answer(&self, request: Uuid) -> Result<Option<(Contribution, bool)>> {
+        let rc = self.rc;
+        let r = self.advice_request(request).await?;
+        let Some(answer) = r.request.answer.as_ref() else {
+            return Ok(None);
+        };
+        let all = rc.store().contributions(r.child_id).await?;
+        let Some(c) = all
+            .iter()
+            .find(|c| c.id == answer.contribution_id && c.agency_id == self.agency.id)
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let current = !all.iter().any(|p| p.supersedes == Some(c.id));
+        rc.record(
+            rc.child_entry(TraceAction::Read, r.child_id)
+                .detail("view", "advice_answer")
+                .detail("request_id", r.request.id)
+                .detail("contribution_id", c.id),
+        );
+        Ok(Some((c, current)))
+    }
+
     /// Adds what the agency knows to one scope of a child's record, where
     /// the data-sharing agreement lets the agency contribute to it for the
     /// stated purpose.

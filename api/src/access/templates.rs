@@ -202,9 +202,7 @@ pub(super) fn profession_answering(
     r: &domain::ehc::AdviceRequest,
     agency_kind: domain::AgencyKind,
 ) -> Result<Profession> {
-    r.profession
-        .or_else(|| Profession::default_for(agency_kind))
-        .ok_or_else(|| {
+    r.answering_profession(agency_kind).ok_or_else(|| {
             Error::bad_input(
                 "requestId",
                 "this request names no profession and your agency has none by default: ask the case officer to request it again naming the profession",

@@ -141,6 +141,9 @@ pub struct AdviceRequestView {
     pub agency_name: Option<String>,
     pub agency_kind: Option<types::AgencyKind>,
     pub scope: types::Scope,
+    /// The profession whose advice template answers the request (the one
+    /// asked, else the agency's default); null when neither names one.
+    pub profession: Option<super::templates::ProfessionGql>,
     pub asked_on: Date,
     /// The statutory due date: never more than 6 weeks from the request
     /// (reg 8(1)). The status is always from it.
@@ -260,6 +263,9 @@ fn request_view(
         agency_name: agency.map(|a| a.name.clone()),
         agency_kind: agency.map(|a| a.kind.into()),
         scope: r.scope.into(),
+        profession: agency
+            .map_or(r.profession, |a| r.answering_profession(a.kind))
+            .map(Into::into),
         asked_on: r.asked_on.into(),
         due_on: r.due_on.into(),
         target_on: r.target_on.map(Into::into),
@@ -473,6 +479,34 @@ impl TellQuery {
             .iter()
             .map(|r| advice_view(r, None, rc.today()))
             .collect())
+    }
+
+    /// One advice request addressed to your agency. NOT_FOUND when there
+    /// is no such request or it was addressed to another agency.
+    async fn advice_request(&self, ctx: &Context<'_>, id: ID) -> GqlResult<AdviceRequestView> {
+        let rc = request(ctx)?;
+        let practitioner = rc.practitioner()?;
+        let id = parse_id("id", &id)?;
+        let r = practitioner.advice_request(id).await?;
+        Ok(advice_view(&r, None, rc.today()))
+    }
+
+    /// The advice your agency sent in answer to one of its advice
+    /// requests: your own contribution, yours to read even once the
+    /// request no longer opens the child's record. Null while the request
+    /// is unanswered; NOT_FOUND for another agency's request.
+    async fn advice_answer(
+        &self,
+        ctx: &Context<'_>,
+        request_id: ID,
+    ) -> GqlResult<Option<ContributionView>> {
+        let rc = request(ctx)?;
+        let practitioner = rc.practitioner()?;
+        let id = parse_id("requestId", &request_id)?;
+        Ok(practitioner
+            .advice_answer(id)
+            .await?
+            .map(|(c, current)| ContributionView { c, current }))
     }
 }
 

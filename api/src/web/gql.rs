@@ -22,8 +22,11 @@ pub struct ApiError {
     pub message: String,
     /// Where in the answer (`child.mentalHealth`), if anywhere.
     pub path: Vec<String>,
-    /// The input field a BAD_USER_INPUT is about (`extensions.field`).
+    /// The input field a BAD_USER_INPUT names (`extensions.field`).
     pub field: Option<String>,
+    /// Each problem of a BAD_USER_INPUT that lists several
+    /// (`extensions.problems`): (path in the input, message).
+    pub problems: Vec<(String, String)>,
 }
 
 /// What the schema answered: the data (partial where fields were
@@ -124,7 +127,16 @@ pub async fn run(
                 .extensions
                 .as_ref()
                 .and_then(|x| x.get("field"))
-                .map(|v| v.to_string().trim_matches('"').to_owned()),
+                .and_then(|v| match v {
+                    async_graphql::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                }),
+            problems: e
+                .extensions
+                .as_ref()
+                .and_then(|x| x.get("problems"))
+                .map(problems_of)
+                .unwrap_or_default(),
             message: e.message,
             path: e
                 .path
@@ -137,4 +149,24 @@ pub async fn run(
         })
         .collect();
     Ok(Answer { data, errors })
+}
+
+/// `extensions.problems`: a list of `{ path, message }`.
+fn problems_of(v: &async_graphql::Value) -> Vec<(String, String)> {
+    let text =
+        |o: &async_graphql::indexmap::IndexMap<async_graphql::Name, async_graphql::Value>,
+         k: &str| match o.get(k) {
+            Some(async_graphql::Value::String(s)) => s.clone(),
+            _ => String::new(),
+        };
+    match v {
+        async_graphql::Value::List(items) => items
+            .iter()
+            .filter_map(|p| match p {
+                async_graphql::Value::Object(o) => Some((text(o, "path"), text(o, "message"))),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }

@@ -42,6 +42,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "provider/home.html",
         include_str!("templates/provider/home.html"),
     ),
+    (
+        "provider/request.html",
+        include_str!("templates/provider/request.html"),
+    ),
+    (
+        "provider/advice.html",
+        include_str!("templates/provider/advice.html"),
+    ),
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(environment);

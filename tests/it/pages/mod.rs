@@ -9,6 +9,7 @@ use reqwest::redirect::Policy;
 use crate::helpers::TestApp;
 
 mod plan;
+mod provider;
 mod session;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
