@@ -63,7 +63,7 @@ pub async fn page(
         "signin.html",
         context! {
             personas => personas,
-            oidc => false,
+            oidc => state.oidc.is_some(),
             next => next,
             ended => q.ended.is_some(),
             signin_token => guard.token,

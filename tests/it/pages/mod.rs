@@ -8,6 +8,8 @@ use reqwest::redirect::Policy;
 
 use crate::helpers::TestApp;
 
+mod oidc;
+mod oidc_provider;
 mod session;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
@@ -125,6 +127,12 @@ impl Browser {
             .send()
             .await
             .expect("request sent");
+        self.keep(response).await
+    }
+
+    /// GET an absolute URL (another site, such as an identity provider).
+    pub async fn get_url(&mut self, url: &str) -> Page {
+        let response = self.client.get(url).send().await.expect("request sent");
         self.keep(response).await
     }
 
