@@ -782,4 +782,65 @@ mod tests {
             assert!(err.contains("TELLONCE_UNDER_FIVE_REVIEW_MONTHS"), "{err}");
         }
     }
+
+    #[test]
+    fn oidc_needs_a_client_id_and_the_public_url_and_keeps_its_secret() {
+        assert!(
+            ConfigArgs::default()
+                .load(Mode::Demo)
+                .expect("demo")
+                .web
+                .oidc
+                .is_none()
+        );
+        let issuer_only = ConfigArgs {
+            oidc_issuer: Some("https://login.example/".into()),
+            ..Default::default()
+        };
+        let err = issuer_only
+            .load(Mode::Demo)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TELLONCE_OIDC_CLIENT_ID"), "{err}");
+        let no_url = ConfigArgs {
+            oidc_client_id: Some("hub".into()),
+            ..issuer_only
+        };
+        let err = no_url.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("TELLONCE_PUBLIC_URL"), "{err}");
+        let ok = ConfigArgs {
+            public_url: Some("https://hub.example/".into()),
+            oidc_client_secret: Some("s3cret-value".into()),
+            ..no_url
+        };
+        let settings = ok.load(Mode::Demo).expect("oidc settings");
+        let oidc = settings.web.oidc.clone().expect("oidc");
+        assert_eq!(oidc.issuer, "https://login.example");
+        assert_eq!(oidc.redirect_url, "https://hub.example/signin/callback");
+        assert_eq!(oidc.scopes, vec!["profile".to_owned()]);
+        assert_eq!(
+            oidc.client_secret.as_ref().map(Secret::expose),
+            Some("s3cret-value")
+        );
+        assert!(!format!("{settings:?}").contains("s3cret-value"));
+        let plain = ConfigArgs {
+            oidc_issuer: Some("http://login.example".into()),
+            ..ok.clone()
+        };
+        let err = plain.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("https"), "{err}");
+        let local = ConfigArgs {
+            oidc_issuer: Some("http://127.0.0.1:8081".into()),
+            oidc_scopes: Some("openid profile email".into()),
+            ..ok
+        };
+        let oidc = local
+            .load(Mode::Demo)
+            .expect("local")
+            .web
+            .oidc
+            .expect("oidc");
+        assert_eq!(oidc.scopes, vec!["profile".to_owned(), "email".to_owned()]);
+    }
 }
