@@ -215,6 +215,36 @@ pub struct WebSettings {
     /// The demo's persona picker instead of an identity provider
     /// (development only).
     pub personas: bool,
+    /// Sign-in with an OpenID Connect provider; `None`: no such sign-in.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// The OpenID Connect provider people sign in to the pages with. Its ID
+/// tokens' claims make a principal exactly as an API token's do.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// The provider's issuer (`https://…`; plain http only for localhost):
+    /// its discovery document is `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// Confidential clients' secret; `None`: a public client (PKCE only).
+    pub client_secret: Option<Secret>,
+    /// Scopes asked for besides `openid` (default `profile`).
+    pub scopes: Vec<String>,
+    /// `{public_url}/signin/callback`, registered at the provider.
+    pub redirect_url: String,
+    /// The longest discovery or a token request may take.
+    pub timeout: Duration,
+}
+
+/// The scopes asked for unless configured.
+pub const DEFAULT_OIDC_SCOPES: &str = "openid profile";
+
+/// An https URL, or plain http to this machine only.
+fn https_or_local(url: &str) -> bool {
+    url.starts_with("https://")
+        || url.starts_with("http://127.0.0.1")
+        || url.starts_with("http://localhost")
 }
 
 impl Default for WebSettings {
@@ -224,6 +254,7 @@ impl Default for WebSettings {
             session_idle: Duration::from_secs(30 * 60),
             session_max: Duration::from_secs(8 * 60 * 60),
             personas: false,
+            oidc: None,
         }
     }
 }
@@ -317,6 +348,19 @@ pub struct ConfigArgs {
     /// The address people reach the hub at, e.g. https://tellonce.example.gov.uk.
     #[arg(long, env = "TELLONCE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// The OpenID Connect provider's issuer URL, for signing in to the pages.
+    #[arg(long, env = "TELLONCE_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+    /// The hub's client id at the OpenID Connect provider.
+    #[arg(long, env = "TELLONCE_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+    /// The hub's client secret there (none: a public client, PKCE only).
+    /// Environment or file only: a flag would show in the process list.
+    #[arg(skip)]
+    pub oidc_client_secret: Option<String>,
+    /// Scopes to ask for, space-separated (default "openid profile").
+    #[arg(long, env = "TELLONCE_OIDC_SCOPES", global = true)]
+    pub oidc_scopes: Option<String>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -354,6 +398,10 @@ struct FileSettings {
     public_url: Option<String>,
     session_idle_minutes: Option<u64>,
     session_hours: Option<u64>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_client_secret: Option<String>,
+    oidc_scopes: Option<String>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -430,9 +478,7 @@ impl ConfigArgs {
             );
         }
         if let Some(url) = &jwks_url
-            && !(url.starts_with("https://")
-                || url.starts_with("http://127.0.0.1")
-                || url.starts_with("http://localhost"))
+            && !https_or_local(url)
         {
             bail!(
                 "TELLONCE_JWT_JWKS_URL must use https:// (plain http is accepted only for localhost)"
@@ -539,8 +585,17 @@ impl ConfigArgs {
                     }
                     Ok(v)
                 };
+                let public_url = public_url.map(|u| u.trim_end_matches('/').to_owned());
+                let oidc = self.oidc(
+                    file.oidc_issuer,
+                    file.oidc_client_id,
+                    file.oidc_client_secret,
+                    file.oidc_scopes,
+                    public_url.as_deref(),
+                )?;
                 WebSettings {
-                    public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
+                    oidc,
+                    public_url,
                     session_idle: match file.session_idle_minutes {
                         Some(m) => Duration::from_secs(positive(m, "session_idle_minutes")? * 60),
                         None => d.session_idle,
@@ -553,6 +608,69 @@ impl ConfigArgs {
                 }
             },
         })
+    }
+}
+
+impl ConfigArgs {
+    /// The OIDC provider's settings, if an issuer is configured: the
+    /// client id and the public URL are then required.
+    fn oidc(
+        &self,
+        file_issuer: Option<String>,
+        file_client_id: Option<String>,
+        file_secret: Option<String>,
+        file_scopes: Option<String>,
+        public_url: Option<&str>,
+    ) -> anyhow::Result<Option<OidcSettings>> {
+        let env_secret = || std::env::var("TELLONCE_OIDC_CLIENT_SECRET").ok();
+        let Some(issuer) = self.oidc_issuer.clone().or(file_issuer) else {
+            return Ok(None);
+        };
+        let issuer = issuer.trim_end_matches('/').to_owned();
+        if !https_or_local(&issuer) {
+            bail!(
+                "TELLONCE_OIDC_ISSUER must use https:// (plain http is accepted only for localhost)"
+            );
+        }
+        let Some(client_id) = self
+            .oidc_client_id
+            .clone()
+            .or(file_client_id)
+            .filter(|c| !c.is_empty())
+        else {
+            bail!(
+                "TELLONCE_OIDC_CLIENT_ID is required with TELLONCE_OIDC_ISSUER: set it to the client id the provider gave the hub"
+            );
+        };
+        let Some(public_url) = public_url else {
+            bail!(
+                "TELLONCE_PUBLIC_URL is required with TELLONCE_OIDC_ISSUER: sign-in sends people back to {{TELLONCE_PUBLIC_URL}}/signin/callback"
+            );
+        };
+        let scopes = self
+            .oidc_scopes
+            .clone()
+            .or(file_scopes)
+            .unwrap_or_else(|| DEFAULT_OIDC_SCOPES.to_owned());
+        let scopes: Vec<String> = scopes
+            .split([' ', ','])
+            .filter(|s| !s.is_empty() && *s != "openid")
+            .map(str::to_owned)
+            .collect();
+        Ok(Some(OidcSettings {
+            issuer,
+            client_id,
+            client_secret: self
+                .oidc_client_secret
+                .clone()
+                .or_else(env_secret)
+                .or(file_secret)
+                .filter(|s| !s.is_empty())
+                .map(Secret::new),
+            scopes,
+            redirect_url: format!("{public_url}/signin/callback"),
+            timeout: Duration::from_secs(10),
+        }))
     }
 }
 
@@ -663,5 +781,66 @@ mod tests {
             let err = bad.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
             assert!(err.contains("TELLONCE_UNDER_FIVE_REVIEW_MONTHS"), "{err}");
         }
+    }
+
+    #[test]
+    fn oidc_needs_a_client_id_and_the_public_url_and_keeps_its_secret() {
+        assert!(
+            ConfigArgs::default()
+                .load(Mode::Demo)
+                .expect("demo")
+                .web
+                .oidc
+                .is_none()
+        );
+        let issuer_only = ConfigArgs {
+            oidc_issuer: Some("https://login.example/".into()),
+            ..Default::default()
+        };
+        let err = issuer_only
+            .load(Mode::Demo)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("TELLONCE_OIDC_CLIENT_ID"), "{err}");
+        let no_url = ConfigArgs {
+            oidc_client_id: Some("hub".into()),
+            ..issuer_only
+        };
+        let err = no_url.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("TELLONCE_PUBLIC_URL"), "{err}");
+        let ok = ConfigArgs {
+            public_url: Some("https://hub.example/".into()),
+            oidc_client_secret: Some("s3cret-value".into()),
+            ..no_url
+        };
+        let settings = ok.load(Mode::Demo).expect("oidc settings");
+        let oidc = settings.web.oidc.clone().expect("oidc");
+        assert_eq!(oidc.issuer, "https://login.example");
+        assert_eq!(oidc.redirect_url, "https://hub.example/signin/callback");
+        assert_eq!(oidc.scopes, vec!["profile".to_owned()]);
+        assert_eq!(
+            oidc.client_secret.as_ref().map(Secret::expose),
+            Some("s3cret-value")
+        );
+        assert!(!format!("{settings:?}").contains("s3cret-value"));
+        let plain = ConfigArgs {
+            oidc_issuer: Some("http://login.example".into()),
+            ..ok.clone()
+        };
+        let err = plain.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("https"), "{err}");
+        let local = ConfigArgs {
+            oidc_issuer: Some("http://127.0.0.1:8081".into()),
+            oidc_scopes: Some("openid profile email".into()),
+            ..ok
+        };
+        let oidc = local
+            .load(Mode::Demo)
+            .expect("local")
+            .web
+            .oidc
+            .expect("oidc");
+        assert_eq!(oidc.scopes, vec!["profile".to_owned(), "email".to_owned()]);
     }
 }

@@ -28,6 +28,7 @@ pub mod error;
 pub mod failed_auth;
 pub mod graphql;
 pub mod http;
+pub mod oidc;
 pub mod render;
 pub mod startup;
 pub mod telemetry;

@@ -85,6 +85,17 @@ impl Application {
         let trace = TraceWriter::start(store.clone());
         let failed_auth = FailedAuth::start(trace.clone(), settings.limits.auth_failure_window);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+        let oidc = match &settings.web.oidc {
+            Some(o) => {
+                let oidc = Arc::new(crate::oidc::Oidc::new(o.clone())?);
+                // Discovery in the background: a provider that is down
+                // never stops the hub from serving the API.
+                let warm = oidc.clone();
+                tokio::spawn(async move { warm.warm_up().await });
+                Some(oidc)
+            }
+            None => None,
+        };
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
             ws_schema: crate::graphql::build_ws_schema(&settings.limits),
@@ -121,6 +132,7 @@ impl Application {
             max_message_bytes: settings.limits.max_body_bytes,
             document_limits: (&settings.limits).into(),
             web: Arc::new(settings.web.clone()),
+            oidc,
         };
         crate::web::session::spawn_sweeper(state.store.clone(), state.clock);
         let hub = state.hub.clone();

@@ -32,6 +32,8 @@ pub struct AppState {
     pub document_limits: DocumentLimits,
     /// The family and provider pages.
     pub web: Arc<crate::config::WebSettings>,
+    /// The pages' OpenID Connect provider, when one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -15,6 +15,8 @@
 //!   [`session::Visitor`] extractor and CSRF checks;
 //! - [`signin`]: the sign-in page (OIDC, or the demo's persona picker) and
 //!   sign-out;
+//! - [`oidc`]: signing in with the OpenID Connect provider (the flow's
+//!   two ends, the claims checked as an API token's);
 //! - [`view`]: the templates (minijinja, auto-escaped), plain-English
 //!   filters and the error page;
 //! - [`assets`]: GOV.UK Frontend and our own CSS/JS, embedded;
@@ -25,6 +27,7 @@ pub mod family;
 pub mod form;
 pub mod gql;
 pub mod headers;
+pub mod oidc;
 pub mod provider;
 pub mod session;
 pub mod signin;
@@ -41,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(signin::home))
         .route("/signin", get(signin::page))
         .route("/signin/demo", post(signin::demo))
+        .route("/signin/oidc", get(oidc::start))
+        .route("/signin/callback", get(oidc::callback))
         .route("/signout", post(signin::signout))
         .route("/assets/{file}", get(assets::asset))
         .merge(family::routes())

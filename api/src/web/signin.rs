@@ -45,7 +45,7 @@ pub async fn page(
         "signin.html",
         context! {
             personas => personas,
-            oidc => false,
+            oidc => state.oidc.is_some(),
             next => next,
             ended => q.ended.is_some(),
             signin_token => guard.token,
@@ -93,8 +93,11 @@ fn demo_personas(state: &AppState) -> Vec<minijinja::Value> {
 
 #[derive(Debug, Deserialize)]
 pub struct DemoForm {
+    // Missing fields are refused in words by the handler, not by the
+    // extractor's plain-text 422.
     #[serde(default)]
     persona: String,
+    #[serde(default)]
     signin_token: String,
     #[serde(default)]
     next: String,
@@ -110,8 +113,21 @@ pub async fn demo(
         return Err(PageError::NotFound);
     }
     SigninGuard::check(&headers, &form.signin_token)?;
-    let persona = crate::demo::persona(&form.persona)
-        .ok_or_else(|| PageError::BadRequest("Choose one of the people listed.".to_owned()))?;
+    let Some(persona) = crate::demo::persona(&form.persona).filter(offered) else {
+        // The picker again, with the problem next to it.
+        let html = render(
+            "signin.html",
+            context! {
+                personas => demo_personas(&state),
+                oidc => state.oidc.is_some(),
+                next => safe_next(&form.next).unwrap_or(""),
+                ended => false,
+                signin_token => form.signin_token,
+                error => "Choose who you are",
+            },
+        )?;
+        return Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response());
+    };
     let mut claims = crate::demo::persona_claims(&persona);
     claims["name"] = json!(persona.description);
     // A session this browser had ends: one person, one session.
@@ -139,6 +155,7 @@ pub async fn demo(
 
 #[derive(Debug, Deserialize)]
 pub struct SignoutForm {
+    #[serde(default)]
     csrf: String,
 }
 

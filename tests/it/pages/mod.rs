@@ -10,6 +10,8 @@ use crate::helpers::TestApp;
 
 mod plan;
 mod provider;
+mod oidc;
+mod oidc_provider;
 mod session;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
@@ -127,6 +129,12 @@ impl Browser {
             .send()
             .await
             .expect("request sent");
+        self.keep(response).await
+    }
+
+    /// GET an absolute URL (another site, such as an identity provider).
+    pub async fn get_url(&mut self, url: &str) -> Page {
+        let response = self.client.get(url).send().await.expect("request sent");
         self.keep(response).await
     }
 
