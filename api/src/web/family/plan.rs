@@ -744,6 +744,7 @@ mod tests {
             message: format!("{field}: {e}"),
             path: vec!["respondToDraft".to_owned()],
             field: Some(field.to_owned()),
+            problems: Vec::new(),
         }
     }
 
