@@ -22,6 +22,8 @@ pub struct ApiError {
     pub message: String,
     /// Where in the answer (`child.mentalHealth`), if anywhere.
     pub path: Vec<String>,
+    /// The input field a BAD_USER_INPUT error names (`whatMatters`).
+    pub field: Option<String>,
 }
 
 /// What the schema answered: the data (partial where fields were
@@ -118,6 +120,11 @@ pub async fn run(
                 .and_then(|x| x.get("code"))
                 .map(|v| v.to_string().trim_matches('"').to_owned())
                 .unwrap_or_default(),
+            field: e
+                .extensions
+                .as_ref()
+                .and_then(|x| x.get("field"))
+                .map(|v| v.to_string().trim_matches('"').to_owned()),
             message: e.message,
             path: e
                 .path

@@ -8,6 +8,7 @@ use reqwest::redirect::Policy;
 
 use crate::helpers::TestApp;
 
+mod record;
 mod session;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
