@@ -541,3 +541,39 @@ async fn a_parent_past_the_hand_over_sees_all_about_me_read_only() {
     let home = own.get("/family").await;
     assert!(!home.main_text().contains("View only"), "{}", home.body);
 }
+
+/// The demo's parent and young person, on every page of this module: all
+/// of it in words, none of it an internal code.
+#[tokio::test]
+async fn the_demo_family_pages_read_in_words() {
+    let app = crate::helpers::spawn_demo_app().await;
+    for (persona, child) in [
+        ("parent", api::demo::AMIRA),
+        ("young-person", api::demo::CHLOE),
+    ] {
+        let mut browser = Browser::new(&app);
+        let home = browser.sign_in_as(persona).await;
+        assert_eq!(home.status, 200, "{}", home.body);
+        no_codes(&home);
+        for tab in ["record", "history", "all-about-me"] {
+            let page = browser
+                .get(&format!("/family/children/{child}/{tab}"))
+                .await;
+            assert_eq!(page.status, 200, "{persona} {tab}: {}", page.body);
+            no_codes(&page);
+            let text = page.main_text();
+            assert!(
+                !text.contains(&child.to_string()),
+                "{persona} {tab}: {text}"
+            );
+        }
+        if persona == "parent" {
+            // Amira's record holds advice from the services.
+            let record = browser
+                .get(&format!("/family/children/{child}/record"))
+                .await;
+            let text = record.main_text();
+            assert!(text.contains("Added by "), "{text}");
+        }
+    }
+}
