@@ -140,6 +140,9 @@ pub struct TraceFilter {
     pub actions: Vec<consent::trace::TraceAction>,
     /// Only entries made by someone acting for an agency.
     pub agency_actors_only: bool,
+    /// Newest first: `after` is then the sequence number the page starts
+    /// below (0 for the newest).
+    pub newest_first: bool,
 }
 
 impl TraceFilter {
@@ -215,7 +218,8 @@ impl Store {
     }
 
     /// Entries matching `filter` with sequence after `after`, in order, at
-    /// most `limit`.
+    /// most `limit` (with `newest_first`: below `after`, unless it is 0,
+    /// newest first).
     #[tracing::instrument(name = "db.search_trace", skip_all)]
     pub async fn search_trace(
         &self,
@@ -224,7 +228,12 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<TraceRow>> {
         use access_trace::Column as C;
-        let mut q = access_trace::Entity::find().filter(C::Seq.gt(after));
+        let mut q = access_trace::Entity::find();
+        if !filter.newest_first {
+            q = q.filter(C::Seq.gt(after));
+        } else if after > 0 {
+            q = q.filter(C::Seq.lt(after));
+        }
         if let Some(v) = filter.child_id {
             q = q.filter(C::ChildId.eq(v));
         }
@@ -266,7 +275,12 @@ impl Store {
         if filter.agency_actors_only {
             q = q.filter(C::ActorAgencyId.is_not_null());
         }
-        let rows = q.order_by_asc(C::Seq).limit(limit).all(&self.db).await?;
+        let q = if filter.newest_first {
+            q.order_by_desc(C::Seq)
+        } else {
+            q.order_by_asc(C::Seq)
+        };
+        let rows = q.limit(limit).all(&self.db).await?;
         rows.into_iter()
             .map(|r| {
                 let entry = TraceEntry::parse(&r.entry).ok_or_else(|| {

@@ -16,6 +16,16 @@ use consent::Purpose;
 use domain::AgencyKind;
 use store::{TraceFilter, TraceRow};
 
+/// How a family narrows its child's access history: by the agency that
+/// looked, by time (`from` inclusive, `to` exclusive), and in which order.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub agency_id: Option<uuid::Uuid>,
+    pub from: Option<chrono::DateTime<Utc>>,
+    pub to: Option<chrono::DateTime<Utc>>,
+    pub newest_first: bool,
+}
+
 /// The caller as family of one child (see [`RequestContext::family`]).
 #[derive(Debug)]
 pub struct Family<'a> {
@@ -241,7 +251,7 @@ impl Look {
 /// One page of a child's access history, as the family may see it.
 #[derive(Debug)]
 pub struct HistoryPage {
-    /// The looks shown, oldest first.
+    /// The looks shown, oldest first (newest first when asked).
     pub looks: Vec<Look>,
     pub has_next_page: bool,
     /// Where the next page starts: past hidden entries too, so paging never
@@ -344,8 +354,35 @@ impl Family<'_> {
         );
     }
 
+    /// Only someone whose family view holds "all about me" reads its
+    /// versions or writes a new one: the young person, or a parent who
+    /// decides this part (not one past the hand-over who acts for the
+    /// young person only in another part, under a capacity assessment).
+    fn may_see_all_about_me(&self) -> Result<()> {
+        let rc = self.rc;
+        let refusal = match consent::FamilyRole::of(&rc.principal) {
+            None => consent::FamilyRefusal::NoRelationship,
+            Some(role) => match self
+                .loaded
+                .core
+                .consent_facts(rc.policy().term_start)
+                .family_view(
+                    rc.principal.person_id.as_deref().unwrap_or_default(),
+                    role,
+                    rc.today(),
+                )
+                .and_then(|v| v.scope(Scope::AllAboutMe))
+            {
+                Ok(_) => return Ok(()),
+                Err(r) => r,
+            },
+        };
+        Err(crate::error::Error::Forbidden(refusal.to_string()))
+    }
+
     /// Every version of "all about me", with who wrote it.
     pub async fn all_about_me_history(&self) -> Result<Vec<AllAboutMeVersion>> {
+        self.may_see_all_about_me()?;
         self.read("all_about_me_history");
         Ok(self.rc.store().all_about_me_versions(self.child).await?)
     }
@@ -355,6 +392,7 @@ impl Family<'_> {
     /// is free text (`domain::input::long_text`); blank parts are left out.
     pub async fn update_all_about_me(&self, written: AllAboutMe) -> Result<AllAboutMeVersion> {
         let rc = self.rc;
+        self.may_see_all_about_me()?;
         let content = AllAboutMe {
             what_matters: long_text("whatMatters", written.what_matters.as_deref())?,
             how_to_support: long_text("howToSupport", written.how_to_support.as_deref())?,
@@ -427,10 +465,19 @@ impl Family<'_> {
     /// safeguarding while it ran stays hidden, as the override does; so do
     /// restricted items (DPA 2018 Sch 3), and practitioners' names unless the
     /// deployment shows them ([`Look`]).
-    pub async fn access_history(&self, after: i64, limit: u64) -> Result<HistoryPage> {
+    pub async fn access_history(
+        &self,
+        narrow: &HistoryFilter,
+        after: i64,
+        limit: u64,
+    ) -> Result<HistoryPage> {
         let rc = self.rc;
         let filter = TraceFilter {
             child_id: Some(self.child),
+            agency_id: narrow.agency_id,
+            from: narrow.from,
+            to: narrow.to,
+            newest_first: narrow.newest_first,
             actions: vec![
                 TraceAction::Read,
                 TraceAction::Search,

@@ -52,7 +52,7 @@ pub use case_officer::{
 };
 pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
-pub use family::{Family, HistoryPage, Look};
+pub use family::{Family, HistoryFilter, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
 pub use live::Notice;
 pub use plan::{

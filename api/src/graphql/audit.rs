@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::record::request;
 use super::types;
-use crate::access::{Look, TraceFilter, TracePage, TraceRow};
+use crate::access::{HistoryFilter, Look, TraceFilter, TracePage, TraceRow};
 use crate::error::{Error, Result};
 
 type GqlResult<T> = async_graphql::Result<T>;
@@ -305,6 +305,40 @@ pub struct HistoryConnection {
     pub page_info: PageInfo,
 }
 
+/// How a family narrows its child's access history.
+#[derive(InputObject, Debug, Default)]
+pub struct HistoryFilterInput {
+    /// Only what this agency did.
+    pub agency_id: Option<ID>,
+    /// From this time (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Newest first; the cursor then pages back in time.
+    #[graphql(default)]
+    pub newest_first: bool,
+}
+
+impl HistoryFilterInput {
+    fn to_filter(&self) -> Result<HistoryFilter> {
+        if let (Some(f), Some(t)) = (self.from, self.to)
+            && t <= f
+        {
+            return Err(Error::bad_input("to", "must be after from"));
+        }
+        Ok(HistoryFilter {
+            agency_id: self
+                .agency_id
+                .as_ref()
+                .map(|a| uuid("agencyId", a))
+                .transpose()?,
+            from: self.from,
+            to: self.to,
+            newest_first: self.newest_first,
+        })
+    }
+}
+
 /// A look, as the family's history shows it.
 fn history_item(look: Look) -> HistoryItem {
     HistoryItem {
@@ -411,13 +445,15 @@ impl AuditQuery {
         child_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<HistoryFilterInput>,
     ) -> GqlResult<HistoryConnection> {
         let rc = request(ctx)?;
         let child = uuid("childId", &child_id)?;
+        let narrow = filter.unwrap_or_default().to_filter()?;
         let family = rc.family(child).await?;
         let limit = page_size(first)?;
         let after = parse_cursor(after.as_deref())?;
-        let page = family.access_history(after, limit).await?;
+        let page = family.access_history(&narrow, after, limit).await?;
         let has_next_page = page.has_next_page;
         let end_cursor = page.end_seq.map(cursor);
         let edges: Vec<HistoryEdge> = page

@@ -202,6 +202,15 @@ impl ContributionView {
     async fn agency_kind(&self) -> types::AgencyKind {
         self.c.agency_kind.into()
     }
+    /// The contributing agency's name, as registered (null if it has left
+    /// the register).
+    async fn agency_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let agencies = request(ctx)?.agencies().await?;
+        Ok(agencies
+            .into_iter()
+            .find(|a| a.id == self.c.agency_id)
+            .map(|a| a.name))
+    }
     async fn author(&self) -> &str {
         &self.c.author
     }

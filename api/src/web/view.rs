@@ -35,6 +35,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/family/plan.html"),
     ),
     (
+        "family/record.html",
+        include_str!("templates/family/record.html"),
+    ),
+    (
+        "family/history.html",
+        include_str!("templates/family/history.html"),
+    ),
+    (
+        "family/about.html",
+        include_str!("templates/family/about.html"),
+    ),
+    (
         "provider/base.html",
         include_str!("templates/provider/base.html"),
     ),
@@ -200,6 +212,21 @@ fn last_sunday_1am(year: i32, month: u32) -> Option<DateTime<Utc>> {
     Some(d.and_hms_opt(1, 0, 0)?.and_utc())
 }
 
+/// Whether UK summer time (BST) is in force at `t`.
+pub fn uk_summer_time(t: DateTime<Utc>) -> bool {
+    match (last_sunday_1am(t.year(), 3), last_sunday_1am(t.year(), 10)) {
+        (Some(start), Some(end)) => t >= start && t < end,
+        _ => false,
+    }
+}
+
+/// The instant a UK calendar day starts (midnight, UK time).
+pub fn uk_midnight(d: NaiveDate) -> Option<DateTime<Utc>> {
+    let utc = d.and_hms_opt(0, 0, 0)?.and_utc();
+    let bst = utc - chrono::Duration::hours(1);
+    Some(if uk_summer_time(bst) { bst } else { utc })
+}
+
 /// UK local time (GMT, or BST from the last Sunday of March to the last
 /// Sunday of October), as "1 December 2026 at 3:05pm".
 pub fn uk_datetime(t: DateTime<Utc>) -> String {
@@ -301,6 +328,14 @@ mod tests {
             "25 October 2026 at 1:30am"
         );
         assert_eq!(humanize(Value::from("SOCIAL_CARE")), "social care");
+        assert_eq!(uk_midnight(d(2026, 12, 1)), Some(t("2026-12-01T00:00:00Z")));
+        assert_eq!(uk_midnight(d(2026, 7, 1)), Some(t("2026-06-30T23:00:00Z")));
+        // The days summer time starts and ends begin at 00:00 GMT and BST.
+        assert_eq!(uk_midnight(d(2026, 3, 29)), Some(t("2026-03-29T00:00:00Z")));
+        assert_eq!(
+            uk_midnight(d(2026, 10, 25)),
+            Some(t("2026-10-24T23:00:00Z"))
+        );
     }
 
     #[test]

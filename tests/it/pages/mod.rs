@@ -12,6 +12,7 @@ mod plan;
 mod provider;
 mod oidc;
 mod oidc_provider;
+mod record;
 mod session;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
