@@ -9,6 +9,7 @@ use reqwest::redirect::Policy;
 use crate::helpers::TestApp;
 
 mod session;
+mod sharing;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
 pub struct Browser {

@@ -10,6 +10,8 @@ use axum::routing::get;
 use minijinja::context;
 use serde_json::{Value, json};
 
+pub mod sharing;
+
 use super::gql;
 use super::session::Visitor;
 use super::view::{PageError, page};
@@ -17,7 +19,9 @@ use crate::http::state::AppState;
 
 /// The family pages' routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/family", get(children))
+    Router::new()
+        .route("/family", get(children))
+        .merge(sharing::routes())
 }
 
 const CHILDREN: &str =
