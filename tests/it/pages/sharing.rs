@@ -503,4 +503,27 @@ async fn the_law_shares_with_the_council_during_an_assessment_and_other_children
         )
         .await;
     assert!(matches!(grant.status, 403 | 404), "{}", grant.body);
+    // A stop button under the wrong child's address changes nothing.
+    let demo = api::demo::grants(chrono::Utc::now());
+    let (amiras, jaydens) = (demo[0].id, demo[5].id);
+    for path in [
+        format!("{amira}/grants/{jaydens}/withdraw"),
+        format!("{jayden}/grants/{amiras}/withdraw"),
+        format!("{jayden}/grants/{amiras}/keep"),
+    ] {
+        let page = browser.post(&path, &[("csrf", &page.csrf())]).await;
+        assert_eq!(page.status, 404, "{path}: {}", page.body);
+    }
+    let still = app
+        .family_member("demo-person-leanne-clarke")
+        .graphql(CONSENTS, json!({ "id": api::demo::JAYDEN }))
+        .await;
+    let still = &still.body["data"]["consents"];
+    let of = still
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["id"] == jaydens.to_string())
+        .expect("Jayden's grant");
+    assert_eq!(of["status"], "ACTIVE");
 }

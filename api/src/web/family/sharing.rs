@@ -64,6 +64,7 @@ const CONSENTS: &str = "query($id: ID!) {
 const GRANT: &str =
     "mutation($input: GrantConsentInput!) { grantConsent(input: $input) { receiptId } }";
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawConsent(grantId: $id) { receiptId subject } }";
+const GRANT_IDS: &str = "query($id: ID!) { consents(childId: $id) { id } }";
 const CONFIRM: &str = "mutation($id: ID!) { confirmConsent(grantId: $id) { id } }";
 const RECEIPT: &str = "query($id: ID!) { consentReceipt(id: $id) {
   receiptId event timestamp version jurisdiction language subject controller
@@ -803,6 +804,37 @@ async fn agree(
     }
 }
 
+/// Whether `grant` is one of `child`'s (so a form under one child's
+/// address never changes another's).
+async fn grant_of(
+    state: &AppState,
+    visitor: &Visitor,
+    child: Uuid,
+    grant: Uuid,
+) -> Result<(), PageError> {
+    let answer = gql::run(state, visitor, None, GRANT_IDS, json!({ "id": child })).await?;
+    let Ok(ids) = answer.root("consents") else {
+        // A parent past the hand-over reads no agreements: refused with why.
+        let view = gql::run(state, visitor, None, SHARING, json!({ "id": child })).await?;
+        let view = view.root("sharing")?;
+        return Err(match read_only(view) {
+            Some(why) => PageError::Forbidden(why),
+            None => PageError::NotFound,
+        });
+    };
+    let wanted = grant.to_string();
+    if ids
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|g| text(g, "id") == wanted)
+    {
+        Ok(())
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
 /// `POST …/sharing/grants/{grant}/withdraw`: stop sharing.
 async fn withdraw(
     State(state): State<AppState>,
@@ -813,6 +845,7 @@ async fn withdraw(
     let visitor = visitor.family()?;
     csrf(&visitor, &fields)?;
     let (child, grant) = (parse_uuid(&id)?, parse_uuid(&grant)?);
+    grant_of(&state, &visitor, child, grant).await?;
     let answer = gql::run(&state, &visitor, None, WITHDRAW, json!({ "id": grant })).await?;
     match answer.data.get("withdrawConsent") {
         Some(r) if text(r, "subject") == child.to_string() => Ok(Redirect::to(&format!(
@@ -836,6 +869,7 @@ async fn keep(
     let visitor = visitor.family()?;
     csrf(&visitor, &fields)?;
     let (child, grant) = (parse_uuid(&id)?, parse_uuid(&grant)?);
+    grant_of(&state, &visitor, child, grant).await?;
     let answer = gql::run(&state, &visitor, None, CONFIRM, json!({ "id": grant })).await?;
     match answer.data.get("confirmConsent") {
         Some(r) if !r.is_null() => Ok(Redirect::to(&format!(
