@@ -14,6 +14,8 @@
 //! - [`LawfulBasis`]: the Article 6 basis, Article 9 condition and
 //!   statutory gateway a disclosure rests on.
 //! - [`Receipt`]: the consent receipt given for each grant and withdrawal.
+//! - [`sharing`]: *who can see what* for a family, agency × scope, each
+//!   cell decided by [`decide`] itself.
 //! - [`trace`]: the access trace entry, its canonical form and hash chain.
 //!
 //! Rules are constructors with typed errors; each error's `Display` is the
@@ -51,6 +53,7 @@ mod lawful;
 mod principal;
 mod receipt;
 mod safeguarding;
+mod sharing;
 mod standing;
 pub mod trace;
 
@@ -82,6 +85,7 @@ pub use safeguarding::{
     OverrideLimits, OverrideRequest, Review, ReviewOutcome, Telling, TellingChoice,
     TellingDecision, TellingRequest,
 };
+pub use sharing::{Cell, CellStatus, ScopeRow, SharingView, Way, practitioner_of, sharing};
 pub use standing::{
     Assessor, COMPETENCE_ASSESSORS, CapacityAssessment, CapacityDecision, CapacityOutcome,
     Challenge, Competence, DeputyKind, Deputyship, HEALTH_SCOPES, MIN_CHALLENGE_REASON_CHARS,

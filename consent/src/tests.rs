@@ -879,3 +879,4 @@ proptest! {
 
 mod purposes;
 mod rules;
+mod sharing;

@@ -34,6 +34,7 @@ mod report;
 mod reuse;
 mod review;
 mod safeguarding;
+mod sharing;
 mod standing;
 mod templates;
 

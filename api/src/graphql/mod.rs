@@ -14,6 +14,7 @@ pub mod record;
 pub mod report;
 pub mod review;
 pub mod scalar;
+pub mod sharing;
 pub mod standing;
 pub mod tell;
 pub mod templates;
@@ -79,6 +80,7 @@ pub struct Query(
     report::ReportQuery,
     review::ReviewQuery,
     templates::TemplateQuery,
+    sharing::SharingQuery,
 );
 
 /// Every mutation.

@@ -47,6 +47,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/family/about.html"),
     ),
     (
+        "family/sharing.html",
+        include_str!("templates/family/sharing.html"),
+    ),
+    (
+        "family/sharing_change.html",
+        include_str!("templates/family/sharing_change.html"),
+    ),
+    (
+        "family/receipt.html",
+        include_str!("templates/family/receipt.html"),
+    ),
+    (
         "provider/base.html",
         include_str!("templates/provider/base.html"),
     ),

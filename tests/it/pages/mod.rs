@@ -14,6 +14,7 @@ mod oidc;
 mod oidc_provider;
 mod record;
 mod session;
+mod sharing;
 
 /// A browser for the tests: keeps cookies, never follows redirects.
 pub struct Browser {

@@ -15,6 +15,7 @@ use minijinja::context;
 use serde_json::{Value, json};
 
 mod plan;
+pub mod sharing;
 
 use super::gql;
 use super::session::Visitor;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             "/family/children/{id}/all-about-me",
             get(about::show).post(about::update),
         )
+        .merge(sharing::routes())
 }
 
 const CHILDREN: &str =
