@@ -8,10 +8,10 @@ use reqwest::redirect::Policy;
 
 use crate::helpers::TestApp;
 
-mod plan;
-mod provider;
 mod oidc;
 mod oidc_provider;
+mod plan;
+mod provider;
 mod record;
 mod session;
 mod sharing;
