@@ -41,6 +41,6 @@ mod tests {
             .collect();
         assert_eq!(ages, vec![3, 9, 15, 17]);
         assert!(kids.iter().skip(1).all(|c| c.identity.upn.is_some()));
-        assert_eq!(personas().len(), 13);
+        assert_eq!(personas().len(), 14);
     }
 }

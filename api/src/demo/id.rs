@@ -33,3 +33,5 @@ pub const CHLOE: Uuid = id(0x204);
 /// Sign-in identities of demo family members.
 pub const PARENT_PERSON: &str = "demo-person-sara-khan";
 pub const YOUNG_PERSON: &str = "demo-person-chloe-evans";
+/// Jayden's mother, with parental responsibility: his draft plan awaits her.
+pub const JAYDEN_PARENT_PERSON: &str = "demo-person-leanne-clarke";

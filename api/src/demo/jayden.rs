@@ -7,7 +7,7 @@ use domain::{
     SenNeeds, SenProvision, SettingPhase, SocialCare,
 };
 
-use super::id::{CAMHS, EP, JAYDEN, SOCIAL_CARE, YOUTH_JUSTICE, id};
+use super::id::{CAMHS, EP, JAYDEN, JAYDEN_PARENT_PERSON, SOCIAL_CARE, YOUTH_JUSTICE, id};
 use super::record::{involvement, member, s, test_nhs, test_upn, years_ago};
 
 /// Jayden's record, dated relative to `today`.
@@ -36,7 +36,7 @@ pub(super) fn record(today: NaiveDate) -> ChildRecord {
             "Leanne Clarke",
             Relationship::Mother,
             true,
-            Some("demo-person-leanne-clarke"),
+            Some(JAYDEN_PARENT_PERSON),
             Some("leanne@example.org"),
         ),
         member(

@@ -5,8 +5,8 @@ use domain::AgencyKind;
 use uuid::Uuid;
 
 use super::id::{
-    CAMHS, EP, HEALTH, LA_SEND, OT, PARENT_PERSON, SCHOOL, SLT, SOCIAL_CARE, YOUNG_PERSON,
-    YOUTH_JUSTICE,
+    CAMHS, EP, HEALTH, JAYDEN_PARENT_PERSON, LA_SEND, OT, PARENT_PERSON, SCHOOL, SLT, SOCIAL_CARE,
+    YOUNG_PERSON, YOUTH_JUSTICE,
 };
 
 /// A demo persona: who they are and what their token claims.
@@ -97,6 +97,13 @@ pub fn personas() -> Vec<Persona> {
             None,
             &[Role::Family],
             Some(PARENT_PERSON),
+        ),
+        p(
+            "jayden-parent",
+            "Leanne Clarke, Jayden's mother: his draft plan awaits her response",
+            None,
+            &[Role::Family],
+            Some(JAYDEN_PARENT_PERSON),
         ),
         p(
             "young-person",

@@ -577,3 +577,28 @@ async fn a_parent_who_may_not_decide_sees_no_form_and_why() {
     );
     assert!(responses(&story).await.is_empty());
 }
+
+/// The demo's Jayden has a draft with his mother: her persona opens it and
+/// may answer.
+#[tokio::test]
+async fn the_demo_parent_of_jayden_finds_his_draft_to_answer() {
+    let app = spawn_demo_app().await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in_as("jayden-parent").await;
+    let path = format!("/family/children/{}/plan", api::demo::JAYDEN);
+    let page = browser.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let text = page.main_text();
+    for expected in [
+        "Version 1: Draft",
+        "Your response to the draft",
+        "Send your response",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    no_codes(&page);
+    // Amira's mother is not Jayden's: the same page is not found for her.
+    let mut other = Browser::new(&app);
+    other.sign_in_as("parent").await;
+    assert_eq!(other.get(&path).await.status, 404);
+}
