@@ -305,6 +305,30 @@ async fn the_form_is_the_templates_and_a_missing_required_section_is_named_at_it
     // What was typed is kept.
     assert!(text.contains("Sam explains his ideas in a sentence by July."));
     assert!(body.contains("value=\"Direct therapy\""));
+    // A blank title is named at its field too.
+    let untitled: Vec<(&str, String)> = full_form(&form.csrf())
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "title" {
+                (k, String::new())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let refused = post(&mut browser, &path, &untitled).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("href=\"#title\""), "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"title-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .main_text()
+            .contains("Enter a title for your advice")
+    );
     // Nothing was recorded.
     let r = request_over_graphql(&app, &asked).await;
     assert!(
