@@ -211,6 +211,7 @@ pub const FIELDS: &[FieldDef] = fields! {
         "id" => "Contribution id",
         "scope" => "The scope it belongs to",
         "agencyId" => "Contributing agency",
+        "agencyName" => "Agency",
         "agencyKind" => "Kind of service",
         "author" => "Author",
         "kind" => "Advice, assessment or update",
