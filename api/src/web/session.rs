@@ -243,7 +243,12 @@ impl FromRequestParts<AppState> for Visitor {
         let idle = chrono::Duration::from_std(state.web.session_idle)
             .unwrap_or(chrono::Duration::minutes(30));
         let idle_until = (now + idle).min(session.expires_at);
-        if let Err(e) = state.store.touch_web_session(&token_hash, idle_until).await {
+        // Moved on at most once a minute (or half the idle time, if that is
+        // shorter): a page's clicks do not each write.
+        let step = (idle / 2).min(chrono::Duration::minutes(1));
+        if idle_until - session.idle_until >= step
+            && let Err(e) = state.store.touch_web_session(&token_hash, idle_until).await
+        {
             tracing::error!(error = ?e, "touching a web session failed");
         }
         let source = parts
