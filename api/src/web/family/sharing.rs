@@ -474,6 +474,7 @@ async fn overview(
                 "id": text(&agency, "id"),
                 "name": text(&agency, "name"),
                 "kind": kind_label(text(&agency, "kind")),
+                "summary": cell_summary(&cells),
                 "cells": cells,
                 "canChange": can_change && read_only.is_none(),
             })
@@ -977,6 +978,25 @@ async fn receipt(
             json_href => format!("/family/children/{child}/sharing/receipts/{receipt_id}.json"),
         },
     )
+}
+
+/// "Shared with your agreement: 3 parts. Not shared: 12 parts." — how an
+/// agency's cells add up, in the order the states first appear, so a long
+/// list of services can be scanned before it is opened.
+fn cell_summary(cells: &[Value]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for c in cells {
+        let tag = c.get("tag").and_then(Value::as_str).unwrap_or_default();
+        match counts.iter_mut().find(|(t, _)| t == tag) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((tag.to_owned(), 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(tag, n)| format!("{tag}: {n} {}.", if *n == 1 { "part" } else { "parts" }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
