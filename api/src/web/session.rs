@@ -23,7 +23,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use store::WebSession;
 
-use super::view::PageError;
+use super::view::{PageError, Who};
 use crate::auth::principal_from_claims;
 use crate::http::auth::registered;
 use crate::http::request_id::request_id_of;
@@ -142,6 +142,21 @@ impl Visitor {
         match self.portal() {
             Some(Portal::Provider) => Ok(self),
             _ => Err(PageError::WrongPortal),
+        }
+    }
+}
+
+impl From<&Visitor> for Who {
+    fn from(v: &Visitor) -> Self {
+        Who {
+            name: v.name.clone(),
+            portal: match v.portal() {
+                Some(Portal::Family) => "family",
+                Some(Portal::Provider) => "provider",
+                None => "",
+            },
+            young_person: v.is_young_person(),
+            csrf: v.session.csrf.clone(),
         }
     }
 }

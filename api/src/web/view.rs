@@ -14,8 +14,6 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc, Weekday};
 use minijinja::{Environment, Value, context};
 
-use super::session::Visitor;
-
 /// Every template: (name, source). Pages add theirs here.
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("templates/base.html")),
@@ -169,22 +167,29 @@ pub fn render(name: &str, ctx: Value) -> Result<Html<String>, PageError> {
     })
 }
 
+/// Who a page is for, as its frame shows them: the greeting, the portal
+/// (`family`, `provider` or empty), whether a young person, and the CSRF
+/// token every form of the page carries. `session::Visitor` makes one.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub name: String,
+    pub portal: &'static str,
+    pub young_person: bool,
+    pub csrf: String,
+}
+
 /// A page for a signed-in visitor: the template gets `visitor` (name,
 /// portal, whether a young person) and `csrf` besides the page's own
 /// context.
-pub fn page(visitor: &Visitor, name: &str, ctx: Value) -> Result<Response, PageError> {
-    let portal = match visitor.portal() {
-        Some(super::session::Portal::Family) => "family",
-        Some(super::session::Portal::Provider) => "provider",
-        None => "",
-    };
+pub fn page(who: impl Into<Who>, name: &str, ctx: Value) -> Result<Response, PageError> {
+    let who = who.into();
     let base = context! {
         visitor => context! {
-            name => visitor.name,
-            portal => portal,
-            young_person => visitor.is_young_person(),
+            name => who.name,
+            portal => who.portal,
+            young_person => who.young_person,
         },
-        csrf => visitor.session.csrf,
+        csrf => who.csrf,
     };
     Ok(render(name, context! { ..ctx, ..base })?.into_response())
 }
