@@ -240,7 +240,7 @@ pub fn uk_summer_time(t: DateTime<Utc>) -> bool {
 /// The instant a UK calendar day starts (midnight, UK time).
 pub fn uk_midnight(d: NaiveDate) -> Option<DateTime<Utc>> {
     let utc = d.and_hms_opt(0, 0, 0)?.and_utc();
-    let bst = utc - chrono::Duration::hours(1);
+    let bst = utc.checked_sub_signed(chrono::Duration::hours(1))?;
     Some(if uk_summer_time(bst) { bst } else { utc })
 }
 
@@ -252,7 +252,8 @@ pub fn uk_datetime(t: DateTime<Utc>) -> String {
         _ => false,
     };
     let local = if summer {
-        t + chrono::Duration::hours(1)
+        t.checked_add_signed(chrono::Duration::hours(1))
+            .unwrap_or(t)
     } else {
         t
     };

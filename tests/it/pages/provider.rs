@@ -272,6 +272,19 @@ async fn the_form_is_the_templates_and_a_missing_required_section_is_named_at_it
     assert!(more.body.contains("Weekly, 30 minutes"));
     assert!(request_over_graphql(&app, &asked).await["answeredOn"].is_null());
 
+    // A body of thousands of fields is not a form this page made: refused
+    // in words before any of it is read, and nothing is recorded.
+    let mut flood = full_form(&form.csrf());
+    flood.extend((0..3_000).map(|_| ("junk", "x".to_owned())));
+    let flooded = post(&mut browser, &path, &flood).await;
+    assert_eq!(flooded.status, 400, "{}", flooded.body);
+    assert!(
+        flooded.main_text().contains("more fields than it can have"),
+        "{}",
+        flooded.main_text()
+    );
+    assert!(request_over_graphql(&app, &asked).await["answeredOn"].is_null());
+
     // The needs left empty, and an item without how often.
     let mut fields: Vec<(&str, String)> = full_form(&form.csrf())
         .into_iter()

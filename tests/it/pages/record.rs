@@ -315,6 +315,23 @@ async fn a_bad_date_filter_is_shown_next_to_its_field() {
     );
     let cursor = browser.get(&format!("{path}?after=garbage")).await;
     assert_eq!(cursor.status, 400, "{}", cursor.body);
+    assert!(
+        !cursor.main_text().contains("after:"),
+        "the API's field name stays off the page: {}",
+        cursor.main_text()
+    );
+    // Dates chrono accepts but no record holds (the first of them once
+    // overflowed UK midnight into a panic) are refused in words.
+    for far in [
+        "-262144-01-01",
+        "+262143-12-31",
+        "0999-01-01",
+        "10000-01-01",
+    ] {
+        let far = browser.get(&format!("{path}?from={far}&to=")).await;
+        assert_eq!(far.status, 400, "{}", far.body);
+        assert!(far.body.contains("id=\"from-error\""), "{}", far.body);
+    }
     no_codes(&bad);
 }
 

@@ -5,7 +5,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use minijinja::context;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -52,9 +52,12 @@ fn date(raw: &str) -> Result<Option<NaiveDate>, ()> {
     if raw.is_empty() {
         return Ok(None);
     }
+    // Four-digit years only: chrono accepts years far outside any record.
     NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1000..=9999).contains(&d.year()))
         .map(Some)
-        .map_err(|_| ())
+        .ok_or(())
 }
 
 /// The form's problems: (field id, message).

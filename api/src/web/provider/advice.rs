@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
+use crate::web::form::PageForm;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -41,6 +41,10 @@ const ITEM_FIELDS: [(&str, &str); 4] = [
     ("howLong", "How long"),
 ];
 
+/// The most fields a sent form may have: every section's rows at their
+/// limit, with room to spare; more is not a form this page made.
+const MAX_FIELDS: usize = 2_000;
+
 /// The form as the visitor filled it in.
 #[derive(Debug, Default)]
 struct Filled {
@@ -54,12 +58,13 @@ struct Filled {
 impl Filled {
     /// Reads the posted fields against the template's sections.
     fn read(fields: &[(String, String)], sections: &[Value]) -> Self {
-        let get = |name: &str| {
-            fields
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
+        // One pass over the body (the first value of a name wins), so the
+        // lookups below cost the same however many fields were posted.
+        let mut by_name: HashMap<&str, &str> = HashMap::with_capacity(fields.len());
+        for (k, v) in fields {
+            by_name.entry(k.as_str()).or_insert(v.as_str());
+        }
+        let get = |name: &str| by_name.get(name).map(|v| (*v).to_owned());
         let mut filled = Filled {
             title: get("title"),
             ..Filled::default()
@@ -423,9 +428,15 @@ pub(super) async fn submit(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let visitor = visitor.practitioner()?;
+    if fields.len() > MAX_FIELDS {
+        return Err(PageError::BadRequest(
+            "The form has more fields than it can have. Go back, reload the page and try again."
+                .to_owned(),
+        ));
+    }
     let csrf = fields
         .iter()
         .find(|(k, _)| k == "csrf")

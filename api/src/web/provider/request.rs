@@ -317,8 +317,9 @@ fn record_view(child: &Value) -> (Vec<Value>, Vec<Value>) {
         let why = access_of("FAMILY")
             .and_then(|a| a.get("basis").and_then(Value::as_str))
             .map(basis_words);
+        // After who the child is, if that is shown at all.
         sections.insert(
-            1,
+            sections.len().min(1),
             json!({ "heading": "Family and carers", "rows": family, "why": why }),
         );
     }
