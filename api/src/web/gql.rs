@@ -69,7 +69,10 @@ pub fn page_error(e: &ApiError) -> PageError {
                     .to_owned(),
             )
         }
-        "BAD_USER_INPUT" => PageError::BadRequest(e.message.clone()),
+        // The API's wording names its own fields: pages say it in words.
+        "BAD_USER_INPUT" => PageError::BadRequest(
+            "Something in the request was not right. Go back and try again.".to_owned(),
+        ),
         _ => PageError::Internal,
     }
 }

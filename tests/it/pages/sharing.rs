@@ -218,6 +218,26 @@ async fn bad_forms_say_what_is_wrong_and_change_nothing() {
     let form = browser.get(&change).await;
     let csrf = form.csrf();
 
+    // A service the sharing view does not list: not found, and the API's
+    // own words for it stay off the page.
+    let made_up = format!("{}/agencies/{}", sharing(&child), uuid::Uuid::new_v4());
+    let unknown = browser
+        .post(
+            &made_up,
+            &[
+                ("csrf", &csrf),
+                ("scopes", "MENTAL_HEALTH"),
+                ("purposes", "DIRECT_SUPPORT"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(
+        !unknown.body.contains("RecipientAgencyId"),
+        "{}",
+        unknown.body
+    );
+
     let none = browser
         .post(&change, &[("csrf", &csrf), ("purposes", "DIRECT_SUPPORT")])
         .await;

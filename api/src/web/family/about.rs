@@ -3,7 +3,7 @@
 //! `updateAllAboutMe`, and the earlier versions with who wrote each.
 //! Someone who may not change it sees it read-only, with why in words.
 
-use axum::Form;
+use crate::web::form::PageForm;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -225,7 +225,7 @@ pub async fn update(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Form(form): Form<AboutForm>,
+    PageForm(form): PageForm<AboutForm>,
 ) -> Result<Response, PageError> {
     let visitor = visitor.family()?;
     visitor.check_csrf(&form.csrf)?;

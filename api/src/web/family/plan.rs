@@ -10,10 +10,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::web::form::PageForm;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Router, routing::get};
+use axum::{Router, routing::get};
 use chrono::{Duration, NaiveDate};
 use minijinja::context;
 use serde::Deserialize;
@@ -268,10 +269,13 @@ fn words_for(e: &ApiError, sent: &[(&str, &str)]) -> Problem {
         }
         ("FORBIDDEN", _) => problem(
             None,
-            format!(
-                "You cannot reply to this draft from your account: {}. If you think this is wrong, contact the council's SEND team.",
-                e.message.trim_end_matches('.')
-            ),
+            match first_clause(&e.message) {
+                Some(why) => format!(
+                    "You cannot reply to this draft from your account: {}. If you think this is wrong, contact the council's SEND team.",
+                    why.trim_end_matches('.')
+                ),
+                None => "You cannot reply to this draft from your account. If you think this is wrong, contact the council's SEND team.".to_owned(),
+            },
         ),
         _ => problem(
             None,
@@ -583,7 +587,7 @@ async fn respond(
     State(state): State<AppState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let visitor = visitor.family()?;
     let csrf = form

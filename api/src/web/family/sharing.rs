@@ -8,8 +8,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::web::form::PageForm;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -730,7 +731,7 @@ async fn agree(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, agency)): Path<(String, String)>,
-    Form(fields): Form<Fields>,
+    PageForm(fields): PageForm<Fields>,
 ) -> Result<Response, PageError> {
     let visitor = visitor.family()?;
     csrf(&visitor, &fields)?;
@@ -780,6 +781,14 @@ async fn agree(
             StatusCode::BAD_REQUEST,
         )
         .await;
+    }
+    // Only a service the sharing view lists: a made-up one is not found,
+    // and the API's own words for it never reach the page.
+    let listed = agencies_of(&load(&state, &visitor, child).await?.sharing)
+        .iter()
+        .any(|a| text(a, "id") == agency.to_string());
+    if !listed {
+        return Err(PageError::NotFound);
     }
     let valid_until = until
         .and_then(|d| d.and_hms_opt(23, 59, 59))
@@ -841,7 +850,7 @@ async fn withdraw(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, grant)): Path<(String, String)>,
-    Form(fields): Form<Fields>,
+    PageForm(fields): PageForm<Fields>,
 ) -> Result<Response, PageError> {
     let visitor = visitor.family()?;
     csrf(&visitor, &fields)?;
@@ -865,7 +874,7 @@ async fn keep(
     State(state): State<AppState>,
     visitor: Visitor,
     Path((id, grant)): Path<(String, String)>,
-    Form(fields): Form<Fields>,
+    PageForm(fields): PageForm<Fields>,
 ) -> Result<Response, PageError> {
     let visitor = visitor.family()?;
     csrf(&visitor, &fields)?;
@@ -897,6 +906,13 @@ async fn receipt(
     let answer = gql::run(&state, &visitor, None, RECEIPT, json!({ "id": receipt_id })).await?;
     let r = answer.root("consentReceipt")?;
     if text(r, "subject") != child.to_string() {
+        return Err(PageError::NotFound);
+    }
+    // The sharing of a part is about that part: a receipt naming a part
+    // the visitor may not see (a competent child's own decision, say) is
+    // not theirs to read, as the overview leaves its grant out.
+    let shown = shown_scopes(&load(&state, &visitor, child).await?.sharing);
+    if !list(r, "scopes").iter().all(|s| shown.contains(s)) {
         return Err(PageError::NotFound);
     }
     if as_json {
