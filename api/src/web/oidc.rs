@@ -252,6 +252,8 @@ pub async fn callback(
     if claims.get("name").is_none() {
         claims["name"] = serde_json::Value::String(session::display_name(&claims));
     }
+    // A session this browser had ends: one person, one session.
+    session::end(&state, &headers).await;
     let session_cookie = session::start(&state, &claims, "OIDC").await?;
     let to = safe_next(&login.return_to).unwrap_or(home);
     let mut response = Redirect::to(to).into_response();

@@ -371,7 +371,7 @@ impl SigninGuard {
     /// The form's token matches the cookie's.
     pub fn check(headers: &HeaderMap, form_token: &str) -> Result<(), PageError> {
         match cookie(headers, SIGNIN_COOKIE) {
-            Some(t) if same(t, form_token) => Ok(()),
+            Some(t) if t.len() == 43 && same(t, form_token) => Ok(()),
             _ => Err(PageError::Expired),
         }
     }

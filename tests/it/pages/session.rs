@@ -260,6 +260,19 @@ async fn the_demo_picker_needs_its_token_and_a_listed_persona() {
         assert_eq!(page.status, 403, "{form:?}: {}", page.body);
         assert!(!browser.cookies.contains_key("tellonce_session"));
     }
+    // An empty cookie matched by an empty token is no token at all.
+    let mut planted = Browser::new(&app);
+    planted
+        .cookies
+        .insert("tellonce_signin".to_owned(), String::new());
+    let page = planted
+        .post(
+            "/signin/demo",
+            &[("persona", "parent"), ("signin_token", "")],
+        )
+        .await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(!planted.cookies.contains_key("tellonce_session"));
     // The token must match this browser's cookie, not just be a token.
     let mut other = Browser::new(&app);
     let page = other
