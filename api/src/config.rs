@@ -345,7 +345,7 @@ pub struct ConfigArgs {
     /// Months between reviews of an under-5's EHC plan, 3 to 6 (default 6).
     #[arg(long, env = "TELLONCE_UNDER_FIVE_REVIEW_MONTHS", global = true)]
     pub under_five_review_months: Option<u32>,
-    /// The address people reach the hub at, e.g. https://tellonce.example.gov.uk.
+    /// The address people reach the hub at, e.g. `https://tellonce.example.gov.uk`.
     #[arg(long, env = "TELLONCE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
     /// The OpenID Connect provider's issuer URL, for signing in to the pages.

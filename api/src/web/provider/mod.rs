@@ -4,10 +4,10 @@
 //! purpose of use the page serves (EHC_ASSESSMENT: the requests are part
 //! of an EHC needs assessment).
 //!
-//! - [`requests`]: `/provider`, the agency's advice requests;
-//! - [`request`]: `/provider/requests/{id}`, one request and the child's
+//! - `requests`: `/provider`, the agency's advice requests;
+//! - `request`: `/provider/requests/{id}`, one request and the child's
 //!   record as the practitioner's basis allows;
-//! - [`advice`]: `/provider/requests/{id}/advice`, the advice form built
+//! - `advice`: `/provider/requests/{id}/advice`, the advice form built
 //!   from the profession's template.
 
 mod advice;
