@@ -10,6 +10,18 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use super::entities::{web_login, web_session};
 use super::{Result, Store};
 
+/// SQLite has one writer, and a deferred transaction that has read fails
+/// at once (not after the busy timeout) when another connection wrote in
+/// between. Traced transactions take the chain lock; so do these writes on
+/// SQLite, so they never make a traced transaction fail. PostgreSQL needs
+/// no such lock.
+async fn one_writer(store: &Store) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    match store.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => Some(store.chain.clone().lock_owned().await),
+        _ => None,
+    }
+}
+
 /// A signed-in session of the pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSession {
@@ -70,6 +82,7 @@ impl Store {
     /// Keeps a new session.
     #[tracing::instrument(name = "db.web_session.create", skip_all)]
     pub async fn create_web_session(&self, s: &WebSession) -> Result<()> {
+        let _writer = one_writer(self).await;
         web_session::Entity::insert(web_session::ActiveModel {
             token_hash: Set(s.token_hash.clone()),
             claims: Set(s.claims.clone()),
@@ -107,6 +120,7 @@ impl Store {
         token_hash: &str,
         idle_until: DateTime<Utc>,
     ) -> Result<()> {
+        let _writer = one_writer(self).await;
         web_session::Entity::update_many()
             .col_expr(
                 web_session::Column::IdleUntil,
@@ -121,6 +135,7 @@ impl Store {
     /// Ends a session (signing out).
     #[tracing::instrument(name = "db.web_session.delete", skip_all)]
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<()> {
+        let _writer = one_writer(self).await;
         web_session::Entity::delete_by_id(token_hash.to_owned())
             .exec(&self.db)
             .await?;
@@ -131,6 +146,7 @@ impl Store {
     /// many rows went.
     #[tracing::instrument(name = "db.web_session.sweep", skip_all)]
     pub async fn sweep_web_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        let _writer = one_writer(self).await;
         let a = web_session::Entity::delete_many()
             .filter(
                 sea_orm::Condition::any()
@@ -149,6 +165,7 @@ impl Store {
     /// Keeps a sign-in in flight.
     #[tracing::instrument(name = "db.web_login.create", skip_all)]
     pub async fn create_web_login(&self, l: &WebLogin) -> Result<()> {
+        let _writer = one_writer(self).await;
         web_login::Entity::insert(web_login::ActiveModel {
             state_hash: Set(l.state_hash.clone()),
             nonce: Set(l.nonce.clone()),
@@ -171,6 +188,7 @@ impl Store {
         state_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<WebLogin>> {
+        let _writer = one_writer(self).await;
         let deleted = web_login::Entity::delete_many()
             .filter(web_login::Column::StateHash.eq(state_hash))
             .exec_with_returning(&self.db)
