@@ -330,7 +330,9 @@ pub async fn end(state: &AppState, headers: &HeaderMap) -> HeaderValue {
 /// this only keeps the table small).
 pub fn spawn_sweeper(store: store::Store, clock: Option<DateTime<Utc>>) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        // The first sweep a period after start, not while the hub starts.
+        let period = std::time::Duration::from_secs(600);
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             every.tick().await;
             match store
