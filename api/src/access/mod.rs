@@ -131,6 +131,7 @@ impl Hub {
             trace_id,
             hub: self.clone(),
             recorder: Arc::new(Recorder::default()),
+            agencies: Arc::default(),
         }
     }
 
@@ -152,6 +153,9 @@ pub struct RequestContext {
     trace_id: Option<String>,
     hub: Hub,
     recorder: Arc<Recorder>,
+    /// The agency register, read once per request however many fields
+    /// name an agency (no request changes the register).
+    agencies: Arc<tokio::sync::OnceCell<Vec<Agency>>>,
 }
 
 /// Stands in for a child id that a lookup did not find, so that the
@@ -383,7 +387,11 @@ impl RequestContext {
     /// The agencies that work with the hub (the register is public to every
     /// signed-in caller).
     pub async fn agencies(&self) -> Result<Vec<Agency>> {
-        Ok(self.store().agencies().await?)
+        let register = self
+            .agencies
+            .get_or_try_init(|| self.store().agencies())
+            .await?;
+        Ok(register.clone())
     }
 
     /// The data-sharing agreement in force, or a given version (public).
