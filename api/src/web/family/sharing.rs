@@ -845,6 +845,22 @@ async fn grant_of(
     }
 }
 
+/// What a form about one grant checks first: a family visitor, the CSRF
+/// token, ids that parse, and a grant that is this child's.
+async fn grant_form(
+    state: &AppState,
+    visitor: Visitor,
+    id: &str,
+    grant: &str,
+    fields: &Fields,
+) -> Result<(Visitor, Uuid, Uuid), PageError> {
+    let visitor = visitor.family()?;
+    csrf(&visitor, fields)?;
+    let (child, grant) = (parse_uuid(id)?, parse_uuid(grant)?);
+    grant_of(state, &visitor, child, grant).await?;
+    Ok((visitor, child, grant))
+}
+
 /// `POST …/sharing/grants/{grant}/withdraw`: stop sharing.
 async fn withdraw(
     State(state): State<AppState>,
@@ -852,10 +868,7 @@ async fn withdraw(
     Path((id, grant)): Path<(String, String)>,
     PageForm(fields): PageForm<Fields>,
 ) -> Result<Response, PageError> {
-    let visitor = visitor.family()?;
-    csrf(&visitor, &fields)?;
-    let (child, grant) = (parse_uuid(&id)?, parse_uuid(&grant)?);
-    grant_of(&state, &visitor, child, grant).await?;
+    let (visitor, child, grant) = grant_form(&state, visitor, &id, &grant, &fields).await?;
     let answer = gql::run(&state, &visitor, None, WITHDRAW, json!({ "id": grant })).await?;
     match answer.data.get("withdrawConsent") {
         Some(r) if text(r, "subject") == child.to_string() => Ok(Redirect::to(&format!(
@@ -876,10 +889,7 @@ async fn keep(
     Path((id, grant)): Path<(String, String)>,
     PageForm(fields): PageForm<Fields>,
 ) -> Result<Response, PageError> {
-    let visitor = visitor.family()?;
-    csrf(&visitor, &fields)?;
-    let (child, grant) = (parse_uuid(&id)?, parse_uuid(&grant)?);
-    grant_of(&state, &visitor, child, grant).await?;
+    let (visitor, child, grant) = grant_form(&state, visitor, &id, &grant, &fields).await?;
     let answer = gql::run(&state, &visitor, None, CONFIRM, json!({ "id": grant })).await?;
     match answer.data.get("confirmConsent") {
         Some(r) if !r.is_null() => Ok(Redirect::to(&format!(
