@@ -384,7 +384,20 @@ impl Consenting<'_> {
                         .is_some_and(|w| w.id == id && w.capture.recorded_by() == me)
             })
         };
-        if !family && !recorded() {
+        let recorded = recorded();
+        if !family && !recorded {
+            return Err(Error::NotFound("receipt"));
+        }
+        let person = rc.principal.person_id.as_deref().unwrap_or_default();
+        // A family member reads only receipts of parts they see.
+        let unseen =
+            |g: &consent::Grant| !recorded && !rc.family_sees_all(person, &loaded, &g.scopes);
+        let grant = loaded
+            .state
+            .grants
+            .iter()
+            .find(|g| g.id == id || g.withdrawal.as_ref().is_some_and(|w| w.id == id));
+        if grant.is_some_and(unseen) {
             return Err(Error::NotFound("receipt"));
         }
         let grants = loaded.state.grants;

@@ -526,6 +526,24 @@ impl RequestContext {
     }
 
     /// Whether `person` (the caller) may view this child's record as family.
+    /// Whether the family view of `person` holds every one of `scopes`:
+    /// the sharing of a part is about that part (a competent child's own
+    /// decision is not a parent's to read).
+    fn family_sees_all(
+        &self,
+        person: &str,
+        loaded: &Loaded,
+        scopes: &std::collections::BTreeSet<domain::Scope>,
+    ) -> bool {
+        FamilyRole::of(&self.principal).is_some_and(|role| {
+            loaded
+                .core
+                .consent_facts(self.policy().term_start)
+                .family_view(person, role, self.today())
+                .is_ok_and(|view| scopes.iter().all(|s| view.scope(*s).is_ok()))
+        })
+    }
+
     fn views_as_family(&self, person: &str, loaded: &Loaded) -> bool {
         FamilyRole::of(&self.principal).is_some_and(|role| {
             loaded
