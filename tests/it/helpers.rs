@@ -322,6 +322,12 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
     let store = Store::connect(&settings.database_url)
         .await
         .expect("connect");
+    // Fixtures write through this store: with the hub's fixed clock, what
+    // they record is dated on the hub's today, whatever the real date.
+    let store = match settings.fixed_now {
+        Some(now) => store.with_clock(store::FixedClock(now)),
+        None => store,
+    };
     let app = Application::build_with_store(&settings, store.clone())
         .await
         .expect("build app");
