@@ -59,6 +59,8 @@ pub enum AuthError {
     KeysUnavailable,
     #[error("the token's agency_id is not an agency registered with this hub")]
     UnknownAgency,
+    #[error("the token's agency has been retired from this hub's agency register")]
+    RetiredAgency,
     #[error("the token's agency_kind is not the kind this hub registers for its agency_id")]
     AgencyKindMismatch,
     #[error(
@@ -87,6 +89,7 @@ impl AuthError {
             AuthError::UnknownKey => "unknown_key",
             AuthError::KeysUnavailable => "keys_unavailable",
             AuthError::UnknownAgency => "unknown_agency",
+            AuthError::RetiredAgency => "retired_agency",
             AuthError::AgencyKindMismatch => "agency_kind_mismatch",
             AuthError::MixedRoles => "mixed_roles",
         }

@@ -674,6 +674,31 @@ impl ConfigArgs {
     }
 }
 
+/// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Connects to the configured database, naming it (without a password) if
+/// it cannot be opened.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
+    store::Store::connect(&settings.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                redact_url(&settings.database_url)
+            )
+        })
+}
+
 /// 32 random bytes, base64url: a development secret that exists only for
 /// this process.
 pub fn random_secret() -> Secret {

@@ -17,6 +17,7 @@
 //! - [`failed_auth`]: failed authentications aggregated per source and window.
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
+//! - [`operator`]: shell commands through the same door, as the operator.
 
 pub mod access;
 pub mod agreement;
@@ -29,6 +30,7 @@ pub mod failed_auth;
 pub mod graphql;
 pub mod http;
 pub mod oidc;
+pub mod operator;
 pub mod render;
 pub mod startup;
 pub mod telemetry;

@@ -103,24 +103,7 @@ impl Application {
                 store.clone(),
                 trace,
                 crate::updates::Updates::default(),
-                Policy {
-                    controller: consent::Controller {
-                        name: settings.controller.clone(),
-                        address: settings.receipts.controller_address.clone(),
-                        email: settings.receipts.controller_email.clone(),
-                        phone: settings.receipts.controller_phone.clone(),
-                        privacy_notice_url: settings.receipts.privacy_notice_url.clone(),
-                    },
-                    notice_version: settings.receipts.privacy_notice_version.clone(),
-                    reopen_window: consent::ReopenWindow {
-                        days: settings.receipts.reopen_window_days,
-                    },
-                    max_override_hours: settings.max_override_hours,
-                    override_review_hours: settings.override_review_hours,
-                    show_practitioners_to_families: settings.show_practitioners_to_families,
-                    term_start: settings.term_start,
-                    review: settings.review,
-                },
+                Policy::from_settings(settings),
             ),
             store,
             auth: Arc::new(auth),
@@ -222,17 +205,7 @@ impl Application {
     }
 }
 
-/// The URL without its password, for messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            let user = creds.split(':').next().unwrap_or_default();
-            format!("{}{}@{}", &url[..scheme + 3], user, &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use crate::config::redact_url;
 
 async fn shutdown_signal() {
     let ctrl_c = async {

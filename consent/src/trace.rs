@@ -76,6 +76,17 @@ domain::code_enum! {
         ReviewStep = "REVIEW_STEP",
         /// A timeliness report (counts) read or exported.
         Report = "REPORT",
+        /// An agency added to the register (issue 13).
+        AgencyRegistered = "AGENCY_REGISTERED",
+        /// An agency's name, kind, identifiers or contact changed.
+        AgencyUpdated = "AGENCY_UPDATED",
+        /// An agency retired: its staff can no longer sign in.
+        AgencyRetired = "AGENCY_RETIRED",
+        /// A child's existing record brought in by a bulk import (one entry
+        /// per child and import).
+        Import = "IMPORT",
+        /// A copy of the whole database taken by the operator.
+        Backup = "BACKUP",
     }
 }
 

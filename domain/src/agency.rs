@@ -63,6 +63,39 @@ impl AgencyKind {
     }
 }
 
+crate::code_enum! {
+    /// The register an agency's external identifier comes from: how an
+    /// identity provider names the agency in its tokens.
+    pub enum IdentifierScheme("agency identifier scheme") {
+        /// NHS Organisation Data Service code (trusts, GP practices; CIS2's
+        /// `org_code`).
+        Ods = "ODS",
+        /// A school's Unique Reference Number (Get Information about Schools).
+        Urn = "URN",
+        /// The DfE's three-digit local authority code.
+        LaCode = "LA_CODE",
+        /// UK Provider Reference Number (colleges, training providers).
+        Ukprn = "UKPRN",
+    }
+}
+
+/// An agency's identifier in an external register: unique per scheme.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AgencyIdentifier {
+    pub scheme: IdentifierScheme,
+    /// As the register spells it, trimmed and upper-cased (ODS codes are
+    /// matched case-insensitively).
+    pub value: String,
+}
+
+impl AgencyIdentifier {
+    /// Trims and upper-cases `value`; `None` if it is empty.
+    pub fn new(scheme: IdentifierScheme, value: &str) -> Option<Self> {
+        let value = value.trim().to_ascii_uppercase();
+        (!value.is_empty()).then_some(Self { scheme, value })
+    }
+}
+
 /// An organisation that reads and contributes to records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agency {

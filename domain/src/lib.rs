@@ -32,7 +32,7 @@ pub mod scope;
 pub mod template;
 pub mod timeliness;
 
-pub use agency::{Agency, AgencyKind};
+pub use agency::{Agency, AgencyIdentifier, AgencyKind, IdentifierScheme};
 pub use catalogue::{FIELDS, FieldDef, Section};
 pub use codes::UnknownCode;
 pub use contribution::{AllAboutMeVersion, Contribution, ContributionKind, WrittenAs};

@@ -23,6 +23,7 @@ const CHECK_LISTS: &[&[CodeCheck]] = &[
     m20261204_000014_advice_templates::CODE_CHECKS,
     m20261204_000015_ehc_plan::CODE_CHECKS,
     m20261204_000016_reviews::CODE_CHECKS,
+    m20261206_000018_agency_register::CODE_CHECKS,
 ];
 
 /// The `CHECK` constraints on code columns now in force: for each
@@ -58,6 +59,7 @@ mod m20261204_000014_advice_templates;
 mod m20261204_000015_ehc_plan;
 mod m20261204_000016_reviews;
 mod m20261205_000017_web_session;
+mod m20261206_000018_agency_register;
 mod util;
 
 /// All migrations, in order.
@@ -85,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_ehc_plan::Migration),
             Box::new(m20261204_000016_reviews::Migration),
             Box::new(m20261205_000017_web_session::Migration),
+            Box::new(m20261206_000018_agency_register::Migration),
         ]
     }
 }

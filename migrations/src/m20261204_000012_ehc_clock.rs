@@ -27,7 +27,7 @@ use crate::CodeCheck;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const TRACE_ACTION: &[&str] = &[
+pub(crate) const TRACE_ACTION: &[&str] = &[
     "READ",
     "CONTRIBUTE",
     "CHILD_REGISTERED",

@@ -11,6 +11,29 @@ pub mod agency {
         pub id: Uuid,
         pub name: String,
         pub kind: String,
+        pub contact: Option<String>,
+        pub retired_at: Option<DateTimeWithTimeZone>,
+        pub updated_at: Option<DateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An agency's identifier in an external register (migration 18).
+pub mod agency_identifier {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agency_identifier")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scheme: String,
+        pub value: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -477,6 +477,7 @@ fn code_checks_match_the_enums() {
             (_, "grantor_capacity" | "capacity") => codes(GrantorCapacity::ALL),
             (_, "method") => codes(CaptureMethod::ALL),
             ("override_review", "outcome") => codes(ReviewOutcome::ALL),
+            ("agency_identifier", "scheme") => codes(domain::IdentifierScheme::ALL),
             ("all_about_me_version", "written_as") => codes(WrittenAs::ALL),
             ("contribution", "kind") => codes(ContributionKind::ALL),
             ("assessment_event", "kind") => codes(AssessmentEventKind::ALL),

@@ -97,6 +97,33 @@ pub struct Policy {
 }
 
 /// What every request's door is built from, shared by all front ends.
+/// The door's policy from the settings: the controller named on receipts,
+/// the re-open window, override limits, the term start and review policy.
+impl Policy {
+    /// The policy the settings give: the controller named on receipts, the
+    /// re-open window, override limits, the term start and review policy.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            controller: consent::Controller {
+                name: settings.controller.clone(),
+                address: settings.receipts.controller_address.clone(),
+                email: settings.receipts.controller_email.clone(),
+                phone: settings.receipts.controller_phone.clone(),
+                privacy_notice_url: settings.receipts.privacy_notice_url.clone(),
+            },
+            notice_version: settings.receipts.privacy_notice_version.clone(),
+            reopen_window: consent::ReopenWindow {
+                days: settings.receipts.reopen_window_days,
+            },
+            max_override_hours: settings.max_override_hours,
+            override_review_hours: settings.override_review_hours,
+            show_practitioners_to_families: settings.show_practitioners_to_families,
+            term_start: settings.term_start,
+            review: settings.review,
+        }
+    }
+}
+
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Hub {

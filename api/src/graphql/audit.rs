@@ -58,6 +58,16 @@ pub enum GqlTraceAction {
     PlanImported,
     ReviewStep,
     Report,
+    /// An agency added to the register.
+    AgencyRegistered,
+    /// An agency's details changed in the register.
+    AgencyUpdated,
+    /// An agency retired from the register: its staff can no longer sign in.
+    AgencyRetired,
+    /// A child's existing record brought in by a bulk import.
+    Import,
+    /// A copy of the whole database taken by the operator.
+    Backup,
 }
 
 /// Filters for `accessTrace` and the export; each one narrows the result.

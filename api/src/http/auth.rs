@@ -146,10 +146,22 @@ pub(crate) async fn registered(
     let Some(agency) = principal.agency else {
         return Ok(principal);
     };
-    match state.store.agency(agency.id).await {
-        Ok(Some(registered)) if registered.kind == agency.kind => Ok(principal),
-        Ok(Some(_)) => Err(Some(AuthError::AgencyKindMismatch)),
-        Ok(None) => Err(Some(AuthError::UnknownAgency)),
+    let read = match state.store.active_agency(agency.id).await {
+        Ok(None) => state
+            .store
+            .agency(agency.id)
+            .await
+            .map(|known| match known {
+                Some(_) => Err(AuthError::RetiredAgency),
+                None => Err(AuthError::UnknownAgency),
+            }),
+        Ok(Some(registered)) if registered.kind == agency.kind => Ok(Ok(())),
+        Ok(Some(_)) => Ok(Err(AuthError::AgencyKindMismatch)),
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(Ok(())) => Ok(principal),
+        Ok(Err(refused)) => Err(Some(refused)),
         Err(e) => {
             tracing::error!(error = ?e, "reading the agency register failed");
             Err(None)
