@@ -127,6 +127,9 @@ pub struct Limits {
     /// Failed authentications from one source within this window become
     /// one AUTH_FAILED entry with a count.
     pub auth_failure_window: Duration,
+    /// How long a WebSocket may wait before sending `connection_init`
+    /// (then it is closed with 4408, as graphql-transport-ws says).
+    pub ws_init_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -151,6 +154,7 @@ impl Default for Limits {
             max_recursive_depth: 32,
             shutdown_grace: Duration::from_secs(10),
             auth_failure_window: Duration::from_secs(60),
+            ws_init_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -198,6 +202,9 @@ pub struct Settings {
     pub review: domain::review::ReviewPolicy,
     /// The family and provider pages: sessions and sign-in.
     pub web: WebSettings,
+    /// Browser origins (`https://app.example`, exact) allowed to call the
+    /// API across origins (CORS); empty: no CORS headers at all.
+    pub cors_origins: Vec<String>,
 }
 
 /// The hub's own pages (`/family`, `/provider`): where they are served
@@ -361,6 +368,10 @@ pub struct ConfigArgs {
     /// Scopes to ask for, space-separated (default "openid profile").
     #[arg(long, env = "TELLONCE_OIDC_SCOPES", global = true)]
     pub oidc_scopes: Option<String>,
+    /// Browser origins allowed to call the API (CORS), comma-separated,
+    /// e.g. `https://app.example.gov.uk`. None by default.
+    #[arg(long, env = "TELLONCE_CORS_ORIGINS", global = true)]
+    pub cors_origins: Option<String>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -402,6 +413,8 @@ struct FileSettings {
     oidc_client_id: Option<String>,
     oidc_client_secret: Option<String>,
     oidc_scopes: Option<String>,
+    cors_origins: Option<Vec<String>>,
+    ws_init_timeout_secs: Option<u64>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -513,6 +526,9 @@ impl ConfigArgs {
                     .request_timeout_secs
                     .or(file.request_timeout_secs)
                     .map_or(defaults.request_timeout, Duration::from_secs),
+                ws_init_timeout: file
+                    .ws_init_timeout_secs
+                    .map_or(defaults.ws_init_timeout, Duration::from_secs),
                 ..defaults
             },
             log_json: self.log_json.or(file.log_json).unwrap_or(false),
@@ -607,8 +623,36 @@ impl ConfigArgs {
                     personas: development,
                 }
             },
+            cors_origins: match self.cors_origins.as_deref() {
+                Some(list) => cors_origins(list.split(','))?,
+                None => cors_origins(file.cors_origins.iter().flatten().map(String::as_str))?,
+            },
         })
     }
+}
+
+/// Checks CORS origins: each exactly `scheme://host[:port]`, as a browser
+/// sends it in `Origin` (lower case, no path, no wildcard).
+fn cors_origins<'a>(list: impl Iterator<Item = &'a str>) -> anyhow::Result<Vec<String>> {
+    let mut origins = Vec::new();
+    for origin in list.map(str::trim).filter(|o| !o.is_empty()) {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        let host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let valid = host.is_some_and(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+        if !valid {
+            bail!(
+                "TELLONCE_CORS_ORIGINS: {origin:?} is not an origin: give each as https://host[:port], exactly as browsers send it (no path, no wildcard)"
+            );
+        }
+        origins.push(origin);
+    }
+    Ok(origins)
 }
 
 impl ConfigArgs {
@@ -867,5 +911,38 @@ mod tests {
             .oidc
             .expect("oidc");
         assert_eq!(oidc.scopes, vec!["profile".to_owned(), "email".to_owned()]);
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        let args = ConfigArgs {
+            cors_origins: Some("https://App.example/, http://127.0.0.1:3000".into()),
+            ..Default::default()
+        };
+        let settings = args.load(Mode::Demo).expect("origins");
+        assert_eq!(
+            settings.cors_origins,
+            vec!["https://app.example", "http://127.0.0.1:3000"]
+        );
+        assert!(
+            ConfigArgs::default()
+                .load(Mode::Demo)
+                .expect("none")
+                .cors_origins
+                .is_empty()
+        );
+        for bad in [
+            "*",
+            "https://app.example/path",
+            "app.example",
+            "https://*.example",
+        ] {
+            let args = ConfigArgs {
+                cors_origins: Some(bad.into()),
+                ..Default::default()
+            };
+            let err = args.load(Mode::Demo).map(|_| ()).unwrap_err().to_string();
+            assert!(err.contains("TELLONCE_CORS_ORIGINS"), "{bad}: {err}");
+        }
     }
 }

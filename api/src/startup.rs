@@ -116,6 +116,9 @@ impl Application {
             document_limits: (&settings.limits).into(),
             web: Arc::new(settings.web.clone()),
             oidc,
+            persisted: http::apq::PersistedQueries::default(),
+            cors_origins: settings.cors_origins.clone().into(),
+            ws_init_timeout: settings.limits.ws_init_timeout,
         };
         crate::web::session::spawn_sweeper(state.store.clone(), state.clock);
         let hub = state.hub.clone();
@@ -224,17 +227,31 @@ async fn shutdown_signal() {
 }
 
 pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
-    Router::new()
-        .route("/graphql", get(http::graphiql::page).post(http::graphql::graphql))
+    let cors = http::cors::layer(&state.cors_origins);
+    let api = Router::new()
+        .route(
+            "/graphql",
+            get(http::graphql::get)
+                .post(http::graphql::graphql)
+                .fallback(http::graphql::method_not_allowed),
+        )
         .route("/graphiql/{asset}", get(http::graphiql::asset))
         .route("/graphql/ws", get(http::ws::subscriptions))
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/trace/export", get(http::export::export))
         .route("/exports/timeliness.csv", get(http::report::timeliness_csv))
-        .route("/plans/{assessment}/versions/{file}", get(http::plan::version))
-        .route("/plans/{assessment}/{file}", get(http::plan::latest))
-        .merge(crate::web::router())
+        .route(
+            "/plans/{assessment}/versions/{file}",
+            get(http::plan::version),
+        )
+        .route("/plans/{assessment}/{file}", get(http::plan::latest));
+    // CORS for the API only (bearer tokens, no cookies), when configured.
+    let api = match cors {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
+    api.merge(crate::web::router())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -25,6 +25,10 @@ mod front_ends;
 /// GraphiQL served from the hub itself under a strict CSP, and only with
 /// introspection on.
 mod graphiql;
+/// GraphQL over HTTP by the specification: media types and status codes,
+/// GET, CORS, automatic persisted queries, WebSocket init forms and close
+/// codes.
+mod graphql_http;
 /// Hostile and careless input: crash, exhaustion and flood attempts, existence
 /// probes, forged agencies, and the error shapes typed clients rely on.
 mod hostile;

@@ -3,12 +3,15 @@
 //! endpoint. Nothing here imports from `startup`, which only builds the
 //! application and its router.
 
+pub mod apq;
 pub mod auth;
+pub mod cors;
 pub mod error;
 pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod media;
 pub mod plan;
 pub mod report;
 pub mod request_id;

@@ -34,6 +34,12 @@ pub struct AppState {
     pub web: Arc<crate::config::WebSettings>,
     /// The pages' OpenID Connect provider, when one is configured.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// Automatic persisted queries: documents by hash, per caller.
+    pub persisted: crate::http::apq::PersistedQueries,
+    /// Browser origins allowed to call the API (CORS); empty: none.
+    pub cors_origins: Arc<[String]>,
+    /// How long a WebSocket may take to send `connection_init`.
+    pub ws_init_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for AppState {
