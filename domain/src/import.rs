@@ -1089,6 +1089,38 @@ not json
     }
 
     #[test]
+    fn the_documented_examples_are_valid_and_agree() {
+        let csv = parse(
+            ImportFormat::Csv,
+            include_str!("../../docs/import/example.csv"),
+            "MIS",
+            today(),
+        );
+        let jsonl = parse(
+            ImportFormat::JsonLines,
+            include_str!("../../docs/import/example.jsonl"),
+            "MIS",
+            today(),
+        );
+        assert_eq!(csv.rejected, vec![]);
+        assert_eq!(jsonl.rejected, vec![]);
+        assert_eq!(csv.children.len(), 2);
+        for (a, b) in csv.children.iter().zip(&jsonl.children) {
+            assert_eq!(a.identity, b.identity);
+            assert_eq!(a.external_id, b.external_id);
+            let members = |c: &ImportedChild| {
+                c.family
+                    .iter()
+                    .map(|m| m.member.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(members(a), members(b));
+            assert_eq!(a.plan.map(|p| p.plan), b.plan.map(|p| p.plan));
+            assert_eq!(a.involvements.len(), b.involvements.len());
+        }
+    }
+
+    #[test]
     fn formats_come_from_the_extension() {
         assert_eq!(
             ImportFormat::from_file_name("a/b.CSV"),
