@@ -45,6 +45,9 @@ pub enum Command {
         #[arg(long, default_value_t = 480)]
         minutes: i64,
     },
+    /// Import existing records (children, family, involvements, plans)
+    /// from CSV or JSON lines; exits 2 if any row was rejected or skipped.
+    Import(crate::import_cli::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,6 +29,7 @@ pub mod error;
 pub mod failed_auth;
 pub mod graphql;
 pub mod http;
+pub mod import_cli;
 pub mod oidc;
 pub mod operator;
 pub mod render;

@@ -114,6 +114,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(args) => {
+            let settings = cli.config.load(Mode::Offline)?;
+            let _telemetry = telemetry::init(settings.log_json);
+            let operator = api::operator::Operator::open(&settings).await?;
+            if !api::import_cli::run(&operator, &args).await? {
+                // Rejected or skipped rows: the report above says which.
+                std::process::exit(2);
+            }
+            Ok(())
+        }
         Command::Token { persona, minutes } => {
             let settings = cli.config.load(Mode::Offline)?;
             if !settings.development {

@@ -86,6 +86,15 @@ impl Operator {
             now,
         )
     }
+
+    /// A request context as the operator holding `role` for `agency`: a
+    /// command that acts as one agency's staff would (`tellonce import`
+    /// acts for the council SEND team it names).
+    pub fn context_as(&self, role: Role, agency: consent::AgencyRef) -> RequestContext {
+        let mut rc = self.context(role);
+        rc.principal.agency = Some(agency);
+        rc
+    }
 }
 
 /// `operator:<user>` from `$USER` (or `$LOGNAME`), `operator:unknown`

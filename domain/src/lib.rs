@@ -23,6 +23,7 @@ mod codes;
 pub mod contribution;
 pub mod ehc;
 pub mod ids;
+pub mod import;
 pub mod input;
 pub mod plan;
 pub mod plan_section;

@@ -8,6 +8,7 @@ mod clock;
 mod consent;
 pub mod entities;
 mod error;
+pub mod import;
 pub mod plan;
 mod readiness;
 mod record;

@@ -35,6 +35,9 @@ mod hostile;
 /// Minimum necessary identity: identifiers by audience, the address on a
 /// need-to-know basis, and the address-withheld marker over every view.
 mod identity;
+/// Bulk import of existing records: good and bad rows, one IMPORT entry
+/// per child, re-runs that change nothing, dry runs that write nothing.
+mod import;
 /// Purposes bound to facts (issue 10): EHC_ASSESSMENT to an open
 /// assessment or advice request, DIRECT_SUPPORT to a current involvement,
 /// with the law and the fact in the child view and the trace.

@@ -27,6 +27,7 @@ mod consenting;
 mod disclosure;
 mod family;
 mod ig;
+mod import;
 mod live;
 mod plan;
 mod practitioner;
@@ -55,6 +56,7 @@ pub use consenting::{ConsentRecord, Consenting, GrantAsk, WithdrawAsk};
 pub use disclosure::{Disclosure, Partial, ShownContribution};
 pub use family::{Family, HistoryFilter, HistoryPage, Look};
 pub use ig::{ExportFormat, Ig, IgAdmin, RecordedConsentPage, ReviewCounts, TracePage};
+pub use import::{ChildOutcome, Importer, describe as describe_error};
 pub use live::Notice;
 pub use plan::{
     PlanChild, PlanDocument, PlanReader, Responder, ShownPlan, ShownVersion, VersionWanted,

@@ -188,50 +188,14 @@ impl CaseOfficer<'_> {
         import
             .check(&existing, &ceased, rc.today())
             .map_err(|e| Error::bad_input(e.field(), e.to_string()))?;
-        let event = |kind, on| AssessmentEvent {
-            id: Uuid::now_v7(),
-            kind,
-            on,
-            exception: None,
-            limit: None,
-            advice_request_id: None,
-            note: Some("imported: made before the hub".into()),
-        };
-        let mut events = Vec::new();
-        if let Some(on) = import.decided_to_assess_on {
-            events.push(event(AssessmentEventKind::DecidedToAssess, on));
-        }
-        if let Some(on) = import.draft_issued_on {
-            events.push(event(AssessmentEventKind::DraftIssued, on));
-        }
-        events.push(event(AssessmentEventKind::FinalIssued, import.made_on));
-        let a = Assessment {
-            id: Uuid::now_v7(),
-            child_id: child,
-            request_received_on: import.request_on(),
-            events,
-            advice: Vec::new(),
-        };
-        let by = &rc.principal.subject;
-        tx.insert_imported_plan(&a, by, rc.now).await?;
-        if let Some(concluded) = import.last_review_concluded_on {
-            let cycle = ReviewCycle {
-                id: Some(Uuid::now_v7()),
-                plan_id: a.id,
-                starts_on: import.made_on,
-                due_on: domain::review::review_due(import.made_on),
-                imported_concluded_on: Some(concluded),
-                facts: Vec::new(),
-            };
-            tx.insert_review_cycle(child, &cycle, by, rc.now).await?;
-        }
+        let plan_id = write_imported_plan(rc, &tx, child, &import).await?;
         let entry = rc
             .child_entry(TraceAction::PlanImported, child)
-            .detail("plan_id", a.id)
+            .detail("plan_id", plan_id)
             .detail("made_on", import.made_on);
         tx.commit(vec![entry]).await?;
         rc.hub.updates.publish(child, Scope::SenNeeds, None);
-        self.review_cycle(a.id).await
+        self.review_cycle(plan_id).await
     }
 
     /// Records one fact of the plan's current review after checking it,
@@ -493,4 +457,54 @@ pub(super) async fn amended_plan_issued(
             .detail("step", fact.event.step())
             .detail("on", on),
     ))
+}
+
+/// Writes a plan made before the hub in `tx`: its assessment (marked
+/// imported), the events whose dates the council gave and, with a last
+/// review, that review's cycle, concluded. Returns the plan's id. The
+/// caller has checked the import and writes the trace entry.
+pub(super) async fn write_imported_plan(
+    rc: &RequestContext,
+    tx: &store::TracedTxn,
+    child: ChildId,
+    import: &PlanImport,
+) -> Result<Uuid> {
+    let event = |kind, on| AssessmentEvent {
+        id: Uuid::now_v7(),
+        kind,
+        on,
+        exception: None,
+        limit: None,
+        advice_request_id: None,
+        note: Some("imported: made before the hub".into()),
+    };
+    let mut events = Vec::new();
+    if let Some(on) = import.decided_to_assess_on {
+        events.push(event(AssessmentEventKind::DecidedToAssess, on));
+    }
+    if let Some(on) = import.draft_issued_on {
+        events.push(event(AssessmentEventKind::DraftIssued, on));
+    }
+    events.push(event(AssessmentEventKind::FinalIssued, import.made_on));
+    let a = Assessment {
+        id: Uuid::now_v7(),
+        child_id: child,
+        request_received_on: import.request_on(),
+        events,
+        advice: Vec::new(),
+    };
+    let by = &rc.principal.subject;
+    tx.insert_imported_plan(&a, by, rc.now).await?;
+    if let Some(concluded) = import.last_review_concluded_on {
+        let cycle = ReviewCycle {
+            id: Some(Uuid::now_v7()),
+            plan_id: a.id,
+            starts_on: import.made_on,
+            due_on: domain::review::review_due(import.made_on),
+            imported_concluded_on: Some(concluded),
+            facts: Vec::new(),
+        };
+        tx.insert_review_cycle(child, &cycle, by, rc.now).await?;
+    }
+    Ok(a.id)
 }
