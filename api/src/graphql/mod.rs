@@ -57,6 +57,9 @@ impl WsQuery {
 /// Builds the WebSocket schema with the same limits.
 pub fn build_ws_schema(limits: &Limits) -> WsSchema {
     Schema::build(WsQuery, async_graphql::EmptyMutation, live::Subscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            scalar::DATE_TIME_DESCRIPTION,
+        )
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
@@ -101,6 +104,9 @@ pub struct Mutation(
 /// development) validation errors do not suggest field names either.
 pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), live::Subscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            scalar::DATE_TIME_DESCRIPTION,
+        )
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
