@@ -32,12 +32,15 @@ macro_rules! remote_enum {
 use super::templates::PlanSectionGql;
 remote_enum!(
     /// Where a version of a plan stands.
+    #[graphql(name = "PlanVersionStatus")]
     PlanVersionStatusGql = "domain::plan::PlanVersionStatus" { InPreparation, Draft, Final });
 remote_enum!(
     /// How a version came about.
+    #[graphql(name = "PlanVersionKind")]
     PlanVersionKindGql = "domain::plan::VersionKind" { Original, Amendment, Imported });
 remote_enum!(
     /// Who a paragraph came from.
+    #[graphql(name = "ParagraphSource")]
     ParagraphSourceGql = "domain::plan::SourceKind" { Advice, Family, CaseOfficer });
 
 /// One item of provision: what, who, how often and for how long.
