@@ -118,7 +118,7 @@ pub struct ParagraphView {
     pub section: PlanSectionGql,
     /// Its text.
     pub text: String,
-    /// The provision item, for a paragraph of a provision section (F, G, H1, H2); null otherwise.
+    /// The provision item (what, who, how often, how long) where the paragraph states provision; null otherwise.
     pub provision: Option<ProvisionItemView>,
     /// The consent scope it discloses.
     pub scope: types::Scope,
@@ -505,7 +505,7 @@ impl PlanQuery {
 pub struct PlanParagraphInput {
     /// The paragraph's text.
     pub text: String,
-    /// The provision item, for a provision section (F, G, H1, H2).
+    /// The provision item (what, who, how often, how long), where the paragraph states provision.
     pub provision: Option<ProvisionItemView>,
     /// The position (from 0) in the section of a paragraph from advice or
     /// the family that this one rewrites: the rewrite keeps its source.
