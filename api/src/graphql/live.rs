@@ -50,7 +50,7 @@ impl Subscription {
     async fn record_updates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The child to follow; you must be able to see something of the record.")]
+        #[graphql(desc = "The child whose record to follow.")]
         child_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = RecordUpdate> + use<>> {
         let rc = request(ctx)?;
