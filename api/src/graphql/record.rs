@@ -167,8 +167,10 @@ impl ChildView {
         ctx: &Context<'_>,
         #[graphql(desc = "Only contributions to this scope; all you may see when absent.")]
         scope: Option<super::types::Scope>,
-        #[graphql(default)]
-        #[graphql(desc = "Also list contributions a later one superseded. Default false.")]
+        #[graphql(
+            default,
+            desc = "Also list contributions a later one superseded. Default false."
+        )]
         include_superseded: bool,
     ) -> async_graphql::Result<Vec<ContributionView>> {
         let shown = self

@@ -272,9 +272,7 @@ impl ReportQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The first day of the period.")] from: Date,
         #[graphql(desc = "The last day of the period (inclusive).")] to: Date,
-        #[graphql(default = 50)]
-        #[graphql(desc = "Page size, 1 to 200; default 50.")]
-        first: i32,
+        #[graphql(default = 50, desc = "Page size, 1 to 200; default 50.")] first: i32,
         #[graphql(desc = "The endCursor of the previous page.")] after: Option<ID>,
     ) -> GqlResult<Sen2PageView> {
         let rc = request(ctx)?;

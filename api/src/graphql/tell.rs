@@ -821,8 +821,10 @@ impl TellMutation {
         #[graphql(desc = "The assessment.")] assessment_id: ID,
         #[graphql(desc = "The agency asked.")] agency_id: ID,
         #[graphql(desc = "The part of the record the advice is about.")] scope: types::Scope,
-        #[graphql(default)]
-        #[graphql(desc = "The parts of the record shared with the request. Default none.")]
+        #[graphql(
+            default,
+            desc = "The parts of the record shared with the request. Default none."
+        )]
         attach: Vec<types::Scope>,
         #[graphql(desc = "An earlier statutory due date than 6 weeks from today; never later.")]
         due_on: Option<Date>,
