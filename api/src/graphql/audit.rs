@@ -245,7 +245,7 @@ pub struct TraceEntryView {
     pub action: GqlTraceAction,
     /// `SUCCESS`, or `DENIED` when nothing was disclosed: every requested scope was withheld, or the operation was refused.
     pub outcome: String,
-    /// The token subject (`sub`) of who acted; null for a failed sign-in without a readable token.
+    /// The token subject (`sub`) of who acted; null when no signed-in caller acted (e.g. a failed sign-in).
     pub actor_subject: Option<String>,
     /// The agency the actor works for; null for families and young people.
     pub actor_agency_id: Option<ID>,
@@ -339,6 +339,7 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// One entry in a page of the access trace.
 #[derive(SimpleObject, Debug)]
 pub struct TraceEdge {
     /// Opaque position of this entry, for `after`.
@@ -394,6 +395,7 @@ pub struct HistoryItem {
     pub summary: String,
 }
 
+/// One access in a page of a child's access history.
 #[derive(SimpleObject, Debug)]
 pub struct HistoryEdge {
     /// Opaque position of this item, for `after`.

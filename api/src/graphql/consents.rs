@@ -199,6 +199,8 @@ pub struct Consent {
     now: DateTime<Utc>,
 }
 
+/// A consent grant and what has happened to it since: its status,
+/// capture, withdrawal, confirmation and receipts.
 #[Object]
 impl Consent {
     /// The grant's id.
@@ -640,6 +642,7 @@ pub struct RecordedConsent {
     pub consent: Consent,
 }
 
+/// One decision in a page of practitioner-recorded consent decisions.
 #[derive(SimpleObject, Debug)]
 pub struct RecordedConsentEdge {
     /// Opaque position of this item, for `after`.

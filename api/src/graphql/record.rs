@@ -205,6 +205,9 @@ pub struct ContributionView {
     pub(crate) current: bool,
 }
 
+/// What an agency contributed to one scope of a child's record, with its
+/// provenance. Immutable: a correction is a new contribution that
+/// `supersedes` the old one.
 #[Object(name = "Contribution")]
 impl ContributionView {
     /// The contribution's id.

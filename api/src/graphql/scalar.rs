@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Date(pub NaiveDate);
 
+/// A calendar date without a time or zone, written `YYYY-MM-DD` (ISO 8601,
+/// the RFC 3339 `full-date`), e.g. `2026-12-01`.
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
