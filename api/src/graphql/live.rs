@@ -50,8 +50,7 @@ impl Subscription {
     async fn record_updates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The child whose record to follow.")]
-        child_id: ID,
+        #[graphql(desc = "The child whose record to follow.")] child_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = RecordUpdate> + use<>> {
         let rc = request(ctx)?;
         let child = super::parse_id("childId", &child_id)?;
