@@ -14,10 +14,13 @@ type GqlResult<T> = async_graphql::Result<T>;
 /// only to those who may set the marker.
 #[derive(SimpleObject, Debug)]
 pub struct AddressWithheld {
+    /// The child.
     pub child_id: ID,
+    /// Why the address is withheld (shown only to keepers of the marker).
     pub reason: String,
     /// The subject of who set it.
     pub set_by: String,
+    /// When it was set.
     pub set_at: DateTime<Utc>,
 }
 
@@ -43,7 +46,7 @@ impl AddressQuery {
     async fn address_withheld(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child.")] child_id: ID,
     ) -> GqlResult<Option<AddressWithheld>> {
         let keeper = request(ctx)?.address_keeper()?;
         let child = parse_id("childId", &child_id)?;
@@ -64,8 +67,8 @@ impl AddressMutation {
     async fn withhold_address(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
-        reason: String,
+        #[graphql(desc = "The child.")] child_id: ID,
+        #[graphql(desc = "Why: shown only to those who may set the marker.")] reason: String,
     ) -> GqlResult<AddressWithheld> {
         let keeper = request(ctx)?.address_keeper()?;
         let child = parse_id("childId", &child_id)?;
@@ -75,7 +78,11 @@ impl AddressMutation {
 
     /// Shows the child's address again, to those the decision lets see it;
     /// false if it was not withheld.
-    async fn release_address(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<bool> {
+    async fn release_address(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child.")] child_id: ID,
+    ) -> GqlResult<bool> {
         let keeper = request(ctx)?.address_keeper()?;
         let child = parse_id("childId", &child_id)?;
         Ok(keeper.release(child).await?)

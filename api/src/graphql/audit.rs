@@ -20,43 +20,81 @@ const MAX_PAGE: i32 = 500;
 #[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(name = "TraceAction", remote = "consent::trace::TraceAction")]
 pub enum GqlTraceAction {
+    /// A part of a child's record read (scopes disclosed and withheld listed in the entry).
     Read,
+    /// Information contributed to a child's record.
     Contribute,
+    /// A child registered with the hub.
     ChildRegistered,
+    /// A family member linked to a child's record.
     FamilyLinked,
+    /// A capacity assessment recorded.
     CapacityRecorded,
+    /// A consent grant recorded.
     ConsentGranted,
+    /// A consent grant withdrawn.
     ConsentWithdrawn,
+    /// A pending consent grant confirmed by the family.
     ConsentConfirmed,
+    /// A safeguarding override declared.
     OverrideDeclared,
+    /// A safeguarding override reviewed by the IG team or the Caldicott guardian.
     OverrideReviewed,
+    /// A safeguarding override approved by a second person.
     OverrideApproved,
+    /// The decision about telling the family of an override changed.
     OverrideTellingChanged,
+    /// A version of the information-sharing agreement published.
     AgreementPublished,
+    /// The child's "All about me" rewritten by the family.
     AllAboutMeUpdated,
+    /// An EHC needs assessment started (a request received).
     AssessmentStarted,
+    /// A step of an EHC needs assessment recorded (decision, draft, final plan...).
     AssessmentStep,
+    /// Advice requested from a profession (reg 6(1)).
     AdviceRequested,
+    /// Advice submitted in answer to a request.
     AdviceSubmitted,
+    /// Existing advice used in answer to a request (reg 6(4)).
     AdviceReused,
+    /// A search for a child (e.g. by NHS number).
     Search,
+    /// The access trace searched or checked by IG staff.
     TraceSearch,
+    /// Data exported (the trace, or a SEN2 extract).
     Export,
+    /// A request refused because its token did not verify.
     AuthFailed,
+    /// A child's address withheld from agencies.
     AddressWithheld,
+    /// A withheld address released again.
     AddressReleased,
+    /// Parental responsibility recorded.
     PrRecorded,
+    /// A deputy or attorney recorded.
     DeputyRecorded,
+    /// A Gillick-competence decision recorded.
     CompetenceRecorded,
+    /// The young person challenged a capacity assessment.
     CapacityChallenged,
+    /// A version of a profession's advice template published.
     AdviceTemplatePublished,
+    /// A reg 6(1) source recorded as not required, with the reason.
     AdviceNotRequired,
+    /// The author or the family confirmed, for themselves, that existing advice is still sufficient (reg 6(4)).
     ReuseConfirmed,
+    /// A version of an EHC plan issued (draft, final or amendment).
     PlanIssued,
+    /// A draft plan's paragraphs changed by the case officer.
     PlanEdited,
+    /// The family's response to a draft plan.
     PlanResponse,
+    /// A plan made before the hub, imported with its dates.
     PlanImported,
+    /// A step of an annual review or phase transfer.
     ReviewStep,
+    /// A timeliness report (counts) read or exported.
     Report,
     /// An agency added to the register.
     AgencyRegistered,
@@ -73,16 +111,26 @@ pub enum GqlTraceAction {
 /// Filters for `accessTrace` and the export; each one narrows the result.
 #[derive(InputObject, Debug, Default)]
 pub struct TraceFilterInput {
+    /// Only entries about this child.
     pub child_id: Option<ID>,
+    /// Only entries by staff of this agency.
     pub agency_id: Option<ID>,
+    /// Only entries by this token subject (`sub`), compared exactly.
     pub actor_subject: Option<String>,
+    /// Only entries of this action.
     pub action: Option<GqlTraceAction>,
+    /// Only entries where some scope was disclosed on this kind of basis.
     pub basis: Option<types::BasisKind>,
+    /// Only entries made for this purpose of use.
     pub purpose: Option<types::Purpose>,
+    /// Only entries recorded at or after this instant.
     pub from: Option<DateTime<Utc>>,
+    /// Only entries recorded before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Only entries that relied on a safeguarding override. Default false.
     #[graphql(default)]
     pub overrides_only: bool,
+    /// Only entries whose outcome was DENIED. Default false.
     #[graphql(default)]
     pub denied_only: bool,
 }
@@ -147,18 +195,26 @@ pub(super) fn page_size(first: Option<i32>) -> Result<u64> {
 /// A scope withheld in an entry.
 #[derive(SimpleObject, Debug)]
 pub struct TraceWithheld {
+    /// The scope withheld.
     pub scope: types::Scope,
+    /// Why, as a code.
     pub code: types::DenialCode,
+    /// Why, in words (no record values).
     pub reason: String,
 }
 
 /// The basis of a disclosed scope in an entry.
 #[derive(SimpleObject, Debug)]
 pub struct TraceBasis {
+    /// The scope disclosed.
     pub scope: types::Scope,
+    /// What the disclosure rested on.
     pub kind: types::BasisKind,
+    /// The consent grants relied on (CONSENT); empty otherwise.
     pub grant_ids: Vec<ID>,
+    /// The safeguarding override relied on (SAFEGUARDING); null otherwise.
     pub override_id: Option<ID>,
+    /// The version of the information-sharing agreement in force (PUBLIC_TASK); null otherwise.
     pub agreement_version: Option<i32>,
     /// The law it rested on (absent in entries written before lawful bases
     /// were recorded).
@@ -172,31 +228,50 @@ pub struct TraceBasis {
 /// An action-specific fact.
 #[derive(SimpleObject, Debug)]
 pub struct TraceDetail {
+    /// The fact's name, e.g. `milestone`.
     pub key: String,
+    /// The fact's value: an id, a code or a date, never child data.
     pub value: String,
 }
 
 /// One entry of the access trace: field names, never values.
 #[derive(SimpleObject, Debug)]
 pub struct TraceEntryView {
+    /// The entry's sequence number: 1, 2, 3... with no gaps.
     pub seq: i64,
+    /// When the hub recorded it: RFC 3339 in UTC with microseconds, e.g. `2026-12-01T09:30:00.000000Z`. A string, as hashed.
     pub recorded_at: String,
+    /// What happened.
     pub action: GqlTraceAction,
+    /// `SUCCESS`, or `DENIED` when nothing was disclosed: every requested scope was withheld, or the operation was refused.
     pub outcome: String,
+    /// The token subject (`sub`) of who acted; null when no signed-in caller acted (e.g. a failed sign-in).
     pub actor_subject: Option<String>,
+    /// The agency the actor works for; null for families and young people.
     pub actor_agency_id: Option<ID>,
+    /// The kind of that agency.
     pub actor_agency_kind: Option<types::AgencyKind>,
+    /// The roles the actor's token carried.
     pub actor_roles: Vec<types::Role>,
+    /// The child the entry is about; null when it concerns no one child.
     pub child_id: Option<ID>,
+    /// The purpose of use stated (`X-Purpose-Of-Use`) or inherent in the operation; null when none.
     pub purpose: Option<types::Purpose>,
+    /// The field names disclosed (e.g. `education.setting`), never their values.
     pub disclosed: Vec<String>,
+    /// The scopes withheld, and why.
     pub withheld: Vec<TraceWithheld>,
+    /// For each disclosed scope: what it rested on.
     pub basis: Vec<TraceBasis>,
+    /// Facts particular to the action (ids, codes, dates).
     pub details: Vec<TraceDetail>,
+    /// The request's `X-Request-Id`, to match server logs.
     pub request_id: Option<String>,
     /// The OpenTelemetry trace id, to find the request's spans.
     pub trace_id: Option<String>,
+    /// SHA-256 (hex) of the previous entry's hash followed by this entry's canonical form.
     pub hash: String,
+    /// The previous entry's hash; 64 zeros for the first entry.
     pub prev_hash: String,
 }
 
@@ -258,60 +333,83 @@ impl From<TraceRow> for TraceEntryView {
 /// Relay page info.
 #[derive(SimpleObject, Debug)]
 pub struct PageInfo {
+    /// Whether more items follow this page.
     pub has_next_page: bool,
+    /// The cursor of this page's last item: pass it as `after` for the next page. Null on an empty page.
     pub end_cursor: Option<String>,
 }
 
+/// One entry in a page of the access trace.
 #[derive(SimpleObject, Debug)]
 pub struct TraceEdge {
+    /// Opaque position of this entry, for `after`.
     pub cursor: String,
+    /// The entry.
     pub node: TraceEntryView,
 }
 
 /// A page of the access trace, in sequence order.
 #[derive(SimpleObject, Debug)]
 pub struct TraceConnection {
+    /// The entries of this page.
     pub edges: Vec<TraceEdge>,
+    /// Where this page ends.
     pub page_info: PageInfo,
 }
 
 /// The result of checking the hash chain.
 #[derive(SimpleObject, Debug)]
 pub struct TraceIntegrity {
+    /// True when every link of the chain holds (and the checkpoint, if given, is still in it).
     pub ok: bool,
+    /// How many entries were checked.
     pub entries_checked: u64,
+    /// The last entry's sequence number; null for an empty trace.
     pub head_seq: Option<i64>,
+    /// The last entry's hash: keep it with headSeq as a checkpoint outside the database.
     pub head_hash: Option<String>,
     /// The first entry whose link does not hold.
     pub first_broken_seq: Option<i64>,
+    /// What is wrong, in words; null when ok.
     pub problem: Option<String>,
 }
 
 /// One access to a child's record, as the family sees it.
 #[derive(SimpleObject, Debug)]
 pub struct HistoryItem {
+    /// When: RFC 3339 in UTC, as the trace recorded it.
     pub at: String,
+    /// The agency that looked, from the register; null if it is no longer there.
     pub agency_name: Option<String>,
+    /// The kind of that agency.
     pub agency_kind: Option<types::AgencyKind>,
     /// The practitioner, only where the hub is configured to show them.
     pub practitioner: Option<String>,
+    /// The parts of the record disclosed (restricted information is left out).
     pub scopes: Vec<types::Scope>,
+    /// The purpose they gave, or the one the operation serves by its nature.
     pub purpose: Option<types::Purpose>,
+    /// What the disclosure rested on.
     pub basis: Vec<types::BasisKind>,
     /// In plain words.
     pub summary: String,
 }
 
+/// One access in a page of a child's access history.
 #[derive(SimpleObject, Debug)]
 pub struct HistoryEdge {
+    /// Opaque position of this item, for `after`.
     pub cursor: String,
+    /// The access.
     pub node: HistoryItem,
 }
 
 /// A page of a child's access history.
 #[derive(SimpleObject, Debug)]
 pub struct HistoryConnection {
+    /// The accesses of this page.
     pub edges: Vec<HistoryEdge>,
+    /// Where this page ends.
     pub page_info: PageInfo,
 }
 
@@ -372,8 +470,11 @@ impl AuditQuery {
     async fn access_trace(
         &self,
         ctx: &Context<'_>,
-        filter: Option<TraceFilterInput>,
-        first: Option<i32>,
+        #[graphql(desc = "Narrows the search; all entries when absent.")] filter: Option<
+            TraceFilterInput,
+        >,
+        #[graphql(desc = "Page size, 1 to 500; default 50.")] first: Option<i32>,
+        #[graphql(desc = "The endCursor of the previous page; from the first entry when absent.")]
         after: Option<String>,
     ) -> GqlResult<TraceConnection> {
         let rc = request(ctx)?;
@@ -452,10 +553,15 @@ impl AuditQuery {
     async fn access_history(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The child whose record's history to read; the caller must be family for this child."
+        )]
         child_id: ID,
-        first: Option<i32>,
-        after: Option<String>,
-        filter: Option<HistoryFilterInput>,
+        #[graphql(desc = "Page size, 1 to 500; default 50.")] first: Option<i32>,
+        #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Narrows the history; everything when absent.")] filter: Option<
+            HistoryFilterInput,
+        >,
     ) -> GqlResult<HistoryConnection> {
         let rc = request(ctx)?;
         let child = uuid("childId", &child_id)?;

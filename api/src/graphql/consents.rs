@@ -19,10 +19,15 @@ use super::parse_id;
 /// A consent receipt (Kantara Consent Receipt v1.1 / ISO/IEC TS 27560 shape).
 #[derive(SimpleObject, Debug)]
 pub struct ConsentReceipt {
+    /// The receipt's id: the grant's id for a grant, the withdrawal's id for a withdrawal. Look it up again with `consentReceipt`.
     pub receipt_id: ID,
+    /// Whether the receipt is for granting or withdrawing.
     pub event: types::ReceiptEvent,
+    /// When the decision was recorded (a withdrawal: when it took effect).
     pub timestamp: DateTime<Utc>,
+    /// The receipt specification it follows: `KI-CR-v1.1.0` (Kantara Consent Receipt v1.1).
     pub version: &'static str,
+    /// The jurisdiction whose law applies: `GB-ENG` (England).
     pub jurisdiction: &'static str,
     /// The language the receipt is written in.
     pub language: &'static str,
@@ -38,11 +43,17 @@ pub struct ConsentReceipt {
     pub notice_version: String,
     /// The data-sharing agreement version the grant was made under.
     pub agreement_version: i32,
+    /// The person who made the decision (a withdrawal: who withdrew), as the hub identifies them.
     pub grantor_person_id: String,
+    /// In which capacity they decided (parental responsibility, the young person, a deputy...).
     pub grantor_capacity: types::GrantorCapacity,
+    /// The one agency shared with; null when shared with every agency of a kind.
     pub recipient_agency_id: Option<ID>,
+    /// The kind of agency shared with; null when shared with one agency.
     pub recipient_agency_kind: Option<types::AgencyKind>,
+    /// The parts of the record covered.
     pub scopes: Vec<types::Scope>,
+    /// The purposes of use covered.
     pub purposes: Vec<types::Purpose>,
     /// The law each (scope, purpose) covered rests on, from the agreement
     /// the grant was made under (null where it has no rule for the
@@ -58,8 +69,11 @@ pub struct ConsentReceipt {
     /// How the family's agreement is named to them: "your agreement to
     /// share" or "your consent".
     pub agreement_words: &'static str,
+    /// From when the grant gives access.
     pub valid_from: DateTime<Utc>,
+    /// Until when; null for no end date (until withdrawn).
     pub valid_until: Option<DateTime<Utc>>,
+    /// How the decision was captured: DIGITAL (by the family themselves), WRITTEN or VERBAL (recorded by a practitioner).
     pub method: types::CaptureMethod,
     /// The practitioner who recorded a written or verbal decision.
     pub recorded_by: Option<String>,
@@ -72,24 +86,33 @@ pub struct ConsentReceipt {
     /// For the family, in their words: who recorded it and how, and why it
     /// waits for them.
     pub note: Option<String>,
+    /// The grant this receipt is about.
     pub grant_id: ID,
+    /// For a withdrawal: the reason given, if any. Null for a grant.
     pub reason: Option<String>,
 }
 
 /// The controller's contact details.
 #[derive(SimpleObject, Debug)]
 pub struct ControllerContact {
+    /// The controller's name (the local authority).
     pub name: String,
+    /// Its postal address.
     pub address: String,
+    /// Its email address for data-protection matters.
     pub email: String,
+    /// Its telephone number.
     pub phone: String,
 }
 
 /// The law one (scope, purpose) of a receipt rests on.
 #[derive(SimpleObject, Debug)]
 pub struct ReceiptLawfulBasis {
+    /// The scope.
     pub scope: types::Scope,
+    /// The purpose.
     pub purpose: types::Purpose,
+    /// The law it rests on; null where the agreement has no rule for the recipient.
     pub lawful_basis: Option<types::LawfulBasisView>,
 }
 
@@ -176,26 +199,35 @@ pub struct Consent {
     now: DateTime<Utc>,
 }
 
+/// A consent grant and what has happened to it since: its status,
+/// capture, withdrawal, confirmation and receipts.
 #[Object]
 impl Consent {
+    /// The grant's id.
     async fn id(&self) -> ID {
         ID(self.record.grant.id.to_string())
     }
+    /// Where the grant stands now.
     async fn status(&self) -> types::GrantStatus {
         self.record.grant.status(self.now).into()
     }
+    /// The person who made the decision, as the hub identifies them.
     async fn grantor_person_id(&self) -> &str {
         &self.record.grant.grantor_person_id
     }
+    /// In which capacity they decided.
     async fn grantor_capacity(&self) -> types::GrantorCapacity {
         self.record.grant.capacity.into()
     }
+    /// The one agency shared with; null when shared with every agency of a kind.
     async fn recipient_agency_id(&self) -> Option<ID> {
         recipient_fields(self.record.grant.recipient).0
     }
+    /// The kind of agency shared with; null when shared with one agency.
     async fn recipient_agency_kind(&self) -> Option<types::AgencyKind> {
         recipient_fields(self.record.grant.recipient).1
     }
+    /// The parts of the record covered.
     async fn scopes(&self) -> Vec<types::Scope> {
         self.record
             .grant
@@ -204,6 +236,7 @@ impl Consent {
             .map(|s| (*s).into())
             .collect()
     }
+    /// The purposes of use covered.
     async fn purposes(&self) -> Vec<types::Purpose> {
         self.record
             .grant
@@ -212,24 +245,31 @@ impl Consent {
             .map(|p| (*p).into())
             .collect()
     }
+    /// From when the grant gives access.
     async fn valid_from(&self) -> DateTime<Utc> {
         self.record.grant.valid_from
     }
+    /// Until when; null for no end date (until withdrawn).
     async fn valid_until(&self) -> Option<DateTime<Utc>> {
         self.record.grant.valid_until
     }
+    /// How the decision was captured.
     async fn method(&self) -> types::CaptureMethod {
         self.record.grant.capture.method().into()
     }
+    /// The practitioner who recorded a WRITTEN or VERBAL decision; null for DIGITAL.
     async fn recorded_by(&self) -> Option<&str> {
         self.record.grant.capture.recorded_by()
     }
+    /// When the grant was recorded in the hub.
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.record.grant.recorded_at
     }
+    /// When it was withdrawn; null while not withdrawn.
     async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
         self.record.grant.withdrawal.as_ref().map(|w| w.at)
     }
+    /// The reason given for the withdrawal, if any.
     async fn withdrawal_reason(&self) -> Option<&str> {
         self.record
             .grant
@@ -254,9 +294,11 @@ impl Consent {
     async fn evidence(&self) -> Option<&str> {
         self.record.grant.capture.evidence()
     }
+    /// The receipt for the grant.
     async fn receipt(&self) -> Option<ConsentReceipt> {
         Some(self.record.receipt.clone().into())
     }
+    /// The receipt for its withdrawal; null while not withdrawn.
     async fn withdrawal_receipt(&self) -> Option<ConsentReceipt> {
         self.record.withdrawal_receipt.clone().map(Into::into)
     }
@@ -265,10 +307,15 @@ impl Consent {
 /// One (agency kind, scope, purpose) entry of an agreement.
 #[derive(SimpleObject, Debug)]
 pub struct AgreementRule {
+    /// The kind of agency the rule is for.
     pub agency_kind: types::AgencyKind,
+    /// The part of the record.
     pub scope: types::Scope,
+    /// The purpose of use.
     pub purpose: types::Purpose,
+    /// Whether such agencies may read this scope for this purpose.
     pub read: bool,
+    /// Whether they may contribute to it.
     pub contribute: bool,
     /// Shared on the public-task basis: families are shown it but cannot
     /// switch it off.
@@ -280,9 +327,13 @@ pub struct AgreementRule {
 /// A version of the data-sharing agreement.
 #[derive(SimpleObject, Debug)]
 pub struct AgreementView {
+    /// The agreement's version number, from 1.
     pub version: i32,
+    /// Its title.
     pub title: String,
+    /// The kinds of agency whose practitioners may record a family's consent decision given on paper or by phone.
     pub consent_recorders: Vec<types::AgencyKind>,
+    /// Who may read and contribute what, for which purpose, on which law.
     pub rules: Vec<AgreementRule>,
 }
 
@@ -311,6 +362,7 @@ impl From<Agreement> for AgreementView {
 /// A telling decision: whether and when the family is told, and what.
 #[derive(SimpleObject, Debug)]
 pub struct OverrideTelling {
+    /// Tell now, tell on a date, or not now.
     pub decision: types::TellingChoice,
     /// TELL_ON: the date the family is told from.
     pub tell_on: Option<Date>,
@@ -320,7 +372,9 @@ pub struct OverrideTelling {
     pub review_on: Option<Date>,
     /// The notice the family is shown (never the internal reason).
     pub family_notice: String,
+    /// Who made the decision (token subject).
     pub decided_by: String,
+    /// When.
     pub decided_at: DateTime<Utc>,
 }
 
@@ -349,21 +403,30 @@ impl From<&consent::TellingDecision> for OverrideTelling {
 /// holder see it.
 #[derive(SimpleObject, Debug)]
 pub struct SafeguardingOverride {
+    /// The override's id.
     pub id: ID,
+    /// The child it concerns.
     pub child_id: ID,
+    /// The safeguarding lead who declared it (token subject).
     pub declared_by: String,
+    /// The agency it gives access to (the declarer's).
     pub agency_id: ID,
+    /// The legal ground it rests on.
     pub ground: types::OverrideGround,
     /// True when the override predates recorded grounds: its ground was
     /// carried over as SCH1_PARA18 and needs confirming.
     pub ground_carried_over: bool,
     /// The law it rests on: Art 6 basis, Art 9 condition and gateway.
     pub lawful_basis: String,
+    /// The parts of the record it opens.
     pub scopes: Vec<types::Scope>,
     /// Internal: never shown to the family.
     pub reason: String,
+    /// When it starts giving access.
     pub starts_at: DateTime<Utc>,
+    /// When it stops giving access (or ended early, when not upheld).
     pub ends_at: DateTime<Utc>,
+    /// Whether it gives access now.
     pub active: bool,
     /// IG or the Caldicott Guardian reviews it by then.
     pub review_due_by: DateTime<Utc>,
@@ -373,12 +436,19 @@ pub struct SafeguardingOverride {
     pub telling: OverrideTelling,
     /// Whether the family may be told of it now.
     pub family_told: bool,
+    /// Who gave the second approval; null until approved.
     pub approved_by: Option<String>,
+    /// In which role they approved.
     pub approver_role: Option<types::ApproverRole>,
+    /// When it was approved.
     pub approved_at: Option<DateTime<Utc>>,
+    /// The IG (or Caldicott Guardian) review's outcome; null until reviewed.
     pub review_outcome: Option<types::ReviewOutcome>,
+    /// The reviewer's note.
     pub review_note: Option<String>,
+    /// Who reviewed it (token subject).
     pub reviewed_by: Option<String>,
+    /// When it was reviewed.
     pub reviewed_at: Option<DateTime<Utc>>,
 }
 
@@ -415,6 +485,7 @@ impl SafeguardingOverride {
 /// The override review queue in numbers (IG staff, Caldicott Guardian).
 #[derive(SimpleObject, Debug)]
 pub struct OverrideReviewCounts {
+    /// Overrides not yet reviewed.
     pub awaiting: i32,
     /// Past their review deadline.
     pub overdue: i32,
@@ -442,7 +513,11 @@ async fn consents_of(grants: Vec<consent::Grant>, rc: &RequestContext) -> GqlRes
 impl ConsentQuery {
     /// Every consent recorded for a child, with its status and history (for
     /// the family).
-    async fn consents(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<Vec<Consent>> {
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child; the caller must be family for this child.")] child_id: ID,
+    ) -> GqlResult<Vec<Consent>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         let family = rc.family(child).await?;
@@ -451,7 +526,12 @@ impl ConsentQuery {
 
     /// After the end of compulsory school age: the grants a parent made that
     /// the young person has yet to confirm or withdraw.
-    async fn consents_to_review(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<Vec<Consent>> {
+    async fn consents_to_review(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child; the caller must be the young person or their family.")]
+        child_id: ID,
+    ) -> GqlResult<Vec<Consent>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         let family = rc.family(child).await?;
@@ -459,14 +539,24 @@ impl ConsentQuery {
     }
 
     /// The receipt for a grant or a withdrawal, by its receipt id.
-    async fn consent_receipt(&self, ctx: &Context<'_>, id: ID) -> GqlResult<ConsentReceipt> {
+    async fn consent_receipt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The receipt's id (`receiptId`).")] id: ID,
+    ) -> GqlResult<ConsentReceipt> {
         let rc = request(ctx)?;
         let id = parse_id("id", &id)?;
         Ok(rc.consent().receipt_by_id(id).await?.into())
     }
 
     /// The data-sharing agreement in force, or a given version.
-    async fn agreement(&self, ctx: &Context<'_>, version: Option<i32>) -> GqlResult<AgreementView> {
+    async fn agreement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The version to read; the one in force when absent.")] version: Option<
+            i32,
+        >,
+    ) -> GqlResult<AgreementView> {
         let rc = request(ctx)?;
         Ok(rc.agreement(version).await?.into())
     }
@@ -477,6 +567,9 @@ impl ConsentQuery {
     async fn overrides_awaiting_review(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "True: only those past their review deadline; false: only those within it; absent: all."
+        )]
         overdue: Option<bool>,
     ) -> GqlResult<Vec<SafeguardingOverride>> {
         let rc = request(ctx)?;
@@ -495,8 +588,8 @@ impl ConsentQuery {
     async fn recorded_consents(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size, 1 to 500; default 50.")] first: Option<i32>,
+        #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
     ) -> GqlResult<RecordedConsentConnection> {
         let rc = request(ctx)?;
         let ig = rc.ig()?;
@@ -539,6 +632,7 @@ impl ConsentQuery {
 /// A consent decision a practitioner recorded, for IG.
 #[derive(SimpleObject, Debug)]
 pub struct RecordedConsent {
+    /// The child the decision is about.
     pub child_id: ID,
     /// It covers a scope the family withdrew within the configured window,
     /// so it gives no access until the family confirms it.
@@ -548,16 +642,21 @@ pub struct RecordedConsent {
     pub consent: Consent,
 }
 
+/// One decision in a page of practitioner-recorded consent decisions.
 #[derive(SimpleObject, Debug)]
 pub struct RecordedConsentEdge {
+    /// Opaque position of this item, for `after`.
     pub cursor: String,
+    /// The recorded decision.
     pub node: RecordedConsent,
 }
 
 /// A page of practitioner-recorded consent decisions, newest first.
 #[derive(SimpleObject, Debug)]
 pub struct RecordedConsentConnection {
+    /// The decisions of this page.
     pub edges: Vec<RecordedConsentEdge>,
+    /// Where this page ends.
     pub page_info: super::audit::PageInfo,
 }
 
@@ -591,15 +690,19 @@ fn review_counts(c: crate::access::ReviewCounts) -> OverrideReviewCounts {
 /// A consent decision to record.
 #[derive(InputObject, Debug)]
 pub struct GrantConsentInput {
+    /// The child the consent is about.
     pub child_id: ID,
     /// Share with one agency …
     pub recipient_agency_id: Option<ID>,
     /// … or with every agency of a kind (give exactly one).
     pub recipient_agency_kind: Option<types::AgencyKind>,
+    /// The parts of the record to share (at least one).
     pub scopes: Vec<types::Scope>,
+    /// The purposes of use it is for (at least one).
     pub purposes: Vec<types::Purpose>,
     /// Defaults to now.
     pub valid_from: Option<DateTime<Utc>>,
+    /// Until when; absent for no end date (until withdrawn).
     pub valid_until: Option<DateTime<Utc>>,
     /// DIGITAL when the family records it themselves; WRITTEN or VERBAL when a
     /// practitioner records it.
@@ -614,10 +717,12 @@ pub struct GrantConsentInput {
 /// A safeguarding override to declare.
 #[derive(InputObject, Debug)]
 pub struct DeclareOverrideInput {
+    /// The child at risk.
     pub child_id: ID,
     /// The legal ground: S47, S17, SCH1_PARA18 or VITAL_INTERESTS
     /// (required; a missing or unknown one is refused naming `ground`).
     pub ground: Option<String>,
+    /// The parts of the record to open (at least one).
     pub scopes: Vec<types::Scope>,
     /// Why, in at least 30 characters. Internal: never shown to the family.
     pub reason: String,
@@ -631,9 +736,13 @@ pub struct DeclareOverrideInput {
 /// `notNowBecause` and `reviewOn`. The family notice is always required.
 #[derive(InputObject, Debug)]
 pub struct TellingInput {
+    /// Tell now, tell on a date, or not now.
     pub decision: types::TellingChoice,
+    /// TELL_ON: the date the family is told from.
     pub tell_on: Option<Date>,
+    /// NOT_NOW: why telling would raise the risk or prejudice an enquiry (internal).
     pub not_now_because: Option<String>,
+    /// NOT_NOW: when not telling is reconsidered.
     pub review_on: Option<Date>,
     /// The notice the family is shown, written for them (20 to 1000
     /// characters; never the internal reason).
@@ -661,6 +770,7 @@ impl ConsentMutation {
     async fn grant_consent(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The decision: who shares what with whom, for which purposes.")]
         input: GrantConsentInput,
     ) -> GqlResult<ConsentReceipt> {
         let rc = request(ctx)?;
@@ -692,7 +802,8 @@ impl ConsentMutation {
     async fn withdraw_consent(
         &self,
         ctx: &Context<'_>,
-        grant_id: ID,
+        #[graphql(desc = "The grant to withdraw.")] grant_id: ID,
+        #[graphql(desc = "Why, if the family wishes to say (shown on the withdrawal receipt).")]
         reason: Option<String>,
         #[graphql(desc = "Whose decision a practitioner is recording.")] grantor_person_id: Option<
             String,
@@ -723,7 +834,11 @@ impl ConsentMutation {
     /// The young person keeps a grant a parent made for them; or the family
     /// confirms a consent a practitioner recorded that re-opens what they
     /// withdrew recently.
-    async fn confirm_consent(&self, ctx: &Context<'_>, grant_id: ID) -> GqlResult<Consent> {
+    async fn confirm_consent(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The grant to confirm.")] grant_id: ID,
+    ) -> GqlResult<Consent> {
         let rc = request(ctx)?;
         let grant = rc
             .consent()
@@ -740,6 +855,7 @@ impl ConsentMutation {
     async fn publish_agreement(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The agreement in TOML; its version must be the next number.")]
         source: String,
     ) -> GqlResult<AgreementView> {
         let rc = request(ctx)?;
@@ -751,6 +867,9 @@ impl ConsentMutation {
     async fn declare_safeguarding_override(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The override: child, ground, scopes, reason, duration and telling decision."
+        )]
         input: DeclareOverrideInput,
     ) -> GqlResult<SafeguardingOverride> {
         let rc = request(ctx)?;
@@ -773,8 +892,8 @@ impl ConsentMutation {
     async fn change_override_telling(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        telling: TellingInput,
+        #[graphql(desc = "The override.")] id: ID,
+        #[graphql(desc = "The new telling decision.")] telling: TellingInput,
     ) -> GqlResult<SafeguardingOverride> {
         let rc = request(ctx)?;
         let lead = rc.safeguarding_lead()?;
@@ -786,7 +905,11 @@ impl ConsentMutation {
 
     /// Gives an override its second approval (another safeguarding lead or
     /// a Caldicott Guardian; never its declarer).
-    async fn approve_override(&self, ctx: &Context<'_>, id: ID) -> GqlResult<SafeguardingOverride> {
+    async fn approve_override(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The override to approve.")] id: ID,
+    ) -> GqlResult<SafeguardingOverride> {
         let rc = request(ctx)?;
         let o = rc
             .override_approver()?
@@ -800,9 +923,9 @@ impl ConsentMutation {
     async fn review_override(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        outcome: types::ReviewOutcome,
-        note: String,
+        #[graphql(desc = "The override to review.")] id: ID,
+        #[graphql(desc = "UPHELD, or NOT_UPHELD to end it at once.")] outcome: types::ReviewOutcome,
+        #[graphql(desc = "The reviewer's reasons.")] note: String,
     ) -> GqlResult<SafeguardingOverride> {
         let rc = request(ctx)?;
         let ig = rc.ig()?;

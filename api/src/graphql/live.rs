@@ -15,8 +15,11 @@ use crate::access::Notice;
 /// what: read the record to see the change.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct RecordUpdate {
+    /// The child whose record changed.
     pub child_id: ID,
+    /// The part of the record that changed.
     pub scope: types::Scope,
+    /// When it changed.
     pub at: DateTime<Utc>,
 }
 
@@ -38,6 +41,8 @@ pub struct Subscription;
 #[derive(Debug, Clone, Copy)]
 pub struct SessionExpiry(pub Option<DateTime<Utc>>);
 
+/// Every subscription: over WebSocket at `/graphql/ws` (graphql-transport-ws),
+/// with the JWT in the `connection_init` payload.
 #[Subscription]
 impl Subscription {
     /// Notices of changes to a child's record that you may see, decided when
@@ -45,7 +50,7 @@ impl Subscription {
     async fn record_updates(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child whose record to follow.")] child_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = RecordUpdate> + use<>> {
         let rc = request(ctx)?;
         let child = super::parse_id("childId", &child_id)?;

@@ -57,6 +57,9 @@ impl WsQuery {
 /// Builds the WebSocket schema with the same limits.
 pub fn build_ws_schema(limits: &Limits) -> WsSchema {
     Schema::build(WsQuery, async_graphql::EmptyMutation, live::Subscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            scalar::DATE_TIME_DESCRIPTION,
+        )
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
@@ -101,6 +104,9 @@ pub struct Mutation(
 /// development) validation errors do not suggest field names either.
 pub fn build_schema(limits: &Limits, introspection: bool) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), live::Subscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            scalar::DATE_TIME_DESCRIPTION,
+        )
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_recursive_depth)
@@ -125,10 +131,15 @@ pub(crate) fn parse_id(field: &'static str, id: &ID) -> Result<Uuid> {
 #[derive(SimpleObject, Debug)]
 #[graphql(complex)]
 pub struct Me {
+    /// Your token's subject (`sub`).
     pub subject: String,
+    /// The agency you act for; null for families and young people.
     pub agency_id: Option<ID>,
+    /// That agency's kind.
     pub agency_kind: Option<types::AgencyKind>,
+    /// Your roles, from the token's `roles` claim.
     pub roles: Vec<types::Role>,
+    /// Your identity-provider person id (families and young people).
     pub person_id: Option<String>,
     /// The purpose of use stated for this request, if any.
     pub purpose: Option<types::Purpose>,
@@ -164,7 +175,11 @@ impl RecordQuery {
 
     /// A child's record by hub id. NOT_FOUND when there is no such child or
     /// you may see nothing of it.
-    async fn child(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ChildView> {
+    async fn child(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child's hub id.")] id: ID,
+    ) -> async_graphql::Result<ChildView> {
         let rc = request(ctx)?;
         let id = parse_id("id", &id)?;
         let disclosure = rc
@@ -178,7 +193,8 @@ impl RecordQuery {
     async fn child_by_nhs_number(
         &self,
         ctx: &Context<'_>,
-        nhs_number: String,
+        #[graphql(desc = "Ten digits; spaces allowed.")] nhs_number: String,
+        #[graphql(desc = "The child's date of birth: it must match the record too.")]
         date_of_birth: Date,
     ) -> async_graphql::Result<ChildView> {
         let rc = request(ctx)?;
@@ -201,18 +217,27 @@ impl RecordQuery {
 /// A child to register.
 #[derive(InputObject, Debug)]
 pub struct RegisterChildInput {
+    /// The child's given (first) name.
     pub given_name: String,
+    /// The child's family name (surname).
     pub family_name: String,
+    /// The name the child likes to be called, if different.
     pub preferred_name: Option<String>,
+    /// The child's date of birth (not in the future).
     pub date_of_birth: Date,
     /// Ten digits, spaces allowed; checked (modulus 11).
     pub nhs_number: Option<String>,
     /// Unique Pupil Number; checked (check letter).
     pub upn: Option<String>,
+    /// The first line of the address (scope CONTACT).
     pub address_line: Option<String>,
+    /// The town (scope CONTACT).
     pub town: Option<String>,
+    /// The postcode (scope CONTACT).
     pub postcode: Option<String>,
+    /// The language spoken at home.
     pub home_language: Option<String>,
+    /// How the child communicates and what helps.
     pub communication_needs: Option<String>,
     /// The young person's own sign-in identity, if they have one.
     pub young_person_id: Option<String>,
@@ -221,16 +246,23 @@ pub struct RegisterChildInput {
 /// A family member to link to a child.
 #[derive(InputObject, Debug)]
 pub struct LinkFamilyMemberInput {
+    /// Their full name.
     pub full_name: String,
+    /// How they relate to the child.
     pub relationship: types::Relationship,
+    /// Whether they hold parental responsibility.
     pub parental_responsibility: bool,
     /// What parental responsibility rests on; required when it is held.
     pub pr_evidence: Option<String>,
     /// The identity-provider person id they sign in with.
     pub person_id: Option<String>,
+    /// How they prefer to be contacted.
     pub contact_preference: types::ContactPreference,
+    /// Their telephone number.
     pub phone: Option<String>,
+    /// Their email address.
     pub email: Option<String>,
+    /// Whether they are the main contact. Default false.
     #[graphql(default)]
     pub main_contact: bool,
 }
@@ -244,7 +276,7 @@ impl RecordMutation {
     async fn register_child(
         &self,
         ctx: &Context<'_>,
-        input: RegisterChildInput,
+        #[graphql(desc = "Who the child is.")] input: RegisterChildInput,
     ) -> async_graphql::Result<ChildView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -278,8 +310,8 @@ impl RecordMutation {
     async fn link_family_member(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
-        input: LinkFamilyMemberInput,
+        #[graphql(desc = "The child.")] child_id: ID,
+        #[graphql(desc = "The family member.")] input: LinkFamilyMemberInput,
     ) -> async_graphql::Result<Gql<domain::FamilyMember>> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;

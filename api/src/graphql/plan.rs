@@ -22,9 +22,9 @@ type GqlResult<T> = async_graphql::Result<T>;
 
 macro_rules! remote_enum {
     ($(#[$m:meta])* $name:ident = $remote:literal { $($(#[$vm:meta])* $variant:ident),+ $(,)? }) => {
-        $(#[$m])*
         #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
         #[graphql(remote = $remote)]
+        $(#[$m])*
         pub enum $name { $($(#[$vm])* $variant),+ }
     };
 }
@@ -32,21 +32,46 @@ macro_rules! remote_enum {
 use super::templates::PlanSectionGql;
 remote_enum!(
     /// Where a version of a plan stands.
-    PlanVersionStatusGql = "domain::plan::PlanVersionStatus" { InPreparation, Draft, Final });
+    #[graphql(name = "PlanVersionStatus")]
+    PlanVersionStatusGql = "domain::plan::PlanVersionStatus" {
+    /// Being prepared by the case officer; the family has not seen it.
+    InPreparation,
+    /// Issued as a draft: the family has at least 15 days to respond (reg 13(1)).
+    Draft,
+    /// Issued as the final plan (reg 13(2)).
+    Final });
 remote_enum!(
     /// How a version came about.
-    PlanVersionKindGql = "domain::plan::VersionKind" { Original, Amendment, Imported });
+    #[graphql(name = "PlanVersionKind")]
+    PlanVersionKindGql = "domain::plan::VersionKind" {
+    /// The plan made by an EHC needs assessment.
+    Original,
+    /// An amendment (after a review, reg 22, or a phase transfer, reg 18).
+    Amendment,
+    /// A plan made before the hub, imported with its dates.
+    Imported });
 remote_enum!(
     /// Who a paragraph came from.
-    ParagraphSourceGql = "domain::plan::SourceKind" { Advice, Family, CaseOfficer });
+    #[graphql(name = "ParagraphSource")]
+    ParagraphSourceGql = "domain::plan::SourceKind" {
+    /// A professional's advice (a contribution), section by section.
+    Advice,
+    /// The family's own words ("all about me", or their response).
+    Family,
+    /// Written by the council's case officer.
+    CaseOfficer });
 
 /// One item of provision: what, who, how often and for how long.
 #[derive(SimpleObject, InputObject, Debug, Clone)]
 #[graphql(input_name = "PlanProvisionItemInput")]
 pub struct ProvisionItemView {
+    /// What the provision is, e.g. "Speech and language therapy".
     pub what: String,
+    /// Who provides it, e.g. "NHS speech and language therapist".
     pub who: String,
+    /// How often, e.g. "Weekly, 45 minutes".
     pub how_often: String,
+    /// For how long, e.g. "Until the annual review".
     pub how_long: String,
 }
 
@@ -64,6 +89,7 @@ impl From<ProvisionItem> for ProvisionItemView {
 /// Where a paragraph came from.
 #[derive(SimpleObject, Debug)]
 pub struct ProvenanceView {
+    /// Who the paragraph came from.
     pub source: ParagraphSourceGql,
     /// For a case officer's rewrite of a sourced paragraph: the source.
     pub edited_from: Option<ParagraphSourceGql>,
@@ -73,42 +99,58 @@ pub struct ProvenanceView {
     pub section_key: Option<String>,
     /// The version of "all about me" it came from.
     pub all_about_me_version: Option<i32>,
+    /// The agency whose advice it came from.
     pub agency_id: Option<ID>,
+    /// That agency's name, from the register.
     pub agency_name: Option<String>,
     /// The advice's profession (its code), if known.
     pub profession: Option<String>,
     /// Who wrote it: shown to the council only.
     pub author: Option<String>,
+    /// When its source was written.
     pub written_on: Date,
 }
 
 /// One paragraph of a plan.
 #[derive(SimpleObject, Debug)]
 pub struct ParagraphView {
+    /// The plan section it is in.
     pub section: PlanSectionGql,
+    /// Its text.
     pub text: String,
+    /// The provision item (what, who, how often, how long) where the paragraph states provision; null otherwise.
     pub provision: Option<ProvisionItemView>,
     /// The consent scope it discloses.
     pub scope: types::Scope,
+    /// Where it came from.
     pub provenance: ProvenanceView,
 }
 
 /// One section with its paragraphs.
 #[derive(SimpleObject, Debug)]
 pub struct PlanSectionView {
+    /// The section.
     pub section: PlanSectionGql,
+    /// Its title, e.g. "Special educational needs".
     pub title: &'static str,
+    /// Its paragraphs you may see, in order.
     pub paragraphs: Vec<ParagraphView>,
 }
 
 /// Advice appended in section K.
 #[derive(SimpleObject, Debug)]
 pub struct AppendedAdviceView {
+    /// The advice (a contribution).
     pub contribution_id: ID,
+    /// Its title.
     pub title: String,
+    /// The agency that gave it.
     pub agency_id: ID,
+    /// That agency's name, from the register.
     pub agency_name: Option<String>,
+    /// The advice's profession (its code), if known.
     pub profession: Option<String>,
+    /// The part of the record it is about.
     pub scope: types::Scope,
     /// The advice's own date (reused advice keeps it).
     pub dated: Date,
@@ -119,16 +161,22 @@ pub struct AppendedAdviceView {
 /// The school or other setting named in section I.
 #[derive(SimpleObject, Debug)]
 pub struct PlacementView {
+    /// The setting's name.
     pub name: String,
+    /// What kind of setting, in words (e.g. "Mainstream primary school").
     pub kind: String,
 }
 
 /// A section (or part of one) kept from you, and why.
 #[derive(SimpleObject, Debug)]
 pub struct WithheldSectionView {
+    /// The plan section.
     pub section: PlanSectionGql,
+    /// The consent scope withheld.
     pub scope: types::Scope,
+    /// Why, as a code: NOT_PERMITTED, CONSENT_REQUIRED or PURPOSE_NOT_ESTABLISHED.
     pub code: String,
+    /// Why, in words.
     pub reason: String,
 }
 
@@ -137,13 +185,19 @@ pub struct WithheldSectionView {
 pub struct PlanVersionView {
     /// The assessment that made the plan.
     pub plan_id: ID,
+    /// The child.
     pub child_id: ID,
+    /// The version number, from 1.
     pub version: i32,
+    /// How the version came about.
     pub kind: PlanVersionKindGql,
+    /// Where the version stands.
     pub status: PlanVersionStatusGql,
+    /// When it was issued; null while in preparation.
     pub issued_on: Option<Date>,
     /// Sections A–J in order, each with the paragraphs you may see.
     pub sections: Vec<PlanSectionView>,
+    /// The school or other setting named in section I; null until named.
     pub placement: Option<PlacementView>,
     /// Section K.
     pub appendices: Vec<AppendedAdviceView>,
@@ -155,7 +209,9 @@ pub struct PlanVersionView {
 #[derive(SimpleObject, InputObject, Debug)]
 #[graphql(input_name = "PlanCommentInput")]
 pub struct PlanCommentView {
+    /// The section commented on.
     pub section: PlanSectionGql,
+    /// The comment.
     pub text: String,
 }
 
@@ -163,8 +219,11 @@ pub struct PlanCommentView {
 #[derive(SimpleObject, InputObject, Debug)]
 #[graphql(input_name = "RequestedSettingInput")]
 pub struct RequestedSettingView {
+    /// The setting's name.
     pub name: String,
+    /// What kind of setting, in words.
     pub kind: String,
+    /// Why the family asks for it.
     pub reason: String,
 }
 
@@ -172,31 +231,43 @@ pub struct RequestedSettingView {
 #[derive(SimpleObject, InputObject, Debug)]
 #[graphql(input_name = "PlanAttachmentInput")]
 pub struct PlanAttachmentView {
+    /// The report's title.
     pub title: String,
+    /// Its text.
     pub text: String,
 }
 
 /// A family's response to a draft.
 #[derive(SimpleObject, Debug)]
 pub struct PlanResponseView {
+    /// The response's id.
     pub id: ID,
+    /// The plan (the assessment that made it).
     pub plan_id: ID,
     /// The draft version responded to.
     pub version: i32,
+    /// When the family responded.
     pub responded_on: Date,
     /// Within the 15 days of reg 13(1).
     pub within_time: bool,
+    /// Comments, section by section.
     pub comments: Vec<PlanCommentView>,
+    /// The school or setting the family asks to be named, if any.
     pub requested_setting: Option<RequestedSettingView>,
+    /// Reports the family attached.
     pub attachments: Vec<PlanAttachmentView>,
+    /// Whether the family wants a meeting with the council.
     pub wants_meeting: bool,
+    /// Who responded (sign-in subject).
     pub responded_by: String,
 }
 
 /// A child's EHC plan.
 #[derive(SimpleObject, Debug)]
 pub struct EhcPlanView {
+    /// The plan's id: the id of the assessment that made it.
     pub plan_id: ID,
+    /// The child.
     pub child_id: ID,
     /// The latest issued version.
     pub latest: Option<PlanVersionView>,
@@ -398,7 +469,11 @@ impl PlanQuery {
     /// you may see. The family sees every issued version in full; the
     /// council sees all, with authors and responses; an agency sees the
     /// sections its basis allows, the others listed as withheld.
-    async fn ehc_plan(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<Option<EhcPlanView>> {
+    async fn ehc_plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child.")] child_id: ID,
+    ) -> GqlResult<Option<EhcPlanView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         Ok(rc.ehc_plan(Some(child), None).await?.map(plan_view))
@@ -408,8 +483,8 @@ impl PlanQuery {
     async fn ehc_plan_version(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        version: i32,
+        #[graphql(desc = "The assessment that made the plan.")] assessment_id: ID,
+        #[graphql(desc = "The version number.")] version: i32,
     ) -> GqlResult<Option<PlanVersionView>> {
         let rc = request(ctx)?;
         let assessment = parse_id("assessmentId", &assessment_id)?;
@@ -428,7 +503,9 @@ impl PlanQuery {
 /// A paragraph as the case officer writes it.
 #[derive(InputObject, Debug)]
 pub struct PlanParagraphInput {
+    /// The paragraph's text.
     pub text: String,
+    /// The provision item (what, who, how often, how long), where the paragraph states provision.
     pub provision: Option<ProvisionItemView>,
     /// The position (from 0) in the section of a paragraph from advice or
     /// the family that this one rewrites: the rewrite keeps its source.
@@ -446,7 +523,7 @@ impl PlanMutation {
     async fn prepare_plan(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
     ) -> GqlResult<PlanVersionView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -461,9 +538,9 @@ impl PlanMutation {
     async fn edit_plan_section(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        section: PlanSectionGql,
-        paragraphs: Vec<PlanParagraphInput>,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The section to edit.")] section: PlanSectionGql,
+        #[graphql(desc = "Your paragraphs for it, in order.")] paragraphs: Vec<PlanParagraphInput>,
     ) -> GqlResult<PlanVersionView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -501,9 +578,9 @@ impl PlanMutation {
     async fn set_placement(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        name: String,
-        kind: String,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The setting's name.")] name: String,
+        #[graphql(desc = "What kind of setting, in words.")] kind: String,
     ) -> GqlResult<PlanVersionView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -520,10 +597,13 @@ impl PlanMutation {
     async fn respond_to_draft(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        comments: Option<Vec<PlanCommentView>>,
-        requested_setting: Option<RequestedSettingView>,
-        attachments: Option<Vec<PlanAttachmentView>>,
+        #[graphql(desc = "The assessment whose draft you respond to.")] assessment_id: ID,
+        #[graphql(desc = "Comments, section by section.")] comments: Option<Vec<PlanCommentView>>,
+        #[graphql(desc = "The school or setting you ask to be named.")] requested_setting: Option<
+            RequestedSettingView,
+        >,
+        #[graphql(desc = "Your own reports.")] attachments: Option<Vec<PlanAttachmentView>>,
+        #[graphql(desc = "Whether you want a meeting with the council. Default false.")]
         wants_meeting: Option<bool>,
     ) -> GqlResult<PlanResponseView> {
         let rc = request(ctx)?;
@@ -564,7 +644,7 @@ impl PlanMutation {
     async fn propose_amendment(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
+        #[graphql(desc = "The assessment that made the plan.")] assessment_id: ID,
     ) -> GqlResult<PlanVersionView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -577,8 +657,8 @@ impl PlanMutation {
     async fn issue_amendment_draft(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        on: Date,
+        #[graphql(desc = "The assessment that made the plan.")] assessment_id: ID,
+        #[graphql(desc = "The day the draft amendment was issued.")] on: Date,
     ) -> GqlResult<PlanVersionView> {
         amend(ctx, &assessment_id, PlanVersionStatus::Draft, on).await
     }
@@ -587,8 +667,8 @@ impl PlanMutation {
     async fn issue_amended_plan(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        on: Date,
+        #[graphql(desc = "The assessment that made the plan.")] assessment_id: ID,
+        #[graphql(desc = "The day the amended plan was issued.")] on: Date,
     ) -> GqlResult<PlanVersionView> {
         amend(ctx, &assessment_id, PlanVersionStatus::Final, on).await
     }

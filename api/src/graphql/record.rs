@@ -71,52 +71,63 @@ impl ChildView {
         Ok(Some(types::IdentityView(shown)))
     }
 
+    /// The child's family and carers (scope FAMILY); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope (see `access`).
     async fn family(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::FamilyMember>>> {
         self.section(ctx, Scope::Family, |r| {
             r.family.iter().cloned().map(Gql).collect()
         })
     }
 
+    /// "All about me", in the family's own words (scope ALL_ABOUT_ME, EHC plan section A); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn all_about_me(&self, ctx: &Context<'_>) -> Section<Gql<domain::AllAboutMe>> {
         self.section(ctx, Scope::AllAboutMe, |r| Gql(r.all_about_me.clone()))
     }
 
+    /// School and learning (scope EDUCATION); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn education(&self, ctx: &Context<'_>) -> Section<Gql<domain::Education>> {
         self.section(ctx, Scope::Education, |r| Gql(r.education.clone()))
     }
 
+    /// Special educational needs and provision (scope SEN_NEEDS); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn sen_needs(&self, ctx: &Context<'_>) -> Section<Gql<domain::SenNeeds>> {
         self.section(ctx, Scope::SenNeeds, |r| Gql(r.sen_needs.clone()))
     }
 
+    /// Educational psychology (scope PSYCHOLOGY); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn psychology(&self, ctx: &Context<'_>) -> Section<Gql<domain::Psychology>> {
         self.section(ctx, Scope::Psychology, |r| Gql(r.psychology.clone()))
     }
 
+    /// Physical health, medicines and allergies (scope PHYSICAL_HEALTH); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn physical_health(&self, ctx: &Context<'_>) -> Section<Gql<domain::PhysicalHealth>> {
         self.section(ctx, Scope::PhysicalHealth, |r| {
             Gql(r.physical_health.clone())
         })
     }
 
+    /// Speech, language and communication (scope COMMUNICATION); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn communication(&self, ctx: &Context<'_>) -> Section<Gql<domain::Communication>> {
         self.section(ctx, Scope::Communication, |r| Gql(r.communication.clone()))
     }
 
+    /// Movement, senses and daily living (scope SENSORY_PHYSICAL); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn sensory_physical(&self, ctx: &Context<'_>) -> Section<Gql<domain::SensoryPhysical>> {
         self.section(ctx, Scope::SensoryPhysical, |r| {
             Gql(r.sensory_physical.clone())
         })
     }
 
+    /// Wellbeing and mental health (scope MENTAL_HEALTH); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn mental_health(&self, ctx: &Context<'_>) -> Section<Gql<domain::MentalHealth>> {
         self.section(ctx, Scope::MentalHealth, |r| Gql(r.mental_health.clone()))
     }
 
+    /// Family support and social care (scope SOCIAL_CARE); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn social_care(&self, ctx: &Context<'_>) -> Section<Gql<domain::SocialCare>> {
         self.section(ctx, Scope::SocialCare, |r| Gql(r.social_care.clone()))
     }
 
+    /// Preparing for adulthood (scope PREPARING_FOR_ADULTHOOD); null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn preparing_for_adulthood(
         &self,
         ctx: &Context<'_>,
@@ -126,6 +137,7 @@ impl ChildView {
         })
     }
 
+    /// Restricted information (scope RESTRICTED): only on a statutory or safeguarding basis, never by consent; null, with a CONSENT_REQUIRED or NOT_PERMITTED error at its path, when you may not see the scope.
     async fn restricted(&self, ctx: &Context<'_>) -> Section<Vec<Gql<domain::RestrictedItem>>> {
         self.section(ctx, Scope::Restricted, |r| {
             r.restricted.iter().cloned().map(Gql).collect()
@@ -153,8 +165,13 @@ impl ChildView {
     async fn contributions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only contributions to this scope; all you may see when absent.")]
         scope: Option<super::types::Scope>,
-        #[graphql(default)] include_superseded: bool,
+        #[graphql(
+            default,
+            desc = "Also list contributions a later one superseded. Default false."
+        )]
+        include_superseded: bool,
     ) -> async_graphql::Result<Vec<ContributionView>> {
         let shown = self
             .0
@@ -188,17 +205,24 @@ pub struct ContributionView {
     pub(crate) current: bool,
 }
 
+/// What an agency contributed to one scope of a child's record, with its
+/// provenance. Immutable: a correction is a new contribution that
+/// `supersedes` the old one.
 #[Object(name = "Contribution")]
 impl ContributionView {
+    /// The contribution's id.
     async fn id(&self) -> ID {
         ID(self.c.id.to_string())
     }
+    /// The part of the record it contributes to.
     async fn scope(&self) -> types::Scope {
         self.c.scope.into()
     }
+    /// The contributing agency.
     async fn agency_id(&self) -> ID {
         ID(self.c.agency_id.to_string())
     }
+    /// The contributing agency's kind.
     async fn agency_kind(&self) -> types::AgencyKind {
         self.c.agency_kind.into()
     }
@@ -211,27 +235,35 @@ impl ContributionView {
             .find(|a| a.id == self.c.agency_id)
             .map(|a| a.name))
     }
+    /// The practitioner who wrote it (their token subject).
     async fn author(&self) -> &str {
         &self.c.author
     }
+    /// Advice, assessment findings or an update.
     async fn kind(&self) -> types::ContributionKindGql {
         self.c.kind.into()
     }
+    /// Its title.
     async fn title(&self) -> &str {
         &self.c.title
     }
+    /// The needs it describes (free text).
     async fn needs(&self) -> Option<&str> {
         self.c.needs.as_deref()
     }
+    /// The outcomes it proposes (free text).
     async fn outcomes(&self) -> Option<&str> {
         self.c.outcomes.as_deref()
     }
+    /// The provision it recommends (free text).
     async fn provision(&self) -> Option<&str> {
         self.c.provision.as_deref()
     }
+    /// Any other notes.
     async fn notes(&self) -> Option<&str> {
         self.c.notes.as_deref()
     }
+    /// The contribution it corrects or replaces, if any.
     async fn supersedes(&self) -> Option<ID> {
         self.c.supersedes.map(|s| ID(s.to_string()))
     }
@@ -244,6 +276,7 @@ impl ContributionView {
     ) -> async_graphql::Result<Option<super::templates::AdviceContentView>> {
         super::templates::contribution_content(ctx, &self.c).await
     }
+    /// When it was contributed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.c.created_at
     }

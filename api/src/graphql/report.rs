@@ -15,7 +15,9 @@ type GqlResult<T> = async_graphql::Result<T>;
 /// How many of the cases counted met their limit.
 #[derive(SimpleObject, Debug)]
 pub struct Rate {
+    /// Cases that met their limit.
     pub on_time: u32,
+    /// Cases counted.
     pub counted: u32,
     /// On time as a percentage of counted, to one decimal place; null when
     /// nothing was counted.
@@ -46,6 +48,7 @@ pub struct FinalPlanRates {
 /// advice answered instead (reg 6(4)).
 #[derive(SimpleObject, Debug)]
 pub struct AdviceRate {
+    /// Advice requests answered by their statutory due date.
     pub within_due_date: Rate,
     /// Requests answered by reusing existing advice (counted in
     /// `withinDueDate` too): the family told it once.
@@ -64,7 +67,9 @@ impl From<AdviceFigure> for AdviceRate {
 /// Advice figures for one agency.
 #[derive(SimpleObject, Debug)]
 pub struct AgencyAdvice {
+    /// The agency's name.
     pub agency_name: String,
+    /// Its advice figures.
     pub advice: AdviceRate,
 }
 
@@ -74,6 +79,7 @@ pub struct ProfessionAdvice {
     /// The profession's code (as the advice templates name it); null when
     /// the request recorded none.
     pub profession: Option<String>,
+    /// Its advice figures.
     pub advice: AdviceRate,
 }
 
@@ -82,10 +88,13 @@ pub struct ProfessionAdvice {
 /// date, in the period that date falls in (as late).
 #[derive(SimpleObject, Debug)]
 pub struct TimelinessReportView {
+    /// The first day of the period.
     pub from: Date,
+    /// The last day of the period (inclusive).
     pub to: Date,
     /// The day outstanding cases were judged on.
     pub today: Date,
+    /// Final plans issued within 20 weeks of the request (reg 13(2)).
     pub final_plans_within_20_weeks: FinalPlanRates,
     /// Decisions whether to assess within 6 weeks (reg 5(1)).
     pub decisions_to_assess_within_6_weeks: Rate,
@@ -93,8 +102,11 @@ pub struct TimelinessReportView {
     pub notices_not_to_issue_within_16_weeks: Rate,
     /// Assessments open today more than 20 weeks after their request.
     pub open_past_20_weeks: u32,
+    /// Advice within its statutory due date, all agencies.
     pub advice: AdviceRate,
+    /// Advice figures per agency.
     pub advice_by_agency: Vec<AgencyAdvice>,
+    /// Advice figures per profession.
     pub advice_by_profession: Vec<ProfessionAdvice>,
     /// Annual reviews concluded by their due date (s.44).
     pub annual_reviews_on_time: Rate,
@@ -142,7 +154,9 @@ impl From<TimelinessReport> for TimelinessReportView {
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(remote = "domain::timeliness::AssessmentOutcome")]
 pub enum AssessmentOutcome {
+    /// An EHC plan was issued.
     PlanIssued,
+    /// The council decided not to issue a plan (reg 10).
     DecidedNotToIssue,
 }
 
@@ -150,7 +164,9 @@ pub enum AssessmentOutcome {
 /// holds, named after the DfE's items (values in the hub's own codes).
 #[derive(SimpleObject, Debug)]
 pub struct Sen2RowView {
+    /// The child.
     pub child_id: ID,
+    /// The assessment (the request).
     pub assessment_id: ID,
     /// UPN: null when not held or withheld by the door.
     pub upn: Option<String>,
@@ -201,11 +217,15 @@ impl From<Sen2Row> for Sen2RowView {
 /// A page of the SEN2-shaped extract.
 #[derive(SimpleObject, Debug)]
 pub struct Sen2PageView {
+    /// The first day of the period.
     pub from: Date,
+    /// The last day of the period (inclusive).
     pub to: Date,
+    /// One row per request in the period.
     pub rows: Vec<Sen2RowView>,
     /// Pass as `after` for the next page.
     pub end_cursor: Option<ID>,
+    /// Whether more rows follow.
     pub has_next_page: bool,
 }
 
@@ -232,8 +252,8 @@ impl ReportQuery {
     async fn timeliness(
         &self,
         ctx: &Context<'_>,
-        from: Date,
-        to: Date,
+        #[graphql(desc = "The first day of the period.")] from: Date,
+        #[graphql(desc = "The last day of the period (inclusive).")] to: Date,
     ) -> GqlResult<TimelinessReportView> {
         let rc = request(ctx)?;
         let report = rc
@@ -250,10 +270,10 @@ impl ReportQuery {
     async fn sen2_extract(
         &self,
         ctx: &Context<'_>,
-        from: Date,
-        to: Date,
-        #[graphql(default = 50)] first: i32,
-        after: Option<ID>,
+        #[graphql(desc = "The first day of the period.")] from: Date,
+        #[graphql(desc = "The last day of the period (inclusive).")] to: Date,
+        #[graphql(default = 50, desc = "Page size, 1 to 200; default 50.")] first: i32,
+        #[graphql(desc = "The endCursor of the previous page.")] after: Option<ID>,
     ) -> GqlResult<Sen2PageView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;

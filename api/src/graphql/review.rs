@@ -20,47 +20,88 @@ type GqlResult<T> = async_graphql::Result<T>;
 
 macro_rules! remote_enum {
     ($(#[$m:meta])* $name:ident = $remote:literal { $($(#[$vm:meta])* $variant:ident),+ $(,)? }) => {
-        $(#[$m])*
         #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
         #[graphql(remote = $remote)]
+        $(#[$m])*
         pub enum $name { $($(#[$vm])* $variant),+ }
     };
 }
 
 remote_enum!(
     /// A reg 20 step of an annual review.
-    ReviewStep = "domain::review::ReviewStep" { MeetingSet, InvitationsSent, PapersCirculated,
-    MeetingHeld, ReportSent, Decision, AmendedPlanIssued });
+    ReviewStep = "domain::review::ReviewStep" {
+    /// The meeting date was set (rescheduling sets it again).
+    MeetingSet,
+    /// Family, setting, LA SEND, health and social care invited, at least 2
+    /// weeks before the meeting (reg 20(1), (3)).
+    InvitationsSent,
+    /// Advice and information circulated at least 2 weeks before (reg 20(4)).
+    PapersCirculated,
+    /// The meeting was held: the review is "held" by it.
+    MeetingHeld,
+    /// The report sent within 2 weeks of the meeting (reg 20(7)).
+    ReportSent,
+    /// The council's decision, within 4 weeks of the meeting, notified with
+    /// appeal rights (reg 20(10)): it concludes the review.
+    Decision,
+    /// The amended plan issued final, within 8 weeks of the decision notice
+    /// (reg 22(3)).
+    AmendedPlanIssued });
 remote_enum!(
     /// What the council decided after a review (reg 20(10)).
-    ReviewDecision = "domain::review::ReviewDecision" { Maintain, Amend, Cease });
+    ReviewDecision = "domain::review::ReviewDecision" {
+    /// Keep the plan as it is.
+    Maintain,
+    /// Amend the plan: the amended plan is due within 8 weeks of the notice.
+    Amend,
+    /// Cease to maintain the plan (only on a `CeaseGround`).
+    Cease });
 remote_enum!(
-    /// The only grounds to cease a plan (CFA 2014 s.45(1)).
-    CeaseGround = "domain::review::CeaseGround" { NoLongerNecessary, NoLongerResponsible });
+    /// The only grounds to cease a plan (CFA 2014 s.45(1)): never "left
+    /// education at 18 or over" by itself (reg 30).
+    CeaseGround = "domain::review::CeaseGround" {
+    /// It is no longer necessary for the plan to be maintained (s.45(1)(b)).
+    NoLongerNecessary,
+    /// The council is no longer responsible for the child or young person
+    /// (s.45(1)(a)).
+    NoLongerResponsible });
 remote_enum!(
     /// A move between settings that reg 18 times.
-    TransferKind = "domain::review::TransferKind" { BetweenSchools,
+    TransferKind = "domain::review::TransferKind" {
+    /// Between schools (early years to reception, primary to secondary, and
+    /// the like): the plan is amended by 15 February of the transfer year.
+    BetweenSchools,
+    /// From school (Year 11) to a post-16 institution: by 31 March.
     #[graphql(name = "SCHOOL_TO_POST_16")] SchoolToPostSixteen,
+    /// Between post-16 institutions: 5 months before the move.
     #[graphql(name = "POST_16_TO_POST_16")] PostSixteenToPostSixteen });
 
 /// The steps a case officer records with `recordReviewStep` (the meeting
 /// date, the decision and the amended plan have mutations of their own).
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum RecordableReviewStep {
+    /// Invitations sent, at least 2 weeks before the meeting (reg 20(1), (3)).
     InvitationsSent,
+    /// Advice and information circulated, at least 2 weeks before the meeting (reg 20(4)).
     PapersCirculated,
+    /// The review meeting was held.
     MeetingHeld,
+    /// The review report sent, within 2 weeks of the meeting (reg 20(7)).
     ReportSent,
 }
 
 /// A step of a review with its due date and status today.
 #[derive(SimpleObject, Debug)]
 pub struct ReviewStepView {
+    /// The step.
     pub step: ReviewStep,
     /// In a parent's words.
     pub label: &'static str,
+    /// When it is due.
     pub due_on: Date,
+    /// When it was done; null while not done.
     pub done_on: Option<Date>,
+    /// Where it stands today.
     pub status: MilestoneStatusGql,
 }
 
@@ -76,11 +117,17 @@ pub struct ReviewCycleView {
     pub due_on: Date,
     /// Held by the meeting, on or before `dueOn` to be on time.
     pub status: MilestoneStatusGql,
+    /// The day of the review meeting, once arranged.
     pub meeting_on: Option<Date>,
+    /// The day the meeting was held.
     pub held_on: Option<Date>,
+    /// The kinds of agency invited.
     pub invited_agencies: Vec<types::AgencyKind>,
+    /// Whether the family was invited (always, once invitations are sent).
     pub family_invited: bool,
+    /// The council's decision; null until made.
     pub decision: Option<ReviewDecision>,
+    /// With decision CEASE: the ground.
     pub cease_ground: Option<CeaseGround>,
     /// The decision notice: it concludes the review.
     pub concluded_on: Option<Date>,
@@ -88,33 +135,44 @@ pub struct ReviewCycleView {
     pub amended_plan_due_on: Option<Date>,
     /// A review of a plan made before the hub: only its conclusion is known.
     pub imported: bool,
+    /// Its reg 20 steps with due dates and status (empty for an imported review).
     pub steps: Vec<ReviewStepView>,
 }
 
 /// The next phase transfer and its reg 18 deadline.
 #[derive(SimpleObject, Debug)]
 pub struct PhaseTransferView {
+    /// The kind of move.
     pub kind: TransferKind,
+    /// The phase moved from, if known.
     pub from_phase: Option<types::SettingPhase>,
+    /// The phase moved to.
     pub to_phase: types::SettingPhase,
+    /// The day of the move.
     pub transfer_on: Date,
     /// The amended plan naming the next setting is due by this day.
     pub deadline: Date,
     /// Derived from the year group and phase (else set by the council).
     pub derived: bool,
+    /// When the amended plan naming the next setting was issued.
     pub amended_plan_issued_on: Option<Date>,
+    /// Where the deadline stands today.
     pub status: MilestoneStatusGql,
 }
 
 /// A plan (named by the assessment that made it) and its reviews.
 #[derive(SimpleObject, Debug)]
 pub struct PlanReviewsView {
+    /// The plan's id: the id of the assessment that made it.
     pub plan_id: ID,
+    /// The child.
     pub child_id: ID,
+    /// The day the plan was made (its final version issued).
     pub made_on: Date,
     /// Made before the hub: its 20-week figures are unknown and it is left
     /// out of timeliness.
     pub imported: bool,
+    /// When the plan ceased; null while maintained.
     pub ceased_on: Option<Date>,
     /// The review under way (`null` once the plan has ceased).
     pub current: Option<ReviewCycleView>,
@@ -122,6 +180,7 @@ pub struct PlanReviewsView {
     pub next_review_due_on: Option<Date>,
     /// Reviews that have concluded, oldest first.
     pub concluded: Vec<ReviewCycleView>,
+    /// The next phase transfer, if one is known.
     pub phase_transfer: Option<PhaseTransferView>,
     /// Where things stand, in a parent's words.
     pub summary: String,
@@ -130,7 +189,9 @@ pub struct PlanReviewsView {
 /// A review meeting your agency was invited to.
 #[derive(SimpleObject, Debug)]
 pub struct ReviewMeetingView {
+    /// The plan reviewed.
     pub plan_id: ID,
+    /// The day of the meeting.
     pub meeting_on: Date,
 }
 
@@ -273,7 +334,7 @@ impl ReviewQuery {
     async fn annual_reviews(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child.")] child_id: ID,
     ) -> GqlResult<Vec<PlanReviewsView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
@@ -285,7 +346,11 @@ impl ReviewQuery {
     }
 
     /// One plan's reviews (case officers).
-    async fn review_cycle(&self, ctx: &Context<'_>, plan_id: ID) -> GqlResult<PlanReviewsView> {
+    async fn review_cycle(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The plan (the id of the assessment that made it).")] plan_id: ID,
+    ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
         let plan = parse_id("planId", &plan_id)?;
         Ok(reviews_view(&rc.case_officer()?.review_cycle(plan).await?))
@@ -296,7 +361,7 @@ impl ReviewQuery {
     async fn review_meetings(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child.")] child_id: ID,
     ) -> GqlResult<Vec<ReviewMeetingView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
@@ -317,12 +382,17 @@ impl ReviewMutation {
     async fn import_plan(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
-        made_on: Date,
+        #[graphql(desc = "The child.")] child_id: ID,
+        #[graphql(desc = "The day the plan was made.")] made_on: Date,
+        #[graphql(desc = "The day its last review concluded, if it has had one.")]
         last_review_concluded_on: Option<Date>,
+        #[graphql(desc = "When the request for the assessment was received, if known.")]
         request_received_on: Option<Date>,
+        #[graphql(desc = "When the council decided to assess, if known.")]
         decided_to_assess_on: Option<Date>,
-        draft_issued_on: Option<Date>,
+        #[graphql(desc = "When the draft plan was issued, if known.")] draft_issued_on: Option<
+            Date,
+        >,
     ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -341,8 +411,8 @@ impl ReviewMutation {
     async fn schedule_review(
         &self,
         ctx: &Context<'_>,
-        plan_id: ID,
-        meeting_on: Date,
+        #[graphql(desc = "The plan.")] plan_id: ID,
+        #[graphql(desc = "The day of the meeting.")] meeting_on: Date,
     ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -357,10 +427,13 @@ impl ReviewMutation {
     async fn record_review_step(
         &self,
         ctx: &Context<'_>,
-        plan_id: ID,
-        step: RecordableReviewStep,
-        on: Date,
-        invited: Option<Vec<types::AgencyKind>>,
+        #[graphql(desc = "The plan.")] plan_id: ID,
+        #[graphql(desc = "The step.")] step: RecordableReviewStep,
+        #[graphql(desc = "The day it was done.")] on: Date,
+        #[graphql(desc = "With INVITATIONS_SENT: the kinds of agency invited.")] invited: Option<
+            Vec<types::AgencyKind>,
+        >,
+        #[graphql(desc = "With INVITATIONS_SENT: whether the family was invited (it must be).")]
         family_invited: Option<bool>,
     ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
@@ -387,11 +460,15 @@ impl ReviewMutation {
     async fn record_review_decision(
         &self,
         ctx: &Context<'_>,
-        plan_id: ID,
-        decision: ReviewDecision,
-        on: Date,
-        cease_ground: Option<CeaseGround>,
+        #[graphql(desc = "The plan.")] plan_id: ID,
+        #[graphql(desc = "The decision.")] decision: ReviewDecision,
+        #[graphql(desc = "The day of the decision notice.")] on: Date,
+        #[graphql(desc = "With CEASE: the s.45 ground.")] cease_ground: Option<CeaseGround>,
+        #[graphql(
+            desc = "Whether the notice gave the family their right of appeal; must be true."
+        )]
         appeal_rights_notified: bool,
+        #[graphql(desc = "With CEASE: whether the family was consulted first (it must be).")]
         family_consulted: Option<bool>,
     ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
@@ -412,8 +489,8 @@ impl ReviewMutation {
     async fn record_amended_plan_issued(
         &self,
         ctx: &Context<'_>,
-        plan_id: ID,
-        on: Date,
+        #[graphql(desc = "The plan.")] plan_id: ID,
+        #[graphql(desc = "The day the amended plan was issued.")] on: Date,
     ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -428,10 +505,12 @@ impl ReviewMutation {
     async fn set_phase_transfer(
         &self,
         ctx: &Context<'_>,
-        plan_id: ID,
-        to_phase: types::SettingPhase,
-        transfer_on: Date,
-        from_phase: Option<types::SettingPhase>,
+        #[graphql(desc = "The plan.")] plan_id: ID,
+        #[graphql(desc = "The phase moved to.")] to_phase: types::SettingPhase,
+        #[graphql(desc = "The day of the move.")] transfer_on: Date,
+        #[graphql(desc = "The phase moved from, if known.")] from_phase: Option<
+            types::SettingPhase,
+        >,
     ) -> GqlResult<PlanReviewsView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;

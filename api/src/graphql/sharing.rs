@@ -29,6 +29,7 @@ pub enum SharingStatus {
 /// One purpose that opens a cell today, and how.
 #[derive(SimpleObject, Debug)]
 pub struct SharingWay {
+    /// The purpose it opens the cell for.
     pub purpose: types::Purpose,
     /// CONSENT, PUBLIC_TASK or SAFEGUARDING.
     pub basis: types::BasisKind,
@@ -48,8 +49,11 @@ pub struct SharingWay {
 /// One agency × one section.
 #[derive(SimpleObject, Debug)]
 pub struct SharingCell {
+    /// The section (scope).
     pub scope: types::Scope,
+    /// What the cell says.
     pub status: SharingStatus,
+    /// Each purpose that opens it today, and how; empty when not shared.
     pub ways: Vec<SharingWay>,
     /// Purposes the family could agree to share it for.
     pub grantable_purposes: Vec<types::Purpose>,
@@ -58,16 +62,20 @@ pub struct SharingCell {
 /// An agency and its cells, one per section shown.
 #[derive(SimpleObject, Debug)]
 pub struct AgencySharing {
+    /// The agency.
     pub agency: types::Agency,
+    /// One cell per section shown, in the order of `scopes`.
     pub cells: Vec<SharingCell>,
 }
 
 /// A section shown, and whether the viewer may change its sharing.
 #[derive(SimpleObject, Debug)]
 pub struct SharingScope {
+    /// The section (scope).
     pub scope: types::Scope,
     /// How the section reads to a family.
     pub label: &'static str,
+    /// Whether the viewer may change who it is shared with.
     pub may_change: bool,
     /// Why not, in plain words.
     pub why_not: Option<String>,
@@ -76,9 +84,11 @@ pub struct SharingScope {
 /// Who can see what, for the signed-in family member.
 #[derive(SimpleObject, Debug)]
 pub struct SharingView {
+    /// The child.
     pub child_id: ID,
     /// The sections the viewer may read, in catalogue order.
     pub scopes: Vec<SharingScope>,
+    /// Every registered agency, with its cells.
     pub agencies: Vec<AgencySharing>,
     /// The viewer may change the sharing of at least one section.
     pub may_change: bool,
@@ -89,6 +99,7 @@ pub struct SharingView {
     pub handed_over: bool,
     /// Sections not shown because the viewer may not read them.
     pub hidden_scopes: i32,
+    /// The version of the information-sharing agreement the view was decided under.
     pub agreement_version: i32,
 }
 
@@ -147,7 +158,11 @@ impl SharingQuery {
     /// section you may read, decided as the hub decides real requests —
     /// shared with your agreement, by law, for safeguarding (where you
     /// may be told), not shared, or not possible under the agreement.
-    async fn sharing(&self, ctx: &Context<'_>, child_id: ID) -> async_graphql::Result<SharingView> {
+    async fn sharing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child; the caller must be family for this child.")] child_id: ID,
+    ) -> async_graphql::Result<SharingView> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         let v = rc.sharing(child).await?;

@@ -30,12 +30,16 @@ fn out(set: &BTreeSet<domain::Scope>) -> Vec<types::Scope> {
 /// Parental responsibility to record.
 #[derive(InputObject, Debug)]
 pub struct ParentalResponsibilityInput {
+    /// The child.
     pub child_id: ID,
     /// The holder's sign-in person id (for a care order: the named social
     /// worker who exercises the LA's parental responsibility).
     pub person_id: String,
+    /// Where the parental responsibility comes from.
     pub source: types::PrSource,
+    /// From when it is held.
     pub from: Date,
+    /// Until when (e.g. an order's end); absent when open-ended.
     pub until: Option<Date>,
     /// Birth certificate, order number, agreement reference.
     pub evidence: String,
@@ -50,56 +54,82 @@ pub struct ParentalResponsibilityInput {
 /// A deputy or attorney to record.
 #[derive(InputObject, Debug)]
 pub struct DeputyInput {
+    /// The young person.
     pub child_id: ID,
+    /// The deputy's or attorney's sign-in person id.
     pub person_id: String,
+    /// The kind of deputy or attorney.
     pub kind: types::DeputyKind,
+    /// The parts of the record they decide about.
     pub scopes: Vec<types::Scope>,
     /// The court order or LPA registration reference.
     pub evidence: String,
+    /// From when they act.
     pub from: Date,
+    /// Until when; absent when open-ended.
     pub until: Option<Date>,
 }
 
 /// A capacity assessment to record.
 #[derive(InputObject, Debug)]
 pub struct CapacityAssessmentInput {
+    /// The young person.
     pub child_id: ID,
     /// Defaults to INFORMATION_SHARING.
     pub decision: Option<types::CapacityDecision>,
     /// The scopes the decision covers.
     pub scopes: Vec<types::Scope>,
+    /// The assessor's professional role, e.g. "Educational psychologist".
     pub assessor_role: String,
+    /// When they assessed (not in the future).
     pub assessed_on: Date,
+    /// What they found.
     pub outcome: types::CapacityOutcome,
+    /// Their reasons (MCA 2005 s.3: understand, retain, weigh, communicate).
     pub reasons: String,
+    /// When the assessment is to be reviewed (after assessedOn).
     pub review_on: Date,
 }
 
 /// A Gillick-competence decision to record.
 #[derive(InputObject, Debug)]
 pub struct CompetenceInput {
+    /// The child.
     pub child_id: ID,
+    /// The assessor's professional role, e.g. "CAMHS clinician".
     pub assessor_role: String,
+    /// When they assessed (not in the future).
     pub assessed_on: Date,
+    /// Whether the child is Gillick competent for these scopes.
     pub competent: bool,
     /// PHYSICAL_HEALTH and/or MENTAL_HEALTH.
     pub scopes: Vec<types::Scope>,
     /// Scopes the child asked to keep from their parents.
     pub not_for_parents: Option<Vec<types::Scope>>,
+    /// The assessor's reasons.
     pub reasons: String,
 }
 
 /// A recorded parental responsibility.
 #[derive(SimpleObject, Debug)]
 pub struct ParentalResponsibility {
+    /// The record's id.
     pub id: ID,
+    /// The holder's sign-in person id.
     pub person_id: String,
+    /// Where it comes from.
     pub source: types::PrSource,
+    /// From when it is held.
     pub from: Date,
+    /// Until when; null when open-ended.
     pub until: Option<Date>,
+    /// What it rests on (birth certificate, order number, agreement reference).
     pub evidence: String,
+    /// How far the holder may exercise it.
     pub limit: types::PrLimitKind,
+    /// With limit SCOPES: what the holder may not decide on or see; empty otherwise.
     pub limited_scopes: Vec<types::Scope>,
+    /// The order that limits them, if any.
     pub order_reference: Option<String>,
     /// Held today (whatever its limits).
     pub current: bool,
@@ -108,39 +138,58 @@ pub struct ParentalResponsibility {
 /// A recorded deputy or attorney.
 #[derive(SimpleObject, Debug)]
 pub struct Deputy {
+    /// The record's id.
     pub id: ID,
+    /// The deputy's or attorney's sign-in person id.
     pub person_id: String,
+    /// The kind of deputy or attorney.
     pub kind: types::DeputyKind,
+    /// The parts of the record they decide about.
     pub scopes: Vec<types::Scope>,
+    /// The court order or LPA registration reference.
     pub evidence: String,
+    /// From when they act.
     pub from: Date,
+    /// Until when; null when open-ended.
     pub until: Option<Date>,
 }
 
 /// A recorded Gillick-competence decision.
 #[derive(SimpleObject, Debug)]
 pub struct CompetenceDecision {
+    /// The decision's id.
     pub id: ID,
+    /// Who assessed (token subject).
     pub assessor_subject: String,
+    /// Their professional role.
     pub assessor_role: String,
+    /// When they assessed.
     pub assessed_on: Date,
+    /// Whether the child was found Gillick competent for these scopes.
     pub competent: bool,
+    /// The scopes the decision covers.
     pub scopes: Vec<types::Scope>,
+    /// Scopes the child asked to keep from their parents.
     pub not_for_parents: Vec<types::Scope>,
+    /// The assessor's reasons.
     pub reasons: String,
 }
 
 /// The young person's challenge.
 #[derive(SimpleObject, Debug)]
 pub struct CapacityChallenge {
+    /// The challenge's id.
     pub id: ID,
+    /// The young person's reason, in their words.
     pub reason: String,
+    /// When they challenged.
     pub at: DateTime<Utc>,
 }
 
 /// Where an assessment stands.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum AssessmentStatus {
+    /// In force, and not past its review date.
     Current,
     /// Past its review date: it stands, and must be re-assessed.
     Overdue,
@@ -151,45 +200,68 @@ pub enum AssessmentStatus {
 /// A recorded capacity assessment.
 #[derive(SimpleObject, Debug)]
 pub struct CapacityAssessment {
+    /// The assessment's id.
     pub id: ID,
+    /// The decision it is about.
     pub decision: types::CapacityDecision,
+    /// The scopes the decision covers.
     pub scopes: Vec<types::Scope>,
+    /// Who recorded it (token subject).
     pub assessor_subject: String,
+    /// The assessor's professional role.
     pub assessor_role: String,
+    /// When they assessed.
     pub assessed_on: Date,
+    /// What they found.
     pub outcome: types::CapacityOutcome,
+    /// Their reasons.
     pub reasons: String,
+    /// When it is to be reviewed.
     pub review_on: Date,
+    /// True when it was carried over from the record's old yes/no capacity flag: re-assess it.
     pub carried_over: bool,
+    /// Where it stands.
     pub status: AssessmentStatus,
+    /// The young person's challenges to it, oldest first.
     pub challenges: Vec<CapacityChallenge>,
 }
 
 /// Who decides one scope today.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum Decider {
+    /// A person with current parental responsibility.
     ParentalResponsibility,
+    /// The young person themselves (Gillick competence, health information from 16, or past the end of compulsory school age).
     YoungPerson,
+    /// Someone acting for a young person who lacks capacity (a deputy, attorney or parent).
     ActingForYoungPerson,
 }
 
 /// Who decides one scope today, and by which rule.
 #[derive(SimpleObject, Debug)]
 pub struct ScopeAuthority {
+    /// The scope.
     pub scope: types::Scope,
+    /// Who decides it today.
     pub decided_by: Decider,
+    /// The rule that makes it so, in words.
     pub rule: String,
 }
 
 /// The facts about who decides for a child, as the caller may see them.
 #[derive(SimpleObject, Debug)]
 pub struct WhoDecidesView {
+    /// The child.
     pub child_id: ID,
+    /// Parental responsibility recorded for the child.
     pub parental_responsibility: Vec<ParentalResponsibility>,
+    /// Deputies and attorneys recorded for the young person.
     pub deputies: Vec<Deputy>,
     /// Shown to the young person and case officers only.
     pub competence: Vec<CompetenceDecision>,
+    /// Capacity assessments recorded for the young person.
     pub capacity_assessments: Vec<CapacityAssessment>,
+    /// For each scope: who decides today.
     pub authority: Vec<ScopeAuthority>,
 }
 
@@ -334,7 +406,11 @@ impl StandingQuery {
     /// attorneys, competence decisions (not shown to parents), capacity
     /// assessments, and per scope who decides today. For case officers of
     /// the council SEND team, and the child's family.
-    async fn who_decides(&self, ctx: &Context<'_>, child_id: ID) -> GqlResult<WhoDecidesView> {
+    async fn who_decides(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The child.")] child_id: ID,
+    ) -> GqlResult<WhoDecidesView> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
         let view = match rc.case_officer() {
@@ -354,7 +430,7 @@ impl StandingMutation {
     async fn record_parental_responsibility(
         &self,
         ctx: &Context<'_>,
-        input: ParentalResponsibilityInput,
+        #[graphql(desc = "The parental responsibility.")] input: ParentalResponsibilityInput,
     ) -> GqlResult<ParentalResponsibility> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -394,7 +470,11 @@ impl StandingMutation {
     }
 
     /// Records a deputy or attorney for the young person (case officers).
-    async fn record_deputy(&self, ctx: &Context<'_>, input: DeputyInput) -> GqlResult<Deputy> {
+    async fn record_deputy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deputy or attorney.")] input: DeputyInput,
+    ) -> GqlResult<Deputy> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
         let child = parse_id("childId", &input.child_id)?;
@@ -418,7 +498,7 @@ impl StandingMutation {
     async fn record_capacity_assessment(
         &self,
         ctx: &Context<'_>,
-        input: CapacityAssessmentInput,
+        #[graphql(desc = "The assessment.")] input: CapacityAssessmentInput,
     ) -> GqlResult<CapacityAssessment> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -447,7 +527,7 @@ impl StandingMutation {
     async fn record_competence(
         &self,
         ctx: &Context<'_>,
-        input: CompetenceInput,
+        #[graphql(desc = "The decision.")] input: CompetenceInput,
     ) -> GqlResult<CompetenceDecision> {
         let rc = request(ctx)?;
         let practitioner = rc.practitioner()?;
@@ -473,9 +553,9 @@ impl StandingMutation {
     async fn challenge_capacity_assessment(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
-        assessment_id: ID,
-        reason: String,
+        #[graphql(desc = "The young person.")] child_id: ID,
+        #[graphql(desc = "The assessment challenged.")] assessment_id: ID,
+        #[graphql(desc = "Why, in the young person's words.")] reason: String,
     ) -> GqlResult<CapacityAssessment> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;

@@ -27,13 +27,21 @@ use super::parse_id;
 /// A version of "all about me".
 #[derive(SimpleObject, Debug)]
 pub struct AllAboutMeVersionView {
+    /// The version number, from 1.
     pub version: i32,
+    /// What matters to the child.
     pub what_matters: Option<String>,
+    /// How best to support the child.
     pub how_to_support: Option<String>,
+    /// The child's hopes and aspirations.
     pub aspirations: Option<String>,
+    /// The child's story so far.
     pub history: Option<String>,
+    /// Who wrote this version (their sign-in subject).
     pub written_by: String,
+    /// In which capacity they wrote it.
     pub written_as: WrittenAsGql,
+    /// When it was written.
     pub written_at: DateTime<Utc>,
 }
 
@@ -80,11 +88,15 @@ impl From<AppliedException> for AppliedExceptionView {
 /// A statutory milestone on today's date.
 #[derive(SimpleObject, Debug)]
 pub struct MilestoneView {
+    /// The step.
     pub milestone: MilestoneGql,
     /// In a parent's words.
     pub label: &'static str,
+    /// Its statutory due date (for DRAFT, the practical target).
     pub due_on: Date,
+    /// When it was done; null while not done.
     pub done_on: Option<Date>,
+    /// Where it stands today.
     pub status: MilestoneStatusGql,
     /// Where it stands, in a parent's words ("delayed because …" where an
     /// exception applies, never "late").
@@ -97,13 +109,18 @@ pub struct MilestoneView {
 /// (reg 6(4)).
 #[derive(SimpleObject, Debug)]
 pub struct ReuseConfirmationView {
+    /// The confirmation's id.
     pub id: ID,
+    /// The advice request it is for.
     pub request_id: ID,
+    /// The existing advice confirmed still sufficient.
     pub contribution_id: ID,
+    /// Who confirmed: the advice's author or the family.
     pub party: ReusePartyGql,
     /// DIGITAL (their own sign-in), or WRITTEN / VERBAL recorded by a case
     /// officer.
     pub method: CaptureMethod,
+    /// The day they confirmed.
     pub confirmed_on: Date,
     /// Who confirmed (their subject), where known: for the council only.
     pub confirmed_by: Option<String>,
@@ -134,27 +151,39 @@ impl ReuseConfirmationView {
 /// A request for advice, and how it was answered.
 #[derive(SimpleObject, Debug)]
 pub struct AdviceRequestView {
+    /// The request's id.
     pub id: ID,
+    /// The child.
     pub child_id: ID,
+    /// The EHC needs assessment it is for.
     pub assessment_id: ID,
+    /// The agency asked.
     pub agency_id: ID,
+    /// Its name, from the register; null if no longer registered.
     pub agency_name: Option<String>,
+    /// Its kind.
     pub agency_kind: Option<types::AgencyKind>,
+    /// The part of the record the advice is about.
     pub scope: types::Scope,
     /// The profession whose advice template answers the request (the one
     /// asked, else the agency's default); null when neither names one.
     pub profession: Option<super::templates::ProfessionGql>,
+    /// The day the advice was requested.
     pub asked_on: Date,
     /// The statutory due date: never more than 6 weeks from the request
     /// (reg 8(1)). The status is always from it.
     pub due_on: Date,
     /// A local, non-statutory target date, if the council set one.
     pub target_on: Option<Date>,
+    /// Where it stands today (from the statutory due date).
     pub status: MilestoneStatusGql,
     /// The exception that lifted this request's time limit, if one applies.
     pub exception: Option<AppliedExceptionView>,
+    /// When it was answered; null while unanswered.
     pub answered_on: Option<Date>,
+    /// How it was answered: new advice or reused advice.
     pub answer: Option<AdviceAnswerModeGql>,
+    /// The contribution that answered it.
     pub contribution_id: Option<ID>,
     /// The date the answering advice itself was written (for reused
     /// advice, before the request).
@@ -169,14 +198,18 @@ pub struct AdviceRequestView {
 /// A recorded exception to the time limits.
 #[derive(SimpleObject, Debug)]
 pub struct ClockExceptionView {
+    /// The ground.
     pub exception: ClockExceptionGql,
+    /// The ground in a parent's words.
     pub label: &'static str,
     /// The limit it attaches to (none for one carried over that no limit
     /// accepts).
     pub limit: Option<TimeLimitGql>,
     /// For the advice limit: the request it excuses.
     pub advice_request_id: Option<ID>,
+    /// The day the circumstance arose.
     pub on: Date,
+    /// The case officer's note, if any.
     pub note: Option<String>,
 }
 
@@ -184,11 +217,17 @@ pub struct ClockExceptionView {
 #[derive(SimpleObject, Debug)]
 #[graphql(complex)]
 pub struct AssessmentView {
+    /// The assessment's id.
     pub id: ID,
+    /// The child.
     pub child_id: ID,
+    /// When the council received the request for an assessment: the statutory clock starts here.
     pub request_received_on: Date,
+    /// Its statutory steps on today's date, in order.
     pub milestones: Vec<MilestoneView>,
+    /// The advice requested for it (reg 6(1)).
     pub advice_requests: Vec<AdviceRequestView>,
+    /// The exceptions to the time limits recorded for it.
     pub exceptions: Vec<ClockExceptionView>,
     /// Where things stand, in a parent's words.
     pub summary: String,
@@ -441,7 +480,7 @@ impl TellQuery {
     async fn all_about_me_history(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child; the caller must be family for this child.")] child_id: ID,
     ) -> GqlResult<Vec<AllAboutMeVersionView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
@@ -459,7 +498,7 @@ impl TellQuery {
     async fn assessment(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child.")] child_id: ID,
     ) -> GqlResult<Option<AssessmentView>> {
         let rc = request(ctx)?;
         let child = parse_id("childId", &child_id)?;
@@ -483,7 +522,11 @@ impl TellQuery {
 
     /// One advice request addressed to your agency. NOT_FOUND when there
     /// is no such request or it was addressed to another agency.
-    async fn advice_request(&self, ctx: &Context<'_>, id: ID) -> GqlResult<AdviceRequestView> {
+    async fn advice_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The advice request.")] id: ID,
+    ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         let practitioner = rc.practitioner()?;
         let id = parse_id("id", &id)?;
@@ -498,7 +541,7 @@ impl TellQuery {
     async fn advice_answer(
         &self,
         ctx: &Context<'_>,
-        request_id: ID,
+        #[graphql(desc = "The advice request.")] request_id: ID,
     ) -> GqlResult<Option<ContributionView>> {
         let rc = request(ctx)?;
         let practitioner = rc.practitioner()?;
@@ -513,9 +556,13 @@ impl TellQuery {
 /// "All about me", in the family's or young person's own words.
 #[derive(InputObject, Debug)]
 pub struct AllAboutMeInput {
+    /// What matters to the child.
     pub what_matters: Option<String>,
+    /// How best to support the child.
     pub how_to_support: Option<String>,
+    /// The child's hopes and aspirations.
     pub aspirations: Option<String>,
+    /// The child's story so far.
     pub history: Option<String>,
 }
 
@@ -524,11 +571,17 @@ pub struct AllAboutMeInput {
 pub struct ContributionInput {
     /// Ignored by `submitAdvice`, which answers the request's scope.
     pub scope: Option<types::Scope>,
+    /// Advice, assessment findings or an update; UPDATE when absent.
     pub kind: Option<ContributionKindGql>,
+    /// A short title.
     pub title: String,
+    /// The needs it describes (free text).
     pub needs: Option<String>,
+    /// The outcomes it proposes (free text).
     pub outcomes: Option<String>,
+    /// The provision it recommends (free text).
     pub provision: Option<String>,
+    /// Any other notes.
     pub notes: Option<String>,
     /// A contribution of yours this one replaces.
     pub supersedes: Option<ID>,
@@ -571,7 +624,8 @@ impl TellMutation {
     async fn update_all_about_me(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child.")] child_id: ID,
+        #[graphql(desc = "The new version; each field absent is left empty in it.")]
         input: AllAboutMeInput,
     ) -> GqlResult<AllAboutMeVersionView> {
         let rc = request(ctx)?;
@@ -591,8 +645,8 @@ impl TellMutation {
     async fn contribute(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
-        input: ContributionInput,
+        #[graphql(desc = "The child.")] child_id: ID,
+        #[graphql(desc = "What your agency knows.")] input: ContributionInput,
     ) -> GqlResult<ContributionView> {
         let rc = request(ctx)?;
         let practitioner = rc.practitioner()?;
@@ -611,7 +665,10 @@ impl TellMutation {
     async fn start_assessment(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
+        #[graphql(desc = "The child.")] child_id: ID,
+        #[graphql(
+            desc = "When the council received the request for an assessment (not in the future): the clock starts here."
+        )]
         request_received_on: Date,
     ) -> GqlResult<AssessmentView> {
         let rc = request(ctx)?;
@@ -627,9 +684,12 @@ impl TellMutation {
     async fn record_decision_to_assess(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(
+            desc = "True when the council will assess; false when it will not (the family may appeal)."
+        )]
         assess: bool,
-        on: Date,
+        #[graphql(desc = "The day of the decision.")] on: Date,
     ) -> GqlResult<AssessmentView> {
         let kind = if assess {
             AssessmentEventKind::DecidedToAssess
@@ -648,8 +708,9 @@ impl TellMutation {
     async fn issue_draft(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        on: Date,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The day the draft was issued.")] on: Date,
+        #[graphql(desc = "Why the draft goes ahead while required checklist sources are open.")]
         open_items_reason: Option<String>,
     ) -> GqlResult<AssessmentView> {
         let rc = request(ctx)?;
@@ -666,8 +727,8 @@ impl TellMutation {
     async fn issue_final_plan(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        on: Date,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The day the final plan was issued.")] on: Date,
     ) -> GqlResult<AssessmentView> {
         step(
             ctx,
@@ -690,12 +751,14 @@ impl TellMutation {
     async fn record_exception(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        limit: TimeLimitGql,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The time limit the exception lifts.")] limit: TimeLimitGql,
+        #[graphql(desc = "The ground; it must be one the limit allows.")]
         exception: ClockExceptionGql,
-        on: Date,
+        #[graphql(desc = "The day the circumstance arose.")] on: Date,
+        #[graphql(desc = "For the ADVICE limit only: the request it excuses.")]
         advice_request_id: Option<ID>,
-        note: Option<String>,
+        #[graphql(desc = "A note for the case file.")] note: Option<String>,
     ) -> GqlResult<AssessmentView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -722,8 +785,11 @@ impl TellMutation {
     async fn decide_not_to_issue(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        on: Date,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The day of the decision.")] on: Date,
+        #[graphql(
+            desc = "Whether the family was told of their right to appeal (reg 10(3)); must be true."
+        )]
         appeal_rights_notified: bool,
     ) -> GqlResult<AssessmentView> {
         let rc = request(ctx)?;
@@ -752,12 +818,17 @@ impl TellMutation {
     async fn request_advice(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
-        agency_id: ID,
-        scope: types::Scope,
-        #[graphql(default)] attach: Vec<types::Scope>,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The agency asked.")] agency_id: ID,
+        #[graphql(desc = "The part of the record the advice is about.")] scope: types::Scope,
+        #[graphql(
+            default,
+            desc = "The parts of the record shared with the request. Default none."
+        )]
+        attach: Vec<types::Scope>,
+        #[graphql(desc = "An earlier statutory due date than 6 weeks from today; never later.")]
         due_on: Option<Date>,
-        target_on: Option<Date>,
+        #[graphql(desc = "A local, non-statutory target date.")] target_on: Option<Date>,
         #[graphql(
             desc = "The profession asked (which advice template applies); by default the agency's: school SCHOOL_SETTING, EP EDUCATIONAL_PSYCHOLOGY, SLT SPEECH_LANGUAGE_THERAPY, OT OCCUPATIONAL_THERAPY_PHYSIOTHERAPY, health PAEDIATRIC_HEALTH, CAMHS, social care SOCIAL_CARE."
         )]
@@ -784,8 +855,9 @@ impl TellMutation {
     async fn submit_advice(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The advice request answered; it must be addressed to your agency.")]
         request_id: ID,
-        input: ContributionInput,
+        #[graphql(desc = "The advice.")] input: ContributionInput,
     ) -> GqlResult<ContributionView> {
         let rc = request(ctx)?;
         let practitioner = rc.practitioner()?;
@@ -805,8 +877,8 @@ impl TellMutation {
     async fn reuse_advice(
         &self,
         ctx: &Context<'_>,
-        request_id: ID,
-        contribution_id: ID,
+        #[graphql(desc = "The advice request answered.")] request_id: ID,
+        #[graphql(desc = "The existing advice or assessment findings.")] contribution_id: ID,
     ) -> GqlResult<AdviceRequestView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -827,8 +899,8 @@ impl TellMutation {
     async fn confirm_advice_reuse(
         &self,
         ctx: &Context<'_>,
-        request_id: ID,
-        contribution_id: ID,
+        #[graphql(desc = "The advice request.")] request_id: ID,
+        #[graphql(desc = "The existing advice you confirm.")] contribution_id: ID,
     ) -> GqlResult<ReuseConfirmationView> {
         let rc = request(ctx)?;
         let request_id = parse_id("requestId", &request_id)?;
@@ -844,10 +916,11 @@ impl TellMutation {
     async fn record_reuse_confirmation(
         &self,
         ctx: &Context<'_>,
-        request_id: ID,
-        contribution_id: ID,
-        party: ReusePartyGql,
-        method: CaptureMethod,
+        #[graphql(desc = "The advice request.")] request_id: ID,
+        #[graphql(desc = "The existing advice confirmed.")] contribution_id: ID,
+        #[graphql(desc = "Who confirmed: its author or the family.")] party: ReusePartyGql,
+        #[graphql(desc = "WRITTEN or VERBAL.")] method: CaptureMethod,
+        #[graphql(desc = "The signed form's reference, or the call's date, time and reference.")]
         evidence: String,
     ) -> GqlResult<ReuseConfirmationView> {
         let rc = request(ctx)?;

@@ -24,14 +24,23 @@ type GqlResult<T> = async_graphql::Result<T>;
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(name = "Profession", remote = "domain::template::Profession")]
 pub enum ProfessionGql {
+    /// The head teacher or SENCO of the school or setting (reg 6(1)(b)).
     SchoolSetting,
+    /// A qualified teacher of children with hearing or vision impairment (reg 6(2)).
     SensorySpecialistTeacher,
+    /// An educational psychologist (reg 6(1)(d)).
     EducationalPsychology,
+    /// A speech and language therapist.
     SpeechLanguageTherapy,
+    /// An occupational therapist or physiotherapist.
     OccupationalTherapyPhysiotherapy,
+    /// A paediatrician or other health care professional (reg 6(1)(c)).
     PaediatricHealth,
+    /// Child and adolescent mental health services.
     Camhs,
+    /// Social care (reg 6(1)(e)).
     SocialCare,
+    /// Preparing for adulthood, from Year 9 (reg 6(1)(g)).
     PreparingForAdulthood,
 }
 
@@ -40,17 +49,29 @@ pub enum ProfessionGql {
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(name = "PlanSection", remote = "domain::plan::PlanSection")]
 pub enum PlanSectionGql {
+    /// Views, interests and aspirations of the child and parents, or of the young person: the family's own "all about me".
     A,
+    /// Special educational needs.
     B,
+    /// Health needs related to the special educational needs.
     C,
+    /// Social care needs related to the special educational needs or disability.
     D,
+    /// Outcomes sought, including for adult life.
     E,
+    /// Special educational provision (specific, normally quantified).
     F,
+    /// Health provision.
     G,
+    /// Social care provision under s.2 of the Chronically Sick and Disabled Persons Act 1970.
     H1,
+    /// Other social care provision.
     H2,
+    /// The school or other setting.
     I,
+    /// Personal budget and direct payments.
     J,
+    /// The advice and information gathered, appended.
     K,
 }
 
@@ -58,7 +79,9 @@ pub enum PlanSectionGql {
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(name = "TemplateSectionKind", remote = "domain::template::SectionKind")]
 pub enum SectionKindGql {
+    /// Free text.
     Text,
+    /// A list of provision, each item with what, who, how often and for how long (CoP 9.69: specific and normally quantified).
     Provision,
 }
 
@@ -66,10 +89,15 @@ pub enum SectionKindGql {
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(name = "ChecklistItemStatus", remote = "domain::checklist::ItemStatus")]
 pub enum ItemStatusGql {
+    /// Nothing asked, given or recorded yet.
     Open,
+    /// Asked for on this assessment, not yet answered.
     Requested,
+    /// Answered with new advice (for (a): "all about me" is written).
     Answered,
+    /// Answered with existing advice (reg 6(4)).
     Reused,
+    /// The case officer recorded why it is not required.
     NotRequired,
 }
 
@@ -79,10 +107,13 @@ pub enum ItemStatusGql {
 pub struct TemplateSectionView {
     /// Stable key: the key advice gives for this section.
     pub key: String,
+    /// The section's title.
     pub title: String,
     /// Guidance for the professional filling it in.
     pub help: String,
+    /// Whether it asks for free text or provision items.
     pub kind: SectionKindGql,
+    /// Whether advice must fill it in.
     pub required: bool,
     /// The plan section it feeds.
     pub feeds: PlanSectionGql,
@@ -108,9 +139,13 @@ impl From<TemplateSection> for TemplateSectionView {
 #[derive(SimpleObject, Debug)]
 #[graphql(name = "AdviceTemplate")]
 pub struct AdviceTemplateView {
+    /// The profession it is for.
     pub profession: ProfessionGql,
+    /// Its version number, from 1.
     pub version: i32,
+    /// Its title.
     pub title: String,
+    /// Its sections, in order.
     pub sections: Vec<TemplateSectionView>,
 }
 
@@ -129,9 +164,13 @@ impl From<AdviceTemplate> for AdviceTemplateView {
 #[derive(SimpleObject, Debug)]
 #[graphql(name = "ProvisionItem")]
 pub struct ProvisionItemView {
+    /// What the provision is.
     pub what: String,
+    /// Who provides it.
     pub who: String,
+    /// How often.
     pub how_often: String,
+    /// For how long.
     pub how_long: String,
 }
 
@@ -150,12 +189,17 @@ impl From<ProvisionItem> for ProvisionItemView {
 #[derive(SimpleObject, Debug)]
 #[graphql(name = "AdviceSection")]
 pub struct AdviceSectionView {
+    /// The template section's key.
     pub key: String,
     /// The template's title for it.
     pub title: String,
+    /// The plan section it feeds; null if the template no longer has the key.
     pub feeds: Option<PlanSectionGql>,
+    /// That plan section's heading.
     pub feeds_title: Option<&'static str>,
+    /// The text, for a TEXT section.
     pub text: Option<String>,
+    /// The provision items, for a PROVISION section.
     pub provision: Vec<ProvisionItemView>,
 }
 
@@ -164,8 +208,11 @@ pub struct AdviceSectionView {
 #[derive(SimpleObject, Debug)]
 #[graphql(name = "AdviceContent")]
 pub struct AdviceContentView {
+    /// The profession of the template it was written against.
     pub profession: ProfessionGql,
+    /// That template's version.
     pub template_version: i32,
+    /// Its sections, in the template's order.
     pub sections: Vec<AdviceSectionView>,
 }
 
@@ -217,9 +264,13 @@ pub(super) async fn contribution_content(
 #[derive(InputObject, Debug)]
 #[graphql(name = "ProvisionItemInput")]
 pub struct ProvisionItemInput {
+    /// What the provision is (required).
     pub what: Option<String>,
+    /// Who provides it (required).
     pub who: Option<String>,
+    /// How often (required).
     pub how_often: Option<String>,
+    /// For how long (required).
     pub how_long: Option<String>,
 }
 
@@ -228,8 +279,11 @@ pub struct ProvisionItemInput {
 #[derive(InputObject, Debug)]
 #[graphql(name = "AdviceSectionInput")]
 pub struct AdviceSectionInput {
+    /// The template section's key.
     pub key: String,
+    /// The text, for a TEXT section.
     pub text: Option<String>,
+    /// The provision items, for a PROVISION section. Default none.
     #[graphql(default)]
     pub provision: Vec<ProvisionItemInput>,
 }
@@ -239,6 +293,7 @@ pub struct AdviceSectionInput {
 #[derive(InputObject, Debug)]
 #[graphql(name = "AdviceContentInput")]
 pub struct AdviceContentInput {
+    /// The sections filled in.
     pub sections: Vec<AdviceSectionInput>,
 }
 
@@ -279,11 +334,15 @@ pub struct ChecklistItemView {
     pub why: String,
     /// A (f) suggestion from the child's needs: never holds up the draft.
     pub suggested: bool,
+    /// Where it stands.
     pub status: ItemStatusGql,
     /// Required and open: the draft waits for it (or a reason).
     pub blocks_draft: bool,
+    /// The advice request made for it, if any.
     pub request_id: Option<ID>,
+    /// That request's status today.
     pub request_status: Option<MilestoneStatusGql>,
+    /// When it was answered, if it was.
     pub answered_on: Option<Date>,
     /// Why the case officer recorded it as not required.
     pub not_required_reason: Option<String>,
@@ -311,8 +370,11 @@ impl From<ChecklistItem> for ChecklistItemView {
 #[derive(SimpleObject, Debug)]
 #[graphql(name = "AdviceChecklist")]
 pub struct ChecklistView {
+    /// The assessment.
     pub assessment_id: ID,
+    /// The child.
     pub child_id: ID,
+    /// Each source of advice, in the regulation's order.
     pub items: Vec<ChecklistItemView>,
     /// No required item is open: `issueDraft` needs no reason.
     pub ready_for_draft: bool,
@@ -341,8 +403,8 @@ impl TemplateQuery {
     async fn advice_template(
         &self,
         ctx: &Context<'_>,
-        profession: ProfessionGql,
-        version: Option<i32>,
+        #[graphql(desc = "The profession.")] profession: ProfessionGql,
+        #[graphql(desc = "The version; the latest when absent.")] version: Option<i32>,
     ) -> GqlResult<AdviceTemplateView> {
         let rc = request(ctx)?;
         Ok(rc.advice_template(profession.into(), version).await?.into())
@@ -363,7 +425,7 @@ impl TemplateQuery {
     async fn advice_checklist(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
     ) -> GqlResult<ChecklistView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;
@@ -382,8 +444,8 @@ impl TemplateMutation {
     async fn publish_advice_template(
         &self,
         ctx: &Context<'_>,
-        profession: ProfessionGql,
-        source: String,
+        #[graphql(desc = "The profession.")] profession: ProfessionGql,
+        #[graphql(desc = "The template in TOML.")] source: String,
     ) -> GqlResult<AdviceTemplateView> {
         let rc = request(ctx)?;
         Ok(rc
@@ -399,9 +461,10 @@ impl TemplateMutation {
     async fn record_advice_not_required(
         &self,
         ctx: &Context<'_>,
-        assessment_id: ID,
+        #[graphql(desc = "The assessment.")] assessment_id: ID,
+        #[graphql(desc = "The source of advice not required, by its profession.")]
         profession: ProfessionGql,
-        reason: String,
+        #[graphql(desc = "Why it is not required.")] reason: String,
     ) -> GqlResult<ChecklistView> {
         let rc = request(ctx)?;
         let officer = rc.case_officer()?;

@@ -36,7 +36,7 @@ fn view_query() -> String {
 
 fn record_exception() -> String {
     format!(
-        "mutation($a: ID!, $limit: TimeLimitGql!, $exception: ClockExceptionGql!, $on: Date!, $r: ID) {{
+        "mutation($a: ID!, $limit: TimeLimit!, $exception: ClockException!, $on: Date!, $r: ID) {{
            recordException(assessmentId: $a, limit: $limit, exception: $exception, on: $on,
                            adviceRequestId: $r) {{ {} }} }}",
         view_fields()

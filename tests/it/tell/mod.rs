@@ -109,8 +109,8 @@ fn decide() -> String {
 /// be given).
 fn exception() -> String {
     format!(
-        "mutation($a: ID!, $on: Date!, $note: String, $limit: TimeLimitGql! = FINAL_PLAN,
-                  $exception: ClockExceptionGql! = FAMILY_ABSENT, $r: ID) {{
+        "mutation($a: ID!, $on: Date!, $note: String, $limit: TimeLimit! = FINAL_PLAN,
+                  $exception: ClockException! = FAMILY_ABSENT, $r: ID) {{
            recordException(assessmentId: $a, limit: $limit, exception: $exception, on: $on,
                            adviceRequestId: $r, note: $note) {{ {} }} }}",
         assessment_fields()
@@ -151,7 +151,7 @@ fn confirm_reuse() -> String {
 /// A case officer records a written or verbal confirmation.
 fn record_reuse() -> String {
     format!(
-        "mutation($r: ID!, $c: ID!, $party: ReusePartyGql!, $method: CaptureMethod! = WRITTEN,
+        "mutation($r: ID!, $c: ID!, $party: ReuseParty!, $method: CaptureMethod! = WRITTEN,
                   $evidence: String! = \"Reuse form RF-1 ({MARK})\") {{
            recordReuseConfirmation(requestId: $r, contributionId: $c, party: $party,
                                    method: $method, evidence: $evidence) {{ {CONFIRMATION_FIELDS} }} }}"
