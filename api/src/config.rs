@@ -198,6 +198,19 @@ pub struct Settings {
     pub review: domain::review::ReviewPolicy,
     /// The family and provider pages: sessions and sign-in.
     pub web: WebSettings,
+    /// Span and metric options beyond the standard `OTEL_*` variables.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Telemetry options of the hub's own (the exporter follows `OTEL_*`).
+#[derive(Debug, Clone, Default)]
+pub struct TelemetrySettings {
+    /// GraphQL operation names spans and metrics may show; every other
+    /// client-chosen name is redacted (it can carry a child's name).
+    pub operation_names: std::collections::BTreeSet<String>,
+    /// Where `GET /metrics` (Prometheus) is served; `None`: not at all.
+    /// Never on the public address.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The hub's own pages (`/family`, `/provider`): where they are served
@@ -361,6 +374,14 @@ pub struct ConfigArgs {
     /// Scopes to ask for, space-separated (default "openid profile").
     #[arg(long, env = "TELLONCE_OIDC_SCOPES", global = true)]
     pub oidc_scopes: Option<String>,
+    /// GraphQL operation names spans and metrics may show, comma-separated
+    /// (any other client-chosen name is redacted).
+    #[arg(long, env = "TELLONCE_OTEL_OPERATION_NAMES", global = true)]
+    pub otel_operation_names: Option<String>,
+    /// Serve Prometheus metrics on this address, e.g. 127.0.0.1:9464 (off
+    /// by default; never on the public address).
+    #[arg(long, env = "TELLONCE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -402,6 +423,8 @@ struct FileSettings {
     oidc_client_id: Option<String>,
     oidc_client_secret: Option<String>,
     oidc_scopes: Option<String>,
+    otel_operation_names: Option<Vec<String>>,
+    metrics_bind: Option<SocketAddr>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -570,6 +593,23 @@ impl ConfigArgs {
                     anyhow::anyhow!("{e}: set TELLONCE_UNDER_FIVE_REVIEW_MONTHS to 3, 4, 5 or 6")
                 })?,
                 None => domain::review::ReviewPolicy::default(),
+            },
+            telemetry: TelemetrySettings {
+                operation_names: match &self.otel_operation_names {
+                    Some(list) => list
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    None => file
+                        .otel_operation_names
+                        .clone()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect(),
+                },
+                metrics_bind: self.metrics_bind.or(file.metrics_bind),
             },
             web: {
                 let d = WebSettings::default();

@@ -282,6 +282,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
             personas: true,
             ..Default::default()
         },
+        telemetry: Default::default(),
     }
 }
 

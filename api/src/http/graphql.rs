@@ -42,7 +42,11 @@ async fn execute_in_order(
 /// the guard. Returns the span for the request: operation name(s) and
 /// type(s), never the query text or variables (they can hold identifiers).
 /// A refused document carries its refusal, which the schema's guard answers.
-fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> tracing::Span {
+fn checked_and_span(
+    request: &mut BatchRequest,
+    limits: &DocumentLimits,
+    allowed_names: &std::collections::BTreeSet<String>,
+) -> tracing::Span {
     let requests: Vec<&mut async_graphql::Request> = match request {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => rs.iter_mut().collect(),
@@ -53,6 +57,7 @@ fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> trac
         let doc = match guard::check(&r.query, &r.variables, limits) {
             Ok(doc) => doc,
             Err(refusal) => {
+                names.push(String::new());
                 types.push("invalid");
                 r.data.insert(guard::Checked::Refused(refusal));
                 continue;
@@ -73,11 +78,7 @@ fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> trac
         r.set_parsed_query(doc);
         r.data.insert(guard::Checked::Passed);
     }
-    tracing::info_span!(
-        "graphql",
-        graphql.operation.name = %names.join(","),
-        graphql.operation.type = %types.join(","),
-    )
+    crate::telemetry::graphql_span(&names, &types, allowed_names)
 }
 
 pub async fn graphql(
@@ -121,15 +122,20 @@ pub async fn graphql(
     let now = state.clock.unwrap_or_else(Utc::now);
     let trace_id = crate::telemetry::current_trace_id();
     let mut request = request;
-    let span = checked_and_span(&mut request, &state.document_limits);
+    let span = checked_and_span(
+        &mut request,
+        &state.document_limits,
+        &state.otel_operation_names,
+    );
     let context = context_for(&state, principal, request_id, trace_id, now);
     // A batch runs one operation after another, in order, so a read that
     // follows a withdrawal in the same batch sees it.
     let response = tracing::Instrument::instrument(
         execute_in_order(&state.schema, request, context.clone()),
-        span,
+        span.clone(),
     )
     .await;
+    crate::telemetry::graphql_outcome(&span, &response);
     // Nothing leaves the hub before its trace entries are durable.
     if context.finish().await.is_err() {
         return error_response(

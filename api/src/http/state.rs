@@ -34,6 +34,9 @@ pub struct AppState {
     pub web: Arc<crate::config::WebSettings>,
     /// The pages' OpenID Connect provider, when one is configured.
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// GraphQL operation names that spans and metrics may show; any other
+    /// client-chosen name is redacted (it can carry a child's name).
+    pub otel_operation_names: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for AppState {

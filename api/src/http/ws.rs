@@ -60,6 +60,7 @@ async fn serve_socket(
 ) {
     use axum::extract::ws::{CloseFrame, Message};
     use futures_util::{SinkExt as _, StreamExt as _};
+    let _open = crate::metrics::OpenSubscription::open();
     let (mut sink, stream) = socket.split();
     let over_limit = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = over_limit.clone();
