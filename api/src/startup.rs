@@ -230,14 +230,20 @@ async fn shutdown_signal() {
 
 pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
     Router::new()
-        .route("/graphql", get(http::graphiql::page).post(http::graphql::graphql))
+        .route(
+            "/graphql",
+            get(http::graphiql::page).post(http::graphql::graphql),
+        )
         .route("/graphiql/{asset}", get(http::graphiql::asset))
         .route("/graphql/ws", get(http::ws::subscriptions))
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/trace/export", get(http::export::export))
         .route("/exports/timeliness.csv", get(http::report::timeliness_csv))
-        .route("/plans/{assessment}/versions/{file}", get(http::plan::version))
+        .route(
+            "/plans/{assessment}/versions/{file}",
+            get(http::plan::version),
+        )
         .route("/plans/{assessment}/{file}", get(http::plan::latest))
         .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(max_body))
@@ -274,9 +280,11 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         // The hub makes every request id itself: a caller cannot choose the
         // id that goes into the access trace.
-        .layer(axum::middleware::map_request(|mut request: axum::extract::Request| async move {
-            request.headers_mut().remove(REQUEST_ID);
-            request
-        }))
+        .layer(axum::middleware::map_request(
+            |mut request: axum::extract::Request| async move {
+                request.headers_mut().remove(REQUEST_ID);
+                request
+            },
+        ))
         .with_state(state)
 }

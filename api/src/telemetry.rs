@@ -75,7 +75,8 @@ pub enum Protocol {
 /// specification's default). `http/json` is not built in: it falls back to
 /// `http/protobuf` with a warning.
 pub fn protocol_from_env() -> Protocol {
-    let asked = env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| env("OTEL_EXPORTER_OTLP_PROTOCOL"));
+    let asked =
+        env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| env("OTEL_EXPORTER_OTLP_PROTOCOL"));
     match asked.as_deref().map(str::trim) {
         Some("grpc") => Protocol::Grpc,
         None | Some("http/protobuf") => Protocol::HttpProtobuf,
@@ -222,7 +223,8 @@ pub fn join_requests<'a>(span: &tracing::Span, parents: impl Iterator<Item = &'a
     match parents.as_slice() {
         [] => {}
         [one] => {
-            let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context((*one).clone()));
+            let _ = span
+                .set_parent(opentelemetry::Context::new().with_remote_span_context((*one).clone()));
         }
         many => {
             let _ = span.set_parent(opentelemetry::Context::new());
@@ -289,7 +291,11 @@ pub fn http_response(span: &tracing::Span, status: axum::http::StatusCode) {
 /// The operation name to show: the client's own only if the allow-list
 /// names it (a client-chosen name can carry a child's name).
 pub fn shown_operation_name<'a>(name: &'a str, allowed: &BTreeSet<String>) -> &'a str {
-    if allowed.contains(name) { name } else { REDACTED }
+    if allowed.contains(name) {
+        name
+    } else {
+        REDACTED
+    }
 }
 
 /// The span of one GraphQL request (one or a batch of operations):

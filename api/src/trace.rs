@@ -103,11 +103,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
         crate::telemetry::join_requests(&span, jobs.iter().map(|j| &j.parent));
         let started = std::time::Instant::now();
         let appended = tracing::Instrument::instrument(store.append_trace(entries), span).await;
-        crate::metrics::trace_append(
-            started.elapsed().as_secs_f64(),
-            entry_count,
-            request_count,
-        );
+        crate::metrics::trace_append(started.elapsed().as_secs_f64(), entry_count, request_count);
         match appended {
             Ok(_) => {
                 for job in jobs {
