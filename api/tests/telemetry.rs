@@ -35,10 +35,17 @@ const UNSAMPLED_TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 /// A client-chosen operation name that names a child: never in a span.
 const CHILD_NAMED_OPERATION: &str = "PoppySmithRecord";
 
+/// A span with its resource's attributes.
+type Spans = Vec<(Vec<KeyValue>, Span)>;
+/// A metric sample's labels.
+type Labels = [(String, String)];
+/// A metric sample: name, labels, value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// Spans received, each with its resource's attributes.
 #[derive(Clone, Default)]
 struct Received(
-    Arc<Mutex<Vec<(Vec<KeyValue>, Span)>>>,
+    Arc<Mutex<Spans>>,
     /// The `authorization` header of each export.
     Arc<Mutex<Vec<String>>>,
 );
@@ -563,7 +570,7 @@ async fn spans_arrive_over_otlp_http_with_the_callers_parent_and_no_pii() {
 }
 
 /// A Prometheus/OpenMetrics text exposition: (name, labels, value) samples.
-fn samples(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+fn samples(text: &str) -> Vec<Sample> {
     let mut out = Vec::new();
     for line in text.lines() {
         if line.starts_with('#') || line.trim().is_empty() {
@@ -600,7 +607,7 @@ fn check_metrics(text: &str) {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let sum = |name: &str, pred: &dyn Fn(&[(String, String)]) -> bool| -> f64 {
+    let sum = |name: &str, pred: &dyn Fn(&Labels) -> bool| -> f64 {
         samples
             .iter()
             .filter(|(n, l, _)| n == name && pred(l))
