@@ -205,6 +205,19 @@ pub struct Settings {
     /// Browser origins (`https://app.example`, exact) allowed to call the
     /// API across origins (CORS); empty: no CORS headers at all.
     pub cors_origins: Vec<String>,
+    /// Span and metric options beyond the standard `OTEL_*` variables.
+    pub telemetry: TelemetrySettings,
+}
+
+/// Telemetry options of the hub's own (the exporter follows `OTEL_*`).
+#[derive(Debug, Clone, Default)]
+pub struct TelemetrySettings {
+    /// GraphQL operation names spans and metrics may show; every other
+    /// client-chosen name is redacted (it can carry a child's name).
+    pub operation_names: std::collections::BTreeSet<String>,
+    /// Where `GET /metrics` (Prometheus) is served; `None`: not at all.
+    /// Never on the public address.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The hub's own pages (`/family`, `/provider`): where they are served
@@ -372,6 +385,14 @@ pub struct ConfigArgs {
     /// e.g. `https://app.example.gov.uk`. None by default.
     #[arg(long, env = "TELLONCE_CORS_ORIGINS", global = true)]
     pub cors_origins: Option<String>,
+    /// GraphQL operation names spans and metrics may show, comma-separated
+    /// (any other client-chosen name is redacted).
+    #[arg(long, env = "TELLONCE_OTEL_OPERATION_NAMES", global = true)]
+    pub otel_operation_names: Option<String>,
+    /// Serve Prometheus metrics on this address, e.g. 127.0.0.1:9464 (off
+    /// by default; never on the public address).
+    #[arg(long, env = "TELLONCE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -415,6 +436,8 @@ struct FileSettings {
     oidc_scopes: Option<String>,
     cors_origins: Option<Vec<String>>,
     ws_init_timeout_secs: Option<u64>,
+    otel_operation_names: Option<Vec<String>>,
+    metrics_bind: Option<SocketAddr>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -586,6 +609,23 @@ impl ConfigArgs {
                     anyhow::anyhow!("{e}: set TELLONCE_UNDER_FIVE_REVIEW_MONTHS to 3, 4, 5 or 6")
                 })?,
                 None => domain::review::ReviewPolicy::default(),
+            },
+            telemetry: TelemetrySettings {
+                operation_names: match &self.otel_operation_names {
+                    Some(list) => list
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    None => file
+                        .otel_operation_names
+                        .clone()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .collect(),
+                },
+                metrics_bind: self.metrics_bind.or(file.metrics_bind),
             },
             web: {
                 let d = WebSettings::default();

@@ -18,6 +18,7 @@
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 //! - [`operator`]: shell commands through the same door, as the operator.
+//! - [`telemetry`]: logs and OpenTelemetry spans; [`metrics`]: Prometheus.
 
 pub mod access;
 pub mod agreement;
@@ -30,6 +31,7 @@ pub mod failed_auth;
 pub mod graphql;
 pub mod http;
 pub mod import_cli;
+pub mod metrics;
 pub mod oidc;
 pub mod operator;
 pub mod render;

@@ -119,6 +119,7 @@ impl Application {
             persisted: http::apq::PersistedQueries::default(),
             cors_origins: settings.cors_origins.clone().into(),
             ws_init_timeout: settings.limits.ws_init_timeout,
+            otel_operation_names: Arc::new(settings.telemetry.operation_names.clone()),
         };
         crate::web::session::spawn_sweeper(state.store.clone(), state.clock);
         let hub = state.hub.clone();
@@ -127,6 +128,10 @@ impl Application {
             settings.limits.max_body_bytes,
             settings.limits.request_timeout,
         );
+        if let Some(bind) = settings.telemetry.metrics_bind {
+            let addr = crate::metrics::serve(bind, app_store.clone()).await?;
+            tracing::info!(%addr, "metrics on http://{addr}/metrics");
+        }
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
@@ -255,21 +260,42 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(timeout, time_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            // The route template only: never query strings or ids.
-            let route = request
-                .extensions()
-                .get::<axum::extract::MatchedPath>()
-                .map_or("unmatched", |p| p.as_str())
-                .to_owned();
-            tracing::info_span!("http.request", otel.name = %format!("{} {route}", request.method()), http.method = %request.method(), http.route = %route)
-        }))
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    // The route template only: never query strings or ids.
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("unmatched", |p| p.as_str());
+                    let request_id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    crate::telemetry::http_span(
+                        request.method(),
+                        route,
+                        request.uri().scheme_str().unwrap_or("http"),
+                        request_id,
+                        request.headers(),
+                    )
+                })
+                .on_response(
+                    |response: &axum::http::Response<_>, _latency, span: &tracing::Span| {
+                        crate::telemetry::http_response(span, response.status());
+                    },
+                ),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         // The hub makes every request id itself: a caller cannot choose the
         // id that goes into the access trace.
-        .layer(axum::middleware::map_request(|mut request: axum::extract::Request| async move {
-            request.headers_mut().remove(REQUEST_ID);
-            request
-        }))
+        .layer(axum::middleware::map_request(
+            |mut request: axum::extract::Request| async move {
+                request.headers_mut().remove(REQUEST_ID);
+                request
+            },
+        ))
         .with_state(state)
 }

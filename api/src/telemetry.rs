@@ -1,20 +1,46 @@
-//! Logging and OpenTelemetry. Spans cover the HTTP request, the GraphQL
-//! operation (name and type), each consent decision (counts and basis kinds),
-//! database calls and the trace append. OTLP export switches on with the
-//! standard `OTEL_EXPORTER_OTLP_ENDPOINT` (gRPC) and the other `OTEL_*`
-//! variables (`OTEL_SERVICE_NAME`, …). No span or log line carries record
-//! content, names or identifiers of children: only codes, counts and opaque
-//! request ids.
+//! Logging and OpenTelemetry, by the OpenTelemetry book.
+//!
+//! Spans cover the HTTP request (kind SERVER, parent taken from an incoming
+//! W3C `traceparent`/`tracestate`), the GraphQL operation (type; name only
+//! when allow-listed), each consent decision (counts and basis kinds),
+//! database calls (kind CLIENT) and the trace append. Attribute names follow
+//! the current semantic conventions (`http.request.method`,
+//! `http.response.status_code`, `http.route`, `url.scheme`,
+//! `db.system.name`, `db.operation.name`, `graphql.operation.type`,
+//! `graphql.operation.name`).
+//!
+//! Export follows the standard environment: `OTEL_EXPORTER_OTLP_ENDPOINT`
+//! (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) switches OTLP on;
+//! `OTEL_EXPORTER_OTLP_PROTOCOL` (or `…_TRACES_PROTOCOL`) picks `grpc` or
+//! `http/protobuf` (the default, as the specification says for new SDKs);
+//! `https://` endpoints use TLS with the system's trusted roots;
+//! `OTEL_EXPORTER_OTLP_HEADERS`, `…_TIMEOUT` and `…_COMPRESSION` are read by
+//! the exporter, `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` by the
+//! resource, `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG` by the SDK, and
+//! `OTEL_SDK_DISABLED=true` turns export off.
+//!
+//! No span or log line carries record content, names or identifiers of
+//! children: only codes, counts, route templates and opaque request ids.
 
+use std::collections::BTreeSet;
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::{SpanContext, TraceContextExt, TracerProvider as _};
+use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::filter::{FilterExt as _, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
+
+/// What a span shows instead of a client-chosen operation name that is not
+/// in the allow-list.
+pub const REDACTED: &str = "[redacted]";
 
 /// Keeps the tracer provider alive; shut it down on exit to flush spans.
 #[derive(Debug)]
@@ -31,33 +57,94 @@ impl Telemetry {
     }
 }
 
-fn otlp_configured() -> bool {
-    [
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    ]
-    .iter()
-    .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The OTLP transport for traces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/gRPC (`grpc`).
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies (`http/protobuf`).
+    HttpProtobuf,
+}
+
+/// The protocol the environment asks for: the traces-specific variable
+/// first, then the general one; `http/protobuf` when neither is set (the
+/// specification's default). `http/json` is not built in: it falls back to
+/// `http/protobuf` with a warning.
+pub fn protocol_from_env() -> Protocol {
+    let asked =
+        env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL").or_else(|| env("OTEL_EXPORTER_OTLP_PROTOCOL"));
+    match asked.as_deref().map(str::trim) {
+        Some("grpc") => Protocol::Grpc,
+        None | Some("http/protobuf") => Protocol::HttpProtobuf,
+        Some(other) => {
+            eprintln!(
+                "tellonce: OTLP protocol {other:?} is not supported; using http/protobuf (supported: grpc, http/protobuf)"
+            );
+            Protocol::HttpProtobuf
+        }
+    }
+}
+
+fn otlp_endpoint() -> Option<String> {
+    env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").or_else(|| env("OTEL_EXPORTER_OTLP_ENDPOINT"))
+}
+
+fn sdk_disabled() -> bool {
+    env("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+fn exporter(protocol: Protocol) -> Result<opentelemetry_otlp::SpanExporter, String> {
+    match protocol {
+        Protocol::Grpc => {
+            let mut builder = opentelemetry_otlp::SpanExporter::builder().with_tonic();
+            if otlp_endpoint().is_some_and(|e| e.trim_start().starts_with("https://")) {
+                // The system's trusted roots (and SSL_CERT_FILE), as curl.
+                builder = builder.with_tls_config(
+                    opentelemetry_otlp::tonic_types::transport::ClientTlsConfig::new()
+                        .with_enabled_roots(),
+                );
+            }
+            builder.build().map_err(|e| e.to_string())
+        }
+        // The blocking reqwest client runs on the batch processor's own
+        // thread (the async one needs a reactor there and loses spans);
+        // TLS comes with reqwest's rustls and the platform's roots.
+        Protocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .build()
+            .map_err(|e| e.to_string()),
+    }
 }
 
 /// The tracer provider: OTLP export when configured; otherwise spans still
 /// get trace ids (stored in the access trace) but go nowhere.
 pub fn provider() -> SdkTracerProvider {
     let mut resource = Resource::builder();
-    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+    if env("OTEL_SERVICE_NAME").is_none() {
         resource = resource.with_service_name("tellonce");
     }
     let mut builder = SdkTracerProvider::builder().with_resource(resource.build());
-    if otlp_configured() {
-        match opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .build()
-        {
+    if otlp_endpoint().is_some() && !sdk_disabled() {
+        match exporter(protocol_from_env()) {
             Ok(exporter) => builder = builder.with_batch_exporter(exporter),
             Err(e) => eprintln!("tellonce: OTLP export is configured but could not start: {e}"),
         }
     }
     builder.build()
+}
+
+/// Spans the OpenTelemetry layer sees, whatever `RUST_LOG` says: the hub's
+/// own and its libraries' at INFO, never the exporter's transport (whose
+/// spans would feed back into the export).
+fn otel_filter() -> EnvFilter {
+    EnvFilter::new(
+        "info,h2=off,hyper=off,hyper_util=off,tonic=off,tower=off,reqwest=off,opentelemetry=off,opentelemetry_sdk=off,opentelemetry_otlp=off",
+    )
 }
 
 /// The OpenTelemetry layer for a provider (tests pass one with an in-memory
@@ -69,21 +156,40 @@ where
     tracing_opentelemetry::layer().with_tracer(provider.tracer("tellonce"))
 }
 
-/// Installs the global subscriber (`RUST_LOG` filters; default `info`).
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+fn ansi() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Installs the global subscriber and the W3C trace-context propagator.
+/// `RUST_LOG` (default `info`) filters the log lines only: spans reach
+/// OpenTelemetry whatever it says. Log lines inside a request carry its
+/// `request_id` and `trace_id` (text: in the span context printed before
+/// the message; JSON: in `spans`, the request's span first).
 pub fn init(json: bool) -> Telemetry {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,h2=warn,tonic=warn"));
+    // The request span always reaches the log layer, so that lines logged
+    // inside a request print its ids even when RUST_LOG hides INFO.
+    let filter = filter.or(filter_fn(|meta| {
+        meta.is_span() && meta.target() == module_path!()
+    }));
     let provider = provider();
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi());
     let fmt = if json {
-        fmt.json().boxed()
+        fmt.json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .boxed()
     } else {
         fmt.boxed()
     };
     let _ = Registry::default()
-        .with(filter)
-        .with(fmt)
-        .with(otel_layer(&provider))
+        .with(fmt.with_filter(filter))
+        .with(otel_layer(&provider).with_filter(otel_filter()))
         .try_init();
     Telemetry { provider }
 }
@@ -96,4 +202,156 @@ pub fn current_trace_id() -> Option<String> {
     span_context
         .is_valid()
         .then(|| span_context.trace_id().to_string())
+}
+
+/// The OpenTelemetry span context of the current span (invalid when there
+/// is none): what a job handed to another task links to.
+pub fn current_span_context() -> SpanContext {
+    tracing::Span::current()
+        .context()
+        .span()
+        .span_context()
+        .clone()
+}
+
+/// Ties a span of the trace writer to the requests it serves: the child
+/// of a lone request's span (one trace, end to end), or, for a group
+/// commit of several requests, a root span with a link to each (a span has
+/// one parent, and a batch belongs to many traces).
+pub fn join_requests<'a>(span: &tracing::Span, parents: impl Iterator<Item = &'a SpanContext>) {
+    let parents: Vec<&SpanContext> = parents.filter(|p| p.is_valid()).collect();
+    match parents.as_slice() {
+        [] => {}
+        [one] => {
+            let _ = span
+                .set_parent(opentelemetry::Context::new().with_remote_span_context((*one).clone()));
+        }
+        many => {
+            let _ = span.set_parent(opentelemetry::Context::new());
+            for p in many {
+                span.add_link((*p).clone());
+            }
+        }
+    }
+}
+
+struct Headers<'a>(&'a axum::http::HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(axum::http::HeaderName::as_str).collect()
+    }
+}
+
+/// The span of one HTTP request: kind SERVER, the route template (never
+/// the raw path, which can hold ids), and as parent the caller's
+/// `traceparent` when it sends a valid one. `request_id` is the hub's own.
+pub fn http_span(
+    method: &axum::http::Method,
+    route: &str,
+    scheme: &str,
+    request_id: &str,
+    headers: &axum::http::HeaderMap,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = %format!("{method} {route}"),
+        otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = %method,
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
+        url.scheme = %scheme,
+        request_id = %request_id,
+        trace_id = tracing::field::Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(headers)));
+    if parent.span().span_context().is_valid() {
+        let _ = span.set_parent(parent);
+    }
+    let context = span.context();
+    let span_context = context.span().span_context().clone();
+    if span_context.is_valid() {
+        span.record("trace_id", tracing::field::display(span_context.trace_id()));
+    }
+    span
+}
+
+/// Records a response's status on its request span: ERROR on a 5xx.
+pub fn http_response(span: &tracing::Span, status: axum::http::StatusCode) {
+    span.record("http.response.status_code", status.as_u16());
+    if status.is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// The operation name to show: the client's own only if the allow-list
+/// names it (a client-chosen name can carry a child's name).
+pub fn shown_operation_name<'a>(name: &'a str, allowed: &BTreeSet<String>) -> &'a str {
+    if allowed.contains(name) {
+        name
+    } else {
+        REDACTED
+    }
+}
+
+/// The span of one GraphQL request (one or a batch of operations):
+/// `graphql.operation.type` always, `graphql.operation.name` only for
+/// allow-listed names, never the document or its variables. Counts the
+/// operations for the metrics too.
+pub fn graphql_span(names: &[String], types: &[&str], allowed: &BTreeSet<String>) -> tracing::Span {
+    let shown: Vec<&str> = names
+        .iter()
+        .map(|n| shown_operation_name(n, allowed))
+        .collect();
+    for (i, ty) in types.iter().enumerate() {
+        let name = names
+            .get(i)
+            .map(|n| shown_operation_name(n, allowed))
+            .filter(|n| *n != REDACTED);
+        crate::metrics::graphql_operation(ty, name);
+    }
+    let span = tracing::info_span!(
+        "graphql",
+        otel.status_code = tracing::field::Empty,
+        graphql.operation.type = %types.join(","),
+        graphql.operation.name = tracing::field::Empty,
+    );
+    if !shown.is_empty() && shown.iter().any(|n| *n != REDACTED) {
+        span.record("graphql.operation.name", shown.join(","));
+    }
+    span
+}
+
+/// Marks a GraphQL span ERROR when any response carries an INTERNAL error
+/// (the hub's fault, not the client's).
+pub fn graphql_outcome(span: &tracing::Span, response: &async_graphql::BatchResponse) {
+    let internal = |r: &async_graphql::Response| {
+        r.errors.iter().any(|e| {
+            e.extensions.as_ref().and_then(|x| x.get("code"))
+                == Some(&async_graphql::Value::from(crate::error::code::INTERNAL))
+        })
+    };
+    let failed = match response {
+        async_graphql::BatchResponse::Single(r) => internal(r),
+        async_graphql::BatchResponse::Batch(rs) => rs.iter().any(internal),
+    };
+    if failed {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_outside_the_allow_list_are_redacted() {
+        let allowed: BTreeSet<String> = ["Me".to_owned()].into();
+        assert_eq!(shown_operation_name("Me", &allowed), "Me");
+        assert_eq!(shown_operation_name("PoppySmithRecord", &allowed), REDACTED);
+    }
 }

@@ -27,6 +27,9 @@ const MAX_BATCH: usize = 512;
 struct Job {
     entries: Vec<TraceEntry>,
     done: oneshot::Sender<bool>,
+    /// The requesting span's context: the group commit's span is its child
+    /// (one request) or links to it (a batch of several).
+    parent: opentelemetry::trace::SpanContext,
 }
 
 /// Appends entries with group commit. Cheap to clone.
@@ -59,7 +62,11 @@ impl TraceWriter {
         let (done, committed) = oneshot::channel();
         let failed = || Error::Internal(anyhow::anyhow!("the access trace could not be written"));
         self.tx
-            .send(Job { entries, done })
+            .send(Job {
+                entries,
+                done,
+                parent: crate::telemetry::current_span_context(),
+            })
             .await
             .map_err(|_| failed())?;
         match committed.await {
@@ -86,12 +93,18 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
             .iter()
             .flat_map(|j| j.entries.iter().cloned())
             .collect();
+        let (entry_count, request_count) = (entries.len(), jobs.len());
         let span = tracing::info_span!(
             "trace.append",
-            entries = entries.len(),
-            requests = jobs.len()
+            otel.kind = "internal",
+            entries = entry_count,
+            requests = request_count
         );
-        match tracing::Instrument::instrument(store.append_trace(entries), span).await {
+        crate::telemetry::join_requests(&span, jobs.iter().map(|j| &j.parent));
+        let started = std::time::Instant::now();
+        let appended = tracing::Instrument::instrument(store.append_trace(entries), span).await;
+        crate::metrics::trace_append(started.elapsed().as_secs_f64(), entry_count, request_count);
+        match appended {
             Ok(_) => {
                 for job in jobs {
                     let _ = job.done.send(true);

@@ -246,7 +246,7 @@ const RULE_BATCH: usize = 100;
 impl Store {
     /// Grants (with withdrawals and confirmations) and overrides (with
     /// reviews) of a child, oldest first.
-    #[tracing::instrument(name = "db.consent_state", skip_all)]
+    #[tracing::instrument(name = "db.consent_state", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "consent_state"))]
     pub async fn consent_state(&self, child_id: ChildId) -> Result<ConsentState> {
         let db = &self.db;
         let (
@@ -315,7 +315,7 @@ impl Store {
     /// withdrawal, or both WRITTEN or VERBAL), newest first: at most `limit`
     /// grants recorded before `before` (recorded time, then id), for IG's
     /// anomaly view.
-    #[tracing::instrument(name = "db.recorded_consents", skip_all)]
+    #[tracing::instrument(name = "db.recorded_consents", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "recorded_consents"))]
     pub async fn recorded_consents(
         &self,
         before: Option<(DateTime<Utc>, Uuid)>,
@@ -402,7 +402,7 @@ impl Store {
 
     /// Overrides with no review yet, oldest first (for IG staff and the
     /// Caldicott Guardian).
-    #[tracing::instrument(name = "db.overrides_awaiting_review", skip_all)]
+    #[tracing::instrument(name = "db.overrides_awaiting_review", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "overrides_awaiting_review"))]
     pub async fn overrides_awaiting_review(&self) -> Result<Vec<Override>> {
         let reviewed: Vec<Uuid> = override_review::Entity::find()
             .select_only()
@@ -436,7 +436,7 @@ impl Store {
     }
 
     /// The agreement in force: the highest published version.
-    #[tracing::instrument(name = "db.current_agreement", skip_all)]
+    #[tracing::instrument(name = "db.current_agreement", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "current_agreement"))]
     pub async fn current_agreement(&self) -> Result<Agreement> {
         let latest = agreement::Entity::find()
             .order_by_desc(agreement::Column::Version)

@@ -54,6 +54,30 @@ pub struct Store {
 }
 
 impl Store {
+    /// The connection pool's size and idle connections now (metrics).
+    pub fn pool_status(&self) -> (u32, usize) {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            sea_orm::DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
+    /// The database system, by its OpenTelemetry name (`db.system.name`).
+    pub fn system_name(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => "postgresql",
+            sea_orm::DbBackend::Sqlite => "sqlite",
+            _ => "other_sql",
+        }
+    }
+
     /// Connects (creating the SQLite file when its URL says `mode=rwc`).
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
         let mut options = ConnectOptions::new(url.to_owned());

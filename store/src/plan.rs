@@ -185,7 +185,7 @@ fn appendix_of(a: &appendix::Model) -> Result<AppendedAdvice> {
 
 impl Store {
     /// Every version of a plan (the latest revision of each), oldest first.
-    #[tracing::instrument(name = "db.plan", skip_all)]
+    #[tracing::instrument(name = "db.plan", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "plan"))]
     pub async fn plan(&self, child_id: ChildId, plan_id: Uuid) -> Result<Plan> {
         let db = &self.db;
         let rows = version::Entity::find()
@@ -250,7 +250,7 @@ impl Store {
     }
 
     /// The family's responses to a plan's drafts, oldest first.
-    #[tracing::instrument(name = "db.plan_responses", skip_all)]
+    #[tracing::instrument(name = "db.plan_responses", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "plan_responses"))]
     pub async fn plan_responses(
         &self,
         child_id: ChildId,

@@ -330,7 +330,7 @@ fn child_row(
 
 impl Store {
     /// Identity and family of a child, or `None` if there is no such child.
-    #[tracing::instrument(name = "db.child_core", skip_all)]
+    #[tracing::instrument(name = "db.child_core", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "child_core"))]
     pub async fn child_core(&self, id: ChildId) -> Result<Option<ChildCore>> {
         let (child, family, standing) = tokio::try_join!(
             async { Ok(child::Entity::find_by_id(id).one(&self.db).await?) },
@@ -358,7 +358,7 @@ impl Store {
 
     /// The record with every section the decision allows; the others stay
     /// empty and are never read from the database.
-    #[tracing::instrument(name = "db.load_record", skip_all)]
+    #[tracing::instrument(name = "db.load_record", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "load_record"))]
     pub async fn load_record(
         &self,
         facts: &ChildCore,
@@ -521,7 +521,7 @@ impl Store {
     }
 
     /// The child with this NHS number and date of birth, if any.
-    #[tracing::instrument(name = "db.find_by_nhs_number", skip_all)]
+    #[tracing::instrument(name = "db.find_by_nhs_number", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "find_by_nhs_number"))]
     pub async fn find_by_nhs_number(
         &self,
         nhs: &NhsNumber,
@@ -537,7 +537,7 @@ impl Store {
 
     /// Children a person may act for: as a family member with parental
     /// responsibility, or as the young person themself.
-    #[tracing::instrument(name = "db.children_of_person", skip_all)]
+    #[tracing::instrument(name = "db.children_of_person", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "children_of_person"))]
     pub async fn children_of_person(&self, person_id: &str) -> Result<Vec<ChildId>> {
         let (as_family, as_self) = tokio::try_join!(
             family_member::Entity::find()
@@ -607,7 +607,7 @@ impl Store {
         self.active_agency(row.agency_id).await
     }
 
-    #[tracing::instrument(name = "db.agencies", skip_all)]
+    #[tracing::instrument(name = "db.agencies", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "agencies"))]
     pub async fn agencies(&self) -> Result<Vec<Agency>> {
         agency::Entity::find()
             .order_by_asc(agency::Column::Name)

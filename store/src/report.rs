@@ -27,7 +27,7 @@ impl Store {
     /// last id of each page; no lower bound on the request date is
     /// possible, since an assessment received long ago may still be open
     /// (or its plan maintained) in the period.
-    #[tracing::instrument(name = "db.assessments_page", skip_all)]
+    #[tracing::instrument(name = "db.assessments_page", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "assessments_page"))]
     pub async fn assessments_page(
         &self,
         received_by: NaiveDate,

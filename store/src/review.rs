@@ -181,7 +181,7 @@ async fn db_all<E: EntityTrait>(
 
 impl Store {
     /// The plans of a child that a review's decision ceased.
-    #[tracing::instrument(name = "db.ceased_plans", skip_all)]
+    #[tracing::instrument(name = "db.ceased_plans", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "ceased_plans"))]
     pub async fn ceased_plans(&self, child_id: ChildId) -> Result<BTreeSet<Uuid>> {
         Ok(plan_cessation::Entity::find()
             .filter(plan_cessation::Column::ChildId.eq(child_id))
@@ -207,7 +207,7 @@ impl Store {
 
     /// Every plan of a child (assessments with a final plan), oldest first,
     /// with their reviews, cessation and any transfer the council set.
-    #[tracing::instrument(name = "db.plans", skip_all)]
+    #[tracing::instrument(name = "db.plans", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "plans"))]
     pub async fn plans(&self, child_id: ChildId) -> Result<Vec<PlanOnFile>> {
         let db = &self.db;
         let (assessments, imported, cycles, steps, invitees, ceased, transfers) = tokio::try_join!(

@@ -80,7 +80,7 @@ impl From<web_login::Model> for WebLogin {
 
 impl Store {
     /// Keeps a new session.
-    #[tracing::instrument(name = "db.web_session.create", skip_all)]
+    #[tracing::instrument(name = "db.web_session.create", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_session.create"))]
     pub async fn create_web_session(&self, s: &WebSession) -> Result<()> {
         let _writer = one_writer(self).await;
         web_session::Entity::insert(web_session::ActiveModel {
@@ -99,7 +99,7 @@ impl Store {
 
     /// The session with this cookie hash, if it is still live at `now`
     /// (neither idle too long nor past its absolute end).
-    #[tracing::instrument(name = "db.web_session", skip_all)]
+    #[tracing::instrument(name = "db.web_session", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_session"))]
     pub async fn web_session(
         &self,
         token_hash: &str,
@@ -114,7 +114,7 @@ impl Store {
     }
 
     /// Moves a session's idle deadline on (never past its absolute end).
-    #[tracing::instrument(name = "db.web_session.touch", skip_all)]
+    #[tracing::instrument(name = "db.web_session.touch", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_session.touch"))]
     pub async fn touch_web_session(
         &self,
         token_hash: &str,
@@ -133,7 +133,7 @@ impl Store {
     }
 
     /// Ends a session (signing out).
-    #[tracing::instrument(name = "db.web_session.delete", skip_all)]
+    #[tracing::instrument(name = "db.web_session.delete", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_session.delete"))]
     pub async fn delete_web_session(&self, token_hash: &str) -> Result<()> {
         let _writer = one_writer(self).await;
         web_session::Entity::delete_by_id(token_hash.to_owned())
@@ -144,7 +144,7 @@ impl Store {
 
     /// Deletes sessions and sign-ins that ended before `now`; returns how
     /// many rows went.
-    #[tracing::instrument(name = "db.web_session.sweep", skip_all)]
+    #[tracing::instrument(name = "db.web_session.sweep", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_session.sweep"))]
     pub async fn sweep_web_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         let _writer = one_writer(self).await;
         let a = web_session::Entity::delete_many()
@@ -163,7 +163,7 @@ impl Store {
     }
 
     /// Keeps a sign-in in flight.
-    #[tracing::instrument(name = "db.web_login.create", skip_all)]
+    #[tracing::instrument(name = "db.web_login.create", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_login.create"))]
     pub async fn create_web_login(&self, l: &WebLogin) -> Result<()> {
         let _writer = one_writer(self).await;
         web_login::Entity::insert(web_login::ActiveModel {
@@ -182,7 +182,7 @@ impl Store {
     /// Takes (reads and deletes, once) the sign-in with this `state` hash,
     /// if it has not expired at `now`. A second callback with the same
     /// `state` finds nothing.
-    #[tracing::instrument(name = "db.web_login.take", skip_all)]
+    #[tracing::instrument(name = "db.web_login.take", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "web_login.take"))]
     pub async fn take_web_login(
         &self,
         state_hash: &str,

@@ -100,7 +100,7 @@ pub struct AdviceRequestRef {
 
 impl Store {
     /// Every version of a child's "all about me", oldest first.
-    #[tracing::instrument(name = "db.all_about_me_versions", skip_all)]
+    #[tracing::instrument(name = "db.all_about_me_versions", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "all_about_me_versions"))]
     pub async fn all_about_me_versions(&self, child_id: ChildId) -> Result<Vec<AllAboutMeVersion>> {
         all_about_me_version::Entity::find()
             .filter(all_about_me_version::Column::ChildId.eq(child_id))
@@ -128,7 +128,7 @@ impl Store {
     }
 
     /// Every contribution to a child's record, oldest first.
-    #[tracing::instrument(name = "db.contributions", skip_all)]
+    #[tracing::instrument(name = "db.contributions", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "contributions"))]
     pub async fn contributions(&self, child_id: ChildId) -> Result<Vec<Contribution>> {
         contribution::Entity::find()
             .filter(contribution::Column::ChildId.eq(child_id))
@@ -152,7 +152,7 @@ impl Store {
     }
 
     /// A child's assessments, with their events and advice, oldest first.
-    #[tracing::instrument(name = "db.assessments", skip_all)]
+    #[tracing::instrument(name = "db.assessments", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "assessments"))]
     pub async fn assessments(&self, child_id: ChildId) -> Result<Vec<Assessment>> {
         let db = &self.db;
         let (rows, events, requests, answers, attachments) = tokio::try_join!(
@@ -221,7 +221,7 @@ impl Store {
 
     /// The facts that bind purposes for a child: assessments (with advice
     /// requests, answers and attachments) and involvements.
-    #[tracing::instrument(name = "db.case_facts", skip_all)]
+    #[tracing::instrument(name = "db.case_facts", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "case_facts"))]
     pub async fn case_facts(&self, child_id: ChildId) -> Result<consent::CaseFacts> {
         let (assessments, involvements, ceased) = tokio::try_join!(
             self.assessments(child_id),
@@ -275,7 +275,7 @@ impl Store {
     }
 
     /// Advice requests addressed to an agency, oldest first.
-    #[tracing::instrument(name = "db.advice_requests_for_agency", skip_all)]
+    #[tracing::instrument(name = "db.advice_requests_for_agency", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "advice_requests_for_agency"))]
     pub async fn advice_requests_for_agency(
         &self,
         agency_id: Uuid,
@@ -305,7 +305,7 @@ impl Store {
 impl Store {
     /// Every confirmation of reuse recorded for a child's advice requests,
     /// oldest first.
-    #[tracing::instrument(name = "db.reuse_confirmations", skip_all)]
+    #[tracing::instrument(name = "db.reuse_confirmations", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "reuse_confirmations"))]
     pub async fn reuse_confirmations(&self, child_id: ChildId) -> Result<Vec<ReuseConfirmation>> {
         advice_reuse_confirmation::Entity::find()
             .filter(advice_reuse_confirmation::Column::ChildId.eq(child_id))

@@ -29,7 +29,7 @@ fn template_of(row: &advice_template::Model) -> Result<AdviceTemplate> {
 
 impl Store {
     /// A profession's template: the given version, or the latest.
-    #[tracing::instrument(name = "db.advice_template", skip_all)]
+    #[tracing::instrument(name = "db.advice_template", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "advice_template"))]
     pub async fn advice_template(
         &self,
         profession: Profession,
@@ -50,7 +50,7 @@ impl Store {
 
     /// The latest version of each profession's template, in the
     /// professions' order.
-    #[tracing::instrument(name = "db.advice_templates", skip_all)]
+    #[tracing::instrument(name = "db.advice_templates", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "advice_templates"))]
     pub async fn latest_advice_templates(&self) -> Result<Vec<AdviceTemplate>> {
         let rows = advice_template::Entity::find()
             .order_by_desc(advice_template::Column::Version)
@@ -93,7 +93,7 @@ impl Store {
     }
 
     /// The "not required" records of an assessment, oldest first.
-    #[tracing::instrument(name = "db.advice_not_required", skip_all)]
+    #[tracing::instrument(name = "db.advice_not_required", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "advice_not_required"))]
     pub async fn advice_not_required(
         &self,
         child_id: ChildId,

@@ -49,7 +49,7 @@ impl TracedTxn {
 
     /// Appends `entries` and commits everything. Returns the entries as
     /// stored (with sequence numbers).
-    #[tracing::instrument(name = "db.trace_commit", skip_all, fields(entries = entries.len()))]
+    #[tracing::instrument(name = "db.trace_commit", skip_all, fields(otel.kind = "client", db.operation.name = "trace_commit", entries = entries.len()))]
     pub async fn commit(self, entries: Vec<TraceEntry>) -> Result<Vec<TraceEntry>> {
         let TracedTxn { txn, _chain, .. } = self;
         match append(&txn, entries).await {
@@ -220,7 +220,7 @@ impl Store {
     /// Entries matching `filter` with sequence after `after`, in order, at
     /// most `limit` (with `newest_first`: below `after`, unless it is 0,
     /// newest first).
-    #[tracing::instrument(name = "db.search_trace", skip_all)]
+    #[tracing::instrument(name = "db.search_trace", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "search_trace"))]
     pub async fn search_trace(
         &self,
         filter: &TraceFilter,
@@ -336,7 +336,7 @@ impl Store {
 
     /// As [`Store::verify_trace`], also requiring the chain to hold
     /// `checkpoint` (so a removed tail is found).
-    #[tracing::instrument(name = "db.verify_trace", skip_all)]
+    #[tracing::instrument(name = "db.verify_trace", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "verify_trace"))]
     pub async fn verify_trace_against(
         &self,
         checkpoint: Option<Checkpoint>,

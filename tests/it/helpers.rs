@@ -283,6 +283,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
             ..Default::default()
         },
         cors_origins: Vec::new(),
+        telemetry: Default::default(),
     }
 }
 

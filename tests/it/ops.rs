@@ -191,7 +191,12 @@ async fn spans_carry_no_personal_data() {
 
     // Amira Khan ("Mira"), 9, with every identifier and something in the
     // sections read; her mother Sara (`parent-1`) has an email address.
-    let app = spawn_app().await;
+    // Spans show only allow-listed operation names: `Everything` is listed,
+    // `Find` is not.
+    let app = spawn_app_with(|s| {
+        s.telemetry.operation_names = ["Everything".to_owned()].into();
+    })
+    .await;
     let nhs = nhs_number(2002);
     let upn = "B801200005001".to_owned();
     let upn_value = Upn::parse(&upn).expect("a valid UPN");
@@ -275,6 +280,14 @@ async fn spans_carry_no_personal_data() {
         format!("{:?}", graphql.attributes).contains("query"),
         "{:?}",
         graphql.attributes
+    );
+
+    assert!(
+        spans
+            .iter()
+            .filter(|s| s.name == "graphql")
+            .all(|s| !format!("{:?}", s.attributes).contains("Find")),
+        "an operation name outside the allow-list is not shown"
     );
 
     let dump = format!("{spans:?}");

@@ -313,6 +313,7 @@ impl RequestContext {
             bases = tracing::field::Empty
         );
         let decision = span.in_scope(|| consent::decide(&self.principal, &input));
+        crate::metrics::decision(&decision);
         let mut kinds: Vec<&str> = decision
             .iter()
             .filter_map(|(_, d)| match d {

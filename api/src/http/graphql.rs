@@ -47,7 +47,11 @@ async fn execute_in_order(
 /// the guard. Returns the span for the request: operation name(s) and
 /// type(s), never the query text or variables (they can hold identifiers).
 /// A refused document carries its refusal, which the schema's guard answers.
-fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> tracing::Span {
+fn checked_and_span(
+    request: &mut BatchRequest,
+    limits: &DocumentLimits,
+    allowed_names: &std::collections::BTreeSet<String>,
+) -> tracing::Span {
     let requests: Vec<&mut async_graphql::Request> = match request {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => rs.iter_mut().collect(),
@@ -58,6 +62,7 @@ fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> trac
         let doc = match guard::check(&r.query, &r.variables, limits) {
             Ok(doc) => doc,
             Err(refusal) => {
+                names.push(String::new());
                 types.push("invalid");
                 r.data.insert(guard::Checked::Refused(refusal));
                 continue;
@@ -78,11 +83,7 @@ fn checked_and_span(request: &mut BatchRequest, limits: &DocumentLimits) -> trac
         r.set_parsed_query(doc);
         r.data.insert(guard::Checked::Passed);
     }
-    tracing::info_span!(
-        "graphql",
-        graphql.operation.name = %names.join(","),
-        graphql.operation.type = %types.join(","),
-    )
+    crate::telemetry::graphql_span(&names, &types, allowed_names)
 }
 
 /// `POST /graphql`. Checks, in order: `Accept` (406), the caller (401),
@@ -324,7 +325,11 @@ async fn run(
         } else {
             BatchRequest::Single(to_run.remove(0))
         };
-        let span = checked_and_span(&mut request, &state.document_limits);
+        let span = checked_and_span(
+            &mut request,
+            &state.document_limits,
+            &state.otel_operation_names,
+        );
         {
             let runs = lookups.iter().filter(|l| **l != Lookup::NotFound);
             for (item, lookup) in requests_of(&mut request).into_iter().zip(runs) {
@@ -357,9 +362,10 @@ async fn run(
         // follows a withdrawal in the same batch sees it.
         let response = tracing::Instrument::instrument(
             execute_in_order(&state.schema, request, context.clone()),
-            span,
+            span.clone(),
         )
         .await;
+        crate::telemetry::graphql_outcome(&span, &response);
         // Nothing leaves the hub before its trace entries are durable.
         if context.finish().await.is_err() {
             return error_response(

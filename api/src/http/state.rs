@@ -40,6 +40,9 @@ pub struct AppState {
     pub cors_origins: Arc<[String]>,
     /// How long a WebSocket may take to send `connection_init`.
     pub ws_init_timeout: std::time::Duration,
+    /// GraphQL operation names that spans and metrics may show; any other
+    /// client-chosen name is redacted (it can carry a child's name).
+    pub otel_operation_names: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -165,6 +165,7 @@ async fn serve_socket(
 ) {
     use axum::extract::ws::{CloseFrame, Message};
     use futures_util::{SinkExt as _, StreamExt as _};
+    let _open = crate::metrics::OpenSubscription::open();
     let (mut sink, stream) = socket.split();
     let connection = Arc::new(Connection::default());
     let filter = connection.clone();
