@@ -162,7 +162,9 @@ impl Application {
     /// Serves until `stop` completes. Then WebSocket subscribers get a
     /// close frame (1001, going away), new connections are refused, and
     /// in-flight requests have the grace period to finish before the hub
-    /// stops anyway; pending failed-authentication counts are traced last.
+    /// stops anyway; pending failed-authentication counts are traced last,
+    /// and on SQLite the write-ahead log is checkpointed into the database
+    /// file and truncated, so a stopped hub leaves one file to copy.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -170,6 +172,7 @@ impl Application {
         let Self {
             listener,
             router,
+            store,
             failed_auth,
             shutdown,
             grace,
@@ -200,6 +203,15 @@ impl Application {
         };
         if failed_auth.flush(Utc::now(), true).await.is_err() {
             tracing::error!("could not trace the last failed-authentication counts");
+        }
+        match store.checkpoint().await {
+            Ok(store::Checkpointed::Busy) => {
+                tracing::warn!(
+                    "the write-ahead log was busy: part of it stays beside the database"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, "checkpointing the write-ahead log failed"),
         }
         served
     }
