@@ -18,10 +18,14 @@
 //! - [`trace`]: the access trace writer (group commit) and per-request recorder.
 //! - [`demo`]: demo data and personas.
 //! - [`operator`]: shell commands through the same door, as the operator.
+//! - [`backup`]: `tellonce backup` (a traced, verified SQLite copy; `pg_dump`
+//!   advice for PostgreSQL); [`probe`]: `tellonce health`, the container's
+//!   health check.
 
 pub mod access;
 pub mod agreement;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -31,6 +35,7 @@ pub mod graphql;
 pub mod http;
 pub mod oidc;
 pub mod operator;
+pub mod probe;
 pub mod render;
 pub mod startup;
 pub mod telemetry;
