@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use api::cli::{Cli, Command, TraceCommand};
 use api::config::{Limits, Mode};
 use api::operator::Operator;
-use api::startup::{Application, redact_url};
+use api::startup::{self, Application, redact_url};
 use api::{backup, demo, graphql, probe, telemetry};
 use clap::Parser;
 use consent::trace::Checkpoint;
@@ -183,6 +183,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .load(if with_demo { Mode::Demo } else { Mode::Serve })?;
             settings.migrate_on_start |= migrate;
             let telemetry = telemetry::init(settings.log_json);
+            // Listening for SIGTERM before the banner says the hub is up.
+            let stop = startup::shutdown_signal();
             if reset {
                 match demo::reset(&settings.database_url)? {
                     Some(file) => {
@@ -206,7 +208,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             tracing::info!(%addr, database = %redact_url(&settings.database_url), "tellonce listening");
-            let served = app.run_until_stopped().await;
+            let served = app.run_until(stop).await;
             telemetry.shutdown();
             served?;
             Ok(())
