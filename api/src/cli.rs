@@ -1,5 +1,7 @@
 //! The `tellonce` command line.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 use crate::config::ConfigArgs;
@@ -7,7 +9,13 @@ use crate::config::ConfigArgs;
 /// tellonce: a consent-aware hub for the records of children and young
 /// people with special educational needs and disabilities.
 #[derive(Debug, Parser)]
-#[command(name = "tellonce", version, about)]
+#[command(
+    name = "tellonce",
+    version,
+    about,
+    after_help = "Every command takes the configuration flags (or TELLONCE_* variables, or a \
+                  TOML file with --config). `tellonce <COMMAND> --help` describes one command."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -18,19 +26,82 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the hub.
+    ///
+    /// Serves GraphQL, the pages and the health endpoints until SIGTERM or
+    /// Ctrl-C, then drains in-flight requests and, on SQLite, checkpoints
+    /// the write-ahead log into the database file.
+    ///
+    /// Examples:
+    ///   tellonce serve --demo                 # the demo, on http://127.0.0.1:8080
+    ///   tellonce serve --demo --reset         # the demo from scratch
+    ///   tellonce --database-url postgres://tellonce@db/tellonce serve --migrate
+    #[command(verbatim_doc_comment)]
     Serve {
         /// Load the demo data and print a token per persona (development).
         #[arg(long)]
         demo: bool,
+        /// With --demo: delete the SQLite database file first (and its
+        /// -wal and -shm files), so the demo starts fresh. Refused on
+        /// PostgreSQL.
+        #[arg(long, requires = "demo")]
+        reset: bool,
         /// Apply pending migrations before serving (always on for SQLite).
         #[arg(long)]
         migrate: bool,
     },
     /// Apply pending database migrations and exit.
+    ///
+    /// Example:
+    ///   tellonce --database-url postgres://tellonce@db/tellonce migrate
+    #[command(verbatim_doc_comment)]
     Migrate,
     /// Print the GraphQL schema (SDL).
+    ///
+    /// Example:
+    ///   tellonce schema > schema.graphql
+    #[command(verbatim_doc_comment)]
     Schema,
+    /// Copy the whole database while the hub runs (SQLite), traced.
+    ///
+    /// On SQLite: writes the BACKUP entry to the access trace, takes an
+    /// online, consistent copy with VACUUM INTO (one self-contained file),
+    /// then opens the copy read-only, verifies its access trace and prints
+    /// the copy's head as SEQ:HASH (keep it with the copy). The target must
+    /// not exist.
+    ///
+    /// On PostgreSQL: prints the pg_dump and pg_restore commands to use and
+    /// exits with status 2 (PostgreSQL's own tools take the copy).
+    ///
+    /// Example:
+    ///   tellonce --database-url 'sqlite://./tellonce.db' backup --to /backups/tellonce-2026-12-02.db
+    ///   tellonce --database-url 'sqlite:///backups/tellonce-2026-12-02.db' trace verify
+    #[command(verbatim_doc_comment)]
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Exit 0 if a running hub answers ready (a container's HEALTHCHECK).
+    ///
+    /// GETs the hub's /readyz and exits 0 on 200, 1 otherwise (or after
+    /// five seconds without an answer).
+    ///
+    /// Example:
+    ///   tellonce health                       # http://127.0.0.1:<port of --bind>/readyz
+    ///   tellonce health --url http://127.0.0.1:8080/readyz
+    #[command(verbatim_doc_comment)]
+    Health {
+        /// The readiness URL (default: /readyz on this machine at the
+        /// port of the configured bind address).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Check or anchor the access trace's hash chain.
+    ///
+    /// Examples:
+    ///   tellonce trace checkpoint > head.txt
+    ///   tellonce trace verify --expect "$(cat head.txt)"
+    #[command(verbatim_doc_comment)]
     Trace {
         #[command(subcommand)]
         command: TraceCommand,
@@ -61,4 +132,94 @@ pub enum TraceCommand {
     },
     /// Print the chain's head as SEQ:HASH, to keep outside the database.
     Checkpoint,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory as _, Parser as _};
+
+    use super::{Cli, Command};
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn yes_no_settings_are_switches_before_or_after_the_command() {
+        let cli = parse(&["tellonce", "--dev", "serve"]);
+        assert_eq!(cli.config.dev, Some(true));
+        assert!(matches!(cli.command, Command::Serve { demo: false, .. }));
+        let cli = parse(&["tellonce", "serve", "--demo", "--dev", "--log-json"]);
+        assert_eq!(
+            (cli.config.dev, cli.config.log_json),
+            (Some(true), Some(true))
+        );
+        // Off over a file's `true`, and absent means "not said".
+        let cli = parse(&["tellonce", "--dev=false", "--introspection=no", "schema"]);
+        assert_eq!(
+            (cli.config.dev, cli.config.introspection),
+            (Some(false), Some(false))
+        );
+        let cli = parse(&["tellonce", "schema"]);
+        assert_eq!(cli.config.allow_mixed_roles, None);
+        let cli = parse(&[
+            "tellonce",
+            "--allow-mixed-roles",
+            "--show-practitioners-to-families",
+            "migrate",
+        ]);
+        assert_eq!(
+            (
+                cli.config.allow_mixed_roles,
+                cli.config.show_practitioners_to_families
+            ),
+            (Some(true), Some(true))
+        );
+        // A switch never swallows the next word.
+        assert!(Cli::try_parse_from(["tellonce", "--dev", "true", "serve"]).is_err());
+    }
+
+    #[test]
+    fn reset_needs_the_demo() {
+        assert!(Cli::try_parse_from(["tellonce", "serve", "--reset"]).is_err());
+        let cli = parse(&["tellonce", "serve", "--demo", "--reset"]);
+        assert!(matches!(
+            cli.command,
+            Command::Serve {
+                demo: true,
+                reset: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn each_command_has_its_own_help_and_the_configuration_its_heading() {
+        let mut cli = Cli::command();
+        // Propagates the global configuration flags to each subcommand.
+        cli.build();
+        let backup = cli
+            .find_subcommand_mut("backup")
+            .expect("backup")
+            .render_long_help()
+            .to_string();
+        assert!(backup.contains("VACUUM INTO"), "{backup}");
+        assert!(backup.contains("--to <FILE>"), "{backup}");
+        assert!(backup.contains("pg_dump"), "{backup}");
+        assert!(backup.contains("Configuration:"), "{backup}");
+        assert!(backup.contains("--database-url"), "{backup}");
+        let serve = cli
+            .find_subcommand_mut("serve")
+            .expect("serve")
+            .render_long_help()
+            .to_string();
+        assert!(serve.contains("--reset"), "{serve}");
+        assert!(!serve.contains("VACUUM INTO"), "{serve}");
+        assert!(serve.contains("--dev[=<BOOL>]"), "{serve}");
+    }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use clap::builder::BoolishValueParser;
 use serde::Deserialize;
 
 /// The embedded default: a SQLite file beside the working directory,
@@ -296,7 +297,11 @@ impl Settings {
 
 /// Configuration flags shared by every subcommand. Each also reads an
 /// environment variable; unset ones fall back to the file, then defaults.
+/// Yes/no settings are switches (`--dev`); `--dev=false` turns one off over
+/// the file, and their environment variables take `true`/`false` (also
+/// `yes`/`no`, `on`/`off`, `1`/`0`).
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Configuration")]
 pub struct ConfigArgs {
     /// TOML configuration file.
     #[arg(long, env = "TELLONCE_CONFIG", global = true)]
@@ -307,11 +312,13 @@ pub struct ConfigArgs {
     /// Address to listen on.
     #[arg(long, env = "TELLONCE_BIND", global = true)]
     pub bind: Option<SocketAddr>,
-    /// Development mode (HS256 secrets, `token`, GraphiQL).
-    #[arg(long, env = "TELLONCE_DEV", global = true)]
+    /// Development mode (HS256 secrets, `token`, GraphiQL): a switch;
+    /// `--dev=false` overrides a file's `dev = true`.
+    #[arg(long, env = "TELLONCE_DEV", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
     pub dev: Option<bool>,
-    /// Turn introspection and GraphiQL on or off.
-    #[arg(long, env = "TELLONCE_INTROSPECTION", global = true)]
+    /// Introspection and GraphiQL on (`--introspection`) or off
+    /// (`--introspection=false`).
+    #[arg(long, env = "TELLONCE_INTROSPECTION", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
     pub introspection: Option<bool>,
     #[arg(long, env = "TELLONCE_JWT_ISSUER", global = true)]
     pub jwt_issuer: Option<String>,
@@ -332,8 +339,8 @@ pub struct ConfigArgs {
     /// Request timeout in seconds.
     #[arg(long, env = "TELLONCE_REQUEST_TIMEOUT_SECS", global = true)]
     pub request_timeout_secs: Option<u64>,
-    /// JSON logs.
-    #[arg(long, env = "TELLONCE_LOG_JSON", global = true)]
+    /// JSON logs (a switch).
+    #[arg(long, env = "TELLONCE_LOG_JSON", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
     pub log_json: Option<bool>,
     /// The data controller named on consent receipts.
     #[arg(long, env = "TELLONCE_CONTROLLER", global = true)]
@@ -353,11 +360,13 @@ pub struct ConfigArgs {
     /// Hours from declaring an override to its review deadline (default 72).
     #[arg(long, env = "TELLONCE_OVERRIDE_REVIEW_HOURS", global = true)]
     pub override_review_hours: Option<u32>,
-    /// Show families which practitioner looked (default: only the agency).
-    #[arg(long, env = "TELLONCE_SHOW_PRACTITIONERS_TO_FAMILIES", global = true)]
+    /// Show families which practitioner looked (default: only the agency;
+    /// a switch).
+    #[arg(long, env = "TELLONCE_SHOW_PRACTITIONERS_TO_FAMILIES", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
     pub show_practitioners_to_families: Option<bool>,
-    /// Accept tokens that hold an IG role and a practitioner role at once.
-    #[arg(long, env = "TELLONCE_ALLOW_MIXED_ROLES", global = true)]
+    /// Accept tokens that hold an IG role and a practitioner role at once
+    /// (a switch).
+    #[arg(long, env = "TELLONCE_ALLOW_MIXED_ROLES", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL", value_parser = BoolishValueParser::new())]
     pub allow_mixed_roles: Option<bool>,
     /// The LA's autumn term start, MM-DD (default 09-01).
     #[arg(long, env = "TELLONCE_TERM_START", global = true)]

@@ -19,10 +19,14 @@
 //! - [`demo`]: demo data and personas.
 //! - [`operator`]: shell commands through the same door, as the operator.
 //! - [`telemetry`]: logs and OpenTelemetry spans; [`metrics`]: Prometheus.
+//! - [`backup`]: `tellonce backup` (a traced, verified SQLite copy; `pg_dump`
+//!   advice for PostgreSQL); [`probe`]: `tellonce health`, the container's
+//!   health check.
 
 pub mod access;
 pub mod agreement;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -34,6 +38,7 @@ pub mod import_cli;
 pub mod metrics;
 pub mod oidc;
 pub mod operator;
+pub mod probe;
 pub mod render;
 pub mod startup;
 pub mod telemetry;

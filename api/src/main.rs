@@ -1,10 +1,12 @@
-//! `tellonce`: serve, migrate, print the schema, or mint a demo token.
+//! `tellonce`: serve, migrate, print the schema, back up, probe health, or
+//! mint a demo token.
 
 use anyhow::Context as _;
 use api::cli::{Cli, Command, TraceCommand};
 use api::config::{Limits, Mode};
-use api::startup::{Application, redact_url};
-use api::{demo, graphql, telemetry};
+use api::operator::Operator;
+use api::startup::{self, Application, redact_url};
+use api::{backup, demo, graphql, probe, telemetry};
 use clap::Parser;
 use consent::trace::Checkpoint;
 use store::Store;
@@ -144,8 +146,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup { to } => {
+            let settings = cli.config.load(Mode::Offline)?;
+            let _telemetry = telemetry::init(settings.log_json);
+            if !settings.is_sqlite() {
+                eprintln!("{}", backup::pg_dump_advice(&settings.database_url));
+                std::process::exit(2);
+            }
+            let op = Operator::open(&settings).await?;
+            match backup::back_up(&op, &settings, &to).await? {
+                backup::Backup::Taken(taken) => {
+                    let head = taken
+                        .copy
+                        .head
+                        .as_ref()
+                        .map_or_else(|| "none".to_owned(), |(s, h)| format!("{s}:{h}"));
+                    println!("backup written to {}", taken.path.display());
+                    println!("BACKUP entry: {}", taken.entry_seq);
+                    println!("entries checked in the copy: {}", taken.copy.checked);
+                    println!("head: {head}");
+                    println!("ok: the copy's chain is intact");
+                }
+                backup::Backup::UsePgDump(advice) => {
+                    eprintln!("{advice}");
+                    std::process::exit(2);
+                }
+            }
+            Ok(())
+        }
+        Command::Health { url } => {
+            let url = match url {
+                Some(url) => url,
+                None => probe::readiness_url(cli.config.load(Mode::Offline)?.bind),
+            };
+            probe::check(&url).await?;
+            println!("ready");
+            Ok(())
+        }
         Command::Serve {
             demo: with_demo,
+            reset,
             migrate,
         } => {
             let mut settings = cli
@@ -153,6 +193,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .load(if with_demo { Mode::Demo } else { Mode::Serve })?;
             settings.migrate_on_start |= migrate;
             let telemetry = telemetry::init(settings.log_json);
+            // Listening for SIGTERM before the banner says the hub is up.
+            let stop = startup::shutdown_signal();
+            if reset {
+                match demo::reset(&settings.database_url)? {
+                    Some(file) => {
+                        tracing::info!(file = %file.display(), "demo database deleted: starting fresh")
+                    }
+                    None => tracing::info!("no demo database to delete: starting fresh"),
+                }
+            }
             let app = Application::build(&settings).await?;
             let addr = app.local_addr()?;
             if with_demo {
@@ -168,7 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             tracing::info!(%addr, database = %redact_url(&settings.database_url), "tellonce listening");
-            let served = app.run_until_stopped().await;
+            let served = app.run_until(stop).await;
             telemetry.shutdown();
             served?;
             Ok(())

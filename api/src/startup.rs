@@ -170,7 +170,9 @@ impl Application {
     /// Serves until `stop` completes. Then WebSocket subscribers get a
     /// close frame (1001, going away), new connections are refused, and
     /// in-flight requests have the grace period to finish before the hub
-    /// stops anyway; pending failed-authentication counts are traced last.
+    /// stops anyway; pending failed-authentication counts are traced last,
+    /// and on SQLite the write-ahead log is checkpointed into the database
+    /// file and truncated, so a stopped hub leaves one file to copy.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -178,6 +180,7 @@ impl Application {
         let Self {
             listener,
             router,
+            store,
             failed_auth,
             shutdown,
             grace,
@@ -209,26 +212,46 @@ impl Application {
         if failed_auth.flush(Utc::now(), true).await.is_err() {
             tracing::error!("could not trace the last failed-authentication counts");
         }
+        match store.checkpoint().await {
+            Ok(store::Checkpointed::Busy) => {
+                tracing::warn!(
+                    "the write-ahead log was busy: part of it stays beside the database"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = ?e, "checkpointing the write-ahead log failed"),
+        }
         served
     }
 }
 
 pub use crate::config::redact_url;
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The SIGTERM listener is
+/// registered when this is called, not when it is first awaited: `main`
+/// calls it before the hub announces it is up, so a SIGTERM sent as soon
+/// as the banner appears drains the hub instead of killing it.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                // No listener: stop on Ctrl-C only, never at once.
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! { () = ctrl_c => {}, () = term => {} }
+    }
 }
 
 pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {

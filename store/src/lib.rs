@@ -9,6 +9,7 @@ mod consent;
 pub mod entities;
 mod error;
 pub mod import;
+mod maintenance;
 pub mod plan;
 mod readiness;
 mod record;
@@ -30,6 +31,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentState;
 pub use error::{Constraint, Result, StoreError, constraint_of};
+pub use maintenance::Checkpointed;
 pub use readiness::{READY_WITHIN, Readiness};
 pub use report::REPORT_PAGE;
 pub use session::{WebLogin, WebSession};

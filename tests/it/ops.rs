@@ -324,3 +324,160 @@ async fn spans_carry_no_personal_data() {
         );
     }
 }
+
+/// Backups (`tellonce backup`): on SQLite an online copy through the door,
+/// traced first, verified after; on PostgreSQL the documented `pg_dump`.
+mod backup {
+    use api::backup::{Backup, back_up};
+    use api::operator::Operator;
+    use consent::trace::TraceAction;
+    use serde_json::json;
+    use store::{Store, TraceFilter};
+
+    use crate::helpers::*;
+
+    fn backups() -> TraceFilter {
+        TraceFilter {
+            action: Some(TraceAction::Backup),
+            ..TraceFilter::default()
+        }
+    }
+
+    /// A hub with a child and a read of its record in the trace.
+    async fn hub_with_history() -> (TestApp, uuid::Uuid) {
+        let app = spawn_app().await;
+        let child = app.child().aged(9).with_parent("parent-1").create().await;
+        let answer = app
+            .graphql_as(
+                Some(&app.family_member("parent-1").token()),
+                None,
+                "query($id: ID!) { child(id: $id) { allAboutMe { whatMatters } } }",
+                json!({ "id": child.id }),
+            )
+            .await;
+        assert!(answer.body["errors"].is_null(), "{answer:?}");
+        (app, child.id)
+    }
+
+    #[tokio::test]
+    async fn a_backup_is_a_verified_copy_holding_its_own_entry() {
+        let (app, child) = hub_with_history().await;
+        let before = app.store.verify_trace().await.expect("verify");
+        let (before_seq, _) = before.head.clone().expect("entries before");
+        let op = Operator::over(&app.settings, app.store.clone());
+        let dir = TempDir::new();
+        let target = dir.0.join("copy.db");
+        let outcome = back_up(&op, &app.settings, &target).await.expect("backup");
+        if !app.settings.is_sqlite() {
+            // PostgreSQL: the documented commands, and the database untouched.
+            let Backup::UsePgDump(advice) = outcome else {
+                panic!("PostgreSQL is backed up with pg_dump: {outcome:?}");
+            };
+            assert!(advice.contains("pg_dump --format=custom"), "{advice}");
+            assert!(advice.contains("pg_restore"), "{advice}");
+            assert!(advice.contains("trace verify"), "{advice}");
+            assert!(!target.exists());
+            let after = app.store.verify_trace().await.expect("verify");
+            assert_eq!(after.head, before.head);
+            let rows = app
+                .store
+                .search_trace(&backups(), 0, 10)
+                .await
+                .expect("search");
+            assert!(rows.is_empty(), "no BACKUP entry without a copy");
+            return;
+        }
+        let Backup::Taken(taken) = outcome else {
+            panic!("SQLite is copied: {outcome:?}");
+        };
+        assert_eq!(taken.path, target);
+        assert_eq!(taken.entry_seq, before_seq + 1, "the entry comes first");
+        assert_eq!(taken.copy.first_broken, None);
+
+        // The copy, opened on its own: intact, its head the BACKUP entry,
+        // and the record is there.
+        let copy = Store::open_copy(&target).await.expect("open the copy");
+        let report = copy.verify_trace().await.expect("verify the copy");
+        assert_eq!(report.first_broken, None, "{:?}", report.problem);
+        assert_eq!(report.head, taken.copy.head);
+        assert_eq!(report.head.as_ref().map(|h| h.0), Some(taken.entry_seq));
+        assert!(copy.child_exists(child).await.expect("child"));
+        let in_copy = copy.search_trace(&backups(), 0, 10).await.expect("search");
+        assert_eq!(in_copy.len(), 1);
+        let entry = &in_copy[0].entry;
+        assert_eq!(entry.seq, taken.entry_seq);
+        assert_eq!(entry.details.get("to").map(String::as_str), target.to_str());
+        assert!(
+            entry
+                .actor
+                .subject
+                .as_deref()
+                .is_some_and(|s| s.starts_with("operator:")),
+            "{entry:?}"
+        );
+        // The original holds the same entry with the same hash.
+        let original = app.store.verify_trace().await.expect("verify");
+        assert_eq!(original.first_broken, None);
+        let in_original = app
+            .store
+            .search_trace(&backups(), 0, 10)
+            .await
+            .expect("search");
+        assert_eq!(
+            in_original.iter().map(|r| &r.hash).collect::<Vec<_>>(),
+            vec![&in_copy[0].hash]
+        );
+        // Readable by the hub's user only: it holds every child's record.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&target)
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        // The copy is a single file: nothing beside it.
+        let beside: Vec<_> = std::fs::read_dir(&dir.0)
+            .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.file_name()))
+            .collect();
+        assert_eq!(beside, vec![std::ffi::OsString::from("copy.db")]);
+    }
+
+    #[tokio::test]
+    async fn a_backup_never_overwrites_a_file() {
+        let (app, _) = hub_with_history().await;
+        let op = Operator::over(&app.settings, app.store.clone());
+        let dir = TempDir::new();
+        let target = dir.0.join("taken.db");
+        std::fs::write(&target, b"").expect("an empty file");
+        let outcome = back_up(&op, &app.settings, &target).await;
+        if !app.settings.is_sqlite() {
+            // Nothing is written on PostgreSQL, whatever the target.
+            assert!(matches!(outcome, Ok(Backup::UsePgDump(_))), "{outcome:?}");
+            return;
+        }
+        let err = outcome
+            .expect_err("an existing file is refused")
+            .to_string();
+        assert!(err.contains("already exists"), "{err}");
+        assert_eq!(std::fs::read(&target).expect("read"), b"");
+        let rows = app
+            .store
+            .search_trace(&backups(), 0, 10)
+            .await
+            .expect("search");
+        assert!(rows.is_empty(), "a refused backup writes no entry");
+        // Positive control: a new name works.
+        let fresh = dir.0.join("fresh.db");
+        let outcome = back_up(&op, &app.settings, &fresh).await.expect("backup");
+        assert!(matches!(outcome, Backup::Taken(_)), "{outcome:?}");
+        let missing_dir = dir.0.join("no-such-dir").join("x.db");
+        let err = back_up(&op, &app.settings, &missing_dir)
+            .await
+            .expect_err("no directory")
+            .to_string();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+}

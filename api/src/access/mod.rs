@@ -22,6 +22,7 @@
 //! No module here knows HTTP or GraphQL.
 
 mod address;
+mod backup;
 mod case_officer;
 mod consenting;
 mod disclosure;
@@ -49,6 +50,7 @@ use consent::{
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
+pub use backup::BackupTaken;
 pub use case_officer::{
     AdviceOnFile, AdviceWanted, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice,
 };

@@ -19,6 +19,7 @@ mod load;
 mod personas;
 mod poppy;
 mod record;
+mod reset;
 
 pub use agencies::agencies;
 pub use amira_plan::AMIRA_PLAN;
@@ -33,3 +34,4 @@ pub use id::{
 pub use imported::{CHLOE_PLAN, chloe_plan_made};
 pub use load::load;
 pub use personas::{Persona, persona, personas};
+pub use reset::{reset, sqlite_file};
