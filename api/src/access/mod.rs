@@ -22,6 +22,7 @@
 //! No module here knows HTTP or GraphQL.
 
 mod address;
+mod agencies;
 mod case_officer;
 mod consenting;
 mod disclosure;
@@ -48,6 +49,7 @@ use consent::{
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
+pub use agencies::{IMPORT_COLUMNS, ImportOutcome, ImportReport, ImportRow, MAX_IMPORT_ROWS};
 pub use case_officer::{
     AdviceOnFile, AdviceWanted, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice,
 };
@@ -475,7 +477,7 @@ impl RequestContext {
             Ok(IgAdmin { rc: self })
         } else {
             Err(Error::Forbidden(
-                "only an IG administrator (ig_admin) may publish an agreement".into(),
+                "only an IG administrator (ig_admin) may do this: publish agreements and keep the agency register".into(),
             ))
         }
     }
