@@ -20,6 +20,7 @@
 //! - [`operator`]: shell commands through the same door, as the operator.
 
 pub mod access;
+pub mod agency_cli;
 pub mod agreement;
 pub mod auth;
 pub mod cli;
