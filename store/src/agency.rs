@@ -173,6 +173,8 @@ impl TracedTxn {
     /// holds is a [`StoreError::Conflict`] ([`Constraint::AgencyIdentifier`]).
     pub async fn register_agency(&self, details: &AgencyDetails) -> Result<Uuid> {
         let id = Uuid::now_v7();
+        // Checked before anything is written, so a refusal leaves nothing.
+        self.refuse_held(id, &details.identifiers).await?;
         agency::Entity::insert(agency::ActiveModel {
             id: Set(id),
             name: Set(details.name.clone()),
@@ -191,6 +193,7 @@ impl TracedTxn {
     /// not changed here (the door refuses a change of kind); a missing
     /// agency is [`StoreError::NotFound`].
     pub async fn update_agency(&self, id: Uuid, details: &AgencyDetails) -> Result<()> {
+        self.refuse_held(id, &details.identifiers).await?;
         let result = agency::Entity::update_many()
             .col_expr(agency::Column::Name, details.name.clone().into())
             .col_expr(agency::Column::Contact, details.contact.clone().into())
@@ -248,10 +251,8 @@ impl TracedTxn {
         self.set_identifiers(id, &missing).await
     }
 
-    async fn set_identifiers(&self, id: Uuid, identifiers: &[AgencyIdentifier]) -> Result<()> {
-        if identifiers.is_empty() {
-            return Ok(());
-        }
+    /// A conflict if another agency than `id` holds one of `identifiers`.
+    async fn refuse_held(&self, id: Uuid, identifiers: &[AgencyIdentifier]) -> Result<()> {
         for identifier in identifiers {
             if holder(&self.txn, identifier)
                 .await?
@@ -260,6 +261,14 @@ impl TracedTxn {
                 return Err(StoreError::Conflict(Constraint::AgencyIdentifier));
             }
         }
+        Ok(())
+    }
+
+    async fn set_identifiers(&self, id: Uuid, identifiers: &[AgencyIdentifier]) -> Result<()> {
+        if identifiers.is_empty() {
+            return Ok(());
+        }
+        self.refuse_held(id, identifiers).await?;
         agency_identifier::Entity::insert_many(identifiers.iter().map(|i| {
             agency_identifier::ActiveModel {
                 agency_id: Set(id),
