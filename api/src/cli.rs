@@ -106,6 +106,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Keep the agency register: add, list, update, retire, import (CSV).
+    Agency {
+        #[command(subcommand)]
+        command: crate::agency_cli::AgencyCommand,
+    },
     /// Print a signed token for a demo persona (development only: HS256).
     Token {
         /// senco, camhs, slt, ot, ep, social-worker, yot, health,

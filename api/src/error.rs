@@ -114,6 +114,10 @@ impl From<StoreError> for Error {
                     "contributionId",
                     "this confirmation has already been recorded for this request",
                 ),
+                Constraint::AgencyIdentifier => conflict(
+                    "identifiers",
+                    "another agency already holds this identifier",
+                ),
                 // Nothing a caller did: a concurrent write slipped past the
                 // chain lock, or a writer stored a bad code.
                 Constraint::AllAboutMeVersion | Constraint::Code(_) => {

@@ -24,6 +24,7 @@
 //!   health check.
 
 pub mod access;
+pub mod agency_cli;
 pub mod agreement;
 pub mod auth;
 pub mod backup;

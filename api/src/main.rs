@@ -126,6 +126,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Agency { command } => {
+            let settings = cli.config.load(Mode::Offline)?;
+            let _telemetry = telemetry::init(settings.log_json);
+            let operator = api::operator::Operator::open(&settings).await?;
+            api::agency_cli::run(&operator, command, &mut std::io::stdout()).await
+        }
         Command::Token { persona, minutes } => {
             let settings = cli.config.load(Mode::Offline)?;
             if !settings.development {

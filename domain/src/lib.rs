@@ -16,6 +16,7 @@
 //! construction.
 
 pub mod agency;
+pub mod agency_input;
 pub mod calendar;
 pub mod catalogue;
 pub mod checklist;

@@ -12,8 +12,8 @@ pub mod agency {
         pub name: String,
         pub kind: String,
         pub contact: Option<String>,
-        pub retired_at: Option<DateTimeWithTimeZone>,
-        pub updated_at: Option<DateTimeWithTimeZone>,
+        pub retired_at: Option<DateTimeUtc>,
+        pub updated_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

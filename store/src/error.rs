@@ -90,6 +90,8 @@ constraints! {
     ReuseConfirmationParty = "ux_advice_reuse_confirmation_party" on "advice_reuse_confirmation" ("child_id", "request_id", "contribution_id", "party"),
     /// One "all about me" per (child, version).
     AllAboutMeVersion = "ux_aam_version" on "all_about_me_version" ("child_id", "version"),
+    /// One agency per external identifier (scheme and value).
+    AgencyIdentifier = "ux_agency_identifier_value" on "agency_identifier" ("scheme", "value"),
 }
 
 impl Constraint {

@@ -4,6 +4,7 @@
 //! returns [`StoreError`]: `api` says what a conflict means to a caller and
 //! keeps `DbErr` text away from clients.
 
+mod agency;
 mod clock;
 mod consent;
 pub mod entities;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 
+pub use agency::RegisteredAgency;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentState;
 pub use error::{Constraint, Result, StoreError, constraint_of};

@@ -1265,3 +1265,63 @@ async fn advice_templates_are_versioned_per_profession() {
         None
     );
 }
+
+#[tokio::test]
+async fn the_agency_register_keeps_identifiers_unique_and_retires_once() {
+    use domain::agency_input::{AgencyDetails, AgencyDraft};
+    let store = store().await.with_clock(FixedClock(at(3)));
+    let details = |name: &str, ods: &str| {
+        AgencyDetails::parse(&AgencyDraft {
+            name: name.into(),
+            kind: Some(AgencyKind::Camhs),
+            ods: Some(ods.into()),
+            ..AgencyDraft::default()
+        })
+        .expect("valid")
+    };
+    let tx = store.traced().await.expect("txn");
+    let first = tx
+        .register_agency(&details("North CAMHS", "RXX"))
+        .await
+        .expect("register");
+    // Found by the check before the insert…
+    assert_eq!(
+        conflict(tx.register_agency(&details("South CAMHS", "rxx")).await),
+        Constraint::AgencyIdentifier
+    );
+    // …and by the unique index when a row is written directly.
+    let other = tx
+        .register_agency(&details("East CAMHS", "RYY"))
+        .await
+        .expect("register");
+    let direct = entities::agency_identifier::ActiveModel {
+        agency_id: Set(other),
+        scheme: Set("ODS".into()),
+        value: Set("RXX".into()),
+    }
+    .insert(tx.conn())
+    .await
+    .map_err(StoreError::from);
+    assert_eq!(conflict(direct), Constraint::AgencyIdentifier);
+    tx.commit(Vec::new()).await.expect("commit");
+
+    let tx = store.traced().await.expect("txn");
+    assert_eq!(tx.retire_agency(first).await.expect("retire"), at(3));
+    assert!(matches!(
+        tx.retire_agency(first).await,
+        Err(StoreError::NotFound(_))
+    ));
+    tx.commit(Vec::new()).await.expect("commit");
+    let active: Vec<Uuid> = store
+        .active_agencies()
+        .await
+        .expect("active")
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(active, vec![other]);
+    let all = store.agency_register(true).await.expect("register");
+    let retired = all.iter().find(|a| a.agency.id == first).expect("kept");
+    assert_eq!(retired.retired_at, Some(at(3)));
+    assert_eq!(retired.identifiers[0].value, "RXX");
+}

@@ -10,6 +10,10 @@
 mod fixtures;
 mod helpers;
 
+/// The agency register (issue 13): register, update, retire and import
+/// over GraphQL and the CLI, traced; retired agencies refused and no longer
+/// offered to families.
+mod agencies;
 /// Every way a token can be wrong, and the JWKS paths (file, URL, rotation).
 mod auth;
 /// Consent over HTTP: grant and withdraw (also under concurrent reads),

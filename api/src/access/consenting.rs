@@ -246,8 +246,15 @@ impl Consenting<'_> {
     /// decider, then the grant is built (`consent::Grant::new`).
     pub async fn grant(&self, ask: GrantAsk) -> Result<Receipt> {
         let rc = self.rc;
-        let agencies = if ask.recipient_agency_id.is_some() {
-            rc.store().agencies().await?
+        let agencies = if let Some(id) = ask.recipient_agency_id {
+            let active = rc.store().active_agencies().await?;
+            if !active.iter().any(|a| a.id == id) && rc.store().agency(id).await?.is_some() {
+                return Err(Error::bad_input(
+                    "recipientAgencyId",
+                    "this agency has been retired from the register and can no longer be given access: choose another agency or a kind of agency",
+                ));
+            }
+            active
         } else {
             Vec::new()
         };

@@ -23,6 +23,7 @@
 
 mod address;
 mod backup;
+mod agencies;
 mod case_officer;
 mod consenting;
 mod disclosure;
@@ -51,6 +52,7 @@ use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
 pub use backup::BackupTaken;
+pub use agencies::{IMPORT_COLUMNS, ImportOutcome, ImportReport, ImportRow, MAX_IMPORT_ROWS};
 pub use case_officer::{
     AdviceOnFile, AdviceWanted, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice,
 };
@@ -480,7 +482,7 @@ impl RequestContext {
             Ok(IgAdmin { rc: self })
         } else {
             Err(Error::Forbidden(
-                "only an IG administrator (ig_admin) may publish an agreement".into(),
+                "only an IG administrator (ig_admin) may do this: publish agreements and keep the agency register".into(),
             ))
         }
     }

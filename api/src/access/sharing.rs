@@ -21,7 +21,8 @@ impl RequestContext {
         let (loaded, case, agencies) = tokio::try_join!(
             self.load(child),
             async { Ok::<_, Error>(store.case_facts(child).await?) },
-            async { Ok::<_, Error>(store.agencies().await?) }
+            // Retired agencies are no longer offered.
+            async { Ok::<_, Error>(store.active_agencies().await?) }
         )?;
         let (Some(loaded), true) = (loaded, self.principal.person_id.is_some()) else {
             return Err(not_found);

@@ -21,6 +21,9 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<bool> {
     for agency in agencies() {
         tx.upsert_agency(&agency).await?;
     }
+    for (id, identifier) in super::agencies::identifiers() {
+        tx.ensure_agency_identifiers(id, &[identifier]).await?;
+    }
     let mut loaded = false;
     let now = Utc::now();
     let grants = grants(now);

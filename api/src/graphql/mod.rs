@@ -3,6 +3,7 @@
 //! and shape the answer; none touches storage or writes a trace entry.
 
 pub mod address;
+pub mod agency;
 pub mod audit;
 pub mod consents;
 pub mod context;
@@ -84,6 +85,7 @@ pub struct Query(
     review::ReviewQuery,
     templates::TemplateQuery,
     sharing::SharingQuery,
+    agency::AgencyQuery,
 );
 
 /// Every mutation.
@@ -97,6 +99,7 @@ pub struct Mutation(
     plan::PlanMutation,
     review::ReviewMutation,
     templates::TemplateMutation,
+    agency::AgencyMutation,
 );
 
 /// Builds the schema with the request limits and the document guard. The
@@ -207,10 +210,16 @@ impl RecordQuery {
         Ok(ChildView(disclosure))
     }
 
-    /// The agencies that work with the hub.
+    /// The agencies that work with the hub (retired agencies are not
+    /// listed: IG staff see them in `agencyRegister`).
     async fn agencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Agency>> {
         let rc = request(ctx)?;
-        Ok(rc.agencies().await?.into_iter().map(Into::into).collect())
+        Ok(rc
+            .active_agencies()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 }
 
