@@ -4,6 +4,7 @@
 //! returns [`StoreError`]: `api` says what a conflict means to a caller and
 //! keeps `DbErr` text away from clients.
 
+mod agency_lookup;
 mod clock;
 mod consent;
 pub mod entities;

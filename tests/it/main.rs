@@ -31,6 +31,9 @@ mod hostile;
 /// Minimum necessary identity: identifiers by audience, the address on a
 /// need-to-know basis, and the address-withheld marker over every view.
 mod identity;
+/// Identity providers: Entra ID, Keycloak and CIS2 token shapes through the
+/// documented claims maps, several issuers, discovery and the JWKS cache.
+mod idp;
 /// Purposes bound to facts (issue 10): EHC_ASSESSMENT to an open
 /// assessment or advice request, DIRECT_SUPPORT to a current involvement,
 /// with the law and the fact in the child view and the trace.
