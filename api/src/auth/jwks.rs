@@ -220,7 +220,9 @@ impl Jwks {
             return;
         }
         fetcher.last_fetch = Some(now);
-        match self.fetch(&mut fetcher).await {
+        // Boxed: the HTTP client's futures are large, and requests are
+        // polled on small stacks.
+        match Box::pin(self.fetch(&mut fetcher)).await {
             Ok(set) => {
                 fetcher.retry_after = None;
                 fetcher.fail_step = Duration::ZERO;
@@ -266,13 +268,14 @@ impl Jwks {
                     return Ok(k.clone());
                 }
                 // Unknown kid: perhaps the IdP rotated.
-                self.refresh(true, |s| s.is_none_or(|s| !s.keys.contains_key(kid)))
-                    .await;
+                Box::pin(self.refresh(true, |s| s.is_none_or(|s| !s.keys.contains_key(kid)))).await;
             }
             // Expired, or never loaded: fetch (unless someone just did).
             _ => {
-                self.refresh(false, |s| s.is_none_or(|s| Instant::now() >= s.fresh_until))
-                    .await;
+                Box::pin(
+                    self.refresh(false, |s| s.is_none_or(|s| Instant::now() >= s.fresh_until)),
+                )
+                .await;
             }
         }
         let set = self.set.read().await.clone();

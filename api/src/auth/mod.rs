@@ -113,7 +113,6 @@ impl AuthError {
 /// One trusted issuer: its `iss`, audiences, keys and claims map.
 #[derive(Debug)]
 struct TrustedIssuer {
-    name: String,
     issuer: String,
     audiences: Vec<String>,
     /// HS256, the development issuer only.
@@ -185,7 +184,6 @@ impl Authenticator {
                 None => None,
             };
             issuers.push(TrustedIssuer {
-                name: "first".into(),
                 issuer: settings.issuer.clone(),
                 audiences: vec![settings.audience.clone()],
                 secret: settings
@@ -224,7 +222,6 @@ impl Authenticator {
                 ),
             }
             issuers.push(TrustedIssuer {
-                name: trusted.name.clone(),
                 issuer: trusted.issuer.clone(),
                 audiences: trusted.audience.clone(),
                 secret: None,
@@ -304,7 +301,7 @@ impl Authenticator {
                 let jwks = trusted.jwks.as_ref().ok_or_else(|| {
                     AuthError::UnsupportedAlgorithm(format!("{alg:?}"), accepted.clone())
                 })?;
-                let key = jwks.key(parts.kid()?).await?;
+                let key = Box::pin(jwks.key(parts.kid()?)).await?;
                 if key.alg != alg {
                     // The token claims another algorithm than its key has.
                     return Err(AuthError::UnsupportedAlgorithm(

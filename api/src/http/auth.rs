@@ -115,8 +115,12 @@ pub(crate) async fn authenticate(
     request_id: &str,
     source: std::net::IpAddr,
 ) -> Result<(consent::Principal, Option<chrono::DateTime<Utc>>), Refused> {
-    let verified = match state.auth.authenticate_session(authorization).await {
-        Ok((identity, expires)) => registered(state, identity).await.map(|p| (p, expires)),
+    // Boxed: verification and the register lookup are large futures, and
+    // requests are polled on small stacks.
+    let verified = match Box::pin(state.auth.authenticate_session(authorization)).await {
+        Ok((identity, expires)) => Box::pin(registered(state, identity))
+            .await
+            .map(|p| (p, expires)),
         Err(e) => Err(Some(e)),
     };
     match verified {

@@ -33,7 +33,7 @@ async fn with_agency(app: &TestApp) {
 /// Polls `ok` every 100 ms, at most 200 times.
 async fn eventually(mut ok: impl AsyncFnMut() -> bool) -> bool {
     for _ in 0..200 {
-        if ok().await {
+        if Box::pin(ok()).await {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
