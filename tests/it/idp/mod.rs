@@ -6,6 +6,7 @@
 //! at start).
 
 mod cache;
+mod pages;
 mod shapes;
 
 use std::sync::Arc;
