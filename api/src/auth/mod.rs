@@ -467,7 +467,6 @@ impl Parts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn token(header: &str, claims: &str) -> String {
         use base64::Engine as _;
