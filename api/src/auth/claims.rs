@@ -374,7 +374,7 @@ mod tests {
         );
         assert_eq!(
             map_claims(&map, &json!({"sub": "x", "nhsid_nrbac_roles": []})),
-            Err(AuthError::MissingMappedClaim("/nhsid_useruid".into()))
+            Err(AuthError::MissingMappedClaim("nhsid_useruid".into()))
         );
     }
 }
