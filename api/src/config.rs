@@ -12,6 +12,9 @@ use clap::Args;
 use clap::builder::BoolishValueParser;
 use serde::Deserialize;
 
+mod issuers;
+pub use issuers::{ClaimsMap, IssuerSettings, JwksCachePolicy, KeySource};
+
 /// The embedded default: a SQLite file beside the working directory,
 /// created on first run.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./tellonce.db?mode=rwc";
@@ -93,13 +96,21 @@ pub struct JwtSettings {
     pub jwks_file: Option<PathBuf>,
     /// RS256/ES256 public keys from a JWKS URL (cached).
     pub jwks_url: Option<String>,
-    /// An unknown `kid` refetches the key set at most this often.
+    /// No two fetches of a key set closer than this (0: an unknown `kid`
+    /// refetches at once, then backs off from 10 s doubling to 5 min).
     pub jwks_min_refresh: Duration,
     /// Clock skew allowed on `exp` and `nbf`.
     pub leeway_secs: u64,
     /// Accept tokens holding both an IG role and a practitioner role
     /// (refused by default: IG staff audit, they do not read records).
     pub allow_mixed_roles: bool,
+    /// How the first issuer's claims become a principal (default:
+    /// tellonce's own claim names).
+    pub claims: ClaimsMap,
+    /// Further trusted issuers (`[[issuers]]` in the configuration file).
+    pub issuers: Vec<IssuerSettings>,
+    /// How long fetched key sets are trusted.
+    pub jwks_cache: JwksCachePolicy,
 }
 
 /// Request limits (SECURITY.md explains each).
@@ -262,7 +273,7 @@ pub struct OidcSettings {
 pub const DEFAULT_OIDC_SCOPES: &str = "openid profile";
 
 /// An https URL, or plain http to this machine only.
-fn https_or_local(url: &str) -> bool {
+pub(crate) fn https_or_local(url: &str) -> bool {
     url.starts_with("https://")
         || url.starts_with("http://127.0.0.1")
         || url.starts_with("http://localhost")
@@ -447,6 +458,12 @@ struct FileSettings {
     ws_init_timeout_secs: Option<u64>,
     otel_operation_names: Option<Vec<String>>,
     metrics_bind: Option<SocketAddr>,
+    #[serde(default)]
+    issuers: Vec<issuers::IssuerFile>,
+    jwt_jwks_default_ttl_secs: Option<u64>,
+    jwt_jwks_min_ttl_secs: Option<u64>,
+    jwt_jwks_max_ttl_secs: Option<u64>,
+    jwt_jwks_max_stale_secs: Option<u64>,
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -492,6 +509,31 @@ impl ConfigArgs {
         let jwks_url = self.jwt_jwks_url.clone().or(file.jwt_jwks_url);
         let mut issuer = self.jwt_issuer.clone().or(file.jwt_issuer);
         let mut audience = self.jwt_audience.clone().or(file.jwt_audience);
+        let trusted = file
+            .issuers
+            .into_iter()
+            .map(issuers::IssuerFile::into_settings)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let cache = {
+            let d = JwksCachePolicy::default();
+            let secs = |v: Option<u64>, d: Duration| v.map_or(d, Duration::from_secs);
+            JwksCachePolicy {
+                default_ttl: secs(file.jwt_jwks_default_ttl_secs, d.default_ttl),
+                min_ttl: secs(file.jwt_jwks_min_ttl_secs, d.min_ttl),
+                max_ttl: secs(file.jwt_jwks_max_ttl_secs, d.max_ttl),
+                max_stale: secs(file.jwt_jwks_max_stale_secs, d.max_stale),
+            }
+        };
+        if cache.min_ttl > cache.max_ttl {
+            bail!("jwt_jwks_min_ttl_secs must not exceed jwt_jwks_max_ttl_secs");
+        }
+        // With `[[issuers]]` only, the first (env/flags) issuer is optional.
+        let first_issuer = trusted.is_empty()
+            || issuer.is_some()
+            || audience.is_some()
+            || secret.is_some()
+            || jwks_file.is_some()
+            || jwks_url.is_some();
 
         if demo {
             issuer.get_or_insert_with(|| DEMO_ISSUER.to_owned());
@@ -500,7 +542,7 @@ impl ConfigArgs {
                 secret = Some(random_secret());
             }
         }
-        if mode == Mode::Serve {
+        if mode == Mode::Serve && first_issuer {
             if issuer.is_none() {
                 bail!(
                     "TELLONCE_JWT_ISSUER is required: set it to your identity provider's issuer (or run `serve --demo`)"
@@ -543,12 +585,15 @@ impl ConfigArgs {
                 secret,
                 jwks_file,
                 jwks_url,
-                jwks_min_refresh: Duration::from_secs(file.jwt_jwks_min_refresh_secs.unwrap_or(60)),
+                jwks_min_refresh: Duration::from_secs(file.jwt_jwks_min_refresh_secs.unwrap_or(0)),
                 leeway_secs: 30,
                 allow_mixed_roles: self
                     .allow_mixed_roles
                     .or(file.allow_mixed_roles)
                     .unwrap_or(false),
+                claims: ClaimsMap::default(),
+                issuers: trusted,
+                jwks_cache: cache,
             },
             limits: Limits {
                 max_body_bytes: file.max_body_bytes.unwrap_or(defaults.max_body_bytes),

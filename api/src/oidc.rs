@@ -47,7 +47,7 @@ const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// The claims of an ID token beyond the standard ones (`roles`,
 /// `person_id`, `agency_id`, `agency_kind`, and whatever else the provider
-/// adds): kept as they came, for `principal_from_claims`.
+/// adds): kept as they came, for the claims map (`Authenticator::map_session_claims`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HubClaims {
     #[serde(flatten)]
@@ -235,7 +235,7 @@ impl Oidc {
 
     /// Exchanges the code (with the PKCE verifier) and verifies the ID
     /// token; returns its claims as one JSON object (standard and
-    /// additional), for `principal_from_claims`.
+    /// additional), for the claims map (`Authenticator::map_session_claims`).
     pub async fn finish(
         &self,
         code: &str,
@@ -279,6 +279,8 @@ impl Oidc {
         };
         let mut out = claims.additional_claims().rest.clone();
         out.insert("sub".into(), Value::String(claims.subject().to_string()));
+        // Which trusted issuer's claims map applies (`Authenticator::map_session_claims`).
+        out.insert("iss".into(), Value::String(claims.issuer().to_string()));
         for (key, value) in [
             ("name", text(claims.name())),
             ("given_name", text(claims.given_name())),

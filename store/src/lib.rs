@@ -5,6 +5,7 @@
 //! keeps `DbErr` text away from clients.
 
 mod agency;
+mod agency_lookup;
 mod clock;
 mod consent;
 pub mod entities;

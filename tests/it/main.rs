@@ -39,6 +39,9 @@ mod hostile;
 /// Minimum necessary identity: identifiers by audience, the address on a
 /// need-to-know basis, and the address-withheld marker over every view.
 mod identity;
+/// Identity providers: Entra ID, Keycloak and CIS2 token shapes through the
+/// documented claims maps, several issuers, discovery and the JWKS cache.
+mod idp;
 /// Bulk import of existing records: good and bad rows, one IMPORT entry
 /// per child, re-runs that change nothing, dry runs that write nothing.
 mod import;

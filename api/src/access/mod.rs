@@ -22,8 +22,8 @@
 //! No module here knows HTTP or GraphQL.
 
 mod address;
-mod backup;
 mod agencies;
+mod backup;
 mod case_officer;
 mod consenting;
 mod disclosure;
@@ -51,8 +51,8 @@ use consent::{
 use domain::{Agency, AgencyKind, ChildId, NhsNumber};
 
 pub use address::AddressKeeper;
-pub use backup::BackupTaken;
 pub use agencies::{IMPORT_COLUMNS, ImportOutcome, ImportReport, ImportRow, MAX_IMPORT_ROWS};
+pub use backup::BackupTaken;
 pub use case_officer::{
     AdviceOnFile, AdviceWanted, AssessmentOnFile, CaseOfficer, ReuseFacts, ReusedAdvice,
 };

@@ -16,7 +16,7 @@ use super::error::error_response;
 use super::request_id::request_id_of;
 use super::state::AppState;
 use crate::access::RequestContext;
-use crate::auth::AuthError;
+use crate::auth::{AgencyClaim, AuthError, MappedIdentity};
 use crate::error::{INTERNAL_MESSAGE, code};
 
 /// A verified caller of an HTTP endpoint that carries its token in headers.
@@ -115,8 +115,12 @@ pub(crate) async fn authenticate(
     request_id: &str,
     source: std::net::IpAddr,
 ) -> Result<(consent::Principal, Option<chrono::DateTime<Utc>>), Refused> {
-    let verified = match state.auth.authenticate_session(authorization).await {
-        Ok((principal, expires)) => registered(state, principal).await.map(|p| (p, expires)),
+    // Boxed: verification and the register lookup are large futures, and
+    // requests are polled on small stacks.
+    let verified = match Box::pin(state.auth.authenticate_session(authorization)).await {
+        Ok((identity, expires)) => Box::pin(registered(state, identity))
+            .await
+            .map(|p| (p, expires)),
         Err(e) => Err(Some(e)),
     };
     match verified {
@@ -137,36 +141,49 @@ pub(crate) async fn authenticate(
     }
 }
 
-/// The principal if its agency is registered with the kind it claims;
-/// `Err(None)` when the registry cannot be read.
+/// The principal, its agency found in the register: by the hub's id (the
+/// kind the token claims must be the registered one), or by an external
+/// identifier (the kind is the register's); registered, not retired.
+/// `Err(None)` when the register cannot be read. The one resolution for
+/// POST, the WebSocket, exports and the pages' sessions.
 pub(crate) async fn registered(
     state: &AppState,
-    principal: consent::Principal,
+    identity: MappedIdentity,
 ) -> Result<consent::Principal, Option<AuthError>> {
-    let Some(agency) = principal.agency else {
-        return Ok(principal);
+    let read_failed = |e: store::StoreError| {
+        tracing::error!(error = ?e, "reading the agency register failed");
+        None
     };
-    let read = match state.store.active_agency(agency.id).await {
-        Ok(None) => state
-            .store
-            .agency(agency.id)
-            .await
-            .map(|known| match known {
-                Some(_) => Err(AuthError::RetiredAgency),
-                None => Err(AuthError::UnknownAgency),
-            }),
-        Ok(Some(registered)) if registered.kind == agency.kind => Ok(Ok(())),
-        Ok(Some(_)) => Ok(Err(AuthError::AgencyKindMismatch)),
-        Err(e) => Err(e),
-    };
-    match read {
-        Ok(Ok(())) => Ok(principal),
-        Ok(Err(refused)) => Err(Some(refused)),
-        Err(e) => {
-            tracing::error!(error = ?e, "reading the agency register failed");
-            Err(None)
+    let (id, claimed_kind) = match &identity.agency {
+        None => return Ok(identity.into_principal(None)),
+        Some(AgencyClaim::Registered(agency)) => (agency.id, Some(agency.kind)),
+        Some(AgencyClaim::Id(id)) => (*id, None),
+        Some(AgencyClaim::External { identifier, at }) => {
+            match state.store.agency_id_by_identifier(identifier).await {
+                Ok(Some(id)) => (id, None),
+                Ok(None) => return Err(Some(AuthError::UnknownAgencyIdentifier(at.clone()))),
+                Err(e) => return Err(read_failed(e)),
+            }
         }
+    };
+    let registered = match state.store.active_agency(id).await {
+        Ok(Some(registered)) => registered,
+        Ok(None) => {
+            return match state.store.agency(id).await {
+                Ok(Some(_)) => Err(Some(AuthError::RetiredAgency)),
+                Ok(None) => Err(Some(AuthError::UnknownAgency)),
+                Err(e) => Err(read_failed(e)),
+            };
+        }
+        Err(e) => return Err(read_failed(e)),
+    };
+    if claimed_kind.is_some_and(|kind| kind != registered.kind) {
+        return Err(Some(AuthError::AgencyKindMismatch));
     }
+    Ok(identity.into_principal(Some(consent::AgencyRef {
+        id,
+        kind: registered.kind,
+    })))
 }
 
 /// The `Authorization` header, if it is text.

@@ -2,7 +2,7 @@
 //! `GET /signin/oidc?next=…` sends the browser to the provider,
 //! `GET /signin/callback?code&state` comes back, and a verified ID token's
 //! claims start a session exactly as an API token's would make a principal
-//! (`principal_from_claims`, then the agency register).
+//! (the claims map of the trusted issuer of its `iss`, then the agency register).
 //!
 //! The sign-in in flight is kept server-side (`web_login`, 10 minutes, taken
 //! once) under the hash of `state` joined to a random value in a cookie of
@@ -23,7 +23,6 @@ use store::WebLogin;
 
 use super::session::{self, cookie, hash, now, random_token, safe_next, set_cookie};
 use super::view::{PageError, render};
-use crate::auth::principal_from_claims;
 use crate::http::auth::registered;
 use crate::http::request_id::request_id_of;
 use crate::http::state::AppState;
@@ -214,8 +213,8 @@ pub async fn callback(
             ));
         }
     };
-    let principal = match principal_from_claims(&claims) {
-        Ok(p) => registered(&state, p).await,
+    let principal = match state.auth.map_session_claims(&claims) {
+        Ok(identity) => registered(&state, identity).await,
         Err(e) => Err(Some(e)),
     };
     let principal = match principal {

@@ -2,7 +2,7 @@
 //! session itself in the hub's database (`web_session`, keyed by the
 //! value's SHA-256), with an idle and an absolute end. The principal is
 //! derived from the session's identity claims on every request, with the
-//! same [`principal_from_claims`] and agency-register check as an API
+//! same claims map and agency-register check as an API
 //! token, so a practitioner whose agency leaves the register is signed out
 //! at their next click.
 //!
@@ -24,7 +24,6 @@ use sha2::{Digest, Sha256};
 use store::WebSession;
 
 use super::view::{PageError, Who};
-use crate::auth::principal_from_claims;
 use crate::http::auth::registered;
 use crate::http::request_id::request_id_of;
 use crate::http::state::AppState;
@@ -237,8 +236,8 @@ impl FromRequestParts<AppState> for Visitor {
             }
         };
         let claims: Value = serde_json::from_str(&session.claims).unwrap_or(Value::Null);
-        let principal = match principal_from_claims(&claims) {
-            Ok(p) => registered(state, p).await,
+        let principal = match state.auth.map_session_claims(&claims) {
+            Ok(identity) => registered(state, identity).await,
             Err(e) => Err(Some(e)),
         };
         let principal = match principal {

@@ -9,7 +9,7 @@ use reqwest::redirect::Policy;
 use crate::helpers::TestApp;
 
 mod oidc;
-mod oidc_provider;
+pub(crate) mod oidc_provider;
 mod plan;
 mod provider;
 mod record;

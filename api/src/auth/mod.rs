@@ -6,19 +6,18 @@
 //! with a key from the JWKS whose own algorithm matches. `alg: none` cannot be
 //! expressed.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use consent::{AgencyRef, Principal, Role};
-use domain::AgencyKind;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use serde_json::Value;
-use tokio::sync::{Mutex, RwLock};
-use uuid::Uuid;
 
-use crate::config::JwtSettings;
+use crate::config::{ClaimsMap, JwtSettings, KeySource};
+
+mod claims;
+mod jwks;
+
+pub use claims::{AgencyClaim, MappedIdentity, map_claims};
+use jwks::{Jwks, Source, VerifyingKey};
 
 /// Why a token was refused. Messages never echo the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +52,17 @@ pub enum AuthError {
     MissingClaim(&'static str),
     #[error("token claim '{0}' is invalid: {1}")]
     InvalidClaim(&'static str, String),
+    /// A claim the issuer's claims map reads, named by its pointer.
+    #[error("token is missing the '{0}' claim")]
+    MissingMappedClaim(String),
+    #[error("token claim '{0}' is invalid: {1}")]
+    InvalidMappedClaim(String, String),
+    /// Nothing at the roles pointer maps to a tellonce role.
+    #[error("the token carries no role this hub recognises (looked at {0})")]
+    NoRecognisedRole(String),
+    /// The external identifier (scheme and pointer) names no agency.
+    #[error("the token's agency identifier ({0}) is not an agency registered with this hub")]
+    UnknownAgencyIdentifier(String),
     #[error("unknown signing key: no key with this 'kid' in the key set")]
     UnknownKey,
     #[error("signing keys are unavailable; try again shortly")]
@@ -86,6 +96,10 @@ impl AuthError {
             AuthError::UnknownCritical => "unknown_critical",
             AuthError::MissingClaim(_) => "missing_claim",
             AuthError::InvalidClaim(..) => "invalid_claim",
+            AuthError::MissingMappedClaim(_) => "missing_claim",
+            AuthError::InvalidMappedClaim(..) => "invalid_claim",
+            AuthError::NoRecognisedRole(_) => "no_recognised_role",
+            AuthError::UnknownAgencyIdentifier(_) => "unknown_agency",
             AuthError::UnknownKey => "unknown_key",
             AuthError::KeysUnavailable => "keys_unavailable",
             AuthError::UnknownAgency => "unknown_agency",
@@ -96,175 +110,19 @@ impl AuthError {
     }
 }
 
-/// Where RS256/ES256 keys come from.
-#[derive(Debug, Clone)]
-enum JwksSource {
-    File(PathBuf),
-    Url(String),
-}
-
-#[derive(Clone)]
-struct VerifyingKey {
-    key: DecodingKey,
-    alg: Algorithm,
-}
-
-/// A cached JWKS, refetched on an unknown `kid` at most once per interval.
-struct Jwks {
-    source: JwksSource,
-    keys: RwLock<HashMap<String, VerifyingKey>>,
-    last_fetch: Mutex<Option<Instant>>,
-    min_refresh: Duration,
-    http: reqwest::Client,
-}
-
-impl std::fmt::Debug for Jwks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Jwks")
-            .field("source", &self.source)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Jwks {
-    async fn fetch(&self) -> anyhow::Result<HashMap<String, VerifyingKey>> {
-        let set: JwkSet = match &self.source {
-            JwksSource::File(path) => serde_json::from_slice(&tokio::fs::read(path).await?)?,
-            JwksSource::Url(url) => {
-                self.http
-                    .get(url)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json()
-                    .await?
-            }
-        };
-        let mut keys = HashMap::new();
-        for jwk in &set.keys {
-            let Some(kid) = jwk.common.key_id.clone() else {
-                continue;
-            };
-            // The key's own algorithm: stated, or implied by its type.
-            let alg = match (&jwk.common.key_algorithm, &jwk.algorithm) {
-                (Some(KeyAlgorithm::RS256), AlgorithmParameters::RSA(_)) => Algorithm::RS256,
-                (Some(KeyAlgorithm::ES256), AlgorithmParameters::EllipticCurve(p))
-                    if p.curve == EllipticCurve::P256 =>
-                {
-                    Algorithm::ES256
-                }
-                (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
-                (None, AlgorithmParameters::EllipticCurve(p)) if p.curve == EllipticCurve::P256 => {
-                    Algorithm::ES256
-                }
-                _ => continue, // anything else is not trusted for verification
-            };
-            keys.insert(
-                kid,
-                VerifyingKey {
-                    key: DecodingKey::from_jwk(jwk)?,
-                    alg,
-                },
-            );
-        }
-        Ok(keys)
-    }
-
-    /// Reloads the set unless it was loaded within `min_refresh`.
-    async fn refresh(&self, force: bool) -> Result<(), AuthError> {
-        let mut last = self.last_fetch.lock().await;
-        if !force && last.is_some_and(|t| t.elapsed() < self.min_refresh) {
-            return Ok(());
-        }
-        *last = Some(Instant::now());
-        match self.fetch().await {
-            Ok(keys) => {
-                *self.keys.write().await = keys;
-                Ok(())
-            }
-            Err(e) => {
-                tracing::warn!(error = format!("{e:#}"), "could not load the JWKS");
-                if self.keys.read().await.is_empty() {
-                    Err(AuthError::KeysUnavailable)
-                } else {
-                    Ok(())
-                }
-            }
-        }
-    }
-
-    async fn key(&self, kid: &str) -> Result<VerifyingKey, AuthError> {
-        if let Some(k) = self.keys.read().await.get(kid) {
-            return Ok(k.clone());
-        }
-        self.refresh(false).await?;
-        self.keys
-            .read()
-            .await
-            .get(kid)
-            .cloned()
-            .ok_or(AuthError::UnknownKey)
-    }
-}
-
-/// Verifies bearer tokens.
+/// One trusted issuer: its `iss`, audiences, keys and claims map.
 #[derive(Debug)]
-pub struct Authenticator {
+struct TrustedIssuer {
     issuer: String,
-    audience: String,
-    leeway: u64,
+    audiences: Vec<String>,
+    /// HS256, the development issuer only.
     secret: Option<DecodingKeyDebug>,
     jwks: Option<Jwks>,
+    claims: ClaimsMap,
     allow_mixed_roles: bool,
 }
 
-struct DecodingKeyDebug(DecodingKey);
-impl std::fmt::Debug for DecodingKeyDebug {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DecodingKey([redacted])")
-    }
-}
-
-impl Authenticator {
-    /// Builds the verifier; a configured JWKS is loaded now so that a bad
-    /// file or URL fails at start-up rather than on the first request.
-    pub async fn new(settings: &JwtSettings) -> anyhow::Result<Self> {
-        let source = match (&settings.jwks_file, &settings.jwks_url) {
-            (Some(path), _) => Some(JwksSource::File(path.clone())),
-            (None, Some(url)) => Some(JwksSource::Url(url.clone())),
-            (None, None) => None,
-        };
-        let jwks = match source {
-            Some(source) => {
-                let jwks = Jwks {
-                    source,
-                    keys: RwLock::new(HashMap::new()),
-                    last_fetch: Mutex::new(None),
-                    min_refresh: settings.jwks_min_refresh,
-                    http: reqwest::Client::builder()
-                        .timeout(Duration::from_secs(10))
-                        .build()?,
-                };
-                jwks.refresh(true).await.map_err(|e| {
-                    anyhow::anyhow!("cannot load the JWKS ({:?}): {e}", jwks.source)
-                })?;
-                Some(jwks)
-            }
-            None => None,
-        };
-        Ok(Self {
-            issuer: settings.issuer.clone(),
-            audience: settings.audience.clone(),
-            leeway: settings.leeway_secs,
-            secret: settings
-                .secret
-                .as_ref()
-                .map(|s| DecodingKeyDebug(DecodingKey::from_secret(s.expose().as_bytes()))),
-            jwks,
-            allow_mixed_roles: settings.allow_mixed_roles,
-        })
-    }
-
+impl TrustedIssuer {
     fn accepted(&self) -> String {
         let mut algs = Vec::new();
         if self.secret.is_some() {
@@ -275,13 +133,134 @@ impl Authenticator {
         }
         algs.join(", ")
     }
+}
 
-    /// Verifies an `Authorization` header value and builds the principal
-    /// (without a purpose: the caller adds it).
-    pub async fn authenticate(&self, header: Option<&str>) -> Result<Principal, AuthError> {
+/// Verifies bearer tokens: each routed by its `iss` to one trusted issuer.
+#[derive(Debug)]
+pub struct Authenticator {
+    /// The first is the env/flags issuer (when configured); then
+    /// `[[issuers]]` in file order.
+    issuers: Vec<TrustedIssuer>,
+    leeway: u64,
+}
+
+struct DecodingKeyDebug(DecodingKey);
+impl std::fmt::Debug for DecodingKeyDebug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecodingKey([redacted])")
+    }
+}
+
+impl Authenticator {
+    /// Builds the verifier. The first issuer's JWKS is loaded now so that a
+    /// bad file or URL fails at start-up rather than on the first request;
+    /// `[[issuers]]` are tried now (bounded) but a provider that is down
+    /// does not stop the hub: its tokens get "keys unavailable" until it
+    /// answers (retried with backoff).
+    pub async fn new(settings: &JwtSettings) -> anyhow::Result<Self> {
+        let mut issuers = Vec::new();
+        let first_keys = settings.secret.is_some()
+            || settings.jwks_file.is_some()
+            || settings.jwks_url.is_some();
+        if first_keys || settings.issuers.is_empty() {
+            let source = match (&settings.jwks_file, &settings.jwks_url) {
+                (Some(path), _) => Some(Source::File(path.clone())),
+                (None, Some(url)) => Some(Source::Url(url.clone())),
+                (None, None) => None,
+            };
+            let jwks = match source {
+                Some(source) => {
+                    let jwks = Jwks::new(
+                        "first".into(),
+                        source.clone(),
+                        settings.jwks_cache,
+                        settings.jwks_min_refresh,
+                    )?;
+                    if !jwks.load().await {
+                        anyhow::bail!("cannot load the JWKS ({source:?})");
+                    }
+                    Some(jwks)
+                }
+                None => None,
+            };
+            issuers.push(TrustedIssuer {
+                issuer: settings.issuer.clone(),
+                audiences: vec![settings.audience.clone()],
+                secret: settings
+                    .secret
+                    .as_ref()
+                    .map(|s| DecodingKeyDebug(DecodingKey::from_secret(s.expose().as_bytes()))),
+                jwks,
+                claims: settings.claims.clone(),
+                allow_mixed_roles: settings.allow_mixed_roles,
+            });
+        }
+        for trusted in &settings.issuers {
+            if issuers.iter().any(|i| i.issuer == trusted.issuer) {
+                anyhow::bail!(
+                    "issuer {}: another trusted issuer has the same issuer {}",
+                    trusted.name,
+                    trusted.issuer
+                );
+            }
+            let source = match &trusted.keys {
+                KeySource::JwksUrl(url) => Source::Url(url.clone()),
+                KeySource::JwksFile(path) => Source::File(path.clone()),
+                KeySource::Discovery => Source::Discovery(trusted.issuer.clone()),
+            };
+            let jwks = Jwks::new(
+                trusted.name.clone(),
+                source,
+                settings.jwks_cache,
+                settings.jwks_min_refresh,
+            )?;
+            match tokio::time::timeout(Duration::from_secs(5), jwks.load()).await {
+                Ok(true) => {}
+                _ => tracing::warn!(
+                    issuer = %trusted.name,
+                    "the identity provider's keys could not be loaded at start; retrying on demand"
+                ),
+            }
+            issuers.push(TrustedIssuer {
+                issuer: trusted.issuer.clone(),
+                audiences: trusted.audience.clone(),
+                secret: None,
+                jwks: Some(jwks),
+                claims: trusted.claims.clone(),
+                allow_mixed_roles: trusted.allow_mixed_roles,
+            });
+        }
+        Ok(Self {
+            issuers,
+            leeway: settings.leeway_secs,
+        })
+    }
+
+    /// The trusted issuer whose `iss` this is.
+    fn issuer(&self, iss: &str) -> Option<&TrustedIssuer> {
+        self.issuers.iter().find(|i| i.issuer == iss)
+    }
+
+    /// Maps claims kept from a sign-in (the pages' session) by the claims
+    /// map of the trusted issuer of their `iss`; without one (the demo's
+    /// personas, an OIDC provider not also trusted for API tokens),
+    /// tellonce's own claim names.
+    pub fn map_session_claims(&self, claims: &Value) -> Result<MappedIdentity, AuthError> {
+        let map = claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .and_then(|iss| self.issuer(iss))
+            .map(|i| i.claims.clone())
+            .unwrap_or_default();
+        map_claims(&map, claims)
+    }
+
+    /// Verifies an `Authorization` header value and maps its claims (the
+    /// agency not yet looked up: see `http::auth::registered`).
+    pub async fn authenticate(&self, header: Option<&str>) -> Result<MappedIdentity, AuthError> {
         self.authenticate_session(header)
             .await
-            .map(|(principal, _)| principal)
+            .map(|(identity, _)| identity)
     }
 
     /// As [`Authenticator::authenticate`], also giving the token's expiry
@@ -289,7 +268,7 @@ impl Authenticator {
     pub async fn authenticate_session(
         &self,
         header: Option<&str>,
-    ) -> Result<(Principal, Option<chrono::DateTime<chrono::Utc>>), AuthError> {
+    ) -> Result<(MappedIdentity, Option<chrono::DateTime<chrono::Utc>>), AuthError> {
         let token = header
             .and_then(|h| {
                 h.strip_prefix("Bearer ")
@@ -299,30 +278,35 @@ impl Authenticator {
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::MissingToken)?;
         let parts = Parts::of(token)?;
-        let alg = parts.algorithm(&self.accepted())?;
+        // Routed by `iss`, read before verification: it only chooses whose
+        // keys, audience and map apply; the signature then decides.
+        let trusted = match parts.claims.get("iss") {
+            None | Some(Value::Null) => return Err(AuthError::MissingClaim("iss")),
+            Some(Value::String(iss)) => self.issuer(iss).ok_or(AuthError::WrongIssuer)?,
+            Some(_) => return Err(AuthError::InvalidClaim("iss", "must be a string".into())),
+        };
+        let accepted = trusted.accepted();
+        let alg = parts.algorithm(&accepted)?;
         let key = match alg {
-            Algorithm::HS256 => match &self.secret {
+            Algorithm::HS256 => match &trusted.secret {
                 Some(k) => VerifyingKey {
                     key: k.0.clone(),
                     alg: Algorithm::HS256,
                 },
                 None => {
-                    return Err(AuthError::UnsupportedAlgorithm(
-                        "HS256".into(),
-                        self.accepted(),
-                    ));
+                    return Err(AuthError::UnsupportedAlgorithm("HS256".into(), accepted));
                 }
             },
             Algorithm::RS256 | Algorithm::ES256 => {
-                let jwks = self.jwks.as_ref().ok_or_else(|| {
-                    AuthError::UnsupportedAlgorithm(format!("{alg:?}"), self.accepted())
+                let jwks = trusted.jwks.as_ref().ok_or_else(|| {
+                    AuthError::UnsupportedAlgorithm(format!("{alg:?}"), accepted.clone())
                 })?;
-                let key = jwks.key(parts.kid()?).await?;
+                let key = Box::pin(jwks.key(parts.kid()?)).await?;
                 if key.alg != alg {
                     // The token claims another algorithm than its key has.
                     return Err(AuthError::UnsupportedAlgorithm(
                         format!("{alg:?} for this key"),
-                        self.accepted(),
+                        accepted,
                     ));
                 }
                 key
@@ -330,13 +314,13 @@ impl Authenticator {
             other => {
                 return Err(AuthError::UnsupportedAlgorithm(
                     format!("{other:?}"),
-                    self.accepted(),
+                    accepted,
                 ));
             }
         };
         let mut validation = Validation::new(key.alg);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.audience]);
+        validation.set_issuer(&[&trusted.issuer]);
+        validation.set_audience(&trusted.audiences);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = self.leeway;
@@ -353,7 +337,7 @@ impl Authenticator {
                     parts.claim_problem(c)
                 }
                 ErrorKind::InvalidAlgorithm => {
-                    AuthError::UnsupportedAlgorithm(format!("{alg:?}"), self.accepted())
+                    AuthError::UnsupportedAlgorithm(format!("{alg:?}"), accepted.clone())
                 }
                 _ => AuthError::Malformed,
             }
@@ -372,34 +356,14 @@ impl Authenticator {
             .get("exp")
             .and_then(Value::as_i64)
             .and_then(|exp| chrono::DateTime::from_timestamp(exp, 0));
-        let principal = principal_from_claims(&data.claims)?;
-        let practitioner = principal.roles.iter().any(|r| r.is_practitioner());
-        if principal.is_ig() && practitioner && !self.allow_mixed_roles {
+        let identity = map_claims(&trusted.claims, &data.claims)?;
+        let practitioner = identity.roles.iter().any(|r| r.is_practitioner());
+        let ig = identity.roles.iter().any(|r| r.is_ig());
+        if ig && practitioner && !trusted.allow_mixed_roles {
             return Err(AuthError::MixedRoles);
         }
-        Ok((principal, expires))
+        Ok((identity, expires))
     }
-}
-
-/// The longest identifier claim kept (`sub`, `person_id`).
-const MAX_IDENTIFIER_BYTES: usize = 255;
-
-/// An identifier claim goes into storage and the access trace: no control
-/// characters (PostgreSQL refuses NUL in text), bounded length.
-fn identifier_claim(name: &'static str, value: &str) -> Result<(), AuthError> {
-    if value.chars().any(char::is_control) {
-        return Err(AuthError::InvalidClaim(
-            name,
-            "must not contain control characters".into(),
-        ));
-    }
-    if value.len() > MAX_IDENTIFIER_BYTES {
-        return Err(AuthError::InvalidClaim(
-            name,
-            format!("must be at most {MAX_IDENTIFIER_BYTES} bytes"),
-        ));
-    }
-    Ok(())
 }
 
 /// What a time claim must be (RFC 7519 NumericDate).
@@ -500,100 +464,9 @@ impl Parts {
     }
 }
 
-/// Builds the principal from verified claims.
-pub fn principal_from_claims(claims: &Value) -> Result<Principal, AuthError> {
-    let text = |name: &'static str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
-    let subject = text("sub")
-        .filter(|s| !s.is_empty())
-        .ok_or(AuthError::MissingClaim("sub"))?;
-    identifier_claim("sub", &subject)?;
-    let roles: BTreeSet<Role> = match claims.get("roles") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            // Identity providers add roles of their own: unknown ones grant nothing.
-            .filter_map(Role::from_claim)
-            .collect(),
-        Some(_) => {
-            return Err(AuthError::InvalidClaim(
-                "roles",
-                "must be an array of strings".into(),
-            ));
-        }
-        None => return Err(AuthError::MissingClaim("roles")),
-    };
-    let person_id = text("person_id").filter(|s| !s.is_empty());
-    if let Some(person) = &person_id {
-        identifier_claim("person_id", person)?;
-    }
-    let acts_for_agency = roles.iter().any(|r| r.is_practitioner() || r.is_ig());
-    let agency = match (claims.get("agency_id"), claims.get("agency_kind")) {
-        (Some(id), Some(kind)) => {
-            let id = id
-                .as_str()
-                .and_then(|s| Uuid::parse_str(s).ok())
-                .ok_or_else(|| AuthError::InvalidClaim("agency_id", "must be a UUID".into()))?;
-            let kind = kind.as_str().and_then(AgencyKind::from_claim).ok_or_else(|| {
-                AuthError::InvalidClaim(
-                    "agency_kind",
-                    "must be one of school, camhs, slt, ot, ep, social_care, youth_justice, health, la_send".into(),
-                )
-            })?;
-            Some(AgencyRef { id, kind })
-        }
-        (None, _) if acts_for_agency => return Err(AuthError::MissingClaim("agency_id")),
-        (_, None) if acts_for_agency => return Err(AuthError::MissingClaim("agency_kind")),
-        _ => None,
-    };
-    let is_family = roles.contains(&Role::Family) || roles.contains(&Role::YoungPerson);
-    if is_family && person_id.is_none() {
-        return Err(AuthError::MissingClaim("person_id"));
-    }
-    Ok(Principal {
-        subject,
-        agency,
-        roles,
-        person_id,
-        purpose: None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn claims_become_a_principal() {
-        let p = principal_from_claims(&json!({
-            "sub": "u1", "roles": ["practitioner", "offline_access"],
-            "agency_id": "7f3b6a8e-3c1a-4f57-9d43-2f1f1b1e0a01", "agency_kind": "camhs"
-        }))
-        .expect("valid");
-        assert_eq!(p.agency_kind(), Some(AgencyKind::Camhs));
-        assert_eq!(p.roles.len(), 1);
-
-        let missing_kind = principal_from_claims(&json!({
-            "sub": "u1", "roles": ["practitioner"], "agency_id": "7f3b6a8e-3c1a-4f57-9d43-2f1f1b1e0a01"
-        }));
-        assert_eq!(missing_kind, Err(AuthError::MissingClaim("agency_kind")));
-        let bad_kind = principal_from_claims(&json!({
-            "sub": "u1", "roles": ["practitioner"],
-            "agency_id": "7f3b6a8e-3c1a-4f57-9d43-2f1f1b1e0a01", "agency_kind": "police"
-        }));
-        assert!(matches!(
-            bad_kind,
-            Err(AuthError::InvalidClaim("agency_kind", _))
-        ));
-        let parent_without_person =
-            principal_from_claims(&json!({"sub": "p", "roles": ["family"]}));
-        assert_eq!(
-            parent_without_person,
-            Err(AuthError::MissingClaim("person_id"))
-        );
-        let no_roles = principal_from_claims(&json!({"sub": "p"}));
-        assert_eq!(no_roles, Err(AuthError::MissingClaim("roles")));
-    }
 
     fn token(header: &str, claims: &str) -> String {
         use base64::Engine as _;
