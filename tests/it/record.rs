@@ -439,7 +439,18 @@ async fn ig_staff_and_strangers_see_no_record_content() {
             json!({ "id": amira_id }),
         )
         .await;
-    assert_eq!(answer.codes(), vec!["NOT_FOUND"]);
+    // A token with no role this hub knows is refused outright (issue 13):
+    // never an empty principal.
+    assert_eq!(answer.status, 401, "{answer:?}");
+    assert_eq!(answer.codes(), vec!["UNAUTHENTICATED"]);
+    assert!(
+        answer
+            .body
+            .to_string()
+            .contains("no role this hub recognises"),
+        "{answer:?}"
+    );
+    assert!(!answer.body.to_string().contains("Amira"));
 }
 
 #[tokio::test]

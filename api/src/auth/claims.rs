@@ -129,7 +129,9 @@ pub fn map_claims(map: &ClaimsMap, claims: &Value) -> Result<MappedIdentity, Aut
     let roles: BTreeSet<Role> = if map.fixed_roles.is_empty() {
         match role_values(map, claims)? {
             Some(values) => values.into_iter().filter_map(grant).collect(),
-            None if map.require_role => BTreeSet::new(),
+            // An IdP that translates role values leaves the claim out when
+            // a user has no role assigned: that is "no recognised role".
+            None if map.require_role && !map.role_values.is_empty() => BTreeSet::new(),
             None => return Err(missing(&map.roles)),
         }
     } else {
@@ -240,8 +242,18 @@ mod tests {
             default_map(json!({"sub": "p"})),
             Err(AuthError::MissingMappedClaim("roles".into()))
         );
-        // The built-in map keeps the original rule: unknown roles grant nothing.
-        let none = default_map(json!({"sub": "p", "roles": ["offline_access"]})).expect("valid");
+        // Unknown roles grant nothing, and a token left with none is
+        // refused, never an empty principal.
+        assert_eq!(
+            default_map(json!({"sub": "p", "roles": ["offline_access"]})),
+            Err(AuthError::NoRecognisedRole("/roles".into()))
+        );
+        let lenient = ClaimsMap {
+            require_role: false,
+            ..ClaimsMap::default()
+        };
+        let none =
+            map_claims(&lenient, &json!({"sub": "p", "roles": ["offline_access"]})).expect("valid");
         assert!(none.roles.is_empty());
     }
 

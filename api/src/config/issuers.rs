@@ -45,15 +45,9 @@ pub struct ClaimsMap {
     pub agency_scheme: Option<IdentifierScheme>,
     /// Every token of this issuer acts for this agency (the hub's UUID).
     pub fixed_agency: Option<Uuid>,
-    /// A token that maps to no tellonce role is refused (401). On for every
-    /// `[[issuers]]` table; the first issuer's built-in map keeps the
-    /// original rule (unknown roles grant nothing).
-    #[serde(default = "yes")]
+    /// A token that maps to no tellonce role is refused (401) rather than
+    /// given an empty principal. On by default, for every issuer.
     pub require_role: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl Default for ClaimsMap {
@@ -70,7 +64,7 @@ impl Default for ClaimsMap {
             agency_identifier: None,
             agency_scheme: None,
             fixed_agency: None,
-            require_role: false,
+            require_role: true,
         }
     }
 }
