@@ -272,11 +272,18 @@ pub struct OidcSettings {
 /// The scopes asked for unless configured.
 pub const DEFAULT_OIDC_SCOPES: &str = "openid profile";
 
-/// An https URL, or plain http to this machine only.
+/// An https URL, or plain http to this machine only: the host must be
+/// exactly `localhost`, `127.0.0.1` or `[::1]` (parsed, so
+/// `http://localhost.example.com` is not local).
 pub(crate) fn https_or_local(url: &str) -> bool {
-    url.starts_with("https://")
-        || url.starts_with("http://127.0.0.1")
-        || url.starts_with("http://localhost")
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => parsed.host().is_some(),
+        "http" => matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")),
+        _ => false,
+    }
 }
 
 impl Default for WebSettings {
@@ -848,6 +855,27 @@ pub fn random_secret() -> Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_https_or_this_machine_is_trusted_for_keys() {
+        for ok in [
+            "https://login.example/keys",
+            "http://localhost:8080/jwks",
+            "http://127.0.0.1:9/x",
+            "http://[::1]:9/x",
+        ] {
+            assert!(https_or_local(ok), "{ok}");
+        }
+        for bad in [
+            "http://localhost.attacker.example/jwks",
+            "http://127.0.0.1.nip.io/jwks",
+            "http://login.example/jwks",
+            "ftp://localhost/jwks",
+            "not a url",
+        ] {
+            assert!(!https_or_local(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn serve_requires_issuer_audience_and_keys() {
