@@ -295,6 +295,13 @@ fn keys_of(set: &JwkSet) -> anyhow::Result<HashMap<String, VerifyingKey>> {
         let Some(kid) = jwk.common.key_id.clone() else {
             continue;
         };
+        // A key published for encryption never verifies a signature.
+        if matches!(
+            jwk.common.public_key_use,
+            Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)
+        ) {
+            continue;
+        }
         let alg = match (&jwk.common.key_algorithm, &jwk.algorithm) {
             (Some(KeyAlgorithm::RS256), AlgorithmParameters::RSA(_)) => Algorithm::RS256,
             (Some(KeyAlgorithm::ES256), AlgorithmParameters::EllipticCurve(p))
@@ -308,13 +315,13 @@ fn keys_of(set: &JwkSet) -> anyhow::Result<HashMap<String, VerifyingKey>> {
             }
             _ => continue, // anything else is not trusted for verification
         };
-        keys.insert(
-            kid,
-            VerifyingKey {
-                key: DecodingKey::from_jwk(jwk)?,
-                alg,
-            },
-        );
+        // One malformed key must not make the issuer's other keys useless.
+        match DecodingKey::from_jwk(jwk) {
+            Ok(key) => {
+                keys.insert(kid, VerifyingKey { key, alg });
+            }
+            Err(e) => tracing::warn!(error = %e, "skipping a key the JWKS cannot describe"),
+        }
     }
     Ok(keys)
 }
@@ -322,6 +329,18 @@ fn keys_of(set: &JwkSet) -> anyhow::Result<HashMap<String, VerifyingKey>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encryption_keys_and_malformed_keys_are_skipped_not_fatal() {
+        let set: JwkSet = serde_json::from_value(serde_json::json!({ "keys": [
+            { "kty": "RSA", "kid": "good", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB" },
+            { "kty": "RSA", "kid": "enc", "use": "enc", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB" },
+            { "kty": "RSA", "kid": "broken", "n": "not base64url!", "e": "AQAB" }
+        ]}))
+        .expect("a JWKS");
+        let keys = keys_of(&set).expect("usable keys");
+        assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["good"]);
+    }
 
     #[test]
     fn cache_control_max_age() {
