@@ -151,7 +151,7 @@ pub async fn track_http(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     let m = metrics();
@@ -169,6 +169,25 @@ pub async fn track_http(request: Request, next: Next) -> Response {
         })
         .inc();
     response
+}
+
+/// The method as a label: the standard methods by name, any other
+/// (hyper accepts any token) as `_OTHER`, as the semantic conventions say,
+/// so a client cannot mint new series.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "_OTHER",
+    }
 }
 
 /// Counts a GraphQL operation: its type and, only if allow-listed, its name.

@@ -256,6 +256,12 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
     let cors = http::cors::layer(&state.cors_origins);
+    // The scheme people reach the hub by (TLS ends in front of it).
+    let scheme: &'static str = if state.web.secure_cookies() {
+        "https"
+    } else {
+        "http"
+    };
     let api = Router::new()
         .route(
             "/graphql",
@@ -286,7 +292,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<_>| {
+                .make_span_with(move |request: &axum::http::Request<_>| {
                     // The route template only: never query strings or ids.
                     let route = request
                         .extensions()
@@ -300,7 +306,7 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
                     crate::telemetry::http_span(
                         request.method(),
                         route,
-                        request.uri().scheme_str().unwrap_or("http"),
+                        scheme,
                         request_id,
                         request.headers(),
                     )

@@ -258,10 +258,10 @@ pub fn http_span(
 ) -> tracing::Span {
     let span = tracing::info_span!(
         "http.request",
-        otel.name = %format!("{method} {route}"),
+        otel.name = %format!("{} {route}", crate::metrics::method_label(method)),
         otel.kind = "server",
         otel.status_code = tracing::field::Empty,
-        http.request.method = %method,
+        http.request.method = %crate::metrics::method_label(method),
         http.route = %route,
         http.response.status_code = tracing::field::Empty,
         url.scheme = %scheme,
