@@ -202,7 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             // Listening for SIGTERM before the banner says the hub is up.
             let stop = startup::shutdown_signal();
             if reset {
-                match demo::reset(&settings.database_url)? {
+                match demo::reset(&settings.database_url).await? {
                     Some(file) => {
                         tracing::info!(file = %file.display(), "demo database deleted: starting fresh")
                     }

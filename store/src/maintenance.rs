@@ -87,6 +87,24 @@ impl Store {
         Ok(())
     }
 
+    /// Opens an existing SQLite file as it is — never created, migrated or
+    /// switched to another journal mode — to look at it (a WAL database
+    /// needs a writable connection to be read).
+    pub async fn open_existing(path: &Path) -> Result<Store, DbErr> {
+        use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(false);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        Ok(Store::from_connection(
+            sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+        ))
+    }
+
     /// Opens a copy made by [`Store::copy_into`] read-only, to check it
     /// (`verify_trace`); nothing is written to it or beside it.
     pub async fn open_copy(path: &Path) -> Result<Store, DbErr> {

@@ -28,10 +28,20 @@ pub fn sqlite_file(database_url: &str) -> anyhow::Result<Option<PathBuf>> {
 
 /// Deletes the demo database named by `database_url` and its companions;
 /// returns the file deleted (`None`: nothing was there, or in memory).
-pub fn reset(database_url: &str) -> anyhow::Result<Option<PathBuf>> {
+/// A file that is not the demo's — it does not hold the demo's own
+/// agencies (fixed ids no real register has) — is refused untouched: a
+/// mistyped `--database-url` must never destroy real records and the
+/// append-only trace the law requires to be kept.
+pub async fn reset(database_url: &str) -> anyhow::Result<Option<PathBuf>> {
     let Some(file) = sqlite_file(database_url)? else {
         return Ok(None);
     };
+    if file.exists() && !holds_the_demo(&file).await {
+        bail!(
+            "--reset deletes the demo's own database only, and {} does not hold the demo (no demo agencies): delete it yourself if you really mean to",
+            file.display()
+        );
+    }
     let mut deleted = None;
     for suffix in ["", "-wal", "-shm"] {
         let mut name = file.clone().into_os_string();
@@ -49,9 +59,39 @@ pub fn reset(database_url: &str) -> anyhow::Result<Option<PathBuf>> {
     Ok(deleted)
 }
 
+/// The file is a hub database holding the demo's agencies (opened as it
+/// is: nothing is created or migrated to decide).
+async fn holds_the_demo(file: &std::path::Path) -> bool {
+    let Ok(store) = store::Store::open_existing(file).await else {
+        return false;
+    };
+    matches!(store.agency(super::id::SCHOOL).await, Ok(Some(_)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_database_that_is_not_the_demo_is_never_deleted() {
+        let dir = std::env::temp_dir().join(format!("tellonce-reset-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("records.db");
+        let url = format!("sqlite://{}?mode=rwc", file.display());
+        let store = store::Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        drop(store);
+        let err = reset(&url).await.expect_err("refused").to_string();
+        assert!(err.contains("does not hold the demo"), "{err}");
+        assert!(file.exists(), "the file must be left alone");
+        // Not a database at all: refused too.
+        let other = dir.join("notes.db");
+        std::fs::write(&other, "not sqlite").expect("write");
+        let url = format!("sqlite://{}", other.display());
+        assert!(reset(&url).await.is_err());
+        assert!(other.exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn the_file_is_the_url_without_its_scheme_and_query() {
