@@ -21,6 +21,9 @@ use uuid::Uuid;
 use crate::access::{ChildOutcome, describe_error as describe};
 use crate::operator::Operator;
 
+/// The largest import file read (it is held in memory while every row is
+/// checked): 256 MiB, several hundred thousand children.
+pub const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 /// The longest `--source` name.
 const MAX_SOURCE_CHARS: usize = 64;
 
@@ -239,6 +242,15 @@ pub async fn run(operator: &Operator, args: &ImportArgs) -> anyhow::Result<bool>
             .and_then(ImportFormat::from_file_name)
             .context("cannot tell the file's format from its name: give --format csv or jsonl")?,
     };
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?
+        .len();
+    if size > MAX_IMPORT_BYTES {
+        anyhow::bail!(
+            "{} is {size} bytes: an import file holds at most {MAX_IMPORT_BYTES} bytes (split it by child)",
+            args.file.display()
+        );
+    }
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {} as UTF-8 text", args.file.display()))?;
     let options = ImportOptions {

@@ -297,12 +297,20 @@ async fn good_children_import_whole_and_bad_rows_are_reported() {
     assert!(detail(amira_entry, "plan_id").is_some());
     assert!(!amira_entry.to_string().contains("Amira"));
 
-    // The same file again: nothing new, nothing duplicated.
+    // The same file again: nothing new, nothing duplicated; comparing
+    // read each record on file, and says so in the trace.
     let again = run(&app, &text, false).await;
     assert_eq!(again.imported().len(), 0, "{again}");
     assert_eq!(again.unchanged(), 2, "{again}");
     assert_eq!(again.all_rejected().len(), 4);
-    assert_eq!(import_entries(&app).await.len(), 2);
+    let entries = import_entries(&app).await;
+    assert_eq!(entries.len(), 4, "{entries:?}");
+    let found: Vec<Option<&str>> = entries.iter().map(|e| detail(e, "found")).collect();
+    assert_eq!(
+        found.iter().filter(|f| **f == Some("unchanged")).count(),
+        2,
+        "{entries:?}"
+    );
 
     // A changed row is skipped, not written over the record on file.
     let changed = run(&app, &file(&app, &school, "Khan-Smith"), false).await;
@@ -320,7 +328,13 @@ async fn good_children_import_whole_and_bad_rows_are_reported() {
     );
     assert_eq!(changed.unchanged(), 1);
     assert!(changed.to_string().contains("change it in the hub"));
-    assert_eq!(import_entries(&app).await.len(), 2);
+    let entries = import_entries(&app).await;
+    assert_eq!(entries.len(), 6, "{entries:?}");
+    assert!(
+        entries.iter().any(|e| detail(e, "found") == Some("differs")
+            && detail(e, "differs_in") == Some("identity")),
+        "{entries:?}"
+    );
     let answer = officer
         .graphql(
             "query($id: ID!) { child(id: $id) { identity { familyName } } }",
@@ -405,7 +419,8 @@ async fn json_lines_import_and_rerun_unchanged() {
         (0, 1),
         "{again}"
     );
-    assert_eq!(import_entries(&app).await.len(), 1);
+    // The first import's entry, and the re-run's comparison.
+    assert_eq!(import_entries(&app).await.len(), 2);
 }
 
 #[tokio::test]

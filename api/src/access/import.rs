@@ -122,12 +122,33 @@ impl Importer<'_> {
             Err(e) => return Ok(ChildOutcome::Rejected(e)),
         };
         let store = self.rc.store();
-        // Held while the child is looked up, so two imports cannot both
-        // register it.
+        // The trace chain is held while the child is looked up, so two
+        // imports in this hub cannot both register it; across processes
+        // the unique indexes (NHS number, UPN, source key) refuse the
+        // second, which is reported as a rejected row.
         let tx = store.traced().await?;
         if let Some(on_file) = self.on_file(child, source).await? {
             tx.rollback().await?;
-            return self.compare(child, on_file, &agencies, source).await;
+            let outcome = self.compare(child, on_file, &agencies, source).await?;
+            // Comparing read the record on file: that access is traced too
+            // (an IMPORT entry saying what the file was found to be), in a
+            // dry run as well.
+            let (found, part) = match &outcome {
+                ChildOutcome::Unchanged { .. } => ("unchanged", None),
+                ChildOutcome::Differs { part, .. } => ("differs", Some(*part)),
+                _ => ("matched", None),
+            };
+            let mut entry = self
+                .rc
+                .child_entry(TraceAction::Import, on_file)
+                .detail("source_line", child.line)
+                .detail("found", found)
+                .detail("dry_run", dry_run);
+            if let Some(part) = part {
+                entry = entry.detail("differs_in", part);
+            }
+            self.rc.record(entry);
+            return Ok(outcome);
         }
         if dry_run {
             tx.rollback().await?;
