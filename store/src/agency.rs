@@ -122,7 +122,7 @@ async fn holder<C: ConnectionTrait>(
 impl Store {
     /// The register with identifiers, contact and status, by name;
     /// retired agencies only when `include_retired`.
-    #[tracing::instrument(name = "db.agency_register", skip_all)]
+    #[tracing::instrument(name = "db.agency_register", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "agency_register"))]
     pub async fn agency_register(&self, include_retired: bool) -> Result<Vec<RegisteredAgency>> {
         register(&self.db, include_retired).await
     }
@@ -132,9 +132,49 @@ impl Store {
         one(&self.db, id).await
     }
 
+    /// The agency a caller of this id signs in for: registered and not
+    /// retired (a retired agency's staff are refused at the door).
+    #[tracing::instrument(name = "db.active_agency", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "active_agency"))]
+    pub async fn active_agency(&self, id: Uuid) -> Result<Option<Agency>> {
+        agency::Entity::find_by_id(id)
+            .filter(agency::Column::RetiredAt.is_null())
+            .one(&self.db)
+            .await?
+            .map(|a| {
+                Ok(Agency {
+                    id: a.id,
+                    name: a.name,
+                    kind: code(&a.kind)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// The id of the agency holding this external identifier (an ODS code,
+    /// a school's URN, an LA code), retired or not: sign-in tells "not
+    /// registered" from "retired" apart.
+    #[tracing::instrument(name = "db.agency_id_by_identifier", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "agency_id_by_identifier"))]
+    pub async fn agency_id_by_identifier(
+        &self,
+        identifier: &AgencyIdentifier,
+    ) -> Result<Option<Uuid>> {
+        holder(&self.db, identifier).await
+    }
+
+    /// The active (not retired) agency holding this external identifier.
+    pub async fn agency_by_identifier(
+        &self,
+        identifier: &AgencyIdentifier,
+    ) -> Result<Option<Agency>> {
+        match holder(&self.db, identifier).await? {
+            Some(id) => self.active_agency(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The agencies that are not retired, by name: those offered to
     /// families and accepted as grant recipients.
-    #[tracing::instrument(name = "db.active_agencies", skip_all)]
+    #[tracing::instrument(name = "db.active_agencies", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "active_agencies"))]
     pub async fn active_agencies(&self) -> Result<Vec<Agency>> {
         agency::Entity::find()
             .filter(agency::Column::RetiredAt.is_null())

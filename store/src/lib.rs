@@ -5,7 +5,6 @@
 //! keeps `DbErr` text away from clients.
 
 mod agency;
-mod agency_lookup;
 mod clock;
 mod consent;
 pub mod entities;

@@ -19,8 +19,8 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::entities::{
-    agency, agency_identifier, child, child_profile, family_member, health_item, involvement,
-    restricted_item, sen_need,
+    agency, child, child_profile, family_member, health_item, involvement, restricted_item,
+    sen_need,
 };
 use super::trace::TracedTxn;
 use super::{Constraint, Result, Store, StoreError, code};
@@ -571,40 +571,6 @@ impl Store {
                 })
             })
             .transpose()
-    }
-
-    /// The agency a caller of this id signs in for: registered and not
-    /// retired (a retired agency's staff are refused at the door).
-    pub async fn active_agency(&self, id: Uuid) -> Result<Option<Agency>> {
-        agency::Entity::find_by_id(id)
-            .filter(agency::Column::RetiredAt.is_null())
-            .one(&self.db)
-            .await?
-            .map(|a| {
-                Ok(Agency {
-                    id: a.id,
-                    name: a.name,
-                    kind: code(&a.kind)?,
-                })
-            })
-            .transpose()
-    }
-
-    /// The active (not retired) agency an identity provider names by an
-    /// external identifier (an ODS code, a school's URN, an LA code).
-    pub async fn agency_by_identifier(
-        &self,
-        identifier: &domain::AgencyIdentifier,
-    ) -> Result<Option<Agency>> {
-        let Some(row) = agency_identifier::Entity::find()
-            .filter(agency_identifier::Column::Scheme.eq(identifier.scheme.code()))
-            .filter(agency_identifier::Column::Value.eq(identifier.value.as_str()))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        self.active_agency(row.agency_id).await
     }
 
     #[tracing::instrument(name = "db.agencies", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "agencies"))]
