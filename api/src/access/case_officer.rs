@@ -351,7 +351,8 @@ impl CaseOfficer<'_> {
         } = wanted;
         let rc = self.rc;
         let a = self.find(assessment).await?;
-        let agencies = rc.store().agencies().await?;
+        // Only an agency still in the register (not retired) can be asked.
+        let agencies = rc.store().active_agencies().await?;
         let profession = super::templates::profession_asked(profession, agency, &agencies)?;
         let ask = AdviceAsk {
             id: Uuid::now_v7(),
