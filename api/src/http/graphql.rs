@@ -330,28 +330,33 @@ async fn run(
             &state.document_limits,
             &state.otel_operation_names,
         );
+        // GET is safe: it never changes anything. Checked for every
+        // operation before any document is remembered, so a refused
+        // request leaves nothing in the cache.
+        if method == Method::Get
+            && requests_of(&mut request)
+                .into_iter()
+                .any(|item| passed(item) && is_mutation(item))
+        {
+            let mut refused = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                code::BAD_USER_INPUT,
+                "mutations are sent by POST, never GET",
+            );
+            refused
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return refused;
+        }
         {
             let runs = lookups.iter().filter(|l| **l != Lookup::NotFound);
             for (item, lookup) in requests_of(&mut request).into_iter().zip(runs) {
-                if !passed(item) {
-                    continue;
-                }
-                if let Lookup::Remember(hash) = lookup {
+                if passed(item)
+                    && let Lookup::Remember(hash) = lookup
+                {
                     state
                         .persisted
                         .remember(&cache_key, hash.clone(), &item.query);
-                }
-                // GET is safe: it never changes anything.
-                if method == Method::Get && is_mutation(item) {
-                    let mut refused = error_response(
-                        StatusCode::METHOD_NOT_ALLOWED,
-                        code::BAD_USER_INPUT,
-                        "mutations are sent by POST, never GET",
-                    );
-                    refused
-                        .headers_mut()
-                        .insert(header::ALLOW, HeaderValue::from_static("POST"));
-                    return refused;
                 }
             }
         }
