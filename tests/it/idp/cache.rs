@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{Idp, documented_issuer, hub_trusting, hub_trusting_with, identify, me, refused};
 use crate::helpers::{RsaKey, TestApp};
 
-const PATH: &str = "/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0";
+const PATH: &str = "/aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee/v2.0";
 
 /// A practitioner's Entra-shaped claims for `issuer`.
 fn claims(issuer: &str) -> Value {
