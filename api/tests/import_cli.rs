@@ -5,17 +5,12 @@
 //! In the `api` package because only here does Cargo build the binary for
 //! a test. The database is a SQLite file of the test's own.
 
+mod support;
+
 use std::process::{Command, Output};
 
 use domain::{Agency, AgencyKind};
 use uuid::Uuid;
-
-struct TempDir(std::path::PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const COUNCIL: Uuid = Uuid::from_u128(0xc0c0_0000_0000_4000_8000_0000_0000_0013);
 
@@ -32,7 +27,7 @@ fn import(database: &str, args: &[&str]) -> Output {
 fn import_dry_run_exits_2_on_a_bad_row_and_a_clean_file_imports() {
     let dir = std::env::temp_dir().join(format!("tellonce-import-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let dir = TempDir(dir);
+    let dir = support::TempDir(dir);
     let database = format!("sqlite://{}/hub.db?mode=rwc", dir.0.display());
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

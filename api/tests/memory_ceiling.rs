@@ -8,7 +8,8 @@
 //! This lives in the `api` package (not the `tests` binary) because only
 //! here does Cargo build the binary for a test and say where it is.
 
-use std::io::{BufRead as _, BufReader};
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -26,14 +27,7 @@ struct Hub {
     child: Child,
     url: String,
     token: String,
-    _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _dir: support::TempDir,
 }
 
 impl Drop for Hub {
@@ -53,8 +47,8 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 }
 
 fn start() -> Hub {
-    let dir = std::env::temp_dir().join(format!("tellonce-mem-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let temp = support::TempDir::new("tellonce-mem");
+    let dir = temp.0.clone();
     let database = match std::env::var("TELLONCE_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => fresh_postgres(&admin),
         _ => format!("sqlite://{}/hub.db?mode=rwc", dir.display()),
@@ -78,37 +72,12 @@ fn start() -> Hub {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn tellonce");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let (mut url, mut token, mut in_parent) = (None, None, false);
-    for line in lines.by_ref() {
-        let line = line.expect("banner line");
-        if url.is_none()
-            && let Some(at) = line.find("http://127.0.0.1:")
-        {
-            let rest = &line[at..];
-            let end = rest[7..]
-                .find(|c: char| c == '/' || c.is_whitespace())
-                .map_or(rest.len(), |e| e + 7);
-            url = Some(rest[..end].to_owned());
-        }
-        if line.starts_with("== ") {
-            in_parent = line.starts_with("== parent ");
-        }
-        if in_parent && let Some(t) = line.strip_prefix("TOKEN=") {
-            token = Some(t.to_owned());
-        }
-        if line.starts_with("== ig-auditor") {
-            break;
-        }
-    }
-    // Keep reading so the hub never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
+    let banner = support::read_banner(child.stdout.take().expect("stdout"));
     Hub {
         child,
-        url: url.expect("the banner names the address"),
-        token: token.expect("the banner has a parent token"),
-        _dir: TempDir(dir),
+        url: banner.url,
+        token: banner.parent_token.expect("the banner has a parent token"),
+        _dir: temp,
     }
 }
 

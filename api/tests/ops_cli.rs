@@ -6,7 +6,8 @@
 //!
 //! In `api` because only here does Cargo build the binary for a test.
 
-use std::io::{BufRead as _, BufReader};
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -17,21 +18,6 @@ use sea_orm::{ConnectionTrait as _, DatabaseBackend, Statement};
 /// a wait, not an assertion about speed).
 const WAIT_LIMIT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
-
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("tellonce-ops-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The binary, in `dir`, with none of the caller's tellonce settings.
 fn tellonce(dir: &Path) -> Command {
@@ -91,29 +77,10 @@ fn serve(dir: &Path, database: &str, extra: &[&str]) -> Served {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn tellonce serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut address = None;
-    for line in lines.by_ref() {
-        let line = line.expect("banner line");
-        if address.is_none()
-            && let Some(at) = line.find("http://127.0.0.1:")
-        {
-            let rest = &line[at + "http://".len()..];
-            let end = rest
-                .find(|c: char| c == '/' || c.is_whitespace())
-                .unwrap_or(rest.len());
-            address = Some(rest[..end].to_owned());
-        }
-        if line.starts_with("== ig-auditor") {
-            break;
-        }
-    }
-    // Keep reading so the hub never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
+    let banner = support::read_banner(child.stdout.take().expect("stdout"));
     Served {
         child,
-        address: address.expect("the banner names the address"),
+        address: banner.address().to_owned(),
     }
 }
 
@@ -168,7 +135,7 @@ const BACKUP_ENTRIES: &str = "SELECT COUNT(*) FROM access_trace WHERE action = '
 
 #[test]
 fn backup_checkpoint_and_reset_with_the_real_binary() {
-    let dir = TempDir::new();
+    let dir = support::TempDir::new("tellonce-ops");
     let db_file = dir.0.join("hub.db");
     let database = format!("sqlite://{}?mode=rwc", db_file.display());
 
@@ -244,7 +211,7 @@ fn backup_checkpoint_and_reset_with_the_real_binary() {
 
 #[test]
 fn postgresql_is_backed_up_with_pg_dump_and_never_reset() {
-    let dir = TempDir::new();
+    let dir = support::TempDir::new("tellonce-ops");
     let url = "postgres://hub:s3cret@db.invalid:5432/tellonce";
     let backup = run(tellonce(&dir.0).args(["--database-url", url, "backup", "--to", "x.dump"]));
     assert_eq!(backup.status.code(), Some(2));
@@ -266,7 +233,7 @@ fn postgresql_is_backed_up_with_pg_dump_and_never_reset() {
 
 #[test]
 fn yes_no_settings_are_switches_and_read_the_environment() {
-    let dir = TempDir::new();
+    let dir = support::TempDir::new("tellonce-ops");
     let token = |args: &[&str], env: &[(&str, &str)]| {
         let mut command = tellonce(&dir.0);
         command.env(
@@ -294,7 +261,7 @@ fn yes_no_settings_are_switches_and_read_the_environment() {
 
 #[test]
 fn each_command_explains_itself() {
-    let dir = TempDir::new();
+    let dir = support::TempDir::new("tellonce-ops");
     let help = run(tellonce(&dir.0).args(["backup", "--help"]));
     assert!(help.status.success());
     let text = stdout(&help);

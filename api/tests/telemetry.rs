@@ -10,6 +10,8 @@
 //! This lives in the `api` package because only here does Cargo build the
 //! binary for a test and say where it is.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -140,14 +142,7 @@ struct Hub {
     url: String,
     token: String,
     stderr: Arc<Mutex<Vec<String>>>,
-    _dir: TempDir,
-}
-
-struct TempDir(std::path::PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _dir: support::TempDir,
 }
 
 impl Drop for Hub {
@@ -198,8 +193,8 @@ fn is_postgres() -> bool {
 /// Starts `serve --demo` with these variables (and no inherited `OTEL_*`),
 /// reading the banner for the address and a parent's token.
 fn start(env: &[(&str, &str)]) -> Hub {
-    let dir = std::env::temp_dir().join(format!("tellonce-otel-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let temp = support::TempDir::new("tellonce-otel");
+    let dir = temp.0.clone();
     let database = match std::env::var("TELLONCE_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => fresh_postgres(&admin),
         _ => format!("sqlite://{}/hub.db?mode=rwc", dir.display()),
@@ -226,37 +221,13 @@ fn start(env: &[(&str, &str)]) -> Hub {
             sink.lock().expect("lock").push(line);
         }
     });
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let (mut url, mut token, mut in_parent) = (None, None, false);
-    for line in lines.by_ref() {
-        let line = line.expect("banner line");
-        if url.is_none()
-            && let Some(at) = line.find("http://127.0.0.1:")
-        {
-            let rest = &line[at..];
-            let end = rest[7..]
-                .find(|c: char| c == '/' || c.is_whitespace())
-                .map_or(rest.len(), |e| e + 7);
-            url = Some(rest[..end].to_owned());
-        }
-        if line.starts_with("== ") {
-            in_parent = line.starts_with("== parent ");
-        }
-        if in_parent && let Some(t) = line.strip_prefix("TOKEN=") {
-            token = Some(t.to_owned());
-        }
-        if line.starts_with("== ig-auditor") {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
+    let banner = support::read_banner(child.stdout.take().expect("stdout"));
     Hub {
         child,
-        url: url.expect("the banner names the address"),
-        token: token.expect("the banner has a parent token"),
+        url: banner.url,
+        token: banner.parent_token.expect("the banner has a parent token"),
         stderr,
-        _dir: TempDir(dir),
+        _dir: temp,
     }
 }
 
