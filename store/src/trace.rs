@@ -12,7 +12,8 @@ use consent::{BasisKind, Purpose};
 use domain::ChildId;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
@@ -196,7 +197,20 @@ impl Store {
     /// Begins a transaction that holds the chain (see [`TracedTxn`]).
     pub async fn traced(&self) -> Result<TracedTxn> {
         let guard = self.chain.clone().lock_owned().await;
-        let txn = self.db.begin().await?;
+        // On SQLite the write lock is taken at BEGIN (waiting out the busy
+        // timeout if another connection holds it): a deferred transaction
+        // that reads the chain's head and then writes is refused at once,
+        // without waiting, when another process (a CLI command, a stopping
+        // hub's WAL checkpoint) holds the lock in between.
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: (self.db.get_database_backend()
+                    == DatabaseBackend::Sqlite)
+                    .then_some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await?;
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             // Serialises traced transactions across hub instances too.
             txn.execute_raw(Statement::from_string(

@@ -15,7 +15,7 @@ use domain::{
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DbBackend,
-    EntityTrait, Statement,
+    EntityTrait, Statement, TransactionTrait,
 };
 use store::{Constraint, FixedClock, NewChild, Store, StoreError, entities};
 use uuid::Uuid;
@@ -1324,4 +1324,50 @@ async fn the_agency_register_keeps_identifiers_unique_and_retires_once() {
     let retired = all.iter().find(|a| a.agency.id == first).expect("kept");
     assert_eq!(retired.retired_at, Some(at(3)));
     assert_eq!(retired.identifiers[0].value, "RXX");
+}
+
+/// SQLite refuses at once (no busy wait) a transaction that has read and
+/// then writes while another connection holds the write lock: another hub
+/// process on the same file (a CLI command, a stopping hub's WAL
+/// checkpoint) must make a trace append wait, not fail. Traced
+/// transactions therefore take the write lock when they begin.
+#[tokio::test]
+async fn a_trace_append_waits_for_another_writer_instead_of_failing() {
+    use consent::trace::{Actor, TraceAction, TraceEntry};
+
+    let path = std::env::temp_dir().join(format!("tellonce-store-{}.db", Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let hub = Store::connect(&url).await.expect("connect");
+    hub.migrate().await.expect("migrate");
+    let entry = || TraceEntry::new(TraceAction::Read, Actor::default(), at(2));
+    hub.append_trace(vec![entry()]).await.expect("first entry");
+
+    // Another process holds the write lock for a moment.
+    let other = Store::connect(&url).await.expect("connect again");
+    let txn = other
+        .connection()
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .expect("the other writer begins");
+    let append = tokio::spawn({
+        let hub = hub.clone();
+        async move { hub.append_trace(vec![entry()]).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    txn.commit().await.expect("the other writer commits");
+
+    let stored = append
+        .await
+        .expect("the append task")
+        .expect("the append waited for the lock instead of failing");
+    assert_eq!(stored[0].seq, 2);
+    let report = hub.verify_trace().await.expect("verify");
+    assert_eq!((report.checked, report.first_broken), (2, None));
+    drop((hub, other));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
 }
