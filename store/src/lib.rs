@@ -16,6 +16,7 @@ mod readiness;
 mod record;
 mod report;
 pub mod review;
+pub mod seed;
 mod session;
 mod standing;
 pub mod tell;
