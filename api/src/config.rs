@@ -142,6 +142,10 @@ pub struct Limits {
     /// How long a WebSocket may wait before sending `connection_init`
     /// (then it is closed with 4408, as graphql-transport-ws says).
     pub ws_init_timeout: Duration,
+    /// Children whose decision facts are kept in memory between requests
+    /// (re-read whenever they change: `store::facts`); 0 reads them for
+    /// every decision.
+    pub facts_cache_children: usize,
 }
 
 impl Default for Limits {
@@ -167,6 +171,7 @@ impl Default for Limits {
             shutdown_grace: Duration::from_secs(10),
             auth_failure_window: Duration::from_secs(60),
             ws_init_timeout: Duration::from_secs(10),
+            facts_cache_children: store::facts::DEFAULT_CAPACITY,
         }
     }
 }
@@ -463,6 +468,7 @@ struct FileSettings {
     oidc_scopes: Option<String>,
     cors_origins: Option<Vec<String>>,
     ws_init_timeout_secs: Option<u64>,
+    facts_cache_children: Option<usize>,
     otel_operation_names: Option<Vec<String>>,
     metrics_bind: Option<SocketAddr>,
     #[serde(default)]
@@ -613,6 +619,9 @@ impl ConfigArgs {
                 ws_init_timeout: file
                     .ws_init_timeout_secs
                     .map_or(defaults.ws_init_timeout, Duration::from_secs),
+                facts_cache_children: file
+                    .facts_cache_children
+                    .unwrap_or(defaults.facts_cache_children),
                 ..defaults
             },
             log_json: self.log_json.or(file.log_json).unwrap_or(false),

@@ -59,7 +59,8 @@ impl Application {
         let store = match settings.fixed_now {
             Some(now) => store.with_clock(store::FixedClock(now)),
             None => store,
-        };
+        }
+        .with_facts_cache(settings.limits.facts_cache_children);
         if settings.migrate_on_start || settings.is_sqlite() {
             store.migrate().await.context("migrations failed")?;
             crate::agreement::ensure_default(&store)

@@ -61,6 +61,7 @@ mod m20261204_000016_reviews;
 mod m20261205_000017_web_session;
 mod m20261206_000018_agency_register;
 mod m20261207_000019_child_external_id;
+mod m20261208_000020_child_facts_version;
 mod util;
 
 /// All migrations, in order.
@@ -90,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_web_session::Migration),
             Box::new(m20261206_000018_agency_register::Migration),
             Box::new(m20261207_000019_child_external_id::Migration),
+            Box::new(m20261208_000020_child_facts_version::Migration),
         ]
     }
 }

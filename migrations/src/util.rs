@@ -46,3 +46,51 @@ pub fn unique(
 ) -> IndexCreateStatement {
     index(name, table, cols).unique().to_owned()
 }
+
+/// The table of per-child versions (migration 20).
+pub const CHILD_FACTS_VERSION: &str = "child_facts_version";
+
+/// Triggers that bump `child_facts_version` whenever a row of `table`
+/// (`child` itself, or a table with a `child_id` column) is inserted,
+/// updated or deleted, in the same transaction. Every migration that
+/// creates a table with a `child_id` column calls this.
+pub async fn child_facts_triggers(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let column = if table == "child" { "id" } else { "child_id" };
+    match manager.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let function = if table == "child" {
+                "bump_child_facts_version_of_child"
+            } else {
+                "bump_child_facts_version"
+            };
+            // One trigger per event: a transition table serves one event.
+            for (event, rows) in [
+                ("insert", "NEW TABLE AS changed_rows"),
+                ("update", "NEW TABLE AS changed_rows"),
+                ("delete", "OLD TABLE AS changed_rows"),
+            ] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER cfv_{table}_{event} AFTER {event} ON {table}
+                       REFERENCING {rows}
+                       FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                ))
+                .await?;
+            }
+        }
+        _ => {
+            for (event, row) in [("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")] {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER cfv_{table}_{event} AFTER {event} ON {table}
+                     BEGIN
+                       INSERT INTO child_facts_version (child_id, version)
+                         VALUES ({row}.{column}, 1)
+                         ON CONFLICT (child_id) DO UPDATE SET version = version + 1;
+                     END"
+                ))
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}

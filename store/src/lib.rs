@@ -9,6 +9,7 @@ mod clock;
 mod consent;
 pub mod entities;
 mod error;
+pub mod facts;
 pub mod import;
 mod maintenance;
 pub mod plan;
@@ -34,6 +35,7 @@ pub use agency::RegisteredAgency;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use consent::ConsentState;
 pub use error::{Constraint, Result, StoreError, constraint_of};
+pub use facts::{ChildFacts, FactsRead};
 pub use maintenance::Checkpointed;
 pub use readiness::{READY_WITHIN, Readiness};
 pub use report::REPORT_PAGE;
@@ -45,7 +47,7 @@ fn code<T: std::str::FromStr<Err = domain::UnknownCode>>(value: &str) -> Result<
         .parse()
         .map_err(|e: domain::UnknownCode| StoreError::Corrupt(e.to_string()))
 }
-pub use record::{ChildCore, NewChild};
+pub use record::{ChildCore, NewChild, RecordParts};
 pub use standing::Standing;
 pub use trace::{TraceFilter, TraceRow, TracedTxn};
 
@@ -56,6 +58,8 @@ pub struct Store {
     chain: trace::ChainLock,
     statements: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
+    /// Children's decision facts and the agreement, by version.
+    facts: Arc<facts::FactsCache>,
 }
 
 impl Store {
@@ -124,6 +128,7 @@ impl Store {
             chain: trace::ChainLock::default(),
             statements,
             clock: Arc::new(SystemClock),
+            facts: Arc::new(facts::FactsCache::new(facts::DEFAULT_CAPACITY)),
         }
     }
 

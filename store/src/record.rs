@@ -328,6 +328,48 @@ fn child_row(
     }
 }
 
+/// Which parts of a record a front end will read: the sections of these
+/// scopes (who the child is and the family come with the facts, always),
+/// and the involvement list. Only parts both wanted and allowed are read
+/// from the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordParts {
+    pub scopes: std::collections::BTreeSet<Scope>,
+    pub involvements: bool,
+}
+
+impl RecordParts {
+    /// Every part (front ends that show the whole record).
+    pub fn all() -> Self {
+        Self {
+            scopes: Scope::ALL.iter().copied().collect(),
+            involvements: true,
+        }
+    }
+
+    /// None but what comes with the facts.
+    pub fn none() -> Self {
+        Self {
+            scopes: std::collections::BTreeSet::new(),
+            involvements: false,
+        }
+    }
+
+    /// Whether the section of `scope` is read (or comes with the facts).
+    pub fn holds(&self, scope: Scope) -> bool {
+        Self::WITH_THE_FACTS.contains(&scope) || self.scopes.contains(&scope)
+    }
+
+    /// Scopes whose values come with a child's facts, never read apart.
+    pub const WITH_THE_FACTS: [Scope; 5] = [
+        Scope::Identity,
+        Scope::NhsNumber,
+        Scope::PupilNumber,
+        Scope::Contact,
+        Scope::Family,
+    ];
+}
+
 impl Store {
     /// Identity and family of a child, or `None` if there is no such child.
     #[tracing::instrument(name = "db.child_core", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "child_core"))]
@@ -363,12 +405,13 @@ impl Store {
         &self,
         facts: &ChildCore,
         decision: &AccessDecision,
+        parts: &RecordParts,
     ) -> Result<ChildRecord> {
         let id = facts.id;
-        let allowed = |s: Scope| decision.is_allowed(s);
+        let allowed = |s: Scope| decision.is_allowed(s) && parts.holds(s);
         let mut record =
             ChildRecord::new(id, facts.young_person_id.clone(), facts.identity.clone());
-        if allowed(Scope::Family) {
+        if decision.is_allowed(Scope::Family) {
             record.family = facts.family.clone();
         }
         let profile_scopes = [
@@ -385,7 +428,8 @@ impl Store {
         ];
         let visible_kinds: Vec<String> = AgencyKind::ALL
             .iter()
-            .filter(|k| allowed(k.involvement_scope()))
+            .filter(|_| parts.involvements)
+            .filter(|k| decision.is_allowed(k.involvement_scope()))
             .map(|k| k.code().to_owned())
             .collect();
         let db = &self.db;

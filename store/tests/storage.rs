@@ -1371,3 +1371,199 @@ async fn a_trace_append_waits_for_another_writer_instead_of_failing() {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
+
+/// A fresh, migrated SQLite file two stores can share (two hub instances),
+/// or a fresh PostgreSQL database when TELLONCE_TEST_DATABASE_URL names
+/// one; the returned closure drops it.
+async fn shared_database() -> (String, Box<dyn FnOnce() + Send>) {
+    match std::env::var("TELLONCE_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
+        Some(admin_url) => {
+            let name = format!("store_test_{}", Uuid::new_v4().simple());
+            let admin = Database::connect(&admin_url).await.expect("admin");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create database");
+            let (base, _) = admin_url.rsplit_once('/').expect("a URL with a database");
+            let url = format!("{base}/{name}");
+            let drop = move || {
+                // Drop runs outside any runtime: a thread with its own.
+                std::thread::spawn(move || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime")
+                        .block_on(async {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        });
+                })
+                .join()
+                .expect("drop database");
+            };
+            (url, Box::new(drop))
+        }
+        None => {
+            let path =
+                std::env::temp_dir().join(format!("tellonce-store-{}.db", Uuid::new_v4().simple()));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let drop = move || {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            };
+            (url, Box::new(drop))
+        }
+    }
+}
+
+/// Every table about a child bumps the child's facts version on insert,
+/// update and delete (migration 20), so a decision never uses facts kept
+/// in memory after they changed. A table added with a `child_id` column
+/// and no triggers fails here.
+#[tokio::test]
+async fn every_table_about_a_child_bumps_its_version() {
+    let (url, drop) = shared_database().await;
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let db = store.connection();
+    let backend = db.get_database_backend();
+    let (tables_sql, triggers_sql) = match backend {
+        DbBackend::Postgres => (
+            "SELECT table_name AS name FROM information_schema.columns \
+             WHERE table_schema = 'public' AND column_name = 'child_id'",
+            "SELECT DISTINCT trigger_name AS name FROM information_schema.triggers \
+             WHERE trigger_schema = 'public'",
+        ),
+        _ => (
+            "SELECT m.name AS name FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name = 'child_id'",
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+        ),
+    };
+    let names = |sql: &'static str| async move {
+        db.query_all_raw(Statement::from_string(backend, sql))
+            .await
+            .expect("query")
+            .iter()
+            .map(|r| r.try_get::<String>("", "name").expect("name"))
+            .collect::<BTreeSet<String>>()
+    };
+    let tables = names(tables_sql).await;
+    let triggers = names(triggers_sql).await;
+    assert!(tables.len() > 40, "{tables:?}");
+    let missing: Vec<String> = tables
+        .iter()
+        .filter(|t| !["access_trace", "child_facts_version"].contains(&t.as_str()))
+        .chain(std::iter::once(&"child".to_owned()))
+        .flat_map(|t| ["insert", "update", "delete"].map(|e| format!("cfv_{t}_{e}")))
+        .filter(|name| !triggers.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "tables without version triggers: {missing:?}"
+    );
+    // The trace is not a fact: appending never bumps a version.
+    assert!(!triggers.contains("cfv_access_trace_insert"));
+    drop_stores_then(vec![store], drop).await;
+}
+
+async fn drop_stores_then(stores: Vec<Store>, drop: Box<dyn FnOnce() + Send>) {
+    for store in stores {
+        let _ = store.connection().clone().close().await;
+    }
+    drop();
+}
+
+/// Two hub instances on one database: what one writes, the other's next
+/// decision sees, though it keeps facts in memory; and while nothing
+/// changes, a decision's facts cost one statement.
+#[tokio::test]
+async fn kept_facts_are_read_again_when_another_instance_changes_them() {
+    let (url, drop) = shared_database().await;
+    let hub = Store::connect(&url).await.expect("connect");
+    hub.migrate().await.expect("migrate");
+    let source = consent::AgreementSource::parse(consent::DEFAULT_AGREEMENT).expect("source");
+    let agreement = consent::Agreement::from_source(0, &source).expect("agreement");
+    hub.ensure_default_agreement(agreement, consent::DEFAULT_AGREEMENT)
+        .await
+        .expect("agreement");
+    let other = Store::connect(&url).await.expect("connect again");
+
+    let id = child(&other, None).await;
+    let read = hub.facts(id).await.expect("facts");
+    assert_eq!(read.agreement.version, 1);
+    assert!(read.kept.is_none(), "first read from the database");
+    assert!(read.child.expect("the child").state.grants.is_empty());
+
+    // Nothing changed: one statement, the versions.
+    let before = hub.statements();
+    let mut again = hub.facts(id).await.expect("facts");
+    assert!(again.child.is_some() && again.kept.is_some());
+    assert_eq!(hub.statements() - before, 1);
+    // Read again on purpose: what a miss costs, without the versions.
+    let before = hub.statements();
+    hub.read_facts_again(id, &mut again).await.expect("again");
+    assert!(again.child.is_some() && again.kept.is_none());
+    assert!(hub.statements() - before > 10);
+
+    // The other instance records a grant: the next decision sees it.
+    let g = grant(id);
+    let tx = other.traced().await.expect("txn");
+    tx.insert_grant(&g).await.expect("grant");
+    tx.commit(vec![]).await.expect("commit");
+    let facts = hub
+        .facts(id)
+        .await
+        .expect("facts")
+        .child
+        .expect("the child");
+    assert_eq!(facts.state.grants.len(), 1);
+    assert!(facts.state.grants[0].withdrawal.is_none());
+
+    // And its withdrawal.
+    let tx = other.traced().await.expect("txn");
+    tx.insert_withdrawal(
+        id,
+        g.id,
+        &Withdrawal {
+            id: Uuid::now_v7(),
+            at: at(5),
+            by_person_id: "parent-1".into(),
+            capacity: GrantorCapacity::ParentalResponsibility,
+            reason: None,
+            capture: Capture::Digital,
+        },
+    )
+    .await
+    .expect("withdraw");
+    tx.commit(vec![]).await.expect("commit");
+    let facts = hub
+        .facts(id)
+        .await
+        .expect("facts")
+        .child
+        .expect("the child");
+    assert!(facts.state.grants[0].withdrawal.is_some());
+
+    // A child that does not exist is absent, and stays absent at the cost
+    // of one statement; once registered (by the other instance), it is found.
+    let unknown = Uuid::now_v7();
+    assert!(hub.facts(unknown).await.expect("facts").child.is_none());
+    let before = hub.statements();
+    assert!(hub.facts(unknown).await.expect("facts").child.is_none());
+    assert_eq!(hub.statements() - before, 1);
+
+    // With the cache off, every decision reads every fact.
+    let uncached = hub.clone().with_facts_cache(0);
+    let before = uncached.statements();
+    uncached.facts(id).await.expect("facts");
+    assert!(uncached.statements() - before > 10);
+    drop_stores_then(vec![hub, other], drop).await;
+}

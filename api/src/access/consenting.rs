@@ -154,15 +154,17 @@ impl Consenting<'_> {
             .await?
             .ok_or_else(|| self.missing("consent"))?;
         let grant = loaded
+            .facts
             .state
             .grants
-            .into_iter()
+            .iter()
             .find(|g| g.id == grant_id)
+            .cloned()
             .ok_or_else(|| self.missing("consent"))?;
-        self.practitioner_may_record(&loaded.case, &loaded.agreement, "consent")?;
+        self.practitioner_may_record(&loaded.facts.case, &loaded.agreement, "consent")?;
         Ok((
-            loaded.core.consent_facts(rc.policy().term_start),
-            loaded.agreement,
+            loaded.facts.core.consent_facts(rc.policy().term_start),
+            Agreement::clone(&loaded.agreement),
             grant,
         ))
     }
@@ -275,9 +277,9 @@ impl Consenting<'_> {
             .load(ask.child)
             .await?
             .ok_or_else(|| self.missing("child"))?;
-        self.practitioner_may_record(&loaded.case, &loaded.agreement, "child")?;
+        self.practitioner_may_record(&loaded.facts.case, &loaded.agreement, "child")?;
         let decider = self.decider(
-            &loaded.core.consent_facts(rc.policy().term_start),
+            &loaded.facts.core.consent_facts(rc.policy().term_start),
             &loaded.agreement,
             ask.grantor_person_id.as_deref(),
             ask.method,
@@ -293,7 +295,7 @@ impl Consenting<'_> {
             agreement_version: loaded.agreement.version,
             recently_withdrawn: policy
                 .reopen_window
-                .recently_withdrawn(&loaded.state.grants, rc.now),
+                .recently_withdrawn(&loaded.facts.state.grants, rc.now),
         };
         let grant = Grant::new(request, Uuid::now_v7(), rc.now)?;
         let tx = rc.store().traced().await?;
@@ -384,7 +386,7 @@ impl Consenting<'_> {
         let me = Some(rc.principal.subject.as_str());
         // Otherwise only the practitioner who recorded that decision.
         let recorded = || {
-            loaded.state.grants.iter().any(|g| {
+            loaded.facts.state.grants.iter().any(|g| {
                 (g.id == id && g.capture.recorded_by() == me)
                     || g.withdrawal
                         .as_ref()
@@ -400,6 +402,7 @@ impl Consenting<'_> {
         let unseen =
             |g: &consent::Grant| !recorded && !rc.family_sees_all(person, &loaded, &g.scopes);
         let grant = loaded
+            .facts
             .state
             .grants
             .iter()
@@ -407,8 +410,7 @@ impl Consenting<'_> {
         if grant.is_some_and(unseen) {
             return Err(Error::NotFound("receipt"));
         }
-        let grants = loaded.state.grants;
-        for grant in &grants {
+        for grant in &loaded.facts.state.grants {
             let withdrawal = grant.withdrawal.as_ref().is_some_and(|w| w.id == id);
             if grant.id == id || withdrawal {
                 rc.record(

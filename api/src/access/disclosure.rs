@@ -21,6 +21,8 @@ use store::Store;
 #[derive(Debug)]
 pub struct Disclosure {
     record: ChildRecord,
+    /// The parts of the record read from the database.
+    parts: store::RecordParts,
     decision: AccessDecision,
     overrides: Vec<Override>,
     /// The caller's agency, whose own contributions it always sees.
@@ -59,9 +61,19 @@ impl<T> Partial<T> {
     }
 }
 
+/// A front end asked for a section it did not say it would read: a bug in
+/// the front end, answered INTERNAL, never an empty value.
+fn not_read(scope: Scope) -> Error {
+    Error::Internal(anyhow::anyhow!(
+        "the {} section was not read for this request",
+        scope.code()
+    ))
+}
+
 impl Disclosure {
     pub(super) fn new(
         mut record: ChildRecord,
+        parts: store::RecordParts,
         decision: AccessDecision,
         overrides: Vec<Override>,
         own_agency: Option<Uuid>,
@@ -74,6 +86,7 @@ impl Disclosure {
         record.identity.withhold(|scope| decision.is_allowed(scope));
         Self {
             record,
+            parts,
             decision,
             overrides,
             own_agency,
@@ -116,6 +129,7 @@ impl Disclosure {
         self.recorder
             .touched(self.record.id, scope, decision, fields);
         match decision {
+            ScopeDecision::Allowed(_) if !self.parts.holds(scope) => Err(not_read(scope)),
             ScopeDecision::Allowed(_) => Ok(value(&self.record)),
             ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone())),
         }
@@ -167,7 +181,12 @@ impl Disclosure {
     pub fn involvements<S: AsRef<str>>(
         &self,
         fields: impl IntoIterator<Item = S>,
-    ) -> Vec<Involvement> {
+    ) -> Result<Vec<Involvement>> {
+        if !self.parts.involvements {
+            return Err(Error::Internal(anyhow::anyhow!(
+                "the involvements were not read for this request"
+            )));
+        }
         let shown: Vec<Involvement> = self
             .record
             .involvements
@@ -188,7 +207,7 @@ impl Disclosure {
                 fields.clone(),
             );
         }
-        shown
+        Ok(shown)
     }
 
     /// Contributions from agencies, with their provenance: the caller's own

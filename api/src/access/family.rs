@@ -37,7 +37,7 @@ pub struct Family<'a> {
 impl std::fmt::Debug for Loaded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Loaded")
-            .field("child", &self.core.id)
+            .field("child", &self.facts.core.id)
             .finish_non_exhaustive()
     }
 }
@@ -364,6 +364,7 @@ impl Family<'_> {
             None => consent::FamilyRefusal::NoRelationship,
             Some(role) => match self
                 .loaded
+                .facts
                 .core
                 .consent_facts(rc.policy().term_start)
                 .family_view(
@@ -430,7 +431,7 @@ impl Family<'_> {
     /// Every consent recorded for the child, with its history.
     pub fn consents(self) -> Vec<Grant> {
         self.read("consents");
-        self.loaded.state.grants
+        self.loaded.facts.state.grants.clone()
     }
 
     /// After the end of compulsory school age: the grants a parent made that
@@ -440,6 +441,7 @@ impl Family<'_> {
         let now = self.rc.now;
         if !self
             .loaded
+            .facts
             .core
             .consent_facts(self.rc.policy().term_start)
             .handed_over(self.rc.today())
@@ -447,10 +449,12 @@ impl Family<'_> {
             return Vec::new();
         }
         self.loaded
+            .facts
             .state
             .grants
-            .into_iter()
+            .iter()
             .filter(|g| g.awaits_young_person(now))
+            .cloned()
             .collect()
     }
 
@@ -503,6 +507,7 @@ impl Family<'_> {
         )?;
         let hidden: Vec<&consent::Override> = self
             .loaded
+            .facts
             .state
             .overrides
             .iter()
@@ -525,6 +530,7 @@ impl Family<'_> {
         let show = rc.policy().show_practitioners_to_families;
         let view = consent::FamilyRole::of(&rc.principal).and_then(|role| {
             self.loaded
+                .facts
                 .core
                 .consent_facts(rc.policy().term_start)
                 .family_view(

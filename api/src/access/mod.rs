@@ -76,7 +76,7 @@ pub use templates::ChecklistOnFile;
 use crate::error::{Error, Result};
 use crate::trace::{Recorder, TraceWriter, entry_for};
 use crate::updates::Updates;
-use store::{ChildCore, ConsentState, Store};
+use store::Store;
 pub use store::{NewChild, TraceFilter, TraceRow};
 
 /// Rules of the deployment that the door applies.
@@ -195,14 +195,14 @@ pub struct RequestContext {
 /// not-found path runs the same queries as the found-but-hidden one.
 const NO_CHILD: ChildId = uuid::Uuid::nil();
 
-/// What every decision about a child needs, loaded fresh for the request.
+/// What every decision about a child needs, as the database holds it now
+/// (kept in memory by version: `store::facts`).
 struct Loaded {
-    core: ChildCore,
-    state: ConsentState,
-    /// Assessments, plans, advice requests, involvements: what binds
-    /// purposes to facts.
-    case: consent::CaseFacts,
-    agreement: Agreement,
+    /// Identity, family, who decides; grants and overrides; casework
+    /// (assessments, plans, advice requests, involvements: what binds
+    /// purposes to facts).
+    facts: Arc<store::ChildFacts>,
+    agreement: Arc<Agreement>,
 }
 
 impl RequestContext {
@@ -264,29 +264,35 @@ impl RequestContext {
         self.recorder.event(entry);
     }
 
+    /// A child's facts. When the caller may see nothing of the child (or
+    /// there is no such child) and the facts came from memory, they are
+    /// read again from the database: a hidden child and a missing one cost
+    /// the same work, however recently someone else looked (no existence
+    /// oracle, not even through the cache).
     async fn load(&self, id: ChildId) -> Result<Option<Loaded>> {
         let store = self.store();
-        // Casework binds only a practitioner's purposes: a family member's
-        // or IG's decision never reads it, so it is not loaded for them.
-        let practitioner = self.principal.is_practitioner();
-        let (core, state, case, agreement) = tokio::try_join!(
-            store.child_core(id),
-            store.consent_state(id),
-            async {
-                if practitioner {
-                    store.case_facts(id).await
-                } else {
-                    Ok(consent::CaseFacts::default())
-                }
-            },
-            store.current_agreement()
-        )?;
-        Ok(core.map(|core| Loaded {
-            core,
-            state,
-            case,
-            agreement,
-        }))
+        let mut read = store.facts(id).await?;
+        let sees_something = |read: &store::FactsRead| {
+            read.child.as_ref().is_some_and(|facts| {
+                let child = facts.core.consent_facts(self.policy().term_start);
+                let input = DecisionInput {
+                    child: &child,
+                    grants: &facts.state.grants,
+                    overrides: &facts.state.overrides,
+                    case: &facts.case,
+                    agreement: &read.agreement,
+                    now: self.now,
+                };
+                consent::decide(&self.principal, &input).any_allowed()
+            })
+        };
+        if read.kept.is_some() && !sees_something(&read) {
+            store.read_facts_again(id, &mut read).await?;
+        }
+        let store::FactsRead {
+            child, agreement, ..
+        } = read;
+        Ok(child.map(|facts| Loaded { facts, agreement }))
     }
 
     /// Loads a child's facts fresh and decides every scope for the caller at
@@ -301,12 +307,12 @@ impl RequestContext {
         let Some(loaded) = Box::pin(self.load(id)).await? else {
             return Ok(None);
         };
-        let facts = loaded.core.consent_facts(self.policy().term_start);
+        let facts = loaded.facts.core.consent_facts(self.policy().term_start);
         let input = DecisionInput {
             child: &facts,
-            grants: &loaded.state.grants,
-            overrides: &loaded.state.overrides,
-            case: &loaded.case,
+            grants: &loaded.facts.state.grants,
+            overrides: &loaded.facts.state.overrides,
+            case: &loaded.facts.case,
             agreement: &loaded.agreement,
             now,
         };
@@ -338,6 +344,18 @@ impl RequestContext {
     /// child *or* the caller may see nothing of it: the two are
     /// indistinguishable, in the answer, the trace and the work done.
     pub async fn open(&self, id: ChildId) -> Result<Option<Disclosure>> {
+        self.open_parts(id, store::RecordParts::all()).await
+    }
+
+    /// [`RequestContext::open`], reading from the database only the parts
+    /// of the record the front end will show (the decision and the trace
+    /// are the same). A section outside `parts` answers INTERNAL rather
+    /// than an empty value.
+    pub async fn open_parts(
+        &self,
+        id: ChildId,
+        parts: store::RecordParts,
+    ) -> Result<Option<Disclosure>> {
         let principal = &self.principal;
         if principal.is_practitioner() {
             self.stated_purpose()?;
@@ -356,16 +374,20 @@ impl RequestContext {
             return Ok(None);
         };
         self.recorder.opened(id, &decision);
-        let record = self.store().load_record(&loaded.core, &decision).await?;
+        let record = self
+            .store()
+            .load_record(&loaded.facts.core, &decision, &parts)
+            .await?;
         // Overrides the caller may know of: a family sees those it is to be
         // told about; a lead sees their own.
         let is_family = decision.iter().any(
             |(_, d)| matches!(d, ScopeDecision::Allowed(b) if b.kind() == consent::BasisKind::Family),
         );
         let overrides = loaded
+            .facts
             .state
             .overrides
-            .into_iter()
+            .iter()
             .filter(|o| {
                 if is_family {
                     o.family_may_be_told(self.now)
@@ -373,9 +395,11 @@ impl RequestContext {
                     o.held_by(principal)
                 }
             })
+            .cloned()
             .collect();
         Ok(Some(Disclosure::new(
             record,
+            parts,
             decision,
             overrides,
             principal.agency.map(|a| a.id),
@@ -571,6 +595,7 @@ impl RequestContext {
     ) -> bool {
         FamilyRole::of(&self.principal).is_some_and(|role| {
             loaded
+                .facts
                 .core
                 .consent_facts(self.policy().term_start)
                 .family_view(person, role, self.today())
@@ -581,6 +606,7 @@ impl RequestContext {
     fn views_as_family(&self, person: &str, loaded: &Loaded) -> bool {
         FamilyRole::of(&self.principal).is_some_and(|role| {
             loaded
+                .facts
                 .core
                 .consent_facts(self.policy().term_start)
                 .family_view(person, role, self.today())

@@ -339,6 +339,7 @@ impl Family<'_> {
         let rc = self.rc;
         let person = rc.principal.person_id.clone().unwrap_or_default();
         self.loaded
+            .facts
             .core
             .consent_facts(rc.policy().term_start)
             .may_decide(&person, &BTreeSet::from([Scope::SenNeeds]), rc.today())

@@ -58,7 +58,11 @@ impl RequestContext {
         }
         let family = self.family(req.child_id).await?;
         let person = self.principal.person_id.clone().unwrap_or_default();
-        let facts = family.loaded.core.consent_facts(self.policy().term_start);
+        let facts = family
+            .loaded
+            .facts
+            .core
+            .consent_facts(self.policy().term_start);
         if let Err(e) = facts.may_decide(&person, &BTreeSet::from([Scope::SenNeeds]), self.today())
         {
             return Err(Error::Forbidden(format!(

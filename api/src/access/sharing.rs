@@ -30,11 +30,11 @@ impl RequestContext {
         if self.principal.is_practitioner() || self.principal.is_ig() {
             return Err(not_found);
         }
-        let facts = loaded.core.consent_facts(self.policy().term_start);
+        let facts = loaded.facts.core.consent_facts(self.policy().term_start);
         let input = DecisionInput {
             child: &facts,
-            grants: &loaded.state.grants,
-            overrides: &loaded.state.overrides,
+            grants: &loaded.facts.state.grants,
+            overrides: &loaded.facts.state.overrides,
             case: &case,
             agreement: &loaded.agreement,
             now: self.now,

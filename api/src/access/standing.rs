@@ -294,7 +294,8 @@ impl Practitioner<'_> {
 impl Family<'_> {
     fn is_young_person(&self) -> bool {
         self.rc.principal.has(Role::YoungPerson)
-            && self.loaded.core.young_person_id.as_deref() == self.rc.principal.person_id.as_deref()
+            && self.loaded.facts.core.young_person_id.as_deref()
+                == self.rc.principal.person_id.as_deref()
     }
 
     /// Who decides for this child, as the family member may see it.
@@ -304,7 +305,11 @@ impl Family<'_> {
         } else {
             Viewer::Family
         };
-        let facts = self.loaded.core.consent_facts(self.rc.policy().term_start);
+        let facts = self
+            .loaded
+            .facts
+            .core
+            .consent_facts(self.rc.policy().term_start);
         self.rc.who_decides(self.child, viewer, facts)
     }
 
@@ -324,6 +329,7 @@ impl Family<'_> {
         }
         let mut assessment = self
             .loaded
+            .facts
             .core
             .standing
             .capacity

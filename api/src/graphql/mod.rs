@@ -186,7 +186,7 @@ impl RecordQuery {
         let rc = request(ctx)?;
         let id = parse_id("id", &id)?;
         let disclosure = rc
-            .open(id)
+            .open_parts(id, record::parts_selected(ctx))
             .await?
             .ok_or(Error::NoRecord(rc.principal.purpose))?;
         Ok(ChildView(disclosure))

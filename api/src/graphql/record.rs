@@ -14,6 +14,42 @@ use crate::error::Result;
 pub use super::context::request;
 
 /// The names of the fields selected under the current field.
+/// The parts of a record a `Child` selection reads (every field of the
+/// selection, through fragments and aliases): a field this does not know
+/// reads the whole record, so a new field can never be served empty.
+pub fn parts_selected(ctx: &Context<'_>) -> store::RecordParts {
+    let mut parts = store::RecordParts::none();
+    for field in ctx.field().selection_set() {
+        let scope = match field.name() {
+            "__typename"
+            | "id"
+            | "access"
+            | "identity"
+            | "family"
+            | "safeguardingOverrides"
+            | "contributions" => None,
+            "allAboutMe" => Some(Scope::AllAboutMe),
+            "education" => Some(Scope::Education),
+            "senNeeds" => Some(Scope::SenNeeds),
+            "psychology" => Some(Scope::Psychology),
+            "physicalHealth" => Some(Scope::PhysicalHealth),
+            "communication" => Some(Scope::Communication),
+            "sensoryPhysical" => Some(Scope::SensoryPhysical),
+            "mentalHealth" => Some(Scope::MentalHealth),
+            "socialCare" => Some(Scope::SocialCare),
+            "preparingForAdulthood" => Some(Scope::PreparingForAdulthood),
+            "restricted" => Some(Scope::Restricted),
+            "involvements" => {
+                parts.involvements = true;
+                None
+            }
+            _ => return store::RecordParts::all(),
+        };
+        parts.scopes.extend(scope);
+    }
+    parts
+}
+
 pub fn selected(ctx: &Context<'_>) -> Vec<String> {
     ctx.field()
         .selection_set()
@@ -189,12 +225,13 @@ impl ChildView {
     /// Services involved with the child ("team around the child"). Only
     /// involvements whose service scope you may see are listed: the list
     /// never reveals that a hidden service is involved.
-    async fn involvements(&self, ctx: &Context<'_>) -> Vec<Gql<domain::Involvement>> {
-        self.0
-            .involvements(selected(ctx))
+    async fn involvements(&self, ctx: &Context<'_>) -> Result<Vec<Gql<domain::Involvement>>> {
+        Ok(self
+            .0
+            .involvements(selected(ctx))?
             .into_iter()
             .map(Gql)
-            .collect()
+            .collect())
     }
 }
 
