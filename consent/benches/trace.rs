@@ -4,10 +4,13 @@
 //! typical READ entries (`fixture::read_entry`) with
 //! [`consent::trace::Verifier`], as `tellonce trace verify` does once the
 //! links are read. The chain is built in memory once, outside the timing.
+//! Group `trace` is wall-clock time; `trace_cpu` the thread's CPU time to
+//! verify, which the load of a shared machine does not inflate.
 
 use std::hint::black_box;
 
 use consent::trace::{GENESIS, IndexedColumns, StoredLink, Verifier, chain_hash};
+use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 mod fixture;
@@ -41,10 +44,10 @@ fn verify(links: &[StoredLink]) -> consent::trace::VerifyReport {
     verifier.finish()
 }
 
-fn hashing(c: &mut Criterion) {
+fn hashing<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let entry = fixture::read_entry(42, &fixture::practitioner_decision());
     let prev = chain_hash(GENESIS, "the entry before");
-    let mut group = c.benchmark_group("trace");
+    let mut group = c.benchmark_group(group);
     group.bench_function("canonical_and_chain_hash", |b| {
         b.iter(|| {
             let canonical = black_box(&entry).canonical().expect("canonical");
@@ -58,20 +61,43 @@ fn hashing(c: &mut Criterion) {
     group.finish();
 }
 
-fn verifying(c: &mut Criterion) {
-    let links = chain(CHAIN);
-    let report = verify(&links);
-    assert_eq!(report.checked, CHAIN as u64);
-    assert_eq!(report.first_broken, None, "{:?}", report.problem);
-
-    let mut group = c.benchmark_group("trace");
+fn verifying<M: Measurement>(c: &mut Criterion<M>, group: &str, links: &[StoredLink]) {
+    let mut group = c.benchmark_group(group);
     group.sample_size(10);
     group.throughput(Throughput::Elements(CHAIN as u64));
     group.bench_function("verify_1m_entries", |b| {
-        b.iter(|| verify(black_box(&links)));
+        b.iter(|| verify(black_box(links)));
     });
     group.finish();
 }
 
-criterion_group!(benches, hashing, verifying);
-criterion_main!(benches);
+/// The chain, built and checked once for both measurements.
+fn links() -> &'static [StoredLink] {
+    static LINKS: std::sync::OnceLock<Vec<StoredLink>> = std::sync::OnceLock::new();
+    LINKS.get_or_init(|| {
+        let links = chain(CHAIN);
+        let report = verify(&links);
+        assert_eq!(report.checked, CHAIN as u64);
+        assert_eq!(report.first_broken, None, "{:?}", report.problem);
+        links
+    })
+}
+
+fn wall(c: &mut Criterion) {
+    hashing(c, "trace");
+    verifying(c, "trace", links());
+}
+
+/// CPU time only where an iteration lasts seconds: the kernel brings a
+/// running thread's figure up to date only at its scheduler ticks.
+fn cpu(c: &mut Criterion<fixture::ThreadCpu>) {
+    verifying(c, "trace_cpu", links());
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(fixture::ThreadCpu);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time);
