@@ -11,6 +11,12 @@ use clap::Parser;
 use consent::trace::Checkpoint;
 use store::Store;
 
+/// The allocator trial (issue 14): mimalloc instead of the system's
+/// malloc, only in a build with `--features mimalloc`.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Each worker thread's stack: a request's GraphQL resolution nests many
 /// futures, deep in a debug build; 8 MiB leaves room (the default is 2).
 const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;

@@ -19,6 +19,13 @@
 //! resource, `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG` by the SDK, and
 //! `OTEL_SDK_DISABLED=true` turns export off.
 //!
+//! The OpenTelemetry layer is installed only when spans are exported: with
+//! no exporter it cost a tenth of the hub's CPU for spans that went
+//! nowhere. Without it there is no OpenTelemetry context, so
+//! [`current_trace_id`] is `None` (access-trace entries carry no trace id)
+//! and a caller's `traceparent` is not continued; log lines inside a
+//! request still carry its `request_id`.
+//!
 //! No span or log line carries record content, names or identifiers of
 //! children: only codes, counts, route templates and opaque request ids.
 
@@ -42,16 +49,25 @@ use tracing_subscriber::{EnvFilter, Layer, Registry};
 /// in the allow-list.
 pub const REDACTED: &str = "[redacted]";
 
-/// Keeps the tracer provider alive; shut it down on exit to flush spans.
+/// Keeps the tracer provider alive while spans are exported; shut it down
+/// on exit to flush them.
 #[derive(Debug)]
 pub struct Telemetry {
-    provider: SdkTracerProvider,
+    provider: Option<SdkTracerProvider>,
 }
 
 impl Telemetry {
+    /// Whether spans are exported (and so the OpenTelemetry layer is
+    /// installed).
+    pub fn exporting(&self) -> bool {
+        self.provider.is_some()
+    }
+
     /// Flushes and stops span export, waiting at most five seconds.
     pub fn shutdown(self) {
-        if let Err(e) = self.provider.shutdown_with_timeout(Duration::from_secs(5)) {
+        if let Some(provider) = self.provider
+            && let Err(e) = provider.shutdown_with_timeout(Duration::from_secs(5))
+        {
             eprintln!("tellonce: span export did not shut down cleanly: {e}");
         }
     }
@@ -121,21 +137,44 @@ fn exporter(protocol: Protocol) -> Result<opentelemetry_otlp::SpanExporter, Stri
     }
 }
 
-/// The tracer provider: OTLP export when configured; otherwise spans still
-/// get trace ids (stored in the access trace) but go nowhere.
-pub fn provider() -> SdkTracerProvider {
+/// Where spans go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// Nowhere: no OpenTelemetry layer, no trace ids.
+    Off,
+    /// To an OTLP collector.
+    Otlp(Protocol),
+}
+
+/// What the environment asks for: OTLP when an endpoint is set and
+/// `OTEL_SDK_DISABLED` is not `true`.
+pub fn export_from_env() -> Export {
+    if otlp_endpoint().is_some() && !sdk_disabled() {
+        Export::Otlp(protocol_from_env())
+    } else {
+        Export::Off
+    }
+}
+
+/// The tracer provider for `export`: `None` when spans go nowhere (export
+/// off, or an exporter that could not start, which is said on stderr).
+pub fn provider(export: Export) -> Option<SdkTracerProvider> {
+    let Export::Otlp(protocol) = export else {
+        return None;
+    };
+    let exporter = exporter(protocol)
+        .map_err(|e| eprintln!("tellonce: OTLP export is configured but could not start: {e}"))
+        .ok()?;
     let mut resource = Resource::builder();
     if env("OTEL_SERVICE_NAME").is_none() {
         resource = resource.with_service_name("tellonce");
     }
-    let mut builder = SdkTracerProvider::builder().with_resource(resource.build());
-    if otlp_endpoint().is_some() && !sdk_disabled() {
-        match exporter(protocol_from_env()) {
-            Ok(exporter) => builder = builder.with_batch_exporter(exporter),
-            Err(e) => eprintln!("tellonce: OTLP export is configured but could not start: {e}"),
-        }
-    }
-    builder.build()
+    Some(
+        SdkTracerProvider::builder()
+            .with_resource(resource.build())
+            .with_batch_exporter(exporter)
+            .build(),
+    )
 }
 
 /// Spans the OpenTelemetry layer sees, whatever `RUST_LOG` says: the hub's
@@ -161,13 +200,25 @@ fn ansi() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Installs the global subscriber and the W3C trace-context propagator.
-/// `RUST_LOG` (default `info`) filters the log lines only: spans reach
-/// OpenTelemetry whatever it says. Log lines inside a request carry its
-/// `request_id` and `trace_id` (text: in the span context printed before
-/// the message; JSON: in `spans`, the request's span first).
+/// Installs the global subscriber ([`subscriber`]) for the export the
+/// environment asks for, and the W3C trace-context propagator.
 pub fn init(json: bool) -> Telemetry {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let provider = provider(export_from_env());
+    let _ = subscriber(json, provider.as_ref()).try_init();
+    Telemetry { provider }
+}
+
+/// The hub's subscriber: the log layer always, and the OpenTelemetry layer
+/// only with a `provider` (spans exported). `RUST_LOG` (default `info`)
+/// filters the log lines only: spans reach OpenTelemetry whatever it says.
+/// Log lines inside a request carry its `request_id`, and its `trace_id`
+/// when exporting (text: in the span context printed before the message;
+/// JSON: in `spans`, the request's span first).
+pub fn subscriber(
+    json: bool,
+    provider: Option<&SdkTracerProvider>,
+) -> Box<dyn tracing::Subscriber + Send + Sync> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,h2=warn,tonic=warn"));
     // The request span always reaches the log layer, so that lines logged
@@ -175,7 +226,6 @@ pub fn init(json: bool) -> Telemetry {
     let filter = filter.or(filter_fn(|meta| {
         meta.is_span() && meta.target() == module_path!()
     }));
-    let provider = provider();
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi());
@@ -187,14 +237,17 @@ pub fn init(json: bool) -> Telemetry {
     } else {
         fmt.boxed()
     };
-    let _ = Registry::default()
-        .with(fmt.with_filter(filter))
-        .with(otel_layer(&provider).with_filter(otel_filter()))
-        .try_init();
-    Telemetry { provider }
+    let logged = Registry::default().with(fmt.with_filter(filter));
+    // Two types rather than an `Option` layer: an absent layer would still
+    // make every callsite the log filter turns off ask again each time.
+    match provider {
+        Some(provider) => Box::new(logged.with(otel_layer(provider).with_filter(otel_filter()))),
+        None => Box::new(logged),
+    }
 }
 
-/// The OpenTelemetry trace id of the current span, if there is one.
+/// The OpenTelemetry trace id of the current span, if there is one: `None`
+/// outside a span and whenever spans are not exported.
 pub fn current_trace_id() -> Option<String> {
     let context = tracing::Span::current().context();
     let span = context.span();
@@ -205,7 +258,8 @@ pub fn current_trace_id() -> Option<String> {
 }
 
 /// The OpenTelemetry span context of the current span (invalid when there
-/// is none): what a job handed to another task links to.
+/// is none, as whenever spans are not exported): what a job handed to
+/// another task links to.
 pub fn current_span_context() -> SpanContext {
     tracing::Span::current()
         .context()
@@ -246,6 +300,16 @@ impl Extractor for Headers<'_> {
     }
 }
 
+/// `METHOD /route`, written where the span's name is recorded (no string
+/// of its own per request).
+struct SpanName<'a>(&'static str, &'a str);
+
+impl std::fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
+    }
+}
+
 /// The span of one HTTP request: kind SERVER, the route template (never
 /// the raw path, which can hold ids), and as parent the caller's
 /// `traceparent` when it sends a valid one. `request_id` is the hub's own.
@@ -258,7 +322,7 @@ pub fn http_span(
 ) -> tracing::Span {
     let span = tracing::info_span!(
         "http.request",
-        otel.name = %format!("{} {route}", crate::metrics::method_label(method)),
+        otel.name = %SpanName(crate::metrics::method_label(method), route),
         otel.kind = "server",
         otel.status_code = tracing::field::Empty,
         http.request.method = %crate::metrics::method_label(method),
@@ -303,10 +367,6 @@ pub fn shown_operation_name<'a>(name: &'a str, allowed: &BTreeSet<String>) -> &'
 /// allow-listed names, never the document or its variables. Counts the
 /// operations for the metrics too.
 pub fn graphql_span(names: &[String], types: &[&str], allowed: &BTreeSet<String>) -> tracing::Span {
-    let shown: Vec<&str> = names
-        .iter()
-        .map(|n| shown_operation_name(n, allowed))
-        .collect();
     for (i, ty) in types.iter().enumerate() {
         let name = names
             .get(i)
@@ -317,13 +377,32 @@ pub fn graphql_span(names: &[String], types: &[&str], allowed: &BTreeSet<String>
     let span = tracing::info_span!(
         "graphql",
         otel.status_code = tracing::field::Empty,
-        graphql.operation.type = %types.join(","),
+        graphql.operation.type = %Joined(types),
         graphql.operation.name = tracing::field::Empty,
     );
-    if !shown.is_empty() && shown.iter().any(|n| *n != REDACTED) {
-        span.record("graphql.operation.name", shown.join(","));
+    let shown = || names.iter().map(|n| shown_operation_name(n, allowed));
+    if shown().any(|n| n != REDACTED) {
+        span.record(
+            "graphql.operation.name",
+            shown().collect::<Vec<_>>().join(","),
+        );
     }
     span
+}
+
+/// Words joined by commas, written where the span records them.
+struct Joined<'a>(&'a [&'a str]);
+
+impl std::fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, word) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(word)?;
+        }
+        Ok(())
+    }
 }
 
 /// Marks a GraphQL span ERROR when any response carries an INTERNAL error
@@ -347,6 +426,66 @@ pub fn graphql_outcome(span: &tracing::Span, response: &async_graphql::BatchResp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request_span(headers: &axum::http::HeaderMap) -> tracing::Span {
+        http_span(
+            &axum::http::Method::POST,
+            "/graphql",
+            "http",
+            "7d1f1c52-4e0e-4b43-9d6b-0c5d8e1b2a33",
+            headers,
+        )
+    }
+
+    fn with_traceparent() -> axum::http::HeaderMap {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            axum::http::HeaderValue::from_static(
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        );
+        headers
+    }
+
+    /// With export off there is no tracer provider, so the subscriber the
+    /// hub installs has no OpenTelemetry layer: a request's span (even one
+    /// with a caller's `traceparent`) has no trace id and no span context.
+    #[test]
+    fn without_an_exporter_no_opentelemetry_layer_is_installed() {
+        let provider = provider(Export::Off);
+        assert!(provider.is_none());
+        tracing::subscriber::with_default(subscriber(false, provider.as_ref()), || {
+            opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+            for headers in [axum::http::HeaderMap::new(), with_traceparent()] {
+                let span = request_span(&headers);
+                let _in = span.enter();
+                assert_eq!(current_trace_id(), None);
+                assert!(!current_span_context().is_valid());
+            }
+        });
+    }
+
+    /// The positive control: the same subscriber with a provider gives a
+    /// request's span a trace id, the caller's when it sends one.
+    #[test]
+    fn with_a_provider_requests_have_trace_ids() {
+        let provider = SdkTracerProvider::builder().build();
+        tracing::subscriber::with_default(subscriber(false, Some(&provider)), || {
+            opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+            let span = request_span(&axum::http::HeaderMap::new());
+            let entered = span.enter();
+            assert!(current_trace_id().is_some());
+            assert!(current_span_context().is_valid());
+            drop(entered);
+            let span = request_span(&with_traceparent());
+            let _in = span.enter();
+            assert_eq!(
+                current_trace_id().as_deref(),
+                Some("4bf92f3577b34da6a3ce929d0e0e4736")
+            );
+        });
+    }
 
     #[test]
     fn names_outside_the_allow_list_are_redacted() {
