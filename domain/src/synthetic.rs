@@ -271,7 +271,7 @@ pub fn child_record(seed: u64, index: u64, today: NaiveDate) -> ChildRecord {
         16..=18 => SettingPhase::PostSixteen,
         _ => SettingPhase::NotInEducation,
     };
-    let phase = if r.chance(10) && age >= 4 && age <= 18 {
+    let phase = if r.chance(10) && (4..=18).contains(&age) {
         SettingPhase::Special
     } else {
         phase
