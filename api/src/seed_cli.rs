@@ -219,7 +219,7 @@ pub async fn run(settings: &Settings, args: &SeedArgs) -> anyhow::Result<Seeded>
     let started = Instant::now();
     let total = args.children;
     let mut progress = move |done: u64| {
-        if done == total || done % 10_000 == 0 {
+        if done == total || done.is_multiple_of(10_000) {
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "seed: {done}/{total} children ({:.0}/s)",
