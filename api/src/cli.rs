@@ -131,6 +131,24 @@ pub enum Command {
     /// Import existing records (children, family, involvements, plans)
     /// from CSV or JSON lines; exits 2 if any row was rejected or skipped.
     Import(crate::import_cli::ImportArgs),
+    /// Write fictional records at scale (benchmarks and load tests).
+    ///
+    /// Generates children with valid fictional identifiers and content in
+    /// every scope, their families, agencies of every kind (and the marker
+    /// agency that says the database is synthetic), involvements, consent
+    /// grants (granted, withheld, withdrawn, expired) and access-trace
+    /// history, with multi-row INSERTs in large transactions; the trace
+    /// stays one valid chain and ends with an IMPORT entry saying the
+    /// records are synthetic. The same --seed writes the same records.
+    /// Refuses a database that already holds a child. Migrates SQLite;
+    /// PostgreSQL must be migrated first (`tellonce migrate`).
+    ///
+    /// Examples:
+    ///   tellonce --database-url 'sqlite://./bench.db?mode=rwc' seed --children 10000
+    ///   tellonce --database-url postgres://postgres@127.0.0.1/seedbench migrate
+    ///   TELLONCE_DEV=true TELLONCE_JWT_SECRET=... tellonce --database-url postgres://postgres@127.0.0.1/seedbench seed --children 100000 --tokens tokens.json
+    #[command(verbatim_doc_comment)]
+    Seed(crate::seed_cli::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,8 @@
 //! - [`demo`]: demo data and personas.
 //! - [`operator`]: shell commands through the same door, as the operator.
 //! - [`telemetry`]: logs and OpenTelemetry spans; [`metrics`]: Prometheus.
+//! - [`seed_cli`]: `tellonce seed` (fictional records at scale, tokens for
+//!   load tests).
 //! - [`backup`]: `tellonce backup` (a traced, verified SQLite copy; `pg_dump`
 //!   advice for PostgreSQL); [`probe`]: `tellonce health`, the container's
 //!   health check.
@@ -41,6 +43,7 @@ pub mod oidc;
 pub mod operator;
 pub mod probe;
 pub mod render;
+pub mod seed_cli;
 pub mod startup;
 pub mod telemetry;
 pub mod template;

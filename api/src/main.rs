@@ -126,6 +126,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Seed(args) => {
+            let settings = cli.config.load(Mode::Offline)?;
+            let _telemetry = telemetry::init(settings.log_json);
+            let seeded = api::seed_cli::run(&settings, &args).await?;
+            print!("{seeded}");
+            Ok(())
+        }
         Command::Agency { command } => {
             let settings = cli.config.load(Mode::Offline)?;
             let _telemetry = telemetry::init(settings.log_json);

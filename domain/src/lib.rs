@@ -31,6 +31,7 @@ pub mod plan_section;
 pub mod record;
 pub mod review;
 pub mod scope;
+pub mod synthetic;
 pub mod template;
 pub mod timeliness;
 

@@ -75,6 +75,9 @@ mod report;
 /// their timers, the council's decision, who sees the review, and the plan
 /// status derived from the facts.
 mod review;
+/// Synthetic data at scale (`tellonce seed`): planned counts, determinism,
+/// a valid chain, seeded tokens that read, and refusals that write nothing.
+mod seed;
 /// Tell it once: all-about-me versions, contributions with provenance, the EHC
 /// assessment flow on the statutory clock, advice reuse, the trace every write
 /// leaves, and requests that arrive together.
