@@ -48,6 +48,13 @@ pub enum Command {
         /// Apply pending migrations before serving (always on for SQLite).
         #[arg(long)]
         migrate: bool,
+        /// Benchmarks only: discard access-trace entries instead of writing
+        /// them, to measure what durability costs. Refused unless
+        /// development mode is on and the database was made by
+        /// `tellonce seed` (it holds the seed marker agency). See
+        /// BENCHMARKS.md.
+        #[arg(long, hide = true)]
+        bench_untraced: bool,
     },
     /// Apply pending database migrations and exit.
     ///
@@ -219,6 +226,26 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_untraced_switch_parses_and_is_hidden_from_help() {
+        let cli = parse(&["tellonce", "serve", "--bench-untraced"]);
+        assert!(matches!(
+            cli.command,
+            Command::Serve {
+                bench_untraced: true,
+                ..
+            }
+        ));
+        let mut cli = Cli::command();
+        cli.build();
+        let serve = cli
+            .find_subcommand_mut("serve")
+            .expect("serve")
+            .render_long_help()
+            .to_string();
+        assert!(!serve.contains("--bench-untraced"), "{serve}");
     }
 
     #[test]

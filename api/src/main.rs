@@ -206,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo: with_demo,
             reset,
             migrate,
+            bench_untraced,
         } => {
             let mut settings = cli
                 .config
@@ -222,7 +223,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     None => tracing::info!("no demo database to delete: starting fresh"),
                 }
             }
-            let app = Application::build(&settings).await?;
+            let trace = if bench_untraced {
+                startup::TraceMode::DiscardForBenchmark
+            } else {
+                startup::TraceMode::Durable
+            };
+            let app = Application::build_with_trace(&settings, trace).await?;
             let addr = app.local_addr()?;
             if with_demo {
                 let loaded = demo::load(app.store(), chrono::Utc::now().date_naive())

@@ -25,6 +25,45 @@ use crate::http::{self, error::time_limit};
 use crate::trace::TraceWriter;
 use store::Store;
 
+/// How the hub writes the access trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceMode {
+    /// Every entry committed before data leaves the hub (always, in use).
+    Durable,
+    /// Entries discarded (`serve --bench-untraced`): only to measure what
+    /// durability costs, and refused unless development mode is on and the
+    /// database is a synthetic one (it holds the agency
+    /// `store::seed::SEED_MARKER`, which `tellonce seed` registers).
+    DiscardForBenchmark,
+}
+
+/// The discarding writer, after checking that the database is synthetic
+/// and the hub in development mode; warns loudly.
+async fn discarding_writer(settings: &Settings, store: &Store) -> anyhow::Result<TraceWriter> {
+    if !settings.development {
+        anyhow::bail!(
+            "--bench-untraced serves without an access trace and is for benchmarks only: \
+             it needs development mode (TELLONCE_DEV=true)"
+        );
+    }
+    let marker = store
+        .registered_agency(store::seed::SEED_MARKER)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot check for the seed marker: {e:?}"))?;
+    if marker.is_none() {
+        anyhow::bail!(
+            "--bench-untraced serves without an access trace and is refused on this database: \
+             it does not hold the seed marker agency {} (only databases made by `tellonce seed` do)",
+            store::seed::SEED_MARKER
+        );
+    }
+    let warning = "WARNING: --bench-untraced: the access trace is NOT written; \
+                   nothing this hub discloses is recorded. Benchmarks only.";
+    tracing::warn!("{warning}");
+    eprintln!("{warning}");
+    Ok(TraceWriter::discarding())
+}
+
 /// A bound, ready-to-run server.
 #[derive(Debug)]
 pub struct Application {
@@ -42,6 +81,12 @@ impl Application {
     /// the settings ask for it (always on the embedded SQLite default);
     /// otherwise pending migrations stop start-up with a clear message.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_trace(settings, TraceMode::Durable).await
+    }
+
+    /// As [`Application::build`], choosing how the access trace is written
+    /// (see [`TraceMode`]).
+    pub async fn build_with_trace(settings: &Settings, mode: TraceMode) -> anyhow::Result<Self> {
         let store = Store::connect(&settings.database_url)
             .await
             .with_context(|| {
@@ -50,11 +95,20 @@ impl Application {
                     redact_url(&settings.database_url)
                 )
             })?;
-        Self::build_with_store(settings, store).await
+        Self::build_with_store_and_trace(settings, store, mode).await
     }
 
     /// As [`Application::build`], over an existing store (tests).
     pub async fn build_with_store(settings: &Settings, store: Store) -> anyhow::Result<Self> {
+        Self::build_with_store_and_trace(settings, store, TraceMode::Durable).await
+    }
+
+    /// As [`Application::build_with_trace`], over an existing store (tests).
+    pub async fn build_with_store_and_trace(
+        settings: &Settings,
+        store: Store,
+        mode: TraceMode,
+    ) -> anyhow::Result<Self> {
         // A fixed "now" (tests, demos) reaches the store's writes too.
         let store = match settings.fixed_now {
             Some(now) => store.with_clock(store::FixedClock(now)),
@@ -83,7 +137,10 @@ impl Application {
         }
         let auth = Authenticator::new(&settings.jwt).await?;
         let app_store = store.clone();
-        let trace = TraceWriter::start(store.clone());
+        let trace = match mode {
+            TraceMode::Durable => TraceWriter::start(store.clone()),
+            TraceMode::DiscardForBenchmark => discarding_writer(settings, &store).await?,
+        };
         let failed_auth = FailedAuth::start(trace.clone(), settings.limits.auth_failure_window);
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let oidc = match &settings.web.oidc {

@@ -35,7 +35,8 @@ struct Job {
 /// Appends entries with group commit. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct TraceWriter {
-    tx: mpsc::Sender<Job>,
+    /// `None`: the benchmark's discarding writer ([`TraceWriter::discarding`]).
+    tx: Option<mpsc::Sender<Job>>,
 }
 
 impl std::fmt::Debug for Job {
@@ -51,24 +52,35 @@ impl TraceWriter {
     pub fn start(store: Store) -> Self {
         let (tx, rx) = mpsc::channel(4096);
         tokio::spawn(run(store, rx));
-        Self { tx }
+        Self { tx: Some(tx) }
+    }
+
+    /// A writer that discards every entry and answers as if it were
+    /// committed: only for measuring what the durable trace costs
+    /// (`serve --bench-untraced`, which the hub refuses outside development
+    /// mode and on a database without `store::seed::SEED_MARKER`). Never
+    /// build it anywhere else.
+    pub fn discarding() -> Self {
+        Self { tx: None }
     }
 
     /// Appends and waits until the entries are committed.
     pub async fn append(&self, entries: Vec<TraceEntry>) -> Result<()> {
+        let Some(tx) = &self.tx else {
+            return Ok(());
+        };
         if entries.is_empty() {
             return Ok(());
         }
         let (done, committed) = oneshot::channel();
         let failed = || Error::Internal(anyhow::anyhow!("the access trace could not be written"));
-        self.tx
-            .send(Job {
-                entries,
-                done,
-                parent: crate::telemetry::current_span_context(),
-            })
-            .await
-            .map_err(|_| failed())?;
+        tx.send(Job {
+            entries,
+            done,
+            parent: crate::telemetry::current_span_context(),
+        })
+        .await
+        .map_err(|_| failed())?;
         match committed.await {
             Ok(true) => Ok(()),
             _ => Err(failed()),

@@ -16,6 +16,9 @@ mod helpers;
 mod agencies;
 /// Every way a token can be wrong, and the JWKS paths (file, URL, rotation).
 mod auth;
+/// The benchmark's untraced switch: refused outside development mode and
+/// on a database `tellonce seed` did not make; writes no entry when on.
+mod bench_switch;
 /// Consent over HTTP: grant and withdraw (also under concurrent reads),
 /// consent authority and the hand-over at 16, practitioner-recorded consent,
 /// receipts, agreements and the safeguarding override lifecycle.
