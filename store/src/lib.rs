@@ -102,7 +102,11 @@ impl Store {
             // statements); ten connections serve that without one hub
             // holding many, and idle ones are let go, so several hubs (or
             // test apps) on one server stay well inside its
-            // max_connections.
+            // max_connections. Measured on 2 cores (hub and PostgreSQL on
+            // one host, bench/latency.sh at c=16 and 32, BENCHMARKS.md):
+            // 20 connections served fewer requests than 10 in both rounds
+            // (more server backends competing for the same two cores), and
+            // 5 was not consistently better, so 10 stays.
             options
                 .max_connections(10)
                 .min_connections(0)
