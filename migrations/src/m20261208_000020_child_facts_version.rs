@@ -5,7 +5,8 @@
 //! very next request, on every hub instance.
 //!
 //! - `child_facts_version`: `(child_id, version)`, one row per child, never
-//!   deleted, only ever incremented.
+//!   deleted; each change gives it a new random version (never a count,
+//!   which a restored database could hand out again for other facts).
 //! - Triggers on `child` and on every table with a `child_id` column (but
 //!   the access trace, which facts never depend on) bump the row in the
 //!   same transaction as the change. Being in the database, no write path
@@ -90,22 +91,40 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let db = manager.get_connection();
-        db.execute_unprepared(
-            "INSERT INTO child_facts_version (child_id, version) SELECT id, 1 FROM child",
-        )
+        let backend = manager.get_database_backend();
+        // A random version: see `util::child_facts_triggers`.
+        let random = match backend {
+            DatabaseBackend::Postgres => "(random() * 9.2e18)::bigint",
+            _ => "random()",
+        };
+        db.execute_unprepared(&format!(
+            "INSERT INTO child_facts_version (child_id, version) SELECT id, {random} FROM child"
+        ))
         .await?;
-        if manager.get_database_backend() == DatabaseBackend::Postgres {
+        if backend == DatabaseBackend::Postgres {
             for (name, column) in [
                 ("bump_child_facts_version", "child_id"),
                 ("bump_child_facts_version_of_child", "id"),
             ] {
+                // An update bumps the old child and the new; rows in child
+                // order, so concurrent statements lock them in one order.
                 db.execute_unprepared(&format!(
                     "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
                      BEGIN
-                       INSERT INTO child_facts_version (child_id, version)
-                         SELECT DISTINCT {column}, 1 FROM changed_rows
-                         ON CONFLICT (child_id)
-                         DO UPDATE SET version = child_facts_version.version + 1;
+                       IF TG_OP = 'UPDATE' THEN
+                         INSERT INTO child_facts_version (child_id, version)
+                           SELECT c, {random} FROM (
+                             SELECT {column} AS c FROM changed_rows
+                             UNION SELECT {column} FROM old_rows) changed
+                           ORDER BY c
+                           ON CONFLICT (child_id) DO UPDATE SET version = {random};
+                       ELSE
+                         INSERT INTO child_facts_version (child_id, version)
+                           SELECT c, {random} FROM (
+                             SELECT DISTINCT {column} AS c FROM changed_rows) changed
+                           ORDER BY c
+                           ON CONFLICT (child_id) DO UPDATE SET version = {random};
+                       END IF;
                        RETURN NULL;
                      END $$"
                 ))

@@ -50,10 +50,13 @@ pub fn unique(
 /// The table of per-child versions (migration 20).
 pub const CHILD_FACTS_VERSION: &str = "child_facts_version";
 
-/// Triggers that bump `child_facts_version` whenever a row of `table`
-/// (`child` itself, or a table with a `child_id` column) is inserted,
-/// updated or deleted, in the same transaction. Every migration that
-/// creates a table with a `child_id` column calls this.
+/// Triggers that give a child a new `child_facts_version` whenever a row of
+/// `table` (`child` itself, or a table with a `child_id` column) is
+/// inserted, updated (the old and the new child) or deleted, in the same
+/// transaction. Every migration that creates a table with a `child_id`
+/// column calls this. Versions are random, not counted: a database restored
+/// or failed over to an older state never hands out a number a running hub
+/// already saw for other facts.
 pub async fn child_facts_triggers(manager: &SchemaManager<'_>, table: &str) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let column = if table == "child" { "id" } else { "child_id" };
@@ -67,7 +70,7 @@ pub async fn child_facts_triggers(manager: &SchemaManager<'_>, table: &str) -> R
             // One trigger per event: a transition table serves one event.
             for (event, rows) in [
                 ("insert", "NEW TABLE AS changed_rows"),
-                ("update", "NEW TABLE AS changed_rows"),
+                ("update", "OLD TABLE AS old_rows NEW TABLE AS changed_rows"),
                 ("delete", "OLD TABLE AS changed_rows"),
             ] {
                 db.execute_unprepared(&format!(
@@ -79,14 +82,24 @@ pub async fn child_facts_triggers(manager: &SchemaManager<'_>, table: &str) -> R
             }
         }
         _ => {
-            for (event, row) in [("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")] {
+            for (event, rows) in [
+                ("insert", &["NEW"][..]),
+                ("update", &["OLD", "NEW"][..]),
+                ("delete", &["OLD"][..]),
+            ] {
+                let bumps: String = rows
+                    .iter()
+                    .map(|row| {
+                        format!(
+                            "INSERT INTO child_facts_version (child_id, version)
+                               VALUES ({row}.{column}, random())
+                               ON CONFLICT (child_id) DO UPDATE SET version = random();"
+                        )
+                    })
+                    .collect();
                 db.execute_unprepared(&format!(
                     "CREATE TRIGGER cfv_{table}_{event} AFTER {event} ON {table}
-                     BEGIN
-                       INSERT INTO child_facts_version (child_id, version)
-                         VALUES ({row}.{column}, 1)
-                         ON CONFLICT (child_id) DO UPDATE SET version = version + 1;
-                     END"
+                     BEGIN {bumps} END"
                 ))
                 .await?;
             }

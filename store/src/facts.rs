@@ -14,9 +14,10 @@
 //!
 //! Only the facts a decision needs are kept, never record content: the
 //! sections a decision allows are read fresh for each request
-//! ([`Store::load_record`]). A child that does not exist is remembered too
-//! (as absent under no version), so a miss and a hidden child cost the
-//! same. The cache is bounded in entries (S3-FIFO, `quick_cache`).
+//! ([`Store::load_record`]). The cache is bounded in entries (S3-FIFO,
+//! `quick_cache`). Versions are random (migration 20), and the agreement is
+//! known by version and publication time, so a database restored to an
+//! older state never matches what was kept of a newer one.
 
 use std::sync::{Arc, RwLock};
 
@@ -52,9 +53,21 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 /// A child's facts (or its absence) under the version they were read at.
 type Entry = (Option<i64>, Option<Arc<ChildFacts>>);
 
+/// The agreement kept, with what identifies its row: the version and when
+/// it was published (a version number a restored database published again
+/// is another agreement).
+type KeptAgreement = (AgreementKey, Arc<Agreement>);
+
+/// The agreement in force as the versions query names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AgreementKey {
+    version: i32,
+    published_at: String,
+}
+
 pub(crate) struct FactsCache {
     children: Option<quick_cache::sync::Cache<ChildId, Entry>>,
-    agreement: RwLock<Option<Arc<Agreement>>>,
+    agreement: RwLock<Option<KeptAgreement>>,
 }
 
 impl std::fmt::Debug for FactsCache {
@@ -121,7 +134,7 @@ impl Store {
 
     /// The child's version (none: no such child) and the agreement's, in
     /// one statement.
-    async fn versions(&self, id: ChildId) -> Result<(Option<i64>, i32)> {
+    async fn versions(&self, id: ChildId) -> Result<(Option<i64>, AgreementKey)> {
         let backend = self.db.get_database_backend();
         let placeholder = match backend {
             DatabaseBackend::Postgres => "$1",
@@ -129,43 +142,44 @@ impl Store {
         };
         let sql = format!(
             "SELECT (SELECT version FROM child_facts_version WHERE child_id = {placeholder}) AS child_version, \
-             CAST((SELECT MAX(version) FROM agreement) AS BIGINT) AS agreement_version"
+             CAST(a.version AS BIGINT) AS agreement_version, CAST(a.published_at AS TEXT) AS published_at \
+             FROM (SELECT version, published_at FROM agreement ORDER BY version DESC LIMIT 1) a"
         );
         let row = self
             .db
             .query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
             .await?
-            .ok_or_else(|| StoreError::Corrupt("the versions query returned no row".into()))?;
-        let child: Option<i64> = row.try_get("", "child_version")?;
-        let agreement: Option<i64> = row.try_get("", "agreement_version")?;
-        let agreement = agreement
-            .and_then(|v| i32::try_from(v).ok())
             .ok_or_else(|| StoreError::Corrupt("no data-sharing agreement is published".into()))?;
+        let child: Option<i64> = row.try_get("", "child_version")?;
+        let version: i64 = row.try_get("", "agreement_version")?;
+        let agreement = AgreementKey {
+            version: i32::try_from(version)
+                .map_err(|_| StoreError::Corrupt(format!("agreement version {version}")))?,
+            published_at: row.try_get("", "published_at")?,
+        };
         Ok((child, agreement))
     }
 
-    /// The agreement of `version`, from memory when it is the one kept.
-    async fn agreement_at(&self, version: i32) -> Result<Arc<Agreement>> {
+    /// The agreement `key` names, from memory when it is the one kept.
+    async fn agreement_at(&self, key: AgreementKey) -> Result<Arc<Agreement>> {
         let kept = self
             .facts
             .agreement
             .read()
             .ok()
             .and_then(|a| a.clone())
-            .filter(|a| a.version == version);
-        if let Some(agreement) = kept {
+            .filter(|(k, _)| *k == key);
+        if let Some((_, agreement)) = kept {
             return Ok(agreement);
         }
-        let agreement =
-            Arc::new(self.agreement_version(version).await?.ok_or_else(|| {
-                StoreError::Corrupt(format!("agreement version {version} vanished"))
-            })?);
+        let agreement = Arc::new(self.agreement_version(key.version).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("agreement version {} vanished", key.version))
+        })?);
         if let Ok(mut kept) = self.facts.agreement.write() {
-            // Never step back: a slower reader of an older version does not
-            // replace a newer one.
-            if kept.as_ref().is_none_or(|k| k.version < version) {
-                *kept = Some(agreement.clone());
-            }
+            // A slower reader may put back an older one: the next request
+            // compares its key and reads again, so that costs a read, never
+            // a stale decision.
+            *kept = Some((key, agreement.clone()));
         }
         Ok(agreement)
     }
@@ -183,8 +197,10 @@ impl Store {
             self.case_facts(id)
         )?;
         let facts = core.map(|core| Arc::new(ChildFacts { core, state, case }));
-        if let Some(cache) = &self.facts.children {
-            cache.insert(id, (version, facts.clone()));
+        // A missing child is not kept: it is read again every time anyway
+        // (the door's same-work rule), so it would only take a slot.
+        if let (Some(cache), Some(facts)) = (&self.facts.children, &facts) {
+            cache.insert(id, (version, Some(facts.clone())));
         }
         Ok(facts)
     }

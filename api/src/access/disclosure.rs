@@ -122,6 +122,10 @@ impl Disclosure {
         value: impl FnOnce(&ChildRecord) -> T,
     ) -> Result<T> {
         let decision = self.decision.get(scope);
+        if decision.is_allowed() && !self.parts.holds(scope) {
+            // Before anything is recorded: nothing is disclosed.
+            return Err(not_read(scope));
+        }
         let section = domain::Section::of_scope(scope).code();
         let fields = fields
             .into_iter()
@@ -129,7 +133,6 @@ impl Disclosure {
         self.recorder
             .touched(self.record.id, scope, decision, fields);
         match decision {
-            ScopeDecision::Allowed(_) if !self.parts.holds(scope) => Err(not_read(scope)),
             ScopeDecision::Allowed(_) => Ok(value(&self.record)),
             ScopeDecision::Denied(denial) => Err(Error::Withheld(scope, denial.clone())),
         }

@@ -270,6 +270,12 @@ impl RequestContext {
     /// the same work, however recently someone else looked (no existence
     /// oracle, not even through the cache).
     async fn load(&self, id: ChildId) -> Result<Option<Loaded>> {
+        self.load_at(id, self.now).await
+    }
+
+    /// [`RequestContext::load`], judging "sees nothing" at `now` (the time
+    /// the caller's decision is taken at).
+    async fn load_at(&self, id: ChildId, now: DateTime<Utc>) -> Result<Option<Loaded>> {
         let store = self.store();
         let mut read = store.facts(id).await?;
         let sees_something = |read: &store::FactsRead| {
@@ -281,7 +287,7 @@ impl RequestContext {
                     overrides: &facts.state.overrides,
                     case: &facts.case,
                     agreement: &read.agreement,
-                    now: self.now,
+                    now,
                 };
                 consent::decide(&self.principal, &input).any_allowed()
             })
@@ -304,7 +310,7 @@ impl RequestContext {
     ) -> Result<Option<(Loaded, AccessDecision)>> {
         // Boxed: the joined loads make a large future, and every front end
         // awaits this one inside its own.
-        let Some(loaded) = Box::pin(self.load(id)).await? else {
+        let Some(loaded) = Box::pin(self.load_at(id, now)).await? else {
             return Ok(None);
         };
         let facts = loaded.facts.core.consent_facts(self.policy().term_start);

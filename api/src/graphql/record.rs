@@ -13,7 +13,6 @@ use crate::error::Result;
 
 pub use super::context::request;
 
-/// The names of the fields selected under the current field.
 /// The parts of a record a `Child` selection reads (every field of the
 /// selection, through fragments and aliases): a field this does not know
 /// reads the whole record, so a new field can never be served empty.
@@ -50,6 +49,7 @@ pub fn parts_selected(ctx: &Context<'_>) -> store::RecordParts {
     parts
 }
 
+/// The names of the fields selected under the current field.
 pub fn selected(ctx: &Context<'_>) -> Vec<String> {
     ctx.field()
         .selection_set()
