@@ -11,15 +11,11 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use consent::trace::{
-    Actor, BasisRecord, GENESIS, IndexedColumns, TraceAction, TraceEntry, Withheld, chain_hash,
-};
+use consent::trace::{Actor, BasisRecord, TraceAction, TraceEntry, Withheld};
 use consent::{BasisKind, DenialCode, GrantorCapacity, PrLimitKind, PrSource, Purpose, Role};
 use domain::synthetic::{self, Rng};
 use domain::{AgencyKind, ChildRecord, Scope};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QuerySelect};
 use uuid::Uuid;
 
 use super::entities::{
@@ -940,53 +936,12 @@ impl Store {
 }
 
 /// Links `entries` after the chain's head (read inside `conn`'s
-/// transaction, which holds the chain), as `trace::append` does.
+/// transaction, which holds the chain), as every append does.
 async fn chain<C: ConnectionTrait>(
     conn: &C,
     entries: Vec<TraceEntry>,
 ) -> Result<Vec<access_trace::ActiveModel>, SeedError> {
-    let head = access_trace::Entity::find()
-        .select_only()
-        .column(access_trace::Column::Seq)
-        .column(access_trace::Column::Hash)
-        .order_by_desc(access_trace::Column::Seq)
-        .into_tuple::<(i64, String)>()
-        .one(conn)
-        .await?;
-    let (mut seq, mut prev) = head.unwrap_or((0, GENESIS.to_owned()));
-    let mut rows = Vec::with_capacity(entries.len());
-    for mut entry in entries {
-        seq += 1;
-        entry.seq = seq;
-        entry.normalise();
-        let canonical = entry
-            .canonical()
-            .map_err(|e| StoreError::Corrupt(format!("trace entry {seq}: {e}")))?;
-        let hash = chain_hash(&prev, &canonical);
-        let columns = IndexedColumns::of(&entry).ok_or_else(|| {
-            StoreError::Corrupt(format!("trace entry {seq} has no RFC 3339 recorded_at"))
-        })?;
-        rows.push(access_trace::ActiveModel {
-            seq: Set(seq),
-            recorded_at: Set(columns.recorded_at),
-            action: Set(columns.action),
-            outcome: Set(columns.outcome),
-            actor_subject: Set(columns.actor_subject),
-            actor_agency_id: Set(columns.actor_agency_id),
-            child_id: Set(columns.child_id),
-            purpose: Set(columns.purpose),
-            basis_kinds: Set(columns.basis_kinds),
-            withheld_any: Set(columns.withheld_any),
-            override_used: Set(columns.override_used),
-            request_id: Set(columns.request_id),
-            trace_id: Set(columns.trace_id),
-            entry: Set(canonical),
-            prev_hash: Set(prev),
-            hash: Set(hash.clone()),
-        });
-        prev = hash;
-    }
-    Ok(rows)
+    Ok(super::trace::linked(conn, entries).await?.0)
 }
 
 #[cfg(test)]

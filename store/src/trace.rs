@@ -76,6 +76,19 @@ async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Resul
     if entries.is_empty() {
         return Ok(entries);
     }
+    let (rows, stored) = linked(conn, entries).await?;
+    access_trace::Entity::insert_many(rows).exec(conn).await?;
+    Ok(stored)
+}
+
+/// The rows that link `entries` after the chain's head (read inside
+/// `conn`'s transaction, which must hold the chain), and the entries as
+/// they will be stored: the one place a link is made (appends and the
+/// seed's bulk writes).
+pub(crate) async fn linked<C: ConnectionTrait>(
+    conn: &C,
+    entries: Vec<TraceEntry>,
+) -> Result<(Vec<access_trace::ActiveModel>, Vec<TraceEntry>)> {
     let head = access_trace::Entity::find()
         .select_only()
         .column(access_trace::Column::Seq)
@@ -120,8 +133,7 @@ async fn append<C: ConnectionTrait>(conn: &C, entries: Vec<TraceEntry>) -> Resul
         prev = hash;
         stored.push(entry);
     }
-    access_trace::Entity::insert_many(rows).exec(conn).await?;
-    Ok(stored)
+    Ok((rows, stored))
 }
 
 /// What IG staff filter the trace by. Every field narrows the result.
