@@ -18,7 +18,6 @@ use anyhow::Context as _;
 use chrono::{Duration, Utc};
 use consent::Role;
 use domain::AgencyKind;
-use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 use store::Store;
 use store::seed::{SeedError, SeedPlan, SeedReport};
@@ -230,21 +229,13 @@ pub async fn run(settings: &Settings, args: &SeedArgs) -> anyhow::Result<Seeded>
     seed_store(&store, settings, args, &mut progress).await
 }
 
-/// Signs `claims` with the development HS256 secret, as
-/// [`crate::demo::sign_token`] signs a persona's.
-fn sign(mut claims: Value, jwt: &JwtSettings, valid_for: Duration) -> anyhow::Result<String> {
-    let secret = jwt.secret.as_ref().ok_or(Refused::TokensNeedDevelopment)?;
-    let now = Utc::now().timestamp();
-    claims["iss"] = json!(jwt.issuer);
-    claims["aud"] = json!(jwt.audience);
-    claims["iat"] = json!(now);
-    claims["nbf"] = json!(now);
-    claims["exp"] = json!(now + valid_for.num_seconds());
-    Ok(jsonwebtoken::encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.expose().as_bytes()),
-    )?)
+/// Signs `claims` with the development HS256 secret
+/// ([`crate::demo::sign_claims`]); without one, the seed's own refusal.
+fn sign(claims: Value, jwt: &JwtSettings, valid_for: Duration) -> anyhow::Result<String> {
+    if jwt.secret.is_none() {
+        return Err(Refused::TokensNeedDevelopment.into());
+    }
+    crate::demo::sign_claims(claims, jwt, valid_for)
 }
 
 /// The tokens file's JSON (see the README's "Synthetic data").

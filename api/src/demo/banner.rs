@@ -16,11 +16,20 @@ pub fn sign_token(
     jwt: &JwtSettings,
     valid_for: Duration,
 ) -> anyhow::Result<String> {
+    sign_claims(persona_claims(persona), jwt, valid_for)
+}
+
+/// Signs identity `claims` with the development HS256 secret, adding
+/// issuer, audience and times (the demo's personas, the seed's tokens).
+pub fn sign_claims(
+    mut claims: serde_json::Value,
+    jwt: &JwtSettings,
+    valid_for: Duration,
+) -> anyhow::Result<String> {
     let secret = jwt.secret.as_ref().ok_or_else(|| {
         anyhow::anyhow!("no HS256 secret: set TELLONCE_JWT_SECRET (development only)")
     })?;
     let now = Utc::now().timestamp();
-    let mut claims = persona_claims(persona);
     claims["iss"] = json!(jwt.issuer);
     claims["aud"] = json!(jwt.audience);
     claims["iat"] = json!(now);

@@ -24,7 +24,7 @@ mod reset;
 pub use agencies::agencies;
 pub use amira_plan::AMIRA_PLAN;
 pub use assessment::JAYDEN_ASSESSMENT;
-pub use banner::{banner, persona_claims, sign_token};
+pub use banner::{banner, persona_claims, sign_claims, sign_token};
 pub use children::children;
 pub use grants::grants;
 pub use id::{
