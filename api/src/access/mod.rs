@@ -165,6 +165,7 @@ impl Hub {
             hub: self.clone(),
             recorder: Arc::new(Recorder::default()),
             agencies: Arc::default(),
+            templates: Arc::default(),
         }
     }
 
@@ -189,6 +190,10 @@ pub struct RequestContext {
     /// The agency register, read once per request however many fields
     /// name an agency (no request changes the register).
     agencies: Arc<tokio::sync::OnceCell<Vec<Agency>>>,
+    /// Advice templates by version, each read once per request however
+    /// many contributions were written against it: concurrent resolvers
+    /// of one list wait on the same read (templates::TemplatesRead).
+    templates: Arc<templates::TemplatesRead>,
 }
 
 /// Stands in for a child id that a lookup did not find, so that the

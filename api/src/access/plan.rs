@@ -42,11 +42,7 @@ async fn templates_of(
         if out.contains_key(&r) {
             continue;
         }
-        if let Some(t) = rc
-            .store()
-            .advice_template(r.profession, Some(r.version))
-            .await?
-        {
+        if let Some(t) = rc.advice_template_at(r).await? {
             out.insert(r, t);
         }
     }

@@ -8,7 +8,10 @@
 use consent::trace::TraceAction;
 use domain::checklist::{self, ChecklistItem, ChildFacts, NotRequired};
 use domain::ehc::Assessment;
-use domain::template::{AdviceContent, AdviceTemplate, Profession, SectionContent};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use domain::template::{AdviceContent, AdviceTemplate, Profession, SectionContent, TemplateRef};
 use domain::{ChildId, Scope, Section};
 use uuid::Uuid;
 
@@ -23,7 +26,32 @@ pub struct ChecklistOnFile {
     pub items: Vec<ChecklistItem>,
 }
 
+/// The advice templates one request has read, by version (a published
+/// version never changes). One read per version: the first caller reads,
+/// concurrent callers of the same version wait for it.
+#[derive(Debug, Default)]
+pub(super) struct TemplatesRead {
+    by_version: Mutex<HashMap<TemplateRef, Arc<tokio::sync::OnceCell<Option<AdviceTemplate>>>>>,
+}
+
 impl RequestContext {
+    /// The template a piece of advice was written against (`None`: no
+    /// longer on file), read at most once per request for each version.
+    pub async fn advice_template_at(&self, r: TemplateRef) -> Result<Option<AdviceTemplate>> {
+        let cell = {
+            let mut by_version = self
+                .templates
+                .by_version
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            by_version.entry(r).or_default().clone()
+        };
+        let template = cell
+            .get_or_try_init(|| self.store().advice_template(r.profession, Some(r.version)))
+            .await?;
+        Ok(template.clone())
+    }
+
     /// A profession's advice template: the latest, or a given version.
     /// Templates hold no child data: any signed-in caller may read them,
     /// so partner systems can build their forms.

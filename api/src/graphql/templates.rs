@@ -250,12 +250,7 @@ pub(super) async fn contribution_content(
         return Ok(None);
     };
     let rc = request(ctx)?;
-    let r = content.template;
-    let template = match rc.advice_template(r.profession, Some(r.version)).await {
-        Ok(t) => Some(t),
-        Err(crate::error::Error::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let template = rc.advice_template_at(content.template).await?;
     Ok(Some(content_view(content, template.as_ref())))
 }
 

@@ -337,3 +337,48 @@ async fn contributed_advice_names_its_profession_and_updates_stay_free_text() {
     .await;
     bad_input(&structured_update, "contribute", "content");
 }
+
+#[tokio::test]
+async fn a_list_of_advice_reads_each_template_version_once() {
+    let app = spawn_app().await;
+    let team = Team::new(&app).await;
+    let child = app.child().aged(9).with_parent("parent-1").create().await;
+    involve_team(&app, child.id, &[SLT]).await;
+    let contribute =
+        "mutation($c: ID!, $i: ContributionInput!) { contribute(childId: $c, input: $i) { id } }";
+    let content = advice_content(Profession::SpeechLanguageTherapy);
+    let read = format!(
+        "query($id: ID!) {{ child(id: $id) {{ contributions {{ id {CONTENT_FIELDS} }} }} }}"
+    );
+    // What one read of the list costs with `n` structured contributions
+    // written against the same template version.
+    let mut costs = Vec::new();
+    for n in 1..=3 {
+        let written = team
+            .call(
+                "slt",
+                contribute,
+                json!({ "c": child.id, "i": { "scope": "COMMUNICATION", "kind": "ASSESSMENT",
+                    "title": format!("Assessment {n}"), "profession": "SPEECH_LANGUAGE_THERAPY",
+                    "content": content } }),
+            )
+            .await;
+        ok(&written, "contribute");
+        let before = app.store.statements();
+        let answer = team.call("slt", &read, json!({ "id": child.id })).await;
+        let cost = app.store.statements() - before;
+        let list = ok(&answer, "child")["contributions"].clone();
+        let list = list.as_array().expect("contributions");
+        assert_eq!(list.len(), n);
+        assert!(
+            list.iter()
+                .all(|c| c["content"]["sections"][0]["feeds"] == "B"),
+            "every contribution shows its template's sections: {answer:?}"
+        );
+        costs.push(cost);
+    }
+    assert_eq!(
+        costs[0], costs[2],
+        "statements per read with 1, 2, 3 contributions: {costs:?} (one template read, not one per contribution)"
+    );
+}
