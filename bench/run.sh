@@ -115,6 +115,8 @@ POSTGRAPHILE_VERSION=$(jq -r '.packages["node_modules/postgraphile"].version' "$
 # Made for this run, never written to the repository.
 SECRET=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n')
 export TELLONCE_JWT_SECRET=$SECRET TELLONCE_DEV=true
+# The seed signs its tokens for this issuer and audience; the hub checks them.
+export TELLONCE_JWT_ISSUER=tellonce-bench TELLONCE_JWT_AUDIENCE=tellonce-bench
 
 free_port() {
   local p
@@ -161,11 +163,15 @@ rss_mb() { # PID: peak resident set (VmHWM) in MB
 # pairs-*.tsv: "token<TAB>child<TAB>person" per line, read by bench/wrk/*.lua.
 make_pairs() { # TOKENS_JSON DIR
   local t=$1 d=$2
+  # The small read (identity and education): partners whose sampled
+  # children have a current grant covering EDUCATION. The full read: every
+  # partner (what a kind may not see answers with its denial code).
+  jq -r '.partners[] | select(.scope == "EDUCATION") | .token as $t | .children[] | [$t, ., "-"] | @tsv' "$t" > "$d/pairs-small.tsv"
   jq -r '.partners[] | .token as $t | .children[] | [$t, ., "-"] | @tsv' "$t" > "$d/pairs-partner.tsv"
   jq -r '.families[] | [.token, .child_id, .person_id] | @tsv' "$t" > "$d/pairs-family.tsv"
   jq -r '.children as $c | .ig[] | .token as $t | $c[] | [$t, ., "-"] | @tsv' "$t" > "$d/pairs-ig.tsv"
-  jq -r '.partners[] | .agency_id as $a | .children[] | [$a, .] | @tsv' "$t" > "$d/agency-children.tsv"
-  for f in partner family ig; do
+  jq -r '.partners[] | select(.scope == "EDUCATION") | .agency_id as $a | .children[] | [$a, .] | @tsv' "$t" > "$d/agency-children.tsv"
+  for f in small partner family ig; do
     [ -s "$d/pairs-$f.tsv" ] || die "no $f tokens in $t"
   done
 }
@@ -192,7 +198,7 @@ demo_tokens() { # DIR -> tokens.json
     done
     if [ "$readable" = '[]' ]; then continue; fi
     partners=$(jq -c --argjson m "$me" --arg t "$token" --argjson r "$readable" \
-      '. + [{kind: $m.data.me.agencyKind, agency_id: $m.data.me.agencyId, role: "practitioner", token: $t, children: $r}]' <<<"$partners")
+      '. + [{kind: $m.data.me.agencyKind, scope: "EDUCATION", agency_id: $m.data.me.agencyId, role: "practitioner", token: $t, children: $r}]' <<<"$partners")
   done
   token=$("$BIN" token --persona ig-auditor --minutes 480)
   ig=$(jq -nc --arg t "$token" '[{role: "ig_auditor", token: $t}]')
@@ -232,14 +238,14 @@ check_shape() { # NAME SCRIPT PAIRS URL
 check_hub_shapes() { # DIR
   local d=$1 t body
   # One request per token kind with curl, showing the body if it fails.
-  t=$(head -1 "$d/pairs-partner.tsv")
+  t=$(head -1 "$d/pairs-small.tsv")
   body=$(gql "$(cut -f1 <<<"$t")" DIRECT_SUPPORT "$(small_body "$(cut -f2 <<<"$t")")")
   jq -e '.errors == null and .data.child.identity.givenName != null' >/dev/null <<<"$body" \
     || die "check small read: $body"
   t=$(head -1 "$d/pairs-ig.tsv")
   body=$(gql "$(cut -f1 <<<"$t")" '' "$(jq -nc --arg c "$(cut -f2 <<<"$t")" '{query: "query($c: ID!) { accessTrace(filter: {childId: $c}, first: 5) { edges { node { seq } } } }", variables: {c: $c}}')")
   jq -e '.errors == null' >/dev/null <<<"$body" || die "check IG search: $body"
-  check_shape small small.lua "$d/pairs-partner.tsv" "$HUB_URL"
+  check_shape small small.lua "$d/pairs-small.tsv" "$HUB_URL"
   check_shape full full.lua "$d/pairs-partner.tsv" "$HUB_URL"
   check_shape consent consent.lua "$d/pairs-family.tsv" "$HUB_URL"
   check_shape ig ig.lua "$d/pairs-ig.tsv" "$HUB_URL"
@@ -333,7 +339,7 @@ bench_backend() { # BACKEND DATABASE_URL [PG_DB_NAME]
   local round
   for round in 1 2 3; do
     for c in 16 32; do
-      run_wrk "$backend" small small.lua "$d/pairs-partner.tsv" "$c" tellonce "$round" "$HUB_URL" "$HUB_PID"
+      run_wrk "$backend" small small.lua "$d/pairs-small.tsv" "$c" tellonce "$round" "$HUB_URL" "$HUB_PID"
       if [ -n "$db" ]; then
         run_wrk "$backend" small peer.lua "$d/pairs-peer.tsv" "$c" postgraphile "$round" "$PEER_URL" "$PEER_PID"
       fi
@@ -354,9 +360,9 @@ bench_backend() { # BACKEND DATABASE_URL [PG_DB_NAME]
   if [ "$SEEDED" = seed ]; then
     start_hub "$url" "$backend-untraced" --bench-untraced
     grep -q 'bench-untraced' "$WORK/hub-$backend-untraced.log" || die "the untraced hub printed no warning"
-    check_shape small-untraced small.lua "$d/pairs-partner.tsv" "$HUB_URL"
+    check_shape small-untraced small.lua "$d/pairs-small.tsv" "$HUB_URL"
     for c in 16 32; do
-      run_wrk "$backend" small small.lua "$d/pairs-partner.tsv" "$c" tellonce-untraced 1 "$HUB_URL" "$HUB_PID"
+      run_wrk "$backend" small small.lua "$d/pairs-small.tsv" "$c" tellonce-untraced 1 "$HUB_URL" "$HUB_PID"
     done
     stop_hub
   else
@@ -368,9 +374,9 @@ bench_backend() { # BACKEND DATABASE_URL [PG_DB_NAME]
     for mode in disable require; do
       if [ "$SEEDED" = seed ]; then start_hub "$url?sslmode=$mode" "$backend-$mode"
       else start_hub "$url?sslmode=$mode" "$backend-$mode" --demo; fi
-      check_shape "small-$mode" small.lua "$d/pairs-partner.tsv" "$HUB_URL"
+      check_shape "small-$mode" small.lua "$d/pairs-small.tsv" "$HUB_URL"
       for c in 16 32; do
-        run_wrk "$backend" small small.lua "$d/pairs-partner.tsv" "$c" "tellonce-ssl-$mode" 1 "$HUB_URL" "$HUB_PID"
+        run_wrk "$backend" small small.lua "$d/pairs-small.tsv" "$c" "tellonce-ssl-$mode" 1 "$HUB_URL" "$HUB_PID"
       done
       stop_hub
     done
@@ -400,9 +406,9 @@ bench_million() {
   seed_db "$PG/$db" "$d" 1000000
   start_hub "$PG/$db" postgres-1m
   make_pairs "$d/tokens.json" "$d"
-  check_shape small-1m small.lua "$d/pairs-partner.tsv" "$HUB_URL"
+  check_shape small-1m small.lua "$d/pairs-small.tsv" "$HUB_URL"
   for c in 16 32; do
-    run_wrk postgres-1m small small.lua "$d/pairs-partner.tsv" "$c" tellonce 1 "$HUB_URL" "$HUB_PID"
+    run_wrk postgres-1m small small.lua "$d/pairs-small.tsv" "$c" tellonce 1 "$HUB_URL" "$HUB_PID"
   done
   stop_hub
   psql "$PG/postgres" -qAtc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
