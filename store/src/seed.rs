@@ -103,7 +103,7 @@ pub struct PartnerSample {
     pub children: Vec<Uuid>,
 }
 
-/// A family member who can sign in, and one child of theirs.
+/// A family member who can sign in and decides for one child of theirs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FamilySample {
     pub person_id: String,
@@ -466,11 +466,11 @@ impl Generator<'_> {
         if report.sample_children.len() < SAMPLE_CHILDREN {
             report.sample_children.push(id);
         }
-        if report.families.len() < SAMPLE_FAMILIES
-            && let Some(person) = record.family.iter().find_map(|m| m.person_id.clone())
-        {
+        if report.families.len() < SAMPLE_FAMILIES {
+            // The one who decides (who granted the child's grants), so a
+            // load generator's family can grant and withdraw.
             report.families.push(FamilySample {
-                person_id: person,
+                person_id: grantor.clone(),
                 child_id: id,
             });
         }

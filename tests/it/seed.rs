@@ -176,6 +176,28 @@ async fn a_seeded_partner_token_reads_one_of_its_children() {
         "children sampled for several kinds that read education: {kinds:?}"
     );
     assert!(checked >= 9, "{checked} small reads checked");
+
+    // Every sampled family member decides for their child: they can grant
+    // and withdraw (the benchmark's consent change).
+    let grant = "mutation($c: ID!) { grantConsent(input: { childId: $c, recipientAgencyKind: SCHOOL, scopes: [EDUCATION], purposes: [DIRECT_SUPPORT] }) { grantId } }";
+    let withdraw = "mutation($g: ID!) { withdrawConsent(grantId: $g) { grantId } }";
+    for f in file["families"].as_array().expect("families") {
+        let token = f["token"].as_str().expect("token");
+        let granted = app
+            .graphql_as(Some(token), None, grant, json!({ "c": f["child_id"] }))
+            .await;
+        assert!(
+            granted.codes().is_empty(),
+            "{}: {}",
+            f["person_id"],
+            granted.body
+        );
+        let id = granted.body["data"]["grantConsent"]["grantId"].clone();
+        let withdrawn = app
+            .graphql_as(Some(token), None, withdraw, json!({ "g": id }))
+            .await;
+        assert!(withdrawn.codes().is_empty(), "{}", withdrawn.body);
+    }
 }
 
 #[tokio::test]
