@@ -357,9 +357,16 @@ impl Generator<'_> {
         // Grants: one per involved service first, then to other kinds.
         // Scopes beyond the first are each granted or withheld; a grant
         // is active, withdrawn or expired.
+        // A young person decides every scope only once past compulsory
+        // school age (before it, a parent decides school and learning), so
+        // the seed's grants are ones the hub would accept from the grantor.
+        let past_school_age = consent::end_of_compulsory_school_age(
+            record.identity.date_of_birth,
+            consent::TermStart::default(),
+        ) < now.date_naive();
         let (grantor, capacity) = match &record.young_person_id {
-            Some(yp) => (yp.clone(), GrantorCapacity::YoungPerson),
-            None => (
+            Some(yp) if past_school_age => (yp.clone(), GrantorCapacity::YoungPerson),
+            _ => (
                 synthetic::parent_person_id(index, 0),
                 GrantorCapacity::ParentalResponsibility,
             ),
@@ -969,6 +976,76 @@ mod tests {
         }
         assert_eq!(seeded_agencies(1, 10), seeded_agencies(1, 10));
         assert_ne!(seeded_agencies(1, 10)[0].id, seeded_agencies(2, 10)[0].id);
+    }
+
+    #[test]
+    fn a_young_person_grants_only_once_past_compulsory_school_age() {
+        // Before the end of compulsory school age a parent decides school
+        // and learning: a grant by the young person covering EDUCATION
+        // would be refused by the hub (and fail the benchmark's consent
+        // change), so the seed makes the parent the grantor until then.
+        let plan = SeedPlan {
+            children: SAMPLE_FAMILIES as u64,
+            seed: 1,
+            grants_per_child: 3,
+            involvements_per_child: 3,
+            trace_per_child: 0,
+            batch: 100,
+            notice_version: "test".to_owned(),
+            operator: "test".to_owned(),
+        };
+        let agencies = seeded_agencies(plan.seed, plan.children);
+        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .expect("date")
+            .to_utc();
+        let generator = Generator {
+            plan: &plan,
+            agencies: &agencies,
+            now,
+            today: now.date_naive(),
+            agreement_version: 1,
+        };
+        let mut report = SeedReport {
+            partners: agencies
+                .iter()
+                .map(|a| PartnerSample {
+                    agency: a.clone(),
+                    scope: sampled_scope(a.kind),
+                    children: Vec::new(),
+                })
+                .collect(),
+            ..SeedReport::default()
+        };
+        let mut rows = Rows::default();
+        let (mut in_year_11, mut by_young_person) = (0, 0);
+        for index in 0..plan.children {
+            generator.child(index, &mut rows, &mut report);
+            let record = synthetic::child_record(plan.seed, index, generator.today);
+            let Some(young) = record.young_person_id else {
+                continue;
+            };
+            let past = consent::end_of_compulsory_school_age(
+                record.identity.date_of_birth,
+                consent::TermStart::default(),
+            ) < generator.today;
+            let sample = &report.families[index as usize];
+            assert_eq!(sample.child_id, record.id);
+            if past {
+                assert_eq!(sample.person_id, young, "child {index}");
+                by_young_person += 1;
+            } else {
+                assert_eq!(
+                    sample.person_id,
+                    synthetic::parent_person_id(index, 0),
+                    "child {index}: 16, still of compulsory school age"
+                );
+                in_year_11 += 1;
+            }
+        }
+        assert!(
+            in_year_11 > 0 && by_young_person > 0,
+            "{in_year_11} {by_young_person}"
+        );
     }
 
     #[test]
