@@ -19,6 +19,7 @@ BENCH=$ROOT/bench
 WORK=$BENCH/.work
 PG=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 DURATION=20
+WARMUP=10
 CHILDREN=10000
 FULL=0
 WRITE=1
@@ -26,7 +27,7 @@ MODE=default
 COMMAND="bench/run.sh $*"
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) DURATION=5; MODE=quick ;;
+    --quick) DURATION=5; WARMUP=3; MODE=quick ;;
     --full) FULL=1 ;;
     --duration) DURATION=$2; shift ;;
     --children) CHILDREN=$2; shift ;;
@@ -251,6 +252,16 @@ check_hub_shapes() { # DIR
   check_shape ig ig.lua "$d/pairs-ig.tsv" "$HUB_URL"
 }
 
+# ---- warm-up: untimed load before a new hub's first timed run -------------
+# A hub just started has an empty facts cache: its first seconds read each
+# child's facts from the database, which would make whichever run comes
+# first (trace off, a TLS mode) look slower than it is.
+warm_up() { # NAME PAIRS URL
+  BENCH_WRK=$BENCH/wrk BENCH_PAIRS=$2 nice -n 5 wrk -t2 -c16 -d"${WARMUP}s" --timeout 10s \
+    -s "$BENCH/wrk/small.lua" "$3/graphql" >/dev/null 2>&1 || die "warm-up $1: wrk failed"
+  log "warm-up $1: ${WARMUP} s of small reads, untimed"
+}
+
 # ---- timed runs ----------------------------------------------------------
 # Appends: backend shape concurrency server round rps p50 p99 failures expected rss
 run_wrk() { # BACKEND SHAPE SCRIPT PAIRS C SERVER ROUND URL PID
@@ -334,6 +345,7 @@ bench_backend() { # BACKEND DATABASE_URL [PG_DB_NAME]
   fi
   make_pairs "$d/tokens.json" "$d"
   check_hub_shapes "$d"
+  warm_up "$backend" "$d/pairs-small.tsv" "$HUB_URL"
   if [ -n "$db" ]; then setup_peer "$db" "$d"; fi
   # Small read: three alternating rounds, hub then peer (PostgreSQL).
   local round
@@ -361,6 +373,7 @@ bench_backend() { # BACKEND DATABASE_URL [PG_DB_NAME]
     start_hub "$url" "$backend-untraced" --bench-untraced
     grep -q 'bench-untraced' "$WORK/hub-$backend-untraced.log" || die "the untraced hub printed no warning"
     check_shape small-untraced small.lua "$d/pairs-small.tsv" "$HUB_URL"
+    warm_up "$backend-untraced" "$d/pairs-small.tsv" "$HUB_URL"
     for c in 16 32; do
       run_wrk "$backend" small small.lua "$d/pairs-small.tsv" "$c" tellonce-untraced 1 "$HUB_URL" "$HUB_PID"
     done
@@ -375,6 +388,7 @@ bench_backend() { # BACKEND DATABASE_URL [PG_DB_NAME]
       if [ "$SEEDED" = seed ]; then start_hub "$url?sslmode=$mode" "$backend-$mode"
       else start_hub "$url?sslmode=$mode" "$backend-$mode" --demo; fi
       check_shape "small-$mode" small.lua "$d/pairs-small.tsv" "$HUB_URL"
+      warm_up "$backend-$mode" "$d/pairs-small.tsv" "$HUB_URL"
       for c in 16 32; do
         run_wrk "$backend" small small.lua "$d/pairs-small.tsv" "$c" "tellonce-ssl-$mode" 1 "$HUB_URL" "$HUB_PID"
       done
@@ -407,6 +421,7 @@ bench_million() {
   start_hub "$PG/$db" postgres-1m
   make_pairs "$d/tokens.json" "$d"
   check_shape small-1m small.lua "$d/pairs-small.tsv" "$HUB_URL"
+  warm_up postgres-1m "$d/pairs-small.tsv" "$HUB_URL"
   for c in 16 32; do
     run_wrk postgres-1m small small.lua "$d/pairs-small.tsv" "$c" tellonce 1 "$HUB_URL" "$HUB_PID"
   done

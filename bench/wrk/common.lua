@@ -60,14 +60,24 @@ function only_expected(body)
   return codes > 0
 end
 
+-- BENCH_SHOW_FAILURES=N prints the first N failing bodies of each thread.
+local show = tonumber(os.getenv("BENCH_SHOW_FAILURES") or "0")
+
+local function failed(status, body)
+  failures = failures + 1
+  if failures <= show then
+    io.stderr:write("FAILED " .. status .. " " .. body:sub(1, 600) .. "\n")
+  end
+end
+
 function check(status, body)
   if status ~= 200 then
-    failures = failures + 1
+    failed(status, body)
   elseif body:find('"errors"', 1, true) then
     if only_expected(body) then
       expected_errors = expected_errors + 1
     else
-      failures = failures + 1
+      failed(status, body)
     end
   end
 end
