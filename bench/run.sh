@@ -19,7 +19,7 @@ BENCH=$ROOT/bench
 WORK=$BENCH/.work
 PG=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 DURATION=20
-WARMUP=10
+WARMUP=30
 CHILDREN=10000
 FULL=0
 WRITE=1
@@ -27,7 +27,7 @@ MODE=default
 COMMAND="bench/run.sh $*"
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) DURATION=5; WARMUP=3; MODE=quick ;;
+    --quick) DURATION=5; WARMUP=15; MODE=quick ;;
     --full) FULL=1 ;;
     --duration) DURATION=$2; shift ;;
     --children) CHILDREN=$2; shift ;;
