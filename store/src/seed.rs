@@ -128,6 +128,23 @@ pub struct SeedReport {
     pub families: Vec<FamilySample>,
 }
 
+impl SeedReport {
+    /// An empty report with a partner sample per seeded agency.
+    fn sampling(agencies: &[SeededAgency]) -> Self {
+        SeedReport {
+            partners: agencies
+                .iter()
+                .map(|a| PartnerSample {
+                    agency: a.clone(),
+                    scope: sampled_scope(a.kind),
+                    children: Vec::new(),
+                })
+                .collect(),
+            ..SeedReport::default()
+        }
+    }
+}
+
 /// How many agencies of each kind `children` children get.
 fn agencies_per_kind(children: u64) -> u64 {
     (children / 5_000).clamp(3, 40)
@@ -354,9 +371,6 @@ impl Generator<'_> {
         }
         report.involvements += involved.len() as u64;
 
-        // Grants: one per involved service first, then to other kinds.
-        // Scopes beyond the first are each granted or withheld; a grant
-        // is active, withdrawn or expired.
         // A young person decides every scope only once past compulsory
         // school age (before it, a parent decides school and learning), so
         // the seed's grants are ones the hub would accept from the grantor.
@@ -371,6 +385,9 @@ impl Generator<'_> {
                 GrantorCapacity::ParentalResponsibility,
             ),
         };
+        // Grants: one per involved service first, then to other kinds.
+        // Scopes beyond the first are each granted or withheld; a grant
+        // is active, withdrawn or expired.
         let mut grants = Vec::new();
         for k in 0..self.plan.grants_per_child as usize {
             let agency = match involved.get(k) {
@@ -806,17 +823,7 @@ impl Store {
         let now = self.now();
         let agreement_version = self.current_agreement().await?.version;
         let agencies = seeded_agencies(plan.seed, plan.children);
-        let mut report = SeedReport {
-            partners: agencies
-                .iter()
-                .map(|a| PartnerSample {
-                    agency: a.clone(),
-                    scope: sampled_scope(a.kind),
-                    children: Vec::new(),
-                })
-                .collect(),
-            ..SeedReport::default()
-        };
+        let mut report = SeedReport::sampling(&agencies);
         {
             let tx = self.traced().await?;
             if child::Entity::find()
@@ -1005,17 +1012,7 @@ mod tests {
             today: now.date_naive(),
             agreement_version: 1,
         };
-        let mut report = SeedReport {
-            partners: agencies
-                .iter()
-                .map(|a| PartnerSample {
-                    agency: a.clone(),
-                    scope: sampled_scope(a.kind),
-                    children: Vec::new(),
-                })
-                .collect(),
-            ..SeedReport::default()
-        };
+        let mut report = SeedReport::sampling(&agencies);
         let mut rows = Rows::default();
         let (mut in_year_11, mut by_young_person) = (0, 0);
         for index in 0..plan.children {
