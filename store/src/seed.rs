@@ -34,8 +34,21 @@ pub const SEED_MARKER: Uuid = Uuid::from_u128(0x0000_0000_5eed_4000_8000_0000_00
 /// The marker agency's name.
 pub const SEED_MARKER_NAME: &str = "Synthetic records (tellonce seed)";
 
-/// Children written per transaction.
+/// Children written per transaction, at most.
 const CHUNK: u64 = 1_000;
+
+/// Trace entries generated per chunk, at most: a chunk is held in memory
+/// while the one before is written (each entry a few kilobytes with its
+/// canonical text), so a deep history writes fewer children at a time.
+const CHUNK_TRACE: u64 = 20_000;
+
+/// Children per chunk under `plan`: [`CHUNK`], or fewer so that a chunk's
+/// trace history stays within [`CHUNK_TRACE`] entries.
+fn children_per_chunk(plan: &SeedPlan) -> u64 {
+    // A child's history is at most its trace_per_child entries.
+    let per_child = u64::from(plan.trace_per_child).max(1);
+    (CHUNK_TRACE / per_child).clamp(1, CHUNK)
+}
 
 /// Bind parameters per statement: under SQLite's 32,766 and PostgreSQL's
 /// 65,535.
@@ -874,10 +887,11 @@ impl Store {
         // The next chunk is generated while the database writes the last
         // one (at most three chunks in memory).
         let (send, mut receive) = tokio::sync::mpsc::channel::<(u64, Rows)>(1);
+        let chunk = children_per_chunk(plan);
         let produce = async {
             let mut start = 0;
             while start < plan.children {
-                let end = (start + CHUNK).min(plan.children);
+                let end = (start + chunk).min(plan.children);
                 let mut rows = Rows::default();
                 for index in start..end {
                     generator.child(index, &mut rows, &mut report);
@@ -1042,6 +1056,53 @@ mod tests {
         assert!(
             in_year_11 > 0 && by_young_person > 0,
             "{in_year_11} {by_young_person}"
+        );
+    }
+
+    #[test]
+    fn a_deep_history_writes_fewer_children_per_chunk() {
+        let plan = |trace_per_child| SeedPlan {
+            children: 10_000,
+            seed: 1,
+            grants_per_child: 3,
+            involvements_per_child: 2,
+            trace_per_child,
+            batch: 1_000,
+            notice_version: "test".to_owned(),
+            operator: "test".to_owned(),
+        };
+        assert_eq!(children_per_chunk(&plan(0)), CHUNK);
+        assert_eq!(children_per_chunk(&plan(5)), CHUNK);
+        // 10,000 children of 1,000 entries (the benchmark's 10,000,000):
+        // one chunk held 1,000,000 entries (4 GB) before.
+        let deep = plan(1_000);
+        let chunk = children_per_chunk(&deep);
+        assert_eq!(chunk, 20);
+        let agencies = seeded_agencies(deep.seed, deep.children);
+        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .expect("date")
+            .to_utc();
+        let generator = Generator {
+            plan: &deep,
+            agencies: &agencies,
+            now,
+            today: now.date_naive(),
+            agreement_version: 1,
+        };
+        let mut report = SeedReport::sampling(&agencies);
+        let mut rows = Rows::default();
+        for index in 0..chunk {
+            generator.child(index, &mut rows, &mut report);
+        }
+        assert!(
+            rows.trace.len() as u64 <= CHUNK_TRACE,
+            "{}",
+            rows.trace.len()
+        );
+        assert!(
+            rows.trace.len() as u64 > CHUNK_TRACE / 2,
+            "{}",
+            rows.trace.len()
         );
     }
 
