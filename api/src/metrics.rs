@@ -70,6 +70,7 @@ struct Metrics {
     pool_connections: Gauge,
     pool_idle: Gauge,
     subscriptions_open: Gauge,
+    live_notices_lost: Counter,
 }
 
 fn metrics() -> &'static Metrics {
@@ -87,6 +88,7 @@ fn metrics() -> &'static Metrics {
             pool_connections: Gauge::default(),
             pool_idle: Gauge::default(),
             subscriptions_open: Gauge::default(),
+            live_notices_lost: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -138,6 +140,11 @@ fn metrics() -> &'static Metrics {
             "graphql_subscriptions_open",
             "Subscription (WebSocket) connections open now",
             m.subscriptions_open.clone(),
+        );
+        registry.register(
+            "live_notices_lost",
+            "Live-update notices dropped (queue full, NOTIFY failed) or not heard (listener reconnected)",
+            m.live_notices_lost.clone(),
         );
         Metrics { registry, ..m }
     })
@@ -235,6 +242,11 @@ pub fn trace_append(seconds: f64, entries: usize, requests: usize) {
 /// A WebSocket subscription opened (`+1`) or closed (`-1`).
 pub fn subscriptions(delta: i64) {
     metrics().subscriptions_open.inc_by(delta);
+}
+
+/// A live-update notice dropped or not heard.
+pub fn live_notice_lost() {
+    metrics().live_notices_lost.inc();
 }
 
 /// Holds one open subscription connection in the gauge until dropped.

@@ -154,13 +154,16 @@ impl Application {
             }
             None => None,
         };
+        // Listening before serving: a subscription opened on this
+        // instance hears changes made on any other from the start.
+        let updates = crate::updates::Updates::start(&store).await?;
         let state = AppState {
             schema: build_schema(&settings.limits, settings.introspection),
             ws_schema: crate::graphql::build_ws_schema(&settings.limits),
             hub: Hub::new(
                 store.clone(),
                 trace,
-                crate::updates::Updates::default(),
+                updates,
                 Policy::from_settings(settings),
             ),
             store,

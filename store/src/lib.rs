@@ -12,6 +12,7 @@ mod error;
 pub mod facts;
 pub mod import;
 mod maintenance;
+pub mod notice;
 pub mod plan;
 mod readiness;
 mod record;

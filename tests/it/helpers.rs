@@ -230,8 +230,9 @@ pub struct TestApp {
     /// Dropping it (or [`TestApp::stop`]) shuts the hub down as SIGTERM would.
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _jwks_dir: TempDir,
-    _db: TestDb,
+    /// The JWKS file's directory and the database, removed on drop (none
+    /// for [`TestApp::another_instance`]).
+    _owned: Option<(TempDir, TestDb)>,
 }
 
 /// A temp directory removed on drop.
@@ -341,6 +342,17 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
             .await
             .expect("load demo");
     }
+    serve(app, settings, store, (ec_key, rsa_key), Some((dir, db)))
+}
+
+/// Starts serving `app` in the background.
+fn serve(
+    app: Application,
+    settings: Settings,
+    store: Store,
+    (ec_key, rsa_key): (EcKey, RsaKey),
+    owned: Option<(TempDir, TestDb)>,
+) -> TestApp {
     let address = format!("http://{}", app.local_addr().expect("addr"));
     let hub = app.hub();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -357,8 +369,31 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
         rsa_key,
         stop: Some(stop),
         server: Some(server),
-        _jwks_dir: dir,
-        _db: db,
+        _owned: owned,
+    }
+}
+
+impl TestApp {
+    /// Another hub instance on this one's database, with the same settings
+    /// (the same development secret and JWKS file), as a load balancer
+    /// would put beside it: its own pool, door, trace writer and
+    /// subscriptions. Keep this one alive as long as the other: it owns the
+    /// database and the JWKS file. (Its `ec_key` and `rsa_key` are new and
+    /// not in the JWKS: sign its tokens with this one's keys or the secret.)
+    pub async fn another_instance(&self) -> TestApp {
+        let settings = self.settings.clone();
+        let store = Store::connect(&settings.database_url)
+            .await
+            .expect("connect");
+        let store = match settings.fixed_now {
+            Some(now) => store.with_clock(store::FixedClock(now)),
+            None => store,
+        };
+        let app = Application::build_with_store(&settings, store.clone())
+            .await
+            .expect("build another instance");
+        let keys = (EcKey::generate("ec-other"), RsaKey::generate("rsa-other"));
+        serve(app, settings, store, keys, None)
     }
 }
 

@@ -48,6 +48,9 @@ mod idp;
 /// Bulk import of existing records: good and bad rows, one IMPORT entry
 /// per child, re-runs that change nothing, dry runs that write nothing.
 mod import;
+/// Two hub instances on one database: notices cross (PostgreSQL), reads
+/// on both are traced, the trace stays one chain.
+mod instances;
 /// Purposes bound to facts (issue 10): EHC_ASSESSMENT to an open
 /// assessment or advice request, DIRECT_SUPPORT to a current involvement,
 /// with the law and the fact in the child view and the trace.
