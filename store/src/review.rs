@@ -195,8 +195,13 @@ impl Store {
     /// The child's assessments marked imported (plans made before the hub):
     /// to be left out of timeliness figures.
     pub async fn imported_plans(&self, child_id: ChildId) -> Result<BTreeSet<Uuid>> {
+        self.imported_plans_of(&[child_id]).await
+    }
+
+    /// As [`Store::imported_plans`], for several children in one statement.
+    async fn imported_plans_of(&self, children: &[ChildId]) -> Result<BTreeSet<Uuid>> {
         Ok(assessment::Entity::find()
-            .filter(assessment::Column::ChildId.eq(child_id))
+            .filter(assessment::Column::ChildId.is_in(children.iter().copied()))
             .filter(assessment::Column::Imported.eq(true))
             .all(&self.db)
             .await?
@@ -207,38 +212,49 @@ impl Store {
 
     /// Every plan of a child (assessments with a final plan), oldest first,
     /// with their reviews, cessation and any transfer the council set.
-    #[tracing::instrument(name = "db.plans", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "plans"))]
     pub async fn plans(&self, child_id: ChildId) -> Result<Vec<PlanOnFile>> {
+        self.plans_of(&[child_id]).await
+    }
+
+    /// The plans of several children, each child's oldest first, as
+    /// [`Store::plans`] reads them: the same eleven statements however many
+    /// children (a report reads a page's plans at once).
+    #[tracing::instrument(name = "db.plans", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "plans"))]
+    pub async fn plans_of(&self, children: &[ChildId]) -> Result<Vec<PlanOnFile>> {
+        if children.is_empty() {
+            return Ok(Vec::new());
+        }
         let db = &self.db;
+        let ids = || children.iter().copied();
         let (assessments, imported, cycles, steps, invitees, ceased, transfers) = tokio::try_join!(
-            self.assessments(child_id),
-            self.imported_plans(child_id),
+            self.assessments_of(children),
+            self.imported_plans_of(children),
             db_all(
                 annual_review::Entity::find()
-                    .filter(annual_review::Column::ChildId.eq(child_id))
+                    .filter(annual_review::Column::ChildId.is_in(ids()))
                     .order_by_asc(annual_review::Column::StartsOn)
                     .order_by_asc(annual_review::Column::OpenedAt),
                 db
             ),
             db_all(
                 annual_review_step::Entity::find()
-                    .filter(annual_review_step::Column::ChildId.eq(child_id))
+                    .filter(annual_review_step::Column::ChildId.is_in(ids()))
                     .order_by_asc(annual_review_step::Column::RecordedAt)
                     .order_by_asc(annual_review_step::Column::Id),
                 db
             ),
             db_all(
                 annual_review_invitee::Entity::find()
-                    .filter(annual_review_invitee::Column::ChildId.eq(child_id)),
+                    .filter(annual_review_invitee::Column::ChildId.is_in(ids())),
                 db
             ),
             db_all(
-                plan_cessation::Entity::find().filter(plan_cessation::Column::ChildId.eq(child_id)),
+                plan_cessation::Entity::find().filter(plan_cessation::Column::ChildId.is_in(ids())),
                 db
             ),
             db_all(
                 phase_transfer::Entity::find()
-                    .filter(phase_transfer::Column::ChildId.eq(child_id))
+                    .filter(phase_transfer::Column::ChildId.is_in(ids()))
                     .order_by_asc(phase_transfer::Column::SetAt)
                     .order_by_asc(phase_transfer::Column::Id),
                 db
@@ -292,7 +308,7 @@ impl Store {
                     })
                     .transpose()?;
                 Ok(PlanOnFile {
-                    child_id,
+                    child_id: a.child_id,
                     imported: imported.contains(&a.id),
                     reviews: PlanReviews {
                         plan_id: a.id,

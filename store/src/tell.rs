@@ -152,28 +152,38 @@ impl Store {
     }
 
     /// A child's assessments, with their events and advice, oldest first.
-    #[tracing::instrument(name = "db.assessments", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "assessments"))]
     pub async fn assessments(&self, child_id: ChildId) -> Result<Vec<Assessment>> {
+        self.assessments_of(&[child_id]).await
+    }
+
+    /// The assessments of several children, with their events and advice,
+    /// oldest first: the same five statements however many children.
+    #[tracing::instrument(name = "db.assessments", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "assessments"))]
+    pub async fn assessments_of(&self, children: &[ChildId]) -> Result<Vec<Assessment>> {
+        if children.is_empty() {
+            return Ok(Vec::new());
+        }
         let db = &self.db;
+        let ids = || children.iter().copied();
         let (rows, events, requests, answers, attachments) = tokio::try_join!(
             assessment::Entity::find()
-                .filter(assessment::Column::ChildId.eq(child_id))
+                .filter(assessment::Column::ChildId.is_in(ids()))
                 .order_by_asc(assessment::Column::CreatedAt)
                 .all(db),
             assessment_event::Entity::find()
-                .filter(assessment_event::Column::ChildId.eq(child_id))
+                .filter(assessment_event::Column::ChildId.is_in(ids()))
                 .order_by_asc(assessment_event::Column::RecordedAt)
                 .all(db),
             advice_request::Entity::find()
-                .filter(advice_request::Column::ChildId.eq(child_id))
+                .filter(advice_request::Column::ChildId.is_in(ids()))
                 .order_by_asc(advice_request::Column::AskedOn)
                 .order_by_asc(advice_request::Column::Id)
                 .all(db),
             advice_answer::Entity::find()
-                .filter(advice_answer::Column::ChildId.eq(child_id))
+                .filter(advice_answer::Column::ChildId.is_in(ids()))
                 .all(db),
             advice_request_attachment::Entity::find()
-                .filter(advice_request_attachment::Column::ChildId.eq(child_id))
+                .filter(advice_request_attachment::Column::ChildId.is_in(ids()))
                 .all(db),
         )?;
         let answers: HashMap<Uuid, &advice_answer::Model> =

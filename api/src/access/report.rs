@@ -62,7 +62,7 @@ impl ReportFormat {
 /// assessments: which were imported (left out of the 20-week figures), and
 /// each plan's reviews (recorded cycles and the one due now) and the phase
 /// transfer the council set, as the dashboard's inputs. One read of the
-/// child's plans per child on the page.
+/// plans of every child on the page.
 #[derive(Debug, Default)]
 struct PlanFacts {
     imported: std::collections::HashSet<Uuid>,
@@ -72,47 +72,48 @@ struct PlanFacts {
 
 impl PlanFacts {
     async fn add_page(&mut self, rc: &RequestContext, page: &[Assessment]) -> Result<()> {
-        let children: std::collections::BTreeSet<ChildId> = page
+        let children: Vec<ChildId> = page
             .iter()
             .filter(|a| a.final_issued_on().is_some())
             .map(|a| a.child_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
         let on_page: std::collections::HashSet<Uuid> = page.iter().map(|a| a.id).collect();
-        for child in children {
-            for plan in rc.store().plans(child).await? {
-                let id = plan.assessment.id;
-                if !on_page.contains(&id) {
-                    continue;
-                }
-                if plan.imported {
-                    self.imported.insert(id);
-                }
-                let cycles = plan.reviews.cycles.iter().cloned().chain(
-                    plan.reviews
-                        .current(None, rc.policy().review)
-                        .filter(|c| !plan.reviews.cycles.contains(c)),
-                );
-                // A review imported with its plan has no known due date:
-                // it is in no timeliness figure.
-                for c in cycles.filter(|c| c.imported_concluded_on.is_none()) {
-                    self.reviews.push(ReviewFact {
-                        plan_id: id,
-                        due_on: c.due_on,
-                        held_on: c.held_on(),
-                    });
-                }
-                if let Some(t) = plan.transfer_set {
-                    // The amended plan naming the next setting: the first
-                    // issued in the year before the move.
-                    let amended_on = plan.reviews.amended_plans().find(|d| {
-                        *d <= t.transfer_on && *d > t.transfer_on - chrono::Duration::days(366)
-                    });
-                    self.transfers.push(TransferFact {
-                        plan_id: id,
-                        deadline: t.deadline,
-                        amended_on,
-                    });
-                }
+        // The page's plans in one read (eleven statements), not one per child.
+        for plan in rc.store().plans_of(&children).await? {
+            let id = plan.assessment.id;
+            if !on_page.contains(&id) {
+                continue;
+            }
+            if plan.imported {
+                self.imported.insert(id);
+            }
+            let cycles = plan.reviews.cycles.iter().cloned().chain(
+                plan.reviews
+                    .current(None, rc.policy().review)
+                    .filter(|c| !plan.reviews.cycles.contains(c)),
+            );
+            // A review imported with its plan has no known due date:
+            // it is in no timeliness figure.
+            for c in cycles.filter(|c| c.imported_concluded_on.is_none()) {
+                self.reviews.push(ReviewFact {
+                    plan_id: id,
+                    due_on: c.due_on,
+                    held_on: c.held_on(),
+                });
+            }
+            if let Some(t) = plan.transfer_set {
+                // The amended plan naming the next setting: the first
+                // issued in the year before the move.
+                let amended_on = plan.reviews.amended_plans().find(|d| {
+                    *d <= t.transfer_on && *d > t.transfer_on - chrono::Duration::days(366)
+                });
+                self.transfers.push(TransferFact {
+                    plan_id: id,
+                    deadline: t.deadline,
+                    amended_on,
+                });
             }
         }
         Ok(())

@@ -414,3 +414,41 @@ async fn bad_periods_are_refused() {
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn the_dashboard_reads_a_page_of_plans_at_once() {
+    // One more child with a final plan must not cost more statements: the
+    // page's plans are read together (before, eleven statements a child).
+    let march = caseload().await;
+    let officer = march.case_officer().await;
+    let vars = json!({ "from": PERIOD.0, "to": PERIOD.1 });
+    let cost = || async {
+        let before = march.store.statements();
+        let report = ok(
+            &officer.graphql(DASHBOARD, vars.clone()).await,
+            "timeliness",
+        );
+        (march.store.statements() - before, report)
+    };
+    let (three, report) = cost().await;
+    assert_eq!(
+        report["finalPlansWithin20Weeks"]["includingExceptions"]["counted"],
+        3
+    );
+    let another = march.child().with_parent("p6").create().await.id;
+    run_to_final(
+        &officer,
+        another,
+        "2025-10-06",
+        "2025-11-10",
+        "2026-01-26",
+        "2026-02-23",
+    )
+    .await;
+    let (four, report) = cost().await;
+    assert_eq!(
+        report["finalPlansWithin20Weeks"]["includingExceptions"]["counted"],
+        4
+    );
+    assert_eq!(four, three, "statements with 3 and 4 planned children");
+}
