@@ -5,8 +5,9 @@
 //! On PostgreSQL the announcement goes through the database: `publish`
 //! queues it for a task that sends `NOTIFY` (after the change committed),
 //! and each instance's listener (`LISTEN` on a connection of its own, in
-//! place before the hub serves) hands every notice to its subscribers, its
-//! own instance's included. So a write on one instance reaches subscribers
+//! place before the hub serves; an instance that cannot LISTEN, on a hot
+//! standby, starts anyway and keeps trying) hands every notice to its
+//! subscribers, its own instance's included. So a write on one instance reaches subscribers
 //! on all of them, each deciding with its own door. On SQLite (one
 //! instance) the announcement stays in-process.
 //!
@@ -60,24 +61,31 @@ impl Default for Updates {
 
 impl Updates {
     /// Announcements shared through the database when `store` is on
-    /// PostgreSQL (listening when this returns), in-process otherwise.
+    /// PostgreSQL (listening when this returns, unless the database
+    /// refuses LISTEN: then in the background as soon as it can),
+    /// in-process otherwise.
     pub async fn start(store: &Store) -> anyhow::Result<Self> {
         if !store.shares_notices() {
             return Ok(Self::default());
         }
-        let listener = store
-            .listen()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen for live-update notices: {e:?}"))?;
         let notifier = store
             .notifier()
             .await
             .map_err(|e| anyhow::anyhow!("cannot send live-update notices: {e:?}"))?;
+        // A hot standby cannot LISTEN: such an instance still starts (its
+        // /readyz says not ready) and keeps trying in the background.
+        let listener = match store.listen().await {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                tracing::warn!(error = ?e, "cannot listen for live-update notices yet: retrying; until then this instance's subscribers hear nothing");
+                None
+            }
+        };
         let updates = Self::default();
         let (outbox, queued) = mpsc::channel(QUEUE);
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(send(notifier, queued, stop));
-        tokio::spawn(listen(listener, updates.tx.clone(), stopped));
+        tokio::spawn(listen(store.clone(), listener, updates.tx.clone(), stopped));
         Ok(Self {
             outbox: Some(outbox),
             ..updates
@@ -133,14 +141,34 @@ async fn send(
     }
 }
 
-/// Hands every notice heard to this instance's subscribers until `stopped`.
+/// Hands every notice heard to this instance's subscribers until `stopped`
+/// (first listening, if `listener` is none yet).
 async fn listen(
-    mut listener: store::notice::Listener,
+    store: Store,
+    mut listener: Option<store::notice::Listener>,
     tx: broadcast::Sender<RecordChanged>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let mut backoff = Duration::from_millis(100);
     loop {
+        let Some(listener) = listener.as_mut() else {
+            tokio::select! {
+                _ = &mut stopped => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+            match store.listen().await {
+                Ok(l) => {
+                    tracing::info!("listening for live-update notices");
+                    backoff = Duration::from_millis(100);
+                    listener = Some(l);
+                }
+                Err(e) => {
+                    tracing::warn!(error = ?e, retry_in = ?backoff, "still cannot listen for live-update notices")
+                }
+            }
+            continue;
+        };
         let heard = tokio::select! {
             _ = &mut stopped => return,
             heard = listener.next() => heard,
