@@ -1016,16 +1016,7 @@ mod tests {
             operator: "test".to_owned(),
         };
         let agencies = seeded_agencies(plan.seed, plan.children);
-        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
-            .expect("date")
-            .to_utc();
-        let generator = Generator {
-            plan: &plan,
-            agencies: &agencies,
-            now,
-            today: now.date_naive(),
-            agreement_version: 1,
-        };
+        let generator = test_generator(&plan, &agencies);
         let mut report = SeedReport::sampling(&agencies);
         let mut rows = Rows::default();
         let (mut in_year_11, mut by_young_person) = (0, 0);
@@ -1079,16 +1070,7 @@ mod tests {
         let chunk = children_per_chunk(&deep);
         assert_eq!(chunk, 20);
         let agencies = seeded_agencies(deep.seed, deep.children);
-        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
-            .expect("date")
-            .to_utc();
-        let generator = Generator {
-            plan: &deep,
-            agencies: &agencies,
-            now,
-            today: now.date_naive(),
-            agreement_version: 1,
-        };
+        let generator = test_generator(&deep, &agencies);
         let mut report = SeedReport::sampling(&agencies);
         let mut rows = Rows::default();
         for index in 0..chunk {
@@ -1104,6 +1086,20 @@ mod tests {
             "{}",
             rows.trace.len()
         );
+    }
+
+    /// A generator for `plan` on 1 December 2026, agreement version 1.
+    fn test_generator<'a>(plan: &'a SeedPlan, agencies: &'a [SeededAgency]) -> Generator<'a> {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z")
+            .expect("date")
+            .to_utc();
+        Generator {
+            plan,
+            agencies,
+            now,
+            today: now.date_naive(),
+            agreement_version: 1,
+        }
     }
 
     #[test]

@@ -325,15 +325,7 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
     .expect("write JWKS");
     let mut settings = settings(url, Some(jwks_path));
     adjust(&mut settings);
-    let store = Store::connect(&settings.database_url)
-        .await
-        .expect("connect");
-    // Fixtures write through this store: with the hub's fixed clock, what
-    // they record is dated on the hub's today, whatever the real date.
-    let store = match settings.fixed_now {
-        Some(now) => store.with_clock(store::FixedClock(now)),
-        None => store,
-    };
+    let store = connect(&settings).await;
     let app = Application::build_with_store(&settings, store.clone())
         .await
         .expect("build app");
@@ -343,6 +335,19 @@ async fn spawn(adjust: impl FnOnce(&mut Settings), demo: bool) -> TestApp {
             .expect("load demo");
     }
     serve(app, settings, store, (ec_key, rsa_key), Some((dir, db)))
+}
+
+/// A store on the settings' database. Fixtures write through it: with the
+/// hub's fixed clock, what they record is dated on the hub's today,
+/// whatever the real date.
+async fn connect(settings: &Settings) -> Store {
+    let store = Store::connect(&settings.database_url)
+        .await
+        .expect("connect");
+    match settings.fixed_now {
+        Some(now) => store.with_clock(store::FixedClock(now)),
+        None => store,
+    }
 }
 
 /// Starts serving `app` in the background.
@@ -382,13 +387,7 @@ impl TestApp {
     /// not in the JWKS: sign its tokens with this one's keys or the secret.)
     pub async fn another_instance(&self) -> TestApp {
         let settings = self.settings.clone();
-        let store = Store::connect(&settings.database_url)
-            .await
-            .expect("connect");
-        let store = match settings.fixed_now {
-            Some(now) => store.with_clock(store::FixedClock(now)),
-            None => store,
-        };
+        let store = connect(&settings).await;
         let app = Application::build_with_store(&settings, store.clone())
             .await
             .expect("build another instance");

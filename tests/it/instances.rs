@@ -7,32 +7,16 @@
 use std::time::Duration;
 
 use consent::Purpose;
-use domain::{AgencyKind, CamhsStatus, Scope};
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use futures_util::SinkExt;
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
+use crate::live::{amira_seen_by_camhs, next};
 
 const UPDATE_AAM: &str = "mutation($c: ID!) { updateAllAboutMe(childId: $c, input: { whatMatters: \"Horses and drawing\" }) { version } }";
 const READ: &str =
     "query($c: ID!) { child(id: $c) { identity { givenName } mentalHealth { camhsStatus } } }";
-
-/// The next JSON message that is not a ping, or `None` after `wait`.
-async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
-    loop {
-        match tokio::time::timeout(wait, socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) => {
-                let value: Value = serde_json::from_str(text.as_str()).expect("json");
-                if value["type"] != "ping" {
-                    return Some(value);
-                }
-            }
-            Ok(Some(Ok(_))) => {}
-            _ => return None,
-        }
-    }
-}
 
 #[tokio::test]
 async fn two_instances_share_notices_and_one_trace() {
@@ -40,22 +24,7 @@ async fn two_instances_share_notices_and_one_trace() {
     let b = a.another_instance().await;
     assert_ne!(a.address, b.address);
 
-    let camhs = a.agency(AgencyKind::Camhs).create().await;
-    let amira = a
-        .child()
-        .named("Amira", "Khan")
-        .aged(9)
-        .with_parent("parent-1")
-        .with_record(|r| r.mental_health.camhs_status = Some(CamhsStatus::Waiting))
-        .create()
-        .await;
-    a.family_member("parent-1")
-        .grant(&amira)
-        .for_every(AgencyKind::Camhs)
-        .scopes([Scope::MentalHealth, Scope::AllAboutMe])
-        .purposes([Purpose::DirectSupport])
-        .create()
-        .await;
+    let (amira, camhs) = amira_seen_by_camhs(&a).await;
     let clinician = a.practitioner(&camhs).token();
     let parent = a.family_member("parent-1").token();
 

@@ -15,7 +15,7 @@ use crate::helpers::*;
 
 /// Amira, 9, on the CAMHS waiting list; her mother (`parent-1`) lets CAMHS
 /// read her mental health and her own words.
-async fn amira_seen_by_camhs(app: &TestApp) -> (Child, Agency) {
+pub(crate) async fn amira_seen_by_camhs(app: &TestApp) -> (Child, Agency) {
     let camhs = app.agency(AgencyKind::Camhs).create().await;
     let child = app
         .child()
@@ -40,7 +40,7 @@ async fn connect(app: &TestApp, payload: Value) -> Socket {
 }
 
 /// The next JSON message, or `None` after `wait`.
-async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
+pub(crate) async fn next(socket: &mut Socket, wait: Duration) -> Option<Value> {
     loop {
         match tokio::time::timeout(wait, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {
