@@ -17,6 +17,8 @@
 //! - [`sharing`]: *who can see what* for a family, agency × scope, each
 //!   cell decided by [`decide`] itself.
 //! - [`trace`]: the access trace entry, its canonical form and hash chain.
+//! - [`log`]: the verifiable log over the trace (Merkle tiles, signed
+//!   checkpoints, inclusion and consistency proofs).
 //!
 //! Rules are constructors with typed errors; each error's `Display` is the
 //! message the API shows, and `field()` names the API field it is about
@@ -50,6 +52,7 @@ mod decision;
 mod engine;
 mod grant;
 mod lawful;
+pub mod log;
 mod principal;
 mod receipt;
 mod safeguarding;

@@ -493,6 +493,9 @@ pub struct VerifyReport {
     /// The first entry whose link does not hold.
     pub first_broken: Option<i64>,
     pub problem: Option<String>,
+    /// The size of the verifiable log's latest checkpoint whose root was
+    /// recomputed from the entries (0: the log has none yet).
+    pub log_size: u64,
 }
 
 /// Checks links one at a time, in sequence order, in constant memory.
