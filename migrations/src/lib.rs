@@ -62,6 +62,7 @@ mod m20261205_000017_web_session;
 mod m20261206_000018_agency_register;
 mod m20261207_000019_child_external_id;
 mod m20261208_000020_child_facts_version;
+mod m20261209_000021_trace_log;
 mod util;
 
 /// All migrations, in order.
@@ -92,6 +93,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000018_agency_register::Migration),
             Box::new(m20261207_000019_child_external_id::Migration),
             Box::new(m20261208_000020_child_facts_version::Migration),
+            Box::new(m20261209_000021_trace_log::Migration),
         ]
     }
 }

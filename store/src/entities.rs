@@ -719,3 +719,44 @@ pub mod web_login {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A tile of the verifiable log's Merkle tree (`consent::log`).
+pub mod trace_tile {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trace_tile")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub level: i16,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub idx: i64,
+        pub width: i32,
+        pub data: Vec<u8>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A signed checkpoint of the verifiable log.
+pub mod trace_checkpoint {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trace_checkpoint")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub size: i64,
+        pub root: String,
+        pub note: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::entities::access_trace;
 use super::{Clock, Result, Store, StoreError};
+use consent::log;
 
 /// Serialises traced transactions (and so appends to the chain) within this
 /// process; on PostgreSQL an advisory transaction lock taken at their start
@@ -355,26 +356,74 @@ impl Store {
             .collect())
     }
 
-    /// Walks the whole chain in pages and reports the first broken link.
+    /// Walks the whole chain in pages and reports the first broken link;
+    /// also rebuilds the verifiable log's tree from the entries and checks
+    /// it against the stored tiles and the latest checkpoint's root (its
+    /// signature unchecked: see [`Store::verify_trace_against`]).
     pub async fn verify_trace(&self) -> Result<VerifyReport> {
-        self.verify_trace_against(None).await
+        self.verify_trace_against(None, None).await
     }
 
     /// As [`Store::verify_trace`], also requiring the chain to hold
-    /// `checkpoint` (so a removed tail is found).
+    /// `checkpoint` (so a removed tail is found), and, with the log's
+    /// public key, the latest signed checkpoint's signature to hold.
     #[tracing::instrument(name = "db.verify_trace", skip_all, fields(otel.kind = "client", db.system.name = self.system_name(), db.operation.name = "verify_trace"))]
     pub async fn verify_trace_against(
         &self,
         checkpoint: Option<Checkpoint>,
+        log_key: Option<&str>,
     ) -> Result<VerifyReport> {
         let mut verifier = checkpoint.map_or_else(Verifier::default, Verifier::expecting);
+        let opened = match (self.log_checkpoint().await?, log_key) {
+            (None, _) => None,
+            (Some(cp), Some(key)) => Some(log::open_checkpoint(&cp.note, key)),
+            (Some(cp), None) => Some(log::read_checkpoint(&cp.note)),
+        };
+        let mut log_problem = None;
+        let opened = match opened.transpose() {
+            Ok(o) => o,
+            Err(e) => {
+                log_problem = Some(format!("the log's latest checkpoint does not hold: {e}"));
+                None
+            }
+        };
+        let mut replay = log::Replay::new(opened);
         let mut after = 0;
         loop {
             let links = self.trace_links(after, 5_000).await?;
             let Some(last) = links.last() else { break };
+            // The leaf hashes the stored tiles hold for this page's leaves.
+            let from = u64::try_from(after).unwrap_or(0);
+            let logged = self
+                .logged_leaves(
+                    from.min(replay.logged()),
+                    u64::try_from(last.seq).unwrap_or(0).min(replay.logged()),
+                )
+                .await?;
             after = last.seq;
-            links.iter().for_each(|l| verifier.push(l));
+            for link in &links {
+                verifier.push(link);
+                let leaf = u64::try_from(link.seq - 1).unwrap_or(0);
+                let stored = leaf
+                    .checked_sub(from)
+                    .and_then(|i| logged.get(usize::try_from(i).ok()?))
+                    .copied()
+                    .flatten();
+                replay.push(&link.canonical, stored);
+            }
         }
-        Ok(verifier.finish())
+        let mut report = verifier.finish();
+        let replayed = replay.finish();
+        report.log_size = replayed.checkpoint_size;
+        if report.first_broken.is_none() {
+            if let Some(problem) = log_problem {
+                report.first_broken = Some(1);
+                report.problem = Some(problem);
+            } else if let Some((seq, problem)) = replayed.broken {
+                report.first_broken = Some(seq);
+                report.problem = Some(problem);
+            }
+        }
+        Ok(report)
     }
 }
