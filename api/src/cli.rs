@@ -103,11 +103,15 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },
-    /// Check or anchor the access trace's hash chain.
+    /// Check or anchor the access trace's hash chain; prove entries in its
+    /// verifiable log and check proofs offline.
     ///
     /// Examples:
     ///   tellonce trace checkpoint > head.txt
     ///   tellonce trace verify --expect "$(cat head.txt)"
+    ///   tellonce trace keygen --origin tellonce.northshire.gov.uk/trace
+    ///   tellonce trace prove 42 > proof.json
+    ///   tellonce trace verify-proof --key "$(cat log.pub)" proof.json
     #[command(verbatim_doc_comment)]
     Trace {
         #[command(subcommand)]
@@ -162,6 +166,40 @@ pub enum TraceCommand {
     },
     /// Print the chain's head as SEQ:HASH, to keep outside the database.
     Checkpoint,
+    /// Print a new signing key pair for the verifiable log (no database).
+    Keygen {
+        /// The log's name, first line of every checkpoint: a host and
+        /// path, no scheme, e.g. tellonce.northshire.gov.uk/trace.
+        #[arg(long)]
+        origin: String,
+    },
+    /// Integrate committed entries into the verifiable log now and sign a
+    /// checkpoint (a serving hub does this by itself within 2 s).
+    Integrate,
+    /// Print the verifiable log's latest signed checkpoint.
+    SignedCheckpoint,
+    /// Print the inclusion proof of entry SEQ, with the entry (JSON).
+    Prove {
+        /// The entry's sequence number.
+        seq: i64,
+    },
+    /// Print the proof that the log's checkpoint of --from entries is a
+    /// prefix of its checkpoint of --to entries (the latest by default).
+    Consistency {
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// Check a proof from `prove`, `consistency` or the API offline against
+    /// the log's public key (no database); exit 1 if it does not hold.
+    VerifyProof {
+        /// The public key (`origin+id+key`), or a file holding it.
+        #[arg(long)]
+        key: String,
+        /// The proof's JSON file; `-` for standard input.
+        file: std::path::PathBuf,
+    },
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -224,6 +225,10 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Span and metric options beyond the standard `OTEL_*` variables.
     pub telemetry: TelemetrySettings,
+    /// The verifiable log's signing key: with it the hub integrates the
+    /// trace into the Merkle tree and signs checkpoints; without it there
+    /// are no checkpoints and no proofs (the hash chain still holds).
+    pub log_signer: Option<Arc<consent::log::LogSigner>>,
 }
 
 /// Telemetry options of the hub's own (the exporter follows `OTEL_*`).
@@ -425,6 +430,12 @@ pub struct ConfigArgs {
     /// by default; never on the public address).
     #[arg(long, env = "TELLONCE_METRICS_BIND", global = true)]
     pub metrics_bind: Option<SocketAddr>,
+    /// A file holding the verifiable log's private signing key, as
+    /// `tellonce trace keygen` prints it (or the key itself in
+    /// TELLONCE_TRACE_SIGNING_KEY; a flag would show it in the process
+    /// list).
+    #[arg(long, env = "TELLONCE_TRACE_SIGNING_KEY_FILE", global = true)]
+    pub trace_signing_key_file: Option<PathBuf>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -471,6 +482,7 @@ struct FileSettings {
     facts_cache_children: Option<usize>,
     otel_operation_names: Option<Vec<String>>,
     metrics_bind: Option<SocketAddr>,
+    trace_signing_key_file: Option<PathBuf>,
     #[serde(default)]
     issuers: Vec<issuers::IssuerFile>,
     jwt_jwks_default_ttl_secs: Option<u64>,
@@ -585,6 +597,12 @@ impl ConfigArgs {
             );
         }
 
+        let log_signer = log_signer(
+            self.trace_signing_key_file
+                .clone()
+                .or(file.trace_signing_key_file.clone()),
+            demo,
+        )?;
         let defaults = Limits::default();
         Ok(Settings {
             database_url,
@@ -697,6 +715,7 @@ impl ConfigArgs {
                 },
                 metrics_bind: self.metrics_bind.or(file.metrics_bind),
             },
+            log_signer,
             web: {
                 let d = WebSettings::default();
                 let public_url = self.public_url.clone().or(file.public_url);
@@ -851,6 +870,37 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
                 redact_url(&settings.database_url)
             )
         })
+}
+
+/// The origin of the demo's (and tests') log: a key made at run time.
+pub const DEMO_LOG_ORIGIN: &str = "tellonce.demo/trace";
+
+/// The log's signer: from TELLONCE_TRACE_SIGNING_KEY, else the key file;
+/// for the demo a fresh key (printed with the tokens).
+fn log_signer(
+    file: Option<PathBuf>,
+    demo: bool,
+) -> anyhow::Result<Option<Arc<consent::log::LogSigner>>> {
+    let key = match (std::env::var("TELLONCE_TRACE_SIGNING_KEY").ok(), file) {
+        (Some(key), _) if !key.trim().is_empty() => Some(key),
+        (_, Some(path)) => Some(std::fs::read_to_string(&path).with_context(|| {
+            format!("cannot read the trace signing key file {}", path.display())
+        })?),
+        _ => None,
+    };
+    match key {
+        Some(key) => Ok(Some(Arc::new(
+            consent::log::LogSigner::new(&key).map_err(|e| anyhow::anyhow!("{e}"))?,
+        ))),
+        None if demo => Ok(Some(random_log_signer(DEMO_LOG_ORIGIN))),
+        None => Ok(None),
+    }
+}
+
+/// A log signer with a key that exists only for this process.
+pub fn random_log_signer(origin: &str) -> Arc<consent::log::LogSigner> {
+    let (skey, _) = consent::log::keypair(origin, rand::random()).expect("a valid origin");
+    Arc::new(consent::log::LogSigner::new(&skey).expect("a key just made"))
 }
 
 /// 32 random bytes, base64url: a development secret that exists only for

@@ -38,6 +38,7 @@ pub mod failed_auth;
 pub mod graphql;
 pub mod http;
 pub mod import_cli;
+pub mod log_cli;
 pub mod metrics;
 pub mod oidc;
 pub mod operator;

@@ -68,6 +68,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Trace {
+            command: TraceCommand::Keygen { origin },
+        } => {
+            print!("{}", api::log_cli::keygen(&origin)?);
+            Ok(())
+        }
+        Command::Trace {
+            command: TraceCommand::VerifyProof { key, file },
+        } => {
+            println!("{}", api::log_cli::verify_proof(&key, &file)?);
+            Ok(())
+        }
         Command::Trace { command } => {
             let settings = cli.config.load(Mode::Offline)?;
             let _telemetry = telemetry::init(settings.log_json);
@@ -98,8 +110,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         .transpose()
                         .context("--expect")?;
                     let expected = checkpoint.as_ref().map(Checkpoint::seq);
+                    let log_key = settings
+                        .log_signer
+                        .as_ref()
+                        .map(|s| s.public_key().to_owned());
                     let report = store
-                        .verify_trace_against(checkpoint)
+                        .verify_trace_against(checkpoint, log_key.as_deref())
                         .await
                         .map_err(internal)?;
                     let head = report
@@ -117,8 +133,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if let Some(seq) = expected {
                         println!("checkpoint {seq} matches");
                     }
+                    match (report.log_size, &log_key) {
+                        (0, _) => println!("log: no signed checkpoint yet"),
+                        (n, Some(_)) => println!(
+                            "log: the signed checkpoint of {n} entries matches the entries (signature checked)"
+                        ),
+                        (n, None) => println!(
+                            "log: the checkpoint of {n} entries matches the entries (signature not checked: no TELLONCE_TRACE_SIGNING_KEY here)"
+                        ),
+                    }
                     println!("ok: the chain is intact");
                 }
+                TraceCommand::Integrate => {
+                    let Some(signer) = &settings.log_signer else {
+                        anyhow::bail!(
+                            "no TELLONCE_TRACE_SIGNING_KEY: make one with `tellonce trace keygen`"
+                        );
+                    };
+                    match api::log_cli::integrate(&store, signer).await? {
+                        Some(size) => println!("signed a checkpoint of {size} entries"),
+                        None => println!("nothing to integrate: the log is up to date"),
+                    }
+                }
+                TraceCommand::SignedCheckpoint => {
+                    match store.log_checkpoint().await.map_err(internal)? {
+                        Some(cp) => print!("{}", cp.note),
+                        None => anyhow::bail!("the log has no signed checkpoint yet"),
+                    }
+                }
+                TraceCommand::Prove { seq } => {
+                    println!("{}", api::log_cli::prove(&store, seq).await?);
+                }
+                TraceCommand::Consistency { from, to } => {
+                    println!("{}", api::log_cli::consistency(&store, from, to).await?);
+                }
+                // Answered above, before any database is opened.
+                TraceCommand::Keygen { .. } | TraceCommand::VerifyProof { .. } => {}
             }
             Ok(())
         }
@@ -241,6 +291,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{}",
                     demo::banner(&format!("http://{addr}"), &settings.jwt)?
                 );
+                if let Some(signer) = &settings.log_signer {
+                    println!(
+                        "The access trace's verifiable log is signed with a key made for this run; its public key (also at {}/trace/key):\n{}\n",
+                        format_args!("http://{addr}"),
+                        signer.public_key()
+                    );
+                }
             }
             tracing::info!(%addr, database = %redact_url(&settings.database_url), "tellonce listening");
             let served = app.run_until(stop).await;

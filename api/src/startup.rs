@@ -183,6 +183,16 @@ impl Application {
             otel_operation_names: Arc::new(settings.telemetry.operation_names.clone()),
         };
         crate::web::session::spawn_sweeper(state.store.clone(), state.clock);
+        match &settings.log_signer {
+            Some(signer) => crate::trace::spawn_integrator(
+                state.store.background(),
+                signer.clone(),
+                state.shutdown.clone(),
+            ),
+            None => tracing::warn!(
+                "no TELLONCE_TRACE_SIGNING_KEY: the trace is not integrated into the verifiable log, and no checkpoints or proofs are given (the hash chain still holds); make a key with `tellonce trace keygen`"
+            ),
+        }
         let hub = state.hub.clone();
         let router = router(
             state,
@@ -335,6 +345,9 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/trace/export", get(http::export::export))
+        .route("/trace/checkpoint", get(http::log::checkpoint))
+        .route("/trace/key", get(http::log::key))
+        .route("/trace/tile/{*path}", get(http::log::tile))
         .route("/exports/timeliness.csv", get(http::report::timeliness_csv))
         .route(
             "/plans/{assessment}/versions/{file}",

@@ -292,6 +292,52 @@ pub fn entry_for(
     entry
 }
 
+/// How often the integrator looks for committed entries not yet in the
+/// verifiable log. An entry is in a signed checkpoint within this period
+/// plus one integration (a batch of up to [`store::log::INTEGRATE_BATCH`]
+/// entries): under 2 s at the append rates BENCHMARKS.md records.
+pub const INTEGRATE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Integrates committed trace entries into the verifiable log and signs a
+/// checkpoint, every [`INTEGRATE_EVERY`], until the hub stops. With
+/// several instances, one integrates at a time (the store's advisory
+/// lock); the others find nothing to do.
+pub fn spawn_integrator(
+    store: Store,
+    signer: std::sync::Arc<consent::log::LogSigner>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(INTEGRATE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+            // Catch up in bounded batches, then wait for the next tick.
+            loop {
+                match store
+                    .integrate_log(&signer, store::log::INTEGRATE_BATCH)
+                    .await
+                {
+                    Ok(Some(size)) => {
+                        tracing::debug!(size, "signed a checkpoint of the verifiable log");
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::error!(error = ?e, "integrating the trace into the verifiable log failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -346,6 +346,23 @@ fn look_of(
 }
 
 impl Family<'_> {
+    /// Inclusion proofs of looks from this child's history (their `seq`):
+    /// leaf hashes and paths only, never the entry itself, which holds what
+    /// a family's history leaves out (restricted scopes, practitioners).
+    pub async fn inclusion_proofs(
+        &self,
+        seqs: &[i64],
+    ) -> Result<Vec<Option<consent::log::InclusionProof>>> {
+        Ok(self
+            .rc
+            .store()
+            .inclusion_proofs(seqs)
+            .await?
+            .into_iter()
+            .map(|p| p.map(|(proof, _)| proof))
+            .collect())
+    }
+
     fn read(&self, view: &str) {
         self.rc.record(
             self.rc

@@ -96,9 +96,23 @@ impl Ig<'_> {
         if let Some(cp) = &checkpoint {
             entry = entry.detail("checkpoint_seq", cp.seq());
         }
-        let report = rc.store().verify_trace_against(checkpoint).await?;
+        let report = rc
+            .store()
+            .verify_trace_against(checkpoint, rc.policy().log_key.as_deref())
+            .await?;
         rc.record(entry.detail("checked", report.checked));
         Ok(report)
+    }
+
+    /// Inclusion proofs of entries IG staff were shown, each with the
+    /// canonical entry its leaf hash is of (`None`: not yet in the log).
+    /// Hashes only: nothing here is traced beyond the search that found
+    /// the entries.
+    pub async fn inclusion_proofs(
+        &self,
+        seqs: &[i64],
+    ) -> Result<Vec<Option<(consent::log::InclusionProof, String)>>> {
+        Ok(self.rc.store().inclusion_proofs(seqs).await?)
     }
 
     /// Every entry matching `filter`, page by page, for a streamed export.

@@ -31,6 +31,7 @@ mod family;
 mod ig;
 mod import;
 mod live;
+mod log;
 mod plan;
 mod practitioner;
 mod report;
@@ -100,6 +101,8 @@ pub struct Policy {
     pub term_start: consent::TermStart,
     /// The review interval for under-5s (annual reviews).
     pub review: domain::review::ReviewPolicy,
+    /// The verifiable log's public key, when the hub signs checkpoints.
+    pub log_key: Option<String>,
 }
 
 /// What every request's door is built from, shared by all front ends.
@@ -126,6 +129,10 @@ impl Policy {
             show_practitioners_to_families: settings.show_practitioners_to_families,
             term_start: settings.term_start,
             review: settings.review,
+            log_key: settings
+                .log_signer
+                .as_ref()
+                .map(|s| s.public_key().to_owned()),
         }
     }
 }

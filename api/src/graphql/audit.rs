@@ -273,6 +273,10 @@ pub struct TraceEntryView {
     pub hash: String,
     /// The previous entry's hash; 64 zeros for the first entry.
     pub prev_hash: String,
+    /// Its inclusion proof against the latest signed checkpoint; null until
+    /// the entry is integrated into the log (within seconds) or when the
+    /// hub signs no checkpoints.
+    pub inclusion_proof: Option<InclusionProofView>,
 }
 
 fn id(u: Uuid) -> ID {
@@ -326,8 +330,52 @@ impl From<TraceRow> for TraceEntryView {
             trace_id: e.trace_id,
             hash: row.hash,
             prev_hash: row.prev_hash,
+            inclusion_proof: None,
         }
     }
+}
+
+/// Proof that a trace entry is in the hub's verifiable log: the audit
+/// path from its leaf to the root a signed checkpoint commits to (RFC 9162
+/// inclusion proof). Check it offline with `tellonce trace verify-proof`
+/// or by the procedure in the README, against the log's public key.
+#[derive(SimpleObject, Debug)]
+pub struct InclusionProofView {
+    /// The entry's position in the log: its sequence number less one.
+    pub leaf_index: u64,
+    /// The size of the tree the checkpoint commits to.
+    pub tree_size: u64,
+    /// SHA-256 of a zero byte followed by the canonical entry, base64.
+    pub leaf_hash: String,
+    /// The audit path, from the leaf's sibling up, base64 SHA-256 hashes.
+    pub hashes: Vec<String>,
+    /// The signed checkpoint (C2SP tlog-checkpoint in a signed note).
+    pub checkpoint: String,
+    /// The canonical entry the leaf hash is of (IG staff; null in a
+    /// family's history, whose entries hold what it leaves out).
+    pub entry: Option<String>,
+}
+
+impl InclusionProofView {
+    fn of(proof: consent::log::InclusionProof, entry: Option<String>) -> Self {
+        Self {
+            leaf_index: proof.leaf_index,
+            tree_size: proof.tree_size,
+            leaf_hash: proof.leaf_hash,
+            hashes: proof.hashes,
+            checkpoint: proof.checkpoint,
+            entry,
+        }
+    }
+}
+
+/// Whether a connection's nodes ask for their inclusion proofs.
+fn proofs_selected(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead()
+        .field("edges")
+        .field("node")
+        .field("inclusionProof")
+        .exists()
 }
 
 /// Relay page info.
@@ -372,6 +420,10 @@ pub struct TraceIntegrity {
     pub first_broken_seq: Option<i64>,
     /// What is wrong, in words; null when ok.
     pub problem: Option<String>,
+    /// The size of the verifiable log's latest signed checkpoint, whose
+    /// root was recomputed from the entries (its signature checked with
+    /// the hub's key); 0 when the log has no checkpoint yet.
+    pub log_checked_size: u64,
 }
 
 /// One access to a child's record, as the family sees it.
@@ -393,6 +445,10 @@ pub struct HistoryItem {
     pub basis: Vec<types::BasisKind>,
     /// In plain words.
     pub summary: String,
+    /// Proof that this access is recorded in the hub's verifiable log, for
+    /// checking offline against its public key; null until it is
+    /// integrated (within seconds) or when the hub signs no checkpoints.
+    pub inclusion_proof: Option<InclusionProofView>,
 }
 
 /// One access in a page of a child's access history.
@@ -458,6 +514,7 @@ fn history_item(look: Look) -> HistoryItem {
         purpose: look.purpose.map(Into::into),
         basis: look.basis.into_iter().map(Into::into).collect(),
         summary: look.summary,
+        inclusion_proof: None,
     }
 }
 
@@ -486,11 +543,25 @@ impl AuditQuery {
             rows,
             has_next_page,
         } = ig.search(&filter, after, limit).await?;
+        let mut proofs = if proofs_selected(ctx) {
+            let seqs: Vec<i64> = rows.iter().map(|r| r.entry.seq).collect();
+            ig.inclusion_proofs(&seqs).await?
+        } else {
+            Vec::new()
+        }
+        .into_iter();
         let edges: Vec<TraceEdge> = rows
             .into_iter()
-            .map(|r| TraceEdge {
-                cursor: cursor(r.entry.seq),
-                node: r.into(),
+            .map(|r| {
+                let mut node = TraceEntryView::from(r);
+                node.inclusion_proof = proofs
+                    .next()
+                    .flatten()
+                    .map(|(p, entry)| InclusionProofView::of(p, Some(entry)));
+                TraceEdge {
+                    cursor: cursor(node.seq),
+                    node,
+                }
             })
             .collect();
         let end_cursor = edges.last().map(|e| e.cursor.clone());
@@ -545,6 +616,7 @@ impl AuditQuery {
             head_hash: report.head.map(|h| h.1),
             first_broken_seq: report.first_broken,
             problem: report.problem,
+            log_checked_size: report.log_size,
         })
     }
 
@@ -572,12 +644,27 @@ impl AuditQuery {
         let page = family.access_history(&narrow, after, limit).await?;
         let has_next_page = page.has_next_page;
         let end_cursor = page.end_seq.map(cursor);
+        let mut proofs = if proofs_selected(ctx) {
+            let seqs: Vec<i64> = page.looks.iter().map(|l| l.seq).collect();
+            family.inclusion_proofs(&seqs).await?
+        } else {
+            Vec::new()
+        }
+        .into_iter();
         let edges: Vec<HistoryEdge> = page
             .looks
             .into_iter()
-            .map(|look| HistoryEdge {
-                cursor: cursor(look.seq),
-                node: history_item(look),
+            .map(|look| {
+                let seq = look.seq;
+                let mut node = history_item(look);
+                node.inclusion_proof = proofs
+                    .next()
+                    .flatten()
+                    .map(|p| InclusionProofView::of(p, None));
+                HistoryEdge {
+                    cursor: cursor(seq),
+                    node,
+                }
             })
             .collect();
         Ok(HistoryConnection {

@@ -11,6 +11,7 @@ pub mod export;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod log;
 pub mod media;
 pub mod plan;
 pub mod report;

@@ -1,0 +1,134 @@
+//! `tellonce trace keygen | integrate | signed-checkpoint | prove |
+//! consistency | verify-proof`: the verifiable log from the command line.
+//! `keygen` and `verify-proof` need no database: anyone holding a proof,
+//! its checkpoint and the log's public key checks it offline.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use consent::log::{self, ConsistencyProof, InclusionProof};
+use serde::{Deserialize, Serialize};
+use store::Store;
+
+/// An inclusion proof as `trace prove` prints it: with the canonical entry,
+/// so that the leaf hash can be checked too.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProofFile {
+    #[serde(flatten)]
+    pub proof: InclusionProof,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+}
+
+/// A new key pair for a log named `origin`, as lines to print.
+pub fn keygen(origin: &str) -> anyhow::Result<String> {
+    let (skey, vkey) =
+        log::keypair(origin, rand::random()).map_err(|e| anyhow::anyhow!("--origin: {e}"))?;
+    Ok(format!(
+        "# Private key: keep it secret; give it to the hub as TELLONCE_TRACE_SIGNING_KEY\n\
+         # (or in the file named by TELLONCE_TRACE_SIGNING_KEY_FILE).\n\
+         {skey}\n\
+         # Public key: publish it; anyone checks checkpoints and proofs with it.\n\
+         {vkey}\n"
+    ))
+}
+
+/// A public key given as the key itself or as a file holding it.
+fn key_arg(key: &str) -> anyhow::Result<String> {
+    if key.contains('+') {
+        return Ok(key.trim().to_owned());
+    }
+    let text = std::fs::read_to_string(key)
+        .with_context(|| format!("--key is neither a key nor a readable file: {key}"))?;
+    Ok(text.trim().to_owned())
+}
+
+fn read(file: &Path) -> anyhow::Result<String> {
+    if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// Checks a proof printed by `trace prove` or `trace consistency` (or
+/// returned by `accessHistory` / `accessTrace`) against the public key.
+pub fn verify_proof(key: &str, file: &Path) -> anyhow::Result<String> {
+    let key = key_arg(key)?;
+    let text = read(file)?;
+    let value: serde_json::Value = serde_json::from_str(&text).context("the proof is not JSON")?;
+    if value.get("oldSize").is_some() {
+        let proof: ConsistencyProof =
+            serde_json::from_value(value).context("not a consistency proof")?;
+        log::check_consistency(&proof, &key).map_err(|e| anyhow::anyhow!("INVALID: {e}"))?;
+        return Ok(format!(
+            "ok: the log of {} entries is the first {} of the log of {} (append-only), both checkpoints signed by {}",
+            proof.old_size,
+            proof.old_size,
+            proof.new_size,
+            key.split('+').next().unwrap_or_default()
+        ));
+    }
+    let file: ProofFile = serde_json::from_value(value).context("not an inclusion proof")?;
+    let cp = log::check_inclusion(&file.proof, &key, file.entry.as_deref())
+        .map_err(|e| anyhow::anyhow!("INVALID: {e}"))?;
+    let what = match &file.entry {
+        Some(_) => "the entry given",
+        None => "the leaf hash given",
+    };
+    Ok(format!(
+        "ok: {what} is entry {} of the log {} of {} entries, in a checkpoint signed by its key",
+        file.proof.leaf_index + 1,
+        cp.origin,
+        cp.size
+    ))
+}
+
+/// The inclusion proof of entry `seq`, as JSON.
+pub async fn prove(store: &Store, seq: i64) -> anyhow::Result<String> {
+    let Some((proof, entry)) = store
+        .inclusion_proof(seq)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    else {
+        let size = store
+            .log_checkpoint()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+            .map_or(0, |c| c.size);
+        bail!(
+            "entry {seq} is not in the log's latest checkpoint ({size} entries): it does not exist or is not yet integrated"
+        );
+    };
+    Ok(serde_json::to_string_pretty(&ProofFile {
+        proof,
+        entry: Some(entry),
+    })?)
+}
+
+/// The consistency proof from the checkpoint of `from` entries to that of
+/// `to` (the latest when absent), as JSON.
+pub async fn consistency(store: &Store, from: u64, to: Option<u64>) -> anyhow::Result<String> {
+    match store
+        .consistency_proof(from, to)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
+        Ok(proof) => Ok(serde_json::to_string_pretty(&proof)?),
+        Err(why) => bail!("{why}"),
+    }
+}
+
+/// Integrates everything committed and not yet logged; the new size.
+pub async fn integrate(store: &Store, signer: &log::LogSigner) -> anyhow::Result<Option<u64>> {
+    let mut last = None;
+    while let Some(size) = store
+        .integrate_log(signer, store::log::INTEGRATE_BATCH)
+        .await
+        .map_err(|e| anyhow::anyhow!("integrating failed: {e:?}"))?
+    {
+        last = Some(size);
+    }
+    Ok(last)
+}
