@@ -119,9 +119,10 @@ async fn two_instances_share_notices_and_one_trace() {
     let (seq, hash) = from_a.head.clone().expect("a head");
     let from_b = b
         .store
-        .verify_trace_against(Some(
-            consent::trace::Checkpoint::new(seq, &hash).expect("checkpoint"),
-        ))
+        .verify_trace_against(
+            Some(consent::trace::Checkpoint::new(seq, &hash).expect("checkpoint")),
+            None,
+        )
         .await
         .expect("verify on B");
     assert_eq!(from_b.first_broken, None, "{from_b:?}");
@@ -152,4 +153,48 @@ async fn two_instances_share_notices_and_one_trace() {
         trace.body.to_string().contains("update_notice"),
         "{trace:?}"
     );
+
+    // Both instances run the log's integrator on one database: one tree,
+    // every checkpoint signed by the shared key, each extending the last.
+    let head = from_b.head.expect("a head").0 as u64;
+    let key = a
+        .settings
+        .log_signer
+        .as_ref()
+        .expect("signer")
+        .public_key()
+        .to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let latest = loop {
+        match a.store.log_checkpoint().await.expect("read") {
+            Some(cp) if cp.size >= head => break cp,
+            _ => assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint of {head}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    consent::log::open_checkpoint(&latest.note, &key).expect("signed by the shared key");
+    // From the first checkpoint either instance signed to the latest.
+    let first: u64 = {
+        use sea_orm::{EntityTrait as _, QueryOrder as _};
+        store::entities::trace_checkpoint::Entity::find()
+            .order_by_asc(store::entities::trace_checkpoint::Column::Size)
+            .one(a.store.connection())
+            .await
+            .expect("read")
+            .expect("a first checkpoint")
+            .size as u64
+    };
+    let proof = b
+        .store
+        .consistency_proof(first, Some(latest.size))
+        .await
+        .expect("read")
+        .expect("a proof");
+    consent::log::check_consistency(&proof, &key).expect("append-only across instances");
+    let verified = b.store.verify_trace().await.expect("verify");
+    assert_eq!(verified.first_broken, None, "{verified:?}");
+    assert!(verified.log_size >= head, "{verified:?}");
 }

@@ -15,6 +15,8 @@ mod export;
 mod family_history;
 /// A page of a family's access history, pinned as a snapshot at a fixed clock.
 mod history_page;
+/// The verifiable log: checkpoints, inclusion and consistency proofs, tiles.
+mod log;
 /// IG search: filters and pagination return exactly the matching entries.
 mod search;
 /// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
@@ -125,6 +127,21 @@ struct Page {
     edges: Vec<Value>,
     has_next: bool,
     end_cursor: Option<String>,
+}
+
+/// Lifts the append-only triggers, as someone with database access could.
+async fn lift_triggers(app: &TestApp) {
+    let statements: &[&str] = if is_postgres() {
+        &["ALTER TABLE access_trace DISABLE TRIGGER access_trace_no_change"]
+    } else {
+        &[
+            "DROP TRIGGER access_trace_no_update",
+            "DROP TRIGGER access_trace_no_delete",
+        ]
+    };
+    for statement in statements {
+        sql(app, statement).await.expect("lift the trigger");
+    }
 }
 
 /// An IG auditor's request (IG staff state no purpose of use).
