@@ -329,7 +329,12 @@ pub fn spawn_integrator(
                     }
                     Ok(None) => break,
                     Err(e) => {
-                        tracing::error!(error = ?e, "integrating the trace into the verifiable log failed");
+                        tracing::error!(error = ?e, "integrating the trace into the verifiable log failed; retrying in 30 s");
+                        // A damaged log stays damaged: retry, but slowly.
+                        tokio::select! {
+                            () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+                            _ = shutdown.changed() => return,
+                        }
                         break;
                     }
                 }
