@@ -5,7 +5,7 @@
 # beside its budget. Usage, from anywhere in a clone:
 #
 #   bench/micro.sh            # both benches
-#   bench/micro.sh decide     # one bench target: decide or trace
+#   bench/micro.sh decide     # one bench target: decide, trace or log
 #
 # Criterion times wall-clock: on a shared machine the figures rise with the
 # load average, which is printed with them. trace_cpu/verify_1m_entries is
@@ -15,7 +15,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(decide trace)
+[ ${#benches[@]} -gt 0 ] || benches=(decide trace log)
 args=()
 for b in "${benches[@]}"; do args+=(--bench "$b"); done
 
