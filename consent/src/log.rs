@@ -229,6 +229,18 @@ impl Replay {
         }
     }
 
+    /// A replay that starts after the first `size` leaves, from the
+    /// frontier `tiles` the store holds for that size (their entries were
+    /// archived): the comparison with the signed root then also checks
+    /// those tiles.
+    pub fn resume(checkpoint: Option<Opened>, size: u64, tiles: Tiles) -> Self {
+        Self {
+            tiles,
+            size,
+            ..Self::new(checkpoint)
+        }
+    }
+
     /// The checkpoint's size, 0 without one: entries before it are logged.
     pub fn logged(&self) -> u64 {
         self.checkpoint.as_ref().map_or(0, |c| c.size)

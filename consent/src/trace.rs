@@ -476,6 +476,11 @@ impl Checkpoint {
     pub fn seq(&self) -> i64 {
         self.seq
     }
+
+    /// The entry's hash.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
 }
 
 impl std::fmt::Display for Checkpoint {
@@ -526,6 +531,14 @@ impl Verifier {
             checkpoint: Some(checkpoint),
             ..Self::default()
         }
+    }
+
+    /// The same verifier, starting after entry `seq` whose hash is `hash`
+    /// (the last entry of an archived period) instead of at the genesis.
+    pub fn after(mut self, seq: i64, hash: &str) -> Self {
+        self.next_seq = seq + 1;
+        self.prev_hash = hash.to_owned();
+        self
     }
 
     /// Checks the next link. After the first broken link, the rest are only

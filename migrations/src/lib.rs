@@ -63,6 +63,7 @@ mod m20261206_000018_agency_register;
 mod m20261207_000019_child_external_id;
 mod m20261208_000020_child_facts_version;
 mod m20261209_000021_trace_log;
+mod m20261210_000022_trace_partitions;
 mod util;
 
 /// All migrations, in order.
@@ -94,6 +95,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_child_external_id::Migration),
             Box::new(m20261208_000020_child_facts_version::Migration),
             Box::new(m20261209_000021_trace_log::Migration),
+            Box::new(m20261210_000022_trace_partitions::Migration),
         ]
     }
 }

@@ -760,3 +760,29 @@ pub mod trace_checkpoint {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A month of the access trace detached by `tellonce trace archive`.
+pub mod trace_archive {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trace_archive")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub partition_name: String,
+        pub period_from: DateTimeUtc,
+        pub period_to: DateTimeUtc,
+        pub first_seq: i64,
+        pub last_seq: i64,
+        pub entries: i64,
+        pub last_hash: String,
+        pub checkpoint_size: i64,
+        pub checkpoint: String,
+        pub archived_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,6 +5,7 @@
 //! keeps `DbErr` text away from clients.
 
 mod agency;
+pub mod archive;
 mod clock;
 mod consent;
 pub mod entities;

@@ -117,7 +117,7 @@ async fn with_tiles<C: ConnectionTrait, T>(
     ))
 }
 
-async fn latest<C: ConnectionTrait>(conn: &C) -> Result<Option<StoredCheckpoint>> {
+pub(crate) async fn latest<C: ConnectionTrait>(conn: &C) -> Result<Option<StoredCheckpoint>> {
     Ok(trace_checkpoint::Entity::find()
         .order_by_desc(trace_checkpoint::Column::Size)
         .one(conn)
@@ -402,6 +402,14 @@ impl Store {
             old_checkpoint: old_cp.note,
             new_checkpoint: new_cp.note,
         }))
+    }
+
+    /// The stored tiles of the tree's frontier at `size` leaves (to resume
+    /// a replay after archived entries).
+    pub(crate) async fn frontier_at(&self, size: u64) -> Result<Tiles> {
+        let mut tiles = Tiles::default();
+        load(&self.db, &mut tiles, &log::frontier_tiles(size)).await?;
+        Ok(tiles)
     }
 
     /// The leaf hashes the stored level-0 tiles hold for leaves

@@ -834,6 +834,10 @@ impl Store {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<SeedReport, SeedError> {
         let now = self.now();
+        // The history's months get their partitions (PostgreSQL) before
+        // any entry is written, not the default partition.
+        self.ensure_trace_partitions((now - chrono::Duration::days(3 * 366)).date_naive())
+            .await?;
         let agreement_version = self.current_agreement().await?.version;
         let agencies = seeded_agencies(plan.seed, plan.children);
         let mut report = SeedReport::sampling(&agencies);

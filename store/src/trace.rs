@@ -28,7 +28,7 @@ use consent::log;
 /// commits.
 pub type ChainLock = Arc<tokio::sync::Mutex<()>>;
 
-const ADVISORY_KEY: i64 = 0x7e11_0ce0;
+pub(crate) const ADVISORY_KEY: i64 = 0x7e11_0ce0;
 
 /// A transaction that holds the chain: its writes and its trace entries
 /// commit together or not at all.
@@ -373,7 +373,30 @@ impl Store {
         checkpoint: Option<Checkpoint>,
         log_key: Option<&str>,
     ) -> Result<VerifyReport> {
+        // After an archive, the chain resumes from its last entry and the
+        // tree from the stored frontier at that size.
+        let archived = self.trace_archive_head().await?;
+        let start = archived.as_ref().map_or(0, |a| a.0);
+        let checkpoint = match (checkpoint, &archived) {
+            (Some(cp), Some((seq, hash, _))) if cp.seq() <= *seq => {
+                if cp.seq() == *seq && cp.hash() == hash {
+                    None
+                } else {
+                    return Ok(VerifyReport {
+                        first_broken: Some(cp.seq()),
+                        problem: Some(format!(
+                            "entries up to {seq} are archived: the checkpoint {cp} is checked against the archive, not here"
+                        )),
+                        ..VerifyReport::default()
+                    });
+                }
+            }
+            (cp, _) => cp,
+        };
         let mut verifier = checkpoint.map_or_else(Verifier::default, Verifier::expecting);
+        if let Some((seq, hash, _)) = &archived {
+            verifier = verifier.after(*seq, hash);
+        }
         let opened = match (self.log_checkpoint().await?, log_key) {
             (None, _) => None,
             (Some(cp), Some(key)) => Some(log::open_checkpoint(&cp.note, key)),
@@ -387,8 +410,14 @@ impl Store {
                 None
             }
         };
-        let mut replay = log::Replay::new(opened);
-        let mut after = 0;
+        let mut replay = match &archived {
+            None => log::Replay::new(opened),
+            Some((seq, _, _)) => {
+                let size = u64::try_from(*seq).unwrap_or(0);
+                log::Replay::resume(opened, size, self.frontier_at(size).await?)
+            }
+        };
+        let mut after = start;
         loop {
             let links = self.trace_links(after, 5_000).await?;
             let Some(last) = links.last() else { break };
