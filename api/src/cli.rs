@@ -191,6 +191,18 @@ pub enum TraceCommand {
         #[arg(long)]
         to: Option<u64>,
     },
+    /// List the trace's monthly partitions and the months archived
+    /// (PostgreSQL).
+    Months,
+    /// Detach the trace's monthly partitions before --before (YYYY-MM)
+    /// once a signed checkpoint of the verifiable log covers them
+    /// (PostgreSQL). The detached tables stay in the database: dump them
+    /// (`pg_dump --table=NAME`) and drop them.
+    Archive {
+        /// The first month kept, YYYY-MM: every earlier month is archived.
+        #[arg(long, value_name = "YYYY-MM")]
+        before: String,
+    },
     /// Check a proof from `prove`, `consistency` or the API offline against
     /// the log's public key (no database); exit 1 if it does not hold.
     VerifyProof {

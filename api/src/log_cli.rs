@@ -1,5 +1,6 @@
 //! `tellonce trace keygen | integrate | signed-checkpoint | prove |
-//! consistency | verify-proof`: the verifiable log from the command line.
+//! consistency | verify-proof | months | archive`: the verifiable log and
+//! the trace's monthly partitions from the command line.
 //! `keygen` and `verify-proof` need no database: anyone holding a proof,
 //! its checkpoint and the log's public key checks it offline.
 
@@ -131,4 +132,64 @@ pub async fn integrate(store: &Store, signer: &log::LogSigner) -> anyhow::Result
         last = Some(size);
     }
     Ok(last)
+}
+
+/// The trace's partitions and archived months, as lines to print.
+pub async fn months(store: &Store) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let internal = |e| anyhow::anyhow!("reading the trace's months failed: {e:?}");
+    let mut out = String::new();
+    for a in store.trace_archive().await.map_err(internal)? {
+        writeln!(
+            out,
+            "{}  archived  {} entries ({} to {}), signed checkpoint of {}",
+            a.period_from.format("%Y-%m"),
+            a.entries,
+            a.first_seq,
+            a.last_seq,
+            a.checkpoint_size
+        )?;
+    }
+    let months = store.trace_months().await.map_err(internal)?;
+    if months.is_empty() && out.is_empty() {
+        return Ok("the trace is one table (SQLite): no months\n".to_owned());
+    }
+    for m in months {
+        let range = match (m.first_seq, m.last_seq) {
+            (Some(a), Some(b)) => format!(" ({a} to {b})"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{}  {}  {} entries{range}",
+            m.month.format("%Y-%m"),
+            m.partition,
+            m.entries
+        )?;
+    }
+    Ok(out)
+}
+
+/// Archives the months before `before` (YYYY-MM).
+pub async fn archive(store: &Store, before: &str) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let month = chrono::NaiveDate::parse_from_str(&format!("{before}-01"), "%Y-%m-%d")
+        .with_context(|| format!("--before must be a month, YYYY-MM (not {before})"))?;
+    let archived = match store
+        .archive_trace(month)
+        .await
+        .map_err(|e| anyhow::anyhow!("archiving failed: {e:?}"))?
+    {
+        Ok(archived) => archived,
+        Err(why) => bail!("{why}"),
+    };
+    let mut out = String::new();
+    for a in &archived {
+        writeln!(
+            out,
+            "archived {} ({} entries): dump it with `pg_dump --table={}`, then drop it",
+            a.partition, a.entries, a.partition
+        )?;
+    }
+    Ok(out)
 }

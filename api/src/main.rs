@@ -167,6 +167,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 TraceCommand::Consistency { from, to } => {
                     println!("{}", api::log_cli::consistency(&store, from, to).await?);
                 }
+                TraceCommand::Months => print!("{}", api::log_cli::months(&store).await?),
+                TraceCommand::Archive { before } => {
+                    print!("{}", api::log_cli::archive(&store, &before).await?);
+                }
                 // Answered above, before any database is opened.
                 TraceCommand::Keygen { .. } | TraceCommand::VerifyProof { .. } => {}
             }

@@ -117,6 +117,14 @@ impl Application {
         .with_facts_cache(settings.limits.facts_cache_children);
         if settings.migrate_on_start || settings.is_sqlite() {
             store.migrate().await.context("migrations failed")?;
+            // This month's partition exists before the first entry is
+            // written (PostgreSQL; the keeper then runs daily).
+            store
+                .ensure_trace_partitions(store.now().date_naive())
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("creating the access trace's partitions failed: {e:?}")
+                })?;
             crate::agreement::ensure_default(&store)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the default agreement failed: {e:?}"))?;
@@ -183,6 +191,7 @@ impl Application {
             otel_operation_names: Arc::new(settings.telemetry.operation_names.clone()),
         };
         crate::web::session::spawn_sweeper(state.store.clone(), state.clock);
+        crate::trace::spawn_partition_keeper(state.store.background(), state.shutdown.clone());
         match &settings.log_signer {
             Some(signer) => crate::trace::spawn_integrator(
                 state.store.background(),

@@ -292,6 +292,26 @@ pub fn entry_for(
     entry
 }
 
+/// Keeps the access trace's monthly partitions (PostgreSQL) ready ahead of
+/// the entries: at start and then daily, until the hub stops.
+pub fn spawn_partition_keeper(store: Store, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            if let Err(e) = store
+                .ensure_trace_partitions(store.now().date_naive())
+                .await
+            {
+                tracing::warn!(error = ?e, "keeping the access trace's partitions ready failed");
+            }
+        }
+    });
+}
+
 /// How often the integrator looks for committed entries not yet in the
 /// verifiable log. An entry is in a signed checkpoint within this period
 /// plus one integration (a batch of up to [`store::log::INTEGRATE_BATCH`]

@@ -28,6 +28,9 @@ pub struct IgAdmin<'a> {
 pub struct TracePage {
     pub rows: Vec<TraceRow>,
     pub has_next_page: bool,
+    /// Entries recorded before this were archived (`tellonce trace
+    /// archive`) and are not searched.
+    pub archived_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The form an export is written in (recorded in its trace entry).
@@ -80,9 +83,11 @@ impl Ig<'_> {
                 .detail("after", after)
                 .detail("results", rows.len()),
         );
+        let archived_before = rc.store().trace_archive_head().await?.map(|a| a.2);
         Ok(TracePage {
             rows,
             has_next_page,
+            archived_before,
         })
     }
 

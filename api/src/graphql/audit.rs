@@ -403,6 +403,22 @@ pub struct TraceConnection {
     pub edges: Vec<TraceEdge>,
     /// Where this page ends.
     pub page_info: PageInfo,
+    /// The period the search covered.
+    pub period: TracePeriod,
+}
+
+/// The period a trace search covered: the filter's, narrowed by what is
+/// still in the database.
+#[derive(SimpleObject, Debug)]
+pub struct TracePeriod {
+    /// From this instant (RFC 3339): the filter's `from`, or the end of the
+    /// archived period if later; null: from the first entry.
+    pub from: Option<DateTime<Utc>>,
+    /// Up to this instant, exclusive: the filter's `to`; null: to the last entry.
+    pub to: Option<DateTime<Utc>>,
+    /// Entries recorded before this instant were archived (`tellonce trace
+    /// archive`) and are not searched; null when nothing is archived.
+    pub archived_before: Option<DateTime<Utc>>,
 }
 
 /// The result of checking the hash chain.
@@ -542,7 +558,16 @@ impl AuditQuery {
         let TracePage {
             rows,
             has_next_page,
+            archived_before,
         } = ig.search(&filter, after, limit).await?;
+        let period = TracePeriod {
+            from: match (filter.from, archived_before) {
+                (Some(f), Some(a)) => Some(f.max(a)),
+                (f, a) => f.or(a),
+            },
+            to: filter.to,
+            archived_before,
+        };
         let mut proofs = if proofs_selected(ctx) {
             let seqs: Vec<i64> = rows.iter().map(|r| r.entry.seq).collect();
             ig.inclusion_proofs(&seqs).await?
@@ -571,6 +596,7 @@ impl AuditQuery {
                 has_next_page,
                 end_cursor,
             },
+            period,
         })
     }
 
