@@ -17,6 +17,8 @@ mod family_history;
 mod history_page;
 /// The verifiable log: checkpoints, inclusion and consistency proofs, tiles.
 mod log;
+/// Monthly partitions on PostgreSQL, archiving after a signed checkpoint.
+mod partitions;
 /// IG search: filters and pagination return exactly the matching entries.
 mod search;
 /// Tamper detection names the entry: edited, removed, re-hashed, forged, moved, truncated.
