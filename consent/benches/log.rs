@@ -1,14 +1,17 @@
 //! The verifiable log (issue 15): integrating entries into the Merkle tree
 //! (what the hub's integrator computes per batch, tiles in memory), making
 //! an inclusion proof in a tree of 1,000,000 leaves, checking one offline
-//! (signature and audit path), and replaying 1,000,000 entries into a
-//! fresh tree as `trace verify` does. Leaves are typical READ entries
-//! (`fixture::read_entry`); the tree is built once, outside the timing.
+//! (signature and audit path), replaying 1,000,000 entries into a fresh
+//! tree as `trace verify` does, and the whole of that verify (the chain's
+//! check and the log's replay, on two threads as the store runs them).
+//! Leaves are typical READ entries (`fixture::read_entry`); the chain and
+//! the tree are built once, outside the timing.
 
 use std::collections::HashMap;
 use std::hint::black_box;
 
 use consent::log::{self, Hash, InclusionProof, LogSigner, Tiles};
+use consent::trace::{GENESIS, IndexedColumns, StoredLink, Verifier, chain_hash};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 mod fixture;
@@ -16,7 +19,7 @@ mod fixture;
 const LEAVES: u64 = 1_000_000;
 
 struct Tree {
-    canonical: Vec<String>,
+    links: Vec<StoredLink>,
     tiles: HashMap<(u8, u64), Vec<u8>>,
     root: Hash,
 }
@@ -25,22 +28,30 @@ fn tree() -> &'static Tree {
     static TREE: std::sync::OnceLock<Tree> = std::sync::OnceLock::new();
     TREE.get_or_init(|| {
         let decision = fixture::practitioner_decision();
-        let canonical: Vec<String> = (1..=LEAVES as i64)
+        let mut prev = GENESIS.to_owned();
+        let links: Vec<StoredLink> = (1..=LEAVES as i64)
             .map(|seq| {
-                fixture::read_entry(seq, &decision)
-                    .canonical()
-                    .expect("canonical")
+                let entry = fixture::read_entry(seq, &decision);
+                let canonical = entry.canonical().expect("canonical");
+                let hash = chain_hash(&prev, &canonical);
+                StoredLink {
+                    seq,
+                    prev_hash: std::mem::replace(&mut prev, hash.clone()),
+                    hash,
+                    canonical,
+                    columns: IndexedColumns::of(&entry).expect("columns"),
+                }
             })
             .collect();
         let mut stored: HashMap<(u8, u64), Vec<u8>> = HashMap::new();
         let mut size = 0;
         let mut root = Hash([0; 32]);
-        for batch in canonical.chunks(20_000) {
+        for batch in links.chunks(20_000) {
             let mut tiles = Tiles::default();
             for (l, n) in log::frontier_tiles(size) {
                 tiles.insert(l, n, stored[&(l, n)].clone());
             }
-            let leaves: Vec<Hash> = batch.iter().map(|c| log::leaf_hash(c)).collect();
+            let leaves: Vec<Hash> = batch.iter().map(|l| log::leaf_hash(&l.canonical)).collect();
             let done = log::integrate(&mut tiles, size, &leaves).expect("integrate");
             for (l, n, data) in done.tiles {
                 stored.insert((l, n), data);
@@ -49,7 +60,7 @@ fn tree() -> &'static Tree {
             root = done.root;
         }
         Tree {
-            canonical,
+            links,
             tiles: stored,
             root,
         }
@@ -74,7 +85,7 @@ fn benches(c: &mut Criterion) {
     // group commit) onto the 1,000,000-leaf tree: leaf hashes, stored
     // hashes, new tiles, root, and the checkpoint's signature.
     let extra: Vec<Hash> = (0..512)
-        .map(|i| log::leaf_hash(&format!("{}{i}", tree.canonical[0])))
+        .map(|i| log::leaf_hash(&format!("{}{i}", tree.links[0].canonical)))
         .collect();
     group.throughput(Throughput::Elements(512));
     group.bench_function("integrate_512_and_sign", |b| {
@@ -110,7 +121,7 @@ fn benches(c: &mut Criterion) {
     let proof = InclusionProof {
         leaf_index: index,
         tree_size: LEAVES,
-        leaf_hash: log::leaf_hash(&tree.canonical[index as usize]).to_string(),
+        leaf_hash: log::leaf_hash(&tree.links[index as usize].canonical).to_string(),
         hashes: log::prove_inclusion(&tiles, LEAVES, index)
             .expect("prove")
             .iter()
@@ -118,7 +129,7 @@ fn benches(c: &mut Criterion) {
             .collect(),
         checkpoint,
     };
-    let entry = tree.canonical[index as usize].as_str();
+    let entry = tree.links[index as usize].canonical.as_str();
     group.bench_function("check_inclusion_offline", |b| {
         b.iter(|| log::check_inclusion(black_box(&proof), &vkey, Some(entry)).expect("holds"));
     });
@@ -126,16 +137,29 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(LEAVES));
     let opened = log::open_checkpoint(&proof.checkpoint, &vkey).expect("open");
+    let replay = |links: &[StoredLink]| {
+        let mut replay = log::Replay::new(Some(opened.clone()));
+        for (i, l) in links.iter().enumerate() {
+            let stored = log::leaf_in_tile(&tree.tiles[&(0, i as u64 >> 8)], i as u64);
+            replay.push(&l.canonical, stored);
+        }
+        let report = replay.finish();
+        assert_eq!(report.broken, None);
+        report
+    };
     group.bench_function("replay_1m_entries", |b| {
+        b.iter(|| replay(black_box(&tree.links)));
+    });
+    group.bench_function("verify_1m_chain_and_log_two_threads", |b| {
         b.iter(|| {
-            let mut replay = log::Replay::new(Some(opened.clone()));
-            for (i, c) in tree.canonical.iter().enumerate() {
-                let stored = log::leaf_in_tile(&tree.tiles[&(0, i as u64 >> 8)], i as u64);
-                replay.push(c, stored);
-            }
-            let report = replay.finish();
-            assert_eq!(report.broken, None);
-            report
+            std::thread::scope(|s| {
+                let log = s.spawn(|| replay(black_box(&tree.links)));
+                let mut verifier = Verifier::default();
+                tree.links.iter().for_each(|l| verifier.push(l));
+                let chain = verifier.finish();
+                assert_eq!(chain.first_broken, None);
+                (chain, log.join().expect("replay"))
+            })
         });
     });
     group.finish();

@@ -417,6 +417,25 @@ impl Store {
                 log::Replay::resume(opened, size, self.frontier_at(size).await?)
             }
         };
+        let logged_size = replay.logged();
+        // The log's replay runs on a thread of its own, a page behind the
+        // chain's check here: both hash every entry, on two cores.
+        type Page = (Arc<Vec<StoredLink>>, u64, Vec<Option<log::Hash>>);
+        let (pages, mut incoming) = tokio::sync::mpsc::channel::<Page>(2);
+        let replaying = tokio::task::spawn_blocking(move || {
+            while let Some((links, from, logged)) = incoming.blocking_recv() {
+                for link in links.iter() {
+                    let leaf = u64::try_from(link.seq - 1).unwrap_or(0);
+                    let stored = leaf
+                        .checked_sub(from)
+                        .and_then(|i| logged.get(usize::try_from(i).ok()?))
+                        .copied()
+                        .flatten();
+                    replay.push(&link.canonical, stored);
+                }
+            }
+            replay.finish()
+        });
         let mut after = start;
         loop {
             let links = self.trace_links(after, 5_000).await?;
@@ -425,24 +444,22 @@ impl Store {
             let from = u64::try_from(after).unwrap_or(0);
             let logged = self
                 .logged_leaves(
-                    from.min(replay.logged()),
-                    u64::try_from(last.seq).unwrap_or(0).min(replay.logged()),
+                    from.min(logged_size),
+                    u64::try_from(last.seq).unwrap_or(0).min(logged_size),
                 )
                 .await?;
             after = last.seq;
-            for link in &links {
-                verifier.push(link);
-                let leaf = u64::try_from(link.seq - 1).unwrap_or(0);
-                let stored = leaf
-                    .checked_sub(from)
-                    .and_then(|i| logged.get(usize::try_from(i).ok()?))
-                    .copied()
-                    .flatten();
-                replay.push(&link.canonical, stored);
+            let links = Arc::new(links);
+            if pages.send((links.clone(), from, logged)).await.is_err() {
+                break;
             }
+            links.iter().for_each(|link| verifier.push(link));
         }
+        drop(pages);
         let mut report = verifier.finish();
-        let replayed = replay.finish();
+        let replayed = replaying
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the log's replay failed: {e}")))?;
         report.log_size = replayed.checkpoint_size;
         if report.first_broken.is_none() {
             if let Some(problem) = log_problem {
