@@ -153,6 +153,10 @@ pub enum Command {
     ///   TELLONCE_DEV=true TELLONCE_JWT_SECRET=... tellonce --database-url postgres://postgres@127.0.0.1/seedbench seed --children 100000 --tokens tokens.json
     #[command(verbatim_doc_comment)]
     Seed(crate::seed_cli::SeedArgs),
+    /// Benchmarks only (bench/appends.sh): trace entries appended per
+    /// second, with the log integrating. Needs a seeded database.
+    #[command(hide = true)]
+    BenchAppends(crate::bench_cli::AppendArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,6 +30,7 @@ pub mod agency_cli;
 pub mod agreement;
 pub mod auth;
 pub mod backup;
+pub mod bench_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;

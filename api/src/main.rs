@@ -186,6 +186,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::BenchAppends(args) => {
+            let settings = cli.config.load(Mode::Offline)?;
+            let _telemetry = telemetry::init(settings.log_json);
+            print!("{}", api::bench_cli::run(&settings, &args).await?);
+            Ok(())
+        }
         Command::Seed(args) => {
             let settings = cli.config.load(Mode::Offline)?;
             let _telemetry = telemetry::init(settings.log_json);

@@ -271,6 +271,19 @@ impl Store {
         Ok(Some(done.size))
     }
 
+    /// The trace's last sequence number (0 when empty).
+    pub async fn trace_links_head(&self) -> Result<u64> {
+        let seq = access_trace::Entity::find()
+            .select_only()
+            .column_as(access_trace::Column::Seq.max(), "seq")
+            .into_tuple::<Option<i64>>()
+            .one(&self.db)
+            .await?
+            .flatten()
+            .unwrap_or(0);
+        Ok(u64::try_from(seq).unwrap_or(0))
+    }
+
     /// The latest signed checkpoint, if the log has one.
     pub async fn log_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
         latest(&self.db).await
