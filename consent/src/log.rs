@@ -485,6 +485,159 @@ pub fn keypair(origin: &str, seed: [u8; 32]) -> Result<(String, String), LogErro
     Ok((skey, vkey))
 }
 
+/// What a witness last co-signed (kept by the witness, not the hub).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WitnessState {
+    pub origin: String,
+    pub size: u64,
+    /// Base64.
+    pub root: String,
+}
+
+fn note_error(e: signed_note::NoteError) -> LogError {
+    LogError::Invalid(format!("the checkpoint is not a valid signed note: {e}"))
+}
+
+/// A witness's co-signature: `note` (the log's latest checkpoint) signed
+/// by `witness` too, and the new state to keep — but only if it is
+/// consistent with the checkpoint last co-signed, by `hashes` (the
+/// consistency path from that size to this one). A witness refuses a log
+/// that shrank, forked (one size, two roots) or was rewritten.
+pub fn cosign(
+    witness: &LogSigner,
+    note: &str,
+    log_vkey: &str,
+    last: Option<&WitnessState>,
+    hashes: &[String],
+) -> Result<(String, WitnessState), LogError> {
+    let new = open_checkpoint(note, log_vkey)?;
+    if let Some(last) = last {
+        let refuse = |why: String| Err(LogError::Invalid(format!("refusing to co-sign: {why}")));
+        let last_root = Hash::parse_hash(&last.root)
+            .map_err(|_| LogError::Invalid("the witness state's root is not a hash".to_owned()))?;
+        if last.origin != new.origin {
+            return refuse(format!(
+                "this is the log {}, not {}",
+                new.origin, last.origin
+            ));
+        }
+        if new.size < last.size {
+            return refuse(format!(
+                "the log shrank from {} entries to {}",
+                last.size, new.size
+            ));
+        }
+        if new.size == last.size && new.root != last_root {
+            return refuse(format!(
+                "the log forked: two checkpoints of {} entries with different roots",
+                new.size
+            ));
+        }
+        if new.size > last.size
+            && check_tree(
+                &hashes_of(hashes)?,
+                new.size,
+                new.root,
+                last.size,
+                last_root,
+            )
+            .is_err()
+        {
+            return refuse(format!(
+                "the checkpoint of {} entries does not extend the one of {} last co-signed (the log was rewritten)",
+                new.size, last.size
+            ));
+        }
+    }
+    let mut parsed = Note::from_bytes(note.as_bytes()).map_err(note_error)?;
+    parsed.add_sigs(&[&witness.signer]).map_err(note_error)?;
+    let cosigned =
+        String::from_utf8(parsed.to_bytes()).map_err(|e| LogError::Invalid(e.to_string()))?;
+    Ok((
+        cosigned,
+        WitnessState {
+            origin: new.origin,
+            size: new.size,
+            root: new.root.to_string(),
+        },
+    ))
+}
+
+/// The hub's side: `stored` (a checkpoint it signed) with the
+/// co-signatures in `submitted` by any of `witness_keys` added. The text
+/// must be the same; a signature by a key not listed is ignored; an
+/// invalid one, or none by a listed witness, is refused.
+pub fn merge_cosignatures(
+    stored: &str,
+    submitted: &str,
+    log_vkey: &str,
+    witness_keys: &[String],
+) -> Result<String, LogError> {
+    let stored_note = Note::from_bytes(stored.as_bytes()).map_err(note_error)?;
+    let submitted_note = Note::from_bytes(submitted.as_bytes()).map_err(note_error)?;
+    if stored_note.text() != submitted_note.text() {
+        return Err(LogError::Invalid(
+            "the co-signed checkpoint is not the hub's checkpoint of that size".to_owned(),
+        ));
+    }
+    let log = StandardVerifier::new(log_vkey.trim())
+        .map_err(|e| LogError::Invalid(format!("the log's key is not valid: {e}")))?;
+    // The stored note's own signatures: the log's, and co-signatures kept
+    // before.
+    let (mut sigs, earlier) = stored_note
+        .verify(&VerifierList::new(vec![Box::new(log)]))
+        .map_err(note_error)?;
+    sigs.extend(earlier);
+    let witnesses: Vec<Box<dyn signed_note::Verifier>> = witness_keys
+        .iter()
+        .map(|k| {
+            StandardVerifier::new(k.trim())
+                .map(|v| Box::new(v) as Box<dyn signed_note::Verifier>)
+                .map_err(|e| LogError::Invalid(format!("a witness key is not valid: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let (cosigned, _) = submitted_note
+        .verify(&VerifierList::new(witnesses))
+        .map_err(|e| match e {
+            signed_note::NoteError::UnverifiedNote => LogError::Invalid(
+                "the checkpoint carries no signature by a witness the hub knows".to_owned(),
+            ),
+            e => note_error(e),
+        })?;
+    for sig in cosigned {
+        if !sigs
+            .iter()
+            .any(|s| s.name() == sig.name() && s.id() == sig.id())
+        {
+            sigs.push(sig);
+        }
+    }
+    let merged = Note::new(stored_note.text(), &sigs).map_err(note_error)?;
+    String::from_utf8(merged.to_bytes()).map_err(|e| LogError::Invalid(e.to_string()))
+}
+
+/// Whether `vkey` is a signed-note public key (`<name>+<id>+<key>`).
+pub fn check_public_key(vkey: &str) -> Result<(), LogError> {
+    StandardVerifier::new(vkey.trim())
+        .map(|_| ())
+        .map_err(|e| LogError::Invalid(format!("not a signed-note public key ({e}): {vkey}")))
+}
+
+/// Checks that `note` carries a valid co-signature by `witness_vkey`.
+pub fn check_cosigned(note: &str, witness_vkey: &str) -> Result<(), LogError> {
+    let verifier = StandardVerifier::new(witness_vkey.trim())
+        .map_err(|e| LogError::Invalid(format!("the witness key is not valid: {e}")))?;
+    Note::from_bytes(note.as_bytes())
+        .map_err(note_error)?
+        .verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .map(|_| ())
+        .map_err(|e| {
+            LogError::Invalid(format!(
+                "the checkpoint is not co-signed by this witness ({e})"
+            ))
+        })
+}
+
 /// Proof that a trace entry is leaf `leaf_index` of the tree a signed
 /// checkpoint commits to. Everything in it is public: hashes, sizes, and
 /// the checkpoint.
@@ -832,6 +985,58 @@ mod tests {
         let mut r = Replay::new(None);
         texts.iter().for_each(|t| r.push(t, None));
         assert_eq!(r.finish(), ReplayReport::default());
+    }
+
+    #[test]
+    fn a_witness_cosigns_only_an_extension_of_what_it_last_signed() {
+        let all = leaves(700);
+        let (skey, vkey) = key();
+        let log = LogSigner::new(&skey).expect("signer");
+        let (wkey, wvkey) = keypair("dpo.test/witness", [5; 32]).expect("keypair");
+        let witness = LogSigner::new(&wkey).expect("witness");
+        let (_, old) = grow(&all[..300], 300);
+        let (stored, new) = grow(&all, 300);
+        let first = log.sign(300, old.root).expect("sign");
+        let (cosigned, state) = cosign(&witness, &first, &vkey, None, &[]).expect("first");
+        check_cosigned(&cosigned, &wvkey).expect("co-signed");
+        assert!(check_cosigned(&first, &wvkey).is_err());
+        // The hub keeps the co-signature beside its own.
+        let merged = merge_cosignatures(&first, &cosigned, &vkey, std::slice::from_ref(&wvkey))
+            .expect("merge");
+        open_checkpoint(&merged, &vkey).expect("still the log's");
+        check_cosigned(&merged, &wvkey).expect("and the witness's");
+        assert!(merge_cosignatures(&first, &first, &vkey, std::slice::from_ref(&wvkey)).is_err());
+        let second = log.sign(700, new.root).expect("sign");
+        assert!(merge_cosignatures(&first, &second, &vkey, std::slice::from_ref(&wvkey)).is_err());
+        // An extension, with its consistency path: co-signed.
+        let path: Vec<String> = prove_consistency(&loaded(&stored), 700, 300)
+            .expect("prove")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let (_, later) = cosign(&witness, &second, &vkey, Some(&state), &path).expect("extends");
+        assert_eq!(later.size, 700);
+        // A rewrite, a fork and a shrink: refused.
+        let mut rewritten = all.clone();
+        rewritten[5] = leaf_hash("edited");
+        let (stored2, new2) = grow(&rewritten, 300);
+        let forged = log.sign(700, new2.root).expect("sign");
+        let path2: Vec<String> = prove_consistency(&loaded(&stored2), 700, 300)
+            .expect("prove")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for (note, last, path) in [
+            (&forged, &state, &path2),
+            (&forged, &later, &path2),
+            (&first, &later, &path),
+        ] {
+            let refused = cosign(&witness, note, &vkey, Some(last), path);
+            assert!(
+                matches!(&refused, Err(LogError::Invalid(m)) if m.starts_with("refusing")),
+                "{refused:?}"
+            );
+        }
     }
 
     #[test]
