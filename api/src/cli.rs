@@ -195,6 +195,28 @@ pub enum TraceCommand {
         #[arg(long)]
         to: Option<u64>,
     },
+    /// Be a witness of a hub's log: fetch its latest checkpoint, check that
+    /// it extends the one this witness last co-signed (kept in --state),
+    /// co-sign it and hand the co-signature back. Refuses (exit 1) a log
+    /// that shrank, forked or was rewritten. Needs an IG token in
+    /// TELLONCE_TOKEN.
+    Witness {
+        /// The hub's address, e.g. https://tellonce.northshire.gov.uk.
+        #[arg(long)]
+        hub: String,
+        /// A file holding the witness's private key (`trace keygen`).
+        #[arg(long)]
+        key_file: std::path::PathBuf,
+        /// The log's public key, as the council publishes it.
+        #[arg(long)]
+        log_key: String,
+        /// Where the witness keeps the last checkpoint it co-signed.
+        #[arg(long)]
+        state: std::path::PathBuf,
+        /// A bearer token of IG staff at the hub.
+        #[arg(long, env = "TELLONCE_TOKEN", hide_env_values = true)]
+        token: String,
+    },
     /// List the trace's monthly partitions and the months archived
     /// (PostgreSQL).
     Months,
@@ -213,6 +235,10 @@ pub enum TraceCommand {
         /// The public key (`origin+id+key`), or a file holding it.
         #[arg(long)]
         key: String,
+        /// Also require a co-signature by this witness's public key
+        /// (repeatable).
+        #[arg(long = "witness", value_name = "KEY")]
+        witnesses: Vec<String>,
         /// The proof's JSON file; `-` for standard input.
         file: std::path::PathBuf,
     },

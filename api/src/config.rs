@@ -229,6 +229,9 @@ pub struct Settings {
     /// trace into the Merkle tree and signs checkpoints; without it there
     /// are no checkpoints and no proofs (the hash chain still holds).
     pub log_signer: Option<Arc<consent::log::LogSigner>>,
+    /// Public keys of the log's witnesses (a DPO, say), whose
+    /// co-signatures the hub keeps on its checkpoints.
+    pub witness_keys: Vec<String>,
 }
 
 /// Telemetry options of the hub's own (the exporter follows `OTEL_*`).
@@ -436,6 +439,10 @@ pub struct ConfigArgs {
     /// list).
     #[arg(long, env = "TELLONCE_TRACE_SIGNING_KEY_FILE", global = true)]
     pub trace_signing_key_file: Option<PathBuf>,
+    /// Public keys of the log's witnesses, comma-separated
+    /// (`name+id+key`, as `tellonce trace keygen` prints them).
+    #[arg(long, env = "TELLONCE_TRACE_WITNESS_KEYS", global = true)]
+    pub trace_witness_keys: Option<String>,
 }
 
 /// The optional TOML file: the same keys as the flags, in snake_case.
@@ -483,6 +490,7 @@ struct FileSettings {
     otel_operation_names: Option<Vec<String>>,
     metrics_bind: Option<SocketAddr>,
     trace_signing_key_file: Option<PathBuf>,
+    trace_witness_keys: Option<Vec<String>>,
     #[serde(default)]
     issuers: Vec<issuers::IssuerFile>,
     jwt_jwks_default_ttl_secs: Option<u64>,
@@ -603,6 +611,19 @@ impl ConfigArgs {
                 .or(file.trace_signing_key_file.clone()),
             demo,
         )?;
+        let witness_keys: Vec<String> = match &self.trace_witness_keys {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => file.trace_witness_keys.clone().unwrap_or_default(),
+        };
+        for key in &witness_keys {
+            consent::log::check_public_key(key)
+                .map_err(|e| anyhow::anyhow!("TELLONCE_TRACE_WITNESS_KEYS: {e}"))?;
+        }
         let defaults = Limits::default();
         Ok(Settings {
             database_url,
@@ -716,6 +737,7 @@ impl ConfigArgs {
                 metrics_bind: self.metrics_bind.or(file.metrics_bind),
             },
             log_signer,
+            witness_keys,
             web: {
                 let d = WebSettings::default();
                 let public_url = self.public_url.clone().or(file.public_url);

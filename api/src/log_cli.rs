@@ -55,14 +55,25 @@ fn read(file: &Path) -> anyhow::Result<String> {
 
 /// Checks a proof printed by `trace prove` or `trace consistency` (or
 /// returned by `accessHistory` / `accessTrace`) against the public key.
-pub fn verify_proof(key: &str, file: &Path) -> anyhow::Result<String> {
+pub fn verify_proof(key: &str, witnesses: &[String], file: &Path) -> anyhow::Result<String> {
     let key = key_arg(key)?;
+    let witnesses: Vec<String> = witnesses
+        .iter()
+        .map(|w| key_arg(w))
+        .collect::<anyhow::Result<_>>()?;
+    let cosigned = |note: &str| -> anyhow::Result<()> {
+        for w in &witnesses {
+            log::check_cosigned(note, w).map_err(|e| anyhow::anyhow!("INVALID: {e}"))?;
+        }
+        Ok(())
+    };
     let text = read(file)?;
     let value: serde_json::Value = serde_json::from_str(&text).context("the proof is not JSON")?;
     if value.get("oldSize").is_some() {
         let proof: ConsistencyProof =
             serde_json::from_value(value).context("not a consistency proof")?;
         log::check_consistency(&proof, &key).map_err(|e| anyhow::anyhow!("INVALID: {e}"))?;
+        cosigned(&proof.new_checkpoint)?;
         return Ok(format!(
             "ok: the log of {} entries is the first {} of the log of {} (append-only), both checkpoints signed by {}",
             proof.old_size,
@@ -74,6 +85,7 @@ pub fn verify_proof(key: &str, file: &Path) -> anyhow::Result<String> {
     let file: ProofFile = serde_json::from_value(value).context("not an inclusion proof")?;
     let cp = log::check_inclusion(&file.proof, &key, file.entry.as_deref())
         .map_err(|e| anyhow::anyhow!("INVALID: {e}"))?;
+    cosigned(&file.proof.checkpoint)?;
     let what = match &file.entry {
         Some(_) => "the entry given",
         None => "the leaf hash given",
@@ -192,4 +204,86 @@ pub async fn archive(store: &Store, before: &str) -> anyhow::Result<String> {
         )?;
     }
     Ok(out)
+}
+
+/// One round of a witness (`trace witness`): the hub's latest checkpoint
+/// co-signed if it extends the one last co-signed, which `state` keeps.
+pub async fn witness(
+    hub: &str,
+    token: &str,
+    key: &str,
+    log_key: &str,
+    state: &Path,
+) -> anyhow::Result<String> {
+    let signer = log::LogSigner::new(key).map_err(|e| anyhow::anyhow!("--key-file: {e}"))?;
+    let log_key = key_arg(log_key)?;
+    let hub = hub.trim_end_matches('/');
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            let response = client
+                .get(format!("{hub}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .with_context(|| format!("cannot reach {hub}"))?;
+            let status = response.status();
+            let body = response.text().await?;
+            if !status.is_success() {
+                bail!("{hub}{path} answered {status}: {body}");
+            }
+            anyhow::Ok(body)
+        }
+    };
+    let note = get("/trace/checkpoint".to_owned()).await?;
+    let last: Option<log::WitnessState> = match std::fs::read_to_string(state) {
+        Ok(text) => Some(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a witness state", state.display()))?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", state.display())),
+    };
+    let opened = log::open_checkpoint(&note, &log_key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hashes = match &last {
+        Some(l) if opened.size > l.size => {
+            let proof: ConsistencyProof = serde_json::from_str(
+                &get(format!(
+                    "/trace/consistency?from={}&to={}",
+                    l.size, opened.size
+                ))
+                .await?,
+            )
+            .context("the hub's consistency proof is not JSON")?;
+            proof.hashes
+        }
+        _ => Vec::new(),
+    };
+    let (cosigned, next) = log::cosign(&signer, &note, &log_key, last.as_ref(), &hashes)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let response = client
+        .post(format!("{hub}/trace/checkpoint"))
+        .bearer_auth(token)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(cosigned)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {hub}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!(
+            "the hub refused the co-signature ({status}): {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+    // The new state replaces the old only whole.
+    let tmp = state.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&next)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, state).with_context(|| format!("cannot write {}", state.display()))?;
+    Ok(format!(
+        "co-signed the checkpoint of {} entries of {}",
+        next.size, next.origin
+    ))
 }

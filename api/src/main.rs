@@ -75,9 +75,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Trace {
-            command: TraceCommand::VerifyProof { key, file },
+            command:
+                TraceCommand::VerifyProof {
+                    key,
+                    witnesses,
+                    file,
+                },
         } => {
-            println!("{}", api::log_cli::verify_proof(&key, &file)?);
+            println!("{}", api::log_cli::verify_proof(&key, &witnesses, &file)?);
+            Ok(())
+        }
+        Command::Trace {
+            command:
+                TraceCommand::Witness {
+                    hub,
+                    key_file,
+                    log_key,
+                    state,
+                    token,
+                },
+        } => {
+            let key = std::fs::read_to_string(&key_file)
+                .with_context(|| format!("cannot read {}", key_file.display()))?;
+            println!(
+                "{}",
+                api::log_cli::witness(&hub, &token, &key, &log_key, &state).await?
+            );
             Ok(())
         }
         Command::Trace { command } => {
@@ -172,7 +195,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     print!("{}", api::log_cli::archive(&store, &before).await?);
                 }
                 // Answered above, before any database is opened.
-                TraceCommand::Keygen { .. } | TraceCommand::VerifyProof { .. } => {}
+                TraceCommand::Keygen { .. }
+                | TraceCommand::VerifyProof { .. }
+                | TraceCommand::Witness { .. } => {}
             }
             Ok(())
         }

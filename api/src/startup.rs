@@ -354,7 +354,11 @@ pub fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/trace/export", get(http::export::export))
-        .route("/trace/checkpoint", get(http::log::checkpoint))
+        .route(
+            "/trace/checkpoint",
+            get(http::log::checkpoint).post(http::log::cosign),
+        )
+        .route("/trace/consistency", get(http::log::consistency))
         .route("/trace/key", get(http::log::key))
         .route("/trace/tile/{*path}", get(http::log::tile))
         .route("/exports/timeliness.csv", get(http::report::timeliness_csv))

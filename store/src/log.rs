@@ -297,6 +297,20 @@ impl Store {
             .map(Into::into))
     }
 
+    /// Replaces the note of the checkpoint of `size` entries with one that
+    /// also carries witnesses' co-signatures (the caller checked it).
+    pub async fn cosign_checkpoint(&self, size: u64, note: String) -> Result<bool> {
+        let updated = trace_checkpoint::Entity::update_many()
+            .col_expr(
+                trace_checkpoint::Column::Note,
+                sea_orm::sea_query::Expr::value(note),
+            )
+            .filter(trace_checkpoint::Column::Size.eq(signed(size)))
+            .exec(&self.db)
+            .await?;
+        Ok(updated.rows_affected == 1)
+    }
+
     /// A tile's data, `width` hashes of it (`None` if the log does not yet
     /// hold that many).
     pub async fn log_tile(&self, level: u8, idx: u64, width: u32) -> Result<Option<Vec<u8>>> {

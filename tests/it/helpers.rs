@@ -289,6 +289,7 @@ fn settings(database_url: String, jwks_file: Option<PathBuf>) -> Settings {
         cors_origins: Vec::new(),
         telemetry: Default::default(),
         log_signer: Some(api::config::random_log_signer("tellonce.test/trace")),
+        witness_keys: Vec::new(),
     }
 }
 

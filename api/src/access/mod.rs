@@ -103,6 +103,8 @@ pub struct Policy {
     pub review: domain::review::ReviewPolicy,
     /// The verifiable log's public key, when the hub signs checkpoints.
     pub log_key: Option<String>,
+    /// The witnesses whose co-signatures the hub keeps.
+    pub witness_keys: Vec<String>,
 }
 
 /// What every request's door is built from, shared by all front ends.
@@ -133,6 +135,7 @@ impl Policy {
                 .log_signer
                 .as_ref()
                 .map(|s| s.public_key().to_owned()),
+            witness_keys: settings.witness_keys.clone(),
         }
     }
 }

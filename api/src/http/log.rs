@@ -4,18 +4,22 @@
 //!   note (`text/plain`), for anyone signed in;
 //! - `GET /trace/key`: the public key it is signed with (`<origin>+<id>+<key>`);
 //!   check it against the one the council publishes;
+//! - `GET /trace/consistency?from=N[&to=M]`: the consistency proof between
+//!   two checkpoints (JSON), for IG staff, a witness among them;
+//! - `POST /trace/checkpoint`: a checkpoint co-signed by a witness the hub
+//!   knows (`TELLONCE_TRACE_WITNESS_KEYS`), kept and served from then on;
 //! - `GET /trace/tile/8/{L}/{N}[.p/{W}]`: a tile of hashes
 //!   (`application/octet-stream`), for IG staff. Entry bundles (the entries
 //!   themselves) are not served: they hold who looked at whose record, and
 //!   IG staff have `/trace/export` for them.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use consent::log::{TILE_HEIGHT, Tile};
 
-use crate::error::{INTERNAL_MESSAGE, code};
+use crate::error::{Error, INTERNAL_MESSAGE, code};
 use crate::http::auth::{Caller, context_for};
 use crate::http::error::error_response;
 use crate::http::state::AppState;
@@ -73,6 +77,64 @@ pub async fn key(State(state): State<AppState>, caller: Caller) -> Response {
     match rc.log_key() {
         Some(key) => text(format!("{key}\n"), "no-cache"),
         None => error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, NO_LOG),
+    }
+}
+
+/// The error's answer outside GraphQL.
+fn failure(e: Error) -> Response {
+    match e {
+        Error::BadInput(input) => error_response(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            &format!("{}: {}", input.field, input.message),
+        ),
+        Error::Forbidden(message) => {
+            error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, &message)
+        }
+        Error::NotFound(message) => error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, message),
+        other => internal(other),
+    }
+}
+
+const IG_ONLY: &str = "only information-governance staff may read or co-sign the log's checkpoints";
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyParams {
+    from: u64,
+    to: Option<u64>,
+}
+
+pub async fn consistency(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<ConsistencyParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let rc = context(&state, caller);
+    let Ok(ig) = rc.ig() else {
+        return error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, IG_ONLY);
+    };
+    let Ok(Query(params)) = params else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            "from (a checkpoint's size) is required; to is optional",
+        );
+    };
+    match ig.consistency(params.from, params.to).await {
+        Ok(proof) => axum::Json(proof).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+pub async fn cosign(State(state): State<AppState>, caller: Caller, body: String) -> Response {
+    let rc = context(&state, caller);
+    let Ok(ig) = rc.ig() else {
+        return error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, IG_ONLY);
+    };
+    match ig.add_cosignature(&body).await {
+        Ok(note) => text(note, "no-cache"),
+        Err(e) => failure(e),
     }
 }
 

@@ -461,11 +461,11 @@ async fn proofs_printed_by_the_cli_check_with_tellonce_and_without_it() {
     std::fs::write(&resigned, forged.to_string()).expect("write");
 
     // `tellonce trace verify-proof`.
-    let ok = api::log_cli::verify_proof(&key, &good).expect("holds");
+    let ok = api::log_cli::verify_proof(&key, &[], &good).expect("holds");
     assert!(ok.starts_with("ok: the entry given is entry 3 "), "{ok}");
-    api::log_cli::verify_proof(&key, &leaf_only).expect("the leaf hash holds");
+    api::log_cli::verify_proof(&key, &[], &leaf_only).expect("the leaf hash holds");
     for file in [&bad, &resigned] {
-        let refused = api::log_cli::verify_proof(&key, file).expect_err("refused");
+        let refused = api::log_cli::verify_proof(&key, &[], file).expect_err("refused");
         assert!(refused.to_string().starts_with("INVALID"), "{refused}");
     }
 
@@ -522,4 +522,135 @@ async fn proofs_printed_by_the_cli_check_with_tellonce_and_without_it() {
         let (code, said) = run(&file);
         assert_eq!(code, Some(0), "entry {seq}: {said}");
     }
+}
+
+#[tokio::test]
+async fn a_witness_cosigns_each_extension_and_refuses_a_rewritten_log() {
+    let (wkey, wvkey) = log::keypair("dpo.test/witness", [21; 32]).expect("keypair");
+    let known = wvkey.clone();
+    let app = spawn_app_with(move |s| s.witness_keys = vec![known]).await;
+    let readers = Readers::new(&app).await;
+    readers.three_reads().await;
+    let auditor = app.ig_auditor().await;
+    let token = auditor.token();
+    let first = checkpoint_covering(&app, &token, 4).await;
+    let key = app
+        .settings
+        .log_signer
+        .as_ref()
+        .expect("signer")
+        .public_key()
+        .to_owned();
+    let dir = TempDir::new();
+    let state = dir.0.join("witness.json");
+
+    // First round: nothing to compare with; co-signed and kept by the hub.
+    let said = api::log_cli::witness(&app.address, &token, &wkey, &key, &state)
+        .await
+        .expect("first round");
+    assert!(said.starts_with("co-signed the checkpoint of "), "{said}");
+    let kept: log::WitnessState =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("JSON");
+    assert!(kept.size >= first.size);
+    let stored = app
+        .store
+        .log_checkpoint_at(kept.size)
+        .await
+        .expect("read")
+        .expect("that checkpoint");
+    log::check_cosigned(&stored.note, &wvkey).expect("the hub keeps the co-signature");
+    log::open_checkpoint(&stored.note, &key).expect("beside its own");
+
+    // The log grows; the witness checks the extension and co-signs again.
+    readers.three_reads().await;
+    checkpoint_covering(&app, &token, kept.size + 3).await;
+    api::log_cli::witness(&app.address, &token, &wkey, &key, &state)
+        .await
+        .expect("second round");
+    let later: log::WitnessState =
+        serde_json::from_str(&std::fs::read_to_string(&state).expect("state")).expect("JSON");
+    assert!(later.size >= kept.size + 3, "{later:?}");
+    // A proof against a co-signed checkpoint passes --witness; another
+    // witness's key does not.
+    let proof = dir.0.join("proof.json");
+    let latest = app.store.log_checkpoint().await.expect("read").expect("cp");
+    assert_eq!(latest.size, later.size, "nothing was appended since");
+    {
+        std::fs::write(
+            &proof,
+            api::log_cli::prove(&app.store, 2).await.expect("prove"),
+        )
+        .expect("write");
+        api::log_cli::verify_proof(&key, std::slice::from_ref(&wvkey), &proof).expect("co-signed");
+        let (_, stranger) = log::keypair("someone.else/witness", [22; 32]).expect("keypair");
+        assert!(api::log_cli::verify_proof(&key, &[stranger], &proof).is_err());
+    }
+
+    // What the witness last signed says another root: the hub's log, as
+    // it stands, is not an extension of it, and the witness refuses.
+    let forged = log::WitnessState {
+        root: log::leaf_hash("another history").to_string(),
+        ..later.clone()
+    };
+    std::fs::write(&state, serde_json::to_string(&forged).expect("JSON")).expect("write");
+    let refused = api::log_cli::witness(&app.address, &token, &wkey, &key, &state)
+        .await
+        .expect_err("refused");
+    assert!(
+        refused.to_string().starts_with("refusing to co-sign"),
+        "{refused}"
+    );
+    // The refusal leaves the state as it was.
+    assert_eq!(
+        std::fs::read_to_string(&state).expect("state"),
+        serde_json::to_string(&forged).expect("JSON")
+    );
+
+    // A co-signature by a key the hub does not know, or from someone not
+    // IG staff, is not kept.
+    let (other, _) = log::keypair("someone.else/witness", [23; 32]).expect("keypair");
+    let other = log::LogSigner::new(&other).expect("signer");
+    // (The checkpoint as the log alone signed it: the one served carries
+    // the known witness's co-signature, which would be accepted.)
+    let opened = log::open_checkpoint(&latest.note, &key).expect("open");
+    let plain = app
+        .settings
+        .log_signer
+        .as_ref()
+        .expect("signer")
+        .sign(opened.size, opened.root)
+        .expect("sign");
+    let (cosigned, _) = log::cosign(&other, &plain, &key, None, &[]).expect("cosign");
+    let post = |token: String, body: String| {
+        let client = app.client.clone();
+        let url = format!("{}/trace/checkpoint", app.address);
+        async move {
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .expect("sent");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("body"),
+            )
+        }
+    };
+    let (status, body) = post(token.clone(), cosigned.clone()).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("no signature by a witness the hub knows"),
+        "{body}"
+    );
+    let (status, _) = post(readers.camhs.token(), cosigned).await;
+    assert_eq!(status, 403);
+    let (status, body) = post(token.clone(), "not a note".to_owned()).await;
+    assert_eq!(status, 400, "{body}");
+    // The consistency endpoint wants its parameters.
+    let (status, _, _) = get_as(&app, Some(&token), "/trace/consistency").await;
+    assert_eq!(status, 400);
+    let (status, _, _) = get_as(&app, Some(&token), "/trace/consistency?from=999999").await;
+    assert_eq!(status, 400);
 }
