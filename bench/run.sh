@@ -7,6 +7,8 @@
 #   bench/run.sh --quick    # 5 s per run
 #   bench/run.sh --full     # also 1,000,000 children ÷ 10,000, and IG
 #                           # search over 10,000,000 trace entries
+#   bench/run.sh --big-trace-only   # only IG search over 10,000,000
+#                           # entries (c = 1, 4, 16, 32); writes nothing
 #
 # Options: --duration SECS, --children N, --no-write (do not touch
 # BENCHMARKS.md). PostgreSQL: $BENCH_PG_URL (default
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift ;;
     --children) CHILDREN=$2; shift ;;
     --no-write) WRITE=0 ;;
+    --big-trace-only) MODE=big-trace-only; WRITE=0 ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -119,6 +122,10 @@ SECRET=$(openssl rand -base64 48 | tr '+/' '-_' | tr -d '=\n')
 export TELLONCE_JWT_SECRET=$SECRET TELLONCE_DEV=true
 # The seed signs its tokens for this issuer and audience; the hub checks them.
 export TELLONCE_JWT_ISSUER=tellonce-bench TELLONCE_JWT_AUDIENCE=tellonce-bench
+# The hub integrates the verifiable log as in production, with a key made
+# for this run.
+TELLONCE_TRACE_SIGNING_KEY=$("$BIN" trace keygen --origin bench.tellonce/trace | grep '^PRIVATE')
+export TELLONCE_TRACE_SIGNING_KEY
 
 free_port() {
   local p
@@ -456,7 +463,7 @@ bench_big_trace() {
   make_pairs "$d/tokens.json" "$d"
   check_shape ig-10m ig.lua "$d/pairs-ig.tsv" "$HUB_URL"
   warm_up postgres-10m "$d/pairs-ig.tsv" "$HUB_URL" ig.lua
-  for c in 16 32; do
+  for c in 1 4 16 32; do
     run_wrk postgres-10m ig ig.lua "$d/pairs-ig.tsv" "$c" tellonce 1 "$HUB_URL" "$HUB_PID"
   done
   stop_hub
@@ -467,6 +474,15 @@ bench_big_trace() {
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "mode $MODE: $DURATION s per run, $CHILDREN children"
+
+if [ "$MODE" = big-trace-only ]; then
+  bench_big_trace
+  log "load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "backend shape c server round rps p50_ms p99_ms errors expected rss_mb"
+  cat "$RESULTS"
+  cat "$NOTES"
+  exit 0
+fi
 
 SQLITE_FILE=$WORK/sqlite/tellonce.db
 mkdir -p "$WORK/sqlite"
