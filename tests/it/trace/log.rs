@@ -12,6 +12,16 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// 32 random bytes for a test key (keys are made at run time, never kept
+/// in the repository).
+fn random_seed() -> [u8; 32] {
+    let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let mut seed = [0; 32];
+    seed[..16].copy_from_slice(a.as_bytes());
+    seed[16..].copy_from_slice(b.as_bytes());
+    seed
+}
+
 /// GET `path` with a bearer token: (status, content type, body bytes).
 async fn get_as(app: &TestApp, token: Option<&str>, path: &str) -> (u16, String, Vec<u8>) {
     let mut request = app.client.get(format!("{}{path}", app.address));
@@ -134,7 +144,7 @@ async fn a_familys_history_comes_with_proofs_that_check_offline() {
         let mut moved = proof.clone();
         moved.leaf_index = (moved.leaf_index + 1) % moved.tree_size;
         assert!(log::check_inclusion(&moved, &key, None).is_err());
-        let (_, other) = log::keypair("tellonce.test/trace", [9; 32]).expect("keypair");
+        let (_, other) = log::keypair("tellonce.test/trace", random_seed()).expect("keypair");
         assert!(log::check_inclusion(&proof, &other, None).is_err());
     }
     positions.sort_unstable();
@@ -526,7 +536,7 @@ async fn proofs_printed_by_the_cli_check_with_tellonce_and_without_it() {
 
 #[tokio::test]
 async fn a_witness_cosigns_each_extension_and_refuses_a_rewritten_log() {
-    let (wkey, wvkey) = log::keypair("dpo.test/witness", [21; 32]).expect("keypair");
+    let (wkey, wvkey) = log::keypair("dpo.test/witness", random_seed()).expect("keypair");
     let known = wvkey.clone();
     let app = spawn_app_with(move |s| s.witness_keys = vec![known]).await;
     let readers = Readers::new(&app).await;
@@ -582,7 +592,7 @@ async fn a_witness_cosigns_each_extension_and_refuses_a_rewritten_log() {
         )
         .expect("write");
         api::log_cli::verify_proof(&key, std::slice::from_ref(&wvkey), &proof).expect("co-signed");
-        let (_, stranger) = log::keypair("someone.else/witness", [22; 32]).expect("keypair");
+        let (_, stranger) = log::keypair("someone.else/witness", random_seed()).expect("keypair");
         assert!(api::log_cli::verify_proof(&key, &[stranger], &proof).is_err());
     }
 
@@ -608,7 +618,7 @@ async fn a_witness_cosigns_each_extension_and_refuses_a_rewritten_log() {
 
     // A co-signature by a key the hub does not know, or from someone not
     // IG staff, is not kept.
-    let (other, _) = log::keypair("someone.else/witness", [23; 32]).expect("keypair");
+    let (other, _) = log::keypair("someone.else/witness", random_seed()).expect("keypair");
     let other = log::LogSigner::new(&other).expect("signer");
     // (The checkpoint as the log alone signed it: the one served carries
     // the known witness's co-signature, which would be accepted.)
