@@ -361,24 +361,55 @@ impl Store {
                 .into_iter()
                 .collect()
         };
+        // Every path first against the tiles at hand, naming all the tiles
+        // any of them lacks; those fetched at once; again, until none
+        // lacks any (a page's paths share most of their tiles: two or
+        // three statements for the page, not one or two per entry).
         let mut tiles = Tiles::default();
+        let mut paths: Vec<Option<Vec<Hash>>> = vec![None; seqs.len()];
+        for _ in 0..16 {
+            let mut wanted = std::collections::BTreeSet::new();
+            for (i, seq) in seqs.iter().enumerate() {
+                if paths[i].is_some() || !entries.contains_key(seq) {
+                    continue;
+                }
+                match log::prove_inclusion(&tiles, head.size, *seq as u64 - 1) {
+                    Ok(path) => paths[i] = Some(path),
+                    Err(LogError::MissingTiles(m)) => wanted.extend(m),
+                    Err(e) => return Err(corrupt(e)),
+                }
+            }
+            if wanted.is_empty() {
+                break;
+            }
+            let wanted: Vec<_> = wanted.into_iter().collect();
+            if !load(&self.db, &mut tiles, &wanted).await? {
+                return Err(StoreError::Corrupt(format!(
+                    "verifiable log: tiles {wanted:?} are missing"
+                )));
+            }
+        }
+        if seqs
+            .iter()
+            .zip(&paths)
+            .any(|(seq, path)| entries.contains_key(seq) && path.is_none())
+        {
+            return Err(StoreError::Corrupt(
+                "verifiable log: a proof needed too many tiles".to_owned(),
+            ));
+        }
         let mut out = Vec::with_capacity(seqs.len());
-        for seq in seqs {
-            let Some(entry) = entries.get(seq) else {
+        for (seq, path) in seqs.iter().zip(paths) {
+            let (Some(entry), Some(path)) = (entries.get(seq), path) else {
                 out.push(None);
                 continue;
             };
-            let index = *seq as u64 - 1;
-            let hashes = with_tiles(&self.db, &mut tiles, |t| {
-                log::prove_inclusion(t, head.size, index)
-            })
-            .await?;
             out.push(Some((
                 InclusionProof {
-                    leaf_index: index,
+                    leaf_index: *seq as u64 - 1,
                     tree_size: head.size,
                     leaf_hash: log::leaf_hash(entry).to_string(),
-                    hashes: hashes.iter().map(ToString::to_string).collect(),
+                    hashes: path.iter().map(ToString::to_string).collect(),
                     checkpoint: head.note.clone(),
                 },
                 entry.clone(),
