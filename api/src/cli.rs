@@ -201,7 +201,7 @@ pub enum TraceCommand {
     /// that shrank, forked or was rewritten. Needs an IG token in
     /// TELLONCE_TOKEN.
     Witness {
-        /// The hub's address, e.g. https://tellonce.northshire.gov.uk.
+        /// The hub's address, e.g. `https://tellonce.northshire.gov.uk`.
         #[arg(long)]
         hub: String,
         /// A file holding the witness's private key (`trace keygen`).
