@@ -1464,7 +1464,13 @@ async fn every_table_about_a_child_bumps_its_version() {
     assert!(tables.len() > 40, "{tables:?}");
     let missing: Vec<String> = tables
         .iter()
-        .filter(|t| !["access_trace", "child_facts_version"].contains(&t.as_str()))
+        // The trace (and, on PostgreSQL, its monthly partitions) is not a
+        // fact a decision reads.
+        .filter(|t| {
+            !(t.as_str() == "access_trace"
+                || t.starts_with("access_trace_")
+                || t.as_str() == "child_facts_version")
+        })
         .chain(std::iter::once(&"child".to_owned()))
         .flat_map(|t| ["insert", "update", "delete"].map(|e| format!("cfv_{t}_{e}")))
         .filter(|name| !triggers.contains(name))
