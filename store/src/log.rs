@@ -142,15 +142,7 @@ impl Store {
             .await?
             .flatten()
             .unwrap_or(0);
-        let committed = access_trace::Entity::find()
-            .select_only()
-            .column_as(access_trace::Column::Seq.max(), "seq")
-            .into_tuple::<Option<i64>>()
-            .one(&self.db)
-            .await?
-            .flatten()
-            .unwrap_or(0);
-        if committed <= logged {
+        if signed(self.trace_links_head().await?) <= logged {
             return Ok(None);
         }
         // On SQLite the write lock is taken at BEGIN, as for appends (a
