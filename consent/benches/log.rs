@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use consent::log::{self, Hash, InclusionProof, LogSigner, Tiles};
-use consent::trace::{GENESIS, IndexedColumns, StoredLink, Verifier, chain_hash};
+use consent::trace::{StoredLink, Verifier};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 mod fixture;
@@ -27,22 +27,7 @@ struct Tree {
 fn tree() -> &'static Tree {
     static TREE: std::sync::OnceLock<Tree> = std::sync::OnceLock::new();
     TREE.get_or_init(|| {
-        let decision = fixture::practitioner_decision();
-        let mut prev = GENESIS.to_owned();
-        let links: Vec<StoredLink> = (1..=LEAVES as i64)
-            .map(|seq| {
-                let entry = fixture::read_entry(seq, &decision);
-                let canonical = entry.canonical().expect("canonical");
-                let hash = chain_hash(&prev, &canonical);
-                StoredLink {
-                    seq,
-                    prev_hash: std::mem::replace(&mut prev, hash.clone()),
-                    hash,
-                    canonical,
-                    columns: IndexedColumns::of(&entry).expect("columns"),
-                }
-            })
-            .collect();
+        let links = fixture::chain(LEAVES as i64);
         let mut stored: HashMap<(u8, u64), Vec<u8>> = HashMap::new();
         let mut size = 0;
         let mut root = Hash([0; 32]);

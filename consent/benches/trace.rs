@@ -9,32 +9,13 @@
 
 use std::hint::black_box;
 
-use consent::trace::{GENESIS, IndexedColumns, StoredLink, Verifier, chain_hash};
+use consent::trace::{GENESIS, StoredLink, Verifier, chain_hash};
 use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 mod fixture;
 
 const CHAIN: i64 = 1_000_000;
-
-fn chain(n: i64) -> Vec<StoredLink> {
-    let decision = fixture::practitioner_decision();
-    let mut prev = GENESIS.to_owned();
-    (1..=n)
-        .map(|seq| {
-            let entry = fixture::read_entry(seq, &decision);
-            let canonical = entry.canonical().expect("canonical");
-            let hash = chain_hash(&prev, &canonical);
-            StoredLink {
-                seq,
-                prev_hash: std::mem::replace(&mut prev, hash.clone()),
-                hash,
-                canonical,
-                columns: IndexedColumns::of(&entry).expect("columns"),
-            }
-        })
-        .collect()
-}
 
 fn verify(links: &[StoredLink]) -> consent::trace::VerifyReport {
     let mut verifier = Verifier::default();
@@ -75,7 +56,7 @@ fn verifying<M: Measurement>(c: &mut Criterion<M>, group: &str, links: &[StoredL
 fn links() -> &'static [StoredLink] {
     static LINKS: std::sync::OnceLock<Vec<StoredLink>> = std::sync::OnceLock::new();
     LINKS.get_or_init(|| {
-        let links = chain(CHAIN);
+        let links = fixture::chain(CHAIN);
         let report = verify(&links);
         assert_eq!(report.checked, CHAIN as u64);
         assert_eq!(report.first_broken, None, "{:?}", report.problem);
